@@ -1,0 +1,64 @@
+"""Ad accounts, and the business's own creator accounts linked to them (R19)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.ad_account import repository
+from sparkcodes.audit import service as audit
+from sparkcodes.business import service as business_service
+from sparkcodes.creator import rules as creator_rules
+from sparkcodes.models import AdAccount, Business, Creator, LinkedIdentity, User
+
+
+def create(session: Session, *, user: User, business: Business, name: str,
+           region: str | None = None, timezone: str = "UTC") -> AdAccount:
+    name = name.strip()
+    if not name:
+        raise errors.InvalidInput("Give the ad account a name.", code="invalid_name")
+    account = AdAccount(
+        business_id=business.id, name=name,
+        region=creator_rules.normalize_region(region) if region else None, timezone=timezone,
+    )
+    repository.add(session, account)
+    audit.record(session, actor_id=user.id, action="ad_account.created", target_type="ad_account",
+                 target_id=account.id, business_id=business.id,
+                 after={"name": name, "region": account.region})
+    return account
+
+
+def access(session: Session, *, user: User, ad_account_id: str,
+           action: str) -> tuple[AdAccount, Business, str]:
+    """The ad account if the user's role in its business allows ``action``; NotFound otherwise."""
+    account = repository.by_id(session, ad_account_id)
+    if account is None:
+        raise errors.NotFound("No such ad account.")
+    try:
+        business, role = business_service.access(session, user=user,
+                                                 business_id=account.business_id, action=action)
+    except errors.NotFound:
+        raise errors.NotFound("No such ad account.") from None
+    return account, business, role
+
+
+def link_identity(session: Session, *, user: User, account: AdAccount,
+                  creator: Creator) -> LinkedIdentity:
+    """R19: link a creator account the user owns; its posts then run without codes (TT_USER)."""
+    existing = repository.linked_identity(session, account.id, creator.id)
+    if existing is not None:
+        return existing
+    link = LinkedIdentity(ad_account_id=account.id, creator_id=creator.id, linked_by_id=user.id)
+    try:
+        with session.begin_nested():
+            repository.add(session, link)
+    except IntegrityError:
+        found = repository.linked_identity(session, account.id, creator.id)
+        if found is None:
+            raise
+        return found
+    audit.record(session, actor_id=user.id, action="identity.linked", target_type="ad_account",
+                 target_id=account.id, business_id=account.business_id, creator_id=creator.id,
+                 after={"creator_id": creator.id, "handle": creator.handle})
+    return link

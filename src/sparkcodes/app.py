@@ -1,0 +1,107 @@
+"""create_app(settings): routers, middleware, error handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sparkcodes import __version__, errors
+from sparkcodes.config import Settings, get_settings
+from sparkcodes.db import Database
+from sparkcodes.kit.context import RequestIdMiddleware
+from sparkcodes.kit.ratelimit import FailureLimiter
+
+log = logging.getLogger("sparkcodes")
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
+    415: "unsupported_media_type", 429: "rate_limited",
+}
+
+
+def _error(status: int, code: str, message: str, details=None) -> JSONResponse:  # type: ignore[no-untyped-def]
+    body = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict]]:
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        problems.append({"field": loc or "body", "problem": err.get("msg", "invalid")})
+    first = problems[0] if problems else {"field": "body", "problem": "invalid"}
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        return "The request body is not valid JSON.", problems
+    return f"{first['field']}: {first['problem']}", problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(errors.AppError)
+    async def _app_error(request: Request, exc: errors.AppError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, problems = _validation_message(exc)
+        return _error(422, "validation_error", message, {"problems": problems})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code
+        if exc.status_code == 404 and message == "Not Found":
+            message = "No such route."
+        return _error(exc.status_code, code, message)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(500, "internal_error", "Something went wrong on our side; it was logged.")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="sparkcodes",
+        version=__version__,
+        description="Spark Ads authorization codes end to end: creators issue codes, brands bind "
+        "them and run Spark Ads, and nobody is surprised by an expiry.",
+    )
+    app.state.settings = settings
+    app.state.db = Database(settings)
+    app.state.limiter = FailureLimiter(settings.codes.failed_lookups_limit, settings.redis_url)
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+
+    from sparkcodes.authorization.endpoints import router as authorization_router
+    from sparkcodes.business.endpoints import router as business_router
+    from sparkcodes.creator.endpoints import router as creator_router
+    from sparkcodes.post.endpoints import router as post_router
+    from sparkcodes.spark_post.endpoints import router as spark_post_router
+    from sparkcodes.user.endpoints import router as user_router
+
+    for router in (user_router, creator_router, post_router, authorization_router,
+                   business_router, spark_post_router):
+        app.include_router(router)
+    if settings.sandbox:
+        from sparkcodes.sandbox.endpoints import router as sandbox_router
+
+        app.include_router(sandbox_router)
+
+    @app.get("/health", tags=["ops"])
+    def health() -> dict[str, str]:
+        """Liveness: answers without touching the database."""
+        return {"status": "ok"}
+
+    @app.on_event("shutdown")
+    def _dispose() -> None:
+        app.state.db.dispose()
+
+    return app

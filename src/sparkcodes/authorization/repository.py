@@ -1,0 +1,115 @@
+"""Every query on authorizations, including the conditional writes that make transitions atomic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from sparkcodes.models import AdAccount, Authorization, Business
+
+
+def add(session: Session, authorization: Authorization) -> None:
+    session.add(authorization)
+    session.flush()
+
+
+def by_id(session: Session, authorization_id: str) -> Authorization | None:
+    return session.get(Authorization, authorization_id)
+
+
+def by_code_hash(session: Session, code_hash: str) -> Authorization | None:
+    return session.scalar(select(Authorization).where(Authorization.code_hash == code_hash))
+
+
+def of_post(session: Session, post_id: str) -> list[Authorization]:
+    return list(
+        session.scalars(
+            select(Authorization)
+            .where(Authorization.post_id == post_id)
+            .order_by(Authorization.created_at, Authorization.id)
+        )
+    )
+
+
+def users(session: Session, ad_account_ids: set[str]) -> dict[str, tuple[AdAccount, Business]]:
+    """The ad account and business behind each id: who uses a code (R12)."""
+    if not ad_account_ids:
+        return {}
+    rows = session.execute(
+        select(AdAccount, Business)
+        .join(Business, Business.id == AdAccount.business_id)
+        .where(AdAccount.id.in_(ad_account_ids))
+    ).all()
+    return {account.id: (account, business) for account, business in rows}
+
+
+def bind(session: Session, *, authorization_id: str, ad_account_id: str, user_id: str,
+         now: datetime) -> bool:
+    """Bind to this ad account if the code is live and free (or already its own). One winner."""
+    result = session.execute(
+        update(Authorization)
+        .where(
+            Authorization.id == authorization_id,
+            Authorization.deleted_at.is_(None),
+            Authorization.expires_at > now,
+            or_(Authorization.ad_account_id.is_(None),
+                Authorization.ad_account_id == ad_account_id),
+        )
+        .values(
+            ad_account_id=ad_account_id,
+            bound_at=func.coalesce(Authorization.bound_at, now),
+            bound_by_id=func.coalesce(Authorization.bound_by_id, user_id),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def extend(session: Session, *, authorization_id: str, old_expiry: datetime,
+           new_expiry: datetime) -> bool:
+    """Move the window's end if nobody changed it meanwhile (optimistic, checked by row count)."""
+    result = session.execute(
+        update(Authorization)
+        .where(
+            Authorization.id == authorization_id,
+            Authorization.deleted_at.is_(None),
+            Authorization.expires_at == old_expiry,
+        )
+        .values(expires_at=new_expiry)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def delete(session: Session, *, authorization_id: str, user_id: str, now: datetime) -> bool:
+    result = session.execute(
+        update(Authorization)
+        .where(Authorization.id == authorization_id, Authorization.deleted_at.is_(None))
+        .values(deleted_at=now, deleted_by_id=user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def regenerate(session: Session, *, authorization_id: str, code_hash: str, code_hint: str,
+               now: datetime) -> bool:
+    """Swap the code string of an unused, live code; the old string stops working at once."""
+    result = session.execute(
+        update(Authorization)
+        .where(
+            Authorization.id == authorization_id,
+            Authorization.deleted_at.is_(None),
+            Authorization.ad_account_id.is_(None),
+            Authorization.expires_at > now,
+        )
+        .values(code_hash=code_hash, code_hint=code_hint, regenerated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def refresh(session: Session, authorization: Authorization) -> Authorization:
+    session.refresh(authorization)
+    return authorization

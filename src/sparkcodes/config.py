@@ -1,0 +1,101 @@
+"""One settings object, grouped by concern, read from SPARKCODES_* variables and .env."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me"
+VAR_DIR = Path("var")
+
+# The usual Spark Ads markets. Editable through SPARKCODES_SUPPORTED_REGIONS (a JSON list).
+DEFAULT_REGIONS = (
+    "US CA MX BR AR CL CO PE GB IE DE AT CH FR BE NL LU IT ES PT SE NO DK FI PL CZ RO HU GR "
+    "TR IL SA AE QA KW EG MA ZA NG KE AU NZ JP KR TW HK SG MY TH VN PH ID"
+).split()
+
+
+class CodeLimits(BaseModel):
+    """Limits on codes and bindings (R5, R8, R16, R18)."""
+
+    allowed_periods: list[int] = [7, 30, 60, 365]
+    default_period: int = 30
+    max_window_days: int = 365
+    batch_size: int = 20
+    spark_posts_per_ad_account: int = 10_000
+    # Brute force (R15): failed look-ups (not found, mistyped) per ad account and per user.
+    failed_lookups_limit: str = "30/10 minutes"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{(VAR_DIR / 'sparkcodes.db').as_posix()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SPARKCODES_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    env: str = Field(default="dev", description="dev, test or prod")
+    database_url: str = Field(default_factory=_default_database_url)
+    secret_key: str = DEFAULT_SECRET
+    redis_url: str | None = None
+    sandbox: bool = False
+    supported_regions: list[str] = Field(default_factory=lambda: list(DEFAULT_REGIONS))
+    codes: CodeLimits = Field(default_factory=CodeLimits)
+    db_pool_size: int = 20
+
+    @field_validator("supported_regions")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return sorted({r.strip().upper() for r in value if r.strip()})
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        # A plain postgresql:// URL selects psycopg 3, the driver we install.
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @model_validator(mode="after")
+    def _secret(self) -> Settings:
+        if self.secret_key == DEFAULT_SECRET:
+            if self.env == "prod":
+                raise ValueError(
+                    "SPARKCODES_SECRET_KEY must be set outside dev: it keys the hashes of every "
+                    "code and token"
+                )
+            self.secret_key = _dev_secret()
+        if self.codes.default_period not in self.codes.allowed_periods:
+            raise ValueError("codes.default_period must be one of codes.allowed_periods")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _dev_secret() -> str:
+    """A secret generated once per checkout and kept in var/, so codes stay valid across runs."""
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sparkcodes.models import Creator
+
+
+def add(session: Session, creator: Creator) -> None:
+    session.add(creator)
+    session.flush()
+
+
+def by_id(session: Session, creator_id: str) -> Creator | None:
+    return session.get(Creator, creator_id)
+
+
+def by_handle(session: Session, handle: str) -> Creator | None:
+    return session.scalar(select(Creator).where(Creator.handle_key == handle.lower()))
+
+
+def owned_by(session: Session, user_id: str) -> list[Creator]:
+    return list(
+        session.scalars(select(Creator).where(Creator.owner_id == user_id).order_by(Creator.handle))
+    )

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CreatorIn(BaseModel):
+    handle: str = Field(max_length=40, examples=["maya.makes"])
+    display_name: str = Field("", max_length=80)
+    region: str = Field(max_length=8, examples=["US"])
+    avatar_url: str | None = Field(None, max_length=500)
+
+
+class AdSettingsIn(BaseModel):
+    enabled: bool
+    accept_terms: bool = False
+
+
+class CreatorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    handle: str
+    display_name: str
+    avatar_url: str | None
+    region: str
+    ad_settings_enabled_at: datetime | None
+    ad_terms_accepted_at: datetime | None
+    created_at: datetime
+    ad_settings_enabled: bool = False
+    region_supported: bool = True

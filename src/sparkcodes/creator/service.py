@@ -1,0 +1,71 @@
+"""Creator accounts: region and account-level ad settings (R1, R2)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.audit import service as audit
+from sparkcodes.creator import repository, rules
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import Creator, User
+from sparkcodes.spark_post import usage
+
+
+def create(session: Session, *, owner: User, handle: str, display_name: str, region: str,
+           avatar_url: str | None = None) -> Creator:
+    """Create a creator account; raises HandleTaken (409) or InvalidInput."""
+    handle = rules.normalize_handle(handle)
+    creator = Creator(
+        owner_id=owner.id,
+        handle=handle,
+        handle_key=handle.lower(),
+        display_name=display_name.strip() or handle,
+        region=rules.normalize_region(region),
+        avatar_url=avatar_url,
+    )
+    taken = errors.Conflict(f"The handle @{handle} is taken.", code="handle_taken")
+    if repository.by_handle(session, handle) is not None:
+        raise taken
+    try:
+        with session.begin_nested():
+            repository.add(session, creator)
+    except IntegrityError as exc:
+        raise taken from exc
+    audit.record(session, actor_id=owner.id, action="creator.created", target_type="creator",
+                 target_id=creator.id, creator_id=creator.id,
+                 after={"handle": handle, "region": creator.region})
+    return creator
+
+
+def get_owned(session: Session, *, user: User, creator_id: str) -> Creator:
+    """The creator account if the user owns it; NotFound otherwise (never reveals others')."""
+    creator = repository.by_id(session, creator_id)
+    if creator is None or creator.owner_id != user.id:
+        raise errors.NotFound("No such creator account.")
+    return creator
+
+
+def set_ad_settings(session: Session, *, user: User, creator: Creator, enabled: bool,
+                    accept_terms: bool) -> Creator:
+    """R1: switch account-level ad authorization; off is refused while a live ad runs on a code."""
+    now = utc_now()
+    before = {"enabled": creator.ad_settings_enabled_at is not None}
+    if enabled:
+        rules.check_enable(accept_terms=accept_terms,
+                           terms_accepted=creator.ad_terms_accepted_at is not None)
+        if accept_terms and creator.ad_terms_accepted_at is None:
+            creator.ad_terms_accepted_at = now
+        if creator.ad_settings_enabled_at is None:
+            creator.ad_settings_enabled_at = now
+    else:
+        rules.check_disable(usage.live_ads_of_creator(session, creator_id=creator.id, now=now))
+        creator.ad_settings_enabled_at = None
+    after = {"enabled": creator.ad_settings_enabled_at is not None}
+    if before != after:
+        audit.record(session, actor_id=user.id, action="creator.ad_settings_changed",
+                     target_type="creator", target_id=creator.id, creator_id=creator.id,
+                     before=before, after={**after, "terms_accepted_at": creator.ad_terms_accepted_at})
+    session.flush()
+    return creator

@@ -1,0 +1,53 @@
+"""One error base carrying a stable machine code, an HTTP status and a message a person understands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    code = "error"
+    status = 400
+    message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 status: int | None = None, details: dict[str, Any] | None = None) -> None:
+        self.message = message or self.message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.details = details or {}
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class NotFound(AppError):
+    code, status, message = "not_found", 404, "Not found."
+
+
+class Forbidden(AppError):
+    code, status, message = "forbidden", 403, "You may not do this."
+
+
+class Unauthorized(AppError):
+    code, status, message = "unauthorized", 401, "Sign in first: send 'Authorization: Bearer <token>'."
+
+
+class Conflict(AppError):
+    code, status = "conflict", 409
+
+
+class Gone(AppError):
+    code, status = "gone", 410
+
+
+class InvalidInput(AppError):
+    code, status = "validation_error", 422
+
+
+class RateLimited(AppError):
+    code, status, message = "rate_limited", 429, "Too many attempts; wait and try again."

@@ -1,0 +1,158 @@
+"""Secrets: Spark codes (R7), API tokens and passwords.
+
+A Spark code reads ``SPARK-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX``: a fixed prefix so a leaked code is
+recognisable, then 27 random Crockford Base32 symbols (135 bits) and one Luhn mod 32 check symbol,
+grouped by four. Input is forgiving: case, hyphens and spaces are ignored, O reads as 0, I and L as
+1. The check symbol tells a typo apart from an unknown code: Luhn mod N catches every single-symbol
+substitution and every swap of two adjacent different symbols. Only a keyed hash is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford Base32: no I, L, O, U
+BASE = len(ALPHABET)
+CODE_PREFIX = "SPARK"
+RANDOM_SYMBOLS = 27
+GROUP = 4
+HINT_SYMBOLS = 4  # shown to owner and binder to tell codes apart; the rest stays secret
+BITS_PER_SYMBOL = math.log2(BASE)
+_VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
+_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+MAX_CODE_INPUT = 120
+
+
+def code_entropy_bits() -> float:
+    return RANDOM_SYMBOLS * BITS_PER_SYMBOL
+
+
+def _luhn_check(symbols: str) -> str:
+    """Luhn mod N check symbol for ``symbols`` (N = 32)."""
+    factor = 2
+    total = 0
+    for ch in reversed(symbols):
+        addend = factor * _VALUE[ch]
+        factor = 1 if factor == 2 else 2
+        total += addend // BASE + addend % BASE
+    return ALPHABET[(BASE - total % BASE) % BASE]
+
+
+def _luhn_valid(symbols: str) -> bool:
+    return _luhn_check(symbols[:-1]) == symbols[-1]
+
+
+def format_code(body: str) -> str:
+    groups = [body[i : i + GROUP] for i in range(0, len(body), GROUP)]
+    return "-".join([CODE_PREFIX, *groups])
+
+
+def new_code() -> str:
+    """A fresh code in display form."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_SYMBOLS))
+    return format_code(body + _luhn_check(body))
+
+
+class CodeShapeError(ValueError):
+    """The text cannot be a code; ``reason`` is one of empty, length, symbol, check."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class ParsedCode:
+    body: str  # the 28 symbols, canonical
+
+    @property
+    def hint(self) -> str:
+        return self.body[:HINT_SYMBOLS]
+
+    @property
+    def display(self) -> str:
+        return format_code(self.body)
+
+
+def parse_code(text: str) -> ParsedCode:
+    """Normalize what a person pasted into the canonical code, or say why it cannot be one."""
+    if text is None or not text.strip():
+        raise CodeShapeError("empty", "The code is empty: paste the whole code the creator sent.")
+    if len(text) > MAX_CODE_INPUT:
+        raise CodeShapeError("length", "That is far longer than a Spark code.")
+    compact = "".join(text.split()).replace("-", "").upper()
+    if compact.startswith("#"):
+        compact = compact[1:]
+    expected = RANDOM_SYMBOLS + 1
+    if compact.startswith(CODE_PREFIX) and len(compact) == len(CODE_PREFIX) + expected:
+        compact = compact[len(CODE_PREFIX) :]
+    compact = compact.translate(_ALIASES)
+    bad = sorted({ch for ch in compact if ch not in _VALUE})
+    if bad:
+        shown = ", ".join(repr(ch) for ch in bad[:5])
+        raise CodeShapeError(
+            "symbol", f"The code looks mistyped: it contains {shown}, which no Spark code has."
+        )
+    if len(compact) != expected:
+        raise CodeShapeError(
+            "length",
+            f"The code looks mistyped: it has {len(compact)} characters after the prefix, "
+            f"a Spark code has {expected}.",
+        )
+    if not _luhn_valid(compact):
+        raise CodeShapeError(
+            "check", "The code looks mistyped: its check character does not match. "
+            "Copy it again from the creator's message."
+        )
+    return ParsedCode(compact)
+
+
+def keyed_hash(secret_key: str, value: str, *, purpose: str) -> str:
+    """HMAC-SHA-256 of ``value`` under a key derived from the secret for one purpose."""
+    key = hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_code(secret_key: str, code: ParsedCode) -> str:
+    return keyed_hash(secret_key, code.body, purpose="spark-code")
+
+
+TOKEN_PREFIX = "sct_"
+
+
+def new_api_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_api_token(secret_key: str, token: str) -> str:
+    # A fast keyed hash: tokens carry 256 random bits, so a slow password hash buys nothing here.
+    return keyed_hash(secret_key, token, purpose="api-token")
+
+
+def new_url_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Verified against when an e-mail is unknown, so log-in time does not reveal which e-mails exist.
+DUMMY_PASSWORD_HASH = _hasher.hash(secrets.token_urlsafe(16))

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sparkcodes.models.base import Base, created_at_column, id_column
+
+
+class AdAccount(Base):
+    __tablename__ = "ad_accounts"
+
+    id: Mapped[str] = id_column()
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str | None] = mapped_column(String(2))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class LinkedIdentity(Base):
+    """A business's own creator account linked to an ad account: identity TT_USER (R19)."""
+
+    __tablename__ = "linked_identities"
+    __table_args__ = (
+        Index(
+            "uq_linked_identities_active",
+            "ad_account_id",
+            "creator_id",
+            unique=True,
+            sqlite_where=text("unlinked_at IS NULL"),
+            postgresql_where=text("unlinked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[str] = id_column()
+    ad_account_id: Mapped[str] = mapped_column(ForeignKey("ad_accounts.id"), index=True)
+    creator_id: Mapped[str] = mapped_column(ForeignKey("creators.id"), index=True)
+    linked_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    linked_at: Mapped[datetime] = created_at_column()
+    unlinked_at: Mapped[datetime | None]

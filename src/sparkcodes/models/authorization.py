@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sparkcodes.models.base import Base, created_at_column, id_column
+
+
+class Authorization(Base):
+    """One ad authorization of a post: one code, binding at most one ad account (R6)."""
+
+    __tablename__ = "authorizations"
+
+    id: Mapped[str] = id_column()
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hint: Mapped[str] = mapped_column(String(8))
+    days: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    starts_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    regenerated_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    ad_account_id: Mapped[str | None] = mapped_column(ForeignKey("ad_accounts.id"), index=True)
+    bound_at: Mapped[datetime | None]
+    bound_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sparkcodes.models.base import Base, created_at_column, id_column
+
+
+class SparkPost(Base):
+    """A post an ad account may run as a Spark Ad: by code (AUTH_CODE) or its own (TT_USER)."""
+
+    __tablename__ = "spark_posts"
+    __table_args__ = (
+        # One live Spark post per (ad account, post): binding a new code replaces the old one.
+        Index(
+            "uq_spark_posts_active",
+            "ad_account_id",
+            "post_id",
+            unique=True,
+            sqlite_where=text("unbound_at IS NULL"),
+            postgresql_where=text("unbound_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[str] = id_column()
+    ad_account_id: Mapped[str] = mapped_column(ForeignKey("ad_accounts.id"), index=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), index=True)
+    identity_type: Mapped[str] = mapped_column(String(10))  # AUTH_CODE, TT_USER
+    authorization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("authorizations.id"), index=True
+    )
+    original_authorization_id: Mapped[str | None] = mapped_column(ForeignKey("authorizations.id"))
+    linked_identity_id: Mapped[str | None] = mapped_column(ForeignKey("linked_identities.id"))
+    bound_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    bound_at: Mapped[datetime] = created_at_column()
+    code_replaced_at: Mapped[datetime | None]
+    unbound_at: Mapped[datetime | None]
+    unbound_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sparkcodes.models import Authorization, Post, PostRevision
+
+
+def add(session: Session, obj: Post | PostRevision) -> None:
+    session.add(obj)
+    session.flush()
+
+
+def by_id(session: Session, post_id: str) -> Post | None:
+    return session.get(Post, post_id)
+
+
+def of_creator(session: Session, creator_id: str, *, limit: int, offset: int) -> list[Post]:
+    return list(
+        session.scalars(
+            select(Post)
+            .where(Post.creator_id == creator_id)
+            .order_by(Post.published_at.desc(), Post.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def has_undeleted_authorization(session: Session, post_id: str) -> bool:
+    """R10: any authorization not deleted (expired ones can still be extended) locks the caption."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Authorization)
+        .where(Authorization.post_id == post_id, Authorization.deleted_at.is_(None))
+    )
+    return bool(count)
+
+
+def revisions(session: Session, post_id: str) -> list[PostRevision]:
+    return list(
+        session.scalars(
+            select(PostRevision).where(PostRevision.post_id == post_id).order_by(PostRevision.number)
+        )
+    )

@@ -1,0 +1,71 @@
+"""Pure decisions about posts (R3, R4, R10, R11)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sparkcodes import errors
+from sparkcodes.authorization.rules import LiveAd
+
+KINDS = ("video", "story", "duet", "stitch")
+SOUNDS = ("original", "commercial_library", "licensed")
+VISIBILITIES = ("public", "friends", "private")
+REVISING_FIELDS = ("sound", "cover_url")
+
+
+def check_new_post(*, kind: str, original_kind: str | None, has_original: bool) -> None:
+    if kind in ("duet", "stitch") and not has_original:
+        raise errors.InvalidInput(
+            f"A {kind} names the post it was made from (original_post_id).",
+            code="original_post_required",
+        )
+    if kind not in ("duet", "stitch") and has_original:
+        raise errors.InvalidInput(
+            "Only duets and stitches have an original post.", code="original_post_not_allowed"
+        )
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    caption_changed: bool
+    visibility_changed: bool
+    new_revision: bool
+
+
+def plan_edit(
+    *, current: dict[str, object], changes: dict[str, object], caption_locked: bool,
+    live_ads: list[LiveAd], unavailable: bool,
+) -> EditPlan:
+    """R4, R10: what an edit does, or why it is refused."""
+    if unavailable:
+        raise errors.Gone("The post was deleted or taken down.", code="post_unavailable")
+    changed = {k: v for k, v in changes.items() if current.get(k) != v}
+    caption_changed = "caption" in changed
+    if caption_changed and caption_locked:
+        raise errors.Conflict(
+            "The caption cannot be edited once the post has an ad authorization; delete its "
+            "codes first.",
+            code="caption_locked",
+        )
+    visibility_changed = "visibility" in changed
+    if visibility_changed and live_ads:
+        raise errors.Conflict(
+            "The post's visibility cannot change while it runs as a live ad.",
+            code="post_in_use",
+            details={"live_ads": [ad.ad_id for ad in live_ads]},
+        )
+    return EditPlan(
+        caption_changed=caption_changed,
+        visibility_changed=visibility_changed,
+        new_revision=any(f in changed for f in REVISING_FIELDS),
+    )
+
+
+def check_delete(live_ads: list[LiveAd]) -> None:
+    """R11: the owner cannot delete a post a live ad runs on (a take-down is always possible)."""
+    if live_ads:
+        raise errors.Conflict(
+            f"This post runs in {len(live_ads)} live ad(s); it can be deleted after they stop.",
+            code="post_in_use",
+            details={"live_ads": [ad.ad_id for ad in live_ads]},
+        )

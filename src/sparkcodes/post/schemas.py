@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["video", "story", "duet", "stitch"]
+Sound = Literal["original", "commercial_library", "licensed"]
+Visibility = Literal["public", "friends", "private"]
+
+
+class PostIn(BaseModel):
+    caption: str = Field("", max_length=2200)
+    kind: Kind = "video"
+    sound: Sound = "original"
+    visibility: Visibility = "public"
+    original_post_id: str | None = Field(None, max_length=32)
+    cover_url: str | None = Field(None, max_length=500)
+
+
+class PostPatch(BaseModel):
+    caption: str | None = Field(None, max_length=2200)
+    sound: Sound | None = None
+    visibility: Visibility | None = None
+    cover_url: str | None = Field(None, max_length=500)
+
+
+class OrganicStats(BaseModel):
+    views: int
+    likes: int
+    comments: int
+    shares: int
+
+
+class PostOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    creator_id: str
+    kind: str
+    caption: str
+    sound: str
+    visibility: str
+    original_post_id: str | None
+    cover_url: str | None
+    revision: int
+    published_at: datetime
+    deleted_at: datetime | None
+    taken_down_at: datetime | None
+    take_down_reason: str | None
+    stats: OrganicStats | None = None
+    caption_locked: bool = False
+
+
+class TakeDownIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)

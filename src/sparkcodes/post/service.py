@@ -1,0 +1,111 @@
+"""Posts: create, edit (caption lock, revisions), delete, moderation take-down (R3, R4, R10, R11)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.audit import service as audit
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import Creator, Post, PostRevision, User
+from sparkcodes.post import repository, rules
+from sparkcodes.spark_post import usage
+
+
+def _snapshot(post: Post) -> dict[str, Any]:
+    return {
+        "caption": post.caption, "sound": post.sound, "visibility": post.visibility,
+        "cover_url": post.cover_url, "revision": post.revision,
+    }
+
+
+def create(session: Session, *, user: User, creator: Creator, kind: str, caption: str, sound: str,
+           visibility: str, original_post_id: str | None = None,
+           cover_url: str | None = None) -> Post:
+    """Publish a post; a duet or stitch names its original (which must exist)."""
+    original = None
+    if original_post_id is not None:
+        original = repository.by_id(session, original_post_id)
+        if original is None:
+            raise errors.NotFound("The original post does not exist.", code="original_post_not_found")
+    rules.check_new_post(kind=kind, original_kind=original.kind if original else None,
+                         has_original=original is not None)
+    now = utc_now()
+    post = Post(
+        creator_id=creator.id, kind=kind, caption=caption, sound=sound, visibility=visibility,
+        original_post_id=original_post_id, cover_url=cover_url, revision=1, published_at=now,
+    )
+    repository.add(session, post)
+    repository.add(session, PostRevision(post_id=post.id, number=1, sound=sound,
+                                         cover_url=cover_url, caption=caption, created_at=now))
+    audit.record(session, actor_id=user.id, action="post.created", target_type="post",
+                 target_id=post.id, creator_id=creator.id, after={**_snapshot(post), "kind": kind})
+    return post
+
+
+def get_owned(session: Session, *, user: User, post_id: str) -> tuple[Post, Creator]:
+    """The post and its creator account if the user owns it; NotFound otherwise."""
+    post = repository.by_id(session, post_id)
+    if post is None:
+        raise errors.NotFound("No such post.")
+    creator = session.get(Creator, post.creator_id)
+    if creator is None or creator.owner_id != user.id:
+        raise errors.NotFound("No such post.")
+    return post, creator
+
+
+def edit(session: Session, *, user: User, post: Post, changes: dict[str, Any]) -> Post:
+    """R4, R10: caption locked once authorized; sound/cover edits start a new revision."""
+    now = utc_now()
+    before = _snapshot(post)
+    plan = rules.plan_edit(
+        current=before,
+        changes=changes,
+        caption_locked=repository.has_undeleted_authorization(session, post.id),
+        live_ads=usage.live_ads_of_post(session, post_id=post.id, now=now)
+        if "visibility" in changes else [],
+        unavailable=post.deleted_at is not None or post.taken_down_at is not None,
+    )
+    for key, value in changes.items():
+        setattr(post, key, value)
+    if plan.new_revision:
+        post.revision += 1
+        post.revised_at = now
+        repository.add(session, PostRevision(post_id=post.id, number=post.revision,
+                                             sound=post.sound, cover_url=post.cover_url,
+                                             caption=post.caption, created_at=now))
+    after = _snapshot(post)
+    if before != after:
+        action = "post.revised" if plan.new_revision else "post.edited"
+        audit.record(session, actor_id=user.id, action=action, target_type="post",
+                     target_id=post.id, creator_id=post.creator_id, before=before, after=after)
+    session.flush()
+    return post
+
+
+def delete(session: Session, *, user: User, post: Post) -> Post:
+    """R11: refused while a live ad runs on the post; deleting twice is harmless."""
+    if post.deleted_at is not None:
+        return post
+    now = utc_now()
+    rules.check_delete(usage.live_ads_of_post(session, post_id=post.id, now=now))
+    post.deleted_at = now
+    post.deleted_by_id = user.id
+    audit.record(session, actor_id=user.id, action="post.deleted", target_type="post",
+                 target_id=post.id, creator_id=post.creator_id)
+    session.flush()
+    return post
+
+
+def take_down(session: Session, *, actor_id: str | None, post: Post, reason: str) -> Post:
+    """R11: moderation take-down is always possible; every ad on the post stops."""
+    if post.taken_down_at is not None:
+        return post
+    post.taken_down_at = utc_now()
+    post.take_down_reason = reason
+    audit.record(session, actor_id=actor_id, action="post.taken_down", target_type="post",
+                 target_id=post.id, creator_id=post.creator_id, reason=reason)
+    session.flush()
+    return post

@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from sparkcodes.ad_account import repository as ad_account_repository
+from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.audit import repository as audit_repository
+from sparkcodes.audit.schemas import AuditEventOut
+from sparkcodes.authorization.schemas import Message, days_left, hint_display
+from sparkcodes.business.schemas import AdAccountOut, LinkedIdentityOut, LinkIdentityIn
+from sparkcodes.creator import service as creator_service
+from sparkcodes.deps import SessionDep, SettingsDep, UserDep
+from sparkcodes.idempotency import service as idempotency
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.kit.pagination import Page
+from sparkcodes.models import Authorization, Creator, Post, SparkPost
+from sparkcodes.post import service as post_service
+from sparkcodes.spark_post import repository, rules, service, usage
+from sparkcodes.spark_post.schemas import (
+    BindIn,
+    BindItemOut,
+    BindOut,
+    CreatorCard,
+    OwnPostIn,
+    PostCard,
+    PreviewIn,
+    PreviewOut,
+    SparkPostOut,
+    Window,
+)
+
+router = APIRouter(prefix="/v1/ad-accounts", tags=["spark posts"])
+
+
+def creator_card(c: Creator) -> CreatorCard:
+    return CreatorCard(id=c.id, handle=c.handle, display_name=c.display_name,
+                       avatar_url=c.avatar_url, region=c.region)
+
+
+def post_card(p: Post) -> PostCard:
+    return PostCard(id=p.id, kind=p.kind, caption=p.caption, cover_url=p.cover_url, sound=p.sound,
+                    visibility=p.visibility, revision=p.revision, published_at=p.published_at,
+                    original_post_id=p.original_post_id, views=p.views, likes=p.likes,
+                    comments=p.comments, shares=p.shares)
+
+
+def _messages(problems) -> list[Message]:  # type: ignore[no-untyped-def]
+    return [Message(code=p.code, message=p.message) for p in problems]
+
+
+def spark_post_out(sp: SparkPost, post: Post, creator: Creator, code: Authorization | None,
+                   original: Authorization | None, *, now, live_ads: int = 0) -> SparkPostOut:  # type: ignore[no-untyped-def]
+    state = service.state_of(sp, post, creator, code, original)
+    reasons = rules.stop_reasons(state, now) if sp.unbound_at is None else []
+    end = rules.window_end(state)
+    window = None
+    if code is not None and end is not None:
+        window = Window(starts_at=code.starts_at, expires_at=end, days_left=days_left(end, now))
+    if sp.unbound_at is not None:
+        status, text = "UNBOUND", "Unbound from this ad account."
+    elif reasons:
+        status = reasons[0].value
+        text = "Ads cannot deliver: " + "; ".join(rules.REASON_TEXT[r] for r in reasons) + "."
+    else:
+        status, text = rules.AUTHORIZED, "Authorized: ads can run on this post."
+    return SparkPostOut(
+        id=sp.id, ad_account_id=sp.ad_account_id, identity_type=sp.identity_type, status=status,
+        stop_reasons=[r.value for r in reasons], status_text=text, post=post_card(post),
+        creator=creator_card(creator), authorization_id=sp.authorization_id,
+        code_hint=hint_display(code.code_hint) if code else None, window=window,
+        bound_at=sp.bound_at, code_replaced_at=sp.code_replaced_at, unbound_at=sp.unbound_at,
+        live_ads=live_ads,
+    )
+
+
+def _load_out(session, sp: SparkPost, now) -> SparkPostOut:  # type: ignore[no-untyped-def]
+    post = session.get(Post, sp.post_id)
+    creator = session.get(Creator, post.creator_id)
+    code = session.get(Authorization, sp.authorization_id) if sp.authorization_id else None
+    original = (session.get(Authorization, sp.original_authorization_id)
+                if sp.original_authorization_id else None)
+    return spark_post_out(sp, post, creator, code, original, now=now)
+
+
+def _guard(request: Request, user, account) -> service.Guard:  # type: ignore[no-untyped-def]
+    return service.guard_for(request.app.state.limiter, user=user, account=account)
+
+
+@router.get("/{ad_account_id}", response_model=AdAccountOut)
+def get_ad_account(ad_account_id: str, user: UserDep, session: SessionDep) -> AdAccountOut:
+    """One ad account of a business you are a member of."""
+    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
+                                              action="read")
+    return AdAccountOut.model_validate(account)
+
+
+@router.post("/{ad_account_id}/spark-posts/preview", response_model=PreviewOut)
+def preview_code(ad_account_id: str, body: PreviewIn, request: Request, user: UserDep,
+                 session: SessionDep, settings: SettingsDep) -> PreviewOut:
+    """Look at what a code would attach (post, creator, window, problems) without binding (R13)."""
+    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
+                                              action="operate")
+    p = service.preview(session, settings=settings, guard=_guard(request, user, account),
+                        account=account, text=body.code)
+    r, now = p.resolved, utc_now()
+    return PreviewOut(
+        code_hint=hint_display(r.parsed.hint), eligible=not p.problems,
+        already_bound_here=p.bound_here, needs_original_post_code=p.needs_original,
+        creator=creator_card(r.creator), post=post_card(r.post),
+        window=Window(starts_at=r.authorization.starts_at, expires_at=r.authorization.expires_at,
+                      days_left=days_left(r.authorization.expires_at, now)),
+        problems=_messages(p.problems), warnings=_messages(p.warnings),
+    )
+
+
+@router.post("/{ad_account_id}/spark-posts", response_model=BindOut)
+def bind_codes(
+    ad_account_id: str, body: BindIn, request: Request, user: UserDep, session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+):  # type: ignore[no-untyped-def]
+    """Bind 1–20 codes to this ad account ("apply for authorization", R14–R16).
+
+    Each code gets its own result; some may succeed while others fail with a precise error code.
+    Send an `Idempotency-Key` header to make retries safe.
+    """
+    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
+                                              action="operate")
+    scope = f"bind:{account.id}"
+    fingerprint = idempotency.fingerprint(body.model_dump())
+    if idempotency_key is not None:
+        earlier = idempotency.replay(session, user_id=user.id, scope=scope, key=idempotency_key,
+                                     request_hash=fingerprint)
+        if earlier is not None:
+            return JSONResponse(earlier.response, status_code=earlier.status_code,
+                                headers={"Idempotent-Replayed": "true"})
+    results = service.bind_many(session, settings=settings, guard=_guard(request, user, account),
+                                user=user, account=account, codes=body.codes,
+                                original_codes=body.original_post_codes)
+    now = utc_now()
+    items = []
+    for res in results:
+        items.append(BindItemOut(
+            index=res.index, ok=res.error is None,
+            code_hint=hint_display(res.code_hint) if res.code_hint else None,
+            created=res.created, replaced=res.replaced,
+            spark_post=_load_out(session, res.spark_post, now) if res.spark_post else None,
+            error=Message(code=res.error.code, message=res.error.message) if res.error else None,
+            warnings=_messages(res.warnings),
+        ))
+    bound = sum(1 for i in items if i.ok)
+    out = BindOut(bound=bound, failed=len(items) - bound, results=items)
+    if idempotency_key is not None:
+        idempotency.remember(session, user_id=user.id, scope=scope, key=idempotency_key,
+                             request_hash=fingerprint, status_code=200,
+                             response=out.model_dump(mode="json"))
+    return out
+
+
+@router.get("/{ad_account_id}/spark-posts", response_model=list[SparkPostOut])
+def list_spark_posts(ad_account_id: str, user: UserDep, session: SessionDep,
+                     page: Page = Depends(Page.dep),
+                     include_unbound: bool = Query(False)) -> list[SparkPostOut]:
+    """The ad account's Spark Ad posts with window, status and live ads (R17)."""
+    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
+                                              action="read")
+    rows = repository.listing(session, account.id, include_unbound=include_unbound,
+                              limit=page.limit, offset=page.offset)
+    now = utc_now()
+    return [spark_post_out(sp, post, creator, code, original, now=now)
+            for sp, post, creator, code, original in rows]
+
+
+@router.get("/{ad_account_id}/spark-posts/{spark_post_id}", response_model=SparkPostOut)
+def get_spark_post(ad_account_id: str, spark_post_id: str, user: UserDep,
+                   session: SessionDep) -> SparkPostOut:
+    """One Spark Ad post."""
+    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
+                                              action="read")
+    sp = service.get_in_account(session, account=account, spark_post_id=spark_post_id)
+    return _load_out(session, sp, utc_now())
+
+
+@router.delete("/{ad_account_id}/spark-posts/{spark_post_id}", response_model=SparkPostOut)
+def unbind_spark_post(ad_account_id: str, spark_post_id: str, user: UserDep,
+                      session: SessionDep) -> SparkPostOut:
+    """Unbind a Spark post that no live ad uses (R17)."""
+    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
+                                              action="operate")
+    sp = service.get_in_account(session, account=account, spark_post_id=spark_post_id)
+    now = utc_now()
+    live = usage.live_ads_of_post(session, post_id=sp.post_id, now=now)
+    sp = service.unbind(session, user=user, account=account, spark_post=sp,
+                        live_ads=[a for a in live if a.ad_account_id == account.id])
+    return _load_out(session, sp, now)
+
+
+@router.get("/{ad_account_id}/spark-posts/{spark_post_id}/history",
+            response_model=list[AuditEventOut])
+def spark_post_history(ad_account_id: str, spark_post_id: str, user: UserDep,
+                       session: SessionDep, page: Page = Depends(Page.dep)) -> list[AuditEventOut]:
+    """The Spark post's audit trail, oldest first."""
+    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
+                                              action="read")
+    sp = service.get_in_account(session, account=account, spark_post_id=spark_post_id)
+    events = audit_repository.for_target(session, "spark_post", sp.id, limit=page.limit,
+                                         offset=page.offset)
+    return [AuditEventOut.model_validate(e) for e in events]
+
+
+@router.post("/{ad_account_id}/identities", response_model=LinkedIdentityOut, status_code=201)
+def link_identity(ad_account_id: str, body: LinkIdentityIn, user: UserDep,
+                  session: SessionDep) -> LinkedIdentityOut:
+    """Link a creator account you own to this ad account (identity TT_USER, R19). Admins only."""
+    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
+                                              action="admin")
+    creator = creator_service.get_owned(session, user=user, creator_id=body.creator_id)
+    link = ad_account_service.link_identity(session, user=user, account=account, creator=creator)
+    return LinkedIdentityOut(id=link.id, creator_id=creator.id, handle=creator.handle,
+                             linked_at=link.linked_at)
+
+
+@router.get("/{ad_account_id}/identities", response_model=list[LinkedIdentityOut])
+def list_identities(ad_account_id: str, user: UserDep, session: SessionDep
+                    ) -> list[LinkedIdentityOut]:
+    """Creator accounts linked to this ad account."""
+    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
+                                              action="read")
+    out = []
+    for link in ad_account_repository.linked_identities(session, account.id):
+        creator = session.get(Creator, link.creator_id)
+        out.append(LinkedIdentityOut(id=link.id, creator_id=link.creator_id,
+                                     handle=creator.handle if creator else "",
+                                     linked_at=link.linked_at))
+    return out
+
+
+@router.post("/{ad_account_id}/spark-posts/own", response_model=SparkPostOut, status_code=201)
+def bind_own_post(ad_account_id: str, body: OwnPostIn, user: UserDep, session: SessionDep,
+                  settings: SettingsDep) -> SparkPostOut:
+    """Run a post of a linked creator account you own, no code needed (TT_USER, R19)."""
+    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
+                                              action="operate")
+    post, creator = post_service.get_owned(session, user=user, post_id=body.post_id)
+    sp, _ = service.bind_own_post(session, settings=settings, user=user, account=account,
+                                  post=post, creator=creator)
+    return _load_out(session, sp, utc_now())

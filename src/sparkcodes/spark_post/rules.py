@@ -1,0 +1,67 @@
+"""Pure decisions about Spark Ad posts: can the ad account run this post now, and if not, why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sparkcodes.authorization.rules import CodeState, CreatorState, PostState
+
+
+class StopReason(StrEnum):
+    AUTHORIZATION_EXPIRED = "AUTHORIZATION_EXPIRED"
+    AUTHORIZATION_DELETED = "AUTHORIZATION_DELETED"
+    POST_UNAVAILABLE = "POST_UNAVAILABLE"
+    ACCOUNT_AD_SETTINGS_OFF = "ACCOUNT_AD_SETTINGS_OFF"
+    IDENTITY_UNLINKED = "IDENTITY_UNLINKED"
+
+
+REASON_TEXT = {
+    StopReason.AUTHORIZATION_EXPIRED: "the creator's authorization expired",
+    StopReason.AUTHORIZATION_DELETED: "the creator deleted the authorization code",
+    StopReason.POST_UNAVAILABLE: "the post was deleted or taken down",
+    StopReason.ACCOUNT_AD_SETTINGS_OFF: "the creator switched account ad settings off",
+    StopReason.IDENTITY_UNLINKED: "the business's own account was unlinked",
+}
+
+AUTHORIZED = "AUTHORIZED"
+
+
+@dataclass(frozen=True)
+class SparkPostState:
+    identity_type: str  # AUTH_CODE or TT_USER
+    code: CodeState | None
+    original_code: CodeState | None
+    post: PostState
+    creator: CreatorState
+    identity_linked: bool = True
+
+
+def stop_reasons(state: SparkPostState, now: datetime) -> list[StopReason]:
+    """Every reason an ad on this Spark post could not deliver now; empty means it may run."""
+    reasons: list[StopReason] = []
+    codes = [c for c in (state.code, state.original_code) if c is not None]
+    if state.identity_type == "AUTH_CODE":
+        if any(c.deleted_at is not None for c in codes):
+            reasons.append(StopReason.AUTHORIZATION_DELETED)
+        elif any(c.expires_at <= now for c in codes):
+            reasons.append(StopReason.AUTHORIZATION_EXPIRED)
+    elif not state.identity_linked:
+        reasons.append(StopReason.IDENTITY_UNLINKED)
+    if state.post.deleted_at is not None or state.post.taken_down_at is not None:
+        reasons.append(StopReason.POST_UNAVAILABLE)
+    if state.identity_type == "AUTH_CODE" and state.creator.ad_settings_enabled_at is None:
+        reasons.append(StopReason.ACCOUNT_AD_SETTINGS_OFF)
+    return reasons
+
+
+def status_at(state: SparkPostState, now: datetime) -> str:
+    reasons = stop_reasons(state, now)
+    return reasons[0].value if reasons else AUTHORIZED
+
+
+def window_end(state: SparkPostState) -> datetime | None:
+    """When the Spark post stops being runnable by time alone: the earliest code end."""
+    ends = [c.expires_at for c in (state.code, state.original_code) if c is not None]
+    return min(ends) if ends else None

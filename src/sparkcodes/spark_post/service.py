@@ -1,0 +1,350 @@
+"""Codes, advertiser side: preview, bind (one to twenty), list, unbind, own posts (R13–R19)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.ad_account import repository as ad_account_repository
+from sparkcodes.audit import service as audit
+from sparkcodes.authorization import repository as authorization_repository
+from sparkcodes.authorization import rules as code_rules
+from sparkcodes.authorization.service import code_state, creator_state, post_state
+from sparkcodes.config import Settings
+from sparkcodes.kit import crypto
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.kit.ratelimit import FailureLimiter
+from sparkcodes.models import AdAccount, Authorization, Creator, Post, SparkPost, User
+from sparkcodes.spark_post import repository, rules
+
+# Below this many free places, binds of one ad account take its row lock so the cap holds exactly.
+CAPACITY_LOCK_MARGIN = 64
+
+
+@dataclass
+class Resolved:
+    """A code matched to its rows."""
+
+    parsed: crypto.ParsedCode
+    authorization: Authorization
+    post: Post
+    creator: Creator
+    original_post: Post | None
+
+
+@dataclass
+class Guard:
+    """Brute-force accounting for one request (R15): failed look-ups count per ad account and user."""
+
+    limiter: FailureLimiter
+    keys: tuple[str, ...]
+
+    def check(self) -> None:
+        if not self.limiter.allowed(*self.keys):
+            raise _rate_limited()
+
+    def failed(self) -> None:
+        self.limiter.fail(*self.keys)
+
+
+def _rate_limited() -> errors.AppError:
+    return errors.RateLimited(
+        "Too many unknown or mistyped codes from this ad account; wait a few minutes and check "
+        "the codes with the creator."
+    )
+
+
+def guard_for(limiter: FailureLimiter, *, user: User, account: AdAccount) -> Guard:
+    return Guard(limiter, (f"ad_account:{account.id}", f"user:{user.id}"))
+
+
+def resolve(session: Session, *, settings: Settings, guard: Guard, text: str) -> Resolved:
+    """Find the code's rows; mistyped and unknown codes count against the brute-force limit."""
+    guard.check()
+    try:
+        parsed = crypto.parse_code(text)
+    except crypto.CodeShapeError as exc:
+        guard.failed()
+        raise errors.InvalidInput(str(exc), code="code_mistyped") from None
+    authorization = authorization_repository.by_code_hash(
+        session, crypto.hash_code(settings.secret_key, parsed)
+    )
+    if authorization is None:
+        guard.failed()
+        raise errors.NotFound(
+            "No Spark code matches: check it with the creator, or ask for a new one.",
+            code="code_not_found",
+        )
+    post = session.get(Post, authorization.post_id)
+    creator = session.get(Creator, post.creator_id) if post else None
+    if post is None or creator is None:  # foreign keys make this unreachable; fail closed
+        raise errors.NotFound("No Spark code matches.", code="code_not_found")
+    original = session.get(Post, post.original_post_id) if post.original_post_id else None
+    return Resolved(parsed, authorization, post, creator, original)
+
+
+def _problems(r: Resolved, *, settings: Settings, account: AdAccount,
+              now: datetime) -> list[code_rules.Problem]:
+    return code_rules.bind_problems(
+        code=code_state(r.authorization), post=post_state(r.post, r.original_post),
+        creator=creator_state(r.creator), ad_account_id=account.id, now=now,
+        supported_regions=settings.supported_regions,
+    )
+
+
+@dataclass
+class Preview:
+    resolved: Resolved
+    problems: list[code_rules.Problem]
+    warnings: list[code_rules.Problem]
+    bound_here: bool
+    needs_original: bool
+
+
+def preview(session: Session, *, settings: Settings, guard: Guard, account: AdAccount,
+            text: str) -> Preview:
+    """R13: what binding would attach, and every problem in plain words; changes nothing."""
+    r = resolve(session, settings=settings, guard=guard, text=text)
+    now = utc_now()
+    problems = _problems(r, settings=settings, account=account, now=now)
+    return Preview(
+        resolved=r, problems=problems, warnings=code_rules.sound_warnings(r.post.sound),
+        bound_here=r.authorization.ad_account_id == account.id,
+        needs_original=r.post.kind in ("duet", "stitch") and r.post.original_post_id is not None,
+    )
+
+
+@dataclass
+class BindResult:
+    index: int
+    code_hint: str | None = None
+    spark_post: SparkPost | None = None
+    created: bool = False
+    replaced: bool = False
+    error: errors.AppError | None = None
+    warnings: list[code_rules.Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Originals:
+    """The original-post codes of one request, resolved lazily and once."""
+
+    texts: list[str]
+    found: dict[str, Resolved] = field(default_factory=dict)  # post_id -> resolved
+    done: bool = False
+
+    def for_post(self, session: Session, settings: Settings, guard: Guard,
+                 post_id: str) -> Resolved | None:
+        if not self.done:
+            self.done = True
+            for text in self.texts:
+                try:
+                    r = resolve(session, settings=settings, guard=guard, text=text)
+                except errors.AppError:
+                    continue
+                self.found.setdefault(r.post.id, r)
+        return self.found.get(post_id)
+
+
+def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
+              account: AdAccount, codes: list[str],
+              original_codes: list[str] | None = None) -> list[BindResult]:
+    """R14–R16: bind up to the batch size of codes; each succeeds or fails on its own."""
+    limit = settings.codes.batch_size
+    if not codes:
+        raise errors.InvalidInput("Paste at least one code.", code="batch_empty")
+    if len(codes) > limit:
+        raise errors.InvalidInput(
+            f"At most {limit} codes can be bound in one request; {len(codes)} were sent.",
+            code="batch_too_large",
+        )
+    guard.check()
+    originals = _Originals(list(original_codes or []))
+    results = []
+    for index, text in enumerate(codes):
+        result = BindResult(index=index)
+        try:
+            with session.begin_nested():
+                _bind_one(session, settings=settings, guard=guard, user=user, account=account,
+                          text=text, originals=originals, result=result)
+        except errors.RateLimited:
+            result.error = _rate_limited()
+        except errors.AppError as exc:
+            result.error = exc
+        results.append(result)
+    return results
+
+
+def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
+              account: AdAccount, text: str, originals: _Originals, result: BindResult) -> None:
+    r = resolve(session, settings=settings, guard=guard, text=text)
+    result.code_hint = r.parsed.hint
+    now = utc_now()
+    problems = _problems(r, settings=settings, account=account, now=now)
+    if problems:
+        raise problems[0].as_error()
+    original = None
+    if r.post.kind in ("duet", "stitch") and r.post.original_post_id:
+        original = originals.for_post(session, settings, guard, r.post.original_post_id)
+        problems = code_rules.original_code_problems(
+            post=post_state(r.post, r.original_post),
+            original_code=code_state(original.authorization) if original else None,
+            original_code_post_id=original.post.id if original else None,
+            ad_account_id=account.id, now=now,
+        )
+        if problems:
+            raise problems[0].as_error()
+    result.warnings = code_rules.sound_warnings(r.post.sound)
+
+    existing = repository.active_for_post(session, account.id, r.post.id)
+    if existing is None:
+        _check_capacity(session, settings=settings, account=account)
+    _claim(session, r, account=account, user=user, now=now, settings=settings)
+    original_id = None
+    if original is not None:
+        _claim(session, original, account=account, user=user, now=now, settings=settings)
+        original_id = original.authorization.id
+
+    if existing is None:
+        spark_post = SparkPost(
+            ad_account_id=account.id, post_id=r.post.id, identity_type="AUTH_CODE",
+            authorization_id=r.authorization.id, original_authorization_id=original_id,
+            bound_by_id=user.id, bound_at=now,
+        )
+        try:
+            with session.begin_nested():
+                repository.add(session, spark_post)
+        except IntegrityError:
+            # A concurrent request of this ad account bound the same post first.
+            existing = repository.active_for_post(session, account.id, r.post.id)
+            if existing is None:
+                raise
+        else:
+            result.spark_post, result.created = spark_post, True
+            _audit_bound(session, user, account, r, spark_post, action="spark_post.bound")
+            return
+    if existing.authorization_id == r.authorization.id:
+        result.spark_post = existing  # the same code again: nothing to do (idempotent)
+        return
+    if not repository.replace_code(session, spark_post_id=existing.id,
+                                   old_authorization_id=existing.authorization_id,
+                                   authorization_id=r.authorization.id,
+                                   original_authorization_id=original_id, now=now):
+        raise errors.Conflict("The Spark post changed meanwhile; try again.",
+                              code="concurrent_update")
+    old = existing.authorization_id
+    session.refresh(existing)
+    result.spark_post, result.replaced = existing, True
+    _audit_bound(session, user, account, r, existing, action="spark_post.code_replaced",
+                 replaced_authorization_id=old)
+
+
+def _claim(session: Session, r: Resolved, *, account: AdAccount, user: User, now: datetime,
+           settings: Settings) -> None:
+    """The conditional write that makes one ad account the code's owner (exactly one wins)."""
+    if authorization_repository.bind(session, authorization_id=r.authorization.id,
+                                     ad_account_id=account.id, user_id=user.id, now=now):
+        session.refresh(r.authorization)
+        return
+    session.refresh(r.authorization)
+    problems = _problems(r, settings=settings, account=account, now=now)
+    raise (problems[0].as_error() if problems else errors.Conflict(
+        "This code is already used by another ad account.", code="code_used_elsewhere"))
+
+
+def _check_capacity(session: Session, *, settings: Settings, account: AdAccount) -> None:
+    limit = settings.codes.spark_posts_per_ad_account
+    active = repository.count_active(session, account.id)
+    if active >= limit - CAPACITY_LOCK_MARGIN:
+        ad_account_repository.lock(session, account.id)
+        active = repository.count_active(session, account.id)
+    code_rules.check_capacity(active, limit)
+
+
+def _audit_bound(session: Session, user: User, account: AdAccount, r: Resolved,
+                 spark_post: SparkPost, *, action: str, **extra: object) -> None:
+    scope = {"business_id": account.business_id, "creator_id": r.creator.id}
+    audit.record(session, actor_id=user.id, action=action, target_type="spark_post",
+                 target_id=spark_post.id, **scope,
+                 after={"ad_account_id": account.id, "post_id": r.post.id,
+                        "authorization_id": r.authorization.id, "code_hint": r.parsed.hint},
+                 **extra)
+    audit.record(session, actor_id=user.id, action="authorization.bound",
+                 target_type="authorization", target_id=r.authorization.id, **scope,
+                 after={"ad_account_id": account.id, "spark_post_id": spark_post.id})
+
+
+def get_in_account(session: Session, *, account: AdAccount, spark_post_id: str) -> SparkPost:
+    spark_post = repository.by_id(session, spark_post_id)
+    if spark_post is None or spark_post.ad_account_id != account.id:
+        raise errors.NotFound("No such Spark post in this ad account.")
+    return spark_post
+
+
+def unbind(session: Session, *, user: User, account: AdAccount, spark_post: SparkPost,
+           live_ads: list[code_rules.LiveAd]) -> SparkPost:
+    """R17: unbind a Spark post no live ad uses; unbinding twice is harmless."""
+    if live_ads:
+        raise errors.Conflict(
+            f"{len(live_ads)} live ad(s) run on this post; pause or delete them first.",
+            code="spark_post_in_use", details={"live_ads": [a.ad_id for a in live_ads]},
+        )
+    if repository.unbind(session, spark_post_id=spark_post.id, user_id=user.id, now=utc_now()):
+        session.refresh(spark_post)
+        post = session.get(Post, spark_post.post_id)
+        audit.record(session, actor_id=user.id, action="spark_post.unbound",
+                     target_type="spark_post", target_id=spark_post.id,
+                     business_id=account.business_id,
+                     creator_id=post.creator_id if post else None)
+    else:
+        session.refresh(spark_post)
+    return spark_post
+
+
+def bind_own_post(session: Session, *, settings: Settings, user: User, account: AdAccount,
+                  post: Post, creator: Creator) -> tuple[SparkPost, bool]:
+    """R19: a post of a creator account linked to this ad account runs without a code (TT_USER)."""
+    link = ad_account_repository.linked_identity(session, account.id, creator.id)
+    if link is None:
+        raise errors.Conflict(
+            f"@{creator.handle} is not linked to this ad account; link it first.",
+            code="identity_not_linked",
+        )
+    for problem in code_rules.post_problems(post_state(post, None)):
+        raise problem.as_error()
+    existing = repository.active_for_post(session, account.id, post.id)
+    if existing is not None:
+        return existing, False
+    _check_capacity(session, settings=settings, account=account)
+    spark_post = SparkPost(ad_account_id=account.id, post_id=post.id, identity_type="TT_USER",
+                           linked_identity_id=link.id, bound_by_id=user.id, bound_at=utc_now())
+    try:
+        with session.begin_nested():
+            repository.add(session, spark_post)
+    except IntegrityError:
+        existing = repository.active_for_post(session, account.id, post.id)
+        if existing is None:
+            raise
+        return existing, False
+    audit.record(session, actor_id=user.id, action="spark_post.bound", target_type="spark_post",
+                 target_id=spark_post.id, business_id=account.business_id, creator_id=creator.id,
+                 after={"ad_account_id": account.id, "post_id": post.id,
+                        "identity_type": "TT_USER"})
+    return spark_post, True
+
+
+def state_of(spark_post: SparkPost, post: Post, creator: Creator, code: Authorization | None,
+             original_code: Authorization | None, identity_linked: bool = True
+             ) -> rules.SparkPostState:
+    return rules.SparkPostState(
+        identity_type=spark_post.identity_type,
+        code=code_state(code) if code else None,
+        original_code=code_state(original_code) if original_code else None,
+        post=post_state(post, None),
+        creator=creator_state(creator),
+        identity_linked=identity_linked,
+    )
