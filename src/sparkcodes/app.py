@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -68,7 +70,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.db.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="sparkcodes",
         version=__version__,
         description="Spark Ads authorization codes end to end: creators issue codes, brands bind "
@@ -99,9 +108,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         """Liveness: answers without touching the database."""
         return {"status": "ok"}
-
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        app.state.db.dispose()
 
     return app

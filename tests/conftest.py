@@ -1,0 +1,148 @@
+"""Test harness: every integration test runs on SQLite, and on PostgreSQL when
+SPARKCODES_TEST_POSTGRES_URL is set. The schema is built by the migrations; tables are emptied
+after each test."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from sparkcodes.app import create_app
+from sparkcodes.config import Settings
+from sparkcodes.kit import clock
+from sparkcodes.migrations import upgrade
+from sparkcodes.models import Base
+
+PG_ENV = "SPARKCODES_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgres"]
+
+
+def _pg_admin_url() -> str:
+    url = os.environ[PG_ENV]
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Backend:
+    """One database for the whole session: created, migrated, and dropped at the end."""
+
+    def __init__(self, name: str, tmp: Path) -> None:
+        self.name = name
+        self._drop = None
+        if name == "sqlite":
+            self.url = f"sqlite:///{tmp / 'test.db'}"
+        else:
+            admin_url = _pg_admin_url()
+            db_name = f"sparkcodes_test_{uuid.uuid4().hex[:10]}"
+            admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+            self.url = make_url(admin_url).set(database=db_name).render_as_string(
+                hide_password=False
+            )
+
+            def drop() -> None:
+                with admin.connect() as conn:
+                    conn.execute(text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": db_name})
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}"'))
+                admin.dispose()
+
+            self._drop = drop
+        upgrade(self.url)
+
+    def settings(self, **overrides) -> Settings:  # type: ignore[no-untyped-def]
+        values = dict(database_url=self.url, secret_key="test-secret-key", env="test",
+                      sandbox=True, db_pool_size=30)
+        values.update(overrides)
+        return Settings(**values)
+
+    def close(self) -> None:
+        if self._drop:
+            self._drop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request, tmp_path_factory) -> Iterator[Backend]:  # type: ignore[no-untyped-def]
+    if request.param == "postgres" and not os.environ.get(PG_ENV):
+        pytest.skip(f"PostgreSQL not configured: set {PG_ENV} to run these tests on it")
+    b = Backend(request.param, tmp_path_factory.mktemp(request.param))
+    yield b
+    b.close()
+
+
+def _truncate(app) -> None:  # type: ignore[no-untyped-def]
+    engine = app.state.db.engine
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(scope="session")
+def _session_app(backend):  # type: ignore[no-untyped-def]
+    app = create_app(backend.settings())
+    yield app
+    app.state.db.dispose()
+
+
+@pytest.fixture
+def app(_session_app):  # type: ignore[no-untyped-def]
+    clock.reset()
+    _session_app.state.limiter.reset()
+    yield _session_app
+    _truncate(_session_app)
+    clock.reset()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def _live(_session_app):  # type: ignore[no-untyped-def]
+    port = _free_port()
+    config = uvicorn.Config(_session_app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if time.time() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_url(app, _live) -> str:  # type: ignore[no-untyped-def]
+    """A real HTTP server (uvicorn in a thread) over the same app, for concurrency tests."""
+    return _live
