@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import AdAccount, Authorization, Business
+from sparkcodes.models import AdAccount, Authorization, Business, Post
 
 
 def add(session: Session, authorization: Authorization) -> None:
@@ -113,3 +113,34 @@ def regenerate(session: Session, *, authorization_id: str, code_hash: str, code_
 def refresh(session: Session, authorization: Authorization) -> Authorization:
     session.refresh(authorization)
     return authorization
+
+
+def set_window(session: Session, *, authorization_id: str, starts_at: datetime,
+               expires_at: datetime) -> None:
+    """Place a window in the past or future directly: for loading demo and fixture data only."""
+    session.execute(
+        update(Authorization)
+        .where(Authorization.id == authorization_id)
+        .values(starts_at=starts_at, expires_at=expires_at, created_at=starts_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def of_creator(session: Session, creator_id: str) -> list[tuple[Authorization, Post]]:
+    rows = session.execute(
+        select(Authorization, Post)
+        .join(Post, Post.id == Authorization.post_id)
+        .where(Post.creator_id == creator_id)
+        .order_by(Authorization.expires_at)
+    ).all()
+    return [(a, p) for a, p in rows]
+
+
+def of_ad_account(session: Session, ad_account_id: str) -> list[tuple[Authorization, Post]]:
+    rows = session.execute(
+        select(Authorization, Post)
+        .join(Post, Post.id == Authorization.post_id)
+        .where(Authorization.ad_account_id == ad_account_id)
+        .order_by(Authorization.expires_at)
+    ).all()
+    return [(a, p) for a, p in rows]

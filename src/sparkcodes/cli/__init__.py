@@ -1,0 +1,68 @@
+"""The `sparkcodes` command: serve, db upgrade, demo, users, tokens, codes, posts."""
+
+from __future__ import annotations
+
+import typer
+
+from sparkcodes.cli import codes, db, users
+from sparkcodes.cli.common import console
+
+app = typer.Typer(help="sparkcodes: Spark Ads authorization codes, end to end.",
+                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+app.add_typer(db.app, name="db")
+app.add_typer(users.users_app, name="users")
+app.add_typer(users.tokens_app, name="tokens")
+app.command("codes")(codes.list_codes)
+app.add_typer(codes.posts_app, name="posts")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8000, help="Port to listen on"),
+    workers: int = typer.Option(1, min=1, help="Worker processes"),
+    reload: bool = typer.Option(False, help="Restart on code changes (development)"),
+) -> None:
+    """Run the HTTP service (JSON API and docs) on the configured database."""
+    import uvicorn
+
+    from sparkcodes.config import get_settings
+
+    settings = get_settings()
+    where = "SQLite " + settings.database_url.split("///", 1)[-1] if settings.is_sqlite else \
+        "PostgreSQL"
+    console.print(f"[bold]sparkcodes[/] on [link]http://{host}:{port}[/] "
+                  f"(API docs: http://{host}:{port}/docs) — database: {where}"
+                  + (" — [yellow]sandbox mode[/]" if settings.sandbox else ""))
+    uvicorn.run("sparkcodes.app:create_app", factory=True, host=host, port=port,
+                workers=workers, reload=reload, log_level="info")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo world (a brand, two ad accounts, creators, codes in every status); idempotent."""
+    from sparkcodes import demo as demo_data
+    from sparkcodes.cli.common import database
+
+    db_, settings = database()
+    with db_.unit_of_work() as session:
+        result = demo_data.load(session, settings=settings)
+    console.print("[green]Demo data loaded.[/]" if result.created
+                  else "Demo data already present; nothing changed.")
+    from rich.table import Table
+
+    table = Table(title="Demo logins", show_lines=False)
+    for col in ("who", "e-mail", "password"):
+        table.add_column(col)
+    for row in result.logins:
+        table.add_row(*row)
+    console.print(table)
+    if result.free_codes:
+        console.print("Unused demo codes (bind them as the brand):")
+        for c in result.free_codes:
+            console.print(f"  {c}")
+    console.print(
+        "Log in: curl -s -X POST http://127.0.0.1:8000/v1/tokens -H 'content-type: "
+        f"application/json' -d '{{\"email\": \"{demo_data.BRAND_EMAIL}\", \"password\": "
+        f"\"{demo_data.PASSWORD}\"}}'", soft_wrap=True
+    )

@@ -1,0 +1,109 @@
+"""Transitions two requests can race: exactly one outcome survives, and nothing answers 5xx."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+import httpx
+
+from tests import factories as f
+
+ATTEMPTS = 20
+
+
+def _parallel(live_url: str, calls):  # type: ignore[no-untyped-def]
+    """Run the calls at once, each on its own connection; return the responses in order."""
+    def run(call):  # type: ignore[no-untyped-def]
+        with httpx.Client(base_url=live_url, timeout=60) as http:
+            return call(http)
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_twenty_ad_accounts_race_for_one_code(client, live_url):
+    w = f.World(client)
+    accounts = [f.ad_account(client, w.brand_h, w.business["id"]) for _ in range(ATTEMPTS)]
+    raw = w.code["code"]
+    responses = _parallel(live_url, [
+        (lambda http, a=a: f.bind(http, w.brand_h, a["id"], [raw])) for a in accounts
+    ])
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    results = [r.json()["results"][0] for r in responses]
+    winners = [i for i, res in enumerate(results) if res["ok"]]
+    assert len(winners) == 1
+    losers = {res["error"]["code"] for res in results if not res["ok"]}
+    assert losers == {"code_used_elsewhere"}
+    listed = [client.get(f"/v1/ad-accounts/{a['id']}/spark-posts", headers=w.brand_h).json()
+              for a in accounts]
+    assert sum(len(x) for x in listed) == 1
+    assert listed[winners[0]][0]["post"]["id"] == w.post["id"]
+
+
+def test_one_ad_account_binding_the_same_code_concurrently_gets_one_spark_post(client, live_url):
+    w = f.World(client)
+    responses = _parallel(live_url, [
+        (lambda http: f.bind(http, w.brand_h, w.account["id"], [w.code["code"]]))
+        for _ in range(10)
+    ])
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    results = [r.json()["results"][0] for r in responses]
+    assert all(res["ok"] for res in results), results
+    assert len({res["spark_post"]["id"] for res in results}) == 1
+    assert sum(res["created"] for res in results) == 1
+    listed = client.get(f"/v1/ad-accounts/{w.account['id']}/spark-posts", headers=w.brand_h)
+    assert len(listed.json()) == 1
+
+
+def test_concurrent_extensions_all_apply(client, live_url):
+    w = f.World(client)
+    before = datetime.fromisoformat(w.code["expires_at"])
+    responses = _parallel(live_url, [
+        (lambda http: http.post(f"/v1/authorizations/{w.code['id']}/extend",
+                                headers=w.creator_h, json={"days": 7}))
+        for _ in range(5)
+    ])
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    after = client.get(f"/v1/authorizations/{w.code['id']}", headers=w.creator_h).json()
+    assert datetime.fromisoformat(after["expires_at"]) == before + timedelta(days=35)
+
+
+def test_regenerate_races_bind_one_wins(client, live_url):
+    w = f.World(client)
+    raw = w.code["code"]
+    bind, regen = _parallel(live_url, [
+        lambda http: f.bind(http, w.brand_h, w.account["id"], [raw]),
+        lambda http: http.post(f"/v1/authorizations/{w.code['id']}/regenerate",
+                               headers=w.creator_h),
+    ])
+    assert bind.status_code == 200 and regen.status_code < 500
+    bound = bind.json()["results"][0]["ok"]
+    if bound:
+        assert regen.status_code == 409 and f.error_code(regen) == "code_in_use"
+    else:
+        assert regen.status_code == 200
+        assert bind.json()["results"][0]["error"]["code"] == "code_not_found"
+    status = client.get(f"/v1/authorizations/{w.code['id']}", headers=w.creator_h).json()
+    assert status["status"] == ("IN_USE" if bound else "NOT_USED")
+
+
+def test_concurrent_sign_ups_with_one_email_make_one_user(client, live_url):
+    body = {"email": "twin@example.com", "password": "long enough"}
+    responses = _parallel(live_url, [
+        (lambda http: http.post("/v1/users", json=body)) for _ in range(8)
+    ])
+    codes = sorted(r.status_code for r in responses)
+    assert codes.count(201) == 1 and codes.count(409) == 7, [r.text for r in responses]
+    assert {f.error_code(r) for r in responses if r.status_code == 409} == {"email_taken"}
+
+
+def test_concurrent_handles_make_one_creator(client, live_url):
+    headers = [f.user(client) for _ in range(6)]
+    responses = _parallel(live_url, [
+        (lambda http, h=h: http.post("/v1/creators", headers=h,
+                                     json={"handle": "same.handle", "region": "US"}))
+        for h in headers
+    ])
+    codes = sorted(r.status_code for r in responses)
+    assert codes.count(201) == 1 and codes.count(409) == 5, [r.text for r in responses]
