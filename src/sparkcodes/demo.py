@@ -78,12 +78,12 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
                                         accept_terms=True)
         creators[handle] = (owner, creator, enabled)
 
-    def post(handle: str, caption: str, **kw):  # type: ignore[no-untyped-def]
+    def post(handle: str, caption: str, stats: tuple[int, int, int, int], **kw):  # type: ignore[no-untyped-def]
         owner, creator, _ = creators[handle]
         p = post_service.create(session, user=owner, creator=creator, caption=caption,
                                 kind=kw.pop("kind", "video"), sound=kw.pop("sound", "original"),
                                 visibility=kw.pop("visibility", "public"), **kw)
-        p.views, p.likes, p.comments, p.shares = kw.get("stats", (48_200, 3_900, 212, 150))
+        p.views, p.likes, p.comments, p.shares = stats
         return p
 
     def code(handle: str, p, days: int = 30, age_days: int = 0):  # type: ignore[no-untyped-def]
@@ -108,17 +108,21 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
         failed = [r.error for r in results if r.error]
         assert not failed, failed
 
-    routine = post("maya.makes", "My 5-step morning skincare routine ☀️ #glowup")
-    serum = post("maya.makes", "Honest review: the vitamin C serum after 30 days", sound="licensed")
-    duet = post("leo_lifts", "Reacting to Maya's routine 😂", kind="duet",
-                original_post_id=routine.id)
-    gym = post("leo_lifts", "Post-workout skin care for guys who sweat a lot")
-    bento = post("aiko.eats", "Glow-from-within bento 🍱", visibility="private")
-    post("aiko.eats", "Behind the scenes today", kind="story")
-    stitch = post("aiko.eats", "Stitching Leo: the real post-gym routine", kind="stitch",
-                  original_post_id=gym.id)
-    post("pedro.plays", "Skincare speedrun any%")
-    post("polar.pete", "Sunscreen at -40°")
+    routine = post("maya.makes", "My 5-step morning skincare routine ☀️ #glowup",
+                   (184_300, 21_400, 1_312, 2_210))
+    serum = post("maya.makes", "Honest review: the vitamin C serum after 30 days",
+                 (52_900, 4_100, 388, 190), sound="licensed")
+    duet = post("leo_lifts", "Reacting to Maya's routine 😂", (31_800, 2_640, 290, 120),
+                kind="duet", original_post_id=routine.id)
+    gym = post("leo_lifts", "Post-workout skin care for guys who sweat a lot",
+               (23_700, 2_950, 201, 77))
+    bento = post("aiko.eats", "Glow-from-within bento 🍱", (61_200, 5_480, 415, 260),
+                 visibility="private")
+    post("aiko.eats", "Behind the scenes today", (8_900, 1_020, 64, 12), kind="story")
+    stitch = post("aiko.eats", "Stitching Leo: the real post-gym routine",
+                  (15_600, 1_730, 122, 41), kind="stitch", original_post_id=gym.id)
+    post("pedro.plays", "Skincare speedrun any%", (1_200, 140, 3, 0))
+    post("polar.pete", "Sunscreen at -40°", (900, 75, 9, 1))
 
     routine_us = code("maya.makes", routine, 30, age_days=12)        # in use, 18 days left
     bind(us, routine_us)
