@@ -24,12 +24,12 @@ def normalize_handle(handle: str) -> str:
 
 
 def normalize_region(region: str) -> str:
-    value = region.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", value):
+    value = region.strip()
+    if not re.fullmatch(r"[A-Za-z]{2}", value, flags=re.ASCII):
         raise errors.InvalidInput(
             "A region is a two-letter country code such as US or GB.", code="invalid_region"
         )
-    return value
+    return value.upper()
 
 
 def check_enable(*, accept_terms: bool, terms_accepted: bool) -> None:

@@ -1,10 +1,15 @@
 """Secrets: Spark codes (R7), API tokens and passwords.
 
 A Spark code reads ``SPARK-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX``: a fixed prefix so a leaked code is
-recognisable, then 27 random Crockford Base32 symbols (135 bits) and one Luhn mod 32 check symbol,
-grouped by four. Input is forgiving: case, hyphens and spaces are ignored, O reads as 0, I and L as
-1. The check symbol tells a typo apart from an unknown code: Luhn mod N catches every single-symbol
-substitution and every swap of two adjacent different symbols. Only a keyed hash is stored.
+recognisable, then 27 random Crockford Base32 symbols (135 bits) and one check symbol, grouped by four. Input is
+forgiving: case, hyphens and spaces are ignored, O reads as 0, I and L as 1.
+
+The check symbol tells a typo apart from an unknown code. Symbols are read as elements of GF(32)
+and the code is valid when the weighted sum of x_i * a^i is zero (a a primitive element). A
+substitution at position i changes the sum by a^i * (x - y), and a swap of neighbours by
+a^i * (1 + a) * (x - y): neither is ever zero, so every single-symbol substitution and every swap
+of two adjacent different symbols is caught (a plain Luhn mod 32 misses 0/Z swaps). Only a keyed
+hash is stored.
 """
 
 from __future__ import annotations
@@ -34,19 +39,41 @@ def code_entropy_bits() -> float:
     return RANDOM_SYMBOLS * BITS_PER_SYMBOL
 
 
-def _luhn_check(symbols: str) -> str:
-    """Luhn mod N check symbol for ``symbols`` (N = 32)."""
-    factor = 2
+# GF(2^5) with the primitive polynomial x^5 + x^2 + 1: log and antilog tables.
+_EXP = [0] * 62
+_LOG = [0] * 32
+_x = 1
+for _i in range(31):
+    _EXP[_i] = _EXP[_i + 31] = _x
+    _LOG[_x] = _i
+    _x <<= 1
+    if _x & 0b100000:
+        _x ^= 0b100101
+
+
+def _gf_mul(a: int, b: int) -> int:
+    return 0 if a == 0 or b == 0 else _EXP[_LOG[a] + _LOG[b]]
+
+
+def _weighted_sum(values: list[int]) -> int:
     total = 0
-    for ch in reversed(symbols):
-        addend = factor * _VALUE[ch]
-        factor = 1 if factor == 2 else 2
-        total += addend // BASE + addend % BASE
-    return ALPHABET[(BASE - total % BASE) % BASE]
+    for i, v in enumerate(values):
+        total ^= _gf_mul(v, _EXP[i % 31])
+    return total
 
 
-def _luhn_valid(symbols: str) -> bool:
-    return _luhn_check(symbols[:-1]) == symbols[-1]
+def _check_symbol(symbols: str) -> str:
+    """The symbol that makes the weighted sum over ``symbols`` + it zero."""
+    values = [_VALUE[ch] for ch in symbols]
+    partial = _weighted_sum(values)
+    weight = _EXP[len(values) % 31]
+    # partial + weight * c = 0  (characteristic 2)  =>  c = partial / weight
+    c = 0 if partial == 0 else _EXP[(_LOG[partial] - _LOG[weight]) % 31]
+    return ALPHABET[c]
+
+
+def _check_valid(symbols: str) -> bool:
+    return _weighted_sum([_VALUE[ch] for ch in symbols]) == 0
 
 
 def format_code(body: str) -> str:
@@ -57,7 +84,7 @@ def format_code(body: str) -> str:
 def new_code() -> str:
     """A fresh code in display form."""
     body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_SYMBOLS))
-    return format_code(body + _luhn_check(body))
+    return format_code(body + _check_symbol(body))
 
 
 class CodeShapeError(ValueError):
@@ -91,7 +118,7 @@ def parse_code(text: str) -> ParsedCode:
     if compact.startswith("#"):
         compact = compact[1:]
     expected = RANDOM_SYMBOLS + 1
-    if compact.startswith(CODE_PREFIX) and len(compact) == len(CODE_PREFIX) + expected:
+    if compact.startswith(CODE_PREFIX) and len(compact) != expected:
         compact = compact[len(CODE_PREFIX) :]
     compact = compact.translate(_ALIASES)
     bad = sorted({ch for ch in compact if ch not in _VALUE})
@@ -106,7 +133,7 @@ def parse_code(text: str) -> ParsedCode:
             f"The code looks mistyped: it has {len(compact)} characters after the prefix, "
             f"a Spark code has {expected}.",
         )
-    if not _luhn_valid(compact):
+    if not _check_valid(compact):
         raise CodeShapeError(
             "check", "The code looks mistyped: its check character does not match. "
             "Copy it again from the creator's message."
