@@ -89,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 
+    from sparkcodes.ad.endpoints import router as ad_router
+    from sparkcodes.engagement.endpoints import router as engagement_router
+    from sparkcodes.report.endpoints import router as report_router
     from sparkcodes.authorization.endpoints import router as authorization_router
     from sparkcodes.business.endpoints import router as business_router
     from sparkcodes.creator.endpoints import router as creator_router
@@ -97,7 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from sparkcodes.user.endpoints import router as user_router
 
     for router in (user_router, creator_router, post_router, authorization_router,
-                   business_router, spark_post_router):
+                   business_router, spark_post_router, ad_router, engagement_router,
+                   report_router):
         app.include_router(router)
     if settings.sandbox:
         from sparkcodes.sandbox.endpoints import router as sandbox_router

@@ -27,12 +27,20 @@ class CodeLimits(BaseModel):
     max_window_days: int = 365
     batch_size: int = 20
     spark_posts_per_ad_account: int = 10_000
+    ads_per_identity: int = 10_000
     # Brute force (R15): failed look-ups (not found, mistyped) per ad account and per user.
     failed_lookups_limit: str = "30/10 minutes"
 
 
 def _default_database_url() -> str:
     return f"sqlite:///{(VAR_DIR / 'sparkcodes.db').as_posix()}"
+
+
+class Engagement(BaseModel):
+    """Ingestion of engagement events (R21)."""
+
+    batch_size: int = 1000
+    max_future_skew_seconds: int = 300
 
 
 class Settings(BaseSettings):
@@ -50,6 +58,7 @@ class Settings(BaseSettings):
     sandbox: bool = False
     supported_regions: list[str] = Field(default_factory=lambda: list(DEFAULT_REGIONS))
     codes: CodeLimits = Field(default_factory=CodeLimits)
+    engagement: Engagement = Field(default_factory=Engagement)
     db_pool_size: int = 20
 
     @field_validator("supported_regions")

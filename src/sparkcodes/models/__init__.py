@@ -6,7 +6,9 @@ from sparkcodes.models.audit_event import AuditEvent
 from sparkcodes.models.authorization import Authorization
 from sparkcodes.models.base import Base, new_id
 from sparkcodes.models.business import Business, BusinessMember
+from sparkcodes.models.campaign import Ad, AdGroup, Campaign
 from sparkcodes.models.creator import Creator
+from sparkcodes.models.engagement import METRICS, EngagementDaily, EngagementEvent
 from sparkcodes.models.idempotency_key import IdempotencyKey
 from sparkcodes.models.post import Post, PostRevision
 from sparkcodes.models.sandbox_clock import SandboxClock
@@ -14,6 +16,7 @@ from sparkcodes.models.spark_post import SparkPost
 from sparkcodes.models.user import User
 
 __all__ = [
+    "METRICS", "Ad", "AdGroup", "Campaign", "EngagementDaily", "EngagementEvent",
     "AdAccount", "ApiToken", "AuditEvent", "Authorization", "Base", "Business", "BusinessMember",
     "Creator", "IdempotencyKey", "LinkedIdentity", "Post", "PostRevision", "SandboxClock",
     "SparkPost", "User", "new_id",

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from sparkcodes.deps import SessionDep, UserDep
 from sparkcodes.kit import clock
+from sparkcodes.post import service as post_service
 from sparkcodes.sandbox import service
 
 router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
@@ -45,13 +46,7 @@ class TakeDownIn(BaseModel):
 
 @router.post("/posts/{post_id}/take-down", status_code=200)
 def take_down_post(post_id: str, body: TakeDownIn, user: UserDep, session: SessionDep) -> dict:
-    """Rehearse a moderation take-down of any post (R11): every ad on it stops."""
-    from sparkcodes import errors
-    from sparkcodes.post import repository as post_repository
-    from sparkcodes.post import service as post_service
-
-    post = post_repository.by_id(session, post_id)
-    if post is None:
-        raise errors.NotFound("No such post.")
+    """Rehearse a moderation take-down of one of your posts (R11): every ad on it stops."""
+    post, _ = post_service.get_owned(session, user=user, post_id=post_id)
     post = post_service.take_down(session, actor_id=user.id, post=post, reason=body.reason)
     return {"id": post.id, "taken_down_at": post.taken_down_at, "reason": post.take_down_reason}

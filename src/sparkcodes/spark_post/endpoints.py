@@ -5,6 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
+from sparkcodes.ad import repository as ad_repository
+from sparkcodes.ad import rules as ad_rules
+from sparkcodes.ad import service as ad_service
 from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import repository as audit_repository
@@ -51,9 +54,31 @@ def _messages(problems) -> list[Message]:  # type: ignore[no-untyped-def]
     return [Message(code=p.code, message=p.message) for p in problems]
 
 
+def ads_summaries(session, spark_post_ids: list[str], now) -> dict[str, tuple[int, int, str]]:  # type: ignore[no-untyped-def]
+    """Per Spark post: live ads, all ads, and a sentence ("2 live ads, 1 stopped: ...")."""
+    ads = ad_repository.ads_where(session, spark_post_ids=spark_post_ids) if spark_post_ids else []
+    grouped: dict[str, list] = {}
+    for view in ad_service.deliveries(session, ads, now):
+        grouped.setdefault(view.ad.spark_post_id, []).append(view.delivery)
+    out = {}
+    for sp_id, deliveries in grouped.items():
+        live = sum(1 for d in deliveries if d.delivering)
+        stopped = [d for d in deliveries if not d.delivering]
+        parts = [f"{live} live ad{'s' * (live != 1)}"] if live else []
+        if stopped:
+            _, counts = ad_rules.summarize(stopped)
+            top = max(counts, key=counts.get)
+            parts.append(f"{len(stopped)} stopped: "
+                         f"{ad_rules.REASON_TEXT[ad_rules.Reason(top)].split(' — ')[0]}")
+        out[sp_id] = (live, len(deliveries), ", ".join(parts))
+    return out
+
+
 def spark_post_out(sp: SparkPost, post: Post, creator: Creator, code: Authorization | None,
-                   original: Authorization | None, *, now, live_ads: int = 0) -> SparkPostOut:  # type: ignore[no-untyped-def]
-    state = service.state_of(sp, post, creator, code, original)
+                   original: Authorization | None, *, now,
+                   ads: tuple[int, int, str] | None = None,
+                   original_post: tuple[Post, Creator] | None = None) -> SparkPostOut:  # type: ignore[no-untyped-def]
+    state = service.state_of(sp, post, creator, code, original, original=original_post)
     reasons = rules.stop_reasons(state, now) if sp.unbound_at is None else []
     end = rules.window_end(state)
     window = None
@@ -72,7 +97,8 @@ def spark_post_out(sp: SparkPost, post: Post, creator: Creator, code: Authorizat
         creator=creator_card(creator), authorization_id=sp.authorization_id,
         code_hint=hint_display(code.code_hint) if code else None, window=window,
         bound_at=sp.bound_at, code_replaced_at=sp.code_replaced_at, unbound_at=sp.unbound_at,
-        live_ads=live_ads,
+        live_ads=ads[0] if ads else 0, total_ads=ads[1] if ads else 0,
+        ads_text=ads[2] if ads else "No ads yet.",
     )
 
 
@@ -82,7 +108,9 @@ def _load_out(session, sp: SparkPost, now) -> SparkPostOut:  # type: ignore[no-u
     code = session.get(Authorization, sp.authorization_id) if sp.authorization_id else None
     original = (session.get(Authorization, sp.original_authorization_id)
                 if sp.original_authorization_id else None)
-    return spark_post_out(sp, post, creator, code, original, now=now)
+    return spark_post_out(sp, post, creator, code, original, now=now,
+                          ads=ads_summaries(session, [sp.id], now).get(sp.id),
+                          original_post=service.originals_of(session, [post]).get(post.id))
 
 
 def _guard(request: Request, user, account) -> service.Guard:  # type: ignore[no-untyped-def]
@@ -170,7 +198,10 @@ def list_spark_posts(ad_account_id: str, user: UserDep, session: SessionDep,
     rows = repository.listing(session, account.id, include_unbound=include_unbound,
                               limit=page.limit, offset=page.offset)
     now = utc_now()
-    return [spark_post_out(sp, post, creator, code, original, now=now)
+    summaries = ads_summaries(session, [row[0].id for row in rows], now)
+    originals = service.originals_of(session, [row[1] for row in rows])
+    return [spark_post_out(sp, post, creator, code, original, now=now, ads=summaries.get(sp.id),
+                           original_post=originals.get(post.id))
             for sp, post, creator, code, original in rows]
 
 

@@ -36,6 +36,9 @@ class SparkPostState:
     post: PostState
     creator: CreatorState
     identity_linked: bool = True
+    # For a duet or stitch: the post it was made from and that post's creator account (R3).
+    original_post: PostState | None = None
+    original_creator: CreatorState | None = None
 
 
 def stop_reasons(state: SparkPostState, now: datetime) -> list[StopReason]:
@@ -43,15 +46,20 @@ def stop_reasons(state: SparkPostState, now: datetime) -> list[StopReason]:
     reasons: list[StopReason] = []
     codes = [c for c in (state.code, state.original_code) if c is not None]
     if state.identity_type == "AUTH_CODE":
-        if any(c.deleted_at is not None for c in codes):
+        if state.code is None or any(c.deleted_at is not None for c in codes):
+            # No code at all fails closed, like a deleted one.
             reasons.append(StopReason.AUTHORIZATION_DELETED)
         elif any(c.expires_at <= now for c in codes):
             reasons.append(StopReason.AUTHORIZATION_EXPIRED)
     elif not state.identity_linked:
         reasons.append(StopReason.IDENTITY_UNLINKED)
-    if state.post.deleted_at is not None or state.post.taken_down_at is not None:
+    posts = [p for p in (state.post, state.original_post) if p is not None]
+    if any(p.deleted_at is not None or p.taken_down_at is not None for p in posts):
         reasons.append(StopReason.POST_UNAVAILABLE)
-    if state.identity_type == "AUTH_CODE" and state.creator.ad_settings_enabled_at is None:
+    creators = [c for c in (state.creator, state.original_creator) if c is not None]
+    if state.identity_type == "AUTH_CODE" and any(
+        c.ad_settings_enabled_at is None for c in creators
+    ):
         reasons.append(StopReason.ACCOUNT_AD_SETTINGS_OFF)
     return reasons
 

@@ -84,6 +84,8 @@ class SparkPostOut(BaseModel):
     code_replaced_at: datetime | None
     unbound_at: datetime | None
     live_ads: int = 0
+    total_ads: int = 0
+    ads_text: str = Field("No ads yet.", description='e.g. "2 live ads, 1 stopped: ..."')
 
 
 class BindItemOut(BaseModel):

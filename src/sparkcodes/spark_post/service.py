@@ -139,6 +139,8 @@ class _Originals:
 
     def for_post(self, session: Session, settings: Settings, guard: Guard,
                  post_id: str) -> Resolved | None:
+        """The code given for ``post_id``; failing that, any code given (so the rules can say it
+        is for another post); None when no original-post code was given at all."""
         if not self.done:
             self.done = True
             for text in self.texts:
@@ -147,7 +149,9 @@ class _Originals:
                 except errors.AppError:
                     continue
                 self.found.setdefault(r.post.id, r)
-        return self.found.get(post_id)
+        if post_id in self.found:
+            return self.found[post_id]
+        return next(iter(self.found.values()), None)
 
 
 def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
@@ -338,8 +342,8 @@ def bind_own_post(session: Session, *, settings: Settings, user: User, account: 
 
 
 def state_of(spark_post: SparkPost, post: Post, creator: Creator, code: Authorization | None,
-             original_code: Authorization | None, identity_linked: bool = True
-             ) -> rules.SparkPostState:
+             original_code: Authorization | None, identity_linked: bool = True,
+             original: tuple[Post, Creator] | None = None) -> rules.SparkPostState:
     return rules.SparkPostState(
         identity_type=spark_post.identity_type,
         code=code_state(code) if code else None,
@@ -347,4 +351,18 @@ def state_of(spark_post: SparkPost, post: Post, creator: Creator, code: Authoriz
         post=post_state(post, None),
         creator=creator_state(creator),
         identity_linked=identity_linked,
+        original_post=post_state(original[0], None) if original else None,
+        original_creator=creator_state(original[1]) if original else None,
     )
+
+
+def originals_of(session: Session, posts: list[Post]) -> dict[str, tuple[Post, Creator]]:
+    """For duets and stitches among ``posts``: their original post and its creator, by post id."""
+    out = {}
+    for post in posts:
+        if post.original_post_id:
+            original = session.get(Post, post.original_post_id)
+            creator = session.get(Creator, original.creator_id) if original else None
+            if original is not None and creator is not None:
+                out[post.id] = (original, creator)
+    return out

@@ -1,0 +1,156 @@
+"""Every query on campaigns, ad groups and ads, including bulk loads for delivery status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from sparkcodes.models import (
+    AdAccount,
+    Ad,
+    AdGroup,
+    Authorization,
+    Campaign,
+    Creator,
+    EngagementDaily,
+    LinkedIdentity,
+    Post,
+    SparkPost,
+)
+
+Lifecycle = Campaign | AdGroup | Ad
+
+
+def add(session: Session, obj: object) -> None:
+    session.add(obj)
+    session.flush()
+
+
+def get(session: Session, model: type[Lifecycle], obj_id: str) -> Lifecycle | None:
+    return session.get(model, obj_id)
+
+
+def set_switch(session: Session, model: type[Lifecycle], obj_id: str, *, field: str,
+               value: datetime | None) -> bool:
+    """One lifecycle transition; a deleted object never changes again (checked by row count)."""
+    result = session.execute(
+        update(model)
+        .where(model.id == obj_id, model.deleted_at.is_(None))
+        .values({field: value})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def campaigns_of(session: Session, ad_account_id: str, *, include_deleted: bool) -> list[Campaign]:
+    stmt = select(Campaign).where(Campaign.ad_account_id == ad_account_id)
+    if not include_deleted:
+        stmt = stmt.where(Campaign.deleted_at.is_(None))
+    return list(session.scalars(stmt.order_by(Campaign.created_at, Campaign.id)))
+
+
+def ad_groups_of(session: Session, campaign_id: str, *, include_deleted: bool) -> list[AdGroup]:
+    stmt = select(AdGroup).where(AdGroup.campaign_id == campaign_id)
+    if not include_deleted:
+        stmt = stmt.where(AdGroup.deleted_at.is_(None))
+    return list(session.scalars(stmt.order_by(AdGroup.created_at, AdGroup.id)))
+
+
+def ads_where(session: Session, *, ad_account_id: str | None = None,
+              campaign_id: str | None = None, ad_group_id: str | None = None,
+              spark_post_ids: Iterable[str] | None = None, post_id: str | None = None,
+              creator_id: str | None = None, include_deleted: bool = False,
+              limit: int | None = None, offset: int = 0) -> list[Ad]:
+    stmt = select(Ad)
+    if ad_account_id is not None:
+        stmt = stmt.where(Ad.ad_account_id == ad_account_id)
+    if campaign_id is not None:
+        stmt = stmt.where(Ad.campaign_id == campaign_id)
+    if ad_group_id is not None:
+        stmt = stmt.where(Ad.ad_group_id == ad_group_id)
+    if spark_post_ids is not None:
+        stmt = stmt.where(Ad.spark_post_id.in_(list(spark_post_ids)))
+    if post_id is not None:
+        stmt = stmt.where(Ad.post_id == post_id)
+    if creator_id is not None:
+        stmt = stmt.where(Ad.creator_id == creator_id)
+    if not include_deleted:
+        stmt = stmt.where(Ad.deleted_at.is_(None))
+    stmt = stmt.order_by(Ad.created_at, Ad.id).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def ads_on_authorizations(session: Session, authorization_ids: list[str]) -> list[Ad]:
+    """Undeleted ads whose Spark post runs on one of these codes (as the code or the original's)."""
+    if not authorization_ids:
+        return []
+    spark_ids = select(SparkPost.id).where(
+        (SparkPost.authorization_id.in_(authorization_ids))
+        | (SparkPost.original_authorization_id.in_(authorization_ids))
+    )
+    return list(session.scalars(
+        select(Ad).where(Ad.spark_post_id.in_(spark_ids), Ad.deleted_at.is_(None))
+    ))
+
+
+def count_on_identity(session: Session, *, ad_account_id: str, creator_id: str) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Ad).where(
+            Ad.ad_account_id == ad_account_id, Ad.creator_id == creator_id,
+            Ad.deleted_at.is_(None))
+    ) or 0
+
+
+def _by_ids(session: Session, model, ids: Iterable[str | None]) -> dict:  # type: ignore[no-untyped-def]
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
+
+
+def load_related(session: Session, ads: list[Ad]) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Every row the delivery status of these ads depends on, in a handful of IN queries."""
+    groups = _by_ids(session, AdGroup, (a.ad_group_id for a in ads))
+    campaigns = _by_ids(session, Campaign, (a.campaign_id for a in ads))
+    sparks = _by_ids(session, SparkPost, (a.spark_post_id for a in ads))
+    posts = _by_ids(session, Post, (a.post_id for a in ads))
+    posts.update(_by_ids(session, Post, (p.original_post_id for p in posts.values())))
+    creators = _by_ids(session, Creator, (p.creator_id for p in posts.values()))
+    auths = _by_ids(session, Authorization,
+                    [s.authorization_id for s in sparks.values()]
+                    + [s.original_authorization_id for s in sparks.values()])
+    accounts = _by_ids(session, AdAccount, (a.ad_account_id for a in ads))
+    pairs = {(a.ad_account_id, a.creator_id) for a in ads if a.identity_type == "TT_USER"}
+    links: set[tuple[str, str]] = set()
+    if pairs:
+        rows = session.execute(
+            select(LinkedIdentity.ad_account_id, LinkedIdentity.creator_id).where(
+                LinkedIdentity.unlinked_at.is_(None),
+                LinkedIdentity.creator_id.in_({c for _, c in pairs}))
+        ).all()
+        links = {(r[0], r[1]) for r in rows}
+    return {"groups": groups, "campaigns": campaigns, "sparks": sparks, "posts": posts,
+            "creators": creators, "auths": auths, "accounts": accounts, "links": links}
+
+
+def spend_by(session: Session, column: str, ids: set[str], days: set[date] | None) -> dict:  # type: ignore[type-arg]
+    """Spend (micros) per (id, day) for ad groups or campaigns; days=None sums every day per id."""
+    if not ids:
+        return {}
+    col = getattr(EngagementDaily, column)
+    if days is None:
+        rows = session.execute(
+            select(col, func.sum(EngagementDaily.spend_micros)).where(col.in_(ids)).group_by(col)
+        ).all()
+        return {(r[0], None): int(r[1] or 0) for r in rows}
+    rows = session.execute(
+        select(col, EngagementDaily.day, func.sum(EngagementDaily.spend_micros))
+        .where(col.in_(ids), EngagementDaily.day.in_(days))
+        .group_by(col, EngagementDaily.day)
+    ).all()
+    return {(r[0], r[1]): int(r[2] or 0) for r in rows}

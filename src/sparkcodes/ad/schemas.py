@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from sparkcodes.spark_post.schemas import CreatorCard, PostCard
+
+Money = Decimal
+Operation = Literal["ENABLE", "DISABLE", "DELETE"]
+
+
+def to_micros(amount: Decimal | None) -> int | None:
+    return None if amount is None else int((amount * 1_000_000).to_integral_value())
+
+
+def from_micros(micros: int | None) -> Decimal | None:
+    return None if micros is None else (Decimal(micros) / 1_000_000).quantize(Decimal("0.01"))
+
+
+class CampaignIn(BaseModel):
+    name: str = Field(max_length=512)
+    objective: str = Field("ENGAGEMENT", max_length=40)
+    budget_mode: str = Field("BUDGET_MODE_INFINITE", max_length=30)
+    budget: Money | None = Field(None, ge=0, le=10_000_000, description="In the account's currency")
+
+
+class AdGroupIn(BaseModel):
+    name: str = Field(max_length=512)
+    budget: Money = Field(gt=0, le=10_000_000, description="Daily budget")
+    bid: Money = Field(gt=0, le=10_000, description="CPM bid: price of 1,000 impressions")
+    schedule_start_time: datetime | None = None
+    schedule_end_time: datetime | None = None
+
+
+class AdIn(BaseModel):
+    spark_post_id: str = Field(max_length=32)
+    name: str = Field("", max_length=512)
+    call_to_action: str = Field("LEARN_MORE", max_length=40)
+    landing_page_url: str = Field(max_length=2000)
+    ads_only: bool = Field(False, description="Run without showing on the creator's profile")
+    ad_text: str | None = Field(None, description="Not allowed: a Spark Ad uses the post's caption")
+
+
+class AdPatch(BaseModel):
+    name: str | None = Field(None, max_length=512)
+    call_to_action: str | None = Field(None, max_length=40)
+    landing_page_url: str | None = Field(None, max_length=2000)
+    ad_text: str | None = Field(None, description="Not allowed: a Spark Ad uses the post's caption")
+
+
+class StatusIn(BaseModel):
+    operation_status: Operation
+
+
+class DeliveryOut(BaseModel):
+    status: str = Field(description="DELIVERING or NOT_DELIVERING")
+    reasons: list[str]
+    text: str
+
+
+class ContainerDeliveryOut(BaseModel):
+    status: str
+    live_ads: int
+    total_ads: int
+    reasons: dict[str, int] = Field(description="How many ads stopped for each reason")
+    text: str
+
+
+class CampaignOut(BaseModel):
+    id: str
+    ad_account_id: str
+    name: str
+    objective: str
+    budget_mode: str
+    budget: Money | None
+    operation_status: str
+    created_at: datetime
+    delivery: ContainerDeliveryOut
+
+
+class AdGroupOut(BaseModel):
+    id: str
+    campaign_id: str
+    ad_account_id: str
+    name: str
+    budget: Money
+    bid: Money
+    schedule_start_time: datetime
+    schedule_end_time: datetime | None
+    operation_status: str
+    created_at: datetime
+    delivery: ContainerDeliveryOut
+
+
+class AdOut(BaseModel):
+    id: str
+    ad_group_id: str
+    campaign_id: str
+    ad_account_id: str
+    spark_post_id: str
+    name: str
+    identity_type: str
+    identity_id: str
+    tiktok_item_id: str
+    caption: str = Field(description="The post's caption; Spark Ads cannot change it")
+    post_revision: int
+    call_to_action: str
+    landing_page_url: str
+    ads_only: bool
+    operation_status: str
+    created_at: datetime
+    post: PostCard
+    creator: CreatorCard
+    delivery: DeliveryOut

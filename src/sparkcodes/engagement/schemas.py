@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from sparkcodes.authorization.schemas import Message
+
+EventType = Literal["impression", "view_2s", "view_6s", "view_15s", "completion", "like",
+                    "comment", "share", "follow", "profile_visit", "music_click"]
+
+
+class EventIn(BaseModel):
+    event_id: str = Field(min_length=1, max_length=100,
+                          description="Unique per post; a retried event with the same id counts once")
+    post_id: str = Field(max_length=32)
+    type: EventType
+    ad_id: str | None = Field(None, max_length=32, description="The ad that produced it; none = organic")
+    occurred_at: datetime | None = Field(None, description="Defaults to now")
+
+
+class EventsIn(BaseModel):
+    events: list[EventIn]
+
+
+class EventResultOut(BaseModel):
+    event_id: str
+    status: Literal["accepted", "duplicate", "refused"]
+    error: Message | None = None
+
+
+class EventsOut(BaseModel):
+    accepted: int
+    duplicates: int
+    refused: int
+    results: list[EventResultOut]

@@ -1,0 +1,185 @@
+"""Engagement ingestion (R21): idempotent, refused for ads that were not delivering, rolled up."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.ad import repository as ad_repository
+from sparkcodes.ad import rules as ad_rules
+from sparkcodes.ad import service as ad_service
+from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.config import Settings
+from sparkcodes.engagement import repository, rules
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import Ad, Creator, Post, User
+
+
+@dataclass(frozen=True)
+class EventIn:
+    event_id: str
+    post_id: str
+    type: str
+    occurred_at: datetime | None = None
+    ad_id: str | None = None
+
+
+@dataclass
+class EventResult:
+    event_id: str
+    status: str  # accepted, duplicate, refused
+    error: errors.AppError | None = None
+
+
+@dataclass
+class _Batch:
+    """Per-request caches and the deltas applied once at the end."""
+
+    posts: dict[str, Post | None] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # post id -> owner user id
+    ads: dict[str, Ad | None] = field(default_factory=dict)
+    related: dict[str, dict] = field(default_factory=dict)  # type: ignore[type-arg]
+    timezones: dict[str, str] = field(default_factory=dict)
+    allowed_accounts: dict[str, bool] = field(default_factory=dict)
+    spend_base: dict[tuple[str, str, date | None], int] = field(default_factory=dict)
+    spend_new: dict[tuple[str, str, date | None], int] = field(
+        default_factory=lambda: defaultdict(int))
+    rollups: dict[tuple, dict[str, int]] = field(  # type: ignore[type-arg]
+        default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    post_counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+
+
+def ingest(session: Session, *, settings: Settings, user: User | None,
+           events: list[EventIn]) -> list[EventResult]:
+    """Store each event once. Organic events come from the post's owner; paid ones from the post's
+    owner or an operator of the ad's account, and only while that ad delivered (user=None: the
+    platform itself, as the simulator). Raises only for a malformed batch."""
+    rules.check_batch(len(events), settings.engagement.batch_size)
+    now = utc_now()
+    batch = _Batch()
+    results = []
+    for event in events:
+        try:
+            results.append(_one(session, settings, user, event, now, batch))
+        except errors.AppError as exc:
+            results.append(EventResult(event.event_id, "refused", exc))
+    for key, deltas in batch.rollups.items():
+        post_id, ad_key, day, group_id, campaign_id, account_id = key
+        repository.add_to_rollup(session, key={
+            "post_id": post_id, "ad_key": ad_key, "day": day, "ad_group_id": group_id,
+            "campaign_id": campaign_id, "ad_account_id": account_id}, deltas=dict(deltas))
+    for post_id, deltas in batch.post_counts.items():
+        repository.add_to_post(session, post_id, dict(deltas))
+    return results
+
+
+def _one(session: Session, settings: Settings, user: User | None, event: EventIn, now: datetime,
+         batch: _Batch) -> EventResult:
+    if event.type not in rules.EVENT_TYPES:
+        raise errors.InvalidInput(f"Unknown event type {event.type!r}.", code="invalid_event_type")
+    at = event.occurred_at or now
+    rules.check_time(at, now, timedelta(seconds=settings.engagement.max_future_skew_seconds))
+    post = _post(session, batch, event.post_id)
+    is_owner = user is None or batch.owners.get(post.id) == user.id
+    metric, counter = rules.EVENT_TYPES[event.type]
+    spend = 0
+    if event.ad_id is None:
+        if not is_owner:
+            raise errors.NotFound("No such post.", code="post_not_found")
+        key = (post.id, "", at.astimezone(UTC).date(), None, None, None)
+    else:
+        ad = _ad(session, batch, event.ad_id)
+        if ad is None or ad.post_id != post.id:
+            raise errors.NotFound("No such ad on this post.", code="ad_not_found")
+        if not is_owner and not _may_operate(session, batch, user, ad.ad_account_id):
+            raise errors.NotFound("No such ad on this post.", code="ad_not_found")
+        day = ad_service.local_day(at, batch.timezones[ad.ad_account_id])
+        delivery = _delivery(session, batch, ad, at, day)
+        if not delivery.delivering:
+            raise errors.Conflict(
+                f"The ad was not delivering at {at:%Y-%m-%d %H:%M} UTC: "
+                + ", ".join(r.value for r in delivery.reasons) + ".",
+                code="ad_not_delivering",
+                details={"reasons": [r.value for r in delivery.reasons]})
+        if metric == "impressions":
+            spend = ad_rules.spend_per_impression(batch.related[ad.id]["groups"][ad.ad_group_id]
+                                                  .bid_micros)
+        key = (post.id, ad.id, day, ad.ad_group_id, ad.campaign_id, ad.ad_account_id)
+    if not repository.insert_event(session, {
+        "event_id": event.event_id, "post_id": post.id, "ad_id": event.ad_id,
+        "type": event.type, "occurred_at": at, "spend_micros": spend,
+    }):
+        return EventResult(event.event_id, "duplicate")
+    batch.rollups[key][metric] += 1
+    if spend:
+        batch.rollups[key]["spend_micros"] += spend
+        _, ad_key, day, group_id, campaign_id, _ = key
+        batch.spend_new[("ad_group_id", group_id, day)] += spend
+        batch.spend_new[("campaign_id", campaign_id, day)] += spend
+        batch.spend_new[("campaign_id", campaign_id, None)] += spend
+    if counter:
+        batch.post_counts[post.id][counter] += 1
+    return EventResult(event.event_id, "accepted")
+
+
+def _post(session: Session, batch: _Batch, post_id: str) -> Post:
+    if post_id not in batch.posts:
+        post = session.get(Post, post_id)
+        batch.posts[post_id] = post
+        if post is not None:
+            creator = session.get(Creator, post.creator_id)
+            batch.owners[post_id] = creator.owner_id if creator else ""
+    post = batch.posts[post_id]
+    if post is None:
+        raise errors.NotFound("No such post.", code="post_not_found")
+    return post
+
+
+def _ad(session: Session, batch: _Batch, ad_id: str) -> Ad | None:
+    if ad_id not in batch.ads:
+        ad = session.get(Ad, ad_id)
+        batch.ads[ad_id] = ad
+        if ad is not None:
+            batch.related[ad.id] = ad_repository.load_related(session, [ad])
+            batch.timezones[ad.ad_account_id] = (
+                batch.related[ad.id]["accounts"][ad.ad_account_id].timezone)
+    return batch.ads[ad_id]
+
+
+def _may_operate(session: Session, batch: _Batch, user: User | None, account_id: str) -> bool:
+    if user is None:
+        return True
+    if account_id not in batch.allowed_accounts:
+        try:
+            ad_account_service.access(session, user=user, ad_account_id=account_id,
+                                      action="operate")
+            batch.allowed_accounts[account_id] = True
+        except errors.AppError:
+            batch.allowed_accounts[account_id] = False
+    return batch.allowed_accounts[account_id]
+
+
+def _spent(session: Session, batch: _Batch, column: str, obj_id: str, day: date | None) -> int:
+    key = (column, obj_id, day)
+    if key not in batch.spend_base:
+        found = ad_repository.spend_by(session, column, {obj_id}, None if day is None else {day})
+        batch.spend_base[key] = found.get((obj_id, day), 0)
+    return batch.spend_base[key] + batch.spend_new.get(key, 0)
+
+
+def _delivery(session: Session, batch: _Batch, ad: Ad, at: datetime,
+              day: date) -> ad_rules.Delivery:
+    rel = batch.related[ad.id]
+    campaign = rel["campaigns"][ad.campaign_id]
+    campaign_day = day if campaign.budget_mode == "BUDGET_MODE_DAY" else None
+    view = ad_service.build_view(
+        ad, rel, now=at,
+        spent_today=_spent(session, batch, "ad_group_id", ad.ad_group_id, day),
+        spent_campaign=_spent(session, batch, "campaign_id", ad.campaign_id, campaign_day),
+    )
+    return view.delivery

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sparkcodes.models.base import Base, created_at_column, id_column
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = id_column()
+    ad_account_id: Mapped[str] = mapped_column(ForeignKey("ad_accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(512))
+    objective: Mapped[str] = mapped_column(String(40))
+    budget_mode: Mapped[str] = mapped_column(String(30))  # BUDGET_MODE_DAY/_TOTAL/_INFINITE
+    budget_micros: Mapped[int | None] = mapped_column(BigInteger)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    disabled_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class AdGroup(Base):
+    __tablename__ = "ad_groups"
+
+    id: Mapped[str] = id_column()
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    ad_account_id: Mapped[str] = mapped_column(ForeignKey("ad_accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(512))
+    budget_micros: Mapped[int] = mapped_column(BigInteger)  # daily
+    bid_micros: Mapped[int] = mapped_column(BigInteger)  # CPM: per 1,000 impressions
+    schedule_start_at: Mapped[datetime]
+    schedule_end_at: Mapped[datetime | None]
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    disabled_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class Ad(Base):
+    """A Spark Ad: runs a post from the creator's identity; the caption is the post's (R20)."""
+
+    __tablename__ = "ads"
+
+    id: Mapped[str] = id_column()
+    ad_group_id: Mapped[str] = mapped_column(ForeignKey("ad_groups.id"), index=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    ad_account_id: Mapped[str] = mapped_column(ForeignKey("ad_accounts.id"), index=True)
+    spark_post_id: Mapped[str] = mapped_column(ForeignKey("spark_posts.id"), index=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), index=True)
+    post_revision: Mapped[int]
+    identity_type: Mapped[str] = mapped_column(String(10))  # AUTH_CODE, TT_USER
+    creator_id: Mapped[str] = mapped_column(ForeignKey("creators.id"), index=True)  # the identity
+    name: Mapped[str] = mapped_column(String(512))
+    call_to_action: Mapped[str] = mapped_column(String(40))
+    landing_page_url: Mapped[str] = mapped_column(String(2000))
+    ads_only: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    disabled_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
