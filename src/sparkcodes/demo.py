@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from sparkcodes.ad import repository as ad_repository
+from sparkcodes.ad import service as ad_service
 
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.authorization import repository as authorization_repository
@@ -16,7 +20,17 @@ from sparkcodes.config import VAR_DIR, Settings
 from sparkcodes.creator import service as creator_service
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.ratelimit import FailureLimiter
-from sparkcodes.models import User
+from sparkcodes.models import (
+    Ad,
+    AdAccount,
+    AdGroup,
+    Authorization,
+    Campaign,
+    Creator,
+    Post,
+    SparkPost,
+    User,
+)
 from sparkcodes.post import service as post_service
 from sparkcodes.spark_post import service as spark_post_service
 from sparkcodes.user import repository as user_repository
@@ -27,14 +41,17 @@ BRAND_EMAIL = "brand@demo.sparkcodes.dev"
 ANALYST_EMAIL = "analyst@demo.sparkcodes.dev"
 CODES_FILE = VAR_DIR / "demo-codes.txt"
 
-# handle, display name, region, e-mail, ad settings on
+# handle, display name, region, e-mail
 CREATORS = [
-    ("maya.makes", "Maya Makes", "US", "maya@demo.sparkcodes.dev", True),
-    ("leo_lifts", "Leo Lifts", "GB", "leo@demo.sparkcodes.dev", True),
-    ("aiko.eats", "Aiko Eats", "JP", "aiko@demo.sparkcodes.dev", True),
-    ("pedro.plays", "Pedro Plays", "BR", "pedro@demo.sparkcodes.dev", False),
-    ("polar.pete", "Polar Pete", "AQ", "pete@demo.sparkcodes.dev", True),
+    ("maya.makes", "Maya Makes", "US", "maya@demo.sparkcodes.dev"),
+    ("leo_lifts", "Leo Lifts", "GB", "leo@demo.sparkcodes.dev"),
+    ("aiko.eats", "Aiko Eats", "JP", "aiko@demo.sparkcodes.dev"),
+    ("pedro.plays", "Pedro Plays", "BR", "pedro@demo.sparkcodes.dev"),
+    ("polar.pete", "Polar Pete", "AQ", "pete@demo.sparkcodes.dev"),
 ]
+
+
+HISTORY_DAYS = 7
 
 
 @dataclass
@@ -42,6 +59,8 @@ class DemoResult:
     created: bool
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # who, e-mail, password
     free_codes: list[str] = field(default_factory=list)
+    # What happens after the simulated traffic, so that ads stop for every reason.
+    stops: dict[str, str] = field(default_factory=dict)
 
 
 def _user(session: Session, email: str, name: str) -> User:
@@ -53,7 +72,7 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
     """Create the demo world unless it exists; return the logins and the unused demo codes."""
     logins = [("brand admin (Glow Skincare)", BRAND_EMAIL, PASSWORD),
               ("brand analyst (read-only)", ANALYST_EMAIL, PASSWORD)]
-    logins += [(f"creator @{h}", e, PASSWORD) for h, _, _, e, _ in CREATORS[:3]]
+    logins += [(f"creator @{h}", e, PASSWORD) for h, _, _, e in CREATORS[:3]]
     if user_repository.by_email(session, BRAND_EMAIL) is not None:
         saved = codes_file.read_text().split() if codes_file.exists() else []
         return DemoResult(created=False, logins=logins, free_codes=saved)
@@ -70,13 +89,13 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
                                    region="DE", timezone="Europe/Berlin")
 
     creators = {}
-    for handle, name, region, email, enabled in CREATORS:
+    for handle, name, region, email in CREATORS:
         owner = _user(session, email, name)
         creator = creator_service.create(session, owner=owner, handle=handle, display_name=name,
                                          region=region)
         creator_service.set_ad_settings(session, user=owner, creator=creator, enabled=True,
                                         accept_terms=True)
-        creators[handle] = (owner, creator, enabled)
+        creators[handle] = (owner, creator, True)
 
     def post(handle: str, caption: str, stats: tuple[int, int, int, int], **kw):  # type: ignore[no-untyped-def]
         owner, creator, _ = creators[handle]
@@ -139,15 +158,135 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
                                  creator=leo)
     free = [code("aiko.eats", bento, 30).code, code("maya.makes", routine, 7).code,
             code("leo_lifts", duet, 30).code, code("aiko.eats", stitch, 60).code]
-    # Pedro's account-level ad settings go off after he issued nothing: his posts cannot be bound.
-    p_owner, pedro, _ = creators["pedro.plays"]
-    creator_service.set_ad_settings(session, user=p_owner, creator=pedro, enabled=False,
-                                    accept_terms=False)
     authorization_repository.set_window(
         session, authorization_id=gym_eu.authorization.id,
         starts_at=now - timedelta(days=40), expires_at=now - timedelta(days=10))
 
+    stops = _campaigns(session, settings=settings, brand=brand, us=us, eu=eu, now=now,
+                       creators=creators, post=post, code=code, bind=bind,
+                       routine_us=routine_us, routine_eu=routine_eu, gym_us=gym_us,
+                       gym_eu=gym_eu, bento=bento)
+
     codes_file.parent.mkdir(parents=True, exist_ok=True)
     codes_file.write_text("\n".join(free) + "\n")
     codes_file.chmod(0o600)
-    return DemoResult(created=True, logins=logins, free_codes=free)
+    return DemoResult(created=True, logins=logins, free_codes=free, stops=stops)
+
+
+def _campaigns(session: Session, *, settings: Settings, brand: User, us, eu, now, creators,  # type: ignore[no-untyped-def]
+               post, code, bind, routine_us, routine_eu, gym_us, gym_eu, bento) -> dict[str, str]:
+    """Campaigns, ad groups and ads with a week of history; returns what to stop afterwards."""
+    start = now - timedelta(days=HISTORY_DAYS, hours=1)
+
+    def spark(account, g):  # type: ignore[no-untyped-def]
+        return session.scalar(select(SparkPost).where(
+            SparkPost.ad_account_id == account.id,
+            SparkPost.authorization_id == g.authorization.id))
+
+    def campaign(account, name, mode="BUDGET_MODE_INFINITE", budget=None):  # type: ignore[no-untyped-def]
+        c = ad_service.create_campaign(session, user=brand, account=account, name=name,
+                                       objective="ENGAGEMENT", budget_mode=mode,
+                                       budget_micros=budget)
+        ad_repository.backdate(session, Campaign, c.id, start)
+        return c
+
+    def group(account, c, name, *, begins=start, ends=None, budget=4_000_000):  # type: ignore[no-untyped-def]
+        g = ad_service.create_ad_group(session, user=brand, account=account, campaign=c,
+                                       name=name, budget_micros=budget, bid_micros=6_000_000,
+                                       schedule_start_at=begins, schedule_end_at=ends)
+        ad_repository.backdate(session, AdGroup, g.id, start)
+        return g
+
+    def ad(account, g, sp, name, url="https://glow.example/holiday?utm_source=tiktok"  # type: ignore[no-untyped-def]
+           "&utm_medium=spark&utm_campaign=holiday"):
+        a = ad_service.create_ad(session, settings=settings, user=brand, account=account,
+                                 group=g, spark_post_id=sp.id, name=name,
+                                 call_to_action="SHOP_NOW", landing_page_url=url, ads_only=False)
+        ad_repository.backdate(session, Ad, a.id, start)
+        return a
+
+    night = post("maya.makes", "Night routine for dry winter skin 🌙", (27_400, 2_310, 140, 96))
+    leg = post("leo_lifts", "Leg day, then skin day", (12_900, 1_020, 77, 30))
+    matcha = post("aiko.eats", "Matcha morning ritual 🍵", (33_100, 3_870, 260, 144))
+    p_owner, pedro, _ = creators["pedro.plays"]
+    speedrun = post("pedro.plays", "Skincare speedrun any% (WR attempt)", (9_800, 880, 61, 17))
+    night_us = code("maya.makes", night, 60, age_days=HISTORY_DAYS + 1)
+    leg_eu = code("leo_lifts", leg, 30, age_days=HISTORY_DAYS + 1)
+    matcha_eu = code("aiko.eats", matcha, 60, age_days=HISTORY_DAYS + 1)
+    speedrun_eu = code("pedro.plays", speedrun, 30, age_days=HISTORY_DAYS + 1)
+    bento_us = code("aiko.eats", bento, 30, age_days=HISTORY_DAYS + 1)
+    bind(us, night_us, bento_us)
+    bind(eu, leg_eu, matcha_eu, speedrun_eu)
+
+    holiday = campaign(us, "Holiday Glow — Spark Ads")
+    always = group(us, holiday, "Always-on creators")
+    ad(us, always, spark(us, routine_us), "Maya — morning routine")
+    ad(us, always, spark(us, gym_us), "Leo — post-gym care")
+    bento_ad = ad(us, always, spark(us, bento_us), "Aiko — bento")
+    night_ad = ad(us, always, spark(us, night_us), "Maya — night routine")
+    flash = campaign(us, "Flash sale (lifetime budget)", "BUDGET_MODE_TOTAL", 3_000_000)
+    ad(us, group(us, flash, "Flash sale creators"), spark(us, routine_us), "Maya — flash sale")
+    friday = campaign(us, "Black Friday teaser")
+    ad(us, group(us, friday, "Teaser creators"), spark(us, gym_us), "Leo — Black Friday")
+    later = group(us, holiday, "Next week's push", begins=now + timedelta(days=7))
+    ad(us, later, spark(us, routine_us), "Maya — next week")
+
+    launch = campaign(eu, "EU launch")
+    eu_group = group(eu, launch, "EU creators")
+    ad(eu, eu_group, spark(eu, routine_eu), "Maya — routine (EU)")
+    ad(eu, eu_group, spark(eu, gym_eu), "Leo — post-gym (EU)")
+    leg_ad = ad(eu, eu_group, spark(eu, leg_eu), "Leo — leg day (EU)")
+    matcha_ad = ad(eu, eu_group, spark(eu, matcha_eu), "Aiko — matcha (EU)")
+    speed_ad = ad(eu, eu_group, spark(eu, speedrun_eu), "Pedro — speedrun (EU)")
+    teaser = group(eu, launch, "Pre-launch teaser", ends=now - timedelta(days=3))
+    ad(eu, teaser, spark(eu, routine_eu), "Maya — teaser (EU)")
+    return {"pause_campaign": friday.id, "revise_post": bento.id, "take_down_post": night.id,
+            "delete_code_ad": matcha_ad.id, "delete_code": matcha_eu.authorization.id,
+            "privatise_ad": leg_ad.id, "privatise_post": leg.id,
+            "settings_off_ad": speed_ad.id, "settings_off_creator": pedro.id,
+            "edited_ad": bento_ad.id, "taken_down_ad": night_ad.id}
+
+
+def apply_stops(session: Session, *, stops: dict[str, str]) -> None:
+    """After the traffic: the things creators and moderators do that stop ads, each once."""
+    brand = user_repository.by_email(session, BRAND_EMAIL)
+    assert brand is not None
+    us_or_eu = {}
+
+    def account_of(obj):  # type: ignore[no-untyped-def]
+        return us_or_eu.setdefault(obj.ad_account_id, session.get(AdAccount, obj.ad_account_id))
+
+    def owner_of(post_id: str):  # type: ignore[no-untyped-def]
+        p = session.get(Post, post_id)
+        c = session.get(Creator, p.creator_id)
+        return p, c, session.get(User, c.owner_id)
+
+    friday = session.get(Campaign, stops["pause_campaign"])
+    ad_service.set_operation(session, user=brand, account=account_of(friday), obj=friday,
+                             operation="DISABLE")
+    bento, _, aiko = owner_of(stops["revise_post"])
+    post_service.edit(session, user=aiko, post=bento, changes={"sound": "commercial_library"})
+    night = session.get(Post, stops["take_down_post"])
+    post_service.take_down(session, actor_id=None, post=night,
+                           reason="Reported for a misleading health claim")
+    # A creator can only delete a code, privatise a post or switch settings off while no live ad
+    # runs on it: the brand pauses the ad, the creator acts, the brand resumes it.
+    for ad_key, act in (("delete_code_ad", "delete_code"), ("privatise_ad", "privatise"),
+                        ("settings_off_ad", "settings_off")):
+        the_ad = session.get(Ad, stops[ad_key])
+        account = account_of(the_ad)
+        ad_service.set_operation(session, user=brand, account=account, obj=the_ad,
+                                 operation="DISABLE")
+        if act == "delete_code":
+            auth = session.get(Authorization, stops["delete_code"])
+            p, c, owner = owner_of(auth.post_id)
+            authorization_service.delete(session, user=owner, authorization=auth, creator=c)
+        elif act == "privatise":
+            p, _, owner = owner_of(stops["privatise_post"])
+            post_service.edit(session, user=owner, post=p, changes={"visibility": "private"})
+        else:
+            creator = session.get(Creator, stops["settings_off_creator"])
+            creator_service.set_ad_settings(session, user=session.get(User, creator.owner_id),
+                                            creator=creator, enabled=False, accept_terms=False)
+        ad_service.set_operation(session, user=brand, account=account, obj=the_ad,
+                                 operation="ENABLE")

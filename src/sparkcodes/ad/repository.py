@@ -154,3 +154,19 @@ def spend_by(session: Session, column: str, ids: set[str], days: set[date] | Non
         .group_by(col, EngagementDaily.day)
     ).all()
     return {(r[0], r[1]): int(r[2] or 0) for r in rows}
+
+
+def backdate(session: Session, model: type[Lifecycle], obj_id: str, created_at: datetime) -> None:
+    """Place a creation time in the past: for loading demo data with history only."""
+    session.execute(update(model).where(model.id == obj_id).values(created_at=created_at)
+                    .execution_options(synchronize_session=False))
+
+
+def live_posts_and_ads(session: Session) -> tuple[list[Post], list[Ad]]:
+    """Every published post and every undeleted ad: what the traffic simulator drives."""
+    posts = list(session.scalars(
+        select(Post).where(Post.deleted_at.is_(None), Post.taken_down_at.is_(None),
+                           Post.kind != "story").order_by(Post.created_at, Post.id)))
+    ads = list(session.scalars(select(Ad).where(Ad.deleted_at.is_(None))
+                               .order_by(Ad.created_at, Ad.id)))
+    return posts, ads

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import repository, rules
+from sparkcodes.authorization.states import code_state, creator_state, post_state
 from sparkcodes.config import Settings
 from sparkcodes.kit import crypto
 from sparkcodes.kit.clock import utc_now
@@ -16,29 +17,6 @@ from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post,
 from sparkcodes.spark_post import usage
 
 EXTEND_ATTEMPTS = 5
-
-
-def code_state(authorization: Authorization) -> rules.CodeState:
-    return rules.CodeState(
-        expires_at=authorization.expires_at,
-        deleted_at=authorization.deleted_at,
-        ad_account_id=authorization.ad_account_id,
-    )
-
-
-def post_state(post: Post, original: Post | None) -> rules.PostState:
-    return rules.PostState(
-        kind=post.kind,
-        deleted_at=post.deleted_at,
-        taken_down_at=post.taken_down_at,
-        original_post_id=post.original_post_id,
-        original_kind=original.kind if original else None,
-    )
-
-
-def creator_state(creator: Creator) -> rules.CreatorState:
-    return rules.CreatorState(region=creator.region,
-                              ad_settings_enabled_at=creator.ad_settings_enabled_at)
 
 
 def _scope(authorization: Authorization, creator_id: str,

@@ -38,6 +38,42 @@ def serve(
                 workers=workers, reload=reload, log_level="info")
 
 
+def _simulate(db_, settings, *, days: int, seed: int, paid: int, organic: int) -> None:  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.table import Table
+
+    from sparkcodes import simulate as sim
+
+    events = sim.plan(db_, days=days, seed=seed, paid_per_day=paid, organic_per_day=organic)
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("ingesting events", total=len(events))
+        outcome = sim.run(db_, settings, events, lambda n: progress.advance(task, n))
+    table = Table(title=f"{days} simulated days")
+    table.add_column("events")
+    table.add_column("count", justify="right")
+    table.add_row("sent", f"{outcome.sent:,}")
+    table.add_row("accepted", f"{outcome.accepted:,}")
+    table.add_row("already recorded", f"{outcome.duplicates:,}")
+    for reason, n in outcome.refused.most_common():
+        table.add_row(f"refused: {reason}", f"{n:,}")
+    console.print(table)
+
+
+@app.command()
+def simulate(
+    days: int = typer.Option(7, min=1, max=90, help="How many past days to fill"),
+    seed: int = typer.Option(7, help="Same seed, same events: re-running adds nothing"),
+    paid: int = typer.Option(110, min=0, help="Paid impressions per ad per day (about)"),
+    organic: int = typer.Option(90, min=0, help="Organic impressions per post per day (about)"),
+) -> None:
+    """Drive organic and paid traffic for every post and ad through engagement ingestion."""
+    from sparkcodes.cli.common import database
+
+    db_, settings = database()
+    _simulate(db_, settings, days=days, seed=seed, paid=paid, organic=organic)
+
+
 @app.command()
 def demo() -> None:
     """Load the demo world (a brand, two ad accounts, creators, codes in every status); idempotent."""
@@ -47,8 +83,14 @@ def demo() -> None:
     db_, settings = database()
     with db_.unit_of_work() as session:
         result = demo_data.load(session, settings=settings)
-    console.print("[green]Demo data loaded.[/]" if result.created
-                  else "Demo data already present; nothing changed.")
+    if result.created:
+        console.print("[green]Demo world created.[/] Simulating a week of traffic…")
+        _simulate(db_, settings, days=demo_data.HISTORY_DAYS, seed=7, paid=110, organic=90)
+        with db_.unit_of_work() as session:
+            demo_data.apply_stops(session, stops=result.stops)
+        console.print("[green]Demo data loaded.[/]")
+    else:
+        console.print("Demo data already present; nothing changed.")
     from rich.table import Table
 
     table = Table(title="Demo logins", show_lines=False)

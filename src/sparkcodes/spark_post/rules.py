@@ -46,7 +46,7 @@ def stop_reasons(state: SparkPostState, now: datetime) -> list[StopReason]:
     reasons: list[StopReason] = []
     codes = [c for c in (state.code, state.original_code) if c is not None]
     if state.identity_type == "AUTH_CODE":
-        if state.code is None or any(c.deleted_at is not None for c in codes):
+        if state.code is None or any(_by(c.deleted_at, now) for c in codes):
             # No code at all fails closed, like a deleted one.
             reasons.append(StopReason.AUTHORIZATION_DELETED)
         elif any(c.expires_at <= now for c in codes):
@@ -54,7 +54,7 @@ def stop_reasons(state: SparkPostState, now: datetime) -> list[StopReason]:
     elif not state.identity_linked:
         reasons.append(StopReason.IDENTITY_UNLINKED)
     posts = [p for p in (state.post, state.original_post) if p is not None]
-    if any(p.deleted_at is not None or p.taken_down_at is not None for p in posts):
+    if any(_by(p.deleted_at, now) or _by(p.taken_down_at, now) for p in posts):
         reasons.append(StopReason.POST_UNAVAILABLE)
     creators = [c for c in (state.creator, state.original_creator) if c is not None]
     if state.identity_type == "AUTH_CODE" and any(
@@ -62,6 +62,11 @@ def stop_reasons(state: SparkPostState, now: datetime) -> list[StopReason]:
     ):
         reasons.append(StopReason.ACCOUNT_AD_SETTINGS_OFF)
     return reasons
+
+
+def _by(instant: datetime | None, now: datetime) -> bool:
+    """Had it happened by ``now``? (An event from before a deletion still counts.)"""
+    return instant is not None and instant <= now
 
 
 def status_at(state: SparkPostState, now: datetime) -> str:

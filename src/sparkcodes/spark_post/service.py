@@ -13,7 +13,7 @@ from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.authorization import rules as code_rules
-from sparkcodes.authorization.service import code_state, creator_state, post_state
+from sparkcodes.authorization.states import code_state, creator_state, post_state
 from sparkcodes.config import Settings
 from sparkcodes.kit import crypto
 from sparkcodes.kit.clock import utc_now

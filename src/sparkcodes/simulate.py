@@ -1,0 +1,97 @@
+"""Realistic organic and paid traffic over past days, sent through the engagement ingest service.
+
+Deterministic: the same seed and days produce the same event ids, so running it again changes
+nothing (duplicates are ignored by ingestion). Paid events of ads that were not delivering at
+their instant are refused by ingestion like any other, and counted as such.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sparkcodes.ad import repository as ad_repository
+from sparkcodes.config import Settings
+from sparkcodes.db import Database
+from sparkcodes.engagement import service as engagement
+from sparkcodes.kit.clock import utc_now
+
+# Share of impressions that go on to each event, organic and paid.
+FUNNEL = {
+    "view_2s": (0.62, 0.55), "view_6s": (0.38, 0.30), "view_15s": (0.21, 0.14),
+    "completion": (0.13, 0.08), "like": (0.075, 0.035), "comment": (0.006, 0.003),
+    "share": (0.008, 0.004), "follow": (0.004, 0.003), "profile_visit": (0.015, 0.012),
+    "music_click": (0.003, 0.002),
+}
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    refused: Counter = field(default_factory=Counter)  # type: ignore[type-arg]
+
+
+def _events_for(rng: random.Random, *, key: str, post_id: str, ad_id: str | None,
+                impressions: int, day_start: datetime, now: datetime) -> Iterator[engagement.EventIn]:
+    organic = ad_id is None
+    span = min(timedelta(days=1), now - day_start)
+    if span <= timedelta(0):
+        return
+    for n in range(impressions):
+        at = day_start + span * rng.random()
+        yield engagement.EventIn(f"sim-{key}-{day_start:%Y%m%d}-{n}-i", post_id, "impression",
+                                 at, ad_id)
+        for kind, (organic_rate, paid_rate) in FUNNEL.items():
+            if rng.random() < (organic_rate if organic else paid_rate):
+                yield engagement.EventIn(f"sim-{key}-{day_start:%Y%m%d}-{n}-{kind}", post_id,
+                                         kind, at + timedelta(seconds=rng.randint(1, 40)), ad_id)
+
+
+def plan(db: Database, *, days: int, seed: int, paid_per_day: int,
+         organic_per_day: int) -> list[engagement.EventIn]:
+    """Every event of the simulation, in time order."""
+    now = utc_now()
+    with db.unit_of_work(write=False) as session:
+        posts, ads = ad_repository.live_posts_and_ads(session)
+        sources = [(f"p{p.id[:8]}", p.id, None, organic_per_day) for p in posts]
+        sources += [(f"a{a.id[:8]}", a.post_id, a.id, paid_per_day) for a in ads]
+    events: list[engagement.EventIn] = []
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    for back in range(days, -1, -1):
+        day_start = today - timedelta(days=back)
+        for key, post_id, ad_id, per_day in sources:
+            rng = random.Random(f"{seed}-{key}-{day_start:%Y%m%d}")
+            count = max(0, int(rng.gauss(per_day, per_day * 0.25)))
+            events.extend(_events_for(rng, key=key, post_id=post_id, ad_id=ad_id,
+                                      impressions=count, day_start=day_start, now=now))
+    events.sort(key=lambda e: e.occurred_at or now)
+    return events
+
+
+def run(db: Database, settings: Settings, events: list[engagement.EventIn],
+        progress: Callable[[int], None] | None = None) -> Outcome:
+    """Ingest the events in batches, one transaction each, as the platform (no user)."""
+    outcome = Outcome()
+    size = settings.engagement.batch_size
+    for start in range(0, len(events), size):
+        batch = events[start:start + size]
+        with db.unit_of_work() as session:
+            results = engagement.ingest(session, settings=settings, user=None, events=batch)
+        for r in results:
+            if r.status == "accepted":
+                outcome.accepted += 1
+            elif r.status == "duplicate":
+                outcome.duplicates += 1
+            else:
+                reasons = (r.error.details.get("reasons") if r.error else None) or [
+                    r.error.code if r.error else "refused"]
+                outcome.refused[reasons[0]] += 1
+        outcome.sent += len(batch)
+        if progress:
+            progress(len(batch))
+    return outcome
