@@ -14,17 +14,22 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from sparkcodes.app import create_app
 from sparkcodes.config import Settings
-from sparkcodes.kit import clock
+from sparkcodes.kit import clock, crypto
 from sparkcodes.migrations import upgrade
 from sparkcodes.models import Base
 
 PG_ENV = "SPARKCODES_TEST_POSTGRES_URL"
+
+# Sign-up and log-in are exercised hundreds of times; production-strength argon2 costs would make
+# that the slowest part of the suite while testing nothing more (the hasher is the library's).
+crypto._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 BACKENDS = ["sqlite", "postgres"]
 
 
@@ -67,7 +72,7 @@ class Backend:
 
     def settings(self, **overrides) -> Settings:  # type: ignore[no-untyped-def]
         values = dict(database_url=self.url, secret_key="test-secret-key", env="test",
-                      sandbox=True, db_pool_size=30)
+                      sandbox=True, db_pool_size=30, embedded_worker=False)
         values.update(overrides)
         return Settings(**values)
 

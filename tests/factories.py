@@ -79,3 +79,95 @@ class World:
 
 def error_code(response) -> str:  # type: ignore[no-untyped-def]
     return response.json()["error"]["code"]
+
+
+def api_routes(app):  # type: ignore[no-untyped-def]
+    """(method, path, route) for every route the app serves, included routers flattened (newer
+    FastAPI keeps them nested in ``app.routes``). ``route`` is the APIRoute (with ``dependant``)
+    or the plain Starlette route; HEAD and OPTIONS are left out."""
+    try:
+        from fastapi.routing import iter_route_contexts
+        routes = list(iter_route_contexts(app.routes))
+    except ImportError:  # older FastAPI: app.routes is already flat
+        routes = list(app.routes)
+    for route in routes:
+        path = getattr(route, "path", None)
+        original = getattr(route, "original_route", route)
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if path is not None and method not in ("HEAD", "OPTIONS"):
+                yield method, path, original
+
+
+# --- Spark Ads that run: campaigns, ad groups, ads, engagement, reports --------------------------
+
+def spark_post_id(client, headers, ad_account_id: str, raw_code: str) -> str:  # type: ignore[no-untyped-def]
+    """Bind one code and return the id of the Spark post it made (or already held)."""
+    item = _ok(bind(client, headers, ad_account_id, [raw_code]))["results"][0]
+    assert item["ok"], item
+    return item["spark_post"]["id"]
+
+
+def campaign(client, headers, ad_account_id: str, **fields) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    payload = {"name": f"Campaign {next(_seq)}", "objective": "ENGAGEMENT", **fields}
+    return _ok(client.post(f"/v1/ad-accounts/{ad_account_id}/campaigns", headers=headers,
+                           json=payload), 201)
+
+
+def ad_group(client, headers, campaign_id: str, **fields) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """An ad group starting now; budget 100.00 a day, CPM bid 10.00 (0.01 per impression)."""
+    payload = {"name": f"Ad group {next(_seq)}", "budget": "100.00", "bid": "10.00", **fields}
+    return _ok(client.post(f"/v1/campaigns/{campaign_id}/ad-groups", headers=headers,
+                           json=payload), 201)
+
+
+def ad(client, headers, ad_group_id: str, spark_post_id: str, **fields) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    payload = {"spark_post_id": spark_post_id, "call_to_action": "SHOP_NOW",
+               "landing_page_url": "https://shop.example.com/spring?utm_source=tiktok", **fields}
+    return _ok(client.post(f"/v1/ad-groups/{ad_group_id}/ads", headers=headers, json=payload),
+               201)
+
+
+def set_status(client, headers, level: str, obj_id: str, operation: str):  # type: ignore[no-untyped-def]
+    """POST /v1/{campaigns|ad-groups|ads}/{id}/status; returns the raw response."""
+    path = {"campaign": "campaigns", "ad_group": "ad-groups", "ad": "ads"}[level]
+    return client.post(f"/v1/{path}/{obj_id}/status", headers=headers,
+                       json={"operation_status": operation})
+
+
+def event(post_id: str, type: str = "impression", *, ad_id: str | None = None,  # noqa: A002
+          event_id: str | None = None, occurred_at: str | None = None) -> dict[str, Any]:
+    """One engagement event for POST /v1/engagement/events (organic unless ad_id is given)."""
+    body: dict[str, Any] = {"event_id": event_id or f"ev-{next(_seq)}", "post_id": post_id,
+                            "type": type}
+    if ad_id is not None:
+        body["ad_id"] = ad_id
+    if occurred_at is not None:
+        body["occurred_at"] = occurred_at
+    return body
+
+
+def events(client, headers, batch: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+    return client.post("/v1/engagement/events", headers=headers, json={"events": batch})
+
+
+def report(client, headers, level: str, obj_id: str, **params):  # type: ignore[no-untyped-def]
+    return client.get("/v1/reports", headers=headers, params={"level": level, "id": obj_id,
+                                                              **params})
+
+
+class Running(World):
+    """The World's code bound to its first ad account, with one delivering Spark Ad on it."""
+
+    def __init__(self, client, *, campaign_fields: dict[str, Any] | None = None,  # type: ignore[no-untyped-def]
+                 ad_group_fields: dict[str, Any] | None = None, **ad_fields) -> None:
+        super().__init__(client)
+        self.spark_post_id = spark_post_id(client, self.brand_h, self.account["id"],
+                                           self.code["code"])
+        self.campaign = campaign(client, self.brand_h, self.account["id"],
+                                 **(campaign_fields or {}))
+        self.ad_group = ad_group(client, self.brand_h, self.campaign["id"],
+                                 **(ad_group_fields or {}))
+        self.ad = ad(client, self.brand_h, self.ad_group["id"], self.spark_post_id, **ad_fields)
+
+    def get_ad(self, ad_id: str | None = None) -> dict[str, Any]:
+        return _ok(self.client.get(f"/v1/ads/{ad_id or self.ad['id']}", headers=self.brand_h))

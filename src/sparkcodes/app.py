@@ -73,7 +73,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.embedded_worker:
+            from sparkcodes.worker.runner import start_in_thread
+
+            worker = start_in_thread(app.state.db, settings)
         yield
+        if worker is not None:
+            thread, stop = worker
+            stop.set()
+            thread.join(timeout=10)
         app.state.db.dispose()
 
     app = FastAPI(
@@ -91,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from sparkcodes.ad.endpoints import router as ad_router
     from sparkcodes.engagement.endpoints import router as engagement_router
+    from sparkcodes.notification.endpoints import router as notification_router
     from sparkcodes.report.endpoints import router as report_router
     from sparkcodes.authorization.endpoints import router as authorization_router
     from sparkcodes.business.endpoints import router as business_router
@@ -101,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (user_router, creator_router, post_router, authorization_router,
                    business_router, spark_post_router, ad_router, engagement_router,
-                   report_router):
+                   report_router, notification_router):
         app.include_router(router)
     if settings.sandbox:
         from sparkcodes.sandbox.endpoints import router as sandbox_router

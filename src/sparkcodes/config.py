@@ -43,6 +43,32 @@ class Engagement(BaseModel):
     max_future_skew_seconds: int = 300
 
 
+class Reminders(BaseModel):
+    """R23: when to remind before a code's window ends (hours), and the fallback default (R27)."""
+
+    offsets_hours: list[int] = [72, 24]
+    fallback_hours: int = 24
+
+
+class Mail(BaseModel):
+    """Outgoing e-mail over SMTP; without a host, messages stay in the outbox (never lost)."""
+
+    host: str | None = None
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    sender: str = "sparkcodes <noreply@sparkcodes.local>"
+    timeout_seconds: float = 10.0
+
+
+class Webhooks(BaseModel):
+    """R32: retry schedule (seconds after each failed attempt, about three days in all)."""
+
+    retry_schedule_seconds: list[int] = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
+    timeout_seconds: float = 10.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SPARKCODES_",
@@ -56,9 +82,15 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET
     redis_url: str | None = None
     sandbox: bool = False
+    embedded_worker: bool = Field(
+        default=True, description="Run the job worker inside `sparkcodes serve` (one process)")
     supported_regions: list[str] = Field(default_factory=lambda: list(DEFAULT_REGIONS))
     codes: CodeLimits = Field(default_factory=CodeLimits)
     engagement: Engagement = Field(default_factory=Engagement)
+    reminders: Reminders = Field(default_factory=Reminders)
+    mail: Mail = Field(default_factory=Mail)
+    webhooks: Webhooks = Field(default_factory=Webhooks)
+    public_url: str = Field("http://127.0.0.1:8000", description="Base of links in e-mails and feeds")
     db_pool_size: int = 20
 
     @field_validator("supported_regions")

@@ -85,6 +85,18 @@ def ads_where(session: Session, *, ad_account_id: str | None = None,
     return list(session.scalars(stmt))
 
 
+def ads_depending_on_posts(session: Session, post_ids: list[str] | object) -> list[Ad]:
+    """Undeleted ads that run these posts, or a duet or stitch made from one of them."""
+    derived = select(Post.id).where(Post.original_post_id.in_(post_ids))
+    return list(session.scalars(
+        select(Ad).where((Ad.post_id.in_(post_ids)) | (Ad.post_id.in_(derived)),
+                         Ad.deleted_at.is_(None)).order_by(Ad.created_at, Ad.id)))
+
+
+def post_ids_of_creator(creator_id: str):  # type: ignore[no-untyped-def]
+    return select(Post.id).where(Post.creator_id == creator_id)
+
+
 def ads_on_authorizations(session: Session, authorization_ids: list[str]) -> list[Ad]:
     """Undeleted ads whose Spark post runs on one of these codes (as the code or the original's)."""
     if not authorization_ids:

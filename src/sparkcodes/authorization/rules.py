@@ -240,9 +240,11 @@ def bind_problems(
 
 def original_code_problems(
     *, post: PostState, original_code: CodeState | None, original_code_post_id: str | None,
-    ad_account_id: str, now: datetime,
+    ad_account_id: str, now: datetime, original_post: PostState | None = None,
+    original_creator: CreatorState | None = None, supported_regions: list[str] | None = None,
 ) -> list[Problem]:
-    """R3: a duet or stitch binds only with a valid code of the post it was made from."""
+    """R3: a duet or stitch binds only with a valid code of the post it was made from, whose post
+    is available and whose creator can authorize it (R1, R2)."""
     if post.kind not in ("duet", "stitch") or post.original_post_id is None:
         return []
     if original_code is None:
@@ -277,6 +279,11 @@ def original_code_problems(
                 "The original post's code is already used by another ad account.",
             )
         )
+    if original_post is not None and original_creator is not None:
+        for p in generation_problems(creator=original_creator, post=original_post,
+                                     supported_regions=supported_regions or []):
+            problems.append(Problem(p.code, "The original post: " + p.message[0].lower()
+                                    + p.message[1:], p.status))
     return problems
 
 

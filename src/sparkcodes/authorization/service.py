@@ -14,6 +14,7 @@ from sparkcodes.config import Settings
 from sparkcodes.kit import crypto
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post, User
+from sparkcodes.notification import alerts
 from sparkcodes.spark_post import usage
 
 EXTEND_ATTEMPTS = 5
@@ -115,6 +116,8 @@ def extend(session: Session, *, settings: Settings, user: User, authorization: A
                          **_scope(authorization, creator.id), before={"expires_at": old},
                          after={"expires_at": new, "days": days},
                          was_expired=old <= now)
+            alerts.code_changed(session, authorization=authorization,
+                                event_type="authorization.extended", now=now)
             return authorization
         repository.refresh(session, authorization)  # changed meanwhile: decide again
     raise errors.Conflict("The code changed while extending; try again.", code="concurrent_update")
@@ -136,6 +139,8 @@ def delete(session: Session, *, user: User, authorization: Authorization,
             business_id = account.business_id if account else None
         audit.record(session, actor_id=user.id, action="authorization.deleted",
                      **_scope(authorization, creator.id, business_id))
+        alerts.code_changed(session, authorization=authorization,
+                            event_type="authorization.deleted", now=now)
     else:
         repository.refresh(session, authorization)
     return authorization

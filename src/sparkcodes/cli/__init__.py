@@ -75,6 +75,30 @@ def simulate(
 
 
 @app.command()
+def worker(
+    once: bool = typer.Option(False, help="Run the jobs due now, then exit"),
+    poll: float = typer.Option(1.0, min=0.05, help="Seconds between polls when idle"),
+) -> None:
+    """Run the job worker (reminders, webhooks, e-mail, sweeps). Several may run on PostgreSQL."""
+    import signal
+    import threading
+
+    from sparkcodes.cli.common import database
+    from sparkcodes.worker.runner import Runner
+
+    db_, settings = database()
+    runner = Runner(db_, settings)
+    if once:
+        console.print(f"Ran {runner.tick()} job(s).")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    console.print(f"Worker {runner.worker_id} running; Ctrl-C to stop.")
+    runner.run_forever(stop, poll)
+
+
+@app.command()
 def demo() -> None:
     """Load the demo world (a brand, two ad accounts, creators, codes in every status); idempotent."""
     from sparkcodes import demo as demo_data

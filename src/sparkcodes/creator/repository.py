@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import Creator
+from sparkcodes.models import Creator, Post
 
 
 def add(session: Session, creator: Creator) -> None:
@@ -23,3 +23,8 @@ def owned_by(session: Session, user_id: str) -> list[Creator]:
     return list(
         session.scalars(select(Creator).where(Creator.owner_id == user_id).order_by(Creator.handle))
     )
+
+
+def posts_of(session: Session, creator_id: str) -> list[Post]:
+    return list(session.scalars(select(Post).where(Post.creator_id == creator_id)
+                                .order_by(Post.created_at)))

@@ -10,6 +10,7 @@ from sparkcodes.audit import service as audit
 from sparkcodes.creator import repository, rules
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Creator, User
+from sparkcodes.notification import alerts
 from sparkcodes.spark_post import usage
 
 
@@ -68,4 +69,11 @@ def set_ad_settings(session: Session, *, user: User, creator: Creator, enabled: 
                      target_type="creator", target_id=creator.id, creator_id=creator.id,
                      before=before, after={**after, "terms_accepted_at": creator.ad_terms_accepted_at})
     session.flush()
+    if before["enabled"] and not after["enabled"]:
+        alerts.post_changed(
+            session, posts=repository.posts_of(session, creator.id), now=now,
+            event_type="creator.ad_settings_off",
+            title=f"@{creator.handle} switched ad settings off",
+            body=f"@{creator.handle} turned off account-level ad authorization: none of their "
+                 "posts can run as Spark Ads until it is back on.")
     return creator

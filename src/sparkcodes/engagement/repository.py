@@ -21,7 +21,8 @@ def insert_event(session: Session, values: dict[str, Any]) -> bool:
     """Insert unless (post_id, event_id) exists; True if this call stored it (a retry does not)."""
     stmt = _insert(session, EngagementEvent).values(id=new_id(), **values)
     stmt = stmt.on_conflict_do_nothing(index_elements=["post_id", "event_id"])
-    return session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT DO NOTHING.
+    return session.execute(stmt.returning(EngagementEvent.id)).first() is not None
 
 
 def add_to_rollup(session: Session, *, key: dict[str, Any], deltas: dict[str, int]) -> None:

@@ -10,6 +10,22 @@ from sparkcodes.models.campaign import Ad, AdGroup, Campaign
 from sparkcodes.models.creator import Creator
 from sparkcodes.models.engagement import METRICS, EngagementDaily, EngagementEvent
 from sparkcodes.models.idempotency_key import IdempotencyKey
+from sparkcodes.models.job import Job
+from sparkcodes.models.operations import (
+    CalendarFeed,
+    CodeRequest,
+    Contract,
+    EmailMessage,
+    FallbackPolicy,
+    MisuseReport,
+    Notification,
+    Reminder,
+    RenewalRequest,
+    RosterEntry,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from sparkcodes.models.post import Post, PostRevision
 from sparkcodes.models.sandbox_clock import SandboxClock
 from sparkcodes.models.spark_post import SparkPost
@@ -18,6 +34,9 @@ from sparkcodes.models.user import User
 __all__ = [
     "METRICS", "Ad", "AdGroup", "Campaign", "EngagementDaily", "EngagementEvent",
     "AdAccount", "ApiToken", "AuditEvent", "Authorization", "Base", "Business", "BusinessMember",
-    "Creator", "IdempotencyKey", "LinkedIdentity", "Post", "PostRevision", "SandboxClock",
+    "Creator", "IdempotencyKey", "Job",
+    "CalendarFeed", "CodeRequest", "Contract", "EmailMessage", "FallbackPolicy", "MisuseReport",
+    "Notification", "Reminder", "RenewalRequest", "RosterEntry", "WebhookDelivery",
+    "WebhookEndpoint", "WebhookMessage", "LinkedIdentity", "Post", "PostRevision", "SandboxClock",
     "SparkPost", "User", "new_id",
 ]

@@ -10,6 +10,7 @@ from sparkcodes import errors
 from sparkcodes.audit import service as audit
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Creator, Post, PostRevision, User
+from sparkcodes.notification import alerts
 from sparkcodes.post import repository, rules
 from sparkcodes.spark_post import usage
 
@@ -82,6 +83,19 @@ def edit(session: Session, *, user: User, post: Post, changes: dict[str, Any]) -
         audit.record(session, actor_id=user.id, action=action, target_type="post",
                      target_id=post.id, creator_id=post.creator_id, before=before, after=after)
     session.flush()
+    if plan.new_revision:
+        alerts.post_changed(
+            session, posts=[post], event_type="post.edited", now=now,
+            title="A post you run was edited: its ads stopped",
+            body=f"The creator changed the post \"{post.caption[:60]}\" (now revision "
+                 f"{post.revision}). Ads made from the earlier revision no longer deliver; "
+                 "ask for the edit to be undone or make new ads.")
+    if plan.visibility_changed and post.visibility != "public":
+        alerts.post_changed(
+            session, posts=[post], event_type="post.privatised", now=now,
+            title="A post you hold is no longer public",
+            body=f"The creator made \"{post.caption[:60]}\" {post.visibility}. Ads on it "
+                 "deliver only in ads-only mode.")
     return post
 
 
@@ -96,6 +110,10 @@ def delete(session: Session, *, user: User, post: Post) -> Post:
     audit.record(session, actor_id=user.id, action="post.deleted", target_type="post",
                  target_id=post.id, creator_id=post.creator_id)
     session.flush()
+    alerts.post_changed(session, posts=[post], event_type="post.deleted", now=now,
+                        title="A post you hold was deleted",
+                        body=f"The creator deleted \"{post.caption[:60]}\"; it cannot run as an "
+                             "ad any more.")
     return post
 
 
@@ -103,9 +121,14 @@ def take_down(session: Session, *, actor_id: str | None, post: Post, reason: str
     """R11: moderation take-down is always possible; every ad on the post stops."""
     if post.taken_down_at is not None:
         return post
-    post.taken_down_at = utc_now()
+    now = utc_now()
+    post.taken_down_at = now
     post.take_down_reason = reason
     audit.record(session, actor_id=actor_id, action="post.taken_down", target_type="post",
                  target_id=post.id, creator_id=post.creator_id, reason=reason)
     session.flush()
+    alerts.post_changed(session, posts=[post], event_type="post.taken_down", now=now,
+                        tell_creator=True, title="A post was taken down: its ads stopped",
+                        body=f"\"{post.caption[:60]}\" was taken down ({reason}). Every ad on "
+                             "it stopped.")
     return post

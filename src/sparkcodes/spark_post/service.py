@@ -135,23 +135,34 @@ class _Originals:
 
     texts: list[str]
     found: dict[str, Resolved] = field(default_factory=dict)  # post_id -> resolved
+    failures: list[errors.AppError] = field(default_factory=list)
     done: bool = False
 
     def for_post(self, session: Session, settings: Settings, guard: Guard,
                  post_id: str) -> Resolved | None:
         """The code given for ``post_id``; failing that, any code given (so the rules can say it
-        is for another post); None when no original-post code was given at all."""
+        is for another post); None when no original-post code was given at all. A pasted code
+        that is mistyped or unknown is reported as such, not as missing."""
         if not self.done:
             self.done = True
             for text in self.texts:
                 try:
                     r = resolve(session, settings=settings, guard=guard, text=text)
-                except errors.AppError:
+                except errors.RateLimited:
+                    raise
+                except errors.AppError as exc:
+                    self.failures.append(exc)
                     continue
                 self.found.setdefault(r.post.id, r)
         if post_id in self.found:
             return self.found[post_id]
-        return next(iter(self.found.values()), None)
+        if self.found:
+            return next(iter(self.found.values()))
+        if self.failures:
+            first = self.failures[0]
+            raise errors.AppError("The original post's code: " + first.message[0].lower()
+                                  + first.message[1:], code=first.code, status=first.status)
+        return None
 
 
 def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
@@ -199,6 +210,9 @@ def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
             original_code=code_state(original.authorization) if original else None,
             original_code_post_id=original.post.id if original else None,
             ad_account_id=account.id, now=now,
+            original_post=post_state(original.post, original.original_post) if original else None,
+            original_creator=creator_state(original.creator) if original else None,
+            supported_regions=settings.supported_regions,
         )
         if problems:
             raise problems[0].as_error()

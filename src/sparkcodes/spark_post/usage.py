@@ -33,11 +33,15 @@ def live_ads_by_authorization(
 
 
 def live_ads_of_post(session: Session, *, post_id: str, now: datetime) -> list[LiveAd]:
-    return ad_service.live_ads(session, ad_repository.ads_where(session, post_id=post_id), now)
+    """Ads running the post itself, or a duet or stitch made from it (which stops with it)."""
+    return ad_service.live_ads(session, ad_repository.ads_depending_on_posts(session, [post_id]),
+                               now)
 
 
 def live_ads_of_creator(session: Session, *, creator_id: str, now: datetime) -> list[LiveAd]:
-    # Only code-bound ads depend on the account's ad settings; own-account (TT_USER) ads do not.
-    ads = [a for a in ad_repository.ads_where(session, creator_id=creator_id)
-           if a.identity_type == "AUTH_CODE"]
+    """Code-bound ads on the account's posts, or on duets and stitches of them (R1)."""
+    ads = ad_repository.ads_depending_on_posts(
+        session, ad_repository.post_ids_of_creator(creator_id))
+    # Own-account (TT_USER) ads of this creator do not depend on its ad settings.
+    ads = [a for a in ads if a.identity_type == "AUTH_CODE"]
     return ad_service.live_ads(session, ads, now)

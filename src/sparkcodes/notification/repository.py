@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from sparkcodes.models import (
+    Ad,
+    AdAccount,
+    BusinessMember,
+    Creator,
+    EngagementDaily,
+    Notification,
+    Post,
+    SparkPost,
+    User,
+    WebhookEndpoint,
+)
+
+
+def add_all(session: Session, rows: list[object]) -> None:
+    session.add_all(rows)
+    session.flush()
+
+
+def business_members(session: Session, business_ids: set[str]) -> list[tuple[str, User]]:
+    if not business_ids:
+        return []
+    rows = session.execute(
+        select(BusinessMember.business_id, User)
+        .join(User, User.id == BusinessMember.user_id)
+        .where(BusinessMember.business_id.in_(business_ids))
+    ).all()
+    return [(b, u) for b, u in rows]
+
+
+def creator_owner(session: Session, creator_id: str) -> User | None:
+    return session.scalar(select(User).join(Creator, Creator.owner_id == User.id)
+                          .where(Creator.id == creator_id))
+
+
+def live_endpoints(session: Session, business_ids: set[str]) -> list[WebhookEndpoint]:
+    if not business_ids:
+        return []
+    return list(session.scalars(select(WebhookEndpoint).where(
+        WebhookEndpoint.business_id.in_(business_ids), WebhookEndpoint.disabled_at.is_(None),
+        WebhookEndpoint.deleted_at.is_(None))))
+
+
+def of_user(session: Session, user_id: str, *, unread_only: bool, limit: int,
+            offset: int) -> list[Notification]:
+    stmt = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return list(session.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id)
+                                .limit(limit).offset(offset)))
+
+
+def unread_count(session: Session, user_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, *, user_id: str, ids: list[str] | None, now) -> int:  # type: ignore[no-untyped-def]
+    stmt = update(Notification).where(Notification.user_id == user_id,
+                                      Notification.read_at.is_(None))
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(ids))
+    return session.execute(stmt.values(read_at=now)
+                           .execution_options(synchronize_session=False)).rowcount or 0
+
+
+def businesses_holding(session: Session, post_ids: list[str]) -> set[str]:
+    """Businesses with a live Spark post of one of these posts (or of a duet or stitch of one)."""
+    if not post_ids:
+        return set()
+    derived = select(Post.id).where(Post.original_post_id.in_(post_ids))
+    rows = session.execute(
+        select(AdAccount.business_id).join(SparkPost, SparkPost.ad_account_id == AdAccount.id)
+        .where(SparkPost.unbound_at.is_(None),
+               SparkPost.post_id.in_(post_ids) | SparkPost.post_id.in_(derived))
+        .distinct()).all()
+    return {r[0] for r in rows}
+
+
+def spend_yesterday(session: Session, ad_ids: list[str], now: datetime) -> dict[str, int]:
+    """Each ad's spend (micros) on the day before ``now`` in its ad account's time zone."""
+    if not ad_ids:
+        return {}
+    rows = session.execute(select(Ad.id, AdAccount.timezone)
+                           .join(AdAccount, AdAccount.id == Ad.ad_account_id)
+                           .where(Ad.id.in_(ad_ids))).all()
+    out: dict[str, int] = {}
+    for ad_id, tz in rows:
+        day = (now.astimezone(ZoneInfo(tz)) - timedelta(days=1)).date()
+        out[ad_id] = int(session.scalar(
+            select(func.coalesce(func.sum(EngagementDaily.spend_micros), 0))
+            .where(EngagementDaily.ad_key == ad_id, EngagementDaily.day == day)) or 0)
+    return out

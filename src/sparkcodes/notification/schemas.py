@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    event_id: str
+    event_type: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    business_id: str | None
+    creator_id: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationsOut(BaseModel):
+    unread: int
+    items: list[NotificationOut]
+
+
+class MarkReadIn(BaseModel):
+    ids: list[str] | None = Field(None, max_length=500, description="Leave out to mark all read")

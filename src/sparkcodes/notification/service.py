@@ -1,0 +1,94 @@
+"""emit(): one event, told to everyone concerned, in the transaction of the change that caused it.
+
+For each recipient user: an in-app notification and an e-mail in the outbox (sent by the worker).
+For each business concerned: one webhook message (its id is the webhook-id), and one delivery job
+per subscribed endpoint. Nothing is sent from inside the request; a rollback sends nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import (
+    EmailMessage,
+    Notification,
+    WebhookDelivery,
+    WebhookMessage,
+    new_id,
+)
+from sparkcodes.notification import catalog, repository
+from sparkcodes.worker import service as jobs
+
+# Field names whose values are secrets and never reach a notification, e-mail or webhook.
+_SECRET_KEYS = {"code", "code_hash", "token", "token_hash", "secret", "password"}
+
+
+@dataclass(frozen=True)
+class Emitted:
+    event_id: str
+    notifications: int
+    emails: int
+    webhooks: int
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items() if k not in _SECRET_KEYS}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def emit(session: Session, *, event_type: str, title: str, body: str, data: dict[str, Any],
+         business_ids: set[str] | None = None, creator_id: str | None = None) -> Emitted:
+    """Tell the businesses and the creator account concerned; returns what was queued."""
+    if event_type not in catalog.EVENTS:
+        raise ValueError(f"unknown event type {event_type!r}: add it to the catalog")
+    business_ids = {b for b in (business_ids or set()) if b}
+    event_id = new_id()
+    now = utc_now()
+    data = _scrub(data)
+    recipients: dict[str, tuple[Any, str | None]] = {}  # user id -> (user, business id)
+    for business_id, user in repository.business_members(session, business_ids):
+        recipients.setdefault(user.id, (user, business_id))
+    owner = repository.creator_owner(session, creator_id) if creator_id else None
+    if owner is not None:
+        recipients.setdefault(owner.id, (owner, None))
+    rows: list[object] = []
+    emails = []
+    for user, business_id in recipients.values():
+        rows.append(Notification(user_id=user.id, business_id=business_id,
+                                 creator_id=creator_id if business_id is None else None,
+                                 event_id=event_id, event_type=event_type, title=title,
+                                 body=body, data=data, created_at=now))
+        email = EmailMessage(id=new_id(), to_address=user.email, subject=title,
+                             body=f"{body}\n\n— sparkcodes", event_id=event_id, created_at=now)
+        rows.append(email)
+        emails.append(email.id)
+    deliveries = []
+    for business_id in sorted(business_ids):
+        message = WebhookMessage(id=new_id(), business_id=business_id, event_type=event_type,
+                                 payload={"type": event_type, "timestamp": now.isoformat(),
+                                          "data": data}, created_at=now)
+        rows.append(message)
+        for endpoint in repository.live_endpoints(session, {business_id}):
+            if endpoint.event_types and event_type not in endpoint.event_types:
+                continue
+            delivery = WebhookDelivery(id=new_id(), message_id=message.id,
+                                       endpoint_id=endpoint.id, created_at=now)
+            rows.append(delivery)
+            deliveries.append(delivery.id)
+    repository.add_all(session, rows)
+    for email_id in emails:
+        jobs.enqueue(session, "email.send", {"email_id": email_id},
+                     dedupe_key=f"email.send:{email_id}", max_attempts=8)
+    for delivery_id in deliveries:
+        jobs.enqueue(session, "webhook.deliver", {"delivery_id": delivery_id},
+                     dedupe_key=f"webhook.deliver:{delivery_id}", max_attempts=50)
+    return Emitted(event_id, len(recipients), len(emails), len(deliveries))

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from sparkcodes.models import Authorization, Reminder, new_id
+
+
+def candidates(session: Session, *, now: datetime, horizon: datetime,
+               since: datetime) -> list[Authorization]:
+    """Codes in use, not deleted, whose window ends before the horizon and not too long ago."""
+    return list(session.scalars(
+        select(Authorization).where(
+            Authorization.ad_account_id.is_not(None), Authorization.deleted_at.is_(None),
+            Authorization.expires_at <= horizon, Authorization.expires_at > since)
+        .order_by(Authorization.expires_at, Authorization.id)))
+
+
+def recorded(session: Session, authorization_ids: list[str]) -> set[tuple[str, str, datetime]]:
+    if not authorization_ids:
+        return set()
+    rows = session.execute(select(Reminder.authorization_id, Reminder.kind, Reminder.window_end)
+                           .where(Reminder.authorization_id.in_(authorization_ids))).all()
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+def record(session: Session, *, authorization_id: str, kind: str, window_end: datetime,
+           now: datetime, sent: bool) -> bool:
+    """Insert the reminder once; False if another sweep recorded it first (exactly once)."""
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)
+    stmt = insert(Reminder).values(
+        id=new_id(), authorization_id=authorization_id, kind=kind, window_end=window_end,
+        created_at=now, sent_at=now if sent else None, skipped_at=None if sent else now,
+    ).on_conflict_do_nothing(index_elements=["authorization_id", "kind", "window_end"])
+    return session.execute(stmt.returning(Reminder.id)).first() is not None

@@ -1,0 +1,36 @@
+"""The reminder sweep (R23): each reminder once per code and window end, however often it runs.
+
+Validity never depends on the sweep: it only notifies. An extension moves the window end, so the
+reminders of the new end are new rows (re-armed); a deleted code is not a candidate (disarmed).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from sparkcodes.config import Settings
+from sparkcodes.notification import alerts
+from sparkcodes.reminder import repository, rules
+
+
+def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
+    """Record and send every reminder due now; returns how many were sent."""
+    offsets = settings.reminders.offsets_hours
+    horizon = now + timedelta(hours=max(offsets, default=0))
+    codes = repository.candidates(session, now=now, horizon=horizon, since=now - rules.GRACE)
+    recorded = repository.recorded(session, [a.id for a in codes])
+    sent = 0
+    for a in codes:
+        already = {kind for auth_id, kind, end in recorded
+                   if auth_id == a.id and end == a.expires_at}
+        send, skip = rules.plan(rules.due_kinds(a.expires_at, now, offsets), already)
+        for kind in skip:
+            repository.record(session, authorization_id=a.id, kind=kind,
+                              window_end=a.expires_at, now=now, sent=False)
+        if send and repository.record(session, authorization_id=a.id, kind=send,
+                                      window_end=a.expires_at, now=now, sent=True):
+            alerts.code_reminder(session, authorization=a, kind=send, now=now)
+            sent += 1
+    return sent

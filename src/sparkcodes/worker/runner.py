@@ -1,0 +1,107 @@
+"""The runner loop: enqueue due schedules, claim jobs, run each, finish or retry with backoff.
+
+A job's side effects happen in its handler, which opens its own transactions (so no database
+lock is held across a network call); the job is marked finished afterwards. A worker killed in
+between leaves the lease to expire, and another worker runs the job again: deliveries are at
+least once, and every delivery carries an id receivers de-duplicate by.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sparkcodes.config import Settings
+from sparkcodes.db import Database
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import Job
+from sparkcodes.sandbox import service as sandbox_service
+from sparkcodes.worker import repository, service
+
+log = logging.getLogger("sparkcodes.worker")
+
+
+@dataclass
+class JobContext:
+    db: Database
+    settings: Settings
+    job: Job
+
+
+class Runner:
+    def __init__(self, db: Database, settings: Settings, *, worker_id: str | None = None,
+                 lease: timedelta = timedelta(minutes=5), batch: int = 20) -> None:
+        import sparkcodes.tasks  # noqa: F401  (registers every handler and schedule)
+
+        self.db = db
+        self.settings = settings
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.lease = lease
+        self.batch = batch
+
+    def tick(self) -> int:
+        """One pass: schedules, then every job due now. Returns how many jobs ran."""
+        with self.db.unit_of_work() as session:
+            if self.settings.sandbox:
+                sandbox_service.sync_clock(session)
+            now = utc_now()
+            for schedule in service.SCHEDULES:
+                service.enqueue(session, schedule.name, schedule.payload,
+                                dedupe_key=schedule.slot_key(now), max_attempts=3)
+        ran = 0
+        while True:
+            with self.db.unit_of_work() as session:
+                now = utc_now()
+                jobs = repository.claim(session, worker_id=self.worker_id, now=now,
+                                        lease_until=now + self.lease, limit=self.batch)
+            if not jobs:
+                return ran
+            for job in jobs:
+                self.run_one(job)
+                ran += 1
+
+    def run_one(self, job: Job) -> None:
+        fn = service.HANDLERS.get(job.name)
+        try:
+            if fn is None:
+                raise LookupError(f"no handler for job {job.name!r}")
+            fn(JobContext(self.db, self.settings, job), job.payload)
+        except Exception as exc:  # a failing job must not stop the worker
+            log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.name, job.attempts, exc)
+            error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            with self.db.unit_of_work() as session:
+                now = utc_now()
+                run_at = (None if job.attempts >= job.max_attempts
+                          else now + service.backoff(job.attempts))
+                repository.retry_or_bury(session, job_id=job.id, worker_id=self.worker_id,
+                                         error=error, run_at=run_at, now=now)
+            return
+        with self.db.unit_of_work() as session:
+            repository.finish(session, job_id=job.id, worker_id=self.worker_id, now=utc_now())
+
+    def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
+        log.info("worker %s started", self.worker_id)
+        while not stop.is_set():
+            try:
+                ran = self.tick()
+            except Exception:
+                log.exception("worker tick failed; retrying")
+                ran = 0
+            if not ran:
+                stop.wait(poll_seconds)
+        log.info("worker %s stopped", self.worker_id)
+
+
+def start_in_thread(db: Database, settings: Settings) -> tuple[threading.Thread, threading.Event]:
+    """The embedded worker of `sparkcodes serve`."""
+    stop = threading.Event()
+    runner = Runner(db, settings)
+    thread = threading.Thread(target=runner.run_forever, args=(stop,), name="sparkcodes-worker",
+                              daemon=True)
+    thread.start()
+    return thread, stop

@@ -1,0 +1,57 @@
+"""Durable jobs: enqueue inside the business transaction; the runner claims them after commit."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.worker import repository
+
+Handler = Callable[[Session, dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    """Register a job handler under ``<noun>.<verb>``."""
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+    return register
+
+
+def enqueue(session: Session, name: str, payload: dict[str, Any] | None = None, *,
+            run_at: datetime | None = None, dedupe_key: str | None = None,
+            max_attempts: int = 10) -> bool:
+    """Write a job row in the caller's transaction: it exists if and only if the change commits."""
+    return repository.enqueue(session, name=name, payload=payload or {},
+                              run_at=run_at or utc_now(), dedupe_key=dedupe_key,
+                              max_attempts=max_attempts)
+
+
+def backoff(attempts: int, *, base: float = 10.0, cap: float = 6 * 3600.0,
+            rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with full jitter: uniform in [base, min(cap, base * 2^(n-1))]."""
+    ceiling = min(cap, base * (2 ** max(0, attempts - 1)))
+    return timedelta(seconds=(rng or random).uniform(base, max(base, ceiling)))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A periodic job declared as data: enqueued once per period, whichever worker sees it first."""
+
+    name: str
+    every: timedelta
+    payload: dict[str, Any] | None = None
+
+    def slot_key(self, now: datetime) -> str:
+        slot = int(now.timestamp() // self.every.total_seconds())
+        return f"{self.name}@{slot}"
+
+
+SCHEDULES: list[Schedule] = []

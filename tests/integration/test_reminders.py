@@ -1,0 +1,161 @@
+"""Reminders and alerts (R23): each reminder exactly once per code and window end, re-armed by an
+extension, disarmed by deletion; alerts when creators change what ads depend on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from sparkcodes.models import EmailMessage, Reminder, WebhookMessage
+from sparkcodes.worker.runner import Runner
+from tests import factories as f
+
+
+def _tick(app) -> None:  # type: ignore[no-untyped-def]
+    Runner(app.state.db, app.state.settings, worker_id="test").tick()
+
+
+def _events(client, headers) -> list[str]:  # type: ignore[no-untyped-def]
+    body = client.get("/v1/notifications", headers=headers, params={"limit": 500}).json()
+    return [n["event_type"] + ":" + n["data"].get("kind", "") for n in reversed(body["items"])]
+
+
+def _until(client, headers, code, hours_before: float) -> None:  # type: ignore[no-untyped-def]
+    """Set the sandbox clock to ``hours_before`` the code's current end."""
+    end = datetime.fromisoformat(
+        client.get(f"/v1/authorizations/{code['id']}", headers=headers).json()["expires_at"])
+    from datetime import timedelta
+
+    target = end - timedelta(hours=hours_before)
+    r = client.post("/v1/sandbox/clock", headers=headers, json={"set": target.isoformat()})
+    assert r.status_code == 200, r.text
+
+
+@pytest.fixture
+def bound(client):  # type: ignore[no-untyped-def]
+    w = f.World(client)
+    assert f.bind(client, w.brand_h, w.account["id"], [w.code["code"]]).json()["bound"] == 1
+    return w
+
+
+def test_each_reminder_once_at_its_offset_and_rearmed_by_an_extension(client, app, bound):
+    w = bound
+    _tick(app)
+    assert _events(client, w.brand_h) == []
+    _until(client, w.creator_h, w.code, 72 - 0.01)
+    _tick(app)
+    _tick(app)
+    assert _events(client, w.brand_h) == ["authorization.expiring:expiring_72h"]
+    assert _events(client, w.creator_h) == ["authorization.expiring:expiring_72h"]
+    _until(client, w.creator_h, w.code, 24 - 0.01)
+    _tick(app)
+    _tick(app)
+    assert _events(client, w.brand_h)[-1] == "authorization.expiring:expiring_24h"
+    assert len(_events(client, w.brand_h)) == 2
+    _until(client, w.creator_h, w.code, -0.01)
+    _tick(app)
+    _tick(app)
+    brand = _events(client, w.brand_h)
+    assert brand[-1] == "authorization.expired:expired" and len(brand) == 3
+    # The extension re-arms the cycle for the new end; the brand is told about the extension.
+    r = client.post(f"/v1/authorizations/{w.code['id']}/extend", headers=w.creator_h,
+                    json={"days": 7})
+    assert r.status_code == 200
+    assert _events(client, w.brand_h)[-1] == "authorization.extended:"
+    _until(client, w.creator_h, w.code, 72 - 0.01)
+    _tick(app)
+    assert _events(client, w.brand_h)[-1] == "authorization.expiring:expiring_72h"
+    assert _events(client, w.brand_h).count("authorization.expiring:expiring_72h") == 2
+
+
+def test_a_late_sweep_sends_only_the_latest_reminder(client, app, bound):
+    w = bound
+    _until(client, w.creator_h, w.code, -1)
+    _tick(app)
+    assert _events(client, w.brand_h) == ["authorization.expired:expired"]
+    with app.state.db.unit_of_work(write=False) as s:
+        kinds = {(r.kind, r.sent_at is not None) for r in s.query(Reminder)}
+    assert kinds == {("expiring_72h", False), ("expiring_24h", False), ("expired", True)}
+
+
+def test_a_deleted_code_is_never_reminded(client, app, bound):
+    w = bound
+    r = client.delete(f"/v1/authorizations/{w.code['id']}", headers=w.creator_h)
+    assert r.status_code == 200
+    assert _events(client, w.brand_h) == ["authorization.deleted:"]
+    _until(client, w.creator_h, w.code, -1)
+    _tick(app)
+    assert _events(client, w.brand_h) == ["authorization.deleted:"]
+
+
+def test_unused_codes_get_no_reminders(client, app):
+    w = f.World(client)
+    _until(client, w.creator_h, w.code, 1)
+    _tick(app)
+    assert _events(client, w.creator_h) == []
+
+
+def test_reminders_name_the_live_ads_and_never_the_raw_code(client, app, bound):
+    w = bound
+    sp = client.get(f"/v1/ad-accounts/{w.account['id']}/spark-posts", headers=w.brand_h).json()[0]
+    camp = client.post(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h,
+                       json={"name": "Always on"}).json()
+    group = client.post(f"/v1/campaigns/{camp['id']}/ad-groups", headers=w.brand_h,
+                        json={"name": "G", "budget": 50, "bid": 5}).json()
+    ad = client.post(f"/v1/ad-groups/{group['id']}/ads", headers=w.brand_h,
+                     json={"spark_post_id": sp["id"], "name": "Hero ad",
+                           "landing_page_url": "https://shop.example/"}).json()
+    _until(client, w.creator_h, w.code, 24 - 0.01)
+    _tick(app)
+    note = client.get("/v1/notifications", headers=w.brand_h).json()["items"][0]
+    assert note["data"]["live_ads"] == 1 and note["data"]["ads"][0]["ad_id"] == ad["id"]
+    assert "Extend or swap now" in note["title"] and "1 live ad(s)" in note["body"]
+    _until(client, w.creator_h, w.code, -0.01)
+    _tick(app)
+    note = client.get("/v1/notifications", headers=w.brand_h).json()["items"][0]
+    assert note["event_type"] == "authorization.expired" and note["data"]["live_ads"] == 1
+    raw = w.code["code"]
+    body_of_raw = raw.replace("-", "")[5:]
+    with app.state.db.unit_of_work(write=False) as s:
+        texts = [m.subject + m.body for m in s.query(EmailMessage)]
+        texts += [str(m.payload) for m in s.query(WebhookMessage)]
+    texts += [str(n) for n in client.get("/v1/notifications", headers=w.brand_h).json()["items"]]
+    assert texts and not any(raw in t or body_of_raw in t.replace("-", "") for t in texts)
+
+
+def test_alerts_when_the_creator_changes_what_ads_depend_on(client, app, bound):
+    w = bound
+    r = client.patch(f"/v1/posts/{w.post['id']}", headers=w.creator_h,
+                     json={"sound": "commercial_library"})
+    assert r.status_code == 200
+    assert _events(client, w.brand_h)[-1] == "post.edited:"
+    r = client.post(f"/v1/sandbox/posts/{w.post['id']}/take-down", headers=w.creator_h,
+                    json={"reason": "Spam"})
+    assert r.status_code == 200
+    assert _events(client, w.brand_h)[-1] == "post.taken_down:"
+    assert _events(client, w.creator_h)[-1] == "post.taken_down:"
+    other = f.post(client, w.creator_h, w.creator["id"])
+    other_code = f.code(client, w.creator_h, other["id"])
+    f.bind(client, w.brand_h, w.account2["id"], [other_code["code"]])
+    r = client.put(f"/v1/creators/{w.creator['id']}/ad-settings", headers=w.creator_h,
+                   json={"enabled": False})
+    assert r.status_code == 200
+    assert _events(client, w.brand_h)[-1] == "creator.ad_settings_off:"
+
+
+def test_notifications_are_marked_read_and_are_private(client, app, bound):
+    w = bound
+    client.delete(f"/v1/authorizations/{w.code['id']}", headers=w.creator_h)
+    body = client.get("/v1/notifications", headers=w.brand_h).json()
+    assert body["unread"] == 1
+    stranger = f.user(client)
+    assert client.get("/v1/notifications", headers=stranger).json() == {"unread": 0, "items": []}
+    r = client.post("/v1/notifications/read", headers=stranger,
+                    json={"ids": [body["items"][0]["id"]]})
+    assert r.json()["unread"] == 0
+    assert client.get("/v1/notifications", headers=w.brand_h).json()["unread"] == 1
+    r = client.post("/v1/notifications/read", headers=w.brand_h, json={})
+    assert r.json()["unread"] == 0
+    r = client.post("/v1/notifications/read", headers=w.brand_h, json={})
+    assert r.status_code == 200 and r.json()["unread"] == 0

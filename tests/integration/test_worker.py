@@ -1,0 +1,136 @@
+"""The durable job queue: outbox semantics, exclusive claims, retries, lost workers, schedules."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from sparkcodes.kit import clock
+from sparkcodes.models import Job
+from sparkcodes.sandbox import service as sandbox
+from sparkcodes.worker import repository, service
+from sparkcodes.worker.runner import Runner
+
+RAN: Counter = Counter()
+LOCK = threading.Lock()
+
+
+@service.handler("test.count")
+def _count(ctx, payload):  # type: ignore[no-untyped-def]
+    with LOCK:
+        RAN[payload["n"]] += 1
+
+
+@service.handler("test.fail")
+def _fail(ctx, payload):  # type: ignore[no-untyped-def]
+    raise RuntimeError("receiver said 500")
+
+
+@pytest.fixture
+def db(app):  # type: ignore[no-untyped-def]
+    RAN.clear()
+    return app.state.db
+
+
+def _advance(db, delta: timedelta) -> None:  # type: ignore[no-untyped-def]
+    """Move the sandbox clock the way the API does, so every worker tick adopts it."""
+    with db.unit_of_work() as s:
+        sandbox.move(s, actor_id=None, advance=delta, set_to=None)
+
+
+def _jobs(db) -> list[Job]:  # type: ignore[no-untyped-def]
+    with db.unit_of_work(write=False) as s:
+        return list(s.query(Job).order_by(Job.created_at))
+
+
+def test_a_job_exists_only_if_its_transaction_commits(db):
+    with pytest.raises(RuntimeError), db.unit_of_work() as s:
+        service.enqueue(s, "test.count", {"n": 1})
+        raise RuntimeError("the business change failed")
+    assert _jobs(db) == []
+    with db.unit_of_work() as s:
+        service.enqueue(s, "test.count", {"n": 1})
+    assert len(_jobs(db)) == 1
+
+
+def test_dedupe_key_makes_one_job(db):
+    with db.unit_of_work() as s:
+        assert service.enqueue(s, "test.count", {"n": 1}, dedupe_key="k") is True
+        assert service.enqueue(s, "test.count", {"n": 1}, dedupe_key="k") is False
+    assert len(_jobs(db)) == 1
+
+
+def test_two_workers_run_every_job_exactly_once(db, app):
+    with db.unit_of_work() as s:
+        for n in range(60):
+            service.enqueue(s, "test.count", {"n": n})
+    runners = [Runner(db, app.state.settings, worker_id=f"w{i}", batch=3) for i in range(3)]
+    threads = [threading.Thread(target=r.tick) for r in runners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(RAN) == list(range(60))
+    assert set(RAN.values()) == {1}
+    assert all(j.finished_at is not None for j in _jobs(db))
+
+
+def test_a_failing_job_backs_off_then_is_buried(db, app):
+    with db.unit_of_work() as s:
+        service.enqueue(s, "test.fail", max_attempts=3)
+    runner = Runner(db, app.state.settings, worker_id="w")
+    runner.tick()
+    (job,) = _jobs(db)
+    assert job.attempts == 1 and job.dead_at is None and "receiver said 500" in job.last_error
+    assert job.run_at > clock.utc_now()  # backed off: not due again yet
+    assert runner.tick() == 0
+    for _ in range(2):
+        _advance(db, timedelta(hours=7))
+        runner.tick()
+    (job,) = _jobs(db)
+    assert job.attempts == 3 and job.dead_at is not None and job.finished_at is None
+
+
+def test_a_lost_worker_s_job_is_run_by_another_and_its_late_finish_is_ignored(db, app):
+    with db.unit_of_work() as s:
+        service.enqueue(s, "test.count", {"n": 7})
+    with db.unit_of_work() as s:  # worker A claims, then dies without running it
+        now = clock.utc_now()
+        (claimed,) = repository.claim(s, worker_id="A", now=now,
+                                      lease_until=now + timedelta(minutes=5), limit=10)
+    b = Runner(db, app.state.settings, worker_id="B")
+    assert b.tick() == 0  # still leased to A
+    _advance(db, timedelta(minutes=6))
+    assert b.tick() == 1
+    assert RAN[7] == 1
+    with db.unit_of_work() as s:  # A comes back and tries to finish: nothing changes
+        assert repository.finish(s, job_id=claimed.id, worker_id="A", now=clock.utc_now()) is False
+    (job,) = _jobs(db)
+    assert job.attempts == 2 and job.finished_at is not None
+
+
+def test_schedules_enqueue_once_per_period_whoever_ticks(db, app, monkeypatch):
+    schedule = service.Schedule("test.count", timedelta(minutes=1), {"n": 99})
+    monkeypatch.setattr(service, "SCHEDULES", [schedule])
+    runners = [Runner(db, app.state.settings, worker_id=f"w{i}") for i in range(3)]
+    for r in runners:
+        r.tick()
+    assert RAN[99] == 1
+    _advance(db, timedelta(minutes=1))
+    for r in runners:
+        r.tick()
+    assert RAN[99] == 2
+
+
+def test_backoff_grows_and_is_capped():
+    import random
+
+    rng = random.Random(1)
+    ceilings = [service.backoff(n, base=10, cap=3600, rng=rng).total_seconds() for n in range(1, 15)]
+    assert all(10 <= c <= 3600 for c in ceilings)
+    assert max(service.backoff(20, base=10, cap=3600, rng=random.Random(i)).total_seconds()
+               for i in range(50)) <= 3600
+    assert service.backoff(1, base=10, cap=3600).total_seconds() == 10

@@ -1,0 +1,55 @@
+"""Which reminder is due, and which to send when a sweep ran late (R23)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sparkcodes.reminder.rules import EXPIRED, due_kinds, kind_for, plan
+
+END = datetime(2026, 3, 1, 12, tzinfo=UTC)
+H = timedelta(hours=1)
+TICK = timedelta(microseconds=1)
+OFFSETS = [72, 24]
+K72, K24 = kind_for(72), kind_for(24)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        pytest.param(END - 100 * H, [], id="long before"),
+        pytest.param(END - 72 * H - TICK, [], id="just before T-72h"),
+        pytest.param(END - 72 * H, [K72], id="exactly T-72h"),
+        pytest.param(END - 24 * H - TICK, [K72], id="just before T-24h"),
+        pytest.param(END - 24 * H, [K72, K24], id="exactly T-24h"),
+        pytest.param(END - TICK, [K72, K24], id="just before the end"),
+        pytest.param(END, [K72, K24, EXPIRED], id="exactly the end (fails closed)"),
+        pytest.param(END + 100 * H, [K72, K24, EXPIRED], id="long after"),
+    ],
+)
+def test_due_kinds(now: datetime, expected: list[str]) -> None:
+    assert due_kinds(END, now, OFFSETS) == expected
+
+
+def test_offsets_in_any_order_and_duplicated() -> None:
+    assert due_kinds(END, END, [24, 72, 24]) == [K72, K24, EXPIRED]
+    assert due_kinds(END, END - 48 * H, [12]) == []
+
+
+@pytest.mark.parametrize(
+    ("due", "already", "send", "skip"),
+    [
+        pytest.param([], set(), None, [], id="nothing due"),
+        pytest.param([K72], set(), K72, [], id="first reminder"),
+        pytest.param([K72], {K72}, None, [], id="already sent"),
+        pytest.param([K72, K24], {K72}, K24, [], id="second reminder"),
+        pytest.param([K72, K24, EXPIRED], set(), EXPIRED, [K72, K24],
+                     id="late sweep: only expiry sent, others skipped"),
+        pytest.param([K72, K24, EXPIRED], {K72}, EXPIRED, [K24], id="late after the first"),
+        pytest.param([K72, K24, EXPIRED], {EXPIRED}, None, [K72, K24],
+                     id="expiry already recorded"),
+    ],
+)
+def test_plan(due: list[str], already: set[str], send: str | None, skip: list[str]) -> None:
+    assert plan(due, already) == (send, skip)
