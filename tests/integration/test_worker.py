@@ -30,8 +30,9 @@ def _fail(ctx, payload):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def db(app):  # type: ignore[no-untyped-def]
+def db(app, monkeypatch):  # type: ignore[no-untyped-def]
     RAN.clear()
+    monkeypatch.setattr(service, "SCHEDULES", [])  # only the jobs each test enqueues
     return app.state.db
 
 

@@ -45,13 +45,15 @@ def users(session: Session, ad_account_ids: set[str]) -> dict[str, tuple[AdAccou
     return {account.id: (account, business) for account, business in rows}
 
 
-def bind(session: Session, *, authorization_id: str, ad_account_id: str, user_id: str,
-         now: datetime) -> bool:
-    """Bind to this ad account if the code is live and free (or already its own). One winner."""
+def bind(session: Session, *, authorization_id: str, code_hash: str, ad_account_id: str,
+         user_id: str, now: datetime) -> bool:
+    """Bind to this ad account if the code is live and free (or already its own), and still the
+    string that was pasted (a regenerate in between kills it). One winner."""
     result = session.execute(
         update(Authorization)
         .where(
             Authorization.id == authorization_id,
+            Authorization.code_hash == code_hash,
             Authorization.deleted_at.is_(None),
             Authorization.expires_at > now,
             or_(Authorization.ad_account_id.is_(None),

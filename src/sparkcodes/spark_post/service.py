@@ -264,11 +264,16 @@ def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
 def _claim(session: Session, r: Resolved, *, account: AdAccount, user: User, now: datetime,
            settings: Settings) -> None:
     """The conditional write that makes one ad account the code's owner (exactly one wins)."""
+    pasted_hash = r.authorization.code_hash
     if authorization_repository.bind(session, authorization_id=r.authorization.id,
-                                     ad_account_id=account.id, user_id=user.id, now=now):
+                                     code_hash=pasted_hash, ad_account_id=account.id,
+                                     user_id=user.id, now=now):
         session.refresh(r.authorization)
         return
     session.refresh(r.authorization)
+    if r.authorization.code_hash != pasted_hash:
+        raise errors.NotFound("No Spark code matches: it was just replaced by a new one.",
+                              code="code_not_found")
     problems = _problems(r, settings=settings, account=account, now=now)
     raise (problems[0].as_error() if problems else errors.Conflict(
         "This code is already used by another ad account.", code="code_used_elsewhere"))
