@@ -1,4 +1,4 @@
-"""A realistic demo world, loaded through the same services as the API. Loading twice changes nothing."""
+"""A realistic demo world, loaded through the same services as the API; loading twice is a no-op."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sparkcodes.ad import repository as ad_repository
 from sparkcodes.ad import service as ad_service
-
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.authorization import service as authorization_service
@@ -28,10 +26,10 @@ from sparkcodes.models import (
     Campaign,
     Creator,
     Post,
-    SparkPost,
     User,
 )
 from sparkcodes.post import service as post_service
+from sparkcodes.spark_post import repository as spark_post_repository
 from sparkcodes.spark_post import service as spark_post_service
 from sparkcodes.user import repository as user_repository
 from sparkcodes.user import service as user_service
@@ -179,9 +177,8 @@ def _campaigns(session: Session, *, settings: Settings, brand: User, us, eu, now
     start = now - timedelta(days=HISTORY_DAYS, hours=1)
 
     def spark(account, g):  # type: ignore[no-untyped-def]
-        return session.scalar(select(SparkPost).where(
-            SparkPost.ad_account_id == account.id,
-            SparkPost.authorization_id == g.authorization.id))
+        return spark_post_repository.active_for_authorization(session, account.id,
+                                                              g.authorization.id)
 
     def campaign(account, name, mode="BUDGET_MODE_INFINITE", budget=None):  # type: ignore[no-untyped-def]
         c = ad_service.create_campaign(session, user=brand, account=account, name=name,

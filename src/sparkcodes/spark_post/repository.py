@@ -25,6 +25,13 @@ def active_for_post(session: Session, ad_account_id: str, post_id: str) -> Spark
     )
 
 
+def active_for_authorization(session: Session, ad_account_id: str,
+                             authorization_id: str) -> SparkPost | None:
+    return session.scalar(select(SparkPost).where(
+        SparkPost.ad_account_id == ad_account_id, SparkPost.authorization_id == authorization_id,
+        SparkPost.unbound_at.is_(None)))
+
+
 def count_active(session: Session, ad_account_id: str) -> int:
     return session.scalar(
         select(func.count()).select_from(SparkPost).where(
