@@ -158,7 +158,8 @@ def report(client, headers, level: str, obj_id: str, **params):  # type: ignore[
 class Running(World):
     """The World's code bound to its first ad account, with one delivering Spark Ad on it."""
 
-    def __init__(self, client, *, campaign_fields: dict[str, Any] | None = None,  # type: ignore[no-untyped-def]
+    def __init__(self, client, *,  # type: ignore[no-untyped-def]
+                 campaign_fields: dict[str, Any] | None = None,
                  ad_group_fields: dict[str, Any] | None = None, **ad_fields) -> None:
         super().__init__(client)
         self.spark_post_id = spark_post_id(client, self.brand_h, self.account["id"],
@@ -171,3 +172,14 @@ class Running(World):
 
     def get_ad(self, ad_id: str | None = None) -> dict[str, Any]:
         return _ok(self.client.get(f"/v1/ads/{ad_id or self.ad['id']}", headers=self.brand_h))
+
+
+# --- operations layer: members with a role -------------------------------------------------
+
+def member(client, admin_headers, business_id: str, role: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A new user added to the business with ``role`` (analyst, operator, admin); their headers."""
+    email = f"{role}{next(_seq)}@example.com"
+    headers = user(client, email=email)
+    _ok(client.put(f"/v1/businesses/{business_id}/members", headers=admin_headers,
+                   json={"email": email, "role": role}))
+    return headers

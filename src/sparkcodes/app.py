@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sparkcodes import __version__, errors
@@ -62,6 +63,15 @@ def install_error_handlers(app: FastAPI) -> None:
             message = "No such route."
         return _error(exc.status_code, code, message)
 
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # PostgreSQL refuses NUL in text; SQLite stores it. Refuse it the same way on both.
+        if "NUL" in str(exc.orig):
+            return _error(422, "invalid_characters",
+                          "Text may not contain NUL (\\u0000) characters.")
+        log.exception("database refused a value on %s %s", request.method, request.url.path)
+        return _error(422, "invalid_value", "A value is out of the range the database accepts.")
+
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -99,19 +109,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     from sparkcodes.ad.endpoints import router as ad_router
-    from sparkcodes.engagement.endpoints import router as engagement_router
-    from sparkcodes.notification.endpoints import router as notification_router
-    from sparkcodes.report.endpoints import router as report_router
     from sparkcodes.authorization.endpoints import router as authorization_router
     from sparkcodes.business.endpoints import router as business_router
+    from sparkcodes.calendar_feed.endpoints import router as calendar_feed_router
+    from sparkcodes.code_request.endpoints import router as code_request_router
+    from sparkcodes.contract.endpoints import router as contract_router
     from sparkcodes.creator.endpoints import router as creator_router
+    from sparkcodes.engagement.endpoints import router as engagement_router
+    from sparkcodes.fallback.endpoints import router as fallback_router
+    from sparkcodes.notification.endpoints import router as notification_router
     from sparkcodes.post.endpoints import router as post_router
+    from sparkcodes.renewal.endpoints import router as renewal_router
+    from sparkcodes.report.endpoints import router as report_router
+    from sparkcodes.roster.endpoints import router as roster_router
     from sparkcodes.spark_post.endpoints import router as spark_post_router
+    from sparkcodes.tracker.endpoints import router as tracker_router
+    from sparkcodes.transparency.endpoints import router as transparency_router
     from sparkcodes.user.endpoints import router as user_router
+    from sparkcodes.webhook.endpoints import router as webhook_router
 
-    for router in (user_router, creator_router, post_router, authorization_router,
+    for router in (renewal_router, code_request_router, transparency_router, fallback_router,
+                   user_router, creator_router, post_router, authorization_router,
                    business_router, spark_post_router, ad_router, engagement_router,
-                   report_router, notification_router):
+                   report_router, notification_router, webhook_router, tracker_router,
+                   calendar_feed_router, roster_router, contract_router):
         app.include_router(router)
     if settings.sandbox:
         from sparkcodes.sandbox.endpoints import router as sandbox_router

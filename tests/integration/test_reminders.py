@@ -16,6 +16,11 @@ def _tick(app) -> None:  # type: ignore[no-untyped-def]
     Runner(app.state.db, app.state.settings, worker_id="test").tick()
 
 
+def _latest(client, headers, event_type: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    items = client.get("/v1/notifications", headers=headers, params={"limit": 500}).json()["items"]
+    return next(n for n in items if n["event_type"] == event_type)
+
+
 def _events(client, headers) -> list[str]:  # type: ignore[no-untyped-def]
     body = client.get("/v1/notifications", headers=headers, params={"limit": 500}).json()
     return [n["event_type"] + ":" + n["data"].get("kind", "") for n in reversed(body["items"])]
@@ -108,13 +113,13 @@ def test_reminders_name_the_live_ads_and_never_the_raw_code(client, app, bound):
                            "landing_page_url": "https://shop.example/"}).json()
     _until(client, w.creator_h, w.code, 24 - 0.01)
     _tick(app)
-    note = client.get("/v1/notifications", headers=w.brand_h).json()["items"][0]
+    note = _latest(client, w.brand_h, "authorization.expiring")
     assert note["data"]["live_ads"] == 1 and note["data"]["ads"][0]["ad_id"] == ad["id"]
     assert "Extend or swap now" in note["title"] and "1 live ad(s)" in note["body"]
     _until(client, w.creator_h, w.code, -0.01)
     _tick(app)
-    note = client.get("/v1/notifications", headers=w.brand_h).json()["items"][0]
-    assert note["event_type"] == "authorization.expired" and note["data"]["live_ads"] == 1
+    note = _latest(client, w.brand_h, "authorization.expired")
+    assert note["data"]["live_ads"] == 1
     raw = w.code["code"]
     body_of_raw = raw.replace("-", "")[5:]
     with app.state.db.unit_of_work(write=False) as s:

@@ -18,6 +18,7 @@ from sparkcodes.models import (
     EngagementDaily,
     LinkedIdentity,
     Post,
+    PostRevision,
     SparkPost,
 )
 
@@ -31,6 +32,16 @@ def add(session: Session, obj: object) -> None:
 
 def get(session: Session, model: type[Lifecycle], obj_id: str) -> Lifecycle | None:
     return session.get(model, obj_id)
+
+
+def lock_budgets(session: Session, *, campaign_ids: list[str], ad_group_ids: list[str]) -> None:
+    """Row locks in a fixed order (campaigns, then ad groups, each by id) for spending a budget."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model, ids in ((Campaign, campaign_ids), (AdGroup, ad_group_ids)):
+        if ids:
+            session.execute(select(model.id).where(model.id.in_(ids))
+                            .order_by(model.id).with_for_update())
 
 
 def set_switch(session: Session, model: type[Lifecycle], obj_id: str, *, field: str,
@@ -137,6 +148,12 @@ def load_related(session: Session, ads: list[Ad]) -> dict[str, dict]:  # type: i
                     [s.authorization_id for s in sparks.values()]
                     + [s.original_authorization_id for s in sparks.values()])
     accounts = _by_ids(session, AdAccount, (a.ad_account_id for a in ads))
+    revisions: dict[tuple[str, int], datetime] = {}
+    if posts:
+        rows = session.execute(select(PostRevision.post_id, PostRevision.number,
+                                      PostRevision.created_at)
+                               .where(PostRevision.post_id.in_(list(posts)))).all()
+        revisions = {(r[0], r[1]): r[2] for r in rows}
     pairs = {(a.ad_account_id, a.creator_id) for a in ads if a.identity_type == "TT_USER"}
     links: set[tuple[str, str]] = set()
     if pairs:
@@ -147,7 +164,8 @@ def load_related(session: Session, ads: list[Ad]) -> dict[str, dict]:  # type: i
         ).all()
         links = {(r[0], r[1]) for r in rows}
     return {"groups": groups, "campaigns": campaigns, "sparks": sparks, "posts": posts,
-            "creators": creators, "auths": auths, "accounts": accounts, "links": links}
+            "creators": creators, "auths": auths, "accounts": accounts, "links": links,
+            "revisions": revisions}
 
 
 def spend_by(session: Session, column: str, ids: set[str], days: set[date] | None) -> dict:  # type: ignore[type-arg]

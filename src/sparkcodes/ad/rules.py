@@ -114,6 +114,9 @@ class DeliveryInput:
     spark_post_unbound: bool
     post_revision: int
     post_visibility: str
+    # When the post moved past the ad's revision (the first later revision); None: unknown, which
+    # counts as already (fails closed).
+    revised_after_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,9 @@ def delivery_status(d: DeliveryInput, now: datetime) -> Delivery:
     if d.spark_post_unbound:
         reasons.append(Reason.SPARK_POST_UNBOUND)
     reasons.extend(_FROM_SPARK[r] for r in stop_reasons(d.spark_post, now))
-    if d.post_revision != d.ad.post_revision:
+    if d.post_revision != d.ad.post_revision and (
+        d.revised_after_at is None or d.revised_after_at <= now
+    ):
         reasons.append(Reason.POST_EDITED)
     if d.post_visibility != "public" and not d.ad.ads_only:
         reasons.append(Reason.POST_PRIVATE)

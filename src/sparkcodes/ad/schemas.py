@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from sparkcodes.spark_post.schemas import CreatorCard, PostCard
 
@@ -31,8 +31,8 @@ class AdGroupIn(BaseModel):
     name: str = Field(max_length=512)
     budget: Money = Field(gt=0, le=10_000_000, description="Daily budget")
     bid: Money = Field(gt=0, le=10_000, description="CPM bid: price of 1,000 impressions")
-    schedule_start_time: datetime | None = None
-    schedule_end_time: datetime | None = None
+    schedule_start_time: AwareDatetime | None = Field(None, description="With an offset, e.g. ...Z")
+    schedule_end_time: AwareDatetime | None = Field(None, description="With an offset, e.g. ...Z")
 
 
 class AdIn(BaseModel):

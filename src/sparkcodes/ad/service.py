@@ -135,9 +135,10 @@ def _check_alive(obj: Campaign | AdGroup | Ad | None, noun: str) -> None:
         raise errors.Gone(f"That {noun} was deleted.", code=f"{noun.replace(' ', '_')}_deleted")
 
 
-def set_operation(session: Session, *, user: User, account: AdAccount,
+def set_operation(session: Session, *, user: User | None, account: AdAccount,
                   obj: Campaign | AdGroup | Ad, operation: str) -> Campaign | AdGroup | Ad:
-    """ENABLE, DISABLE (pause) or DELETE; deleted objects cannot change (TikTok's rule)."""
+    """ENABLE, DISABLE (pause) or DELETE; deleted objects cannot change (TikTok's rule).
+    ``user`` is None when the system acts (a fallback policy, R27)."""
     if operation not in OPERATIONS:
         raise errors.InvalidInput("operation_status must be ENABLE, DISABLE or DELETE.",
                                   code="invalid_operation_status")
@@ -162,7 +163,8 @@ def set_operation(session: Session, *, user: User, account: AdAccount,
         raise errors.Gone(f"That {noun.replace('_', ' ')} was deleted meanwhile.",
                           code=f"{noun}_deleted")
     session.refresh(obj)
-    audit.record(session, actor_id=user.id, action=f"{noun}.{action}", target_type=noun,
+    audit.record(session, actor_id=user.id if user else None, action=f"{noun}.{action}",
+                 target_type=noun,
                  target_id=obj.id, business_id=account.business_id)
     return obj
 
@@ -241,6 +243,7 @@ def build_view(ad: Ad, rel: dict, *, spent_today: int, spent_campaign: int,  # t
         spark_post_unbound=spark.unbound_at is not None,
         post_revision=post.revision,
         post_visibility=post.visibility,
+        revised_after_at=rel.get("revisions", {}).get((post.id, ad.post_revision + 1)),
     )
     return AdView(ad, group, campaign, spark, post, rules.delivery_status(d_in, now), d_in)
 

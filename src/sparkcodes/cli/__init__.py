@@ -13,6 +13,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 app.command("codes")(codes.list_codes)
+from sparkcodes.cli.tracker import tracker as tracker_command  # noqa: E402, I001
+app.command("tracker")(tracker_command)
 app.add_typer(codes.posts_app, name="posts")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sparkcodes import errors
 
@@ -22,12 +22,23 @@ EVENT_TYPES: dict[str, tuple[str, str | None]] = {
 }
 
 
-def check_time(occurred_at: datetime, now: datetime, max_future_skew: timedelta) -> None:
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def check_time(occurred_at: datetime, now: datetime, max_future_skew: timedelta) -> datetime:
+    """The event's instant in UTC, or why it cannot be one."""
     if occurred_at.tzinfo is None:
         raise errors.InvalidInput("occurred_at needs a time zone offset, e.g. ...Z.",
                                   code="invalid_occurred_at")
-    if occurred_at > now + max_future_skew:
+    try:
+        at = occurred_at.astimezone(UTC)
+    except OverflowError:
+        at = None
+    if at is None or at < EARLIEST:
+        raise errors.InvalidInput("occurred_at is before 2000.", code="invalid_occurred_at")
+    if at > now + max_future_skew:
         raise errors.InvalidInput("The event is dated in the future.", code="event_in_future")
+    return at
 
 
 def check_batch(size: int, limit: int) -> None:

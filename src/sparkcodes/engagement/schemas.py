@@ -17,7 +17,8 @@ class EventIn(BaseModel):
     post_id: str = Field(max_length=32)
     type: EventType
     ad_id: str | None = Field(None, max_length=32, description="The ad that produced it; none = organic")
-    occurred_at: datetime | None = Field(None, description="Defaults to now")
+    occurred_at: datetime | None = Field(
+        None, description="Defaults to now; give an offset (a bad instant refuses only its event)")
 
 
 class EventsIn(BaseModel):

@@ -62,28 +62,44 @@ def ingest(session: Session, *, settings: Settings, user: User | None,
     rules.check_batch(len(events), settings.engagement.batch_size)
     now = utc_now()
     batch = _Batch()
-    results = []
-    for event in events:
+    # Every batch takes its locks in one global order, so concurrent batches queue instead of
+    # deadlocking: budget rows (campaigns, then ad groups), event rows, rollups, post counters.
+    _lock_budgets(session, batch, events)
+    order = sorted(range(len(events)), key=lambda i: (events[i].post_id, events[i].event_id))
+    results: list[EventResult | None] = [None] * len(events)
+    for i in order:
+        event = events[i]
         try:
-            results.append(_one(session, settings, user, event, now, batch))
+            results[i] = _one(session, settings, user, event, now, batch)
         except errors.AppError as exc:
-            results.append(EventResult(event.event_id, "refused", exc))
-    for key, deltas in batch.rollups.items():
+            results[i] = EventResult(event.event_id, "refused", exc)
+    for key in sorted(batch.rollups, key=lambda k: (k[0], k[1], k[2])):
         post_id, ad_key, day, group_id, campaign_id, account_id = key
         repository.add_to_rollup(session, key={
             "post_id": post_id, "ad_key": ad_key, "day": day, "ad_group_id": group_id,
-            "campaign_id": campaign_id, "ad_account_id": account_id}, deltas=dict(deltas))
-    for post_id, deltas in batch.post_counts.items():
-        repository.add_to_post(session, post_id, dict(deltas))
-    return results
+            "campaign_id": campaign_id, "ad_account_id": account_id},
+            deltas=dict(batch.rollups[key]))
+    for post_id in sorted(batch.post_counts):
+        repository.add_to_post(session, post_id, dict(batch.post_counts[post_id]))
+    return [r for r in results if r is not None]
+
+
+def _lock_budgets(session: Session, batch: _Batch, events: list[EventIn]) -> None:
+    """Lock the campaigns and ad groups whose budgets this batch spends, before reading spend, so
+    concurrent batches cannot both spend the last of a budget (PostgreSQL; SQLite writers are
+    serial already)."""
+    ad_ids = sorted({e.ad_id for e in events if e.ad_id})
+    ads = [a for a in (_ad(session, batch, ad_id) for ad_id in ad_ids) if a is not None]
+    ad_repository.lock_budgets(session, campaign_ids=sorted({a.campaign_id for a in ads}),
+                               ad_group_ids=sorted({a.ad_group_id for a in ads}))
 
 
 def _one(session: Session, settings: Settings, user: User | None, event: EventIn, now: datetime,
          batch: _Batch) -> EventResult:
     if event.type not in rules.EVENT_TYPES:
         raise errors.InvalidInput(f"Unknown event type {event.type!r}.", code="invalid_event_type")
-    at = event.occurred_at or now
-    rules.check_time(at, now, timedelta(seconds=settings.engagement.max_future_skew_seconds))
+    at = rules.check_time(event.occurred_at or now, now,
+                          timedelta(seconds=settings.engagement.max_future_skew_seconds))
     post = _post(session, batch, event.post_id)
     is_owner = user is None or batch.owners.get(post.id) == user.id
     metric, counter = rules.EVENT_TYPES[event.type]
@@ -94,9 +110,12 @@ def _one(session: Session, settings: Settings, user: User | None, event: EventIn
         key = (post.id, "", at.astimezone(UTC).date(), None, None, None)
     else:
         ad = _ad(session, batch, event.ad_id)
+        allowed = is_owner or (ad is not None
+                               and _may_operate(session, batch, user, ad.ad_account_id))
+        if not allowed:
+            # The same answer as for a post that does not exist: reveal nothing to strangers.
+            raise errors.NotFound("No such post.", code="post_not_found")
         if ad is None or ad.post_id != post.id:
-            raise errors.NotFound("No such ad on this post.", code="ad_not_found")
-        if not is_owner and not _may_operate(session, batch, user, ad.ad_account_id):
             raise errors.NotFound("No such ad on this post.", code="ad_not_found")
         day = ad_service.local_day(at, batch.timezones[ad.ad_account_id])
         delivery = _delivery(session, batch, ad, at, day)

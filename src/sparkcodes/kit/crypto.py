@@ -114,7 +114,14 @@ def parse_code(text: str) -> ParsedCode:
         raise CodeShapeError("empty", "The code is empty: paste the whole code the creator sent.")
     if len(text) > MAX_CODE_INPUT:
         raise CodeShapeError("length", "That is far longer than a Spark code.")
-    compact = "".join(text.split()).replace("-", "").upper()
+    compact = "".join(text.split()).replace("-", "")
+    foreign = sorted({ch for ch in compact if not ch.isascii()})
+    if foreign:  # checked before upper-casing: Unicode folds 'ſ' to 'S' and 'ı' to 'I'
+        shown = ", ".join(repr(ch) for ch in foreign[:5])
+        raise CodeShapeError(
+            "symbol", f"The code looks mistyped: it contains {shown}, which no Spark code has."
+        )
+    compact = compact.upper()
     if compact.startswith("#"):
         compact = compact[1:]
     expected = RANDOM_SYMBOLS + 1

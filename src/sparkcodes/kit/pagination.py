@@ -18,7 +18,7 @@ class Page(BaseModel):
     def dep(
         cls,
         limit: int = Query(50, ge=1, le=500, description="How many items at most"),
-        offset: int = Query(0, ge=0, description="How many items to skip"),
+        offset: int = Query(0, ge=0, le=1_000_000_000, description="How many items to skip"),
     ) -> Page:
         return cls(limit=limit, offset=offset)
 

@@ -46,4 +46,6 @@ EVENTS = {e.name: e for e in [
     EventType("misuse.reported", "business", "A creator reported misuse of a code you use."),
     EventType("webhook_endpoint.disabled", "business",
               "A webhook endpoint failed for three days and was disabled."),
+    EventType("webhook.test", "business",
+              "A test event, sent on request to one endpoint only (POST .../test)."),
 ]}

@@ -84,7 +84,9 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
                                        endpoint_id=endpoint.id, created_at=now)
             rows.append(delivery)
             deliveries.append(delivery.id)
-    repository.add_all(session, rows)
+    # Deliveries after their messages: without a relationship() the flush does not order them.
+    repository.add_all(session, [r for r in rows if not isinstance(r, WebhookDelivery)])
+    repository.add_all(session, [r for r in rows if isinstance(r, WebhookDelivery)])
     for email_id in emails:
         jobs.enqueue(session, "email.send", {"email_id": email_id},
                      dedupe_key=f"email.send:{email_id}", max_attempts=8)

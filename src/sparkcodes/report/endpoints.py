@@ -78,7 +78,10 @@ def report(
     post's creator) splits paid and organic. Days are in the ad account's time zone (organic
     engagement: UTC)."""
     end = end_date or utc_now().date()
-    start = start_date or end - timedelta(days=6)
+    try:
+        start = start_date or end - timedelta(days=6)
+    except OverflowError:
+        raise errors.InvalidInput("end_date is too early.", code="invalid_date_range") from None
     if start > end:
         raise errors.InvalidInput("start_date is after end_date.", code="invalid_date_range")
     if (end - start).days + 1 > MAX_DAYS:

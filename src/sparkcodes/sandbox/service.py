@@ -36,6 +36,9 @@ def move(session: Session, *, actor_id: str, advance: timedelta | None,
                 "The sandbox clock only moves forward: give a positive duration such as P1D.",
                 code="clock_backwards",
             )
+        if advance > MAX_STEP:
+            raise errors.InvalidInput("One move may span at most ten years.",
+                                      code="invalid_clock_move")
         target = now + advance
     else:
         assert set_to is not None

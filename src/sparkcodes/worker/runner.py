@@ -76,8 +76,9 @@ class Runner:
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             with self.db.unit_of_work() as session:
                 now = utc_now()
-                run_at = (None if job.attempts >= job.max_attempts
-                          else now + service.backoff(job.attempts))
+                wait = (exc.after if isinstance(exc, service.Retry)  # the handler's own schedule
+                        else service.backoff(job.attempts))
+                run_at = None if job.attempts >= job.max_attempts else now + wait
                 repository.retry_or_bury(session, job_id=job.id, worker_id=self.worker_id,
                                          error=error, run_at=run_at, now=now)
             return

@@ -25,6 +25,14 @@ def handler(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+class Retry(Exception):
+    """Raised by a handler to run the job again after ``after`` instead of the generic backoff."""
+
+    def __init__(self, after: timedelta, reason: str = "") -> None:
+        super().__init__(reason or f"retry in {after}")
+        self.after = after
+
+
 def enqueue(session: Session, name: str, payload: dict[str, Any] | None = None, *,
             run_at: datetime | None = None, dedupe_key: str | None = None,
             max_attempts: int = 10) -> bool:

@@ -1,0 +1,138 @@
+"""Pure decisions about code requests (R25): status, expiry, what may be requested and answered.
+
+Status is derived from the timestamps and ``expires_at`` (expiry fails closed: the end instant is
+expired); the expiry sweep only notifies. Every function that depends on time takes ``now``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sparkcodes import errors
+from sparkcodes.authorization import rules as code_rules
+
+DEFAULT_EXPIRES_IN_DAYS = 7
+MAX_EXPIRES_IN_DAYS = 30
+MAX_TERMS = 5000
+MAX_REASON = 500
+# A request that lapsed longer ago than this when the sweep first sees it gets no notice: old news.
+NOTICE_GRACE = timedelta(days=7)
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+class CodeRequestStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class CodeRequestState:
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    declined_at: datetime | None = None
+
+
+def status_at(state: CodeRequestState, now: datetime) -> CodeRequestStatus:
+    """An answer is final; an unanswered request is expired from its ``expires_at`` on."""
+    if state.accepted_at is not None:
+        return CodeRequestStatus.ACCEPTED
+    if state.declined_at is not None:
+        return CodeRequestStatus.DECLINED
+    if state.expires_at <= now:
+        return CodeRequestStatus.EXPIRED
+    return CodeRequestStatus.PENDING
+
+
+def parse_status(value: str | None) -> CodeRequestStatus | None:
+    if value is None or value == "":
+        return None
+    try:
+        return CodeRequestStatus(value.strip().lower())
+    except ValueError:
+        choices = ", ".join(s.value for s in CodeRequestStatus)
+        raise errors.InvalidInput(f"status must be one of {choices}.",
+                                  code="invalid_status") from None
+
+
+def check_open(state: CodeRequestState, now: datetime) -> None:
+    """Accept and decline apply to a pending request only: it is answered once, before expiry."""
+    status = status_at(state, now)
+    if status is CodeRequestStatus.EXPIRED:
+        raise errors.Gone(
+            f"This code request expired on {state.expires_at:%Y-%m-%d %H:%M} UTC without an "
+            "answer; the brand can send a new one.", code="code_request_expired")
+    if status is not CodeRequestStatus.PENDING:
+        raise errors.Conflict(f"This code request was already {status.value}.",
+                              code="code_request_answered")
+
+
+def expiry(now: datetime, expires_in_days: int | None) -> datetime:
+    """How long the creator has to answer: 7 days unless the brand says otherwise (1–30)."""
+    days = DEFAULT_EXPIRES_IN_DAYS if expires_in_days is None else expires_in_days
+    if not 1 <= days <= MAX_EXPIRES_IN_DAYS:
+        raise errors.InvalidInput(
+            f"expires_in_days must be between 1 and {MAX_EXPIRES_IN_DAYS}; {days} is not.",
+            code="invalid_expires_in_days")
+    return now + timedelta(days=days)
+
+
+def clean_currency(value: str | None) -> str:
+    code = (value or "USD").strip().upper()
+    if not _CURRENCY.match(code):
+        raise errors.InvalidInput("currency must be a three-letter ISO 4217 code, such as USD.",
+                                  code="invalid_currency")
+    return code
+
+
+def clean_terms(value: str | None) -> str:
+    text = (value or "").strip()
+    if "\x00" in text:
+        raise errors.InvalidInput("The terms contain a NUL character.", code="invalid_text")
+    if len(text) > MAX_TERMS:
+        raise errors.InvalidInput(f"The terms may be at most {MAX_TERMS} characters.",
+                                  code="terms_too_long")
+    return text
+
+
+def clean_reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if "\x00" in text:
+        raise errors.InvalidInput("The reason contains a NUL character.", code="invalid_text")
+    if not text:
+        raise errors.InvalidInput("Say why you decline, so the brand knows what to do next.",
+                                  code="reason_required")
+    if len(text) > MAX_REASON:
+        raise errors.InvalidInput(f"The reason may be at most {MAX_REASON} characters.",
+                                  code="reason_too_long")
+    return text
+
+
+def request_problems(*, creator: code_rules.CreatorState, post: code_rules.PostState,
+                     supported_regions: list[str]) -> list[code_rules.Problem]:
+    """R1–R3 as at generation (same codes), and a duet or stitch, which binds only together with
+    a code of its original post, so a request cannot deliver it alone."""
+    problems = code_rules.generation_problems(creator=creator, post=post,
+                                              supported_regions=supported_regions)
+    if (post.kind in ("duet", "stitch") and post.original_post_id is not None
+            and not any(p.code == "nested_duet_not_supported" for p in problems)):
+        problems.append(code_rules.Problem(
+            "original_post_code_required",
+            f"This post is a {post.kind}: it runs only together with a code of the post it was "
+            "made from, so it cannot be requested alone; bind both codes together instead."))
+    return problems
+
+
+def is_notice_due(state: CodeRequestState, now: datetime) -> bool:
+    """The sweep tells the brand once that a request lapsed, unless that was long ago."""
+    return (status_at(state, now) is CodeRequestStatus.EXPIRED
+            and state.expires_at > now - NOTICE_GRACE)
+
+
+def public_caption(post) -> str | None:  # type: ignore[no-untyped-def]
+    """A brand sees the caption of a public post only: naming a private post's id reveals nothing."""
+    return post.caption if post.visibility == "public" else None

@@ -1,0 +1,271 @@
+"""Code requests (R25): a brand asks a creator for a code on a post; accepting generates the code
+and binds it to the requesting ad account in one transaction, so the code never travels through
+anyone's hands: it is not returned, stored, logged, audited, mailed or sent to a webhook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.audit import service as audit
+from sparkcodes.authorization import rules as code_rules
+from sparkcodes.authorization import service as authorization_service
+from sparkcodes.authorization.schemas import hint_display
+from sparkcodes.authorization.states import creator_state, post_state
+from sparkcodes.code_request import repository, rules
+from sparkcodes.config import Settings
+from sparkcodes.creator import service as creator_service
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.kit.ratelimit import FailureLimiter
+from sparkcodes.models import (
+    AdAccount,
+    Authorization,
+    Business,
+    CodeRequest,
+    Creator,
+    Post,
+    User,
+)
+from sparkcodes.notification import service as notify
+from sparkcodes.post import repository as post_repository
+from sparkcodes.spark_post import service as spark_post_service
+from sparkcodes.worker import service as jobs
+
+NOT_FOUND = "No such code request."
+NOTIFY_EXPIRED = "code_request.notify_expired"
+
+
+@dataclass
+class CodeRequestView:
+    """A request with the post, creator account and brand it concerns, and its code if accepted."""
+
+    request: CodeRequest
+    post: Post
+    creator: Creator
+    account: AdAccount
+    business: Business
+    authorization: Authorization | None
+    spark_post_id: str | None = None
+
+    def status(self, now: datetime) -> rules.CodeRequestStatus:
+        return rules.status_at(state_of(self.request), now)
+
+
+def state_of(request: CodeRequest) -> rules.CodeRequestState:
+    return rules.CodeRequestState(expires_at=request.expires_at, accepted_at=request.accepted_at,
+                                  declined_at=request.declined_at)
+
+
+def _views(session: Session, rows: list[repository.Row]) -> list[CodeRequestView]:
+    views = [CodeRequestView(*row) for row in rows]
+    pairs = {(v.account.id, v.authorization.id) for v in views if v.authorization is not None}
+    sparks = repository.spark_posts_of(session, pairs)
+    for v in views:
+        if v.authorization is not None:
+            v.spark_post_id = sparks.get((v.account.id, v.authorization.id))
+    return views
+
+
+def _load(session: Session, request_id: str) -> CodeRequestView | None:
+    if "\x00" in request_id:
+        return None
+    row = repository.one(session, request_id)
+    return _views(session, [row])[0] if row else None
+
+
+def _scope(v: CodeRequestView) -> dict[str, Any]:
+    return {"target_type": "code_request", "target_id": v.request.id,
+            "business_id": v.account.business_id, "creator_id": v.creator.id}
+
+
+def _money(micros: int | None, currency: str) -> str:
+    return "no fee" if micros is None else f"{micros / 1_000_000:,.2f} {currency}"
+
+
+def _data(v: CodeRequestView, now: datetime) -> dict[str, Any]:
+    r, a = v.request, v.authorization
+    return {"code_request_id": r.id, "status": v.status(now).value, "days": r.days,
+            "fee_micros": r.fee_micros, "currency": r.currency, "terms": r.terms[:500],
+            "expires_at": r.expires_at, "decline_reason": r.decline_reason,
+            "authorization_id": a.id if a else None,
+            "code_hint": hint_display(a.code_hint) if a else None,
+            "window_end": a.expires_at if a else None, "spark_post_id": v.spark_post_id,
+            "post": {"id": v.post.id, "caption": (rules.public_caption(v.post) or "")[:120]},
+            "creator": {"id": v.creator.id, "handle": v.creator.handle},
+            "ad_account": {"id": v.account.id, "name": v.account.name},
+            "business": {"id": v.business.id, "name": v.business.name}}
+
+
+def create(session: Session, *, settings: Settings, user: User, account: AdAccount, post_id: str,
+           days: int, fee_micros: int | None, currency: str | None, terms: str | None,
+           expires_in_days: int | None) -> CodeRequestView:
+    """R25: ask a creator for a code on a post, with period, fee and terms. Raises not_found,
+    invalid_period, the generation refusals (region_not_supported, ad_settings_off,
+    post_unavailable, story_not_supported, ...), original_post_code_required."""
+    post = post_repository.by_id(session, post_id) if "\x00" not in post_id else None
+    creator = session.get(Creator, post.creator_id) if post is not None else None
+    if post is None or creator is None:
+        raise errors.NotFound("No such post.")
+    code_rules.check_period(days, settings.codes.allowed_periods)
+    cur = rules.clean_currency(currency)
+    text = rules.clean_terms(terms)
+    now = utc_now()
+    expires_at = rules.expiry(now, expires_in_days)
+    original = session.get(Post, post.original_post_id) if post.original_post_id else None
+    problems = rules.request_problems(creator=creator_state(creator),
+                                      post=post_state(post, original),
+                                      supported_regions=settings.supported_regions)
+    if problems:
+        raise problems[0].as_error()
+    request = CodeRequest(post_id=post.id, ad_account_id=account.id, days=days,
+                          fee_micros=fee_micros, currency=cur, terms=text,
+                          requested_by_id=user.id, created_at=now, expires_at=expires_at)
+    repository.add(session, request)
+    view = _load(session, request.id)
+    assert view is not None
+    audit.record(session, actor_id=user.id, action="code_request.created", **_scope(view),
+                 after={"post_id": post.id, "ad_account_id": account.id, "days": days,
+                        "fee_micros": fee_micros, "currency": cur, "expires_at": expires_at})
+    brand = view.business.name
+    body = (f"{brand} ({account.name}) asks you for a {days}-day Spark Ads code on your post "
+            f"\"{post.caption[:60]}\" ({_money(fee_micros, cur)}).")
+    if text:
+        body += f" Terms: {text[:300]}"
+    body += (f" Answer by {expires_at:%Y-%m-%d %H:%M} UTC: accepting binds the code to their ad "
+             "account directly; you never have to send it.")
+    notify.emit(session, event_type="code_request.created",
+                title=f"{brand} asks you for a code on a post (@{creator.handle})", body=body,
+                data=_data(view, now), creator_id=creator.id)
+    return view
+
+
+def get_for_creator(session: Session, *, user: User, request_id: str) -> CodeRequestView:
+    """The request if the user owns the creator account of the post; NotFound otherwise."""
+    view = _load(session, request_id)
+    if view is None or view.creator.owner_id != user.id:
+        raise errors.NotFound(NOT_FOUND)
+    return view
+
+
+def _refused(session: Session, view: CodeRequestView, now: datetime) -> errors.AppError:
+    repository.refresh(session, view.request)
+    try:
+        rules.check_open(state_of(view.request), now)
+    except errors.AppError as exc:
+        return exc
+    return errors.Conflict("The request changed meanwhile; try again.", code="concurrent_update")
+
+
+def accept(session: Session, *, settings: Settings, limiter: FailureLimiter, user: User,
+           view: CodeRequestView) -> CodeRequestView:
+    """R25: generate the code and bind it to the requesting ad account, in one transaction; any
+    refusal (code_request_expired, code_request_answered, the generation and binding refusals)
+    leaves nothing behind. The raw code lives only in this function's locals."""
+    now = utc_now()
+    rules.check_open(state_of(view.request), now)
+    if not repository.accept(session, request_id=view.request.id, user_id=user.id, now=now):
+        raise _refused(session, view, now)
+    generated = authorization_service.generate(session, settings=settings, user=user,
+                                               creator=view.creator, post=view.post,
+                                               days=view.request.days)
+    authorization = generated.authorization
+    # No look-up can fail for a code made a moment ago, so nothing counts against brute-force
+    # limits, and the brand's own failed look-ups cannot block the creator's answer.
+    trusted = spark_post_service.Guard(limiter, ())
+    (result,) = spark_post_service.bind_many(session, settings=settings, guard=trusted, user=user,
+                                             account=view.account, codes=[generated.code])
+    del generated
+    if result.error is not None:
+        raise result.error
+    repository.set_authorization(session, request_id=view.request.id,
+                                 authorization_id=authorization.id)
+    fresh = _load(session, view.request.id)
+    assert fresh is not None
+    audit.record(session, actor_id=user.id, action="code_request.accepted", **_scope(fresh),
+                 after={"authorization_id": authorization.id,
+                        "code_hint": authorization.code_hint,
+                        "spark_post_id": result.spark_post.id if result.spark_post else None})
+    handle = fresh.creator.handle
+    notify.emit(session, event_type="code_request.accepted",
+                title=f"@{handle} accepted your code request",
+                body=(f"@{handle} accepted: a {fresh.request.days}-day code "
+                      f"({hint_display(authorization.code_hint)}) was bound to "
+                      f"{fresh.account.name} directly, running until "
+                      f"{authorization.expires_at:%Y-%m-%d %H:%M} UTC. The post is ready to run "
+                      "as a Spark Ad; nobody needs to copy a code."),
+                data=_data(fresh, now), business_ids={fresh.account.business_id})
+    return fresh
+
+
+def decline(session: Session, *, user: User, view: CodeRequestView,
+            reason: str | None) -> CodeRequestView:
+    """R25: decline with a reason. Raises reason_required, code_request_answered,
+    code_request_expired."""
+    text = rules.clean_reason(reason)
+    now = utc_now()
+    rules.check_open(state_of(view.request), now)
+    if not repository.decline(session, request_id=view.request.id, user_id=user.id, reason=text,
+                              now=now):
+        raise _refused(session, view, now)
+    repository.refresh(session, view.request)
+    audit.record(session, actor_id=user.id, action="code_request.declined", **_scope(view),
+                 after={"reason": text})
+    notify.emit(session, event_type="code_request.declined",
+                title=f"@{view.creator.handle} declined your code request",
+                body=(f"@{view.creator.handle} declined your request for a code on the post "
+                      f"\"{(rules.public_caption(view.post) or 'a private post')[:60]}\": {text}"),
+                data=_data(view, now), business_ids={view.account.business_id})
+    return view
+
+
+def list_for_creator(session: Session, *, user: User, creator_id: str, status: str | None,
+                     limit: int, offset: int) -> list[CodeRequestView]:
+    """Requests for codes on this creator account's posts, newest first."""
+    creator = creator_service.get_owned(session, user=user, creator_id=creator_id)
+    rows = repository.of_creator(session, creator.id, status=rules.parse_status(status),
+                                 now=utc_now(), limit=limit, offset=offset)
+    return _views(session, rows)
+
+
+def list_for_ad_account(session: Session, *, account: AdAccount, status: str | None, limit: int,
+                        offset: int) -> list[CodeRequestView]:
+    rows = repository.of_ad_account(session, account.id, status=rules.parse_status(status),
+                                    now=utc_now(), limit=limit, offset=offset)
+    return _views(session, rows)
+
+
+# --- expiry -------------------------------------------------------------------------------------
+
+def expire_sweep(session: Session, *, now: datetime) -> int:
+    """Queue one expiry notice per lapsed, unanswered request; the job's unique key makes it once.
+    Status never depends on this sweep: it only notifies."""
+    queued = 0
+    for request in repository.expired_unnoticed(session, now=now,
+                                                since=now - rules.NOTICE_GRACE):
+        if jobs.enqueue(session, NOTIFY_EXPIRED, {"code_request_id": request.id},
+                        dedupe_key=f"{NOTIFY_EXPIRED}:{request.id}", max_attempts=5):
+            queued += 1
+    return queued
+
+
+def notify_expired(session: Session, *, request_id: str, now: datetime) -> bool:
+    """Tell the brand (and record) that a request lapsed unanswered; a rerun does nothing."""
+    view = _load(session, request_id)
+    if view is None or not rules.is_notice_due(state_of(view.request), now):
+        return False
+    if repository.expiry_noticed(session, request_id):
+        return False
+    audit.record(session, actor_id=None, action=repository.EXPIRED_ACTION, **_scope(view),
+                 after={"expires_at": view.request.expires_at})
+    notify.emit(session, event_type="code_request.expired",
+                title=f"Your code request to @{view.creator.handle} expired",
+                body=(f"@{view.creator.handle} did not answer your request for a code on the post "
+                      f"\"{(rules.public_caption(view.post) or 'a private post')[:60]}\" by "
+                      f"{view.request.expires_at:%Y-%m-%d %H:%M} UTC. Send a new request, or "
+                      "reach out to the creator."),
+                data=_data(view, now), business_ids={view.account.business_id})
+    return True

@@ -1,0 +1,1 @@
+"""Contracts: the usage windows a business agreed with a creator (R26)."""

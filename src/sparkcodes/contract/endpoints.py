@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from sparkcodes.ad.schemas import from_micros, to_micros
+from sparkcodes.business import service as business_service
+from sparkcodes.contract import repository, rules, service
+from sparkcodes.contract.schemas import ContractCreator, ContractIn, ContractOut
+from sparkcodes.creator import repository as creator_repository
+from sparkcodes.deps import SessionDep, UserDep
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.kit.pagination import Page, Paged
+from sparkcodes.models import Contract, Creator, Post
+from sparkcodes.post import repository as post_repository
+
+router = APIRouter(prefix="/v1", tags=["contracts"])
+
+
+def contract_out(c: Contract, creator: Creator, post: Post | None, now: datetime) -> ContractOut:
+    visible = post is not None and post.visibility == "public" and post.deleted_at is None
+    return ContractOut(
+        id=c.id, business_id=c.business_id,
+        creator=ContractCreator(id=creator.id, handle=creator.handle),
+        post_id=c.post_id, post_caption=post.caption if visible and post else None,
+        starts_at=c.starts_at, ends_at=c.ends_at, fee=from_micros(c.fee_micros), notes=c.notes,
+        status=rules.status_at(starts_at=c.starts_at, ends_at=c.ends_at,
+                               deleted_at=c.deleted_at, now=now),
+        created_by_id=c.created_by_id, created_at=c.created_at, deleted_at=c.deleted_at,
+    )
+
+
+@router.post("/businesses/{business_id}/contracts", response_model=ContractOut, status_code=201)
+def create_contract(business_id: str, body: ContractIn, user: UserDep,
+                    session: SessionDep) -> ContractOut:
+    """Record an agreed usage window with a creator, for one post or all of theirs (R26).
+
+    The tracker flags codes that end before it and ads still running after it. Operators and
+    admins."""
+    business, _ = business_service.access(session, user=user, business_id=business_id,
+                                          action="operate")
+    contract, creator, post = service.create(
+        session, user=user, business=business, creator_id=body.creator_id,
+        post_id=body.post_id, starts_at=body.starts_at, ends_at=body.ends_at,
+        fee_micros=to_micros(body.fee), notes=body.notes)
+    return contract_out(contract, creator, post, utc_now())
+
+
+@router.get("/businesses/{business_id}/contracts", response_model=Paged[ContractOut])
+def list_contracts(business_id: str, user: UserDep, session: SessionDep,
+                   page: Annotated[Page, Depends(Page.dep)],
+                   creator_id: Annotated[str | None, Query(max_length=32)] = None,
+                   post_id: Annotated[str | None, Query(max_length=32)] = None,
+                   include_deleted: bool = False) -> Paged[ContractOut]:
+    """The business's contracts, latest-ending first."""
+    business, _ = business_service.access(session, user=user, business_id=business_id,
+                                          action="read")
+    rows, total = repository.of_business(session, business.id, creator_id=creator_id,
+                                         post_id=post_id, include_deleted=include_deleted,
+                                         limit=page.limit, offset=page.offset)
+    now = utc_now()
+    return Paged[ContractOut](items=[contract_out(c, cr, p, now) for c, cr, p in rows],
+                              total=total, limit=page.limit, offset=page.offset)
+
+
+@router.delete("/contracts/{contract_id}", response_model=ContractOut)
+def delete_contract(contract_id: str, user: UserDep, session: SessionDep) -> ContractOut:
+    """Delete a contract (kept for the record); deleting twice is harmless. Operators and
+    admins."""
+    contract, business = service.get(session, user=user, contract_id=contract_id,
+                                     action="operate")
+    contract = service.delete(session, user=user, business=business, contract=contract)
+    creator = creator_repository.by_id(session, contract.creator_id)
+    post = post_repository.by_id(session, contract.post_id) if contract.post_id else None
+    assert creator is not None  # a foreign key
+    return contract_out(contract, creator, post, utc_now())

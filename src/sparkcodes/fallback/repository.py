@@ -1,0 +1,75 @@
+"""Every query on fallback policies, and the look-ups of the fallback sweep."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from sparkcodes.models import Ad, AuditEvent, Authorization, FallbackPolicy, SparkPost, new_id
+
+APPLIED_ACTION = "ad.fallback_applied"
+
+
+def get(session: Session, ad_group_id: str) -> FallbackPolicy | None:
+    return session.scalar(select(FallbackPolicy).where(FallbackPolicy.ad_group_id == ad_group_id)
+                          .execution_options(populate_existing=True))
+
+
+def of_groups(session: Session, ad_group_ids: set[str]) -> dict[str, FallbackPolicy]:
+    if not ad_group_ids:
+        return {}
+    rows = session.scalars(select(FallbackPolicy)
+                           .where(FallbackPolicy.ad_group_id.in_(ad_group_ids)))
+    return {p.ad_group_id: p for p in rows}
+
+
+def upsert(session: Session, *, ad_group_id: str, action: str, hours_before: int,
+           backup_ad_id: str | None, user_id: str, now: datetime) -> None:
+    """One policy per ad group (unique key): a second writer updates instead of inserting."""
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)
+    values = {"action": action, "hours_before": hours_before, "backup_ad_id": backup_ad_id,
+              "updated_by_id": user_id, "updated_at": now}
+    stmt = insert(FallbackPolicy).values(id=new_id(), ad_group_id=ad_group_id, **values)
+    session.execute(stmt.on_conflict_do_update(index_elements=["ad_group_id"], set_=values))
+
+
+def max_hours(session: Session) -> int | None:
+    return session.scalar(select(func.max(FallbackPolicy.hours_before)))
+
+
+def candidates(session: Session, *, now: datetime, horizon: datetime) -> list[Ad]:
+    """Enabled code-bound ads whose code (or original-post code) is live and ends by the horizon."""
+    ends_soon = select(SparkPost.id).join(
+        Authorization, or_(Authorization.id == SparkPost.authorization_id,
+                           Authorization.id == SparkPost.original_authorization_id)
+    ).where(SparkPost.unbound_at.is_(None), Authorization.deleted_at.is_(None),
+            Authorization.expires_at > now, Authorization.expires_at <= horizon)
+    return list(session.scalars(
+        select(Ad).where(Ad.deleted_at.is_(None), Ad.disabled_at.is_(None),
+                         Ad.identity_type == "AUTH_CODE", Ad.spark_post_id.in_(ends_soon))
+        .order_by(Ad.id)))
+
+
+def codes_of_ads(session: Session, ad_ids: list[str]) -> dict[str, set[str]]:
+    """The codes each ad runs on (its Spark post's code and original-post code)."""
+    if not ad_ids:
+        return {}
+    rows = session.execute(
+        select(Ad.id, SparkPost.authorization_id, SparkPost.original_authorization_id)
+        .join(SparkPost, SparkPost.id == Ad.spark_post_id).where(Ad.id.in_(ad_ids))).all()
+    out: dict[str, set[str]] = {ad_id: set() for ad_id in ad_ids}
+    for ad_id, code, original in rows:
+        out[ad_id] |= {c for c in (code, original) if c}
+    return out
+
+
+def applied_windows(session: Session, ad_id: str) -> set[str]:
+    """The window ends (ISO 8601) for which a fallback was already applied to this ad."""
+    rows = session.scalars(select(AuditEvent.details).where(
+        AuditEvent.target_type == "ad", AuditEvent.target_id == ad_id,
+        AuditEvent.action == APPLIED_ACTION))
+    return {str((d or {}).get("after", {}).get("window_end")) for d in rows}

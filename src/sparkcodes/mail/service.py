@@ -1,0 +1,85 @@
+"""The e-mail outbox: rows written by notification.service.emit, sent over SMTP by the worker.
+
+Without an SMTP host a message stays in the outbox with the reason (never lost, never retried in a
+loop). A worker killed after the SMTP server accepted a message but before it was marked sent sends
+it again with the same Message-ID (derived from the row id), so the repeat is recognisable.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage as MimeMessage
+from email.utils import format_datetime, parseaddr
+
+from sqlalchemy.orm import Session
+
+from sparkcodes.config import Mail
+from sparkcodes.mail import repository
+
+NOT_CONFIGURED = "SMTP not configured; kept in the outbox"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send, read in a short transaction and sent outside it."""
+
+    id: str
+    to_address: str
+    subject: str
+    body: str
+    created_at: datetime
+
+
+def message_id(email_id: str, sender: str) -> str:
+    """A Message-ID derived from the outbox row, the same on every attempt."""
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    return f"<{email_id}@{domain if at and domain else 'sparkcodes.local'}>"
+
+
+def compose(outgoing: Outgoing, *, sender: str) -> MimeMessage:
+    """The MIME message for one outbox row (plain text, UTF-8)."""
+    mime = MimeMessage()
+    mime["From"] = sender
+    mime["To"] = outgoing.to_address
+    mime["Subject"] = outgoing.subject
+    mime["Message-ID"] = message_id(outgoing.id, sender)
+    mime["Date"] = format_datetime(outgoing.created_at)
+    mime["Auto-Submitted"] = "auto-generated"
+    mime.set_content(outgoing.body)
+    return mime
+
+
+def pending(session: Session, *, email_id: str, mail: Mail) -> Outgoing | None:
+    """The message to send now, or None: unknown, already sent, or no SMTP host configured
+    (then it stays in the outbox with the reason)."""
+    row = repository.get(session, email_id)
+    if row is None or row.sent_at is not None:
+        return None
+    if not mail.host:
+        repository.record_kept(session, email_id=row.id, reason=NOT_CONFIGURED)
+        return None
+    return Outgoing(id=row.id, to_address=row.to_address, subject=row.subject, body=row.body,
+                    created_at=row.created_at)
+
+
+def send(outgoing: Outgoing, *, mail: Mail) -> None:
+    """Hand the message to the SMTP server (STARTTLS and login when configured); raises on
+    failure."""
+    assert mail.host
+    with smtplib.SMTP(mail.host, mail.port, timeout=mail.timeout_seconds) as smtp:
+        if mail.starttls:
+            smtp.starttls()
+        if mail.username:
+            smtp.login(mail.username, mail.password or "")
+        smtp.send_message(compose(outgoing, sender=mail.sender))
+
+
+def mark_sent(session: Session, *, email_id: str, now: datetime) -> None:
+    repository.mark_sent(session, email_id=email_id, now=now)
+
+
+def record_failure(session: Session, *, email_id: str, error: str) -> None:
+    """Count a failed attempt and keep why, for the outbox listing."""
+    repository.record_failure(session, email_id=email_id, error=error)

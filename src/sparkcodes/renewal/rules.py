@@ -1,0 +1,114 @@
+"""Pure decisions about renewal requests (R24): status, who may answer, what may be asked.
+
+A renewal request is answered once: approved, declined or cancelled, each a timestamp; the status
+is derived from them. Nothing here touches the database; functions that depend on time take ``now``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sparkcodes import errors
+from sparkcodes.authorization import rules as code_rules
+
+MAX_MESSAGE = 1000
+MAX_REASON = 500
+
+
+class RenewalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class RenewalState:
+    approved_at: datetime | None = None
+    declined_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+def status_of(state: RenewalState) -> RenewalStatus:
+    """Exactly one answer can be set (the writes are conditional); none means pending."""
+    if state.approved_at is not None:
+        return RenewalStatus.APPROVED
+    if state.declined_at is not None:
+        return RenewalStatus.DECLINED
+    if state.cancelled_at is not None:
+        return RenewalStatus.CANCELLED
+    return RenewalStatus.PENDING
+
+
+def parse_status(value: str | None) -> RenewalStatus | None:
+    """The ``status`` filter of the list routes; None lists every request."""
+    if value is None or value == "":
+        return None
+    try:
+        return RenewalStatus(value.strip().lower())
+    except ValueError:
+        choices = ", ".join(s.value for s in RenewalStatus)
+        raise errors.InvalidInput(f"status must be one of {choices}.",
+                                  code="invalid_status") from None
+
+
+_ANSWERED = {
+    RenewalStatus.APPROVED: "approved by the creator",
+    RenewalStatus.DECLINED: "declined by the creator",
+    RenewalStatus.CANCELLED: "cancelled by the brand",
+}
+
+
+def check_open(state: RenewalState) -> None:
+    """Approve, decline and cancel apply to a pending request only: it is answered once."""
+    status = status_of(state)
+    if status is not RenewalStatus.PENDING:
+        raise errors.Conflict(f"This renewal request was already {_ANSWERED[status]}.",
+                              code="renewal_request_answered")
+
+
+def check_request(*, code: code_rules.CodeState, days: int, allowed_periods: list[int],
+                  max_window_days: int, pending: bool, now: datetime) -> datetime:
+    """May the brand ask to extend this code by ``days`` now? Returns the end approval would give.
+
+    The code must be live or expired (not deleted), the period one of the offered ones, no other
+    request pending for the code, and the extension must fit the window cap (R8)."""
+    if code.deleted_at is not None:
+        raise errors.Gone("The creator deleted this code, so it cannot be extended; ask the "
+                          "creator for a new code instead.", code="code_deleted")
+    code_rules.check_period(days, allowed_periods)
+    if pending:
+        raise errors.Conflict("A renewal request for this code is already waiting for the "
+                              "creator's answer; cancel it or wait for the answer.",
+                              code="renewal_already_pending")
+    return code_rules.new_expiry(code, days, now, max_window_days)
+
+
+def clean_message(message: str | None) -> str:
+    text = (message or "").strip()
+    _no_nul(text, "message")
+    if len(text) > MAX_MESSAGE:
+        raise errors.InvalidInput(f"The message may be at most {MAX_MESSAGE} characters.",
+                                  code="message_too_long")
+    return text
+
+
+def clean_reason(reason: str | None) -> str:
+    """A decline says why, in words the brand can act on."""
+    text = (reason or "").strip()
+    _no_nul(text, "reason")
+    if not text:
+        raise errors.InvalidInput("Say why you decline, so the brand knows what to do next.",
+                                  code="reason_required")
+    if len(text) > MAX_REASON:
+        raise errors.InvalidInput(f"The reason may be at most {MAX_REASON} characters.",
+                                  code="reason_too_long")
+    return text
+
+
+def _no_nul(text: str, name: str) -> None:
+    if "\x00" in text:
+        raise errors.InvalidInput(f"The {name} contains a NUL character.",
+                                  code="invalid_text")

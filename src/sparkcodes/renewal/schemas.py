@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from sparkcodes.authorization.schemas import hint_display
+from sparkcodes.renewal.rules import RenewalStatus
+
+
+class RenewalRequestIn(BaseModel):
+    authorization_id: str = Field(max_length=32, description="A code bound to this ad account")
+    days: int = Field(description="How many days to add: 7, 30, 60 or 365")
+    message: str = Field("", max_length=1000, description="A note for the creator")
+
+
+class DeclineIn(BaseModel):
+    reason: str = Field(max_length=500, description="Why, in words the brand can act on")
+
+
+class Party(BaseModel):
+    id: str
+    name: str
+
+
+class CreatorRef(BaseModel):
+    id: str
+    handle: str
+
+
+class PostRef(BaseModel):
+    id: str
+    caption: str
+
+
+class RenewalRequestOut(BaseModel):
+    id: str
+    status: RenewalStatus
+    authorization_id: str
+    code_hint: str = Field(description="The first symbols of the code, never the code")
+    window_end: datetime = Field(description="The code's current end")
+    days: int
+    message: str
+    post: PostRef
+    creator: CreatorRef
+    ad_account: Party
+    business: Party
+    created_at: datetime
+    approved_at: datetime | None
+    declined_at: datetime | None
+    decline_reason: str | None
+    cancelled_at: datetime | None
+
+
+def renewal_out(view) -> RenewalRequestOut:  # type: ignore[no-untyped-def]
+    r, a = view.request, view.authorization
+    return RenewalRequestOut(
+        id=r.id, status=view.status, authorization_id=a.id, code_hint=hint_display(a.code_hint),
+        window_end=a.expires_at, days=r.days, message=r.message,
+        post=PostRef(id=view.post.id, caption=view.post.caption),
+        creator=CreatorRef(id=view.creator.id, handle=view.creator.handle),
+        ad_account=Party(id=view.account.id, name=view.account.name),
+        business=Party(id=view.business.id, name=view.business.name),
+        created_at=r.created_at, approved_at=r.approved_at, declined_at=r.declined_at,
+        decline_reason=r.decline_reason, cancelled_at=r.cancelled_at,
+    )

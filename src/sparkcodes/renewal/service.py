@@ -1,0 +1,219 @@
+"""Renewal requests (R24): the brand asks in one click, the creator approves (the same code is
+extended, R8) or declines in one click. Each request is answered once, by a conditional write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.audit import service as audit
+from sparkcodes.authorization import repository as authorization_repository
+from sparkcodes.authorization import service as authorization_service
+from sparkcodes.authorization.schemas import hint_display
+from sparkcodes.authorization.states import code_state
+from sparkcodes.config import Settings
+from sparkcodes.creator import service as creator_service
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import (
+    AdAccount,
+    Authorization,
+    Business,
+    Creator,
+    Post,
+    RenewalRequest,
+    User,
+)
+from sparkcodes.notification import service as notify
+from sparkcodes.renewal import repository, rules
+
+NOT_FOUND = "No such renewal request."
+
+
+@dataclass
+class RenewalView:
+    """A request with the code, post, creator account and brand it concerns."""
+
+    request: RenewalRequest
+    authorization: Authorization
+    post: Post
+    creator: Creator
+    account: AdAccount
+    business: Business
+
+    @property
+    def status(self) -> rules.RenewalStatus:
+        return rules.status_of(state_of(self.request))
+
+
+def state_of(request: RenewalRequest) -> rules.RenewalState:
+    return rules.RenewalState(approved_at=request.approved_at, declined_at=request.declined_at,
+                              cancelled_at=request.cancelled_at)
+
+
+def _load(session: Session, request_id: str) -> RenewalView | None:
+    if "\x00" in request_id:
+        return None
+    row = repository.one(session, request_id)
+    return RenewalView(*row) if row else None
+
+
+def _scope(v: RenewalView) -> dict[str, Any]:
+    return {"target_type": "renewal_request", "target_id": v.request.id,
+            "business_id": v.account.business_id, "creator_id": v.creator.id}
+
+
+def _data(v: RenewalView) -> dict[str, Any]:
+    a, r = v.authorization, v.request
+    return {"renewal_request_id": r.id, "status": v.status.value, "authorization_id": a.id,
+            "code_hint": hint_display(a.code_hint), "days": r.days, "window_end": a.expires_at,
+            "message": r.message, "decline_reason": r.decline_reason,
+            "post": {"id": v.post.id, "caption": v.post.caption[:120]},
+            "creator": {"id": v.creator.id, "handle": v.creator.handle},
+            "ad_account": {"id": v.account.id, "name": v.account.name},
+            "business": {"id": v.business.id, "name": v.business.name}}
+
+
+def create(session: Session, *, settings: Settings, user: User, account: AdAccount,
+           authorization_id: str, days: int, message: str | None) -> RenewalView:
+    """R24: ask the creator to extend a code bound to this ad account. Raises not_found (the code
+    is not bound here), code_deleted, invalid_period, renewal_already_pending, window_too_long."""
+    text = rules.clean_message(message)
+    authorization = (authorization_repository.by_id(session, authorization_id)
+                     if "\x00" not in authorization_id else None)
+    if authorization is None or authorization.ad_account_id != account.id:
+        raise errors.NotFound("No code with that id is bound to this ad account.")
+    repository.lock_code(session, authorization.id)
+    authorization_repository.refresh(session, authorization)
+    now = utc_now()
+    rules.check_request(
+        code=code_state(authorization), days=days,
+        allowed_periods=settings.codes.allowed_periods,
+        max_window_days=settings.codes.max_window_days,
+        pending=repository.pending_for_code(session, authorization.id) is not None, now=now)
+    request = RenewalRequest(authorization_id=authorization.id, ad_account_id=account.id,
+                             days=days, message=text, requested_by_id=user.id, created_at=now)
+    repository.add(session, request)
+    view = _load(session, request.id)
+    assert view is not None
+    audit.record(session, actor_id=user.id, action="renewal_request.created", **_scope(view),
+                 after={"authorization_id": authorization.id, "days": days,
+                        "code_hint": authorization.code_hint, "message": text})
+    handle, brand = view.creator.handle, view.business.name
+    end = authorization.expires_at
+    body = (f"{brand} ({account.name}) asks you to extend the code "
+            f"{hint_display(authorization.code_hint)} for your post \"{view.post.caption[:60]}\" "
+            f"by {days} days; it ends at {end:%Y-%m-%d %H:%M} UTC now.")
+    if text:
+        body += f" Their message: {text}"
+    body += " Approve in one click: the code stays the same and the ads keep running."
+    notify.emit(session, event_type="renewal_request.created",
+                title=f"{brand} asks you to extend a code by {days} days (@{handle})",
+                body=body, data=_data(view), creator_id=view.creator.id)
+    return view
+
+
+def get_for_creator(session: Session, *, user: User, request_id: str) -> RenewalView:
+    """The request if the user owns the creator account whose code it asks to extend."""
+    view = _load(session, request_id)
+    if view is None or view.creator.owner_id != user.id:
+        raise errors.NotFound(NOT_FOUND)
+    return view
+
+
+def get_for_brand(session: Session, *, user: User, request_id: str, action: str) -> RenewalView:
+    """The request if the user's role in the requesting business allows ``action``."""
+    view = _load(session, request_id)
+    if view is None:
+        raise errors.NotFound(NOT_FOUND)
+    try:
+        ad_account_service.access(session, user=user, ad_account_id=view.account.id,
+                                  action=action)
+    except errors.NotFound:
+        raise errors.NotFound(NOT_FOUND) from None
+    return view
+
+
+def _refused(session: Session, view: RenewalView) -> errors.AppError:
+    """Why a conditional answer changed nothing: someone answered first."""
+    repository.refresh(session, view.request)
+    try:
+        rules.check_open(state_of(view.request))
+    except errors.AppError as exc:
+        return exc
+    return errors.Conflict("The request changed meanwhile; try again.", code="concurrent_update")
+
+
+def approve(session: Session, *, settings: Settings, user: User, view: RenewalView) -> RenewalView:
+    """R24, R8: one click extends the same code by the requested days. Raises
+    renewal_request_answered, and extend's refusals (code_deleted, window_too_long)."""
+    rules.check_open(state_of(view.request))
+    old_end = view.authorization.expires_at
+    if not repository.approve(session, request_id=view.request.id, user_id=user.id,
+                              now=utc_now()):
+        raise _refused(session, view)
+    authorization_service.extend(session, settings=settings, user=user,
+                                 authorization=view.authorization, creator=view.creator,
+                                 days=view.request.days)
+    repository.refresh(session, view.request)
+    audit.record(session, actor_id=user.id, action="renewal_request.approved", **_scope(view),
+                 before={"expires_at": old_end},
+                 after={"expires_at": view.authorization.expires_at, "days": view.request.days})
+    a = view.authorization
+    notify.emit(session, event_type="renewal_request.approved",
+                title=f"@{view.creator.handle} extended the code by {view.request.days} days",
+                body=(f"@{view.creator.handle} approved your renewal request: the code "
+                      f"{hint_display(a.code_hint)} now ends at {a.expires_at:%Y-%m-%d %H:%M} UTC. "
+                      "It is the same code, so the ads on it keep running."),
+                data=_data(view), business_ids={view.account.business_id})
+    return view
+
+
+def decline(session: Session, *, user: User, view: RenewalView, reason: str | None) -> RenewalView:
+    """R24: one click with a reason; the code is unchanged. Raises reason_required,
+    renewal_request_answered."""
+    text = rules.clean_reason(reason)
+    rules.check_open(state_of(view.request))
+    if not repository.decline(session, request_id=view.request.id, user_id=user.id, reason=text,
+                              now=utc_now()):
+        raise _refused(session, view)
+    repository.refresh(session, view.request)
+    audit.record(session, actor_id=user.id, action="renewal_request.declined", **_scope(view),
+                 after={"reason": text})
+    a = view.authorization
+    notify.emit(session, event_type="renewal_request.declined",
+                title=f"@{view.creator.handle} declined your renewal request",
+                body=(f"@{view.creator.handle} declined extending the code "
+                      f"{hint_display(a.code_hint)} (it ends at "
+                      f"{a.expires_at:%Y-%m-%d %H:%M} UTC): {text}"),
+                data=_data(view), business_ids={view.account.business_id})
+    return view
+
+
+def cancel(session: Session, *, user: User, view: RenewalView) -> RenewalView:
+    """The brand withdraws a pending request. Raises renewal_request_answered."""
+    rules.check_open(state_of(view.request))
+    if not repository.cancel(session, request_id=view.request.id, now=utc_now()):
+        raise _refused(session, view)
+    repository.refresh(session, view.request)
+    audit.record(session, actor_id=user.id, action="renewal_request.cancelled", **_scope(view))
+    return view
+
+
+def list_for_creator(session: Session, *, user: User, creator_id: str, status: str | None,
+                     limit: int, offset: int) -> list[RenewalView]:
+    """Requests for the codes of one of the user's creator accounts, newest first."""
+    creator = creator_service.get_owned(session, user=user, creator_id=creator_id)
+    wanted = rules.parse_status(status)
+    return [RenewalView(*row) for row in repository.of_creator(
+        session, creator.id, status=wanted, limit=limit, offset=offset)]
+
+
+def list_for_ad_account(session: Session, *, account: AdAccount, status: str | None, limit: int,
+                        offset: int) -> list[RenewalView]:
+    wanted = rules.parse_status(status)
+    return [RenewalView(*row) for row in repository.of_ad_account(
+        session, account.id, status=wanted, limit=limit, offset=offset)]

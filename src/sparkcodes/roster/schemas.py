@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+RosterStatus = Literal["prospect", "active", "paused"]
+Rate = Decimal
+
+
+class RosterIn(BaseModel):
+    creator_id: str | None = Field(None, max_length=32)
+    handle: str | None = Field(None, max_length=40, description="e.g. @maya.moves")
+    status: RosterStatus = "prospect"
+    rate: Rate | None = Field(None, ge=0, le=100_000_000, decimal_places=2,
+                              description="Usual fee per post")
+    currency: str = Field("USD", min_length=3, max_length=3)
+    notes: str = Field("", max_length=5000)
+
+
+class RosterPatch(BaseModel):
+    status: RosterStatus | None = None
+    rate: Rate | None = Field(None, ge=0, le=100_000_000, decimal_places=2,
+                              description="null clears the rate")
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    notes: str | None = Field(None, max_length=5000)
+
+
+class CodesHeld(BaseModel):
+    held: int = Field(description="The creator's undeleted codes bound to this business's ad "
+                                  "accounts")
+    live: int
+    expired: int
+
+
+class RosterCreator(BaseModel):
+    id: str
+    handle: str
+    display_name: str
+    region: str
+    region_supported: bool
+
+
+class RosterEntryOut(BaseModel):
+    id: str
+    business_id: str
+    creator: RosterCreator
+    status: str
+    rate: Decimal | None
+    currency: str
+    notes: str
+    codes: CodesHeld
+    created_at: datetime
+    updated_at: datetime | None

@@ -1,0 +1,102 @@
+"""Roster (R31): put a creator in the brand's pipeline, change status, rate or notes, remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.audit import service as audit
+from sparkcodes.business import service as business_service
+from sparkcodes.creator import repository as creator_repository
+from sparkcodes.creator import rules as creator_rules
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import Business, Creator, RosterEntry, User
+from sparkcodes.roster import repository, rules
+
+
+def find_creator(session: Session, *, creator_id: str | None, handle: str | None) -> Creator:
+    """The creator named by id or handle (a leading @ is forgiven); NotFound otherwise."""
+    rules.check_creator_choice(creator_id=creator_id, handle=handle)
+    if creator_id is not None:
+        creator = creator_repository.by_id(session, creator_id)
+    else:
+        assert handle is not None
+        creator = creator_repository.by_handle(session,
+                                               creator_rules.normalize_handle(handle))
+    if creator is None:
+        raise errors.NotFound("No creator account by that name.", code="creator_not_found")
+    return creator
+
+
+def add(session: Session, *, user: User, business: Business, creator_id: str | None,
+        handle: str | None, status: str, rate_micros: int | None, currency: str,
+        notes: str) -> RosterEntry:
+    """Put a creator (by id or handle) on the roster once; a second time is Conflict
+    roster_entry_exists, an unknown creator NotFound creator_not_found."""
+    status, currency = rules.check_status(status), rules.normalize_currency(currency)
+    creator = find_creator(session, creator_id=creator_id, handle=handle)
+    entry = RosterEntry(business_id=business.id, creator_id=creator.id, status=status,
+                        rate_micros=rate_micros, currency=currency, notes=notes.strip())
+    try:
+        with session.begin_nested():
+            repository.add(session, entry)
+    except IntegrityError:
+        raise errors.Conflict(f"@{creator.handle} is on the roster already.",
+                              code="roster_entry_exists") from None
+    audit.record(session, actor_id=user.id, action="roster_entry.added",
+                 target_type="roster_entry", target_id=entry.id, business_id=business.id,
+                 creator_id=creator.id,
+                 after={"status": entry.status, "rate_micros": rate_micros,
+                        "currency": entry.currency})
+    return entry
+
+
+def get(session: Session, *, user: User, entry_id: str,
+        action: str) -> tuple[RosterEntry, Business]:
+    """The entry if the user's role in its business allows ``action``; NotFound otherwise."""
+    entry = repository.by_id(session, entry_id)
+    if entry is None:
+        raise errors.NotFound("No such roster entry.")
+    try:
+        business, _ = business_service.access(session, user=user, business_id=entry.business_id,
+                                              action=action)
+    except errors.NotFound:
+        raise errors.NotFound("No such roster entry.") from None
+    return entry, business
+
+
+def update(session: Session, *, user: User, business: Business, entry: RosterEntry,
+           changes: dict[str, Any]) -> RosterEntry:
+    """Change status, rate, currency or notes; one audit row when anything changed."""
+    if "status" in changes:
+        rules.check_status(changes["status"])
+    if "currency" in changes:
+        changes["currency"] = rules.normalize_currency(changes["currency"])
+    if "notes" in changes:
+        changes["notes"] = changes["notes"].strip()
+    before = {k: getattr(entry, k) for k in changes}
+    changed = {k: v for k, v in changes.items() if before[k] != v}
+    if not changed:
+        return entry
+    for key, value in changed.items():
+        setattr(entry, key, value)
+    entry.updated_at = utc_now()
+    session.flush()
+    audit.record(session, actor_id=user.id, action="roster_entry.updated",
+                 target_type="roster_entry", target_id=entry.id, business_id=business.id,
+                 creator_id=entry.creator_id, before={k: before[k] for k in changed},
+                 after=changed)
+    return entry
+
+
+def remove(session: Session, *, user: User, business: Business, entry: RosterEntry) -> None:
+    """Take a creator off the roster (contracts and codes are not touched)."""
+    snapshot = {"status": entry.status, "rate_micros": entry.rate_micros,
+                "currency": entry.currency}
+    repository.remove(session, entry)
+    audit.record(session, actor_id=user.id, action="roster_entry.removed",
+                 target_type="roster_entry", target_id=entry.id, business_id=business.id,
+                 creator_id=entry.creator_id, before=snapshot)

@@ -1,0 +1,57 @@
+"""The tracker as CSV: one header row, one row per Spark post; shared by the API and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from sparkcodes.tracker.schemas import TrackerItemOut
+
+COLUMNS = (
+    "creator_handle", "post_id", "caption", "ad_account_id", "ad_account_name", "identity_type",
+    "code_hint", "status", "window_end", "days_left", "hours_left", "live_ads", "total_ads",
+    "spend_at_risk", "contract_end", "flags", "spark_post_id",
+)
+
+# A cell starting with one of these is a formula in spreadsheet apps (CSV injection): captions
+# come from creators, so such cells are quoted with a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def row(item: TrackerItemOut) -> dict[str, str]:
+    values = {
+        "creator_handle": item.creator.handle, "post_id": item.post.id,
+        "caption": item.post.caption, "ad_account_id": item.ad_account.id,
+        "ad_account_name": item.ad_account.name, "identity_type": item.identity_type,
+        "code_hint": item.code_hint, "status": item.status, "window_end": item.window_end,
+        "days_left": item.days_left, "hours_left": item.hours_left, "live_ads": item.live_ads,
+        "total_ads": item.total_ads, "spend_at_risk": f"{item.spend_at_risk:.2f}",
+        "contract_end": item.contract.ends_at if item.contract else None,
+        "flags": ";".join(item.flags), "spark_post_id": item.spark_post_id,
+    }
+    return {k: _cell(v) for k, v in values.items()}
+
+
+def lines(items: Iterable[TrackerItemOut]) -> Iterator[str]:
+    """The CSV text in chunks: the header, then rows."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    yield buffer.getvalue()
+    for item in items:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row(item))
+        yield buffer.getvalue()
+
+
+def text(items: Iterable[TrackerItemOut]) -> str:
+    return "".join(lines(items))

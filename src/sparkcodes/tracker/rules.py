@@ -1,0 +1,139 @@
+"""Pure decisions of the tracker: durations, time left, contract flags, filters and sort order."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sparkcodes import errors
+from sparkcodes.spark_post.rules import AUTHORIZED, StopReason
+
+UNBOUND = "UNBOUND"
+STATUSES = (AUTHORIZED, *(r.value for r in StopReason), UNBOUND)
+
+CODE_SHORTER_THAN_CONTRACT = "code_shorter_than_contract"
+RUNNING_PAST_CONTRACT = "running_past_contract"
+
+MAX_WITHIN = timedelta(days=3660)
+_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
+          "m": timedelta(minutes=1)}
+_DURATION = re.compile(r"(\d{1,6})\s*(w|d|h|m)", flags=re.ASCII)
+
+# sort name -> natural direction is ascending (False) or descending (True)
+SORTS = {"expiry": False, "days_left": False, "spend_at_risk": True, "creator": False}
+
+
+def parse_within(text: str) -> timedelta:
+    """"3d", "72h", "2w", "90m", or combined ("1d12h") into a positive duration."""
+    value = text.strip().lower().replace(" ", "")
+    pos, total = 0, timedelta(0)
+    for match in _DURATION.finditer(value):
+        if match.start() != pos:
+            break
+        total += int(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    if not value or pos != len(value):
+        raise errors.InvalidInput(
+            f"expiring_within reads like 3d, 72h, 2w or 1d12h; {text!r} does not.",
+            code="invalid_expiring_within")
+    if total <= timedelta(0):
+        raise errors.InvalidInput("expiring_within must be longer than zero.",
+                                  code="invalid_expiring_within")
+    if total > MAX_WITHIN:
+        raise errors.InvalidInput("expiring_within may be at most ten years.",
+                                  code="invalid_expiring_within")
+    return total
+
+
+def parse_statuses(values: Sequence[str]) -> set[str] | None:
+    """Status filter values (repeated or comma-separated, any case); None when none given."""
+    wanted = {part.strip().upper() for v in values for part in v.split(",") if part.strip()}
+    unknown = sorted(wanted - set(STATUSES))
+    if unknown:
+        raise errors.InvalidInput(
+            f"Unknown status {', '.join(unknown)}; one of {', '.join(STATUSES)}.",
+            code="invalid_status")
+    return wanted or None
+
+
+def parse_sort(text: str) -> tuple[str, bool]:
+    """A sort name, optionally prefixed with '-' to reverse its natural direction; returns the
+    name and whether to sort descending."""
+    value = text.strip().lower()
+    flip = value.startswith("-")
+    name = value.removeprefix("-")
+    if name not in SORTS:
+        raise errors.InvalidInput(
+            f"sort is one of {', '.join(SORTS)} (prefix '-' to reverse); {text!r} is not.",
+            code="invalid_sort")
+    return name, SORTS[name] != flip
+
+
+def time_left(window_end: datetime | None, now: datetime) -> tuple[int | None, int | None]:
+    """Whole days and whole hours left, rounded up (an hour left is 1 day left); 0 once ended."""
+    if window_end is None:
+        return None, None
+    seconds = (window_end - now).total_seconds()
+    if seconds <= 0:
+        return 0, 0
+    return math.ceil(seconds / 86400), math.ceil(seconds / 3600)
+
+
+def expiring_within(window_end: datetime | None, within: timedelta, now: datetime) -> bool:
+    """Ends after now and no later than now + within (already ended is not "expiring")."""
+    return window_end is not None and now < window_end <= now + within
+
+
+def flags(*, bound: bool, window_end: datetime | None, contract_end: datetime | None,
+          live_ads: int, now: datetime) -> list[str]:
+    """R26: the code ends before the contract does; an ad still runs after the contract ended."""
+    out = []
+    if not bound or contract_end is None:
+        return out
+    if window_end is not None and window_end < contract_end:
+        out.append(CODE_SHORTER_THAN_CONTRACT)
+    if live_ads > 0 and now > contract_end:
+        out.append(RUNNING_PAST_CONTRACT)
+    return out
+
+
+@dataclass(frozen=True)
+class SortFields:
+    window_end: datetime | None
+    days_left: int | None
+    spend_at_risk_micros: int
+    handle: str
+    ident: str  # a final tie-break, for a stable order across pages
+
+
+T = TypeVar("T")
+
+
+def order(items: Sequence[T], fields: Callable[[T], SortFields], *, sort: str,
+          descending: bool) -> list[T]:
+    """Items in the asked order; rows without a window (own posts) always come last by time.
+
+    expiry: by window end. days_left: by whole days left, the biggest spend at risk first within
+    a day. spend_at_risk: by yesterday's spend of the live ads. creator: by handle, then expiry.
+    """
+    def key(item: T) -> tuple:  # type: ignore[type-arg]
+        f = fields(item)
+        end = f.window_end.timestamp() if f.window_end else 0.0
+        if sort == "expiry":
+            return (end, f.ident)
+        if sort == "days_left":
+            return (f.days_left or 0, -f.spend_at_risk_micros if not descending
+                    else f.spend_at_risk_micros, end, f.ident)
+        if sort == "spend_at_risk":
+            return (f.spend_at_risk_micros, -end if descending else end, f.ident)
+        return (f.handle.lower(), -end if descending else end, f.ident)
+
+    timed = sort in ("expiry", "days_left")
+    with_time = [i for i in items if not timed or fields(i).window_end is not None]
+    without = [i for i in items if timed and fields(i).window_end is None]
+    ordered = sorted(with_time, key=key, reverse=descending)
+    return ordered + sorted(without, key=lambda i: (fields(i).handle.lower(), fields(i).ident))

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from sparkcodes.ad.schemas import from_micros
+from sparkcodes.authorization.schemas import hint_display
+from sparkcodes.tracker.service import Item, Result
+
+
+class TrackerCreator(BaseModel):
+    id: str
+    handle: str
+
+
+class TrackerPost(BaseModel):
+    id: str
+    kind: str
+    caption: str
+
+
+class TrackerAdAccount(BaseModel):
+    id: str
+    name: str
+    timezone: str
+
+
+class TrackerContract(BaseModel):
+    id: str
+    post_id: str | None = Field(description="None: the contract covers every post of the creator")
+    ends_at: datetime
+
+
+class TrackerItemOut(BaseModel):
+    spark_post_id: str
+    creator: TrackerCreator
+    post: TrackerPost
+    ad_account: TrackerAdAccount
+    identity_type: str = Field(description="AUTH_CODE (a creator's code) or TT_USER (own post)")
+    authorization_id: str | None
+    code_hint: str | None
+    status: str = Field(description="AUTHORIZED, UNBOUND, or the first reason ads cannot deliver")
+    stop_reasons: list[str]
+    window_end: datetime | None
+    days_left: int | None = Field(description="Whole days left, rounded up; 0 once ended")
+    hours_left: int | None = Field(description="Whole hours left, rounded up; 0 once ended")
+    live_ads: int
+    total_ads: int
+    spend_at_risk: Decimal = Field(
+        description="Yesterday's spend (ad account time zone) of the ads live on it now: what "
+                    "stops each day if the code lapses")
+    contract: TrackerContract | None
+    flags: list[str] = Field(description="code_shorter_than_contract, running_past_contract")
+    bound_at: datetime
+    unbound_at: datetime | None
+
+
+class TrackerOut(BaseModel):
+    items: list[TrackerItemOut]
+    total: int
+    limit: int
+    offset: int
+    as_of: datetime
+    spend_at_risk: Decimal = Field(description="Sum over the items of this page")
+
+
+def money(micros: int) -> Decimal:
+    """Micros as an amount with two decimals (0 reads 0.00)."""
+    return from_micros(micros) or Decimal("0.00")
+
+
+def item_out(i: Item) -> TrackerItemOut:
+    return TrackerItemOut(
+        spark_post_id=i.spark_post.id,
+        creator=TrackerCreator(id=i.creator.id, handle=i.creator.handle),
+        post=TrackerPost(id=i.post.id, kind=i.post.kind, caption=i.post.caption),
+        ad_account=TrackerAdAccount(id=i.account.id, name=i.account.name,
+                                    timezone=i.account.timezone),
+        identity_type=i.spark_post.identity_type, authorization_id=i.spark_post.authorization_id,
+        code_hint=hint_display(i.code.code_hint) if i.code else None,
+        status=i.status, stop_reasons=i.stop_reasons, window_end=i.window_end,
+        days_left=i.days_left, hours_left=i.hours_left, live_ads=i.live_ads,
+        total_ads=i.total_ads, spend_at_risk=money(i.spend_at_risk_micros),
+        contract=TrackerContract(id=i.contract.id, post_id=i.contract.post_id,
+                                 ends_at=i.contract.ends_at) if i.contract else None,
+        flags=i.flags, bound_at=i.spark_post.bound_at, unbound_at=i.spark_post.unbound_at,
+    )
+
+
+def tracker_out(result: Result, *, limit: int, offset: int) -> TrackerOut:
+    return TrackerOut(items=[item_out(i) for i in result.items], total=result.total, limit=limit,
+                      offset=offset, as_of=result.now,
+                      spend_at_risk=money(result.spend_at_risk_micros))

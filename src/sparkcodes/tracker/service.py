@@ -1,0 +1,199 @@
+"""The tracker (R22): one view of every Spark post a business holds, across its ad accounts.
+
+Status, window and flags are derived at ``now`` by the same rules as everywhere else; nothing here
+is stored. Filters that need only the rows run before live ads are computed, and live ads (the
+expensive part) are computed only for the rows shown unless the sort needs them for all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.ad import repository as ad_repository
+from sparkcodes.ad import service as ad_service
+from sparkcodes.ad_account import repository as ad_account_repository
+from sparkcodes.contract import rules as contract_rules
+from sparkcodes.contract import service as contract_service
+from sparkcodes.creator import repository as creator_repository
+from sparkcodes.creator import rules as creator_rules
+from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post, SparkPost
+from sparkcodes.spark_post import rules as spark_rules
+from sparkcodes.spark_post import service as spark_post_service
+from sparkcodes.tracker import repository, rules
+
+CHUNK = repository.CHUNK
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to show; build it with ``query`` so every value is checked."""
+
+    statuses: frozenset[str] | None = None
+    within: timedelta | None = None
+    ad_account_id: str | None = None
+    creator_id: str | None = None
+    creator_handle: str | None = None
+    post_id: str | None = None
+    include_unbound: bool = False
+    sort: str = "expiry"
+    descending: bool = False
+
+
+def query(*, status: Sequence[str] = (), expiring_within: str | None = None,
+          ad_account_id: str | None = None, creator_id: str | None = None,
+          creator: str | None = None, post_id: str | None = None,
+          include_unbound: bool = False, sort: str = "expiry") -> Query:
+    """Parse the tracker's filters; raises InvalidInput naming the bad one."""
+    sort_name, descending = rules.parse_sort(sort)
+    statuses = rules.parse_statuses(status)
+    return Query(
+        statuses=frozenset(statuses) if statuses else None,
+        within=rules.parse_within(expiring_within) if expiring_within else None,
+        ad_account_id=ad_account_id or None, creator_id=creator_id or None,
+        creator_handle=creator_rules.normalize_handle(creator) if creator else None,
+        post_id=post_id or None,
+        include_unbound=include_unbound or (statuses is not None and rules.UNBOUND in statuses),
+        sort=sort_name, descending=descending,
+    )
+
+
+@dataclass
+class Item:
+    """One Spark post of the business, as the tracker shows it."""
+
+    spark_post: SparkPost
+    post: Post
+    creator: Creator
+    account: AdAccount
+    code: Authorization | None
+    status: str
+    stop_reasons: list[str]
+    window_end: datetime | None
+    days_left: int | None
+    hours_left: int | None
+    contract: contract_rules.ContractTerm | None = None
+    live_ads: int = 0
+    total_ads: int = 0
+    spend_at_risk_micros: int = 0
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def bound(self) -> bool:
+        return self.spark_post.unbound_at is None
+
+    def sort_fields(self) -> rules.SortFields:
+        return rules.SortFields(window_end=self.window_end, days_left=self.days_left,
+                                spend_at_risk_micros=self.spend_at_risk_micros,
+                                handle=self.creator.handle, ident=self.spark_post.id)
+
+
+@dataclass
+class Result:
+    items: list[Item]
+    total: int
+    now: datetime
+
+    @property
+    def spend_at_risk_micros(self) -> int:
+        return sum(i.spend_at_risk_micros for i in self.items)
+
+
+def track(session: Session, *, business: Business, q: Query, now: datetime,
+          limit: int | None = None, offset: int = 0) -> Result:
+    """The business's Spark posts matching ``q`` in its order; ``limit`` None means all.
+
+    An ad account of another business is NotFound, like everywhere else."""
+    if q.ad_account_id is not None:
+        account = ad_account_repository.by_id(session, q.ad_account_id)
+        if account is None or account.business_id != business.id:
+            raise errors.NotFound("No such ad account.")
+    creator_id = q.creator_id
+    if q.creator_handle is not None:
+        found = creator_repository.by_handle(session, q.creator_handle)
+        if found is None or (creator_id is not None and found.id != creator_id):
+            return Result([], 0, now)
+        creator_id = found.id
+    rows = repository.spark_posts(session, business.id, ad_account_id=q.ad_account_id,
+                                  creator_id=creator_id, post_id=q.post_id,
+                                  include_unbound=q.include_unbound)
+    originals = spark_post_service.originals_of(session, [r[1] for r in rows])
+    items = []
+    for sp, post, creator, account, code, original_code in rows:
+        item = _item(sp, post, creator, account, code, original_code,
+                     originals.get(post.id), now)
+        if q.statuses is not None and item.status not in q.statuses:
+            continue
+        if q.within is not None and not rules.expiring_within(item.window_end, q.within, now):
+            continue
+        items.append(item)
+    _attach_contracts(session, business, items)
+    needs_ads_first = q.sort in ("spend_at_risk", "days_left")
+    if needs_ads_first:
+        _attach_ads(session, items, now)
+    ordered = rules.order(items, Item.sort_fields, sort=q.sort, descending=q.descending)
+    page = ordered[offset:] if limit is None else ordered[offset:offset + limit]
+    if not needs_ads_first:
+        _attach_ads(session, page, now)
+    return Result(page, len(ordered), now)
+
+
+def _item(sp: SparkPost, post: Post, creator: Creator, account: AdAccount,
+          code: Authorization | None, original_code: Authorization | None,
+          original: tuple[Post, Creator] | None, now: datetime) -> Item:
+    """Status and window exactly as the ad account's Spark post list shows them (R17)."""
+    state = spark_post_service.state_of(sp, post, creator, code, original_code,
+                                        original=original)
+    reasons = [r.value for r in spark_rules.stop_reasons(state, now)] if sp.unbound_at is None \
+        else []
+    if sp.unbound_at is not None:
+        status = rules.UNBOUND
+    else:
+        status = reasons[0] if reasons else spark_rules.AUTHORIZED
+    end = spark_rules.window_end(state)
+    days, hours = rules.time_left(end, now)
+    return Item(spark_post=sp, post=post, creator=creator, account=account, code=code,
+                status=status, stop_reasons=reasons, window_end=end, days_left=days,
+                hours_left=hours)
+
+
+def _attach_contracts(session: Session, business: Business, items: list[Item]) -> None:
+    terms = contract_service.terms(session, business_id=business.id,
+                                   post_ids=[i.post.id for i in items],
+                                   creator_ids=[i.creator.id for i in items])
+    if not terms:
+        return
+    for item in items:
+        item.contract = contract_rules.governing(terms, creator_id=item.creator.id,
+                                                 post_id=item.post.id)
+
+
+def _attach_ads(session: Session, items: list[Item], now: datetime) -> None:
+    """Live and total ads per Spark post, spend at risk (yesterday's spend, in the ad account's
+    time zone, of the ads live now) and the contract flags."""
+    by_spark = {i.spark_post.id: i for i in items}
+    ids = list(by_spark)
+    live: dict[str, list[str]] = {}
+    for start in range(0, len(ids), CHUNK):
+        ads = ad_repository.ads_where(session, spark_post_ids=ids[start:start + CHUNK])
+        for view in ad_service.deliveries(session, ads, now):
+            item = by_spark[view.ad.spark_post_id]
+            item.total_ads += 1
+            if view.delivery.delivering:
+                item.live_ads += 1
+                live.setdefault(item.spark_post.id, []).append(view.ad.id)
+    yesterdays = {i.account.id: ad_service.local_day(now, i.account.timezone) - timedelta(days=1)
+                  for i in items}
+    spend = repository.spend_by_ad_day(session, (a for ads in live.values() for a in ads),
+                                       set(yesterdays.values()))
+    for item in items:
+        day = yesterdays[item.account.id]
+        item.spend_at_risk_micros = sum(spend.get((ad_id, day), 0)
+                                        for ad_id in live.get(item.spark_post.id, []))
+        item.flags = rules.flags(bound=item.bound, window_end=item.window_end,
+                                 contract_end=item.contract.ends_at if item.contract else None,
+                                 live_ads=item.live_ads, now=now)

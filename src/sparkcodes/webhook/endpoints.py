@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from sparkcodes.business import service as business_service
+from sparkcodes.deps import SessionDep, UserDep
+from sparkcodes.kit.pagination import Page, Paged
+from sparkcodes.webhook import repository, service
+from sparkcodes.webhook.schemas import (
+    WebhookDeliveryOut,
+    WebhookEndpointCreated,
+    WebhookEndpointIn,
+    WebhookEndpointOut,
+    WebhookEndpointPatch,
+    WebhookSecretOut,
+)
+
+router = APIRouter(prefix="/v1", tags=["webhooks"])
+
+
+@router.post("/businesses/{business_id}/webhook-endpoints", response_model=WebhookEndpointCreated,
+             status_code=201)
+def create_endpoint(business_id: str, body: WebhookEndpointIn, user: UserDep,
+                    session: SessionDep) -> WebhookEndpointCreated:
+    """Register a URL to receive signed events (Standard Webhooks). Admins only.
+
+    The answer carries the signing secret (`whsec_...`) this once: store it to verify the
+    `webhook-signature` header. See docs/events.md for the catalog and verification.
+    """
+    business, _ = business_service.access(session, user=user, business_id=business_id,
+                                          action="admin")
+    endpoint, secret = service.create(session, user=user, business=business, url=body.url,
+                                      description=body.description,
+                                      event_types=body.event_types)
+    return WebhookEndpointCreated(**WebhookEndpointOut.of(endpoint).model_dump(), secret=secret)
+
+
+@router.get("/businesses/{business_id}/webhook-endpoints", response_model=list[WebhookEndpointOut])
+def list_endpoints(business_id: str, user: UserDep,
+                   session: SessionDep) -> list[WebhookEndpointOut]:
+    """The business's webhook endpoints (never their secrets)."""
+    business, _ = business_service.access(session, user=user, business_id=business_id,
+                                          action="read")
+    return [WebhookEndpointOut.of(e) for e in repository.endpoints_of(session, business.id)]
+
+
+@router.get("/webhook-endpoints/{endpoint_id}", response_model=WebhookEndpointOut)
+def get_endpoint(endpoint_id: str, user: UserDep, session: SessionDep) -> WebhookEndpointOut:
+    """One webhook endpoint (without its secret)."""
+    return WebhookEndpointOut.of(service.access(session, user=user, endpoint_id=endpoint_id,
+                                                action="read"))
+
+
+@router.patch("/webhook-endpoints/{endpoint_id}", response_model=WebhookEndpointOut)
+def patch_endpoint(endpoint_id: str, body: WebhookEndpointPatch, user: UserDep,
+                   session: SessionDep) -> WebhookEndpointOut:
+    """Change the URL, description or event types; `enabled: true` re-enables a disabled
+    endpoint. Admins only."""
+    endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="admin")
+    changes = body.model_dump(include=body.model_fields_set)
+    return WebhookEndpointOut.of(service.update(session, user=user, endpoint=endpoint,
+                                                changes=changes))
+
+
+@router.delete("/webhook-endpoints/{endpoint_id}", status_code=204)
+def delete_endpoint(endpoint_id: str, user: UserDep, session: SessionDep) -> None:
+    """Stop delivering to this endpoint; pending deliveries are marked failed. Admins only."""
+    endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="admin",
+                              include_deleted=True)
+    service.delete(session, user=user, endpoint=endpoint)
+
+
+@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=WebhookSecretOut)
+def rotate_secret(endpoint_id: str, user: UserDep, session: SessionDep) -> WebhookSecretOut:
+    """Replace the signing secret; the new one is shown this once and signs every attempt from
+    now on. Admins only."""
+    endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="admin")
+    return WebhookSecretOut(endpoint_id=endpoint.id,
+                            secret=service.rotate_secret(session, user=user, endpoint=endpoint))
+
+
+@router.get("/webhook-endpoints/{endpoint_id}/deliveries",
+            response_model=Paged[WebhookDeliveryOut])
+def list_deliveries(endpoint_id: str, user: UserDep, session: SessionDep,
+                    page: Annotated[Page, Depends(Page.dep)]) -> Paged[WebhookDeliveryOut]:
+    """The delivery log, newest first: attempts, last HTTP status and error, outcome."""
+    endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="read")
+    rows = repository.deliveries_of(session, endpoint.id, limit=page.limit, offset=page.offset)
+    return Paged[WebhookDeliveryOut](
+        items=[WebhookDeliveryOut.of(d, m) for d, m in rows],
+        total=repository.count_deliveries(session, endpoint.id), limit=page.limit,
+        offset=page.offset)
+
+
+@router.post("/webhook-endpoints/{endpoint_id}/test", response_model=WebhookDeliveryOut,
+             status_code=202)
+def test_endpoint(endpoint_id: str, user: UserDep, session: SessionDep) -> WebhookDeliveryOut:
+    """Queue one `webhook.test` event to this endpoint only (nobody else is told). Admins only."""
+    endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="admin")
+    delivery, message = service.send_test(session, user=user, endpoint=endpoint)
+    return WebhookDeliveryOut.of(delivery, message)

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from sparkcodes.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
+from sparkcodes.webhook import rules
+
+
+class WebhookEndpointIn(BaseModel):
+    url: str = Field(max_length=rules.MAX_URL, description="Absolute http:// or https:// URL")
+    description: str = Field("", max_length=200)
+    event_types: list[str] | None = Field(
+        None, max_length=100, description="Event types to receive (see docs/events.md); "
+        "leave out or empty for every event")
+
+
+class WebhookEndpointPatch(BaseModel):
+    url: str | None = Field(None, max_length=rules.MAX_URL)
+    description: str | None = Field(None, max_length=200)
+    event_types: list[str] | None = Field(None, max_length=100,
+                                          description="Empty or null: every event")
+    enabled: bool | None = Field(None, description="true re-enables a disabled endpoint; "
+                                 "false disables it")
+
+
+class WebhookEndpointOut(BaseModel):
+    id: str
+    business_id: str
+    url: str
+    description: str
+    event_types: list[str] = Field(description="Empty: every event")
+    status: str = Field(description="enabled, failing (retries pending) or disabled")
+    created_at: datetime
+    failing_since: datetime | None
+    disabled_at: datetime | None
+    disabled_reason: str | None
+
+    @classmethod
+    def of(cls, e: WebhookEndpoint) -> WebhookEndpointOut:
+        return cls(id=e.id, business_id=e.business_id, url=e.url, description=e.description,
+                   event_types=list(e.event_types or []),
+                   status=rules.endpoint_status(deleted_at=e.deleted_at,
+                                                disabled_at=e.disabled_at,
+                                                failing_since=e.failing_since),
+                   created_at=e.created_at, failing_since=e.failing_since,
+                   disabled_at=e.disabled_at, disabled_reason=e.disabled_reason)
+
+
+class WebhookEndpointCreated(WebhookEndpointOut):
+    secret: str = Field(description="The signing secret (whsec_...): shown this once, keep it")
+
+
+class WebhookSecretOut(BaseModel):
+    endpoint_id: str
+    secret: str = Field(description="The new signing secret: shown this once, keep it")
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: str
+    message_id: str = Field(description="The webhook-id header: the same on every retry")
+    event_type: str
+    status: str = Field(description="pending, delivered or failed")
+    attempts: int
+    last_status: int | None = Field(description="The HTTP status of the last attempt")
+    last_error: str | None
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+    failed_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, d: WebhookDelivery, m: WebhookMessage) -> WebhookDeliveryOut:
+        return cls(id=d.id, message_id=m.id, event_type=m.event_type,
+                   status=rules.delivery_status(delivered_at=d.delivered_at,
+                                                failed_at=d.failed_at),
+                   attempts=d.attempts, last_status=d.last_status, last_error=d.last_error,
+                   last_attempt_at=d.last_attempt_at, delivered_at=d.delivered_at,
+                   failed_at=d.failed_at, created_at=d.created_at)

@@ -1,0 +1,268 @@
+"""Webhook endpoints (R32): managed by a business's admins, delivered at least once by the worker.
+
+Events become rows in the business transaction (notification.service.emit); the job
+"webhook.deliver" sends each delivery after commit, signs it per Standard Webhooks and retries on
+settings.webhooks.retry_schedule_seconds. An endpoint failing through a whole schedule for three
+days is disabled and the business told, once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.audit import service as audit
+from sparkcodes.business import service as business_service
+from sparkcodes.config import Settings
+from sparkcodes.kit import clock
+from sparkcodes.models import (
+    Business,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+    new_id,
+)
+from sparkcodes.notification import catalog
+from sparkcodes.notification import service as notification
+from sparkcodes.webhook import repository, rules
+from sparkcodes.worker import service as jobs
+
+log = logging.getLogger("sparkcodes.webhook")
+
+DELIVER_JOB = "webhook.deliver"
+DELIVER_MAX_ATTEMPTS = 50  # the retry schedule decides; this only bounds crashed attempts
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and the base64 of 24 random bytes."""
+    return rules.SECRET_PREFIX + base64.b64encode(secrets.token_bytes(rules.SECRET_BYTES)).decode()
+
+
+def _view(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """What the audit log keeps of an endpoint (never the secret)."""
+    return {"url": endpoint.url, "description": endpoint.description,
+            "event_types": list(endpoint.event_types or []),
+            "enabled": endpoint.disabled_at is None}
+
+
+def access(session: Session, *, user: User, endpoint_id: str, action: str,
+           include_deleted: bool = False) -> WebhookEndpoint:
+    """The endpoint if the user's role in its business allows ``action``.
+
+    NotFound for an unknown or deleted endpoint and for non-members; Forbidden for a role too low.
+    """
+    endpoint = repository.get_endpoint(session, endpoint_id, include_deleted=include_deleted)
+    if endpoint is None:
+        raise errors.NotFound("No such webhook endpoint.")
+    try:
+        business_service.access(session, user=user, business_id=endpoint.business_id,
+                                action=action)
+    except errors.NotFound:
+        raise errors.NotFound("No such webhook endpoint.") from None
+    return endpoint
+
+
+def create(session: Session, *, user: User, business: Business, url: str, description: str = "",
+           event_types: list[str] | None = None) -> tuple[WebhookEndpoint, str]:
+    """A new endpoint and its secret (returned this once). Raises InvalidWebhookUrl,
+    UnknownEventType."""
+    endpoint = WebhookEndpoint(
+        business_id=business.id, url=rules.check_url(url), description=description.strip(),
+        secret=new_secret(), created_by_id=user.id, created_at=clock.utc_now(),
+        event_types=rules.check_event_types(event_types, catalog.EVENTS))
+    repository.add(session, endpoint)
+    audit.record(session, actor_id=user.id, action="webhook_endpoint.created",
+                 target_type="webhook_endpoint", target_id=endpoint.id,
+                 business_id=business.id, after=_view(endpoint))
+    return endpoint, endpoint.secret
+
+
+def update(session: Session, *, user: User, endpoint: WebhookEndpoint,
+           changes: dict[str, Any]) -> WebhookEndpoint:
+    """Change url, description, event_types; ``enabled`` true re-enables a disabled endpoint
+    (its failing clock restarts), false disables it by hand."""
+    before = _view(endpoint)
+    now = clock.utc_now()
+    if "url" in changes and changes["url"] is not None:
+        url = rules.check_url(changes["url"])
+        if url != endpoint.url:
+            endpoint.url = url
+            endpoint.failing_since = None  # a new address earns a fresh start
+    if "description" in changes:
+        endpoint.description = (changes["description"] or "").strip()
+    if "event_types" in changes:
+        endpoint.event_types = rules.check_event_types(changes["event_types"], catalog.EVENTS)
+    enabled = changes.get("enabled")
+    if enabled is True and endpoint.disabled_at is not None:
+        endpoint.disabled_at = None
+        endpoint.disabled_reason = None
+        endpoint.failing_since = None
+    elif enabled is False and endpoint.disabled_at is None:
+        endpoint.disabled_at = now
+        endpoint.disabled_reason = "Disabled by an admin."
+    repository.add(session, endpoint)
+    after = _view(endpoint)
+    if after != before:
+        audit.record(session, actor_id=user.id, action="webhook_endpoint.updated",
+                     target_type="webhook_endpoint", target_id=endpoint.id,
+                     business_id=endpoint.business_id, before=before, after=after)
+    return endpoint
+
+
+def delete(session: Session, *, user: User, endpoint: WebhookEndpoint) -> None:
+    """Stop delivering to an endpoint; its pending deliveries fail. Deleting twice is harmless."""
+    if repository.soft_delete(session, endpoint_id=endpoint.id, now=clock.utc_now()):
+        audit.record(session, actor_id=user.id, action="webhook_endpoint.deleted",
+                     target_type="webhook_endpoint", target_id=endpoint.id,
+                     business_id=endpoint.business_id, before=_view(endpoint))
+
+
+def rotate_secret(session: Session, *, user: User, endpoint: WebhookEndpoint) -> str:
+    """A new secret, returned this once; every attempt from now on is signed with it."""
+    endpoint.secret = new_secret()
+    repository.add(session, endpoint)
+    audit.record(session, actor_id=user.id, action="webhook_endpoint.secret_rotated",
+                 target_type="webhook_endpoint", target_id=endpoint.id,
+                 business_id=endpoint.business_id)
+    return endpoint.secret
+
+
+def send_test(session: Session, *, user: User,
+              endpoint: WebhookEndpoint) -> tuple[WebhookDelivery, WebhookMessage]:
+    """One "webhook.test" message to this endpoint only, whatever its subscription. Raises
+    EndpointDisabled."""
+    if endpoint.disabled_at is not None:
+        raise rules.EndpointDisabled()
+    now = clock.utc_now()
+    data = {"endpoint_id": endpoint.id, "business_id": endpoint.business_id,
+            "requested_by_id": user.id, "message": "A test event from sparkcodes."}
+    message = WebhookMessage(id=new_id(), business_id=endpoint.business_id,
+                             event_type=rules.TEST_EVENT, created_at=now,
+                             payload={"type": rules.TEST_EVENT, "timestamp": now.isoformat(),
+                                      "data": data})
+    delivery = WebhookDelivery(id=new_id(), message_id=message.id, endpoint_id=endpoint.id,
+                               created_at=now)
+    repository.add(session, message)
+    repository.add(session, delivery)
+    jobs.enqueue(session, DELIVER_JOB, {"delivery_id": delivery.id},
+                 dedupe_key=f"{DELIVER_JOB}:{delivery.id}", max_attempts=DELIVER_MAX_ATTEMPTS)
+    audit.record(session, actor_id=user.id, action="webhook_endpoint.tested",
+                 target_type="webhook_endpoint", target_id=endpoint.id,
+                 business_id=endpoint.business_id, message_id=message.id)
+    return delivery, message
+
+
+# --- delivery (the worker) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Everything one HTTP attempt needs, read in a short transaction and used outside it."""
+
+    delivery_id: str
+    endpoint_id: str
+    business_id: str
+    message_id: str
+    url: str
+    secret: str
+    body: str
+
+
+def prepare(session: Session, *, delivery_id: str, now: datetime) -> Attempt | None:
+    """The attempt to make, or None: the delivery is settled already, or its endpoint is deleted
+    or disabled (then the delivery is marked failed)."""
+    bundle = repository.delivery_bundle(session, delivery_id)
+    if bundle is None:
+        log.warning("webhook delivery %s does not exist; nothing to send", delivery_id)
+        return None
+    delivery, endpoint, message = bundle
+    if delivery.delivered_at is not None or delivery.failed_at is not None:
+        return None
+    if endpoint.deleted_at is not None or endpoint.disabled_at is not None:
+        why = ("Endpoint deleted." if endpoint.deleted_at is not None
+               else f"Endpoint disabled: {endpoint.disabled_reason or 'no reason given'}")
+        repository.fail_delivery(session, delivery_id=delivery.id, now=now, error=why)
+        return None
+    body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False)
+    return Attempt(delivery_id=delivery.id, endpoint_id=endpoint.id,
+                   business_id=endpoint.business_id, message_id=message.id, url=endpoint.url,
+                   secret=endpoint.secret, body=body)
+
+
+def post(attempt: Attempt, *, timeout: float,
+         transport: httpx.BaseTransport | None = None) -> tuple[int | None, str | None]:
+    """POST the signed message once: (HTTP status, error text or None on 2xx).
+
+    webhook-timestamp is the wall clock, not the sandbox clock: receivers compare it with their
+    own clock (five minutes' tolerance) to refuse replays.
+    """
+    headers = rules.signed_headers(secret=attempt.secret, message_id=attempt.message_id,
+                                   timestamp=clock.real_now(), body=attempt.body)
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport) as client:
+            response = client.post(attempt.url, content=attempt.body.encode(), headers=headers)
+    except Exception as exc:  # connection refused, timeout, bad TLS...: all retried on schedule
+        return None, rules.error_text(status=None, exception=f"{type(exc).__name__}: {exc}")
+    if rules.is_success(response.status_code):
+        return response.status_code, None
+    return response.status_code, rules.error_text(status=response.status_code, body=response.text)
+
+
+def record_outcome(session: Session, *, attempt: Attempt, status: int | None, error: str | None,
+                   settings: Settings, now: datetime) -> timedelta | None:
+    """Record one attempt; returns the wait before the next one, or None when the delivery is
+    settled (delivered, or failed for good after the whole schedule)."""
+    delivered = rules.is_success(status)
+    number = repository.record_attempt(session, delivery_id=attempt.delivery_id, now=now,
+                                       status=status, error=None if delivered else error,
+                                       delivered=delivered)
+    if number is None:  # settled meanwhile by another worker
+        return None
+    if delivered:
+        repository.mark_healthy(session, endpoint_id=attempt.endpoint_id)
+        return None
+    repository.mark_failing(session, endpoint_id=attempt.endpoint_id, now=now)
+    wait = rules.next_attempt_after(number, settings.webhooks.retry_schedule_seconds)
+    if wait is not None:
+        return wait
+    repository.fail_delivery(session, delivery_id=attempt.delivery_id, now=now)
+    _disable_if_failing(session, endpoint_id=attempt.endpoint_id, now=now)
+    return None
+
+
+def _disable_if_failing(session: Session, *, endpoint_id: str, now: datetime) -> None:
+    """Disable an endpoint failing for three days and tell its business, exactly once."""
+    reason = (f"Every delivery failed for {rules.DISABLE_AFTER.days} days, through the whole "
+              "retry schedule.")
+    if not repository.disable_if_failing_since(session, endpoint_id=endpoint_id,
+                                               cutoff=now - rules.DISABLE_AFTER, now=now,
+                                               reason=reason):
+        return
+    endpoint = repository.get_endpoint(session, endpoint_id)
+    assert endpoint is not None
+    repository.refresh(session, endpoint)
+    audit.record(session, actor_id=None, action="webhook_endpoint.disabled",
+                 target_type="webhook_endpoint", target_id=endpoint.id,
+                 business_id=endpoint.business_id, reason=reason,
+                 failing_since=endpoint.failing_since)
+    notification.emit(
+        session, event_type="webhook_endpoint.disabled",
+        title=f"Webhook endpoint disabled: {endpoint.url}",
+        body=(f"Deliveries to {endpoint.url} have failed since "
+              f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC, through every retry, so the endpoint "
+              "was disabled. Fix the receiver, then re-enable the endpoint (PATCH "
+              f"/v1/webhook-endpoints/{endpoint.id} with enabled: true)."),
+        data={"endpoint_id": endpoint.id, "url": endpoint.url,
+              "failing_since": endpoint.failing_since, "disabled_at": endpoint.disabled_at,
+              "reason": reason},
+        business_ids={endpoint.business_id})

@@ -1,0 +1,80 @@
+"""Retry(after): a handler chooses when its job runs again, instead of the generic backoff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from sparkcodes.kit import clock
+from sparkcodes.models import Job
+from sparkcodes.sandbox import service as sandbox
+from sparkcodes.worker import service
+from sparkcodes.worker.runner import Runner
+
+CALLS: list[str] = []
+
+
+@service.handler("test.retry_later")
+def _retry_later(ctx, payload):  # type: ignore[no-untyped-def]
+    CALLS.append(payload["tag"])
+    if len(CALLS) < payload.get("succeed_on", 10**6):
+        raise service.Retry(timedelta(minutes=payload["minutes"]), "receiver said 503")
+
+
+@pytest.fixture
+def db(app):  # type: ignore[no-untyped-def]
+    CALLS.clear()
+    return app.state.db
+
+
+def _advance(db, delta: timedelta) -> None:  # type: ignore[no-untyped-def]
+    with db.unit_of_work() as s:
+        sandbox.move(s, actor_id=None, advance=delta, set_to=None)
+
+
+def _job(db) -> Job:  # type: ignore[no-untyped-def]
+    with db.unit_of_work(write=False) as s:
+        (job,) = s.query(Job).filter(Job.name == "test.retry_later").all()
+        return job
+
+
+def test_the_runner_waits_exactly_as_long_as_the_handler_asks(db, app):
+    with db.unit_of_work() as s:
+        service.enqueue(s, "test.retry_later", {"tag": "a", "minutes": 42, "succeed_on": 2})
+    runner = Runner(db, app.state.settings, worker_id="w")
+    runner.tick()
+    job = _job(db)
+    assert CALLS == ["a"] and job.attempts == 1 and job.finished_at is None
+    assert "receiver said 503" in job.last_error
+    wait = job.run_at - clock.utc_now()
+    assert timedelta(minutes=41, seconds=55) < wait <= timedelta(minutes=42)  # not backoff()
+
+    _advance(db, timedelta(minutes=41))
+    runner.tick()
+    assert CALLS == ["a"]  # not due yet
+    _advance(db, timedelta(minutes=2))
+    runner.tick()
+    job = _job(db)
+    assert CALLS == ["a", "a"] and job.finished_at is not None and job.attempts == 2
+
+
+def test_a_job_retrying_past_max_attempts_is_buried(db, app):
+    with db.unit_of_work() as s:
+        service.enqueue(s, "test.retry_later", {"tag": "b", "minutes": 1}, max_attempts=2)
+    runner = Runner(db, app.state.settings, worker_id="w")
+    runner.tick()
+    _advance(db, timedelta(minutes=2))
+    runner.tick()
+    job = _job(db)
+    assert CALLS == ["b", "b"] and job.dead_at is not None and job.finished_at is None
+    _advance(db, timedelta(hours=1))
+    runner.tick()
+    assert CALLS == ["b", "b"]
+
+
+def test_retry_carries_its_wait_and_reason():
+    exc = service.Retry(timedelta(seconds=5), "later")
+    assert exc.after == timedelta(seconds=5) and str(exc) == "later"
+    assert "0:00:05" in str(service.Retry(timedelta(seconds=5)))
+    assert isinstance(exc, Exception)
