@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from sparkcodes.deps import SessionDep, UserDep
 from sparkcodes.kit import clock
@@ -20,7 +20,7 @@ class ClockOut(BaseModel):
 
 class ClockMove(BaseModel):
     advance: timedelta | None = Field(None, description="ISO 8601 duration, e.g. P31D or PT6H")
-    set: AwareDatetime | None = Field(None, description="An instant later than the clock's now")
+    set: datetime | None = Field(None, description="An instant (with its offset) after now")
 
 
 def _out() -> ClockOut:
