@@ -17,22 +17,47 @@ def _insert(session: Session, model):  # type: ignore[no-untyped-def]
     return (postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model))
 
 
-def insert_event(session: Session, values: dict[str, Any]) -> bool:
-    """Insert unless (post_id, event_id) exists; True if this call stored it (a retry does not)."""
-    stmt = _insert(session, EngagementEvent).values(id=new_id(), **values)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["post_id", "event_id"])
-    # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT DO NOTHING.
-    return session.execute(stmt.returning(EngagementEvent.id)).first() is not None
+def existing(session: Session, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (post_id, event_id) pairs are stored already."""
+    if not keys:
+        return set()
+    posts = sorted({p for p, _ in keys})
+    ids = sorted({e for _, e in keys})
+    wanted = set(keys)
+    rows = session.execute(select(EngagementEvent.post_id, EngagementEvent.event_id).where(
+        EngagementEvent.post_id.in_(posts), EngagementEvent.event_id.in_(ids))).all()
+    return {(r[0], r[1]) for r in rows} & wanted
 
 
-def add_to_rollup(session: Session, *, key: dict[str, Any], deltas: dict[str, int]) -> None:
-    """Add counts to one (post, source, day) row, creating it if needed; concurrent adds all count."""
-    stmt = _insert(session, EngagementDaily).values(id=new_id(), **key, **deltas)
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Insert many events in one statement; returns the (post_id, event_id) pairs this statement
+    stored (a pair a concurrent request stored first is skipped, not counted twice)."""
+    if not rows:
+        return set()
+    stmt = (_insert(session, EngagementEvent)
+            .on_conflict_do_nothing(index_elements=["post_id", "event_id"])
+            .returning(EngagementEvent.post_id, EngagementEvent.event_id))
+    result = session.execute(stmt, [{"id": new_id(), **r} for r in rows])
+    return {(r[0], r[1]) for r in result}
+
+
+_ROLLUP_COUNTS = (*METRICS, "spend_micros")
+
+
+def add_to_rollups(session: Session, items: list[tuple[dict[str, Any], dict[str, int]]]) -> None:
+    """Add counts to (post, source, day) rows, creating them as needed, in one statement executed
+    for every row; concurrent additions all count (x = x + excluded.x)."""
+    if not items:
+        return
+    stmt = _insert(session, EngagementDaily)
     stmt = stmt.on_conflict_do_update(
         index_elements=["post_id", "ad_key", "day"],
-        set_={name: getattr(EngagementDaily, name) + stmt.excluded[name] for name in deltas},
+        set_={name: getattr(EngagementDaily, name) + stmt.excluded[name]
+              for name in _ROLLUP_COUNTS},
     )
-    session.execute(stmt)
+    rows = [{"id": new_id(), **key, **{name: deltas.get(name, 0) for name in _ROLLUP_COUNTS}}
+            for key, deltas in items]
+    session.execute(stmt, rows)
 
 
 def add_to_post(session: Session, post_id: str, deltas: dict[str, int]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -67,18 +67,36 @@ def ingest(session: Session, *, settings: Settings, user: User | None,
     _lock_budgets(session, batch, events)
     order = sorted(range(len(events)), key=lambda i: (events[i].post_id, events[i].event_id))
     results: list[EventResult | None] = [None] * len(events)
+    seen = repository.existing(session, [(e.post_id, e.event_id) for e in events])
+    planned: list[tuple[int, _Planned]] = []
     for i in order:
         event = events[i]
         try:
-            results[i] = _one(session, settings, user, event, now, batch)
+            plan = _plan(session, settings, user, event, now, batch)
         except errors.AppError as exc:
             results[i] = EventResult(event.event_id, "refused", exc)
-    for key in sorted(batch.rollups, key=lambda k: (k[0], k[1], k[2])):
-        post_id, ad_key, day, group_id, campaign_id, account_id = key
-        repository.add_to_rollup(session, key={
-            "post_id": post_id, "ad_key": ad_key, "day": day, "ad_group_id": group_id,
-            "campaign_id": campaign_id, "ad_account_id": account_id},
-            deltas=dict(batch.rollups[key]))
+            continue
+        if (plan.post_id, event.event_id) in seen:
+            results[i] = EventResult(event.event_id, "duplicate")
+            continue
+        seen.add((plan.post_id, event.event_id))
+        _count_spend(batch, plan)
+        planned.append((i, plan))
+    stored = repository.insert_events(session, [p.row for _, p in planned])
+    for i, plan in planned:
+        if (plan.post_id, plan.row["event_id"]) not in stored:  # a concurrent twin stored it
+            results[i] = EventResult(plan.row["event_id"], "duplicate")
+            continue
+        results[i] = EventResult(plan.row["event_id"], "accepted")
+        batch.rollups[plan.key][plan.metric] += 1
+        if plan.spend:
+            batch.rollups[plan.key]["spend_micros"] += plan.spend
+        if plan.counter:
+            batch.post_counts[plan.post_id][plan.counter] += 1
+    repository.add_to_rollups(session, [
+        ({"post_id": key[0], "ad_key": key[1], "day": key[2], "ad_group_id": key[3],
+          "campaign_id": key[4], "ad_account_id": key[5]}, dict(batch.rollups[key]))
+        for key in sorted(batch.rollups, key=lambda k: (k[0], k[1], k[2]))])
     for post_id in sorted(batch.post_counts):
         repository.add_to_post(session, post_id, dict(batch.post_counts[post_id]))
     return [r for r in results if r is not None]
@@ -94,8 +112,21 @@ def _lock_budgets(session: Session, batch: _Batch, events: list[EventIn]) -> Non
                                ad_group_ids=sorted({a.ad_group_id for a in ads}))
 
 
-def _one(session: Session, settings: Settings, user: User | None, event: EventIn, now: datetime,
-         batch: _Batch) -> EventResult:
+@dataclass
+class _Planned:
+    """An event that passed every check, with what it will count if it is stored."""
+
+    post_id: str
+    row: dict
+    key: tuple
+    metric: str
+    counter: str | None
+    spend: int
+
+
+def _plan(session: Session, settings: Settings, user: User | None, event: EventIn,
+          now: datetime, batch: _Batch) -> _Planned:
+    """Check one event (who may send it, its instant, its ad's delivery then); raises if refused."""
     if event.type not in rules.EVENT_TYPES:
         raise errors.InvalidInput(f"Unknown event type {event.type!r}.", code="invalid_event_type")
     at = rules.check_time(event.occurred_at or now, now,
@@ -107,7 +138,7 @@ def _one(session: Session, settings: Settings, user: User | None, event: EventIn
     if event.ad_id is None:
         if not is_owner:
             raise errors.NotFound("No such post.", code="post_not_found")
-        key = (post.id, "", at.astimezone(UTC).date(), None, None, None)
+        key: tuple = (post.id, "", at.date(), None, None, None)
     else:
         ad = _ad(session, batch, event.ad_id)
         allowed = is_owner or (ad is not None
@@ -129,21 +160,18 @@ def _one(session: Session, settings: Settings, user: User | None, event: EventIn
             spend = ad_rules.spend_per_impression(batch.related[ad.id]["groups"][ad.ad_group_id]
                                                   .bid_micros)
         key = (post.id, ad.id, day, ad.ad_group_id, ad.campaign_id, ad.ad_account_id)
-    if not repository.insert_event(session, {
-        "event_id": event.event_id, "post_id": post.id, "ad_id": event.ad_id,
-        "type": event.type, "occurred_at": at, "spend_micros": spend,
-    }):
-        return EventResult(event.event_id, "duplicate")
-    batch.rollups[key][metric] += 1
-    if spend:
-        batch.rollups[key]["spend_micros"] += spend
-        _, ad_key, day, group_id, campaign_id, _ = key
-        batch.spend_new[("ad_group_id", group_id, day)] += spend
-        batch.spend_new[("campaign_id", campaign_id, day)] += spend
-        batch.spend_new[("campaign_id", campaign_id, None)] += spend
-    if counter:
-        batch.post_counts[post.id][counter] += 1
-    return EventResult(event.event_id, "accepted")
+    row = {"event_id": event.event_id, "post_id": post.id, "ad_id": event.ad_id,
+           "type": event.type, "occurred_at": at, "spend_micros": spend}
+    return _Planned(post.id, row, key, metric, counter, spend)
+
+
+def _count_spend(batch: _Batch, plan: _Planned) -> None:
+    """Later events of the batch see the spend of earlier ones, so a budget holds within it."""
+    if plan.spend:
+        _, _, day, group_id, campaign_id, _ = plan.key
+        batch.spend_new[("ad_group_id", group_id, day)] += plan.spend
+        batch.spend_new[("campaign_id", campaign_id, day)] += plan.spend
+        batch.spend_new[("campaign_id", campaign_id, None)] += plan.spend
 
 
 def _post(session: Session, batch: _Batch, post_id: str) -> Post:
