@@ -139,6 +139,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.include_router(sandbox_router)
 
+    from sparkcodes.web import install as install_web
+
+    install_web(app)  # HTML/HTMX pages and /static; /v1 JSON routes are untouched
+
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, str]:
         """Liveness: answers without touching the database."""

@@ -1,0 +1,301 @@
+"""Pages: campaigns → ad groups → Spark Ads, each with its delivery status and, when an ad does
+not deliver, the reason in words and what to do about it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from sparkcodes import errors
+from sparkcodes.ad import repository, rules, service
+from sparkcodes.ad.endpoints import ad_group_out, ad_out, campaign_out
+from sparkcodes.ad.schemas import to_micros
+from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.business import repository as business_repository
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Campaign, Creator
+from sparkcodes.spark_post import views as spark_views
+from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_ago
+
+router = APIRouter(tags=["pages"])
+
+ENDS_SOON = timedelta(hours=spark_views.ENDS_SOON_HOURS)
+OBJECTIVE_LABELS = {o: o.replace("_", " ").capitalize() for o in rules.OBJECTIVES}
+BUDGET_MODES = {"BUDGET_MODE_INFINITE": "No limit", "BUDGET_MODE_DAY": "Daily budget",
+                "BUDGET_MODE_TOTAL": "Lifetime budget"}
+_NOUN = {Campaign: "campaign", AdGroup: "ad group", Ad: "ad"}
+
+
+def _load(web: Web, model: type, obj_id: str, action: str) -> tuple[Any, AdAccount]:
+    """The object and its ad account if the user may take ``action``; NotFound otherwise."""
+    noun = _NOUN[model]
+    obj = repository.get(web.session, model, obj_id)
+    if obj is None:
+        raise errors.NotFound(f"No such {noun}.")
+    try:
+        account, _, _ = ad_account_service.access(web.session, user=web.me,
+                                                  ad_account_id=obj.ad_account_id, action=action)
+    except errors.NotFound:
+        raise errors.NotFound(f"No such {noun}.") from None
+    return obj, account
+
+
+def _business(web: Web, account: AdAccount) -> Any:
+    return business_repository.by_id(web.session, account.business_id)
+
+
+def delivery_sentence(view: service.AdView, code: Authorization | None) -> str:
+    """'Delivering.' or 'Not delivering: the creator's authorization expired 2 days ago — ask to
+    extend.', with times on the service clock."""
+    now = utc_now()
+    if view.delivery.delivering:
+        if code is not None and timedelta(0) < code.expires_at - now <= ENDS_SOON:
+            return (f"Delivering. The creator's authorization ends {fmt_ago(code.expires_at)} — "
+                    "ask to extend now so the ad does not stop.")
+        return "Delivering."
+    parts = []
+    for reason in view.delivery.reasons:
+        if reason is rules.Reason.AUTHORIZATION_EXPIRED and code is not None:
+            parts.append(f"the creator's authorization expired {fmt_ago(code.expires_at)} — "
+                         "ask to extend")
+        else:
+            parts.append(rules.REASON_TEXT[reason])
+    return "Not delivering: " + "; ".join(parts) + "."
+
+
+def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]:
+    views = service.deliveries(web.session, ads, utc_now())
+    pending = spark_views.pending_renewals(web, account) if views else {}
+    now = utc_now()
+    rows = []
+    for v in views:
+        creator = web.session.get(Creator, v.post.creator_id)
+        code = (web.session.get(Authorization, v.spark_post.authorization_id)
+                if v.spark_post.authorization_id else None)
+        expired = rules.Reason.AUTHORIZATION_EXPIRED in v.delivery.reasons
+        soon = (code is not None and code.deleted_at is None
+                and timedelta(0) < code.expires_at - now <= ENDS_SOON)
+        rows.append({
+            "ad": v.ad, "view": v, "out": ad_out(v, creator), "creator": creator, "code": code,
+            "text": delivery_sentence(v, code),
+            "can_ask": code is not None and code.deleted_at is None and (expired or soon),
+            "pending": pending.get(code.id) if code is not None else None,
+        })
+    return rows
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+def _campaigns(web: Web, account: AdAccount, *, values: dict[str, str] | None = None,
+               errs: dict[str, str] | None = None, status: int = 200) -> Response:
+    campaigns = [campaign_out(web.session, c)
+                 for c in repository.campaigns_of(web.session, account.id, include_deleted=False)]
+    return web.render("ad/campaigns.html", {
+        "account": account, "business": _business(web, account), "campaigns": campaigns,
+        "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
+        "errors": errs or {}, "tab": "campaigns"}, status=status)
+
+
+@router.get("/ad-accounts/{ad_account_id}/campaigns")
+def campaigns(ad_account_id: str, web: WebPage) -> Response:
+    """The ad account's campaigns with their delivery, and a form to make one."""
+    account, _, _ = ad_account_service.access(web.session, user=web.me,
+                                              ad_account_id=ad_account_id, action="read")
+    return _campaigns(web, account)
+
+
+def _money(value: str) -> Decimal | None:
+    value = value.strip().replace(",", "")
+    if not value:
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise errors.InvalidInput("Enter an amount such as 50 or 49.99.",
+                                  code="invalid_amount") from None
+    if amount <= 0 or amount > 10_000_000 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise errors.InvalidInput("Enter a positive amount with at most two decimals.",
+                                  code="invalid_amount")
+    return amount
+
+
+@router.post("/ad-accounts/{ad_account_id}/campaigns")
+def create_campaign(ad_account_id: str, web: WebForm, name: str = Form("", max_length=512),
+                    objective: str = Form("ENGAGEMENT", max_length=40),
+                    budget_mode: str = Form("BUDGET_MODE_INFINITE", max_length=30),
+                    budget: str = Form("", max_length=20)) -> Response:
+    account, _, _ = ad_account_service.access(web.session, user=web.me,
+                                              ad_account_id=ad_account_id, action="operate")
+    values = {"name": name, "objective": objective, "budget_mode": budget_mode, "budget": budget}
+    try:
+        amount = _money(budget)
+    except errors.AppError as exc:
+        return _campaigns(web, account, values=values, errs={"budget": exc.message}, status=422)
+    if not name.strip():
+        return _campaigns(web, account, values=values, status=422,
+                          errs={"name": "Give the campaign a name you will recognise."})
+    campaign, error = web.attempt(service.create_campaign, web.session, user=web.me,
+                                  account=account, name=name, objective=objective,
+                                  budget_mode=budget_mode, budget_micros=to_micros(amount))
+    if error is not None:
+        field = {"invalid_objective": "objective", "invalid_budget_mode": "budget_mode"}.get(
+            error.code, "budget")
+        return _campaigns(web, account, values=values, errs={field: error.message},
+                          status=error.status)
+    assert campaign is not None
+    return web.redirect(f"/campaigns/{campaign.id}")
+
+
+# --- ad groups --------------------------------------------------------------------------------
+
+def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *,
+                   values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
+                   status: int = 200) -> Response:
+    groups = [ad_group_out(web.session, g)
+              for g in repository.ad_groups_of(web.session, campaign.id, include_deleted=False)]
+    return web.render("ad/campaign.html", {
+        "account": account, "business": _business(web, account),
+        "campaign": campaign_out(web.session, campaign), "groups": groups,
+        "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
+        "errors": errs or {}, "tab": "campaigns"}, status=status)
+
+
+@router.get("/campaigns/{campaign_id}")
+def campaign_page(campaign_id: str, web: WebPage) -> Response:
+    """A campaign's ad groups with their delivery, and a form to make one."""
+    campaign, account = _load(web, Campaign, campaign_id, "read")
+    return _campaign_page(web, campaign, account)
+
+
+def _instant(value: str) -> datetime | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise errors.InvalidInput("Enter a date and time such as 2026-05-01 09:00.",
+                                  code="invalid_datetime") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@router.post("/campaigns/{campaign_id}/ad-groups")
+def create_ad_group(campaign_id: str, web: WebForm, name: str = Form("", max_length=512),
+                    budget: str = Form("", max_length=20), bid: str = Form("", max_length=20),
+                    schedule_start: str = Form("", max_length=40),
+                    schedule_end: str = Form("", max_length=40)) -> Response:
+    campaign, account = _load(web, Campaign, campaign_id, "operate")
+    values = {"name": name, "budget": budget, "bid": bid, "schedule_start": schedule_start,
+              "schedule_end": schedule_end}
+    errs: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
+    for field, parse in (("budget", _money), ("bid", _money), ("schedule_start", _instant),
+                         ("schedule_end", _instant)):
+        try:
+            parsed[field] = parse(values[field])
+        except errors.AppError as exc:
+            errs[field] = exc.message
+    for field, label in (("budget", "a daily budget"), ("bid", "a CPM bid")):
+        if field not in errs and parsed.get(field) is None:
+            errs[field] = f"Enter {label}."
+    if errs:
+        return _campaign_page(web, campaign, account, values=values, errs=errs, status=422)
+    group, error = web.attempt(
+        service.create_ad_group, web.session, user=web.me, account=account, campaign=campaign,
+        name=name, budget_micros=to_micros(parsed["budget"]) or 0,
+        bid_micros=to_micros(parsed["bid"]) or 0, schedule_start_at=parsed["schedule_start"],
+        schedule_end_at=parsed["schedule_end"])
+    if error is not None:
+        field = "schedule_end" if error.code == "invalid_schedule" else "budget"
+        return _campaign_page(web, campaign, account, values=values,
+                              errs={field: error.message}, status=error.status)
+    assert group is not None
+    return web.redirect(f"/ad-groups/{group.id}")
+
+
+# --- ads --------------------------------------------------------------------------------------
+
+def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
+                values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
+                status: int = 200) -> Response:
+    ads = repository.ads_where(web.session, ad_group_id=group.id)
+    campaign = repository.get(web.session, Campaign, group.campaign_id)
+    return web.render("ad/ad_group.html", {
+        "account": account, "business": _business(web, account), "campaign": campaign,
+        "group": ad_group_out(web.session, group), "rows": ad_rows(web, ads, account),
+        "sparks": spark_views.spark_posts(web, account), "ctas": rules.CALLS_TO_ACTION,
+        "values": values or {}, "errors": errs or {}, "tab": "campaigns",
+        "periods": web.settings.codes.allowed_periods,
+        "default_period": web.settings.codes.default_period}, status=status)
+
+
+@router.get("/ad-groups/{ad_group_id}")
+def ad_group_page(ad_group_id: str, web: WebPage) -> Response:
+    """An ad group's Spark Ads with their delivery, and a form to make one."""
+    group, account = _load(web, AdGroup, ad_group_id, "read")
+    return _group_page(web, group, account)
+
+
+_AD_FIELD = {"invalid_call_to_action": "call_to_action", "invalid_landing_page_url":
+             "landing_page_url", "invalid_utm_parameter": "landing_page_url"}
+
+
+@router.post("/ad-groups/{ad_group_id}/ads")
+def create_ad(ad_group_id: str, web: WebForm, spark_post_id: str = Form("", max_length=32),
+              name: str = Form("", max_length=512),
+              call_to_action: str = Form("LEARN_MORE", max_length=40),
+              landing_page_url: str = Form("", max_length=2000),
+              ads_only: str = Form("", max_length=10)) -> Response:
+    group, account = _load(web, AdGroup, ad_group_id, "operate")
+    values = {"spark_post_id": spark_post_id, "name": name, "call_to_action": call_to_action,
+              "landing_page_url": landing_page_url, "ads_only": ads_only}
+    if not spark_post_id:
+        return _group_page(web, group, account, values=values, status=422,
+                           errs={"spark_post_id": "Choose the Spark Ad post to run."})
+    ad, error = web.attempt(service.create_ad, web.session, settings=web.settings, user=web.me,
+                            account=account, group=group, spark_post_id=spark_post_id,
+                            name=name, call_to_action=call_to_action,
+                            landing_page_url=landing_page_url, ads_only=ads_only == "on")
+    if error is not None:
+        return _group_page(web, group, account, values=values, status=error.status,
+                           errs={_AD_FIELD.get(error.code, "spark_post_id"): error.message})
+    assert ad is not None
+    return web.redirect(f"/ads/{ad.id}")
+
+
+def _ad_page(web: Web, ad: Ad, account: AdAccount, *, error: str | None = None,
+             status: int = 200) -> Response:
+    row = ad_rows(web, [ad], account)[0]
+    return web.render("ad/ad.html", {
+        "account": account, "business": _business(web, account), "row": row,
+        "group": repository.get(web.session, AdGroup, ad.ad_group_id),
+        "campaign": repository.get(web.session, Campaign, ad.campaign_id),
+        "spark": spark_views.one_spark_post(web, row["view"].spark_post),
+        "periods": web.settings.codes.allowed_periods,
+        "default_period": web.settings.codes.default_period, "status_error": error,
+        "tab": "campaigns"}, status=status)
+
+
+@router.get("/ads/{ad_id}")
+def ad_page(ad_id: str, web: WebPage) -> Response:
+    """One Spark Ad: does it deliver, and if not, why — and the button to ask for an extension."""
+    ad, account = _load(web, Ad, ad_id, "read")
+    return _ad_page(web, ad, account)
+
+
+@router.post("/ads/{ad_id}/status")
+def ad_status(ad_id: str, web: WebForm, operation: str = Form("", max_length=10)) -> Response:
+    """Enable, pause or delete an ad."""
+    ad, account = _load(web, Ad, ad_id, "operate")
+    _, error = web.attempt(service.set_operation, web.session, user=web.me, account=account,
+                           obj=ad, operation=operation)
+    if error is not None:
+        return _ad_page(web, ad, account, error=error.message, status=error.status)
+    web.session.refresh(ad)
+    if ad.deleted_at is not None:
+        return web.redirect(f"/ad-groups/{ad.ad_group_id}")
+    return web.redirect(f"/ads/{ad.id}")

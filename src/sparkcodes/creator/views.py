@@ -1,0 +1,93 @@
+"""Pages: my creator accounts, one account (ad settings, posts, renewal requests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from sparkcodes.creator import repository, service
+from sparkcodes.models import Creator
+from sparkcodes.post import repository as post_repository
+from sparkcodes.renewal import service as renewal_service
+from sparkcodes.web.kit import Web, WebForm, WebPage
+
+router = APIRouter(tags=["pages"])
+
+_FIELD = {"invalid_handle": "handle", "handle_taken": "handle", "invalid_region": "region"}
+# The service speaks to API clients here ("accept_terms: true"); say it in the page's words.
+_PLAIN = {"terms_not_accepted": "Tick the box to accept the advertising terms, then turn ad "
+                                "authorization on."}
+
+
+def _list(web: Web, *, values: dict[str, str] | None = None,
+          errs: dict[str, str] | None = None, status: int = 200) -> Response:
+    creators = repository.owned_by(web.session, web.me.id)
+    return web.render("creator/list.html", {"creators": creators, "values": values or {},
+                                            "errors": errs or {}}, status=status)
+
+
+@router.get("/creators")
+def creators(web: WebPage) -> Response:
+    """Your creator accounts, and a form to make one."""
+    return _list(web)
+
+
+@router.post("/creators")
+def create_creator(web: WebForm, handle: str = Form("", max_length=40),
+                   display_name: str = Form("", max_length=80),
+                   region: str = Form("", max_length=8)) -> Response:
+    creator, error = web.attempt(service.create, web.session, owner=web.me, handle=handle,
+                                 display_name=display_name, region=region)
+    if error is not None:
+        return _list(web, values={"handle": handle, "display_name": display_name,
+                                  "region": region},
+                     errs={_FIELD.get(error.code, "handle"): error.message}, status=error.status)
+    assert creator is not None
+    return web.redirect(f"/creators/{creator.id}")
+
+
+def account_context(web: Web, creator: Creator) -> dict[str, Any]:
+    posts = post_repository.of_creator(web.session, creator.id, limit=200, offset=0)
+    pending = renewal_service.list_for_creator(web.session, user=web.me, creator_id=creator.id,
+                                               status="pending", limit=100, offset=0)
+    return {"creator": creator, "posts": posts, "renewals": pending,
+            "region_supported": creator.region in web.settings.supported_regions,
+            "post_values": {}, "post_errors": {}}
+
+
+@router.get("/creators/{creator_id}")
+def creator_page(creator_id: str, web: WebPage) -> Response:
+    """One creator account: account ad settings, posts, brands asking to extend codes."""
+    creator = service.get_owned(web.session, user=web.me, creator_id=creator_id)
+    return web.render("creator/detail.html", account_context(web, creator))
+
+
+@router.post("/creators/{creator_id}/ad-settings")
+def ad_settings(creator_id: str, web: WebForm, enabled: str = Form("", max_length=10),
+                accept_terms: str = Form("", max_length=10),
+                post_id: str = Form("", max_length=32)) -> Response:
+    """R1: switch account-level ad authorization; shows the refusal next to the switch."""
+    creator = service.get_owned(web.session, user=web.me, creator_id=creator_id)
+    _, error = web.attempt(service.set_ad_settings, web.session, user=web.me, creator=creator,
+                           enabled=enabled in ("on", "true", "1"),
+                           accept_terms=accept_terms in ("on", "true", "1"))
+    web.session.refresh(creator)
+    status = error.status if error else 200
+    message = _PLAIN.get(error.code, error.message) if error else None
+    if post_id:
+        # Asked from a post's "Ad settings" panel: answer with that whole panel.
+        from sparkcodes.post import views as post_views
+
+        return post_views.render_post(web, post_id, fragment="post/_ad_panel.html",
+                                      extra={"settings_error": message},
+                                      status=status)
+    ctx = {"creator": creator, "settings_error": message}
+    if web.htmx:
+        return web.render("creator/_ad_settings.html", ctx, status=status)
+    if error is not None:
+        return web.render("creator/detail.html", {**account_context(web, creator), **ctx},
+                          status=status)
+    return web.redirect(f"/creators/{creator.id}")
+

@@ -1,0 +1,94 @@
+"""Pages: log in, sign up, log out, and the home page that leads to the creator and brand sides."""
+
+from __future__ import annotations
+
+import contextlib
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import Response
+
+from sparkcodes import errors
+from sparkcodes.business import repository as business_repository
+from sparkcodes.creator import repository as creator_repository
+from sparkcodes.kit import crypto
+from sparkcodes.user import repository, service
+from sparkcodes.web.kit import (
+    SESSION_COOKIE,
+    WebForm,
+    WebFormOptional,
+    WebPage,
+    WebPageOptional,
+    safe_next,
+)
+
+router = APIRouter(tags=["pages"])
+
+
+@router.get("/")
+def home(web: WebPage) -> Response:
+    """Where to go next: your creator accounts and your businesses."""
+    creators = creator_repository.owned_by(web.session, web.me.id)
+    businesses = business_repository.of_user(web.session, web.me.id)
+    return web.render("user/home.html", {"creators": creators, "businesses": businesses})
+
+
+@router.get("/login")
+def login_form(web: WebPageOptional, next: str = Query("/", max_length=500)) -> Response:
+    if web.user is not None:
+        return web.redirect(safe_next(next))
+    return web.render("user/login.html", {"next": safe_next(next), "email": "", "errors": {}})
+
+
+@router.post("/login")
+def login(web: WebFormOptional, email: str = Form("", max_length=254),
+          password: str = Form("", max_length=200),
+          next: str = Form("/", max_length=500)) -> Response:
+    user, error = web.attempt(service.check_password, web.session, email=email, password=password)
+    if error is not None:
+        return web.render("user/login.html", {"next": safe_next(next), "email": email,
+                                              "errors": {"password": error.message}}, status=401)
+    assert user is not None
+    response = web.redirect(safe_next(next))
+    web.start_session(response, user)
+    return response
+
+
+@router.get("/signup")
+def signup_form(web: WebPageOptional) -> Response:
+    if web.user is not None:
+        return web.redirect("/")
+    return web.render("user/signup.html", {"values": {}, "errors": {}})
+
+
+_SIGNUP_FIELD = {"invalid_email": "email", "email_taken": "email", "weak_password": "password"}
+
+
+@router.post("/signup")
+def signup(web: WebFormOptional, email: str = Form("", max_length=254),
+           password: str = Form("", max_length=200), name: str = Form("", max_length=120)
+           ) -> Response:
+    user, error = web.attempt(service.sign_up, web.session, email=email, password=password,
+                              name=name)
+    if error is not None:
+        field = _SIGNUP_FIELD.get(error.code, "email")
+        return web.render("user/signup.html", {"values": {"email": email, "name": name},
+                                               "errors": {field: error.message}},
+                          status=error.status if error.status != 401 else 422)
+    assert user is not None
+    response = web.redirect("/")
+    web.start_session(response, user)
+    return response
+
+
+@router.post("/logout")
+def logout(web: WebForm) -> Response:
+    """Revoke the session's token and drop the cookie."""
+    found = repository.user_by_token_hash(
+        web.session, crypto.hash_api_token(web.settings.secret_key, web.raw_token or ""))
+    if found is not None:
+        with contextlib.suppress(errors.NotFound):  # revoked meanwhile: harmless
+            service.revoke_token(web.session, user=web.me, token_id=found[1].id)
+    response = web.redirect("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
