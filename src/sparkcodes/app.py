@@ -16,6 +16,7 @@ from sparkcodes import __version__, errors
 from sparkcodes.config import Settings, get_settings
 from sparkcodes.db import Database
 from sparkcodes.kit.context import RequestIdMiddleware
+from sparkcodes.kit.guards import NulGuardMiddleware
 from sparkcodes.kit.ratelimit import FailureLimiter
 
 log = logging.getLogger("sparkcodes")
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings)
     app.state.limiter = FailureLimiter(settings.codes.failed_lookups_limit, settings.redis_url)
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 
