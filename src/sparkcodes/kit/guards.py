@@ -4,9 +4,11 @@ request would succeed or fail by backend. Path, query and body are checked befor
 from __future__ import annotations
 
 import json
+import re
 
-_BODY_MARKERS = (b"\x00", b"\\u0000")
-_FORM_MARKER = b"%00"
+# A JSON escape \u0000 is real only after an even number of backslashes ("\\u0000" is text).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_FORM_NUL = b"%00"
 
 
 def _refusal() -> tuple[dict, bytes]:  # type: ignore[type-arg]
@@ -38,8 +40,8 @@ class NulGuardMiddleware:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
-        markers = _BODY_MARKERS + ((_FORM_MARKER,) if b"form" in content_type else ())
-        if any(marker in body for marker in markers):
+        if (b"\x00" in body or _JSON_NUL.search(body)
+                or (b"form" in content_type and _FORM_NUL in body)):
             await self._refuse(send)
             return
         sent = False

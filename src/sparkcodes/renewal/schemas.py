@@ -30,7 +30,7 @@ class CreatorRef(BaseModel):
 
 class PostRef(BaseModel):
     id: str
-    caption: str
+    caption: str | None
 
 
 class RenewalRequestOut(BaseModel):

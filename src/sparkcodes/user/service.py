@@ -21,7 +21,8 @@ MIN_PASSWORD = 8
 def normalize_email(email: str) -> str:
     value = email.strip().lower()
     local, at, domain = value.partition("@")
-    if not at or not local or "." not in domain or " " in value or len(value) > 254:
+    if (not at or not local or "@" in domain or "." not in domain or domain.startswith(".")
+            or domain.endswith(".") or " " in value or len(value) > 254):
         raise errors.InvalidInput("That does not look like an e-mail address.", code="invalid_email")
     return value
 
