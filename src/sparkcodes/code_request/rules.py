@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sparkcodes import errors
 from sparkcodes.authorization import rules as code_rules
+from sparkcodes.kit.choices import parse_choice
 
 DEFAULT_EXPIRES_IN_DAYS = 7
 MAX_EXPIRES_IN_DAYS = 30
@@ -49,14 +50,8 @@ def status_at(state: CodeRequestState, now: datetime) -> CodeRequestStatus:
 
 
 def parse_status(value: str | None) -> CodeRequestStatus | None:
-    if value is None or value == "":
-        return None
-    try:
-        return CodeRequestStatus(value.strip().lower())
-    except ValueError:
-        choices = ", ".join(s.value for s in CodeRequestStatus)
-        raise errors.InvalidInput(f"status must be one of {choices}.",
-                                  code="invalid_status") from None
+    """The ``status`` filter of the list routes; None lists every request."""
+    return parse_choice(CodeRequestStatus, value)
 
 
 def check_open(state: CodeRequestState, now: datetime) -> None:
@@ -134,5 +129,5 @@ def is_notice_due(state: CodeRequestState, now: datetime) -> bool:
 
 
 def public_caption(post) -> str | None:  # type: ignore[no-untyped-def]
-    """A brand sees the caption of a public post only: naming a private post's id reveals nothing."""
+    """A brand sees a public post's caption only: a private post's id reveals nothing."""
     return post.caption if post.visibility == "public" else None

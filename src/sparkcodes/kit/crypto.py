@@ -1,7 +1,7 @@
 """Secrets: Spark codes (R7), API tokens and passwords.
 
-A Spark code reads ``SPARK-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX``: a fixed prefix so a leaked code is
-recognisable, then 27 random Crockford Base32 symbols (135 bits) and one check symbol, grouped by four. Input is
+A Spark code reads ``SPARK-`` and seven groups of four symbols: a fixed prefix so a leaked code is
+recognisable, then 27 random Crockford Base32 symbols (135 bits) and one check symbol. Input is
 forgiving: case, hyphens and spaces are ignored, O reads as 0, I and L as 1.
 
 The check symbol tells a typo apart from an unknown code. Symbols are read as elements of GF(32)

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from sparkcodes import errors
 from sparkcodes.authorization import rules as code_rules
+from sparkcodes.kit.choices import parse_choice
 
 MAX_MESSAGE = 1000
 MAX_REASON = 500
@@ -44,14 +45,7 @@ def status_of(state: RenewalState) -> RenewalStatus:
 
 def parse_status(value: str | None) -> RenewalStatus | None:
     """The ``status`` filter of the list routes; None lists every request."""
-    if value is None or value == "":
-        return None
-    try:
-        return RenewalStatus(value.strip().lower())
-    except ValueError:
-        choices = ", ".join(s.value for s in RenewalStatus)
-        raise errors.InvalidInput(f"status must be one of {choices}.",
-                                  code="invalid_status") from None
+    return parse_choice(RenewalStatus, value)
 
 
 _ANSWERED = {
