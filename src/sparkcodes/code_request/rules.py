@@ -14,6 +14,7 @@ from enum import StrEnum
 from sparkcodes import errors
 from sparkcodes.authorization import rules as code_rules
 from sparkcodes.kit.choices import parse_choice
+from sparkcodes.kit.text import clean_text
 
 DEFAULT_EXPIRES_IN_DAYS = 7
 MAX_EXPIRES_IN_DAYS = 30
@@ -85,26 +86,12 @@ def clean_currency(value: str | None) -> str:
 
 
 def clean_terms(value: str | None) -> str:
-    text = (value or "").strip()
-    if "\x00" in text:
-        raise errors.InvalidInput("The terms contain a NUL character.", code="invalid_text")
-    if len(text) > MAX_TERMS:
-        raise errors.InvalidInput(f"The terms may be at most {MAX_TERMS} characters.",
-                                  code="terms_too_long")
-    return text
+    return clean_text(value, name="terms", max_length=MAX_TERMS)
 
 
 def clean_reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if "\x00" in text:
-        raise errors.InvalidInput("The reason contains a NUL character.", code="invalid_text")
-    if not text:
-        raise errors.InvalidInput("Say why you decline, so the brand knows what to do next.",
-                                  code="reason_required")
-    if len(text) > MAX_REASON:
-        raise errors.InvalidInput(f"The reason may be at most {MAX_REASON} characters.",
-                                  code="reason_too_long")
-    return text
+    return clean_text(reason, name="reason", max_length=MAX_REASON,
+                      required="Say why you decline, so the brand knows what to do next.")
 
 
 def request_problems(*, creator: code_rules.CreatorState, post: code_rules.PostState,

@@ -13,6 +13,7 @@ from enum import StrEnum
 from sparkcodes import errors
 from sparkcodes.authorization import rules as code_rules
 from sparkcodes.kit.choices import parse_choice
+from sparkcodes.kit.text import clean_text
 
 MAX_MESSAGE = 1000
 MAX_REASON = 500
@@ -81,28 +82,10 @@ def check_request(*, code: code_rules.CodeState, days: int, allowed_periods: lis
 
 
 def clean_message(message: str | None) -> str:
-    text = (message or "").strip()
-    _no_nul(text, "message")
-    if len(text) > MAX_MESSAGE:
-        raise errors.InvalidInput(f"The message may be at most {MAX_MESSAGE} characters.",
-                                  code="message_too_long")
-    return text
+    return clean_text(message, name="message", max_length=MAX_MESSAGE)
 
 
 def clean_reason(reason: str | None) -> str:
     """A decline says why, in words the brand can act on."""
-    text = (reason or "").strip()
-    _no_nul(text, "reason")
-    if not text:
-        raise errors.InvalidInput("Say why you decline, so the brand knows what to do next.",
-                                  code="reason_required")
-    if len(text) > MAX_REASON:
-        raise errors.InvalidInput(f"The reason may be at most {MAX_REASON} characters.",
-                                  code="reason_too_long")
-    return text
-
-
-def _no_nul(text: str, name: str) -> None:
-    if "\x00" in text:
-        raise errors.InvalidInput(f"The {name} contains a NUL character.",
-                                  code="invalid_text")
+    return clean_text(reason, name="reason", max_length=MAX_REASON,
+                      required="Say why you decline, so the brand knows what to do next.")

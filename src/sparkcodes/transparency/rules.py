@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sparkcodes import errors
+from sparkcodes.kit.text import clean_text
 
 # The rollup metrics shown to the creator as the paid engagement on the post.
 PAID_METRICS = ("impressions", "likes", "comments", "shares", "follows", "profile_visits")
@@ -28,16 +29,8 @@ def totals(rows: dict[str, int | None]) -> dict[str, int]:
 
 
 def clean_reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if "\x00" in text:
-        raise errors.InvalidInput("The reason contains a NUL character.", code="invalid_text")
-    if not text:
-        raise errors.InvalidInput("Describe the misuse, so the brand knows what to fix.",
-                                  code="reason_required")
-    if len(text) > MAX_REASON:
-        raise errors.InvalidInput(f"The reason may be at most {MAX_REASON} characters.",
-                                  code="reason_too_long")
-    return text
+    return clean_text(reason, name="reason", max_length=MAX_REASON,
+                      required="Describe the misuse, so the brand knows what to fix.")
 
 
 def check_report(*, bound_ad_account_id: str | None) -> None:
