@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -86,3 +87,25 @@ def sums(session: Session, *, filters: list, start: date, end: date, by_day: boo
 
 def post_counters(session: Session, post_id: str) -> Post | None:
     return session.scalar(select(Post).where(Post.id == post_id))
+
+
+CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
+
+
+def spend_by_ad_day(session: Session, ad_ids: Iterable[str],
+                    days: Iterable[date]) -> dict[tuple[str, date], int]:
+    """Spend (micros) per (ad, day in its account's time zone) from the daily rollups."""
+    ids, wanted = sorted(set(ad_ids)), sorted(set(days))
+    out: dict[tuple[str, date], int] = {}
+    if not wanted:
+        return out
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(EngagementDaily.ad_key, EngagementDaily.day,
+                   func.sum(EngagementDaily.spend_micros))
+            .where(EngagementDaily.ad_key.in_(ids[start:start + CHUNK]),
+                   EngagementDaily.day.in_(wanted))
+            .group_by(EngagementDaily.ad_key, EngagementDaily.day)
+        ).all()
+        out.update({(r[0], r[1]): int(r[2] or 0) for r in rows})
+    return out

@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from sparkcodes.engagement import repository as engagement_repository
 from sparkcodes.models import (
     Ad,
     AdAccount,
     BusinessMember,
     Creator,
-    EngagementDaily,
     Notification,
     Post,
     SparkPost,
@@ -92,10 +92,7 @@ def spend_yesterday(session: Session, ad_ids: list[str], now: datetime) -> dict[
     rows = session.execute(select(Ad.id, AdAccount.timezone)
                            .join(AdAccount, AdAccount.id == Ad.ad_account_id)
                            .where(Ad.id.in_(ad_ids))).all()
-    out: dict[str, int] = {}
-    for ad_id, tz in rows:
-        day = (now.astimezone(ZoneInfo(tz)) - timedelta(days=1)).date()
-        out[ad_id] = int(session.scalar(
-            select(func.coalesce(func.sum(EngagementDaily.spend_micros), 0))
-            .where(EngagementDaily.ad_key == ad_id, EngagementDaily.day == day)) or 0)
-    return out
+    days = {ad_id: (now.astimezone(ZoneInfo(tz)) - timedelta(days=1)).date()
+            for ad_id, tz in rows}
+    spend = engagement_repository.spend_by_ad_day(session, days, set(days.values()))
+    return {ad_id: spend.get((ad_id, day), 0) for ad_id, day in days.items()}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
-
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -13,7 +10,6 @@ from sparkcodes.models import (
     Authorization,
     Business,
     Creator,
-    EngagementDaily,
     Post,
     SparkPost,
 )
@@ -48,25 +44,6 @@ def spark_posts(session: Session, business_id: str, *, ad_account_id: str | None
         stmt = stmt.where(SparkPost.unbound_at.is_(None))
     stmt = stmt.order_by(SparkPost.bound_at, SparkPost.id)
     return [tuple(row) for row in session.execute(stmt).all()]  # type: ignore[misc]
-
-
-def spend_by_ad_day(session: Session, ad_ids: Iterable[str],
-                    days: Iterable[date]) -> dict[tuple[str, date], int]:
-    """Spend (micros) per (ad, day in its account's time zone) from the daily rollups."""
-    ids, wanted = sorted(set(ad_ids)), sorted(set(days))
-    out: dict[tuple[str, date], int] = {}
-    if not wanted:
-        return out
-    for start in range(0, len(ids), CHUNK):
-        rows = session.execute(
-            select(EngagementDaily.ad_key, EngagementDaily.day,
-                   func.sum(EngagementDaily.spend_micros))
-            .where(EngagementDaily.ad_key.in_(ids[start:start + CHUNK]),
-                   EngagementDaily.day.in_(wanted))
-            .group_by(EngagementDaily.ad_key, EngagementDaily.day)
-        ).all()
-        out.update({(r[0], r[1]): int(r[2] or 0) for r in rows})
-    return out
 
 
 def businesses_matching(session: Session, name_or_id: str) -> list[Business]:

@@ -21,6 +21,7 @@ from sparkcodes.contract import rules as contract_rules
 from sparkcodes.contract import service as contract_service
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.creator import rules as creator_rules
+from sparkcodes.engagement import repository as engagement_repository
 from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post, SparkPost
 from sparkcodes.spark_post import rules as spark_rules
 from sparkcodes.spark_post import service as spark_post_service
@@ -188,8 +189,8 @@ def _attach_ads(session: Session, items: list[Item], now: datetime) -> None:
                 live.setdefault(item.spark_post.id, []).append(view.ad.id)
     yesterdays = {i.account.id: ad_service.local_day(now, i.account.timezone) - timedelta(days=1)
                   for i in items}
-    spend = repository.spend_by_ad_day(session, (a for ads in live.values() for a in ads),
-                                       set(yesterdays.values()))
+    spend = engagement_repository.spend_by_ad_day(
+        session, (a for ads in live.values() for a in ads), set(yesterdays.values()))
     for item in items:
         day = yesterdays[item.account.id]
         item.spend_at_risk_micros = sum(spend.get((ad_id, day), 0)
