@@ -21,7 +21,9 @@ ID_SOURCES = {
     "creator_id": "creator", "post_id": "post", "authorization_id": "authorization",
     "business_id": "business", "ad_account_id": "ad_account", "spark_post_id": "spark_post",
     "campaign_id": "campaign", "ad_group_id": "ad_group", "ad_id": "ad",
-    "renewal_request_id": "renewal_request",
+    "renewal_request_id": "renewal_request", "code_request_id": "code_request",
+    "endpoint_id": "webhook_endpoint", "feed_id": "calendar_feed", "entry_id": "roster_entry",
+    "contract_id": "contract", "user_id": "member",
 }
 
 
@@ -79,10 +81,29 @@ def world(client):  # type: ignore[no-untyped-def]
     renewal = f._ok(client.post(f"/v1/ad-accounts/{account['id']}/renewal-requests",
                                 headers=brand_h, json={"authorization_id": code["id"],
                                                        "days": 30}), 201)
+    other_post = f.post(client, creator_h, creator["id"], caption="Victim second post")
+    code_request = f._ok(client.post(f"/v1/ad-accounts/{account['id']}/code-requests",
+                                     headers=brand_h, json={"post_id": other_post["id"],
+                                                            "days": 30}), 201)
+    endpoint = f._ok(client.post(f"/v1/businesses/{business['id']}/webhook-endpoints",
+                                 headers=brand_h, json={"url": "https://victim.example/hook"}),
+                     201)
+    feed = f._ok(client.post(f"/v1/businesses/{business['id']}/calendar-feeds",
+                             headers=brand_h), 201)
+    entry = f._ok(client.post(f"/v1/businesses/{business['id']}/roster", headers=brand_h,
+                              json={"creator_id": creator["id"], "notes": "victim notes"}), 201)
+    contract = f._ok(client.post(
+        f"/v1/businesses/{business['id']}/contracts", headers=brand_h,
+        json={"creator_id": creator["id"], "starts_at": "2026-01-01T00:00:00Z",
+              "ends_at": "2030-01-01T00:00:00Z", "notes": "victim contract"}), 201)
+    member_h = f.member(client, brand_h, business["id"], "analyst")
+    member = f._ok(client.get("/v1/me", headers=member_h))
     return {"creator": creator["id"], "post": post["id"], "authorization": code["id"],
             "business": business["id"], "ad_account": account["id"], "spark_post": spark["id"],
             "campaign": campaign["id"], "ad_group": group["id"], "ad": ad["id"],
-            "renewal_request": renewal["id"]}
+            "renewal_request": renewal["id"], "code_request": code_request["id"],
+            "webhook_endpoint": endpoint["id"], "calendar_feed": feed["id"],
+            "roster_entry": entry["id"], "contract": contract["id"], "member": member["id"]}
 
 
 @pytest.fixture

@@ -33,15 +33,22 @@ def page_routers(settings: Settings) -> list[APIRouter]:
     from sparkcodes.ad.views import router as ad_pages
     from sparkcodes.authorization.views import router as authorization_pages
     from sparkcodes.business.views import router as business_pages
+    from sparkcodes.calendar_feed.views import router as calendar_pages
+    from sparkcodes.code_request.views import router as code_request_pages
     from sparkcodes.creator.views import router as creator_pages
     from sparkcodes.notification.views import router as notification_pages
     from sparkcodes.post.views import router as post_pages
     from sparkcodes.renewal.views import router as renewal_pages
+    from sparkcodes.report.views import router as report_pages
+    from sparkcodes.roster.views import router as roster_pages
     from sparkcodes.spark_post.views import router as spark_post_pages
+    from sparkcodes.tracker.views import router as tracker_pages
     from sparkcodes.user.views import router as user_pages
+    from sparkcodes.webhook.views import router as webhook_pages
 
     routers = [user_pages, creator_pages, post_pages, authorization_pages, renewal_pages,
-               business_pages, spark_post_pages, ad_pages, notification_pages]
+               code_request_pages, business_pages, spark_post_pages, ad_pages, report_pages,
+               tracker_pages, calendar_pages, roster_pages, webhook_pages, notification_pages]
     if settings.sandbox:
         from sparkcodes.sandbox.views import router as sandbox_pages
 

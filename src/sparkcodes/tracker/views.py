@@ -1,0 +1,7 @@
+"""Pages: the business's tracker, filtered, with its CSV download."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["pages"])
