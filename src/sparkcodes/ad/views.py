@@ -150,18 +150,34 @@ def create_campaign(ad_account_id: str, web: WebForm, name: str = Form("", max_l
     return web.redirect(f"/campaigns/{campaign.id}")
 
 
+@router.post("/campaigns/{campaign_id}/status")
+def campaign_status(campaign_id: str, web: WebForm,
+                    operation: str = Form("", max_length=10)) -> Response:
+    """Switch a campaign on or off, or delete it; its ad groups and ads follow."""
+    campaign, account = _load(web, Campaign, campaign_id, "operate")
+    _, error = web.attempt(service.set_operation, web.session, user=web.me, account=account,
+                           obj=campaign, operation=operation)
+    if error is not None:
+        return _campaign_page(web, campaign, account, status_error=error.message,
+                              status=error.status)
+    web.session.refresh(campaign)
+    if campaign.deleted_at is not None:
+        return web.redirect(f"/ad-accounts/{account.id}/campaigns")
+    return web.redirect(f"/campaigns/{campaign.id}")
+
+
 # --- ad groups --------------------------------------------------------------------------------
 
 def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *,
                    values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
-                   status: int = 200) -> Response:
+                   status_error: str | None = None, status: int = 200) -> Response:
     groups = [ad_group_out(web.session, g)
               for g in repository.ad_groups_of(web.session, campaign.id, include_deleted=False)]
     return web.render("ad/campaign.html", {
         "account": account, "business": _business(web, account),
         "campaign": campaign_out(web.session, campaign), "groups": groups,
         "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
-        "errors": errs or {}, "tab": "campaigns"}, status=status)
+        "errors": errs or {}, "status_error": status_error, "tab": "campaigns"}, status=status)
 
 
 @router.get("/campaigns/{campaign_id}")
@@ -217,19 +233,34 @@ def create_ad_group(campaign_id: str, web: WebForm, name: str = Form("", max_len
     return web.redirect(f"/ad-groups/{group.id}")
 
 
+@router.post("/ad-groups/{ad_group_id}/status")
+def ad_group_status(ad_group_id: str, web: WebForm,
+                    operation: str = Form("", max_length=10)) -> Response:
+    """Switch an ad group on or off, or delete it; its ads follow."""
+    group, account = _load(web, AdGroup, ad_group_id, "operate")
+    _, error = web.attempt(service.set_operation, web.session, user=web.me, account=account,
+                           obj=group, operation=operation)
+    if error is not None:
+        return _group_page(web, group, account, status_error=error.message, status=error.status)
+    web.session.refresh(group)
+    if group.deleted_at is not None:
+        return web.redirect(f"/campaigns/{group.campaign_id}")
+    return web.redirect(f"/ad-groups/{group.id}")
+
+
 # --- ads --------------------------------------------------------------------------------------
 
 def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
                 values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
-                status: int = 200) -> Response:
+                status_error: str | None = None, status: int = 200) -> Response:
     ads = repository.ads_where(web.session, ad_group_id=group.id)
     campaign = repository.get(web.session, Campaign, group.campaign_id)
     return web.render("ad/ad_group.html", {
         "account": account, "business": _business(web, account), "campaign": campaign,
         "group": ad_group_out(web.session, group), "rows": ad_rows(web, ads, account),
         "sparks": spark_views.spark_posts(web, account), "ctas": rules.CALLS_TO_ACTION,
-        "values": values or {}, "errors": errs or {}, "tab": "campaigns",
-        "periods": web.settings.codes.allowed_periods,
+        "values": values or {}, "errors": errs or {}, "status_error": status_error,
+        "tab": "campaigns", "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period}, status=status)
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from sparkcodes.authorization import service
-from sparkcodes.authorization.schemas import authorization_out
+from sparkcodes.authorization.schemas import authorization_out, hint_display
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Authorization
 from sparkcodes.post import service as post_service
@@ -77,3 +77,25 @@ def delete(authorization_id: str, web: WebForm) -> Response:
     return _card(web, authorization, post.id, error=error.message if error else None,
                  notice=None if error else "Deleted: this code no longer works.",
                  status=error.status if error else 200)
+
+
+@router.post("/codes/{authorization_id}/regenerate")
+def regenerate(authorization_id: str, web: WebForm) -> Response:
+    """R7: a fresh string for a code no brand has linked yet; the old string stops working. The
+    new string is in this response only."""
+    authorization, post, creator = service.get_owned(web.session, user=web.me,
+                                                     authorization_id=authorization_id)
+    old_hint = authorization.code_hint
+    result, error = web.attempt(service.regenerate, web.session, settings=web.settings,
+                                user=web.me, authorization=authorization, creator=creator)
+    if error is not None:
+        return post_views.render_post(web, post.id, fragment="post/_ad_panel.html",
+                                      extra={"code_errors": {authorization.id: error.message}},
+                                      status=error.status)
+    assert result is not None
+    fresh, raw = result
+    extra = {"generated": {
+        "code": raw, "out": authorization_out(fresh, utc_now()), "warnings": [],
+        "title": "Your new Spark Ads code",
+        "note": f"The old code {hint_display(old_hint)} no longer works; send this one instead."}}
+    return post_views.render_post(web, post.id, fragment="post/_ad_panel.html", extra=extra)

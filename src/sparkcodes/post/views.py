@@ -27,6 +27,16 @@ VISIBILITIES = [("public", "Everyone"), ("friends", "Friends"), ("private", "Onl
 _CHOICES = {"kind": dict(KINDS), "sound": dict(SOUNDS), "visibility": dict(VISIBILITIES)}
 
 
+def _check(values: dict[str, str]) -> dict[str, str]:
+    """Field errors of a post form (choices and the cover address); empty when all is well."""
+    errs = {name: "Choose one of the options." for name in _CHOICES
+            if name in values and values[name] not in _CHOICES[name]}
+    cover = values.get("cover_url", "").strip()
+    if cover and not cover.startswith(("https://", "http://")):
+        errs["cover_url"] = "A cover is a web address starting with https://."
+    return errs
+
+
 @router.post("/creators/{creator_id}/posts")
 def create_post(creator_id: str, web: WebForm, caption: str = Form("", max_length=2200),
                 kind: str = Form("video", max_length=10),
@@ -37,11 +47,8 @@ def create_post(creator_id: str, web: WebForm, caption: str = Form("", max_lengt
     creator = creator_service.get_owned(web.session, user=web.me, creator_id=creator_id)
     values = {"caption": caption, "kind": kind, "sound": sound, "visibility": visibility,
               "cover_url": cover_url}
-    errs = {name: "Choose one of the options." for name in _CHOICES
-            if values[name] not in _CHOICES[name]}
+    errs = _check(values)
     cover = cover_url.strip() or None
-    if cover and not cover.startswith(("https://", "http://")):
-        errs["cover_url"] = "A cover is a web address starting with https://."
     if not errs:
         post, error = web.attempt(service.create, web.session, user=web.me, creator=creator,
                                   kind=kind, caption=caption.strip(), sound=sound,
@@ -72,6 +79,7 @@ def post_context(web: Web, post_id: str) -> dict[str, Any]:
         "default_period": web.settings.codes.default_period,
         "region_supported": creator.region in web.settings.supported_regions,
         "generated": None, "generate_error": None, "settings_error": None,
+        "edit_values": {}, "edit_errors": {}, "post_error": None, "post_notice": None,
         "code_errors": {}, "code_notices": {},
         "kinds": dict(KINDS), "sounds": dict(SOUNDS), "visibilities": dict(VISIBILITIES),
     }
@@ -91,3 +99,51 @@ def render_post(web: Web, post_id: str, *, fragment: str | None = None,
 def post_page(post_id: str, web: WebPage) -> Response:
     """A post: organic stats, the "Ad settings" panel, its codes and who uses them."""
     return render_post(web, post_id)
+
+
+_EDIT_FIELD = {"caption_locked": "caption", "post_in_use": "visibility"}
+
+
+@router.post("/posts/{post_id}/edit")
+def edit_post(post_id: str, web: WebForm, caption: str = Form("", max_length=2200),
+              sound: str = Form("", max_length=20), visibility: str = Form("", max_length=10),
+              cover_url: str = Form("", max_length=500)) -> Response:
+    """R4, R10: edit a post; the caption is locked once it has a code, and a new sound or cover
+    starts a new revision, which stops ads made from the earlier one."""
+    post, _ = service.get_owned(web.session, user=web.me, post_id=post_id)
+    values = {"caption": caption, "sound": sound, "visibility": visibility,
+              "cover_url": cover_url}
+    errs = _check(values)
+    if not errs:
+        changes: dict[str, Any] = {"caption": caption.strip(), "sound": sound,
+                                   "visibility": visibility, "cover_url": cover_url.strip() or None}
+        # Only what changed: an untouched caption on a locked post is not an edit.
+        changes = {k: v for k, v in changes.items() if getattr(post, k) != v}
+        if not changes:
+            return render_post(web, post.id, extra={"post_notice": "Nothing changed."})
+        revision = post.revision
+        _, error = web.attempt(service.edit, web.session, user=web.me, post=post,
+                               changes=changes)
+        if error is None:
+            web.session.refresh(post)
+            notice = ("Saved. The new sound or cover starts revision "
+                      f"{post.revision}: ads made from the earlier revision stop."
+                      if post.revision != revision else "Saved.")
+            return render_post(web, post.id, extra={"post_notice": notice})
+        errs[_EDIT_FIELD.get(error.code, "caption")] = error.message
+        status = error.status
+    else:
+        status = 422
+    return render_post(web, post.id, extra={"edit_values": values, "edit_errors": errs},
+                       status=status)
+
+
+@router.post("/posts/{post_id}/delete")
+def delete_post(post_id: str, web: WebForm) -> Response:
+    """R11: refused while a live ad runs on the post; the refusal says how many."""
+    post, _ = service.get_owned(web.session, user=web.me, post_id=post_id)
+    _, error = web.attempt(service.delete, web.session, user=web.me, post=post)
+    if error is not None:
+        return render_post(web, post.id, extra={"post_error": error.message},
+                           status=error.status)
+    return web.redirect(f"/posts/{post.id}")
