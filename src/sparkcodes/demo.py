@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from sparkcodes import simulate as sim
 from sparkcodes.ad import repository as ad_repository
 from sparkcodes.ad import service as ad_service
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.authorization import service as authorization_service
 from sparkcodes.business import service as business_service
+from sparkcodes.code_request import service as code_request_service
 from sparkcodes.config import VAR_DIR, Settings
+from sparkcodes.contract import service as contract_service
 from sparkcodes.creator import service as creator_service
+from sparkcodes.db import Database
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.ratelimit import FailureLimiter
 from sparkcodes.models import (
@@ -29,10 +34,13 @@ from sparkcodes.models import (
     User,
 )
 from sparkcodes.post import service as post_service
+from sparkcodes.renewal import service as renewal_service
+from sparkcodes.roster import service as roster_service
 from sparkcodes.spark_post import repository as spark_post_repository
 from sparkcodes.spark_post import service as spark_post_service
 from sparkcodes.user import repository as user_repository
 from sparkcodes.user import service as user_service
+from sparkcodes.webhook import service as webhook_service
 
 PASSWORD = "sparkcodes-demo"
 BRAND_EMAIL = "brand@demo.sparkcodes.dev"
@@ -165,10 +173,72 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
                        routine_us=routine_us, routine_eu=routine_eu, gym_us=gym_us,
                        gym_eu=gym_eu, bento=bento)
 
+    _relationships(session, settings=settings, brand=brand, business=business, us=us, eu=eu,
+                   now=now, creators=creators, routine=routine, serum=serum,
+                   routine_eu=routine_eu)
+
     codes_file.parent.mkdir(parents=True, exist_ok=True)
     codes_file.write_text("\n".join(free) + "\n")
     codes_file.chmod(0o600)
     return DemoResult(created=True, logins=logins, free_codes=free, stops=stops)
+
+
+def install(db: Database, settings: Settings, *,
+            on_progress: Callable[[int, int], None] | None = None
+            ) -> tuple[DemoResult, sim.Outcome | None]:
+    """The whole demo: the world, a week of simulated traffic, then the stops that make ads stop
+    for every reason. ``on_progress(done, total)`` follows the traffic. Idempotent."""
+    with db.unit_of_work() as session:
+        result = load(session, settings=settings)
+    if not result.created:
+        return result, None
+    events = sim.plan(db, days=HISTORY_DAYS, seed=7, paid_per_day=110, organic_per_day=90)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if on_progress is not None:
+            on_progress(done, len(events))
+
+    outcome = sim.run(db, settings, events, advance)
+    with db.unit_of_work() as session:
+        apply_stops(session, stops=result.stops)
+    return result, outcome
+
+
+def _relationships(session: Session, *, settings: Settings, brand: User, business, us, eu,  # type: ignore[no-untyped-def]
+                   now, creators, routine, serum, routine_eu) -> None:
+    """The brand's side of working with creators: roster, contracts, open requests, a webhook."""
+    for handle, status, rate, notes in (
+        ("maya.makes", "active", 450_000_000, "Skincare routines; replies within a day."),
+        ("leo_lifts", "active", 300_000_000, "Fitness audience, UK-heavy."),
+        ("aiko.eats", "active", 280_000_000, "Food and wellness; prefers 60-day codes."),
+        ("pedro.plays", "prospect", None, "Gaming crossover: pitch the speedrun idea."),
+    ):
+        roster_service.add(session, user=brand, business=business,
+                           creator_id=creators[handle][1].id, handle=None, status=status,
+                           rate_micros=rate, currency="USD", notes=notes)
+    contract_service.create(session, user=brand, business=business,
+                            creator_id=creators["maya.makes"][1].id, post_id=routine.id,
+                            starts_at=now - timedelta(days=30), ends_at=now + timedelta(days=10),
+                            fee_micros=900_000_000, notes="Morning routine: 40 days of usage.")
+    contract_service.create(session, user=brand, business=business,
+                            creator_id=creators["leo_lifts"][1].id, post_id=None,
+                            starts_at=now - timedelta(days=45), ends_at=now + timedelta(days=45),
+                            fee_micros=1_500_000_000, notes="Every post, one quarter.")
+    # Maya's EU code ends in two days: the brand has asked her to extend it.
+    renewal_service.create(session, settings=settings, user=brand, account=eu,
+                           authorization_id=routine_eu.authorization.id, days=30,
+                           message="The EU launch runs through December; could you extend?")
+    code_request_service.create(session, settings=settings, user=brand, account=us,
+                                post_id=serum.id, days=30, fee_micros=250_000_000,
+                                currency="USD", terms="30 days of paid usage in the US.",
+                                expires_in_days=7)
+    webhook_service.create(session, user=brand, business=business,
+                           url="https://hooks.glow.example/sparkcodes",
+                           description="Ops alerts (a demo address that does not resolve, so "
+                                       "deliveries fail and retry)")
 
 
 def _campaigns(session: Session, *, settings: Settings, brand: User, us, eu, now, creators,  # type: ignore[no-untyped-def]

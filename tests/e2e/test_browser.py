@@ -13,102 +13,12 @@ var/screenshots/ (ignored by git). Every phone-width page is checked for sideway
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import httpx
-import pytest
 
 from sparkcodes.kit import crypto
 from tests import factories as f
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-PASSWORD = "correct horse"
-
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed: pip install -e '.[test]'")
-expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    exe = shutil.which("chromium")
-    if exe is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium); the browser "
-                    "tests use the system browser and never download one")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def site(request, backend) -> str:  # type: ignore[no-untyped-def]
-    if backend.name != "sqlite":
-        pytest.skip("browser tests run on SQLite only: the pages call the same services whose "
-                    "behaviour the JSON suite already checks on PostgreSQL")
-    return request.getfixturevalue("live_url")
-
-
-def new_page(browser, base_url: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=base_url, viewport=DESKTOP)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm: the person says yes
-    page.on("console", lambda m: _console_problem(f"{page.url}: {m.text}"[:300])
-            if m.type == "error" else None)
-    page.on("pageerror", lambda exc: _console_problem(f"uncaught: {exc}"))
-    return page
-
-
-_PROBLEMS: list[str] = []
-
-
-def _console_problem(text: str) -> None:
-    # A 4xx answer to an HTMX form is expected (it carries the error to show); anything else
-    # in the console — a CSP violation, a script error — is a bug.
-    if "Failed to load resource" not in text:
-        _PROBLEMS.append(text)
-
-
-@pytest.fixture(autouse=True)
-def _clean_console():  # type: ignore[no-untyped-def]
-    _PROBLEMS.clear()
-    yield
-    assert not _PROBLEMS, f"browser console errors: {_PROBLEMS}"
-
-
-def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Desktop and phone screenshots; at phone width nothing may scroll sideways."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    page.screenshot(path=str(SHOTS / f"{name}-phone.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
-    assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow}px at 390px wide"
-
-
-def sign_up(page, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/signup")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_role("heading", name="Hello")).to_be_visible()
-
-
-def log_in(page, email: str, next_path: str = "/") -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"/login?next={next_path}")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(re.escape(next_path) + r"$"))
+from tests.e2e.browsing import expect, log_in, new_page, shoot, sign_up
 
 
 def test_code_journey_from_creator_to_delivering_ad_expiry_and_renewal(browser, site):  # type: ignore[no-untyped-def]

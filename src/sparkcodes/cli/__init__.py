@@ -42,7 +42,6 @@ def serve(
 
 def _simulate(db_, settings, *, days: int, seed: int, paid: int, organic: int) -> None:  # type: ignore[no-untyped-def]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-    from rich.table import Table
 
     from sparkcodes import simulate as sim
 
@@ -51,6 +50,12 @@ def _simulate(db_, settings, *, days: int, seed: int, paid: int, organic: int) -
                   MofNCompleteColumn(), TimeRemainingColumn(), console=console) as progress:
         task = progress.add_task("ingesting events", total=len(events))
         outcome = sim.run(db_, settings, events, lambda n: progress.advance(task, n))
+    _outcome_table(outcome, days=days)
+
+
+def _outcome_table(outcome, *, days: int) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
     table = Table(title=f"{days} simulated days")
     table.add_column("events")
     table.add_column("count", justify="right")
@@ -102,18 +107,24 @@ def worker(
 
 @app.command()
 def demo() -> None:
-    """Load the demo world (a brand, two ad accounts, creators, codes in every status); idempotent."""
+    """Load the demo world: a brand, ad accounts, creators, codes in every status, a roster,
+    requests and a week of traffic. Idempotent."""
     from sparkcodes import demo as demo_data
     from sparkcodes.cli.common import database
 
     db_, settings = database()
-    with db_.unit_of_work() as session:
-        result = demo_data.load(session, settings=settings)
-    if result.created:
-        console.print("[green]Demo world created.[/] Simulating a week of traffic…")
-        _simulate(db_, settings, days=demo_data.HISTORY_DAYS, seed=7, paid=110, organic=90)
-        with db_.unit_of_work() as session:
-            demo_data.apply_stops(session, stops=result.stops)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("simulating a week of traffic", total=None)
+        result, outcome = demo_data.install(
+            db_, settings, on_progress=lambda done, total: progress.update(
+                task, completed=done, total=total))
+        if outcome is None:
+            progress.remove_task(task)
+    if outcome is not None:
+        _outcome_table(outcome, days=demo_data.HISTORY_DAYS)
         console.print("[green]Demo data loaded.[/]")
     else:
         console.print("Demo data already present; nothing changed.")
