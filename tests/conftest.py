@@ -5,7 +5,6 @@ after each test."""
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 import uuid
@@ -24,6 +23,7 @@ from sparkcodes.config import Settings
 from sparkcodes.kit import clock, crypto
 from sparkcodes.migrations import upgrade
 from sparkcodes.models import Base
+from tests.factories import free_port
 
 PG_ENV = "SPARKCODES_TEST_POSTGRES_URL"
 
@@ -123,15 +123,10 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield c
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="session")
 def _live(_session_app):  # type: ignore[no-untyped-def]
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(_session_app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="off")
     server = uvicorn.Server(config)

@@ -1,11 +1,20 @@
-"""Plain functions that build test data through the public API (so every fixture obeys the rules)."""
+"""Plain functions that build test data through the public API, so every fixture obeys the
+rules."""
 
 from __future__ import annotations
 
 import itertools
+import socket
 from typing import Any
 
 _seq = itertools.count(1)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now (for servers a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _ok(response, status: int = 200):  # type: ignore[no-untyped-def]

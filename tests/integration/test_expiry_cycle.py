@@ -10,7 +10,7 @@ import pytest
 
 from sparkcodes.worker.runner import Runner
 from tests import factories as f
-from tests.integration.test_mail import Inbox, _free_port, _smtp
+from tests.integration.test_mail import Inbox, _smtp
 from tests.integration.test_webhooks import Receiver
 
 
@@ -24,7 +24,7 @@ def receiver():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def inbox():  # type: ignore[no-untyped-def]
-    box, port = Inbox(), _free_port()
+    box, port = Inbox(), f.free_port()
     controller = _smtp(port, box)
     box.port = port  # type: ignore[attr-defined]
     yield box

@@ -7,7 +7,6 @@ The SMTP server is aiosmtpd on 127.0.0.1, a real server speaking the real protoc
 from __future__ import annotations
 
 import email
-import socket
 import ssl
 import subprocess
 from datetime import timedelta
@@ -28,11 +27,6 @@ from tests import factories as f
 
 RAW_CODE = "SPARK-ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Inbox:
@@ -97,7 +91,7 @@ def _email_jobs(db) -> list[Job]:  # type: ignore[no-untyped-def]
 
 def test_emitted_events_are_sent_over_smtp_once(client, app, db, backend):
     business_id, addresses = _business_with_members(client)
-    port = _free_port()
+    port = f.free_port()
     inbox = Inbox()
     controller = _smtp(port, inbox)
     try:
@@ -135,7 +129,7 @@ def test_emitted_events_are_sent_over_smtp_once(client, app, db, backend):
 
 def test_smtp_down_is_retried_until_the_server_is_back(client, app, db, backend):
     business_id, _ = _business_with_members(client)
-    port = _free_port()  # nothing listens here yet
+    port = f.free_port()  # nothing listens here yet
     settings = backend.settings(mail={"host": "127.0.0.1", "port": port, "timeout_seconds": 2})
     _emit(db, business_id)
     runner = Runner(db, settings, worker_id="w")
@@ -191,7 +185,7 @@ def test_starttls_and_login_when_configured(client, app, db, backend, tmp_path):
         return AuthResult(success=auth_data.password == b"s3cret")
 
     business_id, _ = _business_with_members(client)
-    port = _free_port()
+    port = f.free_port()
     inbox = Inbox()
     controller = _smtp(port, inbox, tls_context=tls, require_starttls=True,
                        authenticator=authenticator, auth_required=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import threading
 import uuid
 from collections import Counter
@@ -32,11 +31,6 @@ from tests import factories as f
 RAW_CODE = "SPARK-ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Receiver:
     """A customer's webhook receiver: verifies each signature, records each webhook-id.
@@ -46,7 +40,7 @@ class Receiver:
     """
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = f.free_port()
         self.secrets: dict[str, str] = {}
         self.answers: list[int] = []
         self.received: list[dict[str, Any]] = []
