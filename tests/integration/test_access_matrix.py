@@ -821,6 +821,7 @@ PAGE_IDS: dict[str, Callable[[Tenant], str]] = {
     "renewal_request_id": _renewal, "code_request_id": _code_request,
     "endpoint_id": _webhook, "entry_id": lambda t: t.roster_entry["id"],
     "contract_id": lambda t: t.contract["id"], "feed_id": lambda t: t.business_feed["id"],
+    "user_id": lambda t: t.user_id,
 }
 
 

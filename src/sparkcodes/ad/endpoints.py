@@ -3,7 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from sparkcodes import errors
-from sparkcodes.ad import repository, rules, service
+from sparkcodes.ad import repository, service
+from sparkcodes.ad.presenters import ad_group_out, ads_out, campaign_out
 from sparkcodes.ad.schemas import (
     AdGroupIn,
     AdGroupOut,
@@ -12,88 +13,19 @@ from sparkcodes.ad.schemas import (
     AdPatch,
     CampaignIn,
     CampaignOut,
-    ContainerDeliveryOut,
-    DeliveryOut,
     StatusIn,
-    from_micros,
     to_micros,
 )
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
-from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
-from sparkcodes.models import Ad, AdGroup, Campaign, Creator
-from sparkcodes.spark_post.endpoints import creator_card, post_card
+from sparkcodes.models import Ad, AdGroup, Campaign
 
 router = APIRouter(prefix="/v1", tags=["ads"])
 
 CAPTION_LOCKED = errors.InvalidInput(
     "A Spark Ad shows the creator's own caption; it cannot be set or changed on the ad.",
     code="caption_not_editable")
-
-
-def _operation_status(obj: Campaign | AdGroup | Ad) -> str:
-    if obj.deleted_at is not None:
-        return "DELETE"
-    return "DISABLE" if obj.disabled_at is not None else "ENABLE"
-
-
-def _container(views: list[service.AdView]) -> ContainerDeliveryOut:
-    status, counts = rules.summarize([v.delivery for v in views])
-    live = sum(1 for v in views if v.delivery.delivering)
-    if not views:
-        text = "No ads yet."
-    elif live:
-        stopped = len(views) - live
-        text = f"{live} live ad{'s' * (live != 1)}" + (f", {stopped} stopped" if stopped else "")
-    else:
-        top = max(counts, key=counts.get) if counts else None
-        text = ("Not delivering: " + rules.REASON_TEXT[rules.Reason(top)] + ".") if top else ""
-    return ContainerDeliveryOut(status=status, live_ads=live, total_ads=len(views),
-                                reasons=counts, text=text)
-
-
-def ad_out(view: service.AdView, creator: Creator) -> AdOut:
-    ad, post = view.ad, view.post
-    return AdOut(
-        id=ad.id, ad_group_id=ad.ad_group_id, campaign_id=ad.campaign_id,
-        ad_account_id=ad.ad_account_id, spark_post_id=ad.spark_post_id, name=ad.name,
-        identity_type=ad.identity_type, identity_id=ad.creator_id, tiktok_item_id=ad.post_id,
-        caption=post.caption, post_revision=ad.post_revision, call_to_action=ad.call_to_action,
-        landing_page_url=ad.landing_page_url, ads_only=ad.ads_only,
-        operation_status=_operation_status(ad), created_at=ad.created_at, post=post_card(post),
-        creator=creator_card(creator),
-        delivery=DeliveryOut(status=view.delivery.status,
-                             reasons=[r.value for r in view.delivery.reasons],
-                             text=rules.describe(view.delivery)),
-    )
-
-
-def _ads_out(session, ads: list[Ad]) -> list[AdOut]:  # type: ignore[no-untyped-def]
-    views = service.deliveries(session, ads, utc_now())
-    creators = {v.post.creator_id: session.get(Creator, v.post.creator_id) for v in views}
-    return [ad_out(v, creators[v.post.creator_id]) for v in views]
-
-
-def campaign_out(session, campaign: Campaign) -> CampaignOut:  # type: ignore[no-untyped-def]
-    views = service.deliveries(session, repository.ads_where(session, campaign_id=campaign.id),
-                               utc_now())
-    return CampaignOut(
-        id=campaign.id, ad_account_id=campaign.ad_account_id, name=campaign.name,
-        objective=campaign.objective, budget_mode=campaign.budget_mode,
-        budget=from_micros(campaign.budget_micros), operation_status=_operation_status(campaign),
-        created_at=campaign.created_at, delivery=_container(views))
-
-
-def ad_group_out(session, group: AdGroup) -> AdGroupOut:  # type: ignore[no-untyped-def]
-    views = service.deliveries(session, repository.ads_where(session, ad_group_id=group.id),
-                               utc_now())
-    return AdGroupOut(
-        id=group.id, campaign_id=group.campaign_id, ad_account_id=group.ad_account_id,
-        name=group.name, budget=from_micros(group.budget_micros), bid=from_micros(group.bid_micros),
-        schedule_start_time=group.schedule_start_at, schedule_end_time=group.schedule_end_at,
-        operation_status=_operation_status(group), created_at=group.created_at,
-        delivery=_container(views))
 
 
 def _load(session, user, model, obj_id: str, action: str):  # type: ignore[no-untyped-def]
@@ -198,7 +130,7 @@ def create_ad(ad_group_id: str, body: AdIn, user: UserDep, session: SessionDep,
                            spark_post_id=body.spark_post_id, name=body.name,
                            call_to_action=body.call_to_action,
                            landing_page_url=body.landing_page_url, ads_only=body.ads_only)
-    return _ads_out(session, [ad])[0]
+    return ads_out(session, [ad])[0]
 
 
 @router.get("/ad-groups/{ad_group_id}/ads", response_model=list[AdOut])
@@ -206,7 +138,7 @@ def list_group_ads(ad_group_id: str, user: UserDep, session: SessionDep,
                    include_deleted: bool = Query(False)) -> list[AdOut]:
     """The ad group's ads with their delivery status."""
     group, _ = _load(session, user, AdGroup, ad_group_id, "read")
-    return _ads_out(session, repository.ads_where(session, ad_group_id=group.id,
+    return ads_out(session, repository.ads_where(session, ad_group_id=group.id,
                                                   include_deleted=include_deleted))
 
 
@@ -217,7 +149,7 @@ def list_account_ads(ad_account_id: str, user: UserDep, session: SessionDep,
     """Every ad of the ad account with its delivery status and the reasons it does not deliver."""
     account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
                                               action="read")
-    return _ads_out(session, repository.ads_where(session, ad_account_id=account.id,
+    return ads_out(session, repository.ads_where(session, ad_account_id=account.id,
                                                   include_deleted=include_deleted,
                                                   limit=page.limit, offset=page.offset))
 
@@ -226,7 +158,7 @@ def list_account_ads(ad_account_id: str, user: UserDep, session: SessionDep,
 def get_ad(ad_id: str, user: UserDep, session: SessionDep) -> AdOut:
     """One ad with its delivery status."""
     ad, _ = _load(session, user, Ad, ad_id, "read")
-    return _ads_out(session, [ad])[0]
+    return ads_out(session, [ad])[0]
 
 
 @router.patch("/ads/{ad_id}", response_model=AdOut)
@@ -238,7 +170,7 @@ def edit_ad(ad_id: str, body: AdPatch, user: UserDep, session: SessionDep) -> Ad
     service.edit_ad(session, user=user, account=account, ad=ad,
                     changes=body.model_dump(exclude_unset=True, exclude_none=True,
                                             exclude={"ad_text"}))
-    return _ads_out(session, [ad])[0]
+    return ads_out(session, [ad])[0]
 
 
 @router.post("/ads/{ad_id}/status", response_model=AdOut)
@@ -247,4 +179,4 @@ def ad_status(ad_id: str, body: StatusIn, user: UserDep, session: SessionDep) ->
     ad, account = _load(session, user, Ad, ad_id, "operate")
     service.set_operation(session, user=user, account=account, obj=ad,
                           operation=body.operation_status)
-    return _ads_out(session, [ad])[0]
+    return ads_out(session, [ad])[0]

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.models import (
-    AdAccount,
     Ad,
+    AdAccount,
     AdGroup,
     Authorization,
     Campaign,

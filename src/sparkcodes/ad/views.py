@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from sparkcodes import errors
 from sparkcodes.ad import repository, rules, service
-from sparkcodes.ad.endpoints import ad_group_out, ad_out, campaign_out
+from sparkcodes.ad.presenters import ad_group_out, ad_out, campaign_out
 from sparkcodes.ad.schemas import to_micros
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.business import repository as business_repository

@@ -15,7 +15,7 @@ from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post, SparkPost
 from sparkcodes.renewal import service as renewal_service
 from sparkcodes.spark_post import repository, service, usage
-from sparkcodes.spark_post.endpoints import ads_summaries, spark_post_out
+from sparkcodes.spark_post.presenters import ads_summaries, spark_post_out
 from sparkcodes.spark_post.schemas import SparkPostOut
 from sparkcodes.web.kit import Web, WebForm, WebPage
 
