@@ -75,3 +75,88 @@ def create_ad_account(business_id: str, web: WebForm, name: str = Form("", max_l
                        status=error.status)
     assert account is not None
     return web.redirect(f"/ad-accounts/{account.id}")
+
+
+# --- members ----------------------------------------------------------------------------------
+
+ROLE_HELP = {
+    "analyst": "Sees ad accounts, Spark Ad posts, reports, webhooks and history; changes nothing.",
+    "operator": "Everything an analyst can, plus links and unlinks codes and runs campaigns "
+                "and ads.",
+    "admin": "Everything an operator can, plus manages ad accounts, members and webhooks.",
+}
+
+
+def _members(web: Web, business: Business, role: str, *, values: dict[str, str] | None = None,
+             errs: dict[str, str] | None = None, notice: str | None = None,
+             status: int = 200) -> Response:
+    members = repository.members(web.session, business.id)
+    return web.render("business/members.html", {
+        "business": business, "role": role, "members": members, "roles": rules.ROLES,
+        "role_help": ROLE_HELP, "can_admin": rules.allows(role, "admin"),
+        "admins": sum(1 for m, _ in members if m.role == "admin"), "values": values or {},
+        "errors": errs or {}, "notice": notice}, status=status)
+
+
+def _member_notice(web: Web, business: Business, done: str, who: str) -> str | None:
+    """The words after a change, from the database (never from the query string)."""
+    if done == "removed":
+        return "Member removed: they no longer see this business."
+    if done == "saved" and who:
+        for member, other in repository.members(web.session, business.id):
+            if other.id == who:
+                return f"Saved: {other.email} is {member.role} of this business."
+    return None
+
+
+@router.get("/businesses/{business_id}/members")
+def members_page(business_id: str, web: WebPage, done: str = "", who: str = "") -> Response:
+    """The business's members and their roles; admins add, change and remove them."""
+    business, role = service.access(web.session, user=web.me, business_id=business_id,
+                                    action="read")
+    return _members(web, business, role, notice=_member_notice(web, business, done, who))
+
+
+@router.post("/businesses/{business_id}/members")
+def put_member(business_id: str, web: WebForm, email: str = Form("", max_length=254),
+               role: str = Form("", max_length=20),
+               row: str = Form("", max_length=32)) -> Response:
+    """Add a signed-up person by e-mail with a role, or change a member's role. Admins only."""
+    business, my_role = service.access(web.session, user=web.me, business_id=business_id,
+                                       action="admin")
+    if row and repository.membership(web.session, business.id, row) is None:
+        row = ""
+    # A member's own row reports its refusals there; the "Add member" form next to its fields.
+    email_field = f"member-{row}" if row else "email"
+    role_field = f"member-{row}" if row else "role"
+    values = {} if row else {"email": email, "role": role}
+    if not email.strip():
+        return _members(web, business, my_role, values=values, status=422, errs={
+            email_field: "Enter the e-mail address the person signed up with."})
+    if role not in rules.ROLES:
+        return _members(web, business, my_role, values=values, status=422, errs={
+            role_field: "Choose a role: analyst, operator or admin."})
+    member, error = web.attempt(service.add_member, web.session, user=web.me, business=business,
+                                email=email, role=role)
+    if error is not None:
+        field = email_field if error.code == "user_not_found" else role_field
+        return _members(web, business, my_role, values=values, errs={field: error.message},
+                        status=error.status)
+    assert member is not None
+    return web.redirect(f"/businesses/{business.id}/members?done=saved&who={member.user_id}")
+
+
+@router.post("/businesses/{business_id}/members/{user_id}/remove")
+def remove_member(business_id: str, user_id: str, web: WebForm) -> Response:
+    """Remove a member (admins only; the last admin stays)."""
+    business, my_role = service.access(web.session, user=web.me, business_id=business_id,
+                                       action="admin")
+    _, error = web.attempt(service.remove_member, web.session, user=web.me, business=business,
+                           user_id=user_id)
+    if error is not None:
+        known = repository.membership(web.session, business.id, user_id) is not None
+        return _members(web, business, my_role, status=error.status,
+                        errs={f"member-{user_id}" if known else "general": error.message})
+    if user_id == web.me.id:  # you left: this business is no longer yours to see
+        return web.redirect("/businesses")
+    return web.redirect(f"/businesses/{business.id}/members?done=removed")

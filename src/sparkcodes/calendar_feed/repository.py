@@ -57,10 +57,12 @@ def revoke(session: Session, *, feed_id: str, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def business_codes(session: Session, business_id: str, *,
-                   ends_after: datetime) -> list[tuple[Authorization, Post, Creator, AdAccount]]:
-    """Undeleted codes bound to the business's ad accounts, ending after ``ends_after``."""
-    rows = session.execute(
+def business_codes(session: Session, business_id: str, *, ends_after: datetime,
+                   ends_before: datetime | None = None
+                   ) -> list[tuple[Authorization, Post, Creator, AdAccount]]:
+    """Undeleted codes bound to the business's ad accounts, ending after ``ends_after`` (and
+    before ``ends_before``, when given)."""
+    stmt = (
         select(Authorization, Post, Creator, AdAccount)
         .join(AdAccount, AdAccount.id == Authorization.ad_account_id)
         .join(Post, Post.id == Authorization.post_id)
@@ -68,14 +70,19 @@ def business_codes(session: Session, business_id: str, *,
         .where(AdAccount.business_id == business_id, Authorization.deleted_at.is_(None),
                Authorization.expires_at > ends_after)
         .order_by(Authorization.expires_at, Authorization.id)
-    ).all()
+    )
+    if ends_before is not None:
+        stmt = stmt.where(Authorization.expires_at < ends_before)
+    rows = session.execute(stmt).all()
     return [(a, p, c, acc) for a, p, c, acc in rows]
 
 
-def creator_codes(session: Session, creator_id: str, *, ends_after: datetime
+def creator_codes(session: Session, creator_id: str, *, ends_after: datetime,
+                  ends_before: datetime | None = None
                   ) -> list[tuple[Authorization, Post, AdAccount | None, Business | None]]:
-    """The creator's undeleted codes ending after ``ends_after``, with who they are bound to."""
-    rows = session.execute(
+    """The creator's undeleted codes ending after ``ends_after`` (and before ``ends_before``,
+    when given), with who they are bound to."""
+    stmt = (
         select(Authorization, Post, AdAccount, Business)
         .join(Post, Post.id == Authorization.post_id)
         .outerjoin(AdAccount, AdAccount.id == Authorization.ad_account_id)
@@ -83,7 +90,10 @@ def creator_codes(session: Session, creator_id: str, *, ends_after: datetime
         .where(Post.creator_id == creator_id, Authorization.deleted_at.is_(None),
                Authorization.expires_at > ends_after)
         .order_by(Authorization.expires_at, Authorization.id)
-    ).all()
+    )
+    if ends_before is not None:
+        stmt = stmt.where(Authorization.expires_at < ends_before)
+    rows = session.execute(stmt).all()
     return [(a, p, acc, b) for a, p, acc, b in rows]
 
 

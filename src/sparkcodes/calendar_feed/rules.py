@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from sparkcodes import errors
 
 TOKEN_PURPOSE = "calendar-feed"
 # An ended code stays on the calendar this long, so the end is still there to look back at.
@@ -71,3 +74,69 @@ class Event:
 
 def alarms_for(summary_text: str, offsets_hours: list[int]) -> list[tuple[int, str]]:
     return [(h, f"In {h} h: {summary_text}") for h in alarm_hours(offsets_hours)]
+
+
+# --- the month view of the pages ------------------------------------------------------------
+
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})", flags=re.ASCII)
+MIN_YEAR, MAX_YEAR = 2000, 2200
+
+
+def parse_month(text: str) -> date:
+    """"2026-11" into the first day of that month; InvalidInput in plain words otherwise."""
+    match = _MONTH.fullmatch(text.strip())
+    if match is None:
+        raise errors.InvalidInput(
+            f"A month reads like 2026-11 (year, then month); {text[:20]!r} does not.",
+            code="invalid_month")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise errors.InvalidInput(f"There is no month {month}: use 01 to 12.",
+                                  code="invalid_month")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise errors.InvalidInput(f"Pick a year between {MIN_YEAR} and {MAX_YEAR}.",
+                                  code="invalid_month")
+    return date(year, month, 1)
+
+
+def month_of(instant: datetime) -> date:
+    """The first day of the (UTC) month ``instant`` falls in."""
+    return instant.astimezone(UTC).date().replace(day=1)
+
+
+def shift_month(first: date, months: int) -> date:
+    """The first day of the month ``months`` away (negative: earlier)."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_bounds(first: date) -> tuple[datetime, datetime]:
+    """[start, end) of the month in UTC."""
+    start = datetime(first.year, first.month, 1, tzinfo=UTC)
+    nxt = shift_month(first, 1)
+    return start, datetime(nxt.year, nxt.month, 1, tzinfo=UTC)
+
+
+def month_grid(first: date) -> list[list[date]]:
+    """The weeks (Monday first) that cover the month, with the neighbours' days at the edges."""
+    start = first - timedelta(days=first.weekday())
+    end = shift_month(first, 1)
+    weeks: list[list[date]] = []
+    day = start
+    while day < end:
+        weeks.append([day + timedelta(days=i) for i in range(7)])
+        day += timedelta(days=7)
+    return weeks
+
+
+def webcal(url: str) -> str:
+    """The feed URL with the webcal:// scheme, which calendar apps open as a subscription."""
+    _, sep, rest = url.partition("://")
+    return f"webcal://{rest}" if sep else url
+
+
+def ads_text(count: int) -> str:
+    """"no live ads", "1 live ad", "3 live ads"."""
+    if count == 0:
+        return "no live ads"
+    return f"{count} live ad{'s' if count != 1 else ''}"

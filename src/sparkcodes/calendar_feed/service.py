@@ -6,7 +6,8 @@ working only while the member who made it is still a member.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -208,3 +209,59 @@ def _event(a, title: str, description: str, link: str,  # type: ignore[no-untype
         last_modified=rules.to_second(max(changed_at, a.created_at)),
         alarms=rules.alarms_for(title, settings.reminders.offsets_hours),
     )
+
+
+# --- the month view of the pages: the same codes and live ads as the feeds --------------------
+
+@dataclass(frozen=True)
+class Expiry:
+    """One code's window end, as a month view shows it."""
+
+    authorization_id: str
+    ends_at: datetime
+    handle: str
+    caption: str
+    post_id: str
+    where: str
+    live_ads: int
+
+
+def _month(first: date) -> tuple[datetime, datetime]:
+    start, end = rules.month_bounds(first)
+    # The query's lower bound is exclusive; a code ending on the stroke of midnight belongs here.
+    return start - timedelta(microseconds=1), end
+
+
+def business_month(session: Session, *, business: Business, first: date,
+                   now: datetime) -> list[Expiry]:
+    """The ends, in the month starting ``first``, of the codes the business feed shows."""
+    ends_after, ends_before = _month(first)
+    rows = repository.business_codes(session, business.id, ends_after=ends_after,
+                                     ends_before=ends_before)
+    live = usage.live_ads_by_authorization(session, authorization_ids=[a.id for a, *_ in rows],
+                                           now=now)
+    accounts = {acc.id for *_, acc in rows}
+    return [Expiry(authorization_id=a.id, ends_at=a.expires_at, handle=creator.handle,
+                   caption=post.caption, post_id=post.id, where=account.name,
+                   live_ads=sum(1 for ad in live.get(a.id, []) if ad.ad_account_id in accounts))
+            for a, post, creator, account in rows]
+
+
+def creator_month(session: Session, *, creator: Creator, first: date,
+                  now: datetime) -> list[Expiry]:
+    """The ends, in the month starting ``first``, of the codes the creator feed shows."""
+    ends_after, ends_before = _month(first)
+    rows = repository.creator_codes(session, creator.id, ends_after=ends_after,
+                                    ends_before=ends_before)
+    live = usage.live_ads_by_authorization(session, authorization_ids=[a.id for a, *_ in rows],
+                                           now=now)
+    out = []
+    for a, post, _account, business in rows:
+        ads = live.get(a.id, [])
+        users = sorted(({business.name} if business else set())
+                       | {ad.business_name for ad in ads if ad.business_name})
+        out.append(Expiry(authorization_id=a.id, ends_at=a.expires_at, handle=creator.handle,
+                          caption=post.caption, post_id=post.id,
+                          where=", ".join(users) if users else "not bound yet",
+                          live_ads=len(ads)))
+    return out

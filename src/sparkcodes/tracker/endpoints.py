@@ -63,6 +63,6 @@ def tracker_csv(business_id: str, user: UserDep, session: SessionDep, q: Filters
     now = utc_now()
     result = service.track(session, business=business, q=q, now=now)
     body = export.text(item_out(i) for i in result.items)
-    filename = f"tracker-{now:%Y%m%d-%H%M}.csv"
+    filename = export.filename(now)
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from sparkcodes.tracker.schemas import TrackerItemOut
 
@@ -24,6 +25,11 @@ def _cell(value: object) -> str:
         return ""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def filename(now: datetime) -> str:
+    """The download's name: tracker-20261124-1530.csv (service clock, UTC)."""
+    return f"tracker-{now:%Y%m%d-%H%M}.csv"
 
 
 def row(item: TrackerItemOut) -> dict[str, str]:

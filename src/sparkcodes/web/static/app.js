@@ -30,14 +30,14 @@
     copyText(source.textContent.trim()).then(function () {
       button.textContent = "Copied ✓";
       button.classList.add("copied");
-      if (status) status.textContent = "The code is on your clipboard.";
+      if (status) status.textContent = button.getAttribute("data-copy-done") || "Copied: it is on your clipboard.";
     }, function () {
       var range = document.createRange();
       range.selectNodeContents(source);
       var sel = window.getSelection();
       sel.removeAllRanges();
       sel.addRange(range);
-      if (status) status.textContent = "Copying was blocked: the code is selected, press Ctrl+C (⌘C).";
+      if (status) status.textContent = "Copying was blocked: the text is selected, press Ctrl+C (⌘C).";
     });
   });
 
