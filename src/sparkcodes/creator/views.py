@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from sparkcodes.code_request import service as code_request_service
 from sparkcodes.creator import repository, service
 from sparkcodes.models import Creator
 from sparkcodes.post import repository as post_repository
@@ -52,7 +53,10 @@ def account_context(web: Web, creator: Creator) -> dict[str, Any]:
     posts = post_repository.of_creator(web.session, creator.id, limit=200, offset=0)
     pending = renewal_service.list_for_creator(web.session, user=web.me, creator_id=creator.id,
                                                status="pending", limit=100, offset=0)
+    code_requests = code_request_service.list_for_creator(
+        web.session, user=web.me, creator_id=creator.id, status="pending", limit=100, offset=0)
     return {"creator": creator, "posts": posts, "renewals": pending,
+            "code_requests": code_requests,
             "region_supported": creator.region in web.settings.supported_regions,
             "post_values": {}, "post_errors": {}}
 

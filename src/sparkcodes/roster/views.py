@@ -2,6 +2,283 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import Response
+
+from sparkcodes import errors
+from sparkcodes.ad.schemas import to_micros
+from sparkcodes.business import rules as business_rules
+from sparkcodes.business import service as business_service
+from sparkcodes.contract import repository as contract_repository
+from sparkcodes.contract import service as contract_service
+from sparkcodes.contract.endpoints import contract_out
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import Business
+from sparkcodes.roster import repository, rules, service
+from sparkcodes.roster.endpoints import entry_out
+from sparkcodes.tracker import rules as tracker_rules
+from sparkcodes.tracker import service as tracker_service
+from sparkcodes.web.kit import Web, WebForm, WebPage, back
 
 router = APIRouter(tags=["pages"])
+
+PAGE_SIZE = 50
+CONTRACTS_SHOWN = 500
+MAX_RATE = Decimal(100_000_000)
+STATUS_LABELS = {"prospect": "Prospect", "active": "Active", "paused": "Paused"}
+CONTRACT_BADGE = {"upcoming": "neutral", "active": "ok", "ended": "muted"}
+FLAG_TEXT = {
+    tracker_rules.CODE_SHORTER_THAN_CONTRACT: "the code ends before the contract does; ask the "
+                                              "creator to extend it",
+    tracker_rules.RUNNING_PAST_CONTRACT: "an ad still runs after the contract ended; pause it "
+                                         "or agree a new contract",
+}
+# The services speak to API clients ("creator_id or handle"); say it in the form's words.
+_PLAIN = {"creator_required": "Type the creator's handle or pick one from the list — one of "
+                              "the two, not both."}
+_ADD_FIELD = {"invalid_roster_status": "status", "invalid_currency": "currency",
+              "invalid_handle": "handle"}
+_CONTRACT_FIELD = {"post_not_found": "contract_post", "post_not_of_creator": "contract_post",
+                   "invalid_contract_window": "contract_ends"}
+
+
+def _amount(value: str, *, field: str) -> Decimal | None:
+    """A form's money amount: empty is none; at least 0, at most two decimals."""
+    text = value.strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise errors.InvalidInput(f"Enter the {field} as an amount such as 250 or 249.99.",
+                                  code="invalid_amount") from None
+    if not amount.is_finite() or amount < 0 or amount > MAX_RATE \
+            or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise errors.InvalidInput(f"Enter the {field} as an amount from 0 to 100,000,000 with "
+                                  "at most two decimals.", code="invalid_amount")
+    return amount
+
+
+def _day(value: str, *, what: str) -> datetime:
+    """A date input (YYYY-MM-DD) as the aware UTC datetime of that day's start."""
+    text = value.strip()
+    if not text:
+        raise errors.InvalidInput(f"Choose the day the contract {what}.", code="date_required")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise errors.InvalidInput("Enter a date such as 2026-01-31.",
+                                  code="invalid_date") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _offset(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) <= 9 else 0
+
+
+def _known_creators(web: Web, business: Business) -> tuple[dict[str, Any], dict[str, Any],
+                                                            dict[str, list[Any]]]:
+    """What the business already runs (from the tracker, on the same rules): creators by id,
+    posts by id, and each contract's flagged Spark posts."""
+    result = tracker_service.track(web.session, business=business, q=tracker_service.query(),
+                                   now=utc_now())
+    creators: dict[str, Any] = {}
+    posts: dict[str, Any] = {}
+    flagged: dict[str, list[Any]] = {}
+    for item in result.items:
+        creators.setdefault(item.creator.id, item.creator)
+        posts.setdefault(item.post.id, item)
+        if item.contract is not None and item.flags:
+            flagged.setdefault(item.contract.id, []).append(item)
+    return creators, posts, flagged
+
+
+def _page(web: Web, business: Business, role: str, *, status_filter: str = "", offset: int = 0,
+          values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
+          open_entry: str | None = None, status: int = 200) -> Response:
+    now = utc_now()
+    wanted = status_filter if status_filter in rules.STATUSES else None
+    rows, total = repository.of_business(web.session, business.id, status=wanted,
+                                         limit=PAGE_SIZE, offset=offset)
+    counts = repository.code_counts(web.session, business_id=business.id,
+                                    creator_ids=[c.id for _, c in rows], now=now)
+    entries = [entry_out(e, c, counts.get(c.id), web.settings) for e, c in rows]
+    contract_rows, contract_total = contract_repository.of_business(
+        web.session, business.id, creator_id=None, post_id=None, include_deleted=False,
+        limit=CONTRACTS_SHOWN, offset=0)
+    contracts = [contract_out(c, cr, p, now) for c, cr, p in contract_rows]
+    by_creator: dict[str, list[Any]] = {}
+    for c in contracts:
+        by_creator.setdefault(c.creator.id, []).append(c)
+    ran, posts, flagged = _known_creators(web, business)
+    everyone, _ = repository.of_business(web.session, business.id, status=None, limit=500,
+                                         offset=0)
+    on_roster = {c.id: c for _, c in everyone}
+    pickable = sorted((c for cid, c in ran.items() if cid not in on_roster),
+                      key=lambda c: c.handle_key)
+    parties = sorted({**ran, **on_roster}.values(), key=lambda c: c.handle_key)
+
+    def link(new_offset: int) -> str:
+        query = {"status": wanted} if wanted else {}
+        if new_offset:
+            query["offset"] = str(new_offset)
+        return f"/businesses/{business.id}/roster" + (f"?{urlencode(query)}" if query else "")
+
+    return web.render("roster/page.html", {
+        "business": business, "role": role, "can_operate": business_rules.allows(role, "operate"),
+        "entries": entries, "total": total, "offset": offset, "page_size": PAGE_SIZE,
+        "status_filter": wanted, "statuses": STATUS_LABELS,
+        "prev_url": link(max(0, offset - PAGE_SIZE)) if offset > 0 else None,
+        "next_url": link(offset + PAGE_SIZE) if offset + PAGE_SIZE < total else None,
+        "contracts": contracts, "contract_total": contract_total, "by_creator": by_creator,
+        "flagged": flagged, "flag_text": FLAG_TEXT, "contract_badge": CONTRACT_BADGE,
+        "pickable": pickable, "parties": parties, "known_posts": list(posts.values()),
+        "values": values or {}, "errors": errs or {}, "open_entry": open_entry,
+    }, status=status)
+
+
+# --- roster ----------------------------------------------------------------------------------
+
+@router.get("/businesses/{business_id}/roster")
+def roster(business_id: str, web: WebPage, status: str = Query("", max_length=10),
+           offset: str = Query("0", max_length=10)) -> Response:
+    """The creators the brand works with: status, rate, notes, codes held and contracts."""
+    business, role = business_service.access(web.session, user=web.me, business_id=business_id,
+                                             action="read")
+    return _page(web, business, role, status_filter=status, offset=_offset(offset))
+
+
+@router.post("/businesses/{business_id}/roster")
+def add_to_roster(business_id: str, web: WebForm, handle: str = Form("", max_length=40),
+                  creator_id: str = Form("", max_length=32),
+                  status: str = Form("prospect", max_length=10),
+                  rate: str = Form("", max_length=20), currency: str = Form("USD", max_length=3),
+                  notes: str = Form("", max_length=5000)) -> Response:
+    """R31: put a creator on the roster, by handle or picked from the creators you run."""
+    business, role = business_service.access(web.session, user=web.me, business_id=business_id,
+                                             action="operate")
+    values = {"handle": handle, "creator_id": creator_id, "status": status, "rate": rate,
+              "currency": currency, "notes": notes}
+    try:
+        amount = _amount(rate, field="rate")
+    except errors.AppError as exc:
+        return _page(web, business, role, values=values, errs={"rate": exc.message},
+                     status=exc.status)
+    entry, error = web.attempt(service.add, web.session, user=web.me, business=business,
+                               creator_id=creator_id.strip() or None,
+                               handle=handle.strip() or None, status=status,
+                               rate_micros=to_micros(amount), currency=currency, notes=notes)
+    if error is not None:
+        field = _ADD_FIELD.get(error.code, "handle")
+        if error.code == "creator_not_found" and creator_id.strip() and not handle.strip():
+            field = "creator_id"
+        return _page(web, business, role, values=values, status=error.status,
+                     errs={field: _PLAIN.get(error.code, error.message)})
+    assert entry is not None
+    return web.redirect(f"/businesses/{business.id}/roster")
+
+
+@router.post("/roster/{entry_id}")
+def edit_entry(entry_id: str, web: WebForm, status: str = Form("", max_length=10),
+               rate: str = Form("", max_length=20), currency: str = Form("", max_length=3),
+               notes: str = Form("", max_length=5000)) -> Response:
+    """Change an entry's status, rate (empty clears it), currency or notes."""
+    entry, business = service.get(web.session, user=web.me, entry_id=entry_id,
+                                  action="operate")
+    _, role = business_service.access(web.session, user=web.me, business_id=business.id,
+                                      action="operate")
+    key = f"edit-{entry.id}-"
+    values = {key + "status": status, key + "rate": rate, key + "currency": currency,
+              key + "notes": notes}
+    try:
+        amount = _amount(rate, field="rate")
+    except errors.AppError as exc:
+        return _page(web, business, role, values=values, errs={key + "rate": exc.message},
+                     open_entry=entry.id, status=exc.status)
+    changes: dict[str, Any] = {"status": status, "rate_micros": to_micros(amount),
+                               "notes": notes}
+    if currency.strip():
+        changes["currency"] = currency
+    _, error = web.attempt(service.update, web.session, user=web.me, business=business,
+                           entry=entry, changes=changes)
+    if error is not None:
+        web.session.refresh(entry)
+        field = {"invalid_roster_status": "status", "invalid_currency": "currency"}.get(
+            error.code, "notes")
+        return _page(web, business, role, values=values, errs={key + field: error.message},
+                     open_entry=entry.id, status=error.status)
+    return web.redirect(back(web, f"/businesses/{business.id}/roster"))
+
+
+@router.post("/roster/{entry_id}/delete")
+def remove_entry(entry_id: str, web: WebForm) -> Response:
+    """Take a creator off the roster; their contracts and codes stay."""
+    entry, business = service.get(web.session, user=web.me, entry_id=entry_id,
+                                  action="operate")
+    service.remove(web.session, user=web.me, business=business, entry=entry)
+    return web.redirect(f"/businesses/{business.id}/roster")
+
+
+# --- contracts -------------------------------------------------------------------------------
+
+@router.post("/businesses/{business_id}/contracts")
+def create_contract(business_id: str, web: WebForm, creator_id: str = Form("", max_length=32),
+                    handle: str = Form("", max_length=40), post_id: str = Form("", max_length=32),
+                    starts_on: str = Form("", max_length=10),
+                    ends_on: str = Form("", max_length=10), fee: str = Form("", max_length=20),
+                    notes: str = Form("", max_length=5000)) -> Response:
+    """R26: record an agreed usage window for one post or every post of a creator."""
+    business, role = business_service.access(web.session, user=web.me, business_id=business_id,
+                                             action="operate")
+    values = {"contract_creator": creator_id, "contract_handle": handle,
+              "contract_post": post_id, "contract_starts": starts_on,
+              "contract_ends": ends_on, "contract_fee": fee, "contract_notes": notes}
+    errs: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
+    for name, parse in (("contract_starts", lambda: _day(starts_on, what="starts")),
+                        ("contract_ends", lambda: _day(ends_on, what="ends")),
+                        ("contract_fee", lambda: _amount(fee, field="fee"))):
+        try:
+            parsed[name] = parse()
+        except errors.AppError as exc:
+            errs[name] = exc.message
+    chosen = creator_id.strip()
+    if not errs and bool(chosen) == bool(handle.strip()):
+        errs["contract_creator"] = ("Pick the creator from the list or type their handle — one "
+                                    "of the two, not both.")
+    if errs:
+        return _page(web, business, role, values=values, errs=errs, status=422)
+    if not chosen:
+        found, error = web.attempt(service.find_creator, web.session, creator_id=None,
+                                   handle=handle)
+        if error is not None:
+            return _page(web, business, role, values=values, status=error.status,
+                         errs={"contract_handle": error.message})
+        assert found is not None
+        chosen = found.id
+    result, error = web.attempt(contract_service.create, web.session, user=web.me,
+                                business=business, creator_id=chosen,
+                                post_id=post_id.strip() or None,
+                                starts_at=parsed["contract_starts"],
+                                ends_at=parsed["contract_ends"],
+                                fee_micros=to_micros(parsed["contract_fee"]), notes=notes)
+    if error is not None:
+        field = _CONTRACT_FIELD.get(error.code, "contract_creator")
+        return _page(web, business, role, values=values, errs={field: error.message},
+                     status=error.status)
+    assert result is not None
+    return web.redirect(f"/businesses/{business.id}/roster#contracts")
+
+
+@router.post("/contracts/{contract_id}/delete")
+def delete_contract(contract_id: str, web: WebForm) -> Response:
+    """End a contract early by deleting it (kept for the record); twice is harmless."""
+    contract, business = contract_service.get(web.session, user=web.me, contract_id=contract_id,
+                                              action="operate")
+    contract_service.delete(web.session, user=web.me, business=business, contract=contract)
+    return web.redirect(f"/businesses/{business.id}/roster#contracts")
