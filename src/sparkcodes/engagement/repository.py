@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import METRICS, EngagementDaily, EngagementEvent, Post, new_id
+from sparkcodes.models import METRICS, EngagementDaily, EngagementEvent, Post, SparkPost, new_id
 
 
 def _insert(session: Session, model):  # type: ignore[no-untyped-def]
@@ -109,3 +109,46 @@ def spend_by_ad_day(session: Session, ad_ids: Iterable[str],
         ).all()
         out.update({(r[0], r[1]): int(r[2] or 0) for r in rows})
     return out
+
+
+# --- reports: paid vs organic ------------------------------------------------------------------
+
+def _summed() -> list:  # type: ignore[type-arg]
+    return [func.sum(getattr(EngagementDaily, m)).label(m) for m in (*METRICS, "spend_micros")]
+
+
+def organic_sums_of_spark_posts(session: Session, *, ad_account_id: str, start: date, end: date,
+                                by_day: bool) -> list[dict[str, Any]]:
+    """Organic rollups (UTC days) of the posts the ad account holds a bound Spark post for."""
+    held = select(SparkPost.post_id).where(SparkPost.ad_account_id == ad_account_id,
+                                           SparkPost.unbound_at.is_(None))
+    return sums(session, filters=[EngagementDaily.ad_key == "", EngagementDaily.post_id.in_(held)],
+                start=start, end=end, by_day=by_day)
+
+
+def paid_sums_by_ad(session: Session, *, ad_account_id: str, start: date,
+                    end: date) -> dict[str, dict[str, Any]]:
+    """Summed paid rollups of each ad of the ad account between two days inclusive, by ad id."""
+    stmt = (select(EngagementDaily.ad_key.label("ad_key"), *_summed())
+            .where(EngagementDaily.ad_account_id == ad_account_id, EngagementDaily.ad_key != "",
+                   EngagementDaily.day >= start, EngagementDaily.day <= end)
+            .group_by(EngagementDaily.ad_key))
+    return {row.ad_key: dict(row._mapping) for row in session.execute(stmt)}
+
+
+def creator_sums(session: Session, *, creator_id: str, start: date, end: date, by_day: bool,
+                 by_post: bool) -> list[dict[str, Any]]:
+    """Summed rollups of all of a creator's posts, per paid/organic ("organic" key) and
+    optionally per day and per post."""
+    keys = []
+    if by_day:
+        keys.append(EngagementDaily.day.label("day"))
+    if by_post:
+        keys.append(EngagementDaily.post_id.label("post_id"))
+    keys.append((EngagementDaily.ad_key == "").label("organic"))
+    posts = select(Post.id).where(Post.creator_id == creator_id)
+    stmt = (select(*keys, *_summed())
+            .where(EngagementDaily.post_id.in_(posts), EngagementDaily.day >= start,
+                   EngagementDaily.day <= end)
+            .group_by(*keys).order_by(*keys))
+    return [dict(row._mapping) for row in session.execute(stmt)]

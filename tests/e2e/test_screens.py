@@ -1,0 +1,102 @@
+"""Every main page in Chromium over the demo world that `make run` serves: as the brand admin,
+the read-only analyst and a creator. Each page must answer 200, leave nothing in the console (a
+CSP violation or a script error fails), not scroll sideways at phone width, and say something
+specific; screenshots of each land in var/screenshots/demo-*.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from sparkcodes import demo
+from sparkcodes.models import Ad, AdAccount, AdGroup, Business, Campaign, Creator, Post
+from sparkcodes.models import WebhookEndpoint
+from tests.e2e.browsing import expect, new_page, shoot
+
+
+@pytest.fixture
+def world(app, site):  # type: ignore[no-untyped-def]
+    """The demo, loaded into the live server's database, and the ids its pages need."""
+    result, outcome = demo.install(app.state.db, app.state.settings)
+    assert result.created and outcome is not None and outcome.accepted > 0
+    with app.state.db.unit_of_work() as s:
+        business = s.scalars(select(Business)).one()
+        us = s.scalars(select(AdAccount).where(AdAccount.name == "Glow US")).one()
+        campaign = s.scalars(select(Campaign).where(Campaign.ad_account_id == us.id)
+                             .order_by(Campaign.created_at)).first()
+        group = s.scalars(select(AdGroup).where(AdGroup.campaign_id == campaign.id)).first()
+        stopped = s.scalars(select(Ad).where(Ad.id == result.stops["taken_down_ad"])).one()
+        maya = s.scalars(select(Creator).where(Creator.handle == "maya.makes")).one()
+        post = s.scalars(select(Post).where(Post.creator_id == maya.id)
+                         .order_by(Post.published_at)).first()
+        endpoint = s.scalars(select(WebhookEndpoint)).one()
+        return {"site": site, "business": business.id, "us": us.id, "campaign": campaign.id,
+                "group": group.id, "stopped_ad": stopped.id, "maya": maya.id, "post": post.id,
+                "endpoint": endpoint.id, "codes": result.free_codes}
+
+
+def _log_in(browser, site: str, email: str):  # type: ignore[no-untyped-def]
+    page = new_page(browser, site)
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(demo.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Log out").or_(
+        page.get_by_role("button", name="Log out"))).to_be_visible()
+    return page
+
+
+def _visit(page, path: str, name: str, words: str) -> None:  # type: ignore[no-untyped-def]
+    response = page.goto(path)
+    assert response is not None and response.status == 200, (path, response and response.status)
+    expect(page.locator("main")).to_contain_text(words)
+    shoot(page, f"demo-{name}")
+
+
+def test_brand_pages_over_the_demo(browser, world):  # type: ignore[no-untyped-def]
+    w = world
+    page = _log_in(browser, w["site"], demo.BRAND_EMAIL)
+    biz, us = f"/businesses/{w['business']}", f"/ad-accounts/{w['us']}"
+    for path, name, words in (
+        (biz, "business", "Glow US"),
+        (f"{biz}/tracker", "tracker", "@maya.makes"),
+        (f"{biz}/calendar", "calendar", "maya.makes"),
+        (f"{biz}/roster", "roster", "Skincare routines; replies within a day."),
+        (f"{biz}/webhooks", "webhooks", "hooks.glow.example"),
+        (f"/webhook-endpoints/{w['endpoint']}", "webhook-endpoint", "hooks.glow.example"),
+        (f"{biz}/members", "members", "analyst@demo.sparkcodes.dev"),
+        (us, "spark-posts", "Apply for authorization"),
+        (f"{us}/campaigns", "campaigns", "Holiday Glow"),
+        (f"/campaigns/{w['campaign']}", "campaign", "Always-on creators"),
+        (f"/ad-groups/{w['group']}", "ad-group", "Maya — morning routine"),
+        (f"/ads/{w['stopped_ad']}", "ad-stopped", "Not delivering"),
+        (f"{us}/requests", "requests", "vitamin C serum"),
+        (f"{us}/reports", "reports", "Organic"),
+        ("/notifications", "notifications", "Alerts"),
+    ):
+        _visit(page, path, f"brand-{name}", words)
+    # The report draws its chart (a canvas with a size), not only the table.
+    page.goto(f"{us}/reports")
+    box = page.locator("canvas").first.bounding_box()
+    assert box is not None and box["width"] > 200 and box["height"] > 100
+
+
+def test_analyst_sees_but_is_not_offered_changes(browser, world):  # type: ignore[no-untyped-def]
+    w = world
+    page = _log_in(browser, w["site"], demo.ANALYST_EMAIL)
+    _visit(page, f"/businesses/{w['business']}/tracker", "analyst-tracker", "@maya.makes")
+    _visit(page, f"/campaigns/{w['campaign']}", "analyst-campaign", "Always-on creators")
+
+
+def test_creator_pages_over_the_demo(browser, world):  # type: ignore[no-untyped-def]
+    w = world
+    page = _log_in(browser, w["site"], "maya@demo.sparkcodes.dev")
+    for path, name, words in (
+        ("/creators", "creators", "@maya.makes"),
+        (f"/creators/{w['maya']}", "creator", "Glow Skincare"),
+        (f"/posts/{w['post']}", "post", "Codes for this post"),
+        (f"/creators/{w['maya']}/reports", "reports", "Organic"),
+        (f"/creators/{w['maya']}/calendar", "calendar", "Glow"),
+    ):
+        _visit(page, path, f"creator-{name}", words)
