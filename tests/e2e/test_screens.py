@@ -51,6 +51,8 @@ def _visit(page, path: str, name: str, words: str) -> None:  # type: ignore[no-u
     response = page.goto(path)
     assert response is not None and response.status == 200, (path, response and response.status)
     expect(page.locator("main")).to_contain_text(words)
+    title = page.title()
+    assert "<" not in title and 0 < len(title) < 100, (path, title)
     shoot(page, f"demo-{name}")
 
 

@@ -189,3 +189,22 @@ def test_a_linked_code_keeps_its_string(client):  # type: ignore[no-untyped-def]
     assert ("This code is already bound to an ad account, so it cannot be regenerated."
             in r.text)
     assert 'id="new-code"' not in r.text
+
+
+def test_money_fields_refuse_what_is_not_money(client):  # type: ignore[no-untyped-def]
+    """Budgets, bids, fees and rates share one parser: 'NaN' and friends are refused in words,
+    never a server error."""
+    w = _world(client)
+    token = page_login(client, "brand@example.com")
+    account = w["account"]["id"]
+    for budget in ("NaN", "Infinity", "0", "12.345", "lots"):
+        r = _post(client, f"/ad-accounts/{account}/campaigns", token, name="Sale",
+                  budget_mode="BUDGET_MODE_DAY", budget=budget)
+        assert r.status_code == 422, (budget, r.status_code)
+        assert 'id="budget-error"' in r.text and "Enter the budget as an amount" in r.text
+    campaign = f.campaign(client, w["brand_h"], account)
+    r = _post(client, f"/campaigns/{campaign['id']}/ad-groups", token, name="G", budget="NaN",
+              bid="-1")
+    assert r.status_code == 422
+    assert "Enter the daily budget as an amount above 0 and up to 10,000,000" in r.text
+    assert "Enter the bid as an amount above 0 and up to 10,000,000" in r.text

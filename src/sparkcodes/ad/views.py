@@ -3,8 +3,9 @@ not deliver, the reason in words and what to do about it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Form
@@ -19,7 +20,7 @@ from sparkcodes.business import repository as business_repository
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Campaign, Creator
 from sparkcodes.spark_post import views as spark_views
-from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_ago
+from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_ago, form_amount
 
 router = APIRouter(tags=["pages"])
 
@@ -108,19 +109,7 @@ def campaigns(ad_account_id: str, web: WebPage) -> Response:
     return _campaigns(web, account)
 
 
-def _money(value: str) -> Decimal | None:
-    value = value.strip().replace(",", "")
-    if not value:
-        return None
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise errors.InvalidInput("Enter an amount such as 50 or 49.99.",
-                                  code="invalid_amount") from None
-    if amount <= 0 or amount > 10_000_000 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise errors.InvalidInput("Enter a positive amount with at most two decimals.",
-                                  code="invalid_amount")
-    return amount
+MAX_BUDGET = 10_000_000
 
 
 @router.post("/ad-accounts/{ad_account_id}/campaigns")
@@ -132,7 +121,7 @@ def create_campaign(ad_account_id: str, web: WebForm, name: str = Form("", max_l
                                               ad_account_id=ad_account_id, action="operate")
     values = {"name": name, "objective": objective, "budget_mode": budget_mode, "budget": budget}
     try:
-        amount = _money(budget)
+        amount = form_amount(budget, what="budget", high=MAX_BUDGET, positive=True)
     except errors.AppError as exc:
         return _campaigns(web, account, values=values, errs={"budget": exc.message}, status=422)
     if not name.strip():
@@ -209,8 +198,11 @@ def create_ad_group(campaign_id: str, web: WebForm, name: str = Form("", max_len
               "schedule_end": schedule_end}
     errs: dict[str, str] = {}
     parsed: dict[str, Any] = {}
-    for field, parse in (("budget", _money), ("bid", _money), ("schedule_start", _instant),
-                         ("schedule_end", _instant)):
+    def money(what: str) -> Callable[[str], Decimal | None]:
+        return lambda text: form_amount(text, what=what, high=MAX_BUDGET, positive=True)
+
+    for field, parse in (("budget", money("daily budget")), ("bid", money("bid")),
+                         ("schedule_start", _instant), ("schedule_end", _instant)):
         try:
             parsed[field] = parse(values[field])
         except errors.AppError as exc:

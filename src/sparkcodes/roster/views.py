@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,13 +22,13 @@ from sparkcodes.roster import repository, rules, service
 from sparkcodes.roster.endpoints import entry_out
 from sparkcodes.tracker import rules as tracker_rules
 from sparkcodes.tracker import service as tracker_service
-from sparkcodes.web.kit import Web, WebForm, WebPage, back
+from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount
 
 router = APIRouter(tags=["pages"])
 
 PAGE_SIZE = 50
 CONTRACTS_SHOWN = 500
-MAX_RATE = Decimal(100_000_000)
+MAX_RATE = 100_000_000
 STATUS_LABELS = {"prospect": "Prospect", "active": "Active", "paused": "Paused"}
 CONTRACT_BADGE = {"upcoming": "neutral", "active": "ok", "ended": "muted"}
 FLAG_TEXT = {
@@ -45,23 +44,6 @@ _ADD_FIELD = {"invalid_roster_status": "status", "invalid_currency": "currency",
               "invalid_handle": "handle"}
 _CONTRACT_FIELD = {"post_not_found": "contract_post", "post_not_of_creator": "contract_post",
                    "invalid_contract_window": "contract_ends"}
-
-
-def _amount(value: str, *, field: str) -> Decimal | None:
-    """A form's money amount: empty is none; at least 0, at most two decimals."""
-    text = value.strip().replace(",", "")
-    if not text:
-        return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise errors.InvalidInput(f"Enter the {field} as an amount such as 250 or 249.99.",
-                                  code="invalid_amount") from None
-    if not amount.is_finite() or amount < 0 or amount > MAX_RATE \
-            or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise errors.InvalidInput(f"Enter the {field} as an amount from 0 to 100,000,000 with "
-                                  "at most two decimals.", code="invalid_amount")
-    return amount
 
 
 def _day(value: str, *, what: str) -> datetime:
@@ -165,7 +147,7 @@ def add_to_roster(business_id: str, web: WebForm, handle: str = Form("", max_len
     values = {"handle": handle, "creator_id": creator_id, "status": status, "rate": rate,
               "currency": currency, "notes": notes}
     try:
-        amount = _amount(rate, field="rate")
+        amount = form_amount(rate, what="rate", high=MAX_RATE)
     except errors.AppError as exc:
         return _page(web, business, role, values=values, errs={"rate": exc.message},
                      status=exc.status)
@@ -196,7 +178,7 @@ def edit_entry(entry_id: str, web: WebForm, status: str = Form("", max_length=10
     values = {key + "status": status, key + "rate": rate, key + "currency": currency,
               key + "notes": notes}
     try:
-        amount = _amount(rate, field="rate")
+        amount = form_amount(rate, what="rate", high=MAX_RATE)
     except errors.AppError as exc:
         return _page(web, business, role, values=values, errs={key + "rate": exc.message},
                      open_entry=entry.id, status=exc.status)
@@ -242,7 +224,7 @@ def create_contract(business_id: str, web: WebForm, creator_id: str = Form("", m
     parsed: dict[str, Any] = {}
     for name, parse in (("contract_starts", lambda: _day(starts_on, what="starts")),
                         ("contract_ends", lambda: _day(ends_on, what="ends")),
-                        ("contract_fee", lambda: _amount(fee, field="fee"))):
+                        ("contract_fee", lambda: form_amount(fee, what="fee", high=MAX_RATE))):
         try:
             parsed[name] = parse()
         except errors.AppError as exc:

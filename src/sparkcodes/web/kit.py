@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -102,6 +102,25 @@ def fmt_money(value: Decimal | int | float | None) -> str:
 
 def fmt_num(value: int | None) -> str:
     return "0" if value is None else f"{value:,}"
+
+
+def form_amount(value: str, *, what: str, high: int, positive: bool = False) -> Decimal | None:
+    """A money amount as typed in a form ("1,250.50"): None when empty; refused in words when it
+    is not a number, out of range or finer than cents."""
+    text = value.strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise errors.InvalidInput(f"Enter the {what} as an amount such as 250 or 249.99.",
+                                  code="invalid_amount") from None
+    if (not amount.is_finite() or (amount <= 0 if positive else amount < 0) or amount > high
+            or int(amount.as_tuple().exponent) < -2):
+        low = "above 0 and up" if positive else "from 0"
+        raise errors.InvalidInput(f"Enter the {what} as an amount {low} to {high:,}, with at "
+                                  "most two decimals.", code="invalid_amount")
+    return amount
 
 
 CODE_STATUS_LABEL = {"NOT_USED": "Not used", "IN_USE": "In use", "EXPIRED": "Expired",
