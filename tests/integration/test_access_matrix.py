@@ -430,6 +430,8 @@ ID_ROUTES: list[IdRoute] = [
             _one(code_request_id=_code_request)),
     IdRoute("POST", "/v1/code-requests/{code_request_id}/decline",
             _one(body=lambda a, b: {"reason": "B says no"}, code_request_id=_code_request)),
+    IdRoute("POST", "/v1/code-requests/{code_request_id}/cancel",
+            _one(code_request_id=_code_request)),
     IdRoute("GET", "/v1/authorizations/{authorization_id}/usage",
             _one(authorization_id=_bound_code)),
     IdRoute("POST", "/v1/authorizations/{authorization_id}/report-misuse",

@@ -244,6 +244,7 @@ WRITE_ROUTES: dict[tuple[str, str], WriteRoute] = {
         WriteRoute(lambda w: {"post_id": w.wanted_post["id"], "days": 30, "fee": "100",
                               "currency": "USD", "terms": "30 days of paid use"}),
     ("POST", "/v1/code-requests/{code_request_id}/accept"): WriteRoute(None),
+    ("POST", "/v1/code-requests/{code_request_id}/cancel"): WriteRoute(None),
     ("POST", "/v1/code-requests/{code_request_id}/decline"):
         WriteRoute(lambda w: {"reason": "not now"}),
     ("POST", "/v1/authorizations/{authorization_id}/report-misuse"):

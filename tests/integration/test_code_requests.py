@@ -241,8 +241,9 @@ def test_the_creator_declines_with_a_reason(client, w):
 
 
 def test_unanswered_requests_expire_and_the_brand_is_told_once(client, app, w):
+    other = f.post(client, w.creator_h, w.creator["id"])  # one open request per post
     short = ask(client, w.brand_h, w.account["id"], w.post["id"], expires_in_days=1).json()
-    long = ask(client, w.brand_h, w.account["id"], w.post["id"], expires_in_days=3).json()
+    long = ask(client, w.brand_h, w.account["id"], other["id"], expires_in_days=3).json()
     tick(app)
     assert "code_request.expired" not in [n["event_type"] for n in notifications(client,
                                                                                   w.brand_h)]
@@ -298,7 +299,8 @@ def test_access(client, w):
     assert_error(ask(client, analyst, acc, w.post["id"]), 403, "role_insufficient",
                  "needs operator or higher")
     operator = f.member(client, w.brand_h, w.business["id"], "operator")
-    assert ask(client, operator, acc, w.post["id"]).status_code == 201
+    other_post = f.post(client, w.creator_h, w.creator["id"])  # one open request per post
+    assert ask(client, operator, acc, other_post["id"]).status_code == 201
     other_h = f.user(client)
     other = f.creator(client, other_h)
     assert_error(answer(client, other_h, req["id"], "accept"), 404, "not_found",

@@ -340,8 +340,10 @@ def test_decline_needs_a_reason_with_and_without_htmx(client):  # type: ignore[n
     ask = {"post_id": w["post"]["id"], "days": 30}
     first = f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/code-requests",
                               headers=w["brand_h"], json=ask), 201)
+    # One open request per post and ad account: the second one is for another post.
+    other = f.post(client, w["creator_h"], w["creator"]["id"], caption="Evening routine")
     second = f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/code-requests",
-                               headers=w["brand_h"], json=ask), 201)
+                               headers=w["brand_h"], json={**ask, "post_id": other["id"]}), 201)
     token = page_login(client, "creator@example.com")
     url = f"/code-requests/{first['id']}/decline"
     r = client.post(url, headers={**HX, "x-csrf-token": token}, data={"reason": "   "})
@@ -446,3 +448,97 @@ def test_post_ref_takes_an_id_or_an_address(value, expected):  # type: ignore[no
     from sparkcodes.code_request.views import post_ref
 
     assert post_ref(value) == expected
+
+
+# --- the brand withdraws a code request; one open request per post ---------------------------
+
+def test_withdraw_a_code_request_in_place_and_without_htmx(client):  # type: ignore[no-untyped-def]
+    w = _world(client)
+    acc = w["account"]["id"]
+    other = f.post(client, w["creator_h"], w["creator"]["id"], caption="Evening routine")
+    first = f._ok(client.post(f"/v1/ad-accounts/{acc}/code-requests", headers=w["brand_h"],
+                              json={"post_id": w["post"]["id"], "days": 30}), 201)
+    second = f._ok(client.post(f"/v1/ad-accounts/{acc}/code-requests", headers=w["brand_h"],
+                               json={"post_id": other["id"], "days": 7}), 201)
+    token = page_login(client, "brand@example.com")
+    url = f"/ad-accounts/{acc}/requests"
+    page = client.get(url, headers=HTML).text
+    for rid in (first["id"], second["id"]):
+        assert f'action="/code-requests/{rid}/cancel"' in page
+        assert f'hx-post="/code-requests/{rid}/cancel"' in page
+    assert 'hx-confirm="Withdraw your request to @maya.makes?' in page
+
+    # With HTMX: the card answers in place.
+    r = client.post(f"/code-requests/{first['id']}/cancel", headers={**HX, "x-csrf-token": token})
+    assert r.status_code == 200, r.text
+    assert f'id="code-request-{first["id"]}"' in r.text and "<html" not in r.text
+    words = _text(r.text)
+    assert "Withdrawn" in words and "You withdrew this request just now" in words
+    assert "/cancel" not in r.text  # nothing left to withdraw
+    r = client.post(f"/code-requests/{first['id']}/cancel", headers={**HX, "x-csrf-token": token})
+    assert r.status_code == 409 and f'id="code-request-{first["id"]}"' in r.text
+    assert "The brand withdrew this code request on" in _text(r.text)
+
+    # Without HTMX: back to the page it was sent from, or the requests page with the error.
+    r = client.post(f"/code-requests/{second['id']}/cancel", follow_redirects=False,
+                    headers={**HTML, "referer": f"http://testserver{url}"},
+                    data={"csrf_token": token})
+    assert r.status_code == 303 and r.headers["location"] == url
+    r = client.post(f"/code-requests/{second['id']}/cancel", follow_redirects=False,
+                    headers=HTML, data={"csrf_token": token})
+    assert r.status_code == 409 and "Code requests (2)" in _text(r.text)
+    assert re.search(r'class="field-error" role="alert">The brand withdrew this code request',
+                     r.text)
+    words = _text(client.get(url, headers=HTML).text)
+    assert words.count("You withdrew this request just now") == 2
+    assert "Waiting for the creator" not in words
+
+    # The creator has nothing left to answer.
+    token = page_login(client, "creator@example.com")
+    assert "Brands asking you for a code" not in client.get(
+        f"/creators/{w['creator']['id']}", headers=HTML).text
+    r = client.post(f"/code-requests/{first['id']}/accept", headers={**HX, "x-csrf-token": token})
+    assert r.status_code == 409
+    words = _text(r.text)
+    assert "Glow Skincare withdrew this request just now; there is nothing to answer." in words
+    assert "The brand withdrew this code request on" in words
+
+
+def test_an_analyst_cannot_withdraw_a_code_request(client):  # type: ignore[no-untyped-def]
+    w = _world(client)
+    request = f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/code-requests",
+                                headers=w["brand_h"],
+                                json={"post_id": w["post"]["id"], "days": 30}), 201)
+    token = _analyst(client, w)
+    page = client.get(f"/ad-accounts/{w['account']['id']}/requests", headers=HTML).text
+    assert "Waiting for the creator" in page and "/cancel" not in page
+    r = client.post(f"/code-requests/{request['id']}/cancel", headers=HTML,
+                    data={"csrf_token": token})
+    assert r.status_code == 403 and "this needs operator or higher" in r.text
+    r = client.post(f"/code-requests/{request['id']}/cancel",
+                    headers={**HX, "x-csrf-token": token})
+    assert r.status_code == 403
+
+
+def test_a_second_request_for_the_same_post_is_refused_next_to_the_post_field(client):  # type: ignore[no-untyped-def]
+    w = _world(client)
+    token = page_login(client, "brand@example.com")
+    url = f"/ad-accounts/{w['account']['id']}/code-requests"
+    data = {"post_id": w["post"]["id"], "days": "30", "expires_in_days": "3",
+            "csrf_token": token}
+    r = client.post(url, headers=HTML, follow_redirects=False, data=data)
+    assert r.status_code == 303
+    (pending,) = f._ok(client.get(f"/v1{url}", headers=w["brand_h"]))
+    end = datetime.fromisoformat(pending["expires_at"]).strftime("%Y-%m-%d %H:%M UTC")
+    r = client.post(url, headers=HTML, data={**data, "days": "7"})
+    assert r.status_code == 409
+    assert _field_error(r.text, "post_id") == (
+        "This ad account already asked for a code on this post; the request is open until "
+        f"{end}. Withdraw it to ask again.")
+    assert 'aria-invalid="true"' in r.text and "Code requests (1)" in _text(r.text)
+    # Withdrawn, the brand asks again.
+    r = client.post(f"/code-requests/{pending['id']}/cancel",
+                    headers={**HX, "x-csrf-token": token})
+    assert r.status_code == 200
+    r = client.post(url, headers=HTML, follow_redirects=False, data=data)
+    assert r.status_code == 303

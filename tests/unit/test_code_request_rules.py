@@ -12,6 +12,7 @@ from sparkcodes.code_request.rules import (
     NOTICE_GRACE,
     CodeRequestState,
     CodeRequestStatus,
+    check_not_pending,
     check_open,
     clean_currency,
     clean_reason,
@@ -41,6 +42,10 @@ ON = CreatorState("US", NOW)
                  id="accepted stays accepted"),
     pytest.param(CodeRequestState(END, declined_at=NOW), END + D, CodeRequestStatus.DECLINED,
                  id="declined stays declined"),
+    pytest.param(CodeRequestState(END, cancelled_at=NOW), NOW, CodeRequestStatus.CANCELLED,
+                 id="withdrawn"),
+    pytest.param(CodeRequestState(END, cancelled_at=NOW), END + D, CodeRequestStatus.CANCELLED,
+                 id="withdrawn stays withdrawn past expiry"),
 ])
 def test_status_at(state: CodeRequestState, now: datetime, expected: CodeRequestStatus) -> None:
     assert status_at(state, now) is expected
@@ -54,6 +59,11 @@ def test_status_at(state: CodeRequestState, now: datetime, expected: CodeRequest
      "already declined"),
     (CodeRequestState(END, declined_at=NOW), END + D, "code_request_answered", 409,
      "already declined"),
+    (CodeRequestState(END, cancelled_at=NOW), NOW, "code_request_cancelled", 409,
+     "The brand withdrew this code request on 2026-03-01 12:00 UTC; there is nothing left to "
+     "answer."),
+    (CodeRequestState(END, cancelled_at=NOW), END + D, "code_request_cancelled", 409,
+     "withdrew this code request"),
 ])
 def test_check_open_refusals(state, now, error, status, fragment) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(errors.AppError) as exc:
@@ -64,6 +74,16 @@ def test_check_open_refusals(state, now, error, status, fragment) -> None:  # ty
 
 def test_a_pending_request_is_open() -> None:
     check_open(CodeRequestState(END), END - TICK)
+
+
+def test_one_open_request_per_post_and_ad_account() -> None:
+    check_not_pending(None)
+    with pytest.raises(errors.AppError) as exc:
+        check_not_pending(datetime(2026, 12, 1, 10, tzinfo=UTC))
+    assert (exc.value.code, exc.value.status) == ("code_request_already_pending", 409)
+    assert exc.value.message == (
+        "This ad account already asked for a code on this post; the request is open until "
+        "2026-12-01 10:00 UTC. Withdraw it to ask again.")
 
 
 @pytest.mark.parametrize(("days", "expected"), [
@@ -145,6 +165,7 @@ def test_the_duet_problem_says_what_to_do() -> None:
     pytest.param(CodeRequestState(END), END + NOTICE_GRACE, False, id="old news"),
     pytest.param(CodeRequestState(END, accepted_at=NOW), END + D, False, id="accepted"),
     pytest.param(CodeRequestState(END, declined_at=NOW), END + D, False, id="declined"),
+    pytest.param(CodeRequestState(END, cancelled_at=NOW), END + D, False, id="withdrawn"),
 ])
 def test_is_notice_due(state: CodeRequestState, now: datetime, due: bool) -> None:
     assert is_notice_due(state, now) is due
@@ -152,8 +173,9 @@ def test_is_notice_due(state: CodeRequestState, now: datetime, due: bool) -> Non
 
 def test_parse_status() -> None:
     assert parse_status("Expired") is CodeRequestStatus.EXPIRED
+    assert parse_status("cancelled") is CodeRequestStatus.CANCELLED
     assert parse_status(None) is None
     with pytest.raises(errors.InvalidInput) as exc:
         parse_status("approved")
     assert exc.value.code == "invalid_status"
-    assert "pending, accepted, declined, expired" in exc.value.message
+    assert "pending, accepted, declined, expired, cancelled" in exc.value.message

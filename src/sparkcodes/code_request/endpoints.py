@@ -17,7 +17,8 @@ from sparkcodes.kit.pagination import Page
 
 router = APIRouter(prefix="/v1", tags=["code requests"])
 
-STATUS = Query(None, max_length=20, description="pending, accepted, declined or expired")
+STATUS = Query(None, max_length=20,
+               description="pending, accepted, declined, expired or cancelled")
 
 
 @router.post("/ad-accounts/{ad_account_id}/code-requests", response_model=CodeRequestOut,
@@ -25,7 +26,9 @@ STATUS = Query(None, max_length=20, description="pending, accepted, declined or 
 def create_code_request(ad_account_id: str, body: CodeRequestIn, user: UserDep,
                         session: SessionDep, settings: SettingsDep) -> CodeRequestOut:
     """Ask a creator for a code on a post, with period, fee and terms (R25). When the creator
-    accepts, the code is bound to this ad account directly. Needs the operator role."""
+    accepts, the code is bound to this ad account directly. One open request per post and ad
+    account: another one answers 409 code_request_already_pending until it is answered,
+    withdrawn or expired. Needs the operator role."""
     account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
                                               action="operate")
     view = service.create(session, settings=settings, user=user, account=account,
@@ -77,3 +80,13 @@ def decline_code_request(code_request_id: str, body: DeclineIn, user: UserDep,
     view = service.get_for_creator(session, user=user, request_id=code_request_id)
     return code_request_out(service.decline(session, user=user, view=view, reason=body.reason),
                             utc_now())
+
+
+@router.post("/code-requests/{code_request_id}/cancel", response_model=CodeRequestOut)
+def cancel_code_request(code_request_id: str, user: UserDep,
+                        session: SessionDep) -> CodeRequestOut:
+    """Withdraw a pending request your ad account sent: the creator is told and can no longer
+    accept it. Needs the operator role on the ad account."""
+    view = service.get_for_brand(session, user=user, request_id=code_request_id,
+                                 action="operate")
+    return code_request_out(service.cancel(session, user=user, view=view), utc_now())

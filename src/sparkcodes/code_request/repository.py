@@ -24,7 +24,9 @@ EXPIRED_ACTION = "code_request.expired"
 
 
 def _unanswered() -> tuple[Any, ...]:
-    return (CodeRequest.accepted_at.is_(None), CodeRequest.declined_at.is_(None))
+    """Neither answered by the creator nor withdrawn by the brand (expired or not)."""
+    return (CodeRequest.accepted_at.is_(None), CodeRequest.declined_at.is_(None),
+            CodeRequest.cancelled_at.is_(None))
 
 
 def _open(now: datetime) -> tuple[Any, ...]:
@@ -32,11 +34,13 @@ def _open(now: datetime) -> tuple[Any, ...]:
 
 
 def status_filter(status: CodeRequestStatus, now: datetime) -> tuple[Any, ...]:
-    """rules.status_at as SQL."""
+    """rules.status_at as SQL (the final states are exclusive, so one column decides)."""
     if status is CodeRequestStatus.ACCEPTED:
         return (CodeRequest.accepted_at.is_not(None),)
     if status is CodeRequestStatus.DECLINED:
         return (CodeRequest.declined_at.is_not(None),)
+    if status is CodeRequestStatus.CANCELLED:
+        return (CodeRequest.cancelled_at.is_not(None),)
     if status is CodeRequestStatus.EXPIRED:
         return (*_unanswered(), CodeRequest.expires_at <= now)
     return _open(now)
@@ -49,6 +53,14 @@ def add(session: Session, request: CodeRequest) -> None:
 
 def refresh(session: Session, request: CodeRequest) -> None:
     session.refresh(request)
+
+
+def pending_for(session: Session, *, ad_account_id: str, post_id: str,
+                now: datetime) -> CodeRequest | None:
+    """The open request of this ad account for this post, if any (at most one: see create)."""
+    return session.scalar(select(CodeRequest).where(
+        CodeRequest.ad_account_id == ad_account_id, CodeRequest.post_id == post_id, *_open(now))
+        .order_by(CodeRequest.expires_at.desc()).limit(1))
 
 
 def accept(session: Session, *, request_id: str, user_id: str, now: datetime) -> bool:
@@ -73,6 +85,16 @@ def decline(session: Session, *, request_id: str, user_id: str, reason: str,
     result = session.execute(
         update(CodeRequest).where(CodeRequest.id == request_id, *_open(now))
         .values(declined_at=now, decline_reason=reason, answered_by_id=user_id)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def cancel(session: Session, *, request_id: str, user_id: str, now: datetime) -> bool:
+    """The brand withdraws a pending, unexpired request; False if answered, withdrawn or
+    expired first."""
+    result = session.execute(
+        update(CodeRequest).where(CodeRequest.id == request_id, *_open(now))
+        .values(cancelled_at=now, cancelled_by_id=user_id)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 

@@ -1,7 +1,8 @@
 """Pure decisions about code requests (R25): status, expiry, what may be requested and answered.
 
 Status is derived from the timestamps and ``expires_at`` (expiry fails closed: the end instant is
-expired); the expiry sweep only notifies. Every function that depends on time takes ``now``.
+expired); the expiry sweep only notifies. A request ends once: accepted or declined by the creator,
+or withdrawn (cancelled) by the brand. Every function that depends on time takes ``now``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class CodeRequestStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     EXPIRED = "expired"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -37,14 +39,17 @@ class CodeRequestState:
     expires_at: datetime
     accepted_at: datetime | None = None
     declined_at: datetime | None = None
+    cancelled_at: datetime | None = None
 
 
 def status_at(state: CodeRequestState, now: datetime) -> CodeRequestStatus:
-    """An answer is final; an unanswered request is expired from its ``expires_at`` on."""
+    """An answer or a withdrawal is final; an open request is expired from ``expires_at`` on."""
     if state.accepted_at is not None:
         return CodeRequestStatus.ACCEPTED
     if state.declined_at is not None:
         return CodeRequestStatus.DECLINED
+    if state.cancelled_at is not None:
+        return CodeRequestStatus.CANCELLED
     if state.expires_at <= now:
         return CodeRequestStatus.EXPIRED
     return CodeRequestStatus.PENDING
@@ -56,15 +61,30 @@ def parse_status(value: str | None) -> CodeRequestStatus | None:
 
 
 def check_open(state: CodeRequestState, now: datetime) -> None:
-    """Accept and decline apply to a pending request only: it is answered once, before expiry."""
+    """Accept, decline and cancel apply to a pending request only: it ends once, before expiry."""
     status = status_at(state, now)
     if status is CodeRequestStatus.EXPIRED:
         raise errors.Gone(
             f"This code request expired on {state.expires_at:%Y-%m-%d %H:%M} UTC without an "
             "answer; the brand can send a new one.", code="code_request_expired")
+    if status is CodeRequestStatus.CANCELLED:
+        assert state.cancelled_at is not None
+        raise errors.Conflict(
+            f"The brand withdrew this code request on {state.cancelled_at:%Y-%m-%d %H:%M} UTC; "
+            "there is nothing left to answer.", code="code_request_cancelled")
     if status is not CodeRequestStatus.PENDING:
         raise errors.Conflict(f"This code request was already {status.value}.",
                               code="code_request_answered")
+
+
+def check_not_pending(pending_expires_at: datetime | None) -> None:
+    """One open request per ad account and post: ``pending_expires_at`` is the open one's expiry,
+    None when there is none. Withdrawing it, or its answer or expiry, allows a new one."""
+    if pending_expires_at is not None:
+        raise errors.Conflict(
+            "This ad account already asked for a code on this post; the request is open until "
+            f"{pending_expires_at:%Y-%m-%d %H:%M} UTC. Withdraw it to ask again.",
+            code="code_request_already_pending")
 
 
 def expiry(now: datetime, expires_in_days: int | None) -> datetime:

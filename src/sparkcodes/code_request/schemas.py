@@ -42,6 +42,7 @@ class CodeRequestOut(BaseModel):
     accepted_at: datetime | None
     declined_at: datetime | None
     decline_reason: str | None
+    cancelled_at: datetime | None = Field(description="When the brand withdrew it")
     authorization_id: str | None = Field(description="The code the acceptance produced")
     code_hint: str | None = Field(description="Its first symbols: the code itself is never shown")
     window_end: datetime | None
@@ -58,7 +59,7 @@ def code_request_out(view, now: datetime) -> CodeRequestOut:  # type: ignore[no-
         business=Party(id=view.business.id, name=view.business.name),
         days=r.days, fee=from_micros(r.fee_micros), currency=r.currency, terms=r.terms,
         created_at=r.created_at, expires_at=r.expires_at, accepted_at=r.accepted_at,
-        declined_at=r.declined_at, decline_reason=r.decline_reason,
+        declined_at=r.declined_at, decline_reason=r.decline_reason, cancelled_at=r.cancelled_at,
         authorization_id=a.id if a else None,
         code_hint=hint_display(a.code_hint) if a else None,
         window_end=a.expires_at if a else None, spark_post_id=view.spark_post_id,

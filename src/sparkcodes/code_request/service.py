@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
+from sparkcodes.ad_account import repository as ad_account_repository
+from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import rules as code_rules
 from sparkcodes.authorization import service as authorization_service
@@ -57,7 +59,8 @@ class CodeRequestView:
 
 def state_of(request: CodeRequest) -> rules.CodeRequestState:
     return rules.CodeRequestState(expires_at=request.expires_at, accepted_at=request.accepted_at,
-                                  declined_at=request.declined_at)
+                                  declined_at=request.declined_at,
+                                  cancelled_at=request.cancelled_at)
 
 
 def _views(session: Session, rows: list[repository.Row]) -> list[CodeRequestView]:
@@ -103,9 +106,10 @@ def _data(v: CodeRequestView, now: datetime) -> dict[str, Any]:
 def create(session: Session, *, settings: Settings, user: User, account: AdAccount, post_id: str,
            days: int, fee_micros: int | None, currency: str | None, terms: str | None,
            expires_in_days: int | None) -> CodeRequestView:
-    """R25: ask a creator for a code on a post, with period, fee and terms. Raises not_found,
-    invalid_period, the generation refusals (region_not_supported, ad_settings_off,
-    post_unavailable, story_not_supported, ...), original_post_code_required."""
+    """R25: ask a creator for a code on a post, with period, fee and terms; one open request per
+    ad account and post. Raises not_found, invalid_period, code_request_already_pending, the
+    generation refusals (region_not_supported, ad_settings_off, post_unavailable,
+    story_not_supported, ...), original_post_code_required."""
     post = post_repository.by_id(session, post_id) if "\x00" not in post_id else None
     creator = session.get(Creator, post.creator_id) if post is not None else None
     if post is None or creator is None:
@@ -115,6 +119,12 @@ def create(session: Session, *, settings: Settings, user: User, account: AdAccou
     text = rules.clean_terms(terms)
     now = utc_now()
     expires_at = rules.expiry(now, expires_in_days)
+    # Requests of one ad account are serialized (row lock on PostgreSQL; on SQLite every writer
+    # holds the database's write lock from BEGIN IMMEDIATE), so this check and the insert below
+    # cannot interleave with a concurrent create: two clicks make one request.
+    ad_account_repository.lock(session, account.id)
+    pending = repository.pending_for(session, ad_account_id=account.id, post_id=post.id, now=now)
+    rules.check_not_pending(pending.expires_at if pending is not None else None)
     original = session.get(Post, post.original_post_id) if post.original_post_id else None
     problems = rules.request_problems(creator=creator_state(creator),
                                       post=post_state(post, original),
@@ -148,6 +158,22 @@ def get_for_creator(session: Session, *, user: User, request_id: str) -> CodeReq
     view = _load(session, request_id)
     if view is None or view.creator.owner_id != user.id:
         raise errors.NotFound(NOT_FOUND)
+    return view
+
+
+def get_for_brand(session: Session, *, user: User, request_id: str,
+                  action: str) -> CodeRequestView:
+    """The request if the user's role on the requesting ad account allows ``action``; NotFound
+    for everyone else (a stranger cannot tell the request exists), role_insufficient for a
+    member whose role is too low."""
+    view = _load(session, request_id)
+    if view is None:
+        raise errors.NotFound(NOT_FOUND)
+    try:
+        ad_account_service.access(session, user=user, ad_account_id=view.account.id,
+                                  action=action)
+    except errors.NotFound:
+        raise errors.NotFound(NOT_FOUND) from None
     return view
 
 
@@ -219,6 +245,27 @@ def decline(session: Session, *, user: User, view: CodeRequestView,
                 body=(f"@{view.creator.handle} declined your request for a code on the post "
                       f"\"{(rules.public_caption(view.post) or 'a private post')[:60]}\": {text}"),
                 data=_data(view, now), business_ids={view.account.business_id})
+    return view
+
+
+def cancel(session: Session, *, user: User, view: CodeRequestView) -> CodeRequestView:
+    """R25: the brand withdraws a pending request; the creator is told and can no longer accept
+    it. Raises code_request_answered, code_request_cancelled, code_request_expired."""
+    now = utc_now()
+    rules.check_open(state_of(view.request), now)
+    if not repository.cancel(session, request_id=view.request.id, user_id=user.id, now=now):
+        raise _refused(session, view, now)
+    repository.refresh(session, view.request)
+    audit.record(session, actor_id=user.id, action="code_request.cancelled", **_scope(view),
+                 after={"cancelled_at": now})
+    brand = view.business.name
+    caption = (view.post.caption or "(no caption)")[:60]
+    notify.emit(session, event_type="code_request.cancelled",
+                title=f"{brand} withdrew its code request (@{view.creator.handle})",
+                body=(f"{brand} ({view.account.name}) withdrew its request for a "
+                      f"{view.request.days}-day code on your post \"{caption}\". There is "
+                      "nothing to answer; no code was made."),
+                data=_data(view, now), creator_id=view.creator.id)
     return view
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,14 +18,15 @@ from sparkcodes.code_request.service import CodeRequestView
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
 from sparkcodes.renewal import service as renewal_service
-from sparkcodes.web.kit import Web, WebForm, WebPage, back
+from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount
 
 router = APIRouter(tags=["pages"])
 
 LISTED = 200
-MAX_FEE = Decimal(10_000_000)
+MAX_FEE = 10_000_000
 _FIELD = {"invalid_period": "days", "invalid_currency": "currency", "terms_too_long": "terms",
-          "invalid_text": "terms", "invalid_expires_in_days": "expires_in_days"}
+          "invalid_text": "terms", "invalid_expires_in_days": "expires_in_days",
+          "code_request_already_pending": "post_id"}
 # The service answers API clients; on the page, say what to do.
 _PLAIN = {"not_found": "No post has that id. Ask the creator for the post's id: it is the last "
                        "part of the address of their post's page on sparkcodes."}
@@ -48,22 +48,6 @@ def _int(value: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 6 else None
 
 
-def _fee(value: str) -> Decimal | None:
-    text = value.strip().replace(",", "")
-    if not text:
-        return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise errors.InvalidInput("Enter the fee as an amount such as 250 or 249.99.",
-                                  code="invalid_amount") from None
-    if not amount.is_finite() or amount < 0 or amount > MAX_FEE \
-            or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise errors.InvalidInput("Enter a fee from 0 to 10,000,000 with at most two decimals.",
-                                  code="invalid_amount")
-    return amount
-
-
 def _pending_first(items: list[Any], is_pending: Any) -> list[Any]:
     """Pending requests on top; each group keeps the service's newest-first order."""
     return [i for i in items if is_pending(i)] + [i for i in items if not is_pending(i)]
@@ -71,7 +55,7 @@ def _pending_first(items: list[Any], is_pending: Any) -> list[Any]:
 
 def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
               values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
-              status: int = 200) -> Response:
+              card_errors: dict[str, str] | None = None, status: int = 200) -> Response:
     now = utc_now()
     renewals = renewal_service.list_for_ad_account(web.session, account=account, status=None,
                                                    limit=LISTED, offset=0)
@@ -86,7 +70,7 @@ def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
         "default_period": web.settings.codes.default_period,
         "default_expiry": rules.DEFAULT_EXPIRES_IN_DAYS,
         "max_expiry": rules.MAX_EXPIRES_IN_DAYS,
-        "public_caption": rules.public_caption,
+        "public_caption": rules.public_caption, "card_errors": card_errors or {},
         "values": values or {}, "errors": errs or {}}, status=status)
 
 
@@ -115,7 +99,7 @@ def create(ad_account_id: str, web: WebForm, post_id: str = Form("", max_length=
     if not ref:
         errs["post_id"] = "Enter the id of the post you want to run as a Spark Ad."
     try:
-        amount = _fee(fee)
+        amount = form_amount(fee, what="fee", high=MAX_FEE)
     except errors.AppError as exc:
         errs["fee"] = exc.message
     expiry = _int(expires_in_days) if expires_in_days.strip() else None
@@ -136,6 +120,30 @@ def create(ad_account_id: str, web: WebForm, post_id: str = Form("", max_length=
                          errs={field: _PLAIN.get(error.code, error.message)})
     assert view is not None
     return web.redirect(f"/ad-accounts/{account.id}/requests")
+
+
+# --- the brand withdraws ------------------------------------------------------------------------
+
+@router.post("/code-requests/{code_request_id}/cancel")
+def cancel(code_request_id: str, web: WebForm) -> Response:
+    """R25: the brand withdraws a pending request; the creator can no longer accept it."""
+    view = service.get_for_brand(web.session, user=web.me, request_id=code_request_id,
+                                 action="operate")
+    _, error = web.attempt(service.cancel, web.session, user=web.me, view=view)
+    fresh = service.get_for_brand(web.session, user=web.me, request_id=code_request_id,
+                                  action="operate")
+    card_errors = {fresh.request.id: error.message} if error is not None else {}
+    status = error.status if error is not None else 200
+    if web.htmx:
+        return web.render("code_request/_brand_request.html", {
+            "r": fresh, "can_operate": True, "public_caption": rules.public_caption,
+            "card_errors": card_errors}, status=status)
+    if error is None:
+        return web.redirect(back(web, f"/ad-accounts/{fresh.account.id}/requests"))
+    _, _, role = ad_account_service.access(web.session, user=web.me,
+                                           ad_account_id=fresh.account.id, action="operate")
+    return _requests(web, fresh.account, fresh.business, role, card_errors=card_errors,
+                     status=status)
 
 
 # --- the creator answers ---------------------------------------------------------------------

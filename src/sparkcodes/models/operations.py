@@ -148,6 +148,8 @@ class CodeRequest(Base):
     declined_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(String(500))
     answered_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None]  # the brand withdrew it while pending
+    cancelled_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Contract(Base):

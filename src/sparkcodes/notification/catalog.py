@@ -43,6 +43,8 @@ EVENTS = {e.name: e for e in [
               "The creator accepted your code request: the code is bound to your ad account."),
     EventType("code_request.declined", "business", "The creator declined your code request."),
     EventType("code_request.expired", "business", "Your code request expired unanswered."),
+    EventType("code_request.cancelled", "creator",
+              "The brand withdrew its code request: there is nothing to answer."),
     EventType("misuse.reported", "business", "A creator reported misuse of a code you use."),
     EventType("webhook_endpoint.disabled", "business",
               "A webhook endpoint failed for three days and was disabled."),
