@@ -72,7 +72,9 @@ class Backend:
 
     def settings(self, **overrides) -> Settings:  # type: ignore[no-untyped-def]
         values = dict(database_url=self.url, secret_key="test-secret-key", env="test",
-                      sandbox=True, db_pool_size=30, embedded_worker=False)
+                      sandbox=True, db_pool_size=30, embedded_worker=False,
+                      # The webhook receivers under test listen on 127.0.0.1.
+                      webhooks={"allow_private_addresses": True})
         values.update(overrides)
         return Settings(**values)
 

@@ -63,10 +63,16 @@ class Mail(BaseModel):
 
 
 class Webhooks(BaseModel):
-    """R32: retry schedule (seconds after each failed attempt, about three days in all)."""
+    """R32: retry schedule (seconds after each failed attempt, about three days in all).
+
+    ``allow_private_addresses`` lets endpoints name loopback, private and link-local addresses
+    (receivers on the operator's own network, the test suite's local receivers); off, such URLs
+    are refused when saved and every delivery is refused if the host resolves to one.
+    """
 
     retry_schedule_seconds: list[int] = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
     timeout_seconds: float = 10.0
+    allow_private_addresses: bool = False
 
 
 class Settings(BaseSettings):

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from sparkcodes.business import service as business_service
-from sparkcodes.deps import SessionDep, UserDep
+from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.pagination import Page, Paged
 from sparkcodes.webhook import repository, service
 from sparkcodes.webhook.schemas import (
@@ -23,17 +23,20 @@ router = APIRouter(prefix="/v1", tags=["webhooks"])
 @router.post("/businesses/{business_id}/webhook-endpoints", response_model=WebhookEndpointCreated,
              status_code=201)
 def create_endpoint(business_id: str, body: WebhookEndpointIn, user: UserDep,
-                    session: SessionDep) -> WebhookEndpointCreated:
+                    session: SessionDep, settings: SettingsDep) -> WebhookEndpointCreated:
     """Register a URL to receive signed events (Standard Webhooks). Admins only.
 
     The answer carries the signing secret (`whsec_...`) this once: store it to verify the
-    `webhook-signature` header. See docs/events.md for the catalog and verification.
+    `webhook-signature` header. See docs/events.md for the catalog and verification. URLs naming
+    a private, loopback or link-local address, or localhost, are refused (422
+    `webhook_url_not_public`).
     """
     business, _ = business_service.access(session, user=user, business_id=business_id,
                                           action="admin")
-    endpoint, secret = service.create(session, user=user, business=business, url=body.url,
-                                      description=body.description,
-                                      event_types=body.event_types)
+    endpoint, secret = service.create(
+        session, user=user, business=business, url=body.url, description=body.description,
+        event_types=body.event_types,
+        allow_private_addresses=settings.webhooks.allow_private_addresses)
     return WebhookEndpointCreated(**WebhookEndpointOut.of(endpoint).model_dump(), secret=secret)
 
 
@@ -55,13 +58,14 @@ def get_endpoint(endpoint_id: str, user: UserDep, session: SessionDep) -> Webhoo
 
 @router.patch("/webhook-endpoints/{endpoint_id}", response_model=WebhookEndpointOut)
 def patch_endpoint(endpoint_id: str, body: WebhookEndpointPatch, user: UserDep,
-                   session: SessionDep) -> WebhookEndpointOut:
+                   session: SessionDep, settings: SettingsDep) -> WebhookEndpointOut:
     """Change the URL, description or event types; `enabled: true` re-enables a disabled
-    endpoint. Admins only."""
+    endpoint. Admins only. A new URL is checked as on creation (`webhook_url_not_public`)."""
     endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="admin")
     changes = body.model_dump(include=body.model_fields_set)
-    return WebhookEndpointOut.of(service.update(session, user=user, endpoint=endpoint,
-                                                changes=changes))
+    return WebhookEndpointOut.of(service.update(
+        session, user=user, endpoint=endpoint, changes=changes,
+        allow_private_addresses=settings.webhooks.allow_private_addresses))
 
 
 @router.delete("/webhook-endpoints/{endpoint_id}", status_code=204)

@@ -7,6 +7,9 @@ and ``webhook-signature`` (``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``).
 
 from __future__ import annotations
 
+import ipaddress
+import re
+import socket
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -33,6 +36,10 @@ class UnknownEventType(errors.InvalidInput):
     code = "unknown_event_type"
 
 
+class WebhookUrlNotPublic(errors.InvalidInput):
+    code = "webhook_url_not_public"
+
+
 class EndpointDisabled(errors.Conflict):
     code = "webhook_endpoint_disabled"
     message = "This endpoint is disabled; re-enable it first (PATCH with enabled: true)."
@@ -51,6 +58,104 @@ def check_url(url: str) -> str:
         raise InvalidWebhookUrl("Leave credentials out of the URL: every delivery is signed, "
                                 "verify the signature instead.")
     return url
+
+
+# --- public addresses only (no SSRF) -----------------------------------------------------------
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+PUBLIC_ONLY = "Webhook URLs must reach the public internet"
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598): not is_private
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known NAT64 prefix: an IPv4 address inside
+_NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
+
+
+def address_problem(ip: IPAddress) -> str | None:
+    """Why a webhook may not be sent to ``ip`` ("a loopback address"...), or None if public.
+
+    IPv6 addresses that carry an IPv4 address (mapped ::ffff:a.b.c.d, NAT64, 6to4) are judged by
+    that IPv4 address, since that is where the packets end up.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            return address_problem(embedded)
+    if ip.is_unspecified or ip in _THIS_NETWORK:
+        return "an unspecified address"
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip in _SHARED:
+        return "a shared (carrier-grade NAT) address"
+    if ip.is_multicast:
+        return "a multicast address"
+    if ip.is_reserved:
+        return "a reserved address"
+    if ip.is_private:
+        return "a private address"
+    if not ip.is_global:
+        return "a non-public address"
+    return None
+
+
+def ip_literal(host: str) -> IPAddress | None:
+    """The address a host names without DNS: an IP literal (brackets and zone allowed) or the
+    numeric shorthands resolvers accept (127.1, 0x7f.1, 2130706433); None for a name."""
+    host = host.strip("[]")
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.match(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))  # pure parsing, no lookup
+        except OSError:
+            return None
+    return None
+
+
+def _is_standard_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def is_local_name(host: str) -> bool:
+    """``localhost`` and any name under it (RFC 6761), with or without the trailing dot."""
+    host = host.lower().rstrip(".")
+    return host == "localhost" or host.endswith(".localhost")
+
+
+def check_public_url(url: str) -> None:
+    """Refuse a URL whose host is, without any DNS lookup, a non-public address or localhost;
+    raises WebhookUrlNotPublic. Names are checked again, resolved, at every delivery."""
+    host = urlsplit(url.strip()).hostname or ""
+    if is_local_name(host):
+        raise WebhookUrlNotPublic(f"{PUBLIC_ONLY}; {host} is this server itself.")
+    ip = ip_literal(host)
+    problem = None if ip is None else address_problem(ip)
+    if problem is not None:
+        shown = host if _is_standard_literal(host) else f"{host} ({ip})"  # 127.1 (127.0.0.1)
+        raise WebhookUrlNotPublic(f"{PUBLIC_ONLY}; {shown} is {problem}.")
+
+
+def refusal(host: str, addresses: Sequence[IPAddress]) -> str | None:
+    """The delivery log's text when any address ``host`` resolved to is not public, else None."""
+    if not addresses:
+        return f"refused: {host} resolves to no address"
+    for ip in addresses:
+        problem = address_problem(ip)
+        if problem is None:
+            continue
+        if ip_literal(host) == ip:
+            return f"refused: {host} is {problem}"
+        return f"refused: {host} resolves to {ip}, {problem}"
+    return None
 
 
 def check_event_types(event_types: Iterable[str] | None, known: Iterable[str]) -> list[str]:

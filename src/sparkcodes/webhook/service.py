@@ -9,9 +9,11 @@ days is disabled and the business told, once.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,12 +74,21 @@ def access(session: Session, *, user: User, endpoint_id: str, action: str,
     return endpoint
 
 
+def _checked_url(url: str, *, allow_private_addresses: bool) -> str:
+    url = rules.check_url(url)
+    if not allow_private_addresses:
+        rules.check_public_url(url)
+    return url
+
+
 def create(session: Session, *, user: User, business: Business, url: str, description: str = "",
-           event_types: list[str] | None = None) -> tuple[WebhookEndpoint, str]:
+           event_types: list[str] | None = None,
+           allow_private_addresses: bool = False) -> tuple[WebhookEndpoint, str]:
     """A new endpoint and its secret (returned this once). Raises InvalidWebhookUrl,
-    UnknownEventType."""
+    WebhookUrlNotPublic (unless settings.webhooks.allow_private_addresses), UnknownEventType."""
+    url = _checked_url(url, allow_private_addresses=allow_private_addresses)
     endpoint = WebhookEndpoint(
-        business_id=business.id, url=rules.check_url(url), description=description.strip(),
+        business_id=business.id, url=url, description=description.strip(),
         secret=new_secret(), created_by_id=user.id, created_at=clock.utc_now(),
         event_types=rules.check_event_types(event_types, catalog.EVENTS))
     repository.add(session, endpoint)
@@ -87,14 +98,14 @@ def create(session: Session, *, user: User, business: Business, url: str, descri
     return endpoint, endpoint.secret
 
 
-def update(session: Session, *, user: User, endpoint: WebhookEndpoint,
-           changes: dict[str, Any]) -> WebhookEndpoint:
+def update(session: Session, *, user: User, endpoint: WebhookEndpoint, changes: dict[str, Any],
+           allow_private_addresses: bool = False) -> WebhookEndpoint:
     """Change url, description, event_types; ``enabled`` true re-enables a disabled endpoint
-    (its failing clock restarts), false disables it by hand."""
+    (its failing clock restarts), false disables it by hand. The URL is checked as in create."""
     before = _view(endpoint)
     now = clock.utc_now()
     if "url" in changes and changes["url"] is not None:
-        url = rules.check_url(changes["url"])
+        url = _checked_url(changes["url"], allow_private_addresses=allow_private_addresses)
         if url != endpoint.url:
             endpoint.url = url
             endpoint.failing_since = None  # a new address earns a fresh start
@@ -199,23 +210,70 @@ def prepare(session: Session, *, delivery_id: str, now: datetime) -> Attempt | N
                    secret=endpoint.secret, body=body)
 
 
-def post(attempt: Attempt, *, timeout: float,
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for ``host``, in its order of preference."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def post(attempt: Attempt, *, timeout: float, allow_private_addresses: bool = False,
          transport: httpx.BaseTransport | None = None) -> tuple[int | None, str | None]:
     """POST the signed message once: (HTTP status, error text or None on 2xx).
+
+    The host is resolved here, once; if any of its addresses is not public the attempt is
+    refused unsent (unless settings.webhooks.allow_private_addresses). The request then goes to
+    the checked address itself, with the original Host header and TLS name (SNI and certificate
+    check), so a DNS answer that changes after the check (rebinding) is never used. Redirects are
+    not followed: a 3xx is a failed attempt, like any other non-2xx answer.
 
     webhook-timestamp is the wall clock, not the sandbox clock: receivers compare it with their
     own clock (five minutes' tolerance) to refuse replays.
     """
+    try:
+        url = httpx.URL(attempt.url)
+        host = url.raw_host.decode("ascii")
+        port = url.port or (443 if url.scheme == "https" else 80)
+        addresses = [ipaddress.ip_address(a) for a in resolve(host, port)]
+    except (OSError, ValueError, httpx.InvalidURL) as exc:
+        return None, rules.error_text(status=None,
+                                      exception=f"DNS lookup failed for {attempt.url}: {exc}")
+    if not allow_private_addresses or not addresses:
+        refused = rules.refusal(host, addresses)
+        if refused is not None:
+            return None, rules.error_text(status=None, exception=refused)
     headers = rules.signed_headers(secret=attempt.secret, message_id=attempt.message_id,
                                    timestamp=clock.real_now(), body=attempt.body)
+    headers["host"] = url.netloc.decode("ascii")
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport) as client:
-            response = client.post(attempt.url, content=attempt.body.encode(), headers=headers)
+        response = _send_pinned(url, addresses, headers=headers, body=attempt.body.encode(),
+                                timeout=timeout, transport=transport)
     except Exception as exc:  # connection refused, timeout, bad TLS...: all retried on schedule
         return None, rules.error_text(status=None, exception=f"{type(exc).__name__}: {exc}")
     if rules.is_success(response.status_code):
         return response.status_code, None
     return response.status_code, rules.error_text(status=response.status_code, body=response.text)
+
+
+def _send_pinned(url: httpx.URL, addresses: list[rules.IPAddress], *, headers: dict[str, str],
+                 body: bytes, timeout: float,
+                 transport: httpx.BaseTransport | None) -> httpx.Response:
+    """POST to each checked address in turn until one accepts the connection; the URL keeps its
+    host name for the Host header (set by the caller) and for TLS (SNI, certificate check)."""
+    host = url.raw_host.decode("ascii")
+    extensions = {} if rules.ip_literal(host) is not None else {"sni_hostname": host}
+    # No proxy or .netrc from the environment: the request must go to the address checked.
+    # A CA bundle named by SSL_CERT_FILE / SSL_CERT_DIR is still honoured.
+    verify = httpx.create_ssl_context(trust_env=True)
+    with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport,
+                      trust_env=False, verify=verify) as client:
+        for ip in addresses[:-1]:
+            try:
+                return client.post(url.copy_with(host=str(ip)), headers=headers, content=body,
+                                   extensions=extensions)
+            except httpx.ConnectError:  # refused or unreachable: the next address may answer
+                continue
+        return client.post(url.copy_with(host=str(addresses[-1])), headers=headers,
+                           content=body, extensions=extensions)
 
 
 def record_outcome(session: Session, *, attempt: Attempt, status: int | None, error: str | None,

@@ -16,7 +16,9 @@ def deliver(ctx, payload) -> None:  # type: ignore[no-untyped-def]
         attempt = service.prepare(session, delivery_id=payload["delivery_id"], now=utc_now())
     if attempt is None:
         return
-    status, error = service.post(attempt, timeout=ctx.settings.webhooks.timeout_seconds)
+    status, error = service.post(
+        attempt, timeout=ctx.settings.webhooks.timeout_seconds,
+        allow_private_addresses=ctx.settings.webhooks.allow_private_addresses)
     with ctx.db.unit_of_work() as session:
         wait = service.record_outcome(session, attempt=attempt, status=status, error=error,
                                       settings=ctx.settings, now=utc_now())

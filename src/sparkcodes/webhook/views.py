@@ -141,8 +141,10 @@ def create_endpoint(business_id: str, web: WebForm, url: str = Form("", max_leng
     errs = _form_errors(description, event_types)
     if errs:
         return _list(web, business, role, values=values, errs=errs, status=422)
-    created, error = web.attempt(service.create, web.session, user=web.me, business=business,
-                                 url=url, description=description, event_types=event_types)
+    created, error = web.attempt(
+        service.create, web.session, user=web.me, business=business, url=url,
+        description=description, event_types=event_types,
+        allow_private_addresses=web.settings.webhooks.allow_private_addresses)
     if error is not None:
         return _list(web, business, role, values=values, status=error.status,
                      errs={_FIELD_OF_ERROR.get(error.code, "url"): error.message})
@@ -223,7 +225,8 @@ def update_endpoint(endpoint_id: str, web: WebForm, url: str = Form("", max_leng
                               status=422)
     _, error = web.attempt(service.update, web.session, user=web.me, endpoint=endpoint,
                            changes={"url": url, "description": description,
-                                    "event_types": event_types, "enabled": on})
+                                    "event_types": event_types, "enabled": on},
+                           allow_private_addresses=web.settings.webhooks.allow_private_addresses)
     if error is not None:
         web.session.refresh(endpoint)
         return _endpoint_page(web, endpoint, business, role, values=values, status=error.status,
