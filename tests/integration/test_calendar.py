@@ -121,7 +121,9 @@ def test_business_feed_has_one_event_per_bound_code(client, app, scene: Scene) -
     description = str(ev["DESCRIPTION"])
     assert "Live ads: 1 (" in description
     assert scene.code["code_hint"] in description and scene.code["code"] not in description
-    assert f"/v1/businesses/{scene.w.business['id']}/tracker?post_id=" in description
+    # The link opens the tracker page (signed in with the browser), filtered to this post.
+    assert (f"http://127.0.0.1:8000/businesses/{scene.w.business['id']}/tracker?post_id="
+            in description)
     assert str(ev["URL"]).startswith("http://127.0.0.1:8000/")
     assert int(ev["SEQUENCE"]) == 0 and ev.decoded("LAST-MODIFIED") is not None
     offsets = app.state.settings.reminders.offsets_hours
@@ -175,6 +177,9 @@ def test_creator_feed_names_the_businesses_using_each_code(client, scene: Scene)
     assert str(evs[uid(scene.code)]["SUMMARY"]).endswith(f"({business})")
     assert f"Used by {business}" in str(evs[uid(scene.code)]["DESCRIPTION"])
     assert "Live ads: 1" in str(evs[uid(scene.code)]["DESCRIPTION"])
+    # The event opens the post's page at the code's card.
+    assert str(evs[uid(scene.code)]["URL"]).endswith(
+        f"/posts/{scene.code['post_id']}#code-{scene.code['id']}")
     assert str(evs[uid(scene.spare)]["SUMMARY"]).endswith("(not bound yet)")
     assert uid(scene.other.code) not in evs
     assert len(alarms(evs[uid(scene.spare)])) == 2

@@ -156,7 +156,7 @@ def _business_events(session: Session, settings: Settings, business: Business,
         ended = a.expires_at <= now
         title = rules.summary(handle=creator.handle, caption=post.caption, where=account.name,
                               ended=ended)
-        link = f"{base}/v1/businesses/{business.id}/tracker?post_id={post.id}"
+        link = f"{base}/businesses/{business.id}/tracker?post_id={post.id}"
         description = "\n".join([
             f"Spark code {hint_display(a.code_hint)} of @{creator.handle}: "
             f"\"{rules.short(post.caption, 120)}\".",
@@ -184,7 +184,7 @@ def _creator_events(session: Session, settings: Settings, creator: Creator,
         where = ", ".join(users) if users else "not bound yet"
         title = rules.summary(handle=creator.handle, caption=post.caption, where=where,
                               ended=a.expires_at <= now)
-        link = f"{base}/v1/authorizations/{a.id}"
+        link = f"{base}/posts/{post.id}#code-{a.id}"
         used = (f"Used by {business.name} (ad account {account.name}) since "
                 f"{a.bound_at:%Y-%m-%d}." if business and account and a.bound_at
                 else "Not bound to any ad account yet.")
