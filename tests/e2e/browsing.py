@@ -1,6 +1,6 @@
 """Driving Debian's Chromium through the pages: fixtures (in conftest.py) and the helpers every
 browser test shares — a page that records console errors, screenshots at desktop and phone width
-with a sideways-scroll check, sign-up and log-in.
+with an accessibility check (axe-core) and a sideways-scroll check, sign-up and log-in.
 
 Screenshots land in var/screenshots/ (ignored by git).
 """
@@ -48,9 +48,12 @@ def _console_problem(text: str) -> None:
 
 
 def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Desktop and phone screenshots; at phone width nothing may scroll sideways."""
+    """Desktop and phone screenshots; the page passes axe-core's WCAG 2.1 A/AA checks, and at
+    phone width nothing may scroll sideways."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
+    problems = accessibility_problems(page)
+    assert not problems, f"{name}: accessibility problems:\n" + "\n".join(problems)
     page.set_viewport_size(PHONE)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     page.screenshot(path=str(SHOTS / f"{name}-phone.png"), full_page=True)
@@ -76,3 +79,17 @@ def log_in(page, email: str, next_path: str = "/") -> None:  # type: ignore[no-u
 
 def chromium_path() -> str | None:
     return shutil.which("chromium")
+
+
+def accessibility_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's WCAG 2.1 A/AA findings on the page as it stands, one line each:
+    rule, impact, what it says and where."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    out = []
+    for v in results.response["violations"]:
+        targets = ", ".join(str(n["target"][0]) for n in v["nodes"][:3])
+        out.append(f"{v['id']} ({v['impact']}, {len(v['nodes'])}×): {v['help']} — {targets}")
+    return out

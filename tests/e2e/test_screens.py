@@ -1,7 +1,7 @@
 """Every main page in Chromium over the demo world that `make run` serves: as the brand admin,
 the read-only analyst and a creator. Each page must answer 200, leave nothing in the console (a
-CSP violation or a script error fails), not scroll sideways at phone width, and say something
-specific; screenshots of each land in var/screenshots/demo-*.png.
+CSP violation or a script error fails), pass axe-core's WCAG 2.1 A/AA checks, not scroll
+sideways at phone width, and say something specific; screenshots of each land in var/screenshots/demo-*.png.
 """
 
 from __future__ import annotations
