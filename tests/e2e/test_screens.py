@@ -1,7 +1,8 @@
 """Every main page in Chromium over the demo world that `make run` serves: as the brand admin,
 the read-only analyst and a creator. Each page must answer 200, leave nothing in the console (a
 CSP violation or a script error fails), pass axe-core's WCAG 2.1 A/AA checks, not scroll
-sideways at phone width, and say something specific; screenshots of each land in var/screenshots/demo-*.png.
+sideways at phone width, and say something specific; screenshots of each land in
+var/screenshots/demo-*.png.
 """
 
 from __future__ import annotations
@@ -10,8 +11,16 @@ import pytest
 from sqlalchemy import select
 
 from sparkcodes import demo
-from sparkcodes.models import Ad, AdAccount, AdGroup, Business, Campaign, Creator, Post
-from sparkcodes.models import WebhookEndpoint
+from sparkcodes.models import (
+    Ad,
+    AdAccount,
+    AdGroup,
+    Business,
+    Campaign,
+    Creator,
+    Post,
+    WebhookEndpoint,
+)
 from tests.e2e.browsing import expect, new_page, shoot
 
 
