@@ -178,12 +178,14 @@ def test_bad_periods_are_refused_next_to_the_field(client):  # type: ignore[no-u
     page_login(client, "brand@example.com")
     url = f"/ad-accounts/{c.account['id']}/reports"
     for params, field, message in (
-        ({"start": "2026-03-02", "end": "2026-03-01"}, "start", "start_date is after end_date."),
+        ({"start": "2026-03-02", "end": "2026-03-01"}, "start",
+         "The first day is after the last day."),
         ({"start": "2025-01-01", "end": "2026-01-02"}, "start",
-         "A report spans at most 366 days."),
+         "A report spans at most 366 days; pick a later first day."),
         ({"start": "2026-02-30"}, "start", "Enter the first day as a date such as 2026-03-01."),
         ({"end": "soon"}, "end", "Enter the last day as a date such as 2026-03-01."),
         ({"days": "5"}, "days", "Choose the last 7, 30 or 90 days."),
+        ({"end": "0001-01-03"}, "end", "The last day is too early; pick a later one."),
     ):
         r = client.get(url, params=params, headers=HTML)
         assert r.status_code == 422, (params, r.status_code)
@@ -193,7 +195,7 @@ def test_bad_periods_are_refused_next_to_the_field(client):  # type: ignore[no-u
     page_login(client, "maya@example.com")
     r = client.get(f"/posts/{c.post['id']}/report", params={"start": "2026-03-02",
                                                             "end": "2026-03-01"}, headers=HTML)
-    assert r.status_code == 422 and "start_date is after end_date." in r.text
+    assert r.status_code == 422 and "The first day is after the last day." in r.text
 
 
 def test_reports_are_only_for_their_owners(client):  # type: ignore[no-untyped-def]

@@ -23,6 +23,14 @@ router = APIRouter(tags=["pages"])
 DEFAULT_DAYS = 30
 
 
+_PAGE_WORDS = {
+    "start_date is after end_date.": ("start", "The first day is after the last day."),
+    "end_date is too early.": ("end", "The last day is too early; pick a later one."),
+    f"A report spans at most {service.MAX_DAYS} days.": (
+        "start", f"A report spans at most {service.MAX_DAYS} days; pick a later first day."),
+}
+
+
 class Period:
     """The days a report page shows, from ``?days=`` or ``?start=&end=``, and what was wrong."""
 
@@ -56,8 +64,10 @@ class Period:
         return None
 
     def refused(self, error: errors.AppError) -> None:
-        """The service's words next to the date they are about."""
-        self.errors["end" if error.message.startswith("end_date") else "start"] = error.message
+        """The service's refusal next to the date it is about, in the form's words (the service
+        speaks of the API's start_date and end_date)."""
+        field, words = _PAGE_WORDS.get(error.message, ("start", error.message))
+        self.errors[field] = words
 
     @property
     def status(self) -> int:
