@@ -9,13 +9,9 @@ from fastapi.testclient import TestClient
 
 from tests import factories as f
 from tests.integration.test_pages_access import HTML, csrf_of, page_login
+from tests.integration.test_pages_access import page_text as _text
 
 HX = {"hx-request": "true"}
-
-
-def _text(html: str) -> str:
-    """The page's words, tags and runs of whitespace collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
 
 
 def _world(client: TestClient) -> dict:  # type: ignore[type-arg]

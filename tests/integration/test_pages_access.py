@@ -6,6 +6,7 @@ does not know fails the test until it is added (and so checked).
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -42,6 +43,11 @@ def page_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
 
     walk(app.routes)
     return sorted(set(found))
+
+
+def page_text(markup: str) -> str:
+    """A page's words: tags dropped, entities decoded, runs of whitespace collapsed."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup)))
 
 
 def csrf_of(html: str) -> str:

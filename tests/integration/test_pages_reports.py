@@ -14,12 +14,9 @@ from fastapi.testclient import TestClient
 from sparkcodes.report.rules import ENGAGEMENTS
 from tests import factories as f
 from tests.integration.test_pages_access import HTML, page_login
+from tests.integration.test_pages_access import page_text as _text
 
 ev = f.event
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
 
 
 def _series(html: str, key: str) -> dict[str, Any]:

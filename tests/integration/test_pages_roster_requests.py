@@ -12,33 +12,17 @@ from fastapi.testclient import TestClient
 
 from sparkcodes.kit import crypto
 from tests import factories as f
+from tests.integration.test_pages import _world
 from tests.integration.test_pages_access import HTML, page_login
+from tests.integration.test_pages_access import page_text as _text
 
 HX = {"hx-request": "true"}
-
-
-def _text(html: str) -> str:
-    """The page's words, tags and runs of whitespace collapsed."""
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-    return text.replace("&#39;", "'").replace("&amp;", "&").replace("&#34;", '"')
 
 
 def _field_error(html: str, field: str) -> str:
     match = re.search(rf'id="{re.escape(field)}-error"[^>]*>([^<]+)<', html)
     assert match, f"no error next to {field}"
     return match.group(1)
-
-
-def _world(client: TestClient) -> dict:  # type: ignore[type-arg]
-    creator_h = f.user(client, email="creator@example.com")
-    creator = f.creator(client, creator_h, handle="maya.makes")
-    post = f.post(client, creator_h, creator["id"], caption="Morning routine")
-    code = f.code(client, creator_h, post["id"])
-    brand_h = f.user(client, email="brand@example.com")
-    business = f.business(client, brand_h, "Glow Skincare")
-    account = f.ad_account(client, brand_h, business["id"], "Glow US")
-    return {"creator_h": creator_h, "creator": creator, "post": post, "code": code,
-            "brand_h": brand_h, "business": business, "account": account}
 
 
 def _analyst(client: TestClient, w: dict) -> str:  # type: ignore[type-arg]
@@ -542,3 +526,24 @@ def test_a_second_request_for_the_same_post_is_refused_next_to_the_post_field(cl
     assert r.status_code == 200
     r = client.post(url, headers=HTML, follow_redirects=False, data=data)
     assert r.status_code == 303
+
+
+def test_the_post_field_offers_public_posts_of_roster_creators(client):  # type: ignore[no-untyped-def]
+    w = _world(client)
+    private = f.post(client, w["creator_h"], w["creator"]["id"], caption="Just for me",
+                     visibility="private")
+    stranger_h = f.user(client, email="stranger@example.com")
+    stranger = f.creator(client, stranger_h, handle="not.on.roster")
+    f.post(client, stranger_h, stranger["id"], caption="Stranger's post")
+    page_login(client, "brand@example.com")
+    url = f"/ad-accounts/{w['account']['id']}/requests"
+    r = client.get(url, headers=HTML)
+    assert 'list="roster-posts"' not in r.text  # nobody on the roster yet: ask for the id
+    assert "Ask the creator for the id of their post" in _text(r.text)
+    f._ok(client.post(f"/v1/businesses/{w['business']['id']}/roster", headers=w["brand_h"],
+                      json={"creator_id": w["creator"]["id"]}), 201)
+    r = client.get(url, headers=HTML)
+    assert 'list="roster-posts"' in r.text
+    assert f'<option value="{w["post"]["id"]}">@maya.makes — Morning routine</option>' in r.text
+    assert private["id"] not in r.text and "Stranger" not in r.text
+    assert "pick a public post of a creator on your roster" in _text(r.text)

@@ -13,11 +13,7 @@ from sparkcodes.kit.clock import utc_now
 from sparkcodes.tracker import views as tracker_views
 from tests import factories as f
 from tests.integration.test_pages_access import HTML, page_login
-
-
-def _text(html: str) -> str:
-    """The page's words, tags and runs of whitespace collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+from tests.integration.test_pages_access import page_text as _text
 
 
 def _world(client: TestClient) -> dict:  # type: ignore[type-arg]

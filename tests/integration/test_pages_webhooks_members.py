@@ -14,11 +14,7 @@ from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import WebhookDelivery, WebhookEndpoint
 from tests import factories as f
 from tests.integration.test_pages_access import HTML, page_login
-
-
-def _text(html: str) -> str:
-    """The page's words, tags and runs of whitespace collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+from tests.integration.test_pages_access import page_text as _text
 
 
 def _field_error(html: str, field: str) -> str:

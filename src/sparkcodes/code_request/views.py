@@ -18,6 +18,7 @@ from sparkcodes.code_request.service import CodeRequestView
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
 from sparkcodes.renewal import service as renewal_service
+from sparkcodes.roster import repository as roster_repository
 from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount
 
 router = APIRouter(tags=["pages"])
@@ -53,6 +54,9 @@ def _pending_first(items: list[Any], is_pending: Any) -> list[Any]:
     return [i for i in items if is_pending(i)] + [i for i in items if not is_pending(i)]
 
 
+SUGGESTED = 200  # roster posts offered in the post field
+
+
 def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
               values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
               card_errors: dict[str, str] | None = None, status: int = 200) -> Response:
@@ -71,6 +75,8 @@ def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
         "default_expiry": rules.DEFAULT_EXPIRES_IN_DAYS,
         "max_expiry": rules.MAX_EXPIRES_IN_DAYS,
         "public_caption": rules.public_caption, "card_errors": card_errors or {},
+        "suggestions": roster_repository.public_posts_of_roster(web.session, business.id,
+                                                               limit=SUGGESTED),
         "values": values or {}, "errors": errs or {}}, status=status)
 
 

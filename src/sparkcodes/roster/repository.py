@@ -59,3 +59,17 @@ def code_counts(session: Session, *, business_id: str, creator_ids: Iterable[str
         .group_by(Post.creator_id)
     ).all()
     return {r[0]: (int(r[1] or 0), int(r[2]) - int(r[1] or 0)) for r in rows}
+
+
+def public_posts_of_roster(session: Session, business_id: str, *,
+                           limit: int) -> list[tuple[Post, Creator]]:
+    """The public, available posts of the creators on the business's roster, newest first: the
+    posts a brand may ask a code for (anyone can see them on the creator's profile)."""
+    stmt = (select(Post, Creator)
+            .join(Creator, Creator.id == Post.creator_id)
+            .join(RosterEntry, RosterEntry.creator_id == Creator.id)
+            .where(RosterEntry.business_id == business_id, Post.visibility == "public",
+                   Post.deleted_at.is_(None), Post.taken_down_at.is_(None))
+            .order_by(Post.published_at.desc(), Post.id)
+            .limit(limit))
+    return [(post, creator) for post, creator in session.execute(stmt).all()]
