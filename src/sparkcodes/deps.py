@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -16,25 +17,65 @@ from sparkcodes.sandbox import service as sandbox_service
 from sparkcodes.user import service as user_service
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+_READ_ONLY = "__sparkcodes_read_only__"
+
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., object])
 
 
-def get_settings(request: Request) -> Settings:
+def read_only(endpoint: _Endpoint) -> _Endpoint:
+    """Mark a POST route that never writes: it gets a reader session (no SQLite write lock)."""
+    setattr(endpoint, _READ_ONLY, True)
+    return endpoint
+
+
+# Dependencies that do no I/O are ``async def``: FastAPI runs sync ones in the threadpool, and
+# each hand-off costs more CPU than the dependency itself (bench/README.md, suggestion 6).
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-def _session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed after the endpoint returns, rolled back on error."""
+def _writes(request: Request) -> bool:
+    if request.method in _READ_METHODS:
+        return False
+    return not getattr(request.scope.get("endpoint"), _READ_ONLY, False)
+
+
+async def _in_thread(fn: Callable[[], object]) -> None:
+    # Its own limiter, shielded: returning a connection must never wait for a threadpool slot
+    # held by requests that wait for a connection (the reason FastAPI does the same for sync
+    # generator dependencies), nor be skipped when the request is cancelled.
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(fn, limiter=anyio.CapacityLimiter(1))
+
+
+async def _session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed after the endpoint returns, rolled back on error.
+
+    Creating the session does no I/O, so only the sandbox clock sync and the commit (or rollback)
+    go to a worker thread; the endpoint's own statements run in the endpoint's thread.
+    """
     db: Database = request.app.state.db
-    session = db.session(write=request.method not in _READ_METHODS)
+    session = db.session(write=_writes(request))
     try:
         if request.app.state.settings.sandbox:
-            sandbox_service.sync_clock(session)
+            await anyio.to_thread.run_sync(sandbox_service.sync_clock, session)
         yield session
-        session.commit()
+    except BaseException:
+        await _in_thread(lambda: _end(session, commit=False))
+        raise
+    await _in_thread(lambda: _end(session, commit=True))
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import AdAccount, LinkedIdentity
+from sparkcodes.models import AdAccount, Business, BusinessMember, LinkedIdentity
 
 
 def add(session: Session, obj: object) -> None:
@@ -13,6 +13,19 @@ def add(session: Session, obj: object) -> None:
 
 def by_id(session: Session, ad_account_id: str) -> AdAccount | None:
     return session.get(AdAccount, ad_account_id)
+
+
+def with_membership(session: Session, ad_account_id: str, user_id: str
+                    ) -> tuple[AdAccount, Business | None, str | None] | None:
+    """The ad account, its business and the user's role there (None if not a member), at once."""
+    row = session.execute(
+        select(AdAccount, Business, BusinessMember.role)
+        .outerjoin(Business, Business.id == AdAccount.business_id)
+        .outerjoin(BusinessMember, and_(BusinessMember.business_id == AdAccount.business_id,
+                                        BusinessMember.user_id == user_id))
+        .where(AdAccount.id == ad_account_id)
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
 
 
 def lock(session: Session, ad_account_id: str) -> None:

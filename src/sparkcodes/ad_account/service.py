@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors
 from sparkcodes.ad_account import repository
 from sparkcodes.audit import service as audit
-from sparkcodes.business import service as business_service
+from sparkcodes.business import rules as business_rules
 from sparkcodes.creator import rules as creator_rules
 from sparkcodes.models import AdAccount, Business, Creator, LinkedIdentity, User
 
@@ -31,15 +31,18 @@ def create(session: Session, *, user: User, business: Business, name: str,
 
 def access(session: Session, *, user: User, ad_account_id: str,
            action: str) -> tuple[AdAccount, Business, str]:
-    """The ad account if the user's role in its business allows ``action``; NotFound otherwise."""
-    account = repository.by_id(session, ad_account_id)
-    if account is None:
+    """The ad account if the user's role in its business allows ``action``; NotFound otherwise.
+
+    Non-members get NotFound, as for the business itself; members whose role is too low get
+    Forbidden (``business.rules.check``). One query for account, business and membership.
+    """
+    found = repository.with_membership(session, ad_account_id, user.id)
+    if found is None:
         raise errors.NotFound("No such ad account.")
-    try:
-        business, role = business_service.access(session, user=user,
-                                                 business_id=account.business_id, action=action)
-    except errors.NotFound:
-        raise errors.NotFound("No such ad account.") from None
+    account, business, role = found
+    if business is None or role is None:
+        raise errors.NotFound("No such ad account.")
+    business_rules.check(role, action)
     return account, business, role
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from sparkcodes.models import AdAccount, Authorization, Business, Post
+from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post
 
 
 def add(session: Session, authorization: Authorization) -> None:
@@ -21,6 +21,23 @@ def by_id(session: Session, authorization_id: str) -> Authorization | None:
 
 def by_code_hash(session: Session, code_hash: str) -> Authorization | None:
     return session.scalar(select(Authorization).where(Authorization.code_hash == code_hash))
+
+
+OriginalPost = aliased(Post)
+
+
+def with_post_by_code_hash(session: Session, code_hash: str
+                           ) -> tuple[Authorization, Post | None, Creator | None,
+                                      Post | None] | None:
+    """The code, its post, the post's creator and the original post of a duet or stitch."""
+    row = session.execute(
+        select(Authorization, Post, Creator, OriginalPost)
+        .outerjoin(Post, Post.id == Authorization.post_id)
+        .outerjoin(Creator, Creator.id == Post.creator_id)
+        .outerjoin(OriginalPost, OriginalPost.id == Post.original_post_id)
+        .where(Authorization.code_hash == code_hash)
+    ).first()
+    return (row[0], row[1], row[2], row[3]) if row else None
 
 
 def of_post(session: Session, post_id: str) -> list[Authorization]:
@@ -46,10 +63,11 @@ def users(session: Session, ad_account_ids: set[str]) -> dict[str, tuple[AdAccou
 
 
 def bind(session: Session, *, authorization_id: str, code_hash: str, ad_account_id: str,
-         user_id: str, now: datetime) -> bool:
+         user_id: str, now: datetime) -> Authorization | None:
     """Bind to this ad account if the code is live and free (or already its own), and still the
-    string that was pasted (a regenerate in between kills it). One winner."""
-    result = session.execute(
+    string that was pasted (a regenerate in between kills it). One winner: the bound row (the
+    session's object, refreshed from RETURNING), or None when refused."""
+    return session.scalar(
         update(Authorization)
         .where(
             Authorization.id == authorization_id,
@@ -64,9 +82,9 @@ def bind(session: Session, *, authorization_id: str, code_hash: str, ad_account_
             bound_at=func.coalesce(Authorization.bound_at, now),
             bound_by_id=func.coalesce(Authorization.bound_by_id, user_id),
         )
-        .execution_options(synchronize_session=False)
+        .returning(Authorization)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return result.rowcount == 1
 
 
 def extend(session: Session, *, authorization_id: str, old_expiry: datetime,

@@ -12,7 +12,7 @@ from sparkcodes.audit.schemas import AuditEventOut
 from sparkcodes.authorization.schemas import Message, days_left, hint_display
 from sparkcodes.business.schemas import AdAccountOut, LinkedIdentityOut, LinkIdentityIn
 from sparkcodes.creator import service as creator_service
-from sparkcodes.deps import SessionDep, SettingsDep, UserDep
+from sparkcodes.deps import SessionDep, SettingsDep, UserDep, read_only
 from sparkcodes.idempotency import service as idempotency
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
@@ -22,6 +22,7 @@ from sparkcodes.spark_post import repository, service, usage
 from sparkcodes.spark_post.presenters import (
     _messages,
     ads_summaries,
+    bound_out,
     creator_card,
     load_out,
     post_card,
@@ -54,6 +55,7 @@ def get_ad_account(ad_account_id: str, user: UserDep, session: SessionDep) -> Ad
 
 
 @router.post("/{ad_account_id}/spark-posts/preview", response_model=PreviewOut)
+@read_only
 def preview_code(ad_account_id: str, body: PreviewIn, request: Request, user: UserDep,
                  session: SessionDep, settings: SettingsDep) -> PreviewOut:
     """Look at what a code would attach (post, creator, window, problems) without binding (R13)."""
@@ -103,7 +105,7 @@ def bind_codes(
             index=res.index, ok=res.error is None,
             code_hint=hint_display(res.code_hint) if res.code_hint else None,
             created=res.created, replaced=res.replaced,
-            spark_post=load_out(session, res.spark_post, now) if res.spark_post else None,
+            spark_post=bound_out(session, res, now) if res.spark_post else None,
             error=Message(code=res.error.code, message=res.error.message) if res.error else None,
             warnings=_messages(res.warnings),
         ))

@@ -3,6 +3,10 @@ JSON endpoints and the pages."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
 from sparkcodes.ad import repository as ad_repository
 from sparkcodes.ad import rules as ad_rules
 from sparkcodes.ad import service as ad_service
@@ -85,3 +89,20 @@ def load_out(session, sp: SparkPost, now) -> SparkPostOut:  # type: ignore[no-un
     return spark_post_out(sp, post, creator, code, original, now=now,
                           ads=ads_summaries(session, [sp.id], now).get(sp.id),
                           original_post=service.originals_of(session, [post]).get(post.id))
+
+
+def bound_out(session: Session, res: service.BindResult, now: datetime) -> SparkPostOut:
+    """A bind result's Spark post, from the rows the bind already holds (no second read); a
+    Spark post created by this very bind has no ads yet, so only older ones look for them."""
+    sp, r = res.spark_post, res.resolved
+    assert sp is not None and r is not None
+    code = r.authorization if sp.authorization_id == r.authorization.id else (
+        session.get(Authorization, sp.authorization_id) if sp.authorization_id else None)
+    original = None
+    if sp.original_authorization_id:
+        known = res.original.authorization if res.original else None
+        original = (known if known is not None and known.id == sp.original_authorization_id
+                    else session.get(Authorization, sp.original_authorization_id))
+    ads = None if res.created else ads_summaries(session, [sp.id], now).get(sp.id)
+    return spark_post_out(sp, r.post, r.creator, code, original, now=now, ads=ads,
+                          original_post=service.originals_of(session, [r.post]).get(r.post.id))

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from sparkcodes.models import Authorization, Creator, Post, SparkPost
@@ -8,6 +11,24 @@ from sparkcodes.models import Authorization, Creator, Post, SparkPost
 
 def add(session: Session, spark_post: SparkPost) -> None:
     session.add(spark_post)
+    session.flush()
+
+
+def insert_active(session: Session, **values: object) -> SparkPost | None:
+    """Insert a live Spark post unless the post already has one in this ad account
+    (``uq_spark_posts_active``): the new row, or None. No savepoint needed, as nothing fails."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return session.scalar(
+        dialect.insert(SparkPost).values(**values)
+        .on_conflict_do_nothing(index_elements=[SparkPost.ad_account_id, SparkPost.post_id],
+                                index_where=SparkPost.unbound_at.is_(None))
+        .returning(SparkPost)
+    )
+
+
+def discard(session: Session, spark_post: SparkPost) -> None:
+    """Delete a Spark post inserted by this transaction (never seen by anyone else)."""
+    session.delete(spark_post)
     session.flush()
 
 
@@ -41,17 +62,19 @@ def count_active(session: Session, ad_account_id: str) -> int:
 
 
 def replace_code(session: Session, *, spark_post_id: str, old_authorization_id: str | None,
-                 authorization_id: str, original_authorization_id: str | None, now) -> bool:  # type: ignore[no-untyped-def]
-    """R14: swap the code under a live Spark post, if nobody swapped it meanwhile."""
-    result = session.execute(
+                 authorization_id: str, original_authorization_id: str | None,
+                 now: datetime) -> SparkPost | None:
+    """R14: swap the code under a live Spark post, if nobody swapped it meanwhile: the updated
+    row (the session's object, refreshed from RETURNING), or None when refused."""
+    return session.scalar(
         update(SparkPost)
         .where(SparkPost.id == spark_post_id, SparkPost.unbound_at.is_(None),
                SparkPost.authorization_id == old_authorization_id)
         .values(authorization_id=authorization_id,
                 original_authorization_id=original_authorization_id, code_replaced_at=now)
-        .execution_options(synchronize_session=False)
+        .returning(SparkPost)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return result.rowcount == 1
 
 
 def unbind(session: Session, *, spark_post_id: str, user_id: str, now) -> bool:  # type: ignore[no-untyped-def]

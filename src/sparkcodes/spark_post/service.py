@@ -38,7 +38,8 @@ class Resolved:
 
 @dataclass
 class Guard:
-    """Brute-force accounting for one request (R15): failed look-ups count per ad account and user."""
+    """Brute-force accounting for one request (R15): failed look-ups count per ad account and
+    user."""
 
     limiter: FailureLimiter
     keys: tuple[str, ...]
@@ -70,20 +71,18 @@ def resolve(session: Session, *, settings: Settings, guard: Guard, text: str) ->
     except crypto.CodeShapeError as exc:
         guard.failed()
         raise errors.InvalidInput(str(exc), code="code_mistyped") from None
-    authorization = authorization_repository.by_code_hash(
+    found = authorization_repository.with_post_by_code_hash(
         session, crypto.hash_code(settings.secret_key, parsed)
     )
-    if authorization is None:
+    if found is None:
         guard.failed()
         raise errors.NotFound(
             "No Spark code matches: check it with the creator, or ask for a new one.",
             code="code_not_found",
         )
-    post = session.get(Post, authorization.post_id)
-    creator = session.get(Creator, post.creator_id) if post else None
+    authorization, post, creator, original = found
     if post is None or creator is None:  # foreign keys make this unreachable; fail closed
         raise errors.NotFound("No Spark code matches.", code="code_not_found")
-    original = session.get(Post, post.original_post_id) if post.original_post_id else None
     return Resolved(parsed, authorization, post, creator, original)
 
 
@@ -127,6 +126,9 @@ class BindResult:
     replaced: bool = False
     error: errors.AppError | None = None
     warnings: list[code_rules.Problem] = field(default_factory=list)
+    # The rows the bind loaded, kept so the response needs no second read of them.
+    resolved: Resolved | None = None
+    original: Resolved | None = None
 
 
 @dataclass
@@ -183,9 +185,8 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
     for index, text in enumerate(codes):
         result = BindResult(index=index)
         try:
-            with session.begin_nested():
-                _bind_one(session, settings=settings, guard=guard, user=user, account=account,
-                          text=text, originals=originals, result=result)
+            _bind_one(session, settings=settings, guard=guard, user=user, account=account,
+                      text=text, originals=originals, result=result)
         except errors.RateLimited:
             result.error = _rate_limited()
         except errors.AppError as exc:
@@ -196,6 +197,7 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
 
 def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
               account: AdAccount, text: str, originals: _Originals, result: BindResult) -> None:
+    """Bind one code, or raise; a refusal leaves none of this code's writes behind."""
     r = resolve(session, settings=settings, guard=guard, text=text)
     result.code_hint = r.parsed.hint
     now = utc_now()
@@ -217,10 +219,48 @@ def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
         if problems:
             raise problems[0].as_error()
     result.warnings = code_rules.sound_warnings(r.post.sound)
+    result.resolved, result.original = r, original
 
     existing = repository.active_for_post(session, account.id, r.post.id)
     if existing is None:
         _check_capacity(session, settings=settings, account=account)
+        if original is None:
+            if _bind_new(session, r, account=account, user=user, now=now, settings=settings,
+                         result=result):
+                return
+            # A concurrent request of this ad account bound the same post first.
+            existing = repository.active_for_post(session, account.id, r.post.id)
+    # Several writes that can each be refused: a savepoint undoes the earlier ones.
+    with session.begin_nested():
+        _bind_existing_or_original(session, r, original, existing, account=account, user=user,
+                                   now=now, settings=settings, result=result)
+
+
+def _bind_new(session: Session, r: Resolved, *, account: AdAccount, user: User, now: datetime,
+              settings: Settings, result: BindResult) -> bool:
+    """The common case, a plain post with no live Spark post here, without a savepoint: insert
+    the Spark post (nothing to refuse but a concurrent bind of the same post: False), then claim
+    the code; a refused claim deletes the row just inserted, which no one else can have seen."""
+    spark_post = repository.insert_active(
+        session, ad_account_id=account.id, post_id=r.post.id, identity_type="AUTH_CODE",
+        authorization_id=r.authorization.id, original_authorization_id=None,
+        bound_by_id=user.id, bound_at=now,
+    )
+    if spark_post is None:
+        return False
+    try:
+        _claim(session, r, account=account, user=user, now=now, settings=settings)
+    except errors.AppError:
+        repository.discard(session, spark_post)
+        raise
+    result.spark_post, result.created = spark_post, True
+    _audit_bound(session, user, account, r, spark_post, action="spark_post.bound")
+    return True
+
+
+def _bind_existing_or_original(session: Session, r: Resolved, original: Resolved | None,
+                               existing: SparkPost | None, *, account: AdAccount, user: User,
+                               now: datetime, settings: Settings, result: BindResult) -> None:
     _claim(session, r, account=account, user=user, now=now, settings=settings)
     original_id = None
     if original is not None:
@@ -228,36 +268,33 @@ def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
         original_id = original.authorization.id
 
     if existing is None:
-        spark_post = SparkPost(
-            ad_account_id=account.id, post_id=r.post.id, identity_type="AUTH_CODE",
+        spark_post = repository.insert_active(
+            session, ad_account_id=account.id, post_id=r.post.id, identity_type="AUTH_CODE",
             authorization_id=r.authorization.id, original_authorization_id=original_id,
             bound_by_id=user.id, bound_at=now,
         )
-        try:
-            with session.begin_nested():
-                repository.add(session, spark_post)
-        except IntegrityError:
-            # A concurrent request of this ad account bound the same post first.
-            existing = repository.active_for_post(session, account.id, r.post.id)
-            if existing is None:
-                raise
-        else:
+        if spark_post is not None:
             result.spark_post, result.created = spark_post, True
             _audit_bound(session, user, account, r, spark_post, action="spark_post.bound")
             return
+        # A concurrent request of this ad account bound the same post first.
+        existing = repository.active_for_post(session, account.id, r.post.id)
+        if existing is None:
+            raise errors.Conflict("The Spark post changed meanwhile; try again.",
+                                  code="concurrent_update")
     if existing.authorization_id == r.authorization.id:
         result.spark_post = existing  # the same code again: nothing to do (idempotent)
         return
-    if not repository.replace_code(session, spark_post_id=existing.id,
-                                   old_authorization_id=existing.authorization_id,
-                                   authorization_id=r.authorization.id,
-                                   original_authorization_id=original_id, now=now):
+    old = existing.authorization_id
+    replaced = repository.replace_code(session, spark_post_id=existing.id,
+                                       old_authorization_id=old,
+                                       authorization_id=r.authorization.id,
+                                       original_authorization_id=original_id, now=now)
+    if replaced is None:
         raise errors.Conflict("The Spark post changed meanwhile; try again.",
                               code="concurrent_update")
-    old = existing.authorization_id
-    session.refresh(existing)
-    result.spark_post, result.replaced = existing, True
-    _audit_bound(session, user, account, r, existing, action="spark_post.code_replaced",
+    result.spark_post, result.replaced = replaced, True
+    _audit_bound(session, user, account, r, replaced, action="spark_post.code_replaced",
                  replaced_authorization_id=old)
 
 
@@ -267,9 +304,8 @@ def _claim(session: Session, r: Resolved, *, account: AdAccount, user: User, now
     pasted_hash = r.authorization.code_hash
     if authorization_repository.bind(session, authorization_id=r.authorization.id,
                                      code_hash=pasted_hash, ad_account_id=account.id,
-                                     user_id=user.id, now=now):
-        session.refresh(r.authorization)
-        return
+                                     user_id=user.id, now=now) is not None:
+        return  # r.authorization now holds the bound row (RETURNING)
     session.refresh(r.authorization)
     if r.authorization.code_hash != pasted_hash:
         raise errors.NotFound("No Spark code matches: it was just replaced by a new one.",

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sparkcodes import errors
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.authorization.schemas import days_left
+from sparkcodes.deps import read_only
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post, SparkPost
 from sparkcodes.renewal import service as renewal_service
@@ -106,6 +107,7 @@ def _too_many(web: Web, codes: list[str]) -> str | None:
 
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts/preview")
+@read_only
 def preview(ad_account_id: str, web: WebForm, codes: str = Form("", max_length=4000)
             ) -> Response:
     """R13: what each code would attach and every problem in plain words; binds nothing."""
