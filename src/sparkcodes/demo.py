@@ -235,10 +235,13 @@ def _relationships(session: Session, *, settings: Settings, brand: User, busines
                                 post_id=serum.id, days=30, fee_micros=250_000_000,
                                 currency="USD", terms="30 days of paid usage in the US.",
                                 expires_in_days=7)
-    webhook_service.create(session, user=brand, business=business,
-                           url="https://hooks.glow.example/sparkcodes",
-                           description="Ops alerts (a demo address that does not resolve, so "
-                                       "deliveries fail and retry)")
+    # Paused, so the demo does not retry deliveries to an address that does not exist; point it
+    # at a real receiver and tick "Enabled" to see alerts arrive signed.
+    endpoint, _ = webhook_service.create(session, user=brand, business=business,
+                                         url="https://hooks.glow.example/sparkcodes",
+                                         description="Ops alerts (demo: paused until you point "
+                                                     "it at your own receiver)")
+    webhook_service.update(session, user=brand, endpoint=endpoint, changes={"enabled": False})
 
 
 def _campaigns(session: Session, *, settings: Settings, brand: User, us, eu, now, creators,  # type: ignore[no-untyped-def]
