@@ -263,3 +263,24 @@ def test_two_requests_for_one_code_race_one_is_created(client, live_url, w):
         {"renewal_already_pending"}
     assert len(client.get(f"/v1/ad-accounts/{w.account['id']}/renewal-requests",
                           headers=w.brand_h).json()) == 1
+
+
+def test_approve_and_cancel_race_exactly_one_wins(client, live_url, w):
+    end = ts(get_code(client, w.creator_h, w.code["id"])["expires_at"])
+    approvals = 0
+    for _ in range(4):
+        req = ask(client, w.brand_h, w.account["id"], w.code["id"], 7).json()
+        approve, cancel = _parallel(live_url, [
+            lambda http, rid=req["id"]: answer(http, w.creator_h, rid, "approve"),
+            lambda http, rid=req["id"]: answer(http, w.brand_h, rid, "cancel"),
+        ])
+        assert sorted([approve.status_code, cancel.status_code]) == [200, 409], \
+            (approve.text, cancel.text)
+        loser = cancel if cancel.status_code == 409 else approve
+        assert loser.json()["error"]["code"] == "renewal_request_answered"
+        approvals += approve.status_code == 200
+        final = client.get(f"/v1/ad-accounts/{w.account['id']}/renewal-requests",
+                           headers=w.brand_h).json()[0]
+        assert final["status"] == ("approved" if approve.status_code == 200 else "cancelled")
+    assert ts(get_code(client, w.creator_h, w.code["id"])["expires_at"]) == \
+        end + timedelta(days=7 * approvals)

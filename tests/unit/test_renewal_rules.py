@@ -1,4 +1,4 @@
-"""Renewal requests (R24): derived status, answered once, what may be asked."""
+"""Renewal requests (R24): derived status, expiry, answered once, what may be asked."""
 
 from __future__ import annotations
 
@@ -9,49 +9,103 @@ import pytest
 from sparkcodes import errors
 from sparkcodes.authorization.rules import CodeState
 from sparkcodes.renewal.rules import (
+    NOTICE_GRACE,
+    RENEWAL_TTL,
     RenewalState,
     RenewalStatus,
     check_open,
     check_request,
     clean_message,
     clean_reason,
+    is_notice_due,
     parse_status,
-    status_of,
+    status_at,
 )
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 D = timedelta(days=1)
+US = timedelta(microseconds=1)
 PERIODS = [7, 30, 60, 365]
+ASKED = NOW - 3 * D  # a request asked three days ago: open until ASKED + 14 days
+DEADLINE = ASKED + RENEWAL_TTL
 
 
-@pytest.mark.parametrize(("state", "expected"), [
-    pytest.param(RenewalState(), RenewalStatus.PENDING, id="unanswered"),
-    pytest.param(RenewalState(approved_at=NOW), RenewalStatus.APPROVED, id="approved"),
-    pytest.param(RenewalState(declined_at=NOW), RenewalStatus.DECLINED, id="declined"),
-    pytest.param(RenewalState(cancelled_at=NOW), RenewalStatus.CANCELLED, id="cancelled"),
+def test_the_creator_has_fourteen_days_to_answer() -> None:
+    assert timedelta(days=14) == RENEWAL_TTL
+    assert RenewalState(ASKED).expires_at == ASKED + 14 * D
+
+
+@pytest.mark.parametrize(("state", "now", "expected"), [
+    pytest.param(RenewalState(ASKED), NOW, RenewalStatus.PENDING, id="unanswered"),
+    pytest.param(RenewalState(ASKED), ASKED, RenewalStatus.PENDING, id="just asked"),
+    pytest.param(RenewalState(ASKED), DEADLINE - US, RenewalStatus.PENDING,
+                 id="a microsecond before the deadline"),
+    pytest.param(RenewalState(ASKED), DEADLINE, RenewalStatus.EXPIRED,
+                 id="at the deadline: fails closed"),
+    pytest.param(RenewalState(ASKED), DEADLINE + 30 * D, RenewalStatus.EXPIRED, id="long after"),
+    pytest.param(RenewalState(ASKED, approved_at=NOW), NOW, RenewalStatus.APPROVED,
+                 id="approved"),
+    pytest.param(RenewalState(ASKED, declined_at=NOW), NOW, RenewalStatus.DECLINED,
+                 id="declined"),
+    pytest.param(RenewalState(ASKED, cancelled_at=NOW), NOW, RenewalStatus.CANCELLED,
+                 id="cancelled"),
+    pytest.param(RenewalState(ASKED, approved_at=DEADLINE - US), DEADLINE + D,
+                 RenewalStatus.APPROVED, id="approved stays approved after the deadline"),
+    pytest.param(RenewalState(ASKED, declined_at=NOW), DEADLINE, RenewalStatus.DECLINED,
+                 id="declined stays declined after the deadline"),
+    pytest.param(RenewalState(ASKED, cancelled_at=NOW), DEADLINE + D, RenewalStatus.CANCELLED,
+                 id="cancelled stays cancelled after the deadline"),
 ])
-def test_status_of(state: RenewalState, expected: RenewalStatus) -> None:
-    assert status_of(state) is expected
+def test_status_at(state: RenewalState, now: datetime, expected: RenewalStatus) -> None:
+    assert status_at(state, now) is expected
 
 
-@pytest.mark.parametrize(("state", "fragment"), [
-    (RenewalState(approved_at=NOW), "already approved by the creator"),
-    (RenewalState(declined_at=NOW), "already declined by the creator"),
-    (RenewalState(cancelled_at=NOW), "already cancelled by the brand"),
+@pytest.mark.parametrize(("state", "now", "fragment"), [
+    (RenewalState(ASKED, approved_at=NOW), NOW, "already approved by the creator"),
+    (RenewalState(ASKED, declined_at=NOW), NOW, "already declined by the creator"),
+    (RenewalState(ASKED, cancelled_at=NOW), NOW, "already cancelled by the brand"),
+    (RenewalState(ASKED, approved_at=NOW), DEADLINE + D, "already approved by the creator"),
+    (RenewalState(ASKED, cancelled_at=NOW), DEADLINE, "already cancelled by the brand"),
 ])
-def test_an_answered_request_is_not_answered_again(state: RenewalState, fragment: str) -> None:
+def test_an_answered_request_is_not_answered_again(state: RenewalState, now: datetime,
+                                                   fragment: str) -> None:
     with pytest.raises(errors.Conflict) as exc:
-        check_open(state)
+        check_open(state, now)
     assert exc.value.code == "renewal_request_answered" and fragment in exc.value.message
 
 
-def test_a_pending_request_is_open() -> None:
-    check_open(RenewalState())
+@pytest.mark.parametrize("now", [ASKED, NOW, DEADLINE - US])
+def test_a_pending_request_is_open(now: datetime) -> None:
+    check_open(RenewalState(ASKED), now)
+
+
+@pytest.mark.parametrize("late", [timedelta(0), US, 100 * D])
+def test_an_expired_request_is_gone_and_says_when(late: timedelta) -> None:
+    asked = datetime(2026, 11, 24, 10, tzinfo=UTC)
+    with pytest.raises(errors.Gone) as exc:
+        check_open(RenewalState(asked), asked + RENEWAL_TTL + late)
+    assert (exc.value.code, exc.value.status) == ("renewal_request_expired", 410)
+    assert exc.value.message == ("This request expired unanswered on 2026-12-08 10:00 UTC; the "
+                                 "brand can ask again.")
+
+
+@pytest.mark.parametrize(("state", "now", "due"), [
+    pytest.param(RenewalState(ASKED), DEADLINE - US, False, id="still open"),
+    pytest.param(RenewalState(ASKED), DEADLINE, True, id="just lapsed"),
+    pytest.param(RenewalState(ASKED), DEADLINE + NOTICE_GRACE - US, True, id="within grace"),
+    pytest.param(RenewalState(ASKED), DEADLINE + NOTICE_GRACE, False, id="old news"),
+    pytest.param(RenewalState(ASKED, approved_at=NOW), DEADLINE, False, id="approved"),
+    pytest.param(RenewalState(ASKED, declined_at=NOW), DEADLINE, False, id="declined"),
+    pytest.param(RenewalState(ASKED, cancelled_at=NOW), DEADLINE, False, id="cancelled"),
+])
+def test_is_notice_due(state: RenewalState, now: datetime, due: bool) -> None:
+    assert is_notice_due(state, now) is due
 
 
 @pytest.mark.parametrize(("value", "expected"), [
     (None, None), ("", None), ("pending", RenewalStatus.PENDING),
     (" Approved ", RenewalStatus.APPROVED), ("CANCELLED", RenewalStatus.CANCELLED),
+    ("expired", RenewalStatus.EXPIRED),
 ])
 def test_parse_status(value: str | None, expected: RenewalStatus | None) -> None:
     assert parse_status(value) is expected
@@ -59,9 +113,9 @@ def test_parse_status(value: str | None, expected: RenewalStatus | None) -> None
 
 def test_parse_status_names_the_choices() -> None:
     with pytest.raises(errors.InvalidInput) as exc:
-        parse_status("expired")
+        parse_status("lapsed")
     assert exc.value.code == "invalid_status"
-    assert "pending, approved, declined, cancelled" in exc.value.message
+    assert "pending, approved, declined, cancelled, expired" in exc.value.message
 
 
 def _ask(code: CodeState, days: int = 30, pending: bool = False) -> datetime:

@@ -38,6 +38,8 @@ EVENTS = {e.name: e for e in [
     EventType("renewal_request.created", "creator", "A brand asks you to extend a code."),
     EventType("renewal_request.approved", "business", "The creator approved your renewal request."),
     EventType("renewal_request.declined", "business", "The creator declined your renewal request."),
+    EventType("renewal_request.expired", "business",
+              "Your renewal request expired unanswered (14 days): you can ask again."),
     EventType("code_request.created", "creator", "A brand asks you for a code on a post."),
     EventType("code_request.accepted", "business",
               "The creator accepted your code request: the code is bound to your ad account."),

@@ -10,7 +10,8 @@ from sparkcodes.renewal.schemas import DeclineIn, RenewalRequestIn, RenewalReque
 
 router = APIRouter(prefix="/v1", tags=["renewal requests"])
 
-STATUS = Query(None, max_length=20, description="pending, approved, declined or cancelled")
+STATUS = Query(None, max_length=20,
+               description="pending, approved, declined, cancelled or expired")
 
 
 @router.post("/ad-accounts/{ad_account_id}/renewal-requests", response_model=RenewalRequestOut,
@@ -18,7 +19,8 @@ STATUS = Query(None, max_length=20, description="pending, approved, declined or 
 def create_renewal_request(ad_account_id: str, body: RenewalRequestIn, user: UserDep,
                            session: SessionDep, settings: SettingsDep) -> RenewalRequestOut:
     """Ask the creator to extend a code this ad account uses (R24); one pending request per code.
-    Needs the operator role."""
+    The creator has 14 days to answer; then the request expires and you may ask again. Needs the
+    operator role."""
     account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
                                               action="operate")
     view = service.create(session, settings=settings, user=user, account=account,

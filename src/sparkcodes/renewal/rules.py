@@ -1,13 +1,15 @@
-"""Pure decisions about renewal requests (R24): status, who may answer, what may be asked.
+"""Pure decisions about renewal requests (R24): status, expiry, who may answer, what may be asked.
 
-A renewal request is answered once: approved, declined or cancelled, each a timestamp; the status
-is derived from them. Nothing here touches the database; functions that depend on time take ``now``.
+A renewal request is answered once: approved, declined or cancelled, each a timestamp. Unanswered,
+it stays open for RENEWAL_TTL from ``created_at`` and is expired from then on (expiry fails closed:
+the end instant is expired). The status is derived from the timestamps and ``now``; the expiry
+sweep only notifies. Nothing here touches the database.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sparkcodes import errors
@@ -17,6 +19,10 @@ from sparkcodes.kit.text import clean_text
 
 MAX_MESSAGE = 1000
 MAX_REASON = 500
+# How long the creator has to answer; then the request lapses and the brand may ask again.
+RENEWAL_TTL = timedelta(days=14)
+# A request that lapsed longer ago than this when the sweep first sees it gets no notice: old news.
+NOTICE_GRACE = timedelta(days=7)
 
 
 class RenewalStatus(StrEnum):
@@ -24,23 +30,37 @@ class RenewalStatus(StrEnum):
     APPROVED = "approved"
     DECLINED = "declined"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
 class RenewalState:
+    created_at: datetime
     approved_at: datetime | None = None
     declined_at: datetime | None = None
     cancelled_at: datetime | None = None
 
+    @property
+    def expires_at(self) -> datetime:
+        """The first instant the request is no longer open (no column: derived from creation)."""
+        return expiry(self.created_at)
 
-def status_of(state: RenewalState) -> RenewalStatus:
-    """Exactly one answer can be set (the writes are conditional); none means pending."""
+
+def expiry(created_at: datetime) -> datetime:
+    return created_at + RENEWAL_TTL
+
+
+def status_at(state: RenewalState, now: datetime) -> RenewalStatus:
+    """Exactly one answer can be set (the writes are conditional) and it is final; an unanswered
+    request is pending until ``expires_at``, expired from then on."""
     if state.approved_at is not None:
         return RenewalStatus.APPROVED
     if state.declined_at is not None:
         return RenewalStatus.DECLINED
     if state.cancelled_at is not None:
         return RenewalStatus.CANCELLED
+    if state.expires_at <= now:
+        return RenewalStatus.EXPIRED
     return RenewalStatus.PENDING
 
 
@@ -56,9 +76,14 @@ _ANSWERED = {
 }
 
 
-def check_open(state: RenewalState) -> None:
-    """Approve, decline and cancel apply to a pending request only: it is answered once."""
-    status = status_of(state)
+def check_open(state: RenewalState, now: datetime) -> None:
+    """Approve, decline and cancel apply to a pending request only: it is answered once, before
+    it expires."""
+    status = status_at(state, now)
+    if status is RenewalStatus.EXPIRED:
+        raise errors.Gone(
+            f"This request expired unanswered on {state.expires_at:%Y-%m-%d %H:%M} UTC; the brand "
+            "can ask again.", code="renewal_request_expired")
     if status is not RenewalStatus.PENDING:
         raise errors.Conflict(f"This renewal request was already {_ANSWERED[status]}.",
                               code="renewal_request_answered")
@@ -69,7 +94,8 @@ def check_request(*, code: code_rules.CodeState, days: int, allowed_periods: lis
     """May the brand ask to extend this code by ``days`` now? Returns the end approval would give.
 
     The code must be live or expired (not deleted), the period one of the offered ones, no other
-    request pending for the code, and the extension must fit the window cap (R8)."""
+    request pending for the code (an expired one does not count), and the extension must fit the
+    window cap (R8)."""
     if code.deleted_at is not None:
         raise errors.Gone("The creator deleted this code, so it cannot be extended; ask the "
                           "creator for a new code instead.", code="code_deleted")
@@ -89,3 +115,9 @@ def clean_reason(reason: str | None) -> str:
     """A decline says why, in words the brand can act on."""
     return clean_text(reason, name="reason", max_length=MAX_REASON,
                       required="Say why you decline, so the brand knows what to do next.")
+
+
+def is_notice_due(state: RenewalState, now: datetime) -> bool:
+    """The sweep tells the brand once that a request lapsed unanswered, unless that was long ago."""
+    return (status_at(state, now) is RenewalStatus.EXPIRED
+            and state.expires_at > now - NOTICE_GRACE)

@@ -46,6 +46,8 @@ class RenewalRequestOut(BaseModel):
     ad_account: Party
     business: Party
     created_at: datetime
+    expires_at: datetime = Field(description="Open for an answer until then (created_at + 14 "
+                                             "days); unanswered, the status is then expired")
     approved_at: datetime | None
     declined_at: datetime | None
     decline_reason: str | None
@@ -61,6 +63,6 @@ def renewal_out(view) -> RenewalRequestOut:  # type: ignore[no-untyped-def]
         creator=CreatorRef(id=view.creator.id, handle=view.creator.handle),
         ad_account=Party(id=view.account.id, name=view.account.name),
         business=Party(id=view.business.id, name=view.business.name),
-        created_at=r.created_at, approved_at=r.approved_at, declined_at=r.declined_at,
-        decline_reason=r.decline_reason, cancelled_at=r.cancelled_at,
+        created_at=r.created_at, expires_at=view.expires_at, approved_at=r.approved_at,
+        declined_at=r.declined_at, decline_reason=r.decline_reason, cancelled_at=r.cancelled_at,
     )

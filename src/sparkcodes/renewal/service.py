@@ -1,9 +1,11 @@
 """Renewal requests (R24): the brand asks in one click, the creator approves (the same code is
-extended, R8) or declines in one click. Each request is answered once, by a conditional write."""
+extended, R8) or declines in one click. Each request is answered once, by a conditional write, and
+only within RENEWAL_TTL of its creation; unanswered, it expires and the brand is told once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,13 +31,16 @@ from sparkcodes.models import (
 )
 from sparkcodes.notification import service as notify
 from sparkcodes.renewal import repository, rules
+from sparkcodes.worker import service as jobs
 
 NOT_FOUND = "No such renewal request."
+NOTIFY_EXPIRED = "renewal_request.notify_expired"
 
 
 @dataclass
 class RenewalView:
-    """A request with the code, post, creator account and brand it concerns."""
+    """A request with the code, post, creator account and brand it concerns, as seen at ``now``
+    (its status depends on time)."""
 
     request: RenewalRequest
     authorization: Authorization
@@ -43,22 +48,27 @@ class RenewalView:
     creator: Creator
     account: AdAccount
     business: Business
+    now: datetime = field(default_factory=utc_now)
 
     @property
     def status(self) -> rules.RenewalStatus:
-        return rules.status_of(state_of(self.request))
+        return rules.status_at(state_of(self.request), self.now)
+
+    @property
+    def expires_at(self) -> datetime:
+        return rules.expiry(self.request.created_at)
 
 
 def state_of(request: RenewalRequest) -> rules.RenewalState:
-    return rules.RenewalState(approved_at=request.approved_at, declined_at=request.declined_at,
-                              cancelled_at=request.cancelled_at)
+    return rules.RenewalState(created_at=request.created_at, approved_at=request.approved_at,
+                              declined_at=request.declined_at, cancelled_at=request.cancelled_at)
 
 
-def _load(session: Session, request_id: str) -> RenewalView | None:
+def _load(session: Session, request_id: str, now: datetime | None = None) -> RenewalView | None:
     if "\x00" in request_id:
         return None
     row = repository.one(session, request_id)
-    return RenewalView(*row) if row else None
+    return RenewalView(*row, now=now or utc_now()) if row else None
 
 
 def _scope(v: RenewalView) -> dict[str, Any]:
@@ -70,7 +80,7 @@ def _data(v: RenewalView) -> dict[str, Any]:
     a, r = v.authorization, v.request
     return {"renewal_request_id": r.id, "status": v.status.value, "authorization_id": a.id,
             "code_hint": hint_display(a.code_hint), "days": r.days, "window_end": a.expires_at,
-            "message": r.message, "decline_reason": r.decline_reason,
+            "expires_at": v.expires_at, "message": r.message, "decline_reason": r.decline_reason,
             "post": {"id": v.post.id, "caption": v.post.caption[:120]},
             "creator": {"id": v.creator.id, "handle": v.creator.handle},
             "ad_account": {"id": v.account.id, "name": v.account.name},
@@ -79,8 +89,10 @@ def _data(v: RenewalView) -> dict[str, Any]:
 
 def create(session: Session, *, settings: Settings, user: User, account: AdAccount,
            authorization_id: str, days: int, message: str | None) -> RenewalView:
-    """R24: ask the creator to extend a code bound to this ad account. Raises not_found (the code
-    is not bound here), code_deleted, invalid_period, renewal_already_pending, window_too_long."""
+    """R24: ask the creator to extend a code bound to this ad account; the creator has
+    RENEWAL_TTL to answer. Raises not_found (the code is not bound here), code_deleted,
+    invalid_period, renewal_already_pending (an expired request does not count),
+    window_too_long."""
     text = rules.clean_message(message)
     authorization = (authorization_repository.by_id(session, authorization_id)
                      if "\x00" not in authorization_id else None)
@@ -93,11 +105,11 @@ def create(session: Session, *, settings: Settings, user: User, account: AdAccou
         code=code_state(authorization), days=days,
         allowed_periods=settings.codes.allowed_periods,
         max_window_days=settings.codes.max_window_days,
-        pending=repository.pending_for_code(session, authorization.id) is not None, now=now)
+        pending=repository.pending_for_code(session, authorization.id, now) is not None, now=now)
     request = RenewalRequest(authorization_id=authorization.id, ad_account_id=account.id,
                              days=days, message=text, requested_by_id=user.id, created_at=now)
     repository.add(session, request)
-    view = _load(session, request.id)
+    view = _load(session, request.id, now)
     assert view is not None
     audit.record(session, actor_id=user.id, action="renewal_request.created", **_scope(view),
                  after={"authorization_id": authorization.id, "days": days,
@@ -109,7 +121,8 @@ def create(session: Session, *, settings: Settings, user: User, account: AdAccou
             f"by {days} days; it ends at {end:%Y-%m-%d %H:%M} UTC now.")
     if text:
         body += f" Their message: {text}"
-    body += " Approve in one click: the code stays the same and the ads keep running."
+    body += (" Approve in one click: the code stays the same and the ads keep running. The "
+             f"request stays open until {view.expires_at:%Y-%m-%d %H:%M} UTC.")
     notify.emit(session, event_type="renewal_request.created",
                 title=f"{brand} asks you to extend a code by {days} days (@{handle})",
                 body=body, data=_data(view), creator_id=view.creator.id)
@@ -137,11 +150,11 @@ def get_for_brand(session: Session, *, user: User, request_id: str, action: str)
     return view
 
 
-def _refused(session: Session, view: RenewalView) -> errors.AppError:
-    """Why a conditional answer changed nothing: someone answered first."""
+def _refused(session: Session, view: RenewalView, now: datetime) -> errors.AppError:
+    """Why a conditional answer changed nothing: someone answered first, or it expired."""
     repository.refresh(session, view.request)
     try:
-        rules.check_open(state_of(view.request))
+        rules.check_open(state_of(view.request), now)
     except errors.AppError as exc:
         return exc
     return errors.Conflict("The request changed meanwhile; try again.", code="concurrent_update")
@@ -149,12 +162,13 @@ def _refused(session: Session, view: RenewalView) -> errors.AppError:
 
 def approve(session: Session, *, settings: Settings, user: User, view: RenewalView) -> RenewalView:
     """R24, R8: one click extends the same code by the requested days. Raises
-    renewal_request_answered, and extend's refusals (code_deleted, window_too_long)."""
-    rules.check_open(state_of(view.request))
+    renewal_request_answered, renewal_request_expired, and extend's refusals (code_deleted,
+    window_too_long)."""
+    now = view.now = utc_now()
+    rules.check_open(state_of(view.request), now)
     old_end = view.authorization.expires_at
-    if not repository.approve(session, request_id=view.request.id, user_id=user.id,
-                              now=utc_now()):
-        raise _refused(session, view)
+    if not repository.approve(session, request_id=view.request.id, user_id=user.id, now=now):
+        raise _refused(session, view, now)
     authorization_service.extend(session, settings=settings, user=user,
                                  authorization=view.authorization, creator=view.creator,
                                  days=view.request.days)
@@ -174,12 +188,13 @@ def approve(session: Session, *, settings: Settings, user: User, view: RenewalVi
 
 def decline(session: Session, *, user: User, view: RenewalView, reason: str | None) -> RenewalView:
     """R24: one click with a reason; the code is unchanged. Raises reason_required,
-    renewal_request_answered."""
+    renewal_request_answered, renewal_request_expired."""
     text = rules.clean_reason(reason)
-    rules.check_open(state_of(view.request))
+    now = view.now = utc_now()
+    rules.check_open(state_of(view.request), now)
     if not repository.decline(session, request_id=view.request.id, user_id=user.id, reason=text,
-                              now=utc_now()):
-        raise _refused(session, view)
+                              now=now):
+        raise _refused(session, view, now)
     repository.refresh(session, view.request)
     audit.record(session, actor_id=user.id, action="renewal_request.declined", **_scope(view),
                  after={"reason": text})
@@ -194,10 +209,12 @@ def decline(session: Session, *, user: User, view: RenewalView, reason: str | No
 
 
 def cancel(session: Session, *, user: User, view: RenewalView) -> RenewalView:
-    """The brand withdraws a pending request. Raises renewal_request_answered."""
-    rules.check_open(state_of(view.request))
-    if not repository.cancel(session, request_id=view.request.id, now=utc_now()):
-        raise _refused(session, view)
+    """The brand withdraws a pending request. Raises renewal_request_answered,
+    renewal_request_expired."""
+    now = view.now = utc_now()
+    rules.check_open(state_of(view.request), now)
+    if not repository.cancel(session, request_id=view.request.id, now=now):
+        raise _refused(session, view, now)
     repository.refresh(session, view.request)
     audit.record(session, actor_id=user.id, action="renewal_request.cancelled", **_scope(view))
     return view
@@ -207,13 +224,50 @@ def list_for_creator(session: Session, *, user: User, creator_id: str, status: s
                      limit: int, offset: int) -> list[RenewalView]:
     """Requests for the codes of one of the user's creator accounts, newest first."""
     creator = creator_service.get_owned(session, user=user, creator_id=creator_id)
-    wanted = rules.parse_status(status)
-    return [RenewalView(*row) for row in repository.of_creator(
-        session, creator.id, status=wanted, limit=limit, offset=offset)]
+    wanted, now = rules.parse_status(status), utc_now()
+    return [RenewalView(*row, now=now) for row in repository.of_creator(
+        session, creator.id, status=wanted, now=now, limit=limit, offset=offset)]
 
 
 def list_for_ad_account(session: Session, *, account: AdAccount, status: str | None, limit: int,
                         offset: int) -> list[RenewalView]:
-    wanted = rules.parse_status(status)
-    return [RenewalView(*row) for row in repository.of_ad_account(
-        session, account.id, status=wanted, limit=limit, offset=offset)]
+    wanted, now = rules.parse_status(status), utc_now()
+    return [RenewalView(*row, now=now) for row in repository.of_ad_account(
+        session, account.id, status=wanted, now=now, limit=limit, offset=offset)]
+
+
+# --- expiry -------------------------------------------------------------------------------------
+
+def expire_sweep(session: Session, *, now: datetime) -> int:
+    """Queue one expiry notice per lapsed, unanswered request; the job's unique dedupe key makes
+    it once. Status never depends on this sweep: it only notifies."""
+    queued = 0
+    for request in repository.expired_unnoticed(session, now=now,
+                                                since=now - rules.NOTICE_GRACE):
+        if jobs.enqueue(session, NOTIFY_EXPIRED, {"renewal_request_id": request.id},
+                        dedupe_key=f"{NOTIFY_EXPIRED}:{request.id}", max_attempts=5):
+            queued += 1
+    return queued
+
+
+def notify_expired(session: Session, *, request_id: str, now: datetime) -> bool:
+    """Tell the brand (and record, which marks it noticed) that a request lapsed unanswered; a
+    rerun, even a concurrent one, does nothing."""
+    view = _load(session, request_id, now)
+    if view is None or not rules.is_notice_due(state_of(view.request), now):
+        return False
+    repository.lock(session, request_id)
+    if repository.expiry_noticed(session, request_id):
+        return False
+    audit.record(session, actor_id=None, action=repository.EXPIRED_ACTION, **_scope(view),
+                 after={"expires_at": view.expires_at})
+    a, handle = view.authorization, view.creator.handle
+    notify.emit(session, event_type="renewal_request.expired",
+                title=f"Your renewal request to @{handle} expired unanswered",
+                body=(f"@{handle} did not answer your request to extend the code "
+                      f"{hint_display(a.code_hint)} by {view.request.days} days before "
+                      f"{view.expires_at:%Y-%m-%d %H:%M} UTC. The code ends at "
+                      f"{a.expires_at:%Y-%m-%d %H:%M} UTC; ask again, or reach out to the "
+                      "creator."),
+                data=_data(view), business_ids={view.account.business_id})
+    return True
