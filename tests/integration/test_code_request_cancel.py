@@ -268,3 +268,55 @@ def test_migration_0005_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
         engine.dispose()
         if drop is not None:
             drop()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_migration_0006_upgrades_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
+    """0006: webhook_endpoints.previous_secret and previous_secret_expires_at (secret rotation),
+    with an endpoint's row and secret kept through the round trip."""
+    url, drop = _fresh_database(kind, tmp_path)
+    engine = create_engine(url)
+    added = {"previous_secret", "previous_secret_expires_at"}
+    try:
+        config = alembic_config(url)
+
+        def columns() -> set[str]:
+            return {c["name"] for c in inspect(engine).get_columns("webhook_endpoints")}
+
+        command.upgrade(config, "0005")
+        engine.dispose()
+        assert not added & columns()
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, email, name, password_hash, created_at) "
+                "VALUES ('u1', 'a@example.com', 'A', 'x', CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO businesses (id, name, created_by_id, created_at) "
+                "VALUES ('b1', 'Biz', 'u1', CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO webhook_endpoints (id, business_id, url, description, secret, "
+                "event_types, created_by_id, created_at) VALUES ('e1', 'b1', "
+                "'https://example.com/h', '', 'whsec_old', '[]', 'u1', CURRENT_TIMESTAMP)"))
+        command.upgrade(config, "head")
+        engine.dispose()
+        assert added <= columns()
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT secret, previous_secret, previous_secret_expires_at "
+                                    "FROM webhook_endpoints WHERE id = 'e1'")).one()
+            assert tuple(row) == ("whsec_old", None, None)
+            drift = compare_metadata(MigrationContext.configure(
+                conn, opts={"compare_type": True}), Base.metadata)
+        assert drift == [], drift
+        command.downgrade(config, "0005")
+        engine.dispose()
+        assert not added & columns()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT secret FROM webhook_endpoints")).scalar_one() \
+                == "whsec_old"
+        command.upgrade(config, "head")
+        engine.dispose()
+        assert added <= columns()
+    finally:
+        engine.dispose()
+        if drop is not None:
+            drop()

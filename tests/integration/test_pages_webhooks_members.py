@@ -371,3 +371,90 @@ def test_analysts_see_members_but_cannot_change_them(app, client):  # type: igno
         assert "Your role in this business is analyst; this needs admin" in r.text
     roles = {m["email"]: m["role"] for m in f._ok(client.get(f"/v1{url}", headers=headers))}
     assert roles[analyst["email"]] == "analyst" and roles["brand@example.com"] == "admin"
+
+
+def test_rotate_keeping_the_old_secret_for_a_day_shows_the_window(client):  # type: ignore[no-untyped-def]
+    headers, biz = _brand(client)
+    created = _endpoint(client, headers, biz["id"])
+    eid = created["id"]
+    token = page_login(client, "brand@example.com")
+    page_url = f"/webhook-endpoints/{eid}"
+    r = client.get(page_url, headers=HTML)
+    text = _text(r.text)
+    assert "Keep the old secret valid for 24 hours (recommended)" in text
+    assert "Revoke the old secret now (it leaked)" in text
+    assert 'name="old_secret" value="keep" checked' in r.text
+    assert "The previous secret also signs" not in text
+
+    r = _post(client, f"{page_url}/rotate-secret", token, old_secret="keep")
+    assert r.status_code == 200, r.text
+    rotated = _secret(r.text)
+    assert rotated.startswith("whsec_") and rotated != created["secret"]
+    until = f._ok(client.get(f"/v1{page_url}", headers=headers))["previous_secret_valid_until"]
+    shown_until = until[:16].replace("T", " ") + " UTC"
+    text = _text(r.text)
+    assert ("Secret rotated: every delivery is signed with the new secret below, and also with "
+            f"the old one until {shown_until}. Update your receiver before then.") in text
+    assert f"The previous secret also signs until {shown_until}" in text
+
+    later = client.get(page_url, headers=HTML).text  # the window stays in the status, no secret
+    assert f"The previous secret also signs until {shown_until}" in _text(later)
+    assert "whsec_" not in later
+
+    f.advance(client, headers, "PT24H")
+    text = _text(client.get(page_url, headers=HTML).text)
+    assert "The previous secret also signs" not in text
+    assert f._ok(client.get(f"/v1{page_url}", headers=headers))[
+        "previous_secret_valid_until"] is None
+
+
+def test_rotate_revoking_the_old_secret_at_once(client):  # type: ignore[no-untyped-def]
+    headers, biz = _brand(client)
+    eid = _endpoint(client, headers, biz["id"])["id"]
+    token = page_login(client, "brand@example.com")
+    page_url = f"/webhook-endpoints/{eid}"
+    _post(client, f"{page_url}/rotate-secret", token, old_secret="keep")  # a window running
+    r = _post(client, f"{page_url}/rotate-secret", token, old_secret="revoke")
+    assert r.status_code == 200, r.text
+    assert _secret(r.text).startswith("whsec_")
+    text = _text(r.text)
+    assert ("Secret rotated and the old secret revoked: every delivery from now on is signed "
+            "with the new secret below only.") in text
+    assert "The previous secret also signs" not in text
+    assert f._ok(client.get(f"/v1{page_url}", headers=headers))[
+        "previous_secret_valid_until"] is None
+    history = f._ok(client.get(f"/v1/businesses/{biz['id']}/history", headers=headers))
+    overlaps = [h["details"]["overlap_hours"] for h in history
+                if h["action"] == "webhook_endpoint.secret_rotated"]
+    assert sorted(overlaps) == [0, 24]
+
+
+def test_rotate_with_an_unknown_choice_changes_nothing(client):  # type: ignore[no-untyped-def]
+    headers, biz = _brand(client)
+    eid = _endpoint(client, headers, biz["id"])["id"]
+    token = page_login(client, "brand@example.com")
+    r = _post(client, f"/webhook-endpoints/{eid}/rotate-secret", token, old_secret="forever")
+    assert r.status_code == 422
+    assert "Choose whether the old secret keeps working" in _field_error(r.text, "old_secret")
+    assert 'id="new-secret"' not in r.text
+    history = f._ok(client.get(f"/v1/businesses/{biz['id']}/history", headers=headers))
+    assert not [h for h in history if h["action"] == "webhook_endpoint.secret_rotated"]
+
+
+def test_only_admins_rotate_from_the_page(app, client):  # type: ignore[no-untyped-def]
+    headers, biz = _brand(client)
+    eid = _endpoint(client, headers, biz["id"])["id"]
+    for role in ("analyst", "operator"):
+        member_h = f.member(client, headers, biz["id"], role)
+        email = f._ok(client.get("/v1/me", headers=member_h))["email"]
+        with TestClient(app, raise_server_exceptions=False) as browser:
+            token = page_login(browser, email)
+            page = browser.get(f"/webhook-endpoints/{eid}", headers=HTML).text
+            assert "Revoke the old secret now" not in page
+            for choice in ("keep", "revoke"):
+                r = _post(browser, f"/webhook-endpoints/{eid}/rotate-secret", token,
+                          old_secret=choice)
+                assert r.status_code == 403, (role, choice, r.status_code)
+                assert f"Your role in this business is {role}" in r.text
+    history = f._ok(client.get(f"/v1/businesses/{biz['id']}/history", headers=headers))
+    assert not [h for h in history if h["action"] == "webhook_endpoint.secret_rotated"]

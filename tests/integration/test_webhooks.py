@@ -75,7 +75,7 @@ class Receiver:
                     receiver.received.append({
                         "path": self.path, "id": self.headers.get("webhook-id"),
                         "status": status, "payload": payload, "body": body.decode(),
-                        "user_agent": self.headers.get("user-agent")})
+                        "user_agent": self.headers.get("user-agent"), "headers": headers})
                 self.send_response(status)
                 self.end_headers()
                 self.wfile.write(b"receiver says %d" % status)

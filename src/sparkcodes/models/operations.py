@@ -54,6 +54,10 @@ class WebhookEndpoint(Base):
     description: Mapped[str] = mapped_column(String(200), default="")
     # Standard Webhooks secret ("whsec_..."): shown once; kept to sign, never returned again.
     secret: Mapped[str] = mapped_column(String(200))
+    # After a rotation the replaced secret, stored like ``secret``, also signs until
+    # previous_secret_expires_at (webhook.rules.signing_secrets); None once revoked at rotation.
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    previous_secret_expires_at: Mapped[datetime | None]
     event_types: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every event
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()

@@ -14,6 +14,7 @@ from sparkcodes.webhook.schemas import (
     WebhookEndpointIn,
     WebhookEndpointOut,
     WebhookEndpointPatch,
+    WebhookRotateIn,
     WebhookSecretOut,
 )
 
@@ -77,12 +78,23 @@ def delete_endpoint(endpoint_id: str, user: UserDep, session: SessionDep) -> Non
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=WebhookSecretOut)
-def rotate_secret(endpoint_id: str, user: UserDep, session: SessionDep) -> WebhookSecretOut:
+def rotate_secret(endpoint_id: str, user: UserDep, session: SessionDep,
+                  body: WebhookRotateIn | None = None) -> WebhookSecretOut:
     """Replace the signing secret; the new one is shown this once and signs every attempt from
-    now on. Admins only."""
+    now on. Admins only.
+
+    The previous secret keeps signing too for `overlap_hours` (default 24, at most 168): each
+    delivery then carries both signatures, `v1,<new> v1,<old>`, so a receiver still verifying
+    with the old secret accepts it until you update it; `previous_secret_valid_until` says when
+    that stops. `{"overlap_hours": 0}` revokes the old secret at once (it leaked). A second
+    rotation within the window keeps only the secret it replaces. Out of range: 422
+    `invalid_rotation_overlap`.
+    """
     endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="admin")
-    return WebhookSecretOut(endpoint_id=endpoint.id,
-                            secret=service.rotate_secret(session, user=user, endpoint=endpoint))
+    rotated = service.rotate_secret(session, user=user, endpoint=endpoint,
+                                    overlap_hours=body.overlap_hours if body else None)
+    return WebhookSecretOut(endpoint_id=endpoint.id, secret=rotated.secret,
+                            previous_secret_valid_until=rotated.previous_secret_valid_until)
 
 
 @router.get("/webhook-endpoints/{endpoint_id}/deliveries",

@@ -117,6 +117,23 @@ def disable_if_failing_since(session: Session, *, endpoint_id: str, cutoff: date
     return result.rowcount == 1
 
 
+def rotate_secret(session: Session, *, endpoint_id: str, new_secret: str,
+                  previous_expires_at: datetime | None) -> bool:
+    """Swap in ``new_secret`` on a live endpoint in one UPDATE: the secret it replaces becomes the
+    previous one until ``previous_expires_at`` (None: revoked now). The old value is read by the
+    UPDATE itself, so two rotations at once chain (each keeps the other's secret) and none is
+    lost. False if the endpoint is deleted."""
+    keep = previous_expires_at is not None
+    result = session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.deleted_at.is_(None))
+        .values(secret=new_secret,
+                previous_secret=WebhookEndpoint.secret if keep else None,
+                previous_secret_expires_at=previous_expires_at)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 def soft_delete(session: Session, *, endpoint_id: str, now: datetime) -> bool:
     """Delete a live endpoint; False if it was already deleted (deleting twice is harmless)."""
     result = session.execute(

@@ -3,6 +3,10 @@
 Signing follows the Standard Webhooks specification: the receiver gets ``webhook-id`` (the
 message id, stable across retries so it can de-duplicate), ``webhook-timestamp`` (Unix seconds)
 and ``webhook-signature`` (``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``).
+
+Rotating a secret keeps the previous one valid for an overlap window: meanwhile the header carries
+both signatures, new first (``v1,<new> v1,<old>``), which the specification allows precisely so a
+receiver still holding the old secret keeps verifying until its configuration changes.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ TEST_EVENT = "webhook.test"
 DISABLE_AFTER = timedelta(days=3)
 MAX_URL = 2000
 MAX_ERROR = 1000
+# After a rotation the previous secret also signs for this long, unless the rotation says otherwise.
+ROTATION_OVERLAP_HOURS = 24
+MAX_ROTATION_OVERLAP_HOURS = 168  # a week
 
 
 class InvalidWebhookUrl(errors.InvalidInput):
@@ -38,6 +45,10 @@ class UnknownEventType(errors.InvalidInput):
 
 class WebhookUrlNotPublic(errors.InvalidInput):
     code = "webhook_url_not_public"
+
+
+class InvalidRotationOverlap(errors.InvalidInput):
+    code = "invalid_rotation_overlap"
 
 
 class EndpointDisabled(errors.Conflict):
@@ -219,10 +230,58 @@ def error_text(*, status: int | None, body: str = "", exception: str | None = No
     return text[:MAX_ERROR]
 
 
-def signed_headers(*, secret: str, message_id: str, timestamp: datetime,
-                   body: str) -> dict[str, str]:
-    """The Standard Webhooks headers (and content type, user agent) for one attempt."""
-    signature = Webhook(secret).sign(msg_id=message_id, timestamp=timestamp, data=body)
+# --- secret rotation -----------------------------------------------------------------------------
+
+
+def rotation_overlap(hours: int | None) -> timedelta:
+    """How long the previous secret keeps signing after a rotation: ``hours`` (None: the default
+    24), 0 meaning revoked at once. Raises InvalidRotationOverlap outside 0..168."""
+    if hours is None:
+        hours = ROTATION_OVERLAP_HOURS
+    if isinstance(hours, bool) or not 0 <= hours <= MAX_ROTATION_OVERLAP_HOURS:
+        raise InvalidRotationOverlap(
+            f"overlap_hours must be a whole number of hours from 0 to "
+            f"{MAX_ROTATION_OVERLAP_HOURS}: how long the old secret keeps signing (0 revokes it "
+            "at once).", details={"overlap_hours": hours})
+    return timedelta(hours=hours)
+
+
+def previous_secret_expiry(*, overlap: timedelta, now: datetime) -> datetime | None:
+    """When the secret a rotation at ``now`` replaces stops signing; None for a zero overlap (it
+    is revoked at once). The rotation keeps only the secret it replaces, dropping any older one
+    still in its window, so there are never more than two."""
+    if overlap <= timedelta(0):
+        return None
+    return now + overlap
+
+
+def previous_secret_valid_until(*, previous_secret: str | None, expires_at: datetime | None,
+                                now: datetime) -> datetime | None:
+    """When the previous secret stops signing, or None if it signs no more (or never did).
+    Fails closed: a previous secret without an expiry does not sign."""
+    if previous_secret is None or expires_at is None or now >= expires_at:
+        return None
+    return expires_at
+
+
+def signing_secrets(*, secret: str, previous_secret: str | None,
+                    previous_secret_expires_at: datetime | None, now: datetime) -> list[str]:
+    """The secrets that sign an attempt made at ``now``: the current one first, then the previous
+    one while its overlap window lasts."""
+    valid_until = previous_secret_valid_until(previous_secret=previous_secret,
+                                              expires_at=previous_secret_expires_at, now=now)
+    if valid_until is None or previous_secret is None or previous_secret == secret:
+        return [secret]
+    return [secret, previous_secret]
+
+
+def signed_headers(*, secret: str, message_id: str, timestamp: datetime, body: str,
+                   previous_secret: str | None = None) -> dict[str, str]:
+    """The Standard Webhooks headers (and content type, user agent) for one attempt; with a
+    ``previous_secret``, the signature header carries both signatures, the current one first."""
+    signature = " ".join(
+        Webhook(s).sign(msg_id=message_id, timestamp=timestamp, data=body)
+        for s in (secret, previous_secret) if s is not None)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(timestamp.timestamp())),

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from sparkcodes.kit import clock
 from sparkcodes.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
 from sparkcodes.webhook import rules
 
@@ -36,6 +37,10 @@ class WebhookEndpointOut(BaseModel):
     failing_since: datetime | None
     disabled_at: datetime | None
     disabled_reason: str | None
+    previous_secret_valid_until: datetime | None = Field(
+        description="After a rotation, until when the previous secret also signs every "
+                    "delivery (a second signature in webhook-signature); null when only the "
+                    "current secret signs")
 
     @classmethod
     def of(cls, e: WebhookEndpoint) -> WebhookEndpointOut:
@@ -45,16 +50,32 @@ class WebhookEndpointOut(BaseModel):
                                                 disabled_at=e.disabled_at,
                                                 failing_since=e.failing_since),
                    created_at=e.created_at, failing_since=e.failing_since,
-                   disabled_at=e.disabled_at, disabled_reason=e.disabled_reason)
+                   disabled_at=e.disabled_at, disabled_reason=e.disabled_reason,
+                   previous_secret_valid_until=rules.previous_secret_valid_until(
+                       previous_secret=e.previous_secret,
+                       expires_at=e.previous_secret_expires_at, now=clock.utc_now()))
 
 
 class WebhookEndpointCreated(WebhookEndpointOut):
     secret: str = Field(description="The signing secret (whsec_...): shown this once, keep it")
 
 
+class WebhookRotateIn(BaseModel):
+    # The range is documented here and enforced by rules.rotation_overlap, whose refusal has its
+    # own code (invalid_rotation_overlap), the same for the API and the page.
+    overlap_hours: int | None = Field(
+        None, json_schema_extra={"minimum": 0, "maximum": rules.MAX_ROTATION_OVERLAP_HOURS},
+        description=f"How long the previous secret keeps signing, in hours (default "
+                    f"{rules.ROTATION_OVERLAP_HOURS}, at most {rules.MAX_ROTATION_OVERLAP_HOURS}"
+                    "); 0 revokes it at once, e.g. when it leaked")
+
+
 class WebhookSecretOut(BaseModel):
     endpoint_id: str
     secret: str = Field(description="The new signing secret: shown this once, keep it")
+    previous_secret_valid_until: datetime | None = Field(
+        description="Until when the previous secret also signs each delivery (both signatures "
+                    "are in webhook-signature, the new one first); null if it was revoked now")
 
 
 class WebhookDeliveryOut(BaseModel):

@@ -138,14 +138,41 @@ def delete(session: Session, *, user: User, endpoint: WebhookEndpoint) -> None:
                      business_id=endpoint.business_id, before=_view(endpoint))
 
 
-def rotate_secret(session: Session, *, user: User, endpoint: WebhookEndpoint) -> str:
-    """A new secret, returned this once; every attempt from now on is signed with it."""
-    endpoint.secret = new_secret()
-    repository.add(session, endpoint)
+@dataclass(frozen=True)
+class Rotated:
+    """A rotation's answer: the new secret (shown this once) and until when the old one signs."""
+
+    secret: str
+    previous_secret_valid_until: datetime | None
+
+
+def rotate_secret(session: Session, *, user: User, endpoint: WebhookEndpoint,
+                  overlap_hours: int | None = None) -> Rotated:
+    """A new secret, returned this once; it signs every attempt from now on, and the secret it
+    replaces also signs for ``overlap_hours`` (default 24; 0 revokes it at once). Raises
+    InvalidRotationOverlap outside 0..168, NotFound if the endpoint was deleted meanwhile."""
+    overlap = rules.rotation_overlap(overlap_hours)
+    now = clock.utc_now()
+    secret = new_secret()
+    valid_until = rules.previous_secret_expiry(overlap=overlap, now=now)
+    if not repository.rotate_secret(session, endpoint_id=endpoint.id, new_secret=secret,
+                                    previous_expires_at=valid_until):
+        raise errors.NotFound("No such webhook endpoint.")
+    repository.refresh(session, endpoint)
     audit.record(session, actor_id=user.id, action="webhook_endpoint.secret_rotated",
                  target_type="webhook_endpoint", target_id=endpoint.id,
-                 business_id=endpoint.business_id)
-    return endpoint.secret
+                 business_id=endpoint.business_id,
+                 overlap_hours=int(overlap.total_seconds()) // 3600,
+                 previous_secret_valid_until=valid_until)
+    return Rotated(secret=secret, previous_secret_valid_until=valid_until)
+
+
+def previous_secret_valid_until(endpoint: WebhookEndpoint, *,
+                                now: datetime | None = None) -> datetime | None:
+    """Until when the endpoint's previous secret still signs, or None."""
+    return rules.previous_secret_valid_until(
+        previous_secret=endpoint.previous_secret, expires_at=endpoint.previous_secret_expires_at,
+        now=now or clock.utc_now())
 
 
 def send_test(session: Session, *, user: User,
@@ -187,6 +214,7 @@ class Attempt:
     url: str
     secret: str
     body: str
+    previous_secret: str | None = None  # during a rotation's overlap window: it signs too
 
 
 def prepare(session: Session, *, delivery_id: str, now: datetime) -> Attempt | None:
@@ -205,9 +233,14 @@ def prepare(session: Session, *, delivery_id: str, now: datetime) -> Attempt | N
         repository.fail_delivery(session, delivery_id=delivery.id, now=now, error=why)
         return None
     body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False)
+    signing = rules.signing_secrets(secret=endpoint.secret,
+                                    previous_secret=endpoint.previous_secret,
+                                    previous_secret_expires_at=endpoint.previous_secret_expires_at,
+                                    now=now)
     return Attempt(delivery_id=delivery.id, endpoint_id=endpoint.id,
                    business_id=endpoint.business_id, message_id=message.id, url=endpoint.url,
-                   secret=endpoint.secret, body=body)
+                   secret=signing[0], previous_secret=signing[1] if len(signing) > 1 else None,
+                   body=body)
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -242,7 +275,8 @@ def post(attempt: Attempt, *, timeout: float, allow_private_addresses: bool = Fa
         if refused is not None:
             return None, rules.error_text(status=None, exception=refused)
     headers = rules.signed_headers(secret=attempt.secret, message_id=attempt.message_id,
-                                   timestamp=clock.real_now(), body=attempt.body)
+                                   timestamp=clock.real_now(), body=attempt.body,
+                                   previous_secret=attempt.previous_secret)
     headers["host"] = url.netloc.decode("ascii")
     try:
         response = _send_pinned(url, addresses, headers=headers, body=attempt.body.encode(),

@@ -30,6 +30,8 @@ LIST_NOTICES = {
                "it were marked failed.",
 }
 ENDPOINT_NOTICES = {"saved": "Settings saved."}
+# The rotate form's choice -> overlap_hours: keep the old secret signing a while, or revoke it.
+OLD_SECRET_CHOICES = {"keep": rules.ROTATION_OVERLAP_HOURS, "revoke": 0}
 # Ticked checkboxes; none ticked sends nothing, which means every event.
 EventTypes = Annotated[list[str] | None, Form()]
 _FIELD_OF_ERROR = {"invalid_webhook_url": "url", "unknown_event_type": "event_types"}
@@ -55,6 +57,16 @@ def endpoint_state(e: WebhookEndpoint) -> dict[str, str]:
     if status == "deleted":
         return {"badge": "muted", "label": "Deleted", "text": "Deleted."}
     return {"badge": "ok", "label": "Enabled", "text": "Enabled: events are sent as they happen."}
+
+
+def previous_secret_text(e: WebhookEndpoint) -> str | None:
+    """The rotation window in words, while the previous secret still signs."""
+    until = service.previous_secret_valid_until(e)
+    if until is None:
+        return None
+    return (f"The previous secret also signs until {fmt_when(until)}: every delivery carries "
+            "two signatures, so a receiver still using the old secret keeps accepting them. "
+            "Update your receiver before then.")
 
 
 def delivery_row(d: WebhookDelivery, m: WebhookMessage,
@@ -196,7 +208,8 @@ def _endpoint_page(web: Web, endpoint: WebhookEndpoint, business: Business, role
         "deliveries": deliveries, "total": total, "page": page, "pages": pages,
         "sent": sent_row, "events": event_choices(values.get("event_types", [])),
         "catalog": catalog.EVENTS, "values": values, "errors": errs or {}, "notice": notice,
-        "secret": secret}, status=status)
+        "secret": secret, "previous_secret": previous_secret_text(endpoint),
+        "overlap_hours": rules.ROTATION_OVERLAP_HOURS}, status=status)
 
 
 @router.get("/webhook-endpoints/{endpoint_id}")
@@ -252,13 +265,27 @@ def test_endpoint(endpoint_id: str, web: WebForm) -> Response:
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/rotate-secret")
-def rotate_secret(endpoint_id: str, web: WebForm) -> Response:
-    """A new signing secret, shown on this answer only."""
+def rotate_secret(endpoint_id: str, web: WebForm,
+                  old_secret: str = Form("keep", max_length=20)) -> Response:
+    """A new signing secret, shown on this answer only; the old one keeps signing for 24 hours
+    ("keep", recommended) or stops at once ("revoke", it leaked)."""
     endpoint, business, role = _load(web, endpoint_id, "admin")
-    secret = service.rotate_secret(web.session, user=web.me, endpoint=endpoint)
-    return _endpoint_page(web, endpoint, business, role, secret=secret,
-                          notice="Secret rotated: every delivery from now on is signed with the "
-                                 "new secret below. Update your receiver now.")
+    if old_secret not in OLD_SECRET_CHOICES:
+        return _endpoint_page(web, endpoint, business, role, status=422,
+                              errs={"old_secret": "Choose whether the old secret keeps working "
+                                                  "for a while or stops now."})
+    rotated = service.rotate_secret(web.session, user=web.me, endpoint=endpoint,
+                                    overlap_hours=OLD_SECRET_CHOICES[old_secret])
+    if rotated.previous_secret_valid_until is None:
+        notice = ("Secret rotated and the old secret revoked: every delivery from now on is "
+                  "signed with the new secret below only. Update your receiver now; until then "
+                  "it rejects them (they are retried).")
+    else:
+        notice = ("Secret rotated: every delivery is signed with the new secret below, and "
+                  "also with the old one until "
+                  f"{fmt_when(rotated.previous_secret_valid_until)}. Update your receiver "
+                  "before then.")
+    return _endpoint_page(web, endpoint, business, role, secret=rotated.secret, notice=notice)
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/delete")
