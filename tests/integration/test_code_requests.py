@@ -274,6 +274,30 @@ def test_unanswered_requests_expire_and_the_brand_is_told_once(client, app, w):
     assert len(told) == 1
 
 
+def test_overlapping_notices_of_one_expired_request_tell_the_brand_once(app, client, w):
+    """Two runs of the notice job (a lease that ran out while the first still worked) race:
+    the request's row lock lets exactly one of them tell."""
+    import threading
+
+    from sparkcodes.code_request import service
+    from sparkcodes.kit.clock import utc_now
+
+    req = ask(client, w.brand_h, w.account["id"], w.post["id"], expires_in_days=1).json()
+    f.advance(client, w.brand_h, "P1DT1M")
+    barrier = threading.Barrier(3)
+
+    def notice(_: int) -> bool:
+        barrier.wait()
+        with app.state.db.unit_of_work() as session:
+            return service.notify_expired(session, request_id=req["id"], now=utc_now())
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assert sorted(pool.map(notice, range(3))) == [False, False, True]
+    told = [n for n in notifications(client, w.brand_h) if n["event_type"] ==
+            "code_request.expired"]
+    assert [n["data"]["code_request_id"] for n in told] == [req["id"]]
+
+
 def test_access(client, w):
     acc = w.account["id"]
     req = ask(client, w.brand_h, acc, w.post["id"]).json()

@@ -148,6 +148,13 @@ def spark_posts_of(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[
     return {(r[0], r[1]): r[2] for r in rows if (r[0], r[1]) in pairs}
 
 
+def lock(session: Session, request_id: str) -> None:
+    """Serialize the expiry notice of one request on PostgreSQL (SQLite writers are serial
+    already), so two runs of its job cannot both find it unnoticed."""
+    session.execute(select(CodeRequest.id).where(CodeRequest.id == request_id)
+                    .with_for_update())
+
+
 def _noticed(request_id_column: Any) -> Any:
     return exists().where(AuditEvent.target_type == "code_request",
                           AuditEvent.target_id == request_id_column,

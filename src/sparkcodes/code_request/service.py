@@ -300,10 +300,12 @@ def expire_sweep(session: Session, *, now: datetime) -> int:
 
 
 def notify_expired(session: Session, *, request_id: str, now: datetime) -> bool:
-    """Tell the brand (and record) that a request lapsed unanswered; a rerun does nothing."""
+    """Tell the brand (and record, which marks it noticed) that a request lapsed unanswered; a
+    rerun, even a concurrent one, does nothing."""
     view = _load(session, request_id)
     if view is None or not rules.is_notice_due(state_of(view.request), now):
         return False
+    repository.lock(session, request_id)
     if repository.expiry_noticed(session, request_id):
         return False
     audit.record(session, actor_id=None, action=repository.EXPIRED_ACTION, **_scope(view),
