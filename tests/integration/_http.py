@@ -1,10 +1,14 @@
-"""Small HTTP helpers shared by the per-rule integration tests (test_creator_side,
-test_advertiser_side, test_audit_and_sandbox). Factories build data; these read answers."""
+"""Small HTTP helpers shared by the integration tests. Factories build data; these read answers
+and run calls at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
+
+import httpx
 
 from sparkcodes.kit import crypto
 
@@ -149,3 +153,19 @@ def pause(client: Any, headers: Headers, ad_id: str) -> None:
     r = client.post(f"/v1/ads/{ad_id}/status", headers=headers,
                     json={"operation_status": "DISABLE"})
     assert r.status_code == 200, r.text
+
+
+def parallel(live_url: str, calls: list[Callable[[httpx.Client], Any]]) -> list[Any]:
+    """Run the calls at once, each on its own connection; return the responses in order."""
+    def run(call: Callable[[httpx.Client], Any]) -> Any:
+        with httpx.Client(base_url=live_url, timeout=60) as http:
+            return call(http)
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def notifications(client: Any, headers: Headers) -> list[dict[str, Any]]:
+    """The user's notifications, oldest first."""
+    body = client.get("/v1/notifications", headers=headers, params={"limit": 500}).json()
+    return list(reversed(body["items"]))

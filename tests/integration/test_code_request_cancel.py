@@ -18,15 +18,8 @@ from sparkcodes.migrations import alembic_config
 from sparkcodes.models import Base
 from tests import factories as f
 from tests.conftest import PG_ENV, _pg_admin_url
-from tests.integration._http import assert_error, spark_posts, ts
-from tests.integration.test_code_requests import (
-    _parallel,
-    answer,
-    ask,
-    codes_of_post,
-    notifications,
-    tick,
-)
+from tests.integration._http import assert_error, notifications, parallel, spark_posts, ts
+from tests.integration.test_code_requests import answer, ask, codes_of_post, tick
 
 ROUNDS = 5
 
@@ -142,7 +135,7 @@ def test_withdraw_racing_accept_has_exactly_one_winner(client, live_url, w):
     outcomes = {"accepted": 0, "cancelled": 0}
     for _ in range(ROUNDS):
         req = ask(client, w.brand_h, w.account["id"], w.post["id"]).json()
-        acc, can = _parallel(live_url, [
+        acc, can = parallel(live_url, [
             lambda http, rid=req["id"]: answer(http, w.creator_h, rid, "accept"),
             lambda http, rid=req["id"]: cancel(http, w.brand_h, rid),
         ])
@@ -198,7 +191,7 @@ def test_a_second_request_for_the_same_post_waits_for_the_first(client, w):
 def test_concurrent_requests_for_one_post_make_one(client, live_url, w):
     attempts = 8
     for _ in range(3):
-        responses = _parallel(live_url, [
+        responses = parallel(live_url, [
             (lambda http: ask(http, w.brand_h, w.account["id"], w.post["id"]))
             for _ in range(attempts)
         ])

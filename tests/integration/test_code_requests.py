@@ -8,7 +8,6 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -16,16 +15,15 @@ from sparkcodes.kit import crypto
 from sparkcodes.models import Authorization, Base
 from sparkcodes.worker.runner import Runner
 from tests import factories as f
-from tests.integration._http import assert_error, delivery, live_ad, spark_posts, ts
-
-
-def _parallel(live_url: str, calls):  # type: ignore[no-untyped-def]
-    def run(call):  # type: ignore[no-untyped-def]
-        with httpx.Client(base_url=live_url, timeout=60) as http:
-            return call(http)
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
+from tests.integration._http import (
+    assert_error,
+    delivery,
+    live_ad,
+    notifications,
+    parallel,
+    spark_posts,
+    ts,
+)
 
 
 def ask(client, headers, account_id: str, post_id: str, days: int = 30, **extra):  # type: ignore[no-untyped-def]
@@ -37,10 +35,6 @@ def answer(client, headers, request_id: str, verb: str, **body):  # type: ignore
     kwargs = {"json": body} if body else {}
     return client.post(f"/v1/code-requests/{request_id}/{verb}", headers=headers, **kwargs)
 
-
-def notifications(client, headers) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
-    body = client.get("/v1/notifications", headers=headers, params={"limit": 500}).json()
-    return list(reversed(body["items"]))
 
 
 def codes_of_post(client, headers, post_id: str) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
@@ -341,7 +335,7 @@ def test_accept_and_decline_race_exactly_one_wins(client, live_url, w):
     accepted = 0
     for _ in range(3):
         req = ask(client, w.brand_h, w.account["id"], w.post["id"]).json()
-        acc, dec, acc2 = _parallel(live_url, [
+        acc, dec, acc2 = parallel(live_url, [
             lambda http, rid=req["id"]: answer(http, w.creator_h, rid, "accept"),
             lambda http, rid=req["id"]: answer(http, w.creator_h, rid, "decline", reason="no"),
             lambda http, rid=req["id"]: answer(http, w.creator_h, rid, "accept"),

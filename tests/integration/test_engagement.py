@@ -4,17 +4,16 @@ event counted once however often (and however concurrently) it is sent."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-import httpx
 import pytest
 from argon2 import PasswordHasher
 
 from sparkcodes import simulate
 from sparkcodes.kit import crypto
 from tests import factories as f
+from tests.integration._http import parallel
 
 ev = f.event
 
@@ -585,15 +584,6 @@ def test_reports_are_private_to_their_tenant(client):
 
 # --- races -------------------------------------------------------------------------------------
 
-def _parallel(live_url: str, calls):  # type: ignore[no-untyped-def]
-    """Run the calls at once, each on its own connection; return the responses in order."""
-    def run(call):  # type: ignore[no-untyped-def]
-        with httpx.Client(base_url=live_url, timeout=60) as http:
-            return call(http)
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
-
 
 RACERS = 8
 
@@ -603,7 +593,7 @@ def test_concurrent_batches_of_distinct_events_lose_no_counts(client, live_url):
     day = now_of(client, w.brand_h).date()
     batches = [paid(w, "impression", 4) + paid(w, "like", 2)
                + organic(w, "impression", 3) + organic(w, "like", 3) for _ in range(RACERS)]
-    responses = _parallel(live_url, [
+    responses = parallel(live_url, [
         (lambda http, b=b: f.events(http, w.creator_h, b)) for b in batches])
     assert [r.status_code for r in responses] == [200] * RACERS, [r.text for r in responses]
     assert [r.json()["accepted"] for r in responses] == [12] * RACERS
@@ -621,7 +611,7 @@ def test_concurrent_copies_of_one_batch_count_once(client, live_url):
     w = f.Running(client)
     day = now_of(client, w.brand_h).date()
     batch = paid(w, "impression", 5) + paid(w, "like", 2) + organic(w, "like", 3)
-    responses = _parallel(live_url, [
+    responses = parallel(live_url, [
         (lambda http: f.events(http, w.creator_h, batch)) for _ in range(RACERS)])
     assert [r.status_code for r in responses] == [200] * RACERS, [r.text for r in responses]
     bodies = [r.json() for r in responses]
@@ -652,7 +642,7 @@ def test_concurrent_batches_in_any_order_lose_no_counts(client, live_url):
             paid_part = paid(w, "impression", 2) + paid(w, "like", 2)
             # Half the batches touch the organic rollup row first, half the paid one.
             batches.append(organic_part + paid_part if i % 2 else paid_part + organic_part)
-        responses = _parallel(live_url, [
+        responses = parallel(live_url, [
             (lambda http, b=b: f.events(http, w.creator_h, b)) for b in batches])
         assert [r.status_code for r in responses] == [200] * RACERS, [r.text for r in responses]
         books = Books(client, w, day, day + timedelta(days=1))
@@ -666,7 +656,7 @@ def test_concurrent_copies_of_one_batch_in_another_order_count_once(client, live
     for round_ in range(1, ROUNDS + 1):
         batch = organic(w, "like", 12)
         copies = [batch if i % 2 else list(reversed(batch)) for i in range(RACERS)]
-        responses = _parallel(live_url, [
+        responses = parallel(live_url, [
             (lambda http, b=b: f.events(http, w.creator_h, b)) for b in copies])
         assert [r.status_code for r in responses] == [200] * RACERS, [r.text for r in responses]
         assert sum(r.json()["accepted"] for r in responses) == len(batch)
@@ -678,7 +668,7 @@ def test_concurrent_batches_cannot_spend_past_the_daily_budget(client, live_url)
     w = f.Running(client, ad_group_fields={"budget": "0.10", "bid": "10.00"})
     for _ in range(3):  # one race a day, each day with a fresh daily budget
         day = now_of(client, w.brand_h).date()
-        responses = _parallel(live_url, [
+        responses = parallel(live_url, [
             (lambda http: f.events(http, w.brand_h, paid(w, "impression", 5)))
             for _ in range(RACERS)])
         assert [r.status_code for r in responses] == [200] * RACERS, [r.text for r in responses]

@@ -4,26 +4,15 @@ a code is about to lapse; each action once per ad and window end, re-armed by an
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from sparkcodes.fallback import service as fallback_service
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.worker.runner import Runner
 from tests import factories as f
-from tests.integration._http import assert_error, delivery, live_ad, ts
-
-
-def _parallel(live_url: str, calls):  # type: ignore[no-untyped-def]
-    def run(call):  # type: ignore[no-untyped-def]
-        with httpx.Client(base_url=live_url, timeout=60) as http:
-            return call(http)
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
+from tests.integration._http import assert_error, delivery, live_ad, parallel, ts
 
 
 def policy_of(client, headers, group_id: str):  # type: ignore[no-untyped-def]
@@ -237,7 +226,7 @@ def test_access(client, run):
 
 def test_concurrent_policy_writes_leave_one_policy(client, live_url, run):
     g = run.ad_group["id"]
-    responses = _parallel(live_url, [
+    responses = parallel(live_url, [
         (lambda http, a=a, h=h: put_policy(http, run.brand_h, g, action=a, hours_before=h))
         for a, h in [("pause", 10), ("notify", 20), ("pause", 30), ("notify", 40)] * 2
     ])

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-import httpx
-
 from tests import factories as f
+from tests.integration._http import parallel
 
 ATTEMPTS = 20
 
-
-def _parallel(live_url: str, calls):  # type: ignore[no-untyped-def]
-    """Run the calls at once, each on its own connection; return the responses in order."""
-    def run(call):  # type: ignore[no-untyped-def]
-        with httpx.Client(base_url=live_url, timeout=60) as http:
-            return call(http)
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def test_twenty_ad_accounts_race_for_one_code(client, live_url):
     w = f.World(client)
     accounts = [f.ad_account(client, w.brand_h, w.business["id"]) for _ in range(ATTEMPTS)]
     raw = w.code["code"]
-    responses = _parallel(live_url, [
+    responses = parallel(live_url, [
         (lambda http, a=a: f.bind(http, w.brand_h, a["id"], [raw])) for a in accounts
     ])
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
@@ -43,7 +32,7 @@ def test_twenty_ad_accounts_race_for_one_code(client, live_url):
 
 def test_one_ad_account_binding_the_same_code_concurrently_gets_one_spark_post(client, live_url):
     w = f.World(client)
-    responses = _parallel(live_url, [
+    responses = parallel(live_url, [
         (lambda http: f.bind(http, w.brand_h, w.account["id"], [w.code["code"]]))
         for _ in range(10)
     ])
@@ -59,7 +48,7 @@ def test_one_ad_account_binding_the_same_code_concurrently_gets_one_spark_post(c
 def test_concurrent_extensions_all_apply(client, live_url):
     w = f.World(client)
     before = datetime.fromisoformat(w.code["expires_at"])
-    responses = _parallel(live_url, [
+    responses = parallel(live_url, [
         (lambda http: http.post(f"/v1/authorizations/{w.code['id']}/extend",
                                 headers=w.creator_h, json={"days": 7}))
         for _ in range(5)
@@ -72,7 +61,7 @@ def test_concurrent_extensions_all_apply(client, live_url):
 def test_regenerate_races_bind_one_wins(client, live_url):
     w = f.World(client)
     raw = w.code["code"]
-    bind, regen = _parallel(live_url, [
+    bind, regen = parallel(live_url, [
         lambda http: f.bind(http, w.brand_h, w.account["id"], [raw]),
         lambda http: http.post(f"/v1/authorizations/{w.code['id']}/regenerate",
                                headers=w.creator_h),
@@ -90,7 +79,7 @@ def test_regenerate_races_bind_one_wins(client, live_url):
 
 def test_concurrent_sign_ups_with_one_email_make_one_user(client, live_url):
     body = {"email": "twin@example.com", "password": "long enough"}
-    responses = _parallel(live_url, [
+    responses = parallel(live_url, [
         (lambda http: http.post("/v1/users", json=body)) for _ in range(8)
     ])
     codes = sorted(r.status_code for r in responses)
@@ -100,7 +89,7 @@ def test_concurrent_sign_ups_with_one_email_make_one_user(client, live_url):
 
 def test_concurrent_handles_make_one_creator(client, live_url):
     headers = [f.user(client) for _ in range(6)]
-    responses = _parallel(live_url, [
+    responses = parallel(live_url, [
         (lambda http, h=h: http.post("/v1/creators", headers=h,
                                      json={"handle": "same.handle", "region": "US"}))
         for h in headers

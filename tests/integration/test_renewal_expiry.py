@@ -17,11 +17,11 @@ from sparkcodes.models import Job
 from sparkcodes.renewal import repository, rules, service
 from sparkcodes.worker.runner import Runner
 from tests import factories as f
-from tests.integration._http import assert_error, get_code, ts
+from tests.integration._http import assert_error, get_code, notifications, ts
 from tests.integration.test_pages import _world
 from tests.integration.test_pages_access import HTML, page_login
 from tests.integration.test_pages_access import page_text as _text
-from tests.integration.test_renewals import actions, answer, ask, notifications
+from tests.integration.test_renewals import actions, answer, ask
 
 EXPIRED = "renewal_request.expired"
 

@@ -3,23 +3,12 @@ extended, R8) or declines in one click; each request is answered once, even unde
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from tests import factories as f
-from tests.integration._http import assert_error, delivery, get_code, ts
-
-
-def _parallel(live_url: str, calls):  # type: ignore[no-untyped-def]
-    def run(call):  # type: ignore[no-untyped-def]
-        with httpx.Client(base_url=live_url, timeout=60) as http:
-            return call(http)
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
+from tests.integration._http import assert_error, delivery, get_code, notifications, parallel, ts
 
 
 def ask(client, headers, account_id: str, authorization_id: str, days: int = 30, **extra):  # type: ignore[no-untyped-def]
@@ -31,10 +20,6 @@ def answer(client, headers, request_id: str, verb: str, **body):  # type: ignore
     kwargs = {"json": body} if body else {}
     return client.post(f"/v1/renewal-requests/{request_id}/{verb}", headers=headers, **kwargs)
 
-
-def notifications(client, headers) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
-    body = client.get("/v1/notifications", headers=headers, params={"limit": 500}).json()
-    return list(reversed(body["items"]))
 
 
 def actions(client, headers, business_id: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -235,7 +220,7 @@ def test_approve_and_decline_race_exactly_one_wins(client, live_url, w):
     approvals = 0
     for _ in range(4):
         req = ask(client, w.brand_h, w.account["id"], w.code["id"], 7).json()
-        approve, decline = _parallel(live_url, [
+        approve, decline = parallel(live_url, [
             lambda http, rid=req["id"]: answer(http, w.creator_h, rid, "approve"),
             lambda http, rid=req["id"]: answer(http, w.creator_h, rid, "decline",
                                                reason="too late"),
@@ -253,7 +238,7 @@ def test_approve_and_decline_race_exactly_one_wins(client, live_url, w):
 
 
 def test_two_requests_for_one_code_race_one_is_created(client, live_url, w):
-    responses = _parallel(live_url, [
+    responses = parallel(live_url, [
         (lambda http, d=d: ask(http, w.brand_h, w.account["id"], w.code["id"], d))
         for d in (7, 30, 60, 7, 30, 60)
     ])
@@ -270,7 +255,7 @@ def test_approve_and_cancel_race_exactly_one_wins(client, live_url, w):
     approvals = 0
     for _ in range(4):
         req = ask(client, w.brand_h, w.account["id"], w.code["id"], 7).json()
-        approve, cancel = _parallel(live_url, [
+        approve, cancel = parallel(live_url, [
             lambda http, rid=req["id"]: answer(http, w.creator_h, rid, "approve"),
             lambda http, rid=req["id"]: answer(http, w.brand_h, rid, "cancel"),
         ])
