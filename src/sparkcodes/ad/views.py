@@ -139,20 +139,28 @@ def create_campaign(ad_account_id: str, web: WebForm, name: str = Form("", max_l
     return web.redirect(f"/campaigns/{campaign.id}")
 
 
+def _switch(web: Web, obj: Campaign | AdGroup | Ad, account: AdAccount, operation: str, *,
+            here: str, after_delete: str,
+            refused: Callable[[str, int], Response]) -> Response:
+    """A page's Pause / Resume / Delete button: back to the object's page (to its parent once
+    deleted), or the page again with the service's refusal."""
+    _, error = web.attempt(service.set_operation, web.session, user=web.me, account=account,
+                           obj=obj, operation=operation)
+    if error is not None:
+        return refused(error.message, error.status)
+    web.session.refresh(obj)
+    return web.redirect(after_delete if obj.deleted_at is not None else here)
+
+
 @router.post("/campaigns/{campaign_id}/status")
 def campaign_status(campaign_id: str, web: WebForm,
                     operation: str = Form("", max_length=10)) -> Response:
     """Switch a campaign on or off, or delete it; its ad groups and ads follow."""
     campaign, account = _load(web, Campaign, campaign_id, "operate")
-    _, error = web.attempt(service.set_operation, web.session, user=web.me, account=account,
-                           obj=campaign, operation=operation)
-    if error is not None:
-        return _campaign_page(web, campaign, account, status_error=error.message,
-                              status=error.status)
-    web.session.refresh(campaign)
-    if campaign.deleted_at is not None:
-        return web.redirect(f"/ad-accounts/{account.id}/campaigns")
-    return web.redirect(f"/campaigns/{campaign.id}")
+    return _switch(web, campaign, account, operation, here=f"/campaigns/{campaign.id}",
+                   after_delete=f"/ad-accounts/{account.id}/campaigns",
+                   refused=lambda message, status: _campaign_page(
+                       web, campaign, account, status_error=message, status=status))
 
 
 # --- ad groups --------------------------------------------------------------------------------
@@ -230,14 +238,10 @@ def ad_group_status(ad_group_id: str, web: WebForm,
                     operation: str = Form("", max_length=10)) -> Response:
     """Switch an ad group on or off, or delete it; its ads follow."""
     group, account = _load(web, AdGroup, ad_group_id, "operate")
-    _, error = web.attempt(service.set_operation, web.session, user=web.me, account=account,
-                           obj=group, operation=operation)
-    if error is not None:
-        return _group_page(web, group, account, status_error=error.message, status=error.status)
-    web.session.refresh(group)
-    if group.deleted_at is not None:
-        return web.redirect(f"/campaigns/{group.campaign_id}")
-    return web.redirect(f"/ad-groups/{group.id}")
+    return _switch(web, group, account, operation, here=f"/ad-groups/{group.id}",
+                   after_delete=f"/campaigns/{group.campaign_id}",
+                   refused=lambda message, status: _group_page(
+                       web, group, account, status_error=message, status=status))
 
 
 # --- ads --------------------------------------------------------------------------------------
@@ -314,11 +318,7 @@ def ad_page(ad_id: str, web: WebPage) -> Response:
 def ad_status(ad_id: str, web: WebForm, operation: str = Form("", max_length=10)) -> Response:
     """Enable, pause or delete an ad."""
     ad, account = _load(web, Ad, ad_id, "operate")
-    _, error = web.attempt(service.set_operation, web.session, user=web.me, account=account,
-                           obj=ad, operation=operation)
-    if error is not None:
-        return _ad_page(web, ad, account, error=error.message, status=error.status)
-    web.session.refresh(ad)
-    if ad.deleted_at is not None:
-        return web.redirect(f"/ad-groups/{ad.ad_group_id}")
-    return web.redirect(f"/ads/{ad.id}")
+    return _switch(web, ad, account, operation, here=f"/ads/{ad.id}",
+                   after_delete=f"/ad-groups/{ad.ad_group_id}",
+                   refused=lambda message, status: _ad_page(web, ad, account, error=message,
+                                                            status=status))
