@@ -367,6 +367,37 @@ def source_env(ref: str | None, tmp_root: Path) -> tuple[dict[str, str], str]:
 # The server
 
 
+def seed_in_process(client: Any, *, handle: str, codes: int) -> tuple[str, str, list[str]]:
+    """Through a TestClient: a brand with one ad account and a creator with ``codes`` posts, one
+    fresh code each. Returns the brand's token, the ad account id and the raw codes."""
+    def call(method, path, token=None, body=None):  # type: ignore[no-untyped-def]
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        r = client.request(method, path, json=body, headers=headers)
+        assert r.status_code < 300, (path, r.status_code, r.text)
+        return r.json()
+
+    def user(email):  # type: ignore[no-untyped-def]
+        call("POST", "/v1/users", body={"email": email, "password": "bench-password"})
+        return call("POST", "/v1/tokens",
+                    body={"email": email, "password": "bench-password"})["token"]
+
+    brand = user("brand@bench.example.com")
+    business = call("POST", "/v1/businesses", brand, {"name": "Brand"})
+    account_id = call("POST", f"/v1/businesses/{business['id']}/ad-accounts", brand,
+                      {"name": "Account", "region": "US"})["id"]
+    owner = user("creator@bench.example.com")
+    creator = call("POST", "/v1/creators", owner,
+                   {"handle": handle, "display_name": "B", "region": "US"})
+    call("PUT", f"/v1/creators/{creator['id']}/ad-settings", owner,
+         {"enabled": True, "accept_terms": True})
+    raw = []
+    for i in range(codes):
+        post = call("POST", f"/v1/creators/{creator['id']}/posts", owner, {"caption": f"post {i}"})
+        raw.append(call("POST", f"/v1/posts/{post['id']}/authorizations", owner,
+                        {"days": 30})["code"])
+    return brand, account_id, raw
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))

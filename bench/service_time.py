@@ -25,7 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bind_bench import DEFAULT_PG, create_postgres, create_sqlite, migrate, source_env  # noqa: E402
+from bind_bench import (  # noqa: E402
+    DEFAULT_PG,
+    create_postgres,
+    create_sqlite,
+    migrate,
+    seed_in_process,
+    source_env,
+)
 
 
 def main() -> int:
@@ -54,32 +61,8 @@ def main() -> int:
                             env="test", sandbox=False)
         app = create_app(settings)
         with TestClient(app, base_url="http://127.0.0.1") as client:
-            def call(method, path, token=None, body=None):  # type: ignore[no-untyped-def]
-                headers = {"authorization": f"Bearer {token}"} if token else {}
-                r = client.request(method, path, json=body, headers=headers)
-                assert r.status_code < 300, (path, r.status_code, r.text)
-                return r.json()
-
-            def user(email):  # type: ignore[no-untyped-def]
-                call("POST", "/v1/users", body={"email": email, "password": "bench-password"})
-                return call("POST", "/v1/tokens",
-                            body={"email": email, "password": "bench-password"})["token"]
-
-            brand = user("brand@bench.example.com")
-            business = call("POST", "/v1/businesses", brand, {"name": "Brand"})
-            account_id = call("POST", f"/v1/businesses/{business['id']}/ad-accounts", brand,
-                              {"name": "Account", "region": "US"})["id"]
-            owner = user("creator@bench.example.com")
-            creator = call("POST", "/v1/creators", owner,
-                           {"handle": "bench_service", "display_name": "B", "region": "US"})
-            call("PUT", f"/v1/creators/{creator['id']}/ad-settings", owner,
-                 {"enabled": True, "accept_terms": True})
-            codes = []
-            for i in range(args.binds + 20):
-                post = call("POST", f"/v1/creators/{creator['id']}/posts", owner,
-                            {"caption": f"post {i}"})
-                codes.append(call("POST", f"/v1/posts/{post['id']}/authorizations", owner,
-                                  {"days": 30})["code"])
+            brand, account_id, codes = seed_in_process(client, handle="bench_service",
+                                                       codes=args.binds + 20)
 
         database = app.state.db
         # The response presenter of this copy: bound_out (rows kept) or load_out (re-reads).

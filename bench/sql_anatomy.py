@@ -29,7 +29,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bind_bench import DEFAULT_PG, create_postgres, create_sqlite, migrate, source_env  # noqa: E402
+from bind_bench import (  # noqa: E402
+    DEFAULT_PG,
+    create_postgres,
+    create_sqlite,
+    migrate,
+    seed_in_process,
+    source_env,
+)
 
 
 def main() -> int:
@@ -81,27 +88,8 @@ def main() -> int:
                 assert r.status_code < 300, (path, r.status_code, r.text)
                 return r.json()
 
-            def user(email):  # type: ignore[no-untyped-def]
-                call("POST", "/v1/users", body={"email": email, "password": "bench-password"})
-                return call("POST", "/v1/tokens",
-                            body={"email": email, "password": "bench-password"})["token"]
-
-            brand = user("brand@bench.example.com")
-            business = call("POST", "/v1/businesses", brand, {"name": "Brand"})
-            account = call("POST", f"/v1/businesses/{business['id']}/ad-accounts", brand,
-                           {"name": "Account", "region": "US"})["id"]
-            owner = user("creator@bench.example.com")
-            creator = call("POST", "/v1/creators", owner,
-                           {"handle": "bench_anatomy", "display_name": "B", "region": "US"})
-            call("PUT", f"/v1/creators/{creator['id']}/ad-settings", owner,
-                 {"enabled": True, "accept_terms": True})
-            n = args.binds + 2
-            codes = []
-            for i in range(n):
-                post = call("POST", f"/v1/creators/{creator['id']}/posts", owner,
-                            {"caption": f"post {i}"})
-                codes.append(call("POST", f"/v1/posts/{post['id']}/authorizations", owner,
-                                  {"days": 30})["code"])
+            brand, account, codes = seed_in_process(client, handle="bench_anatomy",
+                                                    codes=args.binds + 2)
             preview_path = f"/v1/ad-accounts/{account}/spark-posts/preview"
             bind_path = f"/v1/ad-accounts/{account}/spark-posts"
 
