@@ -41,7 +41,7 @@ def container(views: list[service.AdView]) -> ContainerDeliveryOut:
 def ad_out(view: service.AdView, creator: Creator) -> AdOut:
     ad, post = view.ad, view.post
     return AdOut(
-        id=ad.id, ad_group_id=ad.ad_group_id, campaign_id=ad.campaign_id,
+        id=ad.id, tiktok_id=ad.tiktok_id, ad_group_id=ad.ad_group_id, campaign_id=ad.campaign_id,
         ad_account_id=ad.ad_account_id, spark_post_id=ad.spark_post_id, name=ad.name,
         identity_type=ad.identity_type, identity_id=ad.creator_id, tiktok_item_id=ad.post_id,
         caption=post.caption, post_revision=ad.post_revision, call_to_action=ad.call_to_action,
@@ -64,7 +64,7 @@ def campaign_out(session, campaign: Campaign) -> CampaignOut:  # type: ignore[no
     views = service.deliveries(session, repository.ads_where(session, campaign_id=campaign.id),
                                utc_now())
     return CampaignOut(
-        id=campaign.id, ad_account_id=campaign.ad_account_id, name=campaign.name,
+        id=campaign.id, tiktok_id=campaign.tiktok_id, ad_account_id=campaign.ad_account_id, name=campaign.name,
         objective=campaign.objective, budget_mode=campaign.budget_mode,
         budget=from_micros(campaign.budget_micros), operation_status=operation_status(campaign),
         created_at=campaign.created_at, delivery=container(views))
@@ -74,7 +74,7 @@ def ad_group_out(session, group: AdGroup) -> AdGroupOut:  # type: ignore[no-unty
     views = service.deliveries(session, repository.ads_where(session, ad_group_id=group.id),
                                utc_now())
     return AdGroupOut(
-        id=group.id, campaign_id=group.campaign_id, ad_account_id=group.ad_account_id,
+        id=group.id, tiktok_id=group.tiktok_id, campaign_id=group.campaign_id, ad_account_id=group.ad_account_id,
         name=group.name, budget=from_micros(group.budget_micros), bid=from_micros(group.bid_micros),
         schedule_start_time=group.schedule_start_at, schedule_end_time=group.schedule_end_at,
         operation_status=operation_status(group), created_at=group.created_at,

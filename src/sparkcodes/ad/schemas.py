@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from sparkcodes.kit.ids import TikTokId
 from sparkcodes.spark_post.schemas import CreatorCard, PostCard
 
 Money = Decimal
@@ -71,6 +72,7 @@ class ContainerDeliveryOut(BaseModel):
 
 class CampaignOut(BaseModel):
     id: str
+    tiktok_id: TikTokId
     ad_account_id: str
     name: str
     objective: str
@@ -83,6 +85,7 @@ class CampaignOut(BaseModel):
 
 class AdGroupOut(BaseModel):
     id: str
+    tiktok_id: TikTokId
     campaign_id: str
     ad_account_id: str
     name: str
@@ -97,6 +100,7 @@ class AdGroupOut(BaseModel):
 
 class AdOut(BaseModel):
     id: str
+    tiktok_id: TikTokId
     ad_group_id: str
     campaign_id: str
     ad_account_id: str

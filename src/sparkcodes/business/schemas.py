@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparkcodes.kit.ids import TikTokId
+
 Role = Literal["admin", "operator", "analyst"]
 
 
@@ -44,6 +46,7 @@ class AdAccountOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    tiktok_id: TikTokId
     business_id: str
     name: str
     region: str | None

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparkcodes.kit.ids import TikTokId
+
 
 class CreatorIn(BaseModel):
     handle: str = Field(max_length=40, examples=["maya.makes"])
@@ -21,6 +23,7 @@ class CreatorOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    tiktok_id: TikTokId
     handle: str
     display_name: str
     avatar_url: str | None

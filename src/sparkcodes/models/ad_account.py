@@ -5,13 +5,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sparkcodes.models.base import Base, created_at_column, id_column
+from sparkcodes.models.base import Base, created_at_column, id_column, tiktok_id_column
 
 
 class AdAccount(Base):
     __tablename__ = "ad_accounts"
 
     id: Mapped[str] = id_column()
+    tiktok_id: Mapped[int] = tiktok_id_column()
     business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     region: Mapped[str | None] = mapped_column(String(2))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import MetaData, String
+from sqlalchemy import BigInteger, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from sparkcodes.kit.clock import utc_now
@@ -31,6 +32,21 @@ class Base(DeclarativeBase):
 
 def id_column() -> Mapped[str]:
     return mapped_column(String(32), primary_key=True, default=new_id)
+
+
+# TikTok's ids are 19-digit numeric strings that some clients parse as signed 64-bit integers.
+TIKTOK_ID_MIN = 10**18
+TIKTOK_ID_MAX = 2**63 - 1
+
+
+def new_tiktok_id() -> int:
+    """A random numeric id in TikTok's shape: 19 digits, fits a signed 64-bit integer."""
+    return TIKTOK_ID_MIN + secrets.randbelow(TIKTOK_ID_MAX - TIKTOK_ID_MIN + 1)
+
+
+def tiktok_id_column() -> Mapped[int]:
+    """The object's id on the TikTok-compatible surface (docs/tiktok.md, "Ids")."""
+    return mapped_column(BigInteger, unique=True, nullable=False, default=new_tiktok_id)
 
 
 def created_at_column() -> Mapped[datetime]:

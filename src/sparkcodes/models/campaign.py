@@ -5,13 +5,14 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sparkcodes.models.base import Base, created_at_column, id_column
+from sparkcodes.models.base import Base, created_at_column, id_column, tiktok_id_column
 
 
 class Campaign(Base):
     __tablename__ = "campaigns"
 
     id: Mapped[str] = id_column()
+    tiktok_id: Mapped[int] = tiktok_id_column()
     ad_account_id: Mapped[str] = mapped_column(ForeignKey("ad_accounts.id"), index=True)
     name: Mapped[str] = mapped_column(String(512))
     objective: Mapped[str] = mapped_column(String(40))
@@ -27,6 +28,7 @@ class AdGroup(Base):
     __tablename__ = "ad_groups"
 
     id: Mapped[str] = id_column()
+    tiktok_id: Mapped[int] = tiktok_id_column()
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
     ad_account_id: Mapped[str] = mapped_column(ForeignKey("ad_accounts.id"), index=True)
     name: Mapped[str] = mapped_column(String(512))
@@ -46,6 +48,7 @@ class Ad(Base):
     __tablename__ = "ads"
 
     id: Mapped[str] = id_column()
+    tiktok_id: Mapped[int] = tiktok_id_column()
     ad_group_id: Mapped[str] = mapped_column(ForeignKey("ad_groups.id"), index=True)
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
     ad_account_id: Mapped[str] = mapped_column(ForeignKey("ad_accounts.id"), index=True)

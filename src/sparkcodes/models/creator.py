@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sparkcodes.models.base import Base, created_at_column, id_column
+from sparkcodes.models.base import Base, created_at_column, id_column, tiktok_id_column
 
 
 class Creator(Base):
@@ -14,6 +14,7 @@ class Creator(Base):
     __tablename__ = "creators"
 
     id: Mapped[str] = id_column()
+    tiktok_id: Mapped[int] = tiktok_id_column()
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     handle: Mapped[str] = mapped_column(String(24))
     handle_key: Mapped[str] = mapped_column(String(24), unique=True)  # lower-cased handle

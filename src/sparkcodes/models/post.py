@@ -5,13 +5,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sparkcodes.models.base import Base, created_at_column, id_column
+from sparkcodes.models.base import Base, created_at_column, id_column, tiktok_id_column
 
 
 class Post(Base):
     __tablename__ = "posts"
 
     id: Mapped[str] = id_column()
+    tiktok_id: Mapped[int] = tiktok_id_column()
     creator_id: Mapped[str] = mapped_column(ForeignKey("creators.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # video, story, duet, stitch
     caption: Mapped[str] = mapped_column(String(2200), default="")

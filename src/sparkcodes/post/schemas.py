@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparkcodes.kit.ids import TikTokId
+
 Kind = Literal["video", "story", "duet", "stitch"]
 Sound = Literal["original", "commercial_library", "licensed"]
 Visibility = Literal["public", "friends", "private"]
@@ -37,6 +39,7 @@ class PostOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    tiktok_id: TikTokId
     creator_id: str
     kind: str
     caption: str
