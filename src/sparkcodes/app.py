@@ -141,6 +141,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.include_router(sandbox_router)
 
+    if settings.tiktok.enabled:
+        from sparkcodes.compat.tiktok import install as install_tiktok
+
+        install_tiktok(app, settings)  # /open_api/v1.3, TikTok's Business API
+
     from sparkcodes.web import install as install_web
 
     install_web(app)  # HTML/HTMX pages and /static; /v1 JSON routes are untouched

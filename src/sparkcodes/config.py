@@ -75,6 +75,19 @@ class Webhooks(BaseModel):
     allow_private_addresses: bool = False
 
 
+class TikTokCompat(BaseModel):
+    """The TikTok Business API v1.3 surface (/open_api/v1.3, docs/tiktok.md).
+
+    QPS limits as TikTok's Basic tier: per app (40100) and per advertiser and path (40133);
+    shared across processes through Redis when ``redis_url`` is set.
+    """
+
+    enabled: bool = True
+    app_qps: int = Field(10, ge=1, le=100_000)
+    advertiser_qps: int = Field(10, ge=1, le=100_000)
+    auth_code_minutes: int = Field(10, ge=1, le=1440)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SPARKCODES_",
@@ -96,6 +109,7 @@ class Settings(BaseSettings):
     reminders: Reminders = Field(default_factory=Reminders)
     mail: Mail = Field(default_factory=Mail)
     webhooks: Webhooks = Field(default_factory=Webhooks)
+    tiktok: TikTokCompat = Field(default_factory=TikTokCompat)
     public_url: str = Field("http://127.0.0.1:8000", description="Base of links in e-mails and feeds")
     db_pool_size: int = 20
 

@@ -15,15 +15,19 @@ def by_id(session: Session, ad_account_id: str) -> AdAccount | None:
     return session.get(AdAccount, ad_account_id)
 
 
-def with_membership(session: Session, ad_account_id: str, user_id: str
+def with_membership(session: Session, ad_account_id: str | None, user_id: str, *,
+                    tiktok_id: int | None = None
                     ) -> tuple[AdAccount, Business | None, str | None] | None:
-    """The ad account, its business and the user's role there (None if not a member), at once."""
+    """The ad account (by id, or by TikTok id), its business and the user's role there (None if
+    not a member), at once."""
+    where = (AdAccount.id == ad_account_id) if tiktok_id is None else (
+        AdAccount.tiktok_id == tiktok_id)
     row = session.execute(
         select(AdAccount, Business, BusinessMember.role)
         .outerjoin(Business, Business.id == AdAccount.business_id)
         .outerjoin(BusinessMember, and_(BusinessMember.business_id == AdAccount.business_id,
                                         BusinessMember.user_id == user_id))
-        .where(AdAccount.id == ad_account_id)
+        .where(where)
     ).first()
     return (row[0], row[1], row[2]) if row else None
 

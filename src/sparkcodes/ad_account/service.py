@@ -29,14 +29,15 @@ def create(session: Session, *, user: User, business: Business, name: str,
     return account
 
 
-def access(session: Session, *, user: User, ad_account_id: str,
-           action: str) -> tuple[AdAccount, Business, str]:
+def access(session: Session, *, user: User, ad_account_id: str | None,
+           action: str, tiktok_id: int | None = None) -> tuple[AdAccount, Business, str]:
     """The ad account if the user's role in its business allows ``action``; NotFound otherwise.
 
     Non-members get NotFound, as for the business itself; members whose role is too low get
-    Forbidden (``business.rules.check``). One query for account, business and membership.
+    Forbidden (``business.rules.check``). One query for account, business and membership. The
+    TikTok surface names the account by its ``tiktok_id`` instead.
     """
-    found = repository.with_membership(session, ad_account_id, user.id)
+    found = repository.with_membership(session, ad_account_id, user.id, tiktok_id=tiktok_id)
     if found is None:
         raise errors.NotFound("No such ad account.")
     account, business, role = found

@@ -15,6 +15,10 @@ def by_id(session: Session, creator_id: str) -> Creator | None:
     return session.get(Creator, creator_id)
 
 
+def by_tiktok_id(session: Session, tiktok_id: int) -> Creator | None:
+    return session.scalar(select(Creator).where(Creator.tiktok_id == tiktok_id))
+
+
 def by_handle(session: Session, handle: str) -> Creator | None:
     return session.scalar(select(Creator).where(Creator.handle_key == handle.lower()))
 

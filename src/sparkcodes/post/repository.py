@@ -15,6 +15,10 @@ def by_id(session: Session, post_id: str) -> Post | None:
     return session.get(Post, post_id)
 
 
+def by_tiktok_id(session: Session, tiktok_id: int) -> Post | None:
+    return session.scalar(select(Post).where(Post.tiktok_id == tiktok_id))
+
+
 def of_creator(session: Session, creator_id: str, *, limit: int, offset: int) -> list[Post]:
     return list(
         session.scalars(

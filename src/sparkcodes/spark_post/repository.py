@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from sparkcodes.models import Authorization, Creator, Post, SparkPost
+from sparkcodes.models import Authorization, Creator, LinkedIdentity, Post, SparkPost
 
 
 def add(session: Session, spark_post: SparkPost) -> None:
@@ -90,11 +90,11 @@ def unbind(session: Session, *, spark_post_id: str, user_id: str, now) -> bool: 
 OriginalAuth = aliased(Authorization)
 
 
-def listing(session: Session, ad_account_id: str, *, include_unbound: bool, limit: int,
-            offset: int) -> list[tuple[SparkPost, Post, Creator, Authorization | None,
-                                       Authorization | None]]:
-    """An ad account's Spark posts with everything their status needs, in one query."""
-    stmt = (
+Row = tuple[SparkPost, Post, Creator, Authorization | None, Authorization | None]
+
+
+def _listing_stmt(ad_account_id: str):  # type: ignore[no-untyped-def]
+    return (
         select(SparkPost, Post, Creator, Authorization, OriginalAuth)
         .join(Post, Post.id == SparkPost.post_id)
         .join(Creator, Creator.id == Post.creator_id)
@@ -102,7 +102,59 @@ def listing(session: Session, ad_account_id: str, *, include_unbound: bool, limi
         .outerjoin(OriginalAuth, OriginalAuth.id == SparkPost.original_authorization_id)
         .where(SparkPost.ad_account_id == ad_account_id)
     )
+
+
+def listing(session: Session, ad_account_id: str, *, include_unbound: bool, limit: int,
+            offset: int) -> list[Row]:
+    """An ad account's Spark posts with everything their status needs, in one query."""
+    stmt = _listing_stmt(ad_account_id)
     if not include_unbound:
         stmt = stmt.where(SparkPost.unbound_at.is_(None))
     stmt = stmt.order_by(SparkPost.bound_at.desc(), SparkPost.id).limit(limit).offset(offset)
     return [tuple(row) for row in session.execute(stmt).all()]  # type: ignore[misc]
+
+
+def _authorized(ad_account_id: str, *, keyword: str | None, item_tiktok_id: int | None,
+                creator_id: str | None):  # type: ignore[no-untyped-def]
+    stmt = _listing_stmt(ad_account_id).where(SparkPost.unbound_at.is_(None),
+                                              SparkPost.identity_type == "AUTH_CODE")
+    if item_tiktok_id is not None:
+        stmt = stmt.where(Post.tiktok_id == item_tiktok_id)
+    if creator_id is not None:
+        stmt = stmt.where(Post.creator_id == creator_id)
+    if keyword:
+        escaped = keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(func.lower(Post.caption).like(f"%{escaped.lower()}%", escape="\\"))
+    return stmt
+
+
+def authorized(session: Session, ad_account_id: str, *, keyword: str | None = None,
+               item_tiktok_id: int | None = None, creator_id: str | None = None, limit: int,
+               offset: int) -> tuple[list[Row], int]:
+    """The live code-bound (AUTH_CODE) Spark posts of an ad account, newest first, filtered by
+    caption text, post or creator, with the total count: one page and one count query."""
+    stmt = _authorized(ad_account_id, keyword=keyword, item_tiktok_id=item_tiktok_id,
+                       creator_id=creator_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(SparkPost.bound_at.desc(), SparkPost.id)
+                           .limit(limit).offset(offset)).all()
+    return [tuple(row) for row in rows], total  # type: ignore[misc]
+
+
+def identities(session: Session, ad_account_id: str) -> list[tuple[Creator, str]]:
+    """The creator identities an ad account can run Spark Ads from: creators of its live
+    code-bound posts (AUTH_CODE) and its linked accounts (TT_USER), each once per type."""
+    by_code = (select(Creator, func.min(SparkPost.bound_at).label("since"))
+               .join(Post, Post.creator_id == Creator.id)
+               .join(SparkPost, SparkPost.post_id == Post.id)
+               .where(SparkPost.ad_account_id == ad_account_id, SparkPost.unbound_at.is_(None),
+                      SparkPost.identity_type == "AUTH_CODE")
+               .group_by(Creator.id))
+    linked = (select(Creator, LinkedIdentity.linked_at)
+              .join(LinkedIdentity, LinkedIdentity.creator_id == Creator.id)
+              .where(LinkedIdentity.ad_account_id == ad_account_id,
+                     LinkedIdentity.unlinked_at.is_(None)))
+    out = [(row[0], "AUTH_CODE", row[1]) for row in session.execute(by_code)]
+    out += [(row[0], "TT_USER", row[1]) for row in session.execute(linked)]
+    out.sort(key=lambda item: (item[2], item[0].id, item[1]))
+    return [(creator, kind) for creator, kind, _ in out]

@@ -89,6 +89,12 @@ def log_in(session: Session, *, settings: Settings, email: str, password: str,
 
 def authenticate_token(session: Session, *, settings: Settings, token: str) -> User:
     """The user behind a bearer token; raises Unauthorized for unknown, revoked or expired ones."""
+    return authenticate(session, settings=settings, token=token)[0]
+
+
+def authenticate(session: Session, *, settings: Settings, token: str) -> tuple[User, ApiToken]:
+    """The user and the token row behind a raw token; Unauthorized for unknown, revoked or
+    expired ones."""
     found = repository.user_by_token_hash(session, crypto.hash_api_token(settings.secret_key, token))
     if found is None:
         raise errors.Unauthorized("That token is not valid; log in again.")
@@ -97,7 +103,7 @@ def authenticate_token(session: Session, *, settings: Settings, token: str) -> U
         raise errors.Unauthorized("That token was revoked; log in again.")
     if api_token.expires_at is not None and api_token.expires_at <= utc_now():
         raise errors.Unauthorized("That token has expired; log in again.")
-    return user
+    return user, api_token
 
 
 def revoke_token(session: Session, *, user: User, token_id: str) -> ApiToken:

@@ -1,0 +1,1 @@
+"""Surfaces that speak other systems' APIs over sparkcodes' own services."""

@@ -1,0 +1,173 @@
+"""TikTok's request conventions (§1): GET parameters in the query string with arrays and objects
+JSON-encoded, repeated keys refused; POST bodies as JSON objects. Every bad value is a 40002 in
+the envelope, never a 422 page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sparkcodes.compat.tiktok.codes import PARAM_ERROR
+from sparkcodes.compat.tiktok.envelope import TikTokError
+
+MAX_STRING = 4096
+MAX_ID = 2**63 - 1
+
+
+def bad(message: str) -> TikTokError:
+    return TikTokError(PARAM_ERROR, message)
+
+
+def _missing(name: str) -> TikTokError:
+    return bad(f"Missing required field(s): {name}.")
+
+
+class Params:
+    """One request's parameters: the query string for GET, the JSON body for POST."""
+
+    def __init__(self, values: dict[str, Any], *, from_query: bool) -> None:
+        self.values = values
+        self.from_query = from_query
+
+    @classmethod
+    def from_query_items(cls, items: list[tuple[str, str]]) -> Params:
+        values: dict[str, Any] = {}
+        for key, value in items:
+            if key in values:
+                raise bad(f"error unmarshaling parameter: '{key}' is given more than once; send "
+                          "arrays as one JSON-encoded value, e.g. "
+                          f'{key}=["a","b"].')
+            values[key] = value
+        return cls(values, from_query=True)
+
+    @classmethod
+    def from_body(cls, raw: bytes) -> Params:
+        if not raw.strip():
+            return cls({}, from_query=False)
+        try:
+            values = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise bad("The request body is not valid JSON.") from None
+        if not isinstance(values, dict):
+            raise bad("The request body must be a JSON object.")
+        return cls(values, from_query=False)
+
+    def has(self, name: str) -> bool:
+        value = self.values.get(name)
+        return value is not None and value != "null"
+
+    def raw(self, name: str) -> Any:
+        value = self.values.get(name)
+        # The official SDK sends an explicit None as the literal "null" (§9.3).
+        return None if value == "null" and self.from_query else value
+
+    def string(self, name: str, *, required: bool = False, default: str | None = None,
+               max_length: int = MAX_STRING) -> str | None:
+        value = self.raw(name)
+        if value is None or value == "":
+            if required:
+                raise _missing(name)
+            return default
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise bad(f"{name} must be a string.")
+        value = str(value)
+        if len(value) > max_length:
+            raise bad(f"{name} is too long: at most {max_length} characters.")
+        if "\x00" in value:
+            raise bad(f"{name} may not contain NUL characters.")
+        return value
+
+    def id(self, name: str, *, required: bool = False) -> str | None:
+        """A TikTok id: a numeric string (an integer in JSON is accepted too)."""
+        value = self.raw(name)
+        if value is None or value == "":
+            if required:
+                raise _missing(name)
+            return None
+        return _id(name, value)
+
+    def integer(self, name: str, *, default: int, low: int, high: int) -> int:
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            raise bad(f"{name} must be an integer.")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise bad(f"{name} must be an integer.") from None
+        if not low <= number <= high:
+            raise bad(f"{name} must be between {low} and {high}; {number} was sent.")
+        return number
+
+    def boolean(self, name: str, *, default: bool = False) -> bool:
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()  # the SDK sends Python's True/False (§9.3)
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise bad(f"{name} must be true or false.")
+
+    def _json(self, name: str) -> Any:
+        value = self.raw(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, str) and self.from_query:
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise bad(f"error unmarshaling parameter: {name} must be JSON-encoded, e.g. "
+                          f'{name}=["a","b"].') from None
+        return value
+
+    def array(self, name: str, *, required: bool = False, max_items: int = 1000,
+              item: type = str) -> list[Any] | None:
+        value = self._json(name)
+        if value is None:
+            if required:
+                raise _missing(name)
+            return None
+        if not isinstance(value, list):
+            raise bad(f"{name} must be an array.")
+        if len(value) > max_items:
+            raise bad(f"{name} may hold at most {max_items} items; {len(value)} were sent.")
+        for element in value:
+            if item is str and (isinstance(element, bool) or not isinstance(element, str | int)):
+                raise bad(f"{name} must be an array of strings.")
+            if item is dict and not isinstance(element, dict):
+                raise bad(f"{name} must be an array of objects.")
+        return [str(v) for v in value] if item is str else value
+
+    def id_array(self, name: str, *, required: bool = False,
+                 max_items: int = 100) -> list[str] | None:
+        values = self.array(name, required=required, max_items=max_items)
+        return None if values is None else [_id(name, v) for v in values]
+
+    def object(self, name: str) -> Params:
+        value = self._json(name)
+        if value is None:
+            return Params({}, from_query=False)
+        if not isinstance(value, dict):
+            raise bad(f"{name} must be a JSON object.")
+        return Params(value, from_query=False)
+
+    def choice(self, name: str, options: tuple[str, ...], *, required: bool = False,
+               default: str | None = None) -> str | None:
+        value = self.string(name, required=required, default=default, max_length=64)
+        if value is not None and value not in options:
+            raise bad(f"{name} must be one of {', '.join(options)}; '{value}' was sent.")
+        return value
+
+
+def _id(name: str, value: Any) -> str:
+    if isinstance(value, bool):
+        raise bad(f"{name} must be a numeric string id.")
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or int(text) > MAX_ID:
+        raise bad(f"{name} must be a numeric string id; '{text[:40]}' was sent.")
+    return text

@@ -1,0 +1,57 @@
+"""The surface's router: every route answers in TikTok's envelope, whatever goes wrong."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DataError
+
+from sparkcodes import errors
+from sparkcodes.compat.tiktok import codes
+from sparkcodes.compat.tiktok.envelope import TikTokError, refused
+
+log = logging.getLogger("sparkcodes.tiktok")
+
+PREFIX = "/open_api/v1.3"
+TAG = "TikTok Business API v1.3"
+
+
+class TikTokRoute(APIRoute):
+    """Refusals become ``{code, message, request_id, data: {}}`` with HTTP 200 (§1); the
+    session dependency has already rolled the transaction back when they reach here."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except TikTokError as exc:
+                return refused(exc)
+            except errors.AppError as exc:
+                return refused(codes.translate(exc))
+            except RequestValidationError:
+                return refused(TikTokError(codes.PARAM_ERROR, "Invalid parameters."))
+            except DataError as exc:
+                if "NUL" in str(exc.orig):
+                    return refused(TikTokError(codes.PARAM_ERROR,
+                                               "Text may not contain NUL characters."))
+                log.exception("database refused a value on %s", request.url.path)
+                return refused(TikTokError(codes.PARAM_ERROR,
+                                           "A value is out of the range the API accepts."))
+            except Exception:
+                log.exception("unhandled error on %s %s", request.method, request.url.path)
+                return refused(TikTokError(codes.SYSTEM_ERROR,
+                                           "System error; it was logged. Retry later."),
+                               status=500)
+
+        return route
+
+
+def router() -> APIRouter:
+    return APIRouter(prefix=PREFIX, tags=[TAG], route_class=TikTokRoute)
