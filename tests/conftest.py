@@ -74,7 +74,10 @@ class Backend:
         values = dict(database_url=self.url, secret_key="test-secret-key", env="test",
                       sandbox=True, db_pool_size=30, embedded_worker=False,
                       # The webhook receivers under test listen on 127.0.0.1.
-                      webhooks={"allow_private_addresses": True})
+                      webhooks={"allow_private_addresses": True},
+                      # TikTok's QPS limits are tested on apps built for it; tests elsewhere
+                      # call faster than 10 per second.
+                      tiktok={"app_qps": 100_000, "advertiser_qps": 100_000})
         values.update(overrides)
         return Settings(**values)
 

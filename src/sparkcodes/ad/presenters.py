@@ -64,7 +64,8 @@ def campaign_out(session, campaign: Campaign) -> CampaignOut:  # type: ignore[no
     views = service.deliveries(session, repository.ads_where(session, campaign_id=campaign.id),
                                utc_now())
     return CampaignOut(
-        id=campaign.id, tiktok_id=campaign.tiktok_id, ad_account_id=campaign.ad_account_id, name=campaign.name,
+        id=campaign.id, tiktok_id=campaign.tiktok_id, ad_account_id=campaign.ad_account_id,
+        name=campaign.name,
         objective=campaign.objective, budget_mode=campaign.budget_mode,
         budget=from_micros(campaign.budget_micros), operation_status=operation_status(campaign),
         created_at=campaign.created_at, delivery=container(views))
@@ -74,7 +75,8 @@ def ad_group_out(session, group: AdGroup) -> AdGroupOut:  # type: ignore[no-unty
     views = service.deliveries(session, repository.ads_where(session, ad_group_id=group.id),
                                utc_now())
     return AdGroupOut(
-        id=group.id, tiktok_id=group.tiktok_id, campaign_id=group.campaign_id, ad_account_id=group.ad_account_id,
+        id=group.id, tiktok_id=group.tiktok_id, campaign_id=group.campaign_id,
+        ad_account_id=group.ad_account_id,
         name=group.name, budget=from_micros(group.budget_micros), bid=from_micros(group.bid_micros),
         schedule_start_time=group.schedule_start_at, schedule_end_time=group.schedule_end_at,
         operation_status=operation_status(group), created_at=group.created_at,

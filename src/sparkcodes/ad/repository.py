@@ -56,6 +56,39 @@ def set_switch(session: Session, model: type[Lifecycle], obj_id: str, *, field: 
     return result.rowcount == 1
 
 
+def by_tiktok_ids(session: Session, model: type[Lifecycle], ad_account_id: str,
+                  tiktok_ids: Iterable[int]) -> dict[int, Lifecycle]:
+    """An ad account's campaigns, ad groups or ads by their TikTok ids (others' are not found)."""
+    ids = list(tiktok_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(select(model).where(model.ad_account_id == ad_account_id,
+                                               model.tiktok_id.in_(ids)))
+    return {row.tiktok_id: row for row in rows}
+
+
+def page_of(session: Session, model: type[Lifecycle], *, ad_account_id: str,
+            ids: list[str] | None = None, campaign_ids: list[str] | None = None,
+            ad_group_ids: list[str] | None = None, deleted: bool | None = False,
+            limit: int | None, offset: int = 0) -> tuple[list[Lifecycle], int]:
+    """One page of an ad account's campaigns, ad groups or ads, oldest first, and the total.
+    ``deleted``: False for live ones only, True for deleted ones only, None for all."""
+    stmt = select(model).where(model.ad_account_id == ad_account_id)
+    if ids is not None:
+        stmt = stmt.where(model.id.in_(ids))
+    if campaign_ids is not None and model is not Campaign:
+        stmt = stmt.where(model.campaign_id.in_(campaign_ids))
+    if ad_group_ids is not None and model is Ad:
+        stmt = stmt.where(Ad.ad_group_id.in_(ad_group_ids))
+    if deleted is not None:
+        stmt = stmt.where(model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.order_by(model.created_at, model.id).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt)), total
+
+
 def campaigns_of(session: Session, ad_account_id: str, *, include_deleted: bool) -> list[Campaign]:
     stmt = select(Campaign).where(Campaign.ad_account_id == ad_account_id)
     if not include_deleted:

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from sparkcodes.ad.rules import MAX_BID, MAX_BUDGET
 from sparkcodes.kit.ids import TikTokId
 from sparkcodes.spark_post.schemas import CreatorCard, PostCard
 
@@ -25,13 +26,14 @@ class CampaignIn(BaseModel):
     name: str = Field(max_length=512)
     objective: str = Field("ENGAGEMENT", max_length=40)
     budget_mode: str = Field("BUDGET_MODE_INFINITE", max_length=30)
-    budget: Money | None = Field(None, ge=0, le=10_000_000, description="In the account's currency")
+    budget: Money | None = Field(None, ge=0, le=MAX_BUDGET,
+                                 description="In the account's currency")
 
 
 class AdGroupIn(BaseModel):
     name: str = Field(max_length=512)
-    budget: Money = Field(gt=0, le=10_000_000, description="Daily budget")
-    bid: Money = Field(gt=0, le=10_000, description="CPM bid: price of 1,000 impressions")
+    budget: Money = Field(gt=0, le=MAX_BUDGET, description="Daily budget")
+    bid: Money = Field(gt=0, le=MAX_BID, description="CPM bid: price of 1,000 impressions")
     schedule_start_time: AwareDatetime | None = Field(None, description="With an offset, e.g. ...Z")
     schedule_end_time: AwareDatetime | None = Field(None, description="With an offset, e.g. ...Z")
 

@@ -109,6 +109,59 @@ def create_ad(session: Session, *, settings: Settings, user: User, account: AdAc
     return ad
 
 
+def edit_campaign(session: Session, *, user: User, account: AdAccount, campaign: Campaign,
+                  changes: dict[str, Any]) -> Campaign:
+    """Rename a campaign or change its budget (mode and amount checked together)."""
+    _check_alive(campaign, "campaign")
+    if "name" in changes:
+        changes["name"] = _name(changes["name"], "campaign")
+    if "budget_mode" in changes or "budget_micros" in changes:
+        mode = changes.get("budget_mode", campaign.budget_mode)
+        micros = changes.get("budget_micros", campaign.budget_micros)
+        rules.check_budget(mode, micros)
+        if mode == "BUDGET_MODE_INFINITE":
+            changes["budget_micros"] = None
+    return _apply(session, user=user, account=account, obj=campaign, noun="campaign",
+                  changes=changes)
+
+
+def edit_ad_group(session: Session, *, user: User, account: AdAccount, group: AdGroup,
+                  changes: dict[str, Any]) -> AdGroup:
+    """Rename an ad group, or change its daily budget, CPM bid or schedule."""
+    _check_alive(group, "ad group")
+    if "name" in changes:
+        changes["name"] = _name(changes["name"], "ad group")
+    for key in ("budget_micros", "bid_micros"):
+        if key in changes and (changes[key] is None or changes[key] <= 0):
+            raise errors.InvalidInput("An ad group needs a positive daily budget and CPM bid.",
+                                      code="invalid_budget")
+    if "schedule_start_at" in changes or "schedule_end_at" in changes:
+        rules.check_schedule(changes.get("schedule_start_at", group.schedule_start_at),
+                             changes.get("schedule_end_at", group.schedule_end_at))
+    return _apply(session, user=user, account=account, obj=group, noun="ad_group",
+                  changes=changes)
+
+
+def _name(value: str, noun: str) -> str:
+    name = value.strip()
+    if not name:
+        raise errors.InvalidInput(f"Give the {noun} a name.", code="invalid_name")
+    return name
+
+
+def _apply(session: Session, *, user: User, account: AdAccount, obj: Campaign | AdGroup,
+           noun: str, changes: dict[str, Any]) -> Any:
+    before = {k: getattr(obj, k) for k in changes}
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    session.flush()
+    if before != changes:
+        audit.record(session, actor_id=user.id, action=f"{noun}.edited", target_type=noun,
+                     target_id=obj.id, business_id=account.business_id, before=before,
+                     after=changes)
+    return obj
+
+
 def edit_ad(session: Session, *, user: User, account: AdAccount, ad: Ad,
             changes: dict[str, Any]) -> Ad:
     """Name, call to action and landing page can change; the caption never (it is the post's)."""

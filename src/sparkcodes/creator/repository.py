@@ -15,6 +15,12 @@ def by_id(session: Session, creator_id: str) -> Creator | None:
     return session.get(Creator, creator_id)
 
 
+def by_ids(session: Session, ids: set[str]) -> dict[str, Creator]:
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Creator).where(Creator.id.in_(ids)))}
+
+
 def by_tiktok_id(session: Session, tiktok_id: int) -> Creator | None:
     return session.scalar(select(Creator).where(Creator.tiktok_id == tiktok_id))
 

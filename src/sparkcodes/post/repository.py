@@ -19,6 +19,19 @@ def by_tiktok_id(session: Session, tiktok_id: int) -> Post | None:
     return session.scalar(select(Post).where(Post.tiktok_id == tiktok_id))
 
 
+def published_of(session: Session, creator_id: str, *, limit: int,
+                 offset: int) -> tuple[list[Post], int]:
+    """A creator account's posts that are neither deleted nor taken down, newest first, and how
+    many there are."""
+    where = (Post.creator_id == creator_id, Post.deleted_at.is_(None),
+             Post.taken_down_at.is_(None), Post.kind != "story")
+    total = session.scalar(select(func.count()).select_from(Post).where(*where)) or 0
+    posts = session.scalars(select(Post).where(*where)
+                            .order_by(Post.published_at.desc(), Post.id)
+                            .limit(limit).offset(offset))
+    return list(posts), total
+
+
 def of_creator(session: Session, creator_id: str, *, limit: int, offset: int) -> list[Post]:
     return list(
         session.scalars(

@@ -5,6 +5,8 @@ the envelope, never a 422 page."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sparkcodes.compat.tiktok.codes import PARAM_ERROR
@@ -155,6 +157,53 @@ class Params:
         if not isinstance(value, dict):
             raise bad(f"{name} must be a JSON object.")
         return Params(value, from_query=False)
+
+    def amount(self, name: str, *, required: bool = False,
+               high: Decimal = Decimal(10_000_000)) -> Decimal | None:
+        """Money as TikTok sends it: a JSON number (or a numeric string), at most two decimals
+        kept."""
+        value = self.raw(name)
+        if value is None or value == "":
+            if required:
+                raise _missing(name)
+            return None
+        if isinstance(value, bool):
+            raise bad(f"{name} must be a number.")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise bad(f"{name} must be a number.") from None
+        if not number.is_finite() or number < 0 or number > high:
+            raise bad(f"{name} must be between 0 and {high}; {value} was sent.")
+        return number
+
+    def instant(self, name: str, *, required: bool = False) -> datetime | None:
+        """A time as TikTok writes it, "YYYY-MM-DD HH:MM:SS" in UTC (ISO with an offset too)."""
+        value = self.string(name, required=required, max_length=40)
+        if value is None:
+            return None
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
+            try:
+                return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+            except ValueError:
+                pass
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise bad(f"{name} must be a time as YYYY-MM-DD HH:MM:SS (UTC); '{value}' was "
+                      "sent.") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+
+    def day(self, name: str, *, required: bool = False) -> date | None:
+        value = self.string(name, required=required, max_length=20)
+        if value is None:
+            return None
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError:
+            raise bad(f"{name} must be a date as YYYY-MM-DD; '{value}' was sent.") from None
 
     def choice(self, name: str, options: tuple[str, ...], *, required: bool = False,
                default: str | None = None) -> str | None:

@@ -1,0 +1,37 @@
+"""Advertisers (ad accounts) as TikTok shows them."""
+
+from __future__ import annotations
+
+from fastapi.responses import JSONResponse
+
+from sparkcodes.compat.tiktok import routing, shapes
+from sparkcodes.compat.tiktok.auth import CallerDep
+from sparkcodes.compat.tiktok.envelope import ok
+
+router = routing.router()
+
+# sparkcodes ad accounts keep amounts without a currency of their own; the surface calls it USD.
+CURRENCY = "USD"
+
+
+@router.get("/advertiser/info/", summary="Get advertisers' details")
+def advertiser_info(caller: CallerDep) -> JSONResponse:
+    """Up to 100 advertisers (`advertiser_ids`, a JSON array of ids) the token may read."""
+    ids = caller.params.id_array("advertiser_ids", required=True, max_items=100) or []
+    out = []
+    for advertiser_id in ids:
+        account = caller.advertiser("read", value=advertiser_id)
+        out.append({
+            "advertiser_id": str(account.tiktok_id),
+            "name": account.name,
+            "company": None,
+            "status": "STATUS_ENABLE",
+            "role": "ROLE_ADVERTISER",
+            "country": account.region,
+            "currency": CURRENCY,
+            "timezone": account.timezone,
+            "display_timezone": account.timezone,
+            "create_time": shapes.tiktok_time(account.created_at),
+            "balance": None,
+        })
+    return ok({"list": out})
