@@ -90,10 +90,12 @@ def error_code(response) -> str:  # type: ignore[no-untyped-def]
     return response.json()["error"]["code"]
 
 
-def api_routes(app):  # type: ignore[no-untyped-def]
+def api_routes(app, *, tiktok: bool = False):  # type: ignore[no-untyped-def]
     """(method, path, route) for every route the app serves, included routers flattened (newer
     FastAPI keeps them nested in ``app.routes``). ``route`` is the APIRoute (with ``dependant``)
-    or the plain Starlette route; HEAD and OPTIONS are left out."""
+    or the plain Starlette route; HEAD and OPTIONS are left out. The TikTok surface under
+    /open_api answers in its own envelope and has matrices of its own: ``tiktok`` chooses
+    between it and everything else."""
     try:
         from fastapi.routing import iter_route_contexts
         routes = list(iter_route_contexts(app.routes))
@@ -102,8 +104,10 @@ def api_routes(app):  # type: ignore[no-untyped-def]
     for route in routes:
         path = getattr(route, "path", None)
         original = getattr(route, "original_route", route)
+        if path is None or path.startswith("/open_api") != tiktok:
+            continue
         for method in sorted(getattr(route, "methods", None) or ()):
-            if path is not None and method not in ("HEAD", "OPTIONS"):
+            if method not in ("HEAD", "OPTIONS"):
                 yield method, path, original
 
 

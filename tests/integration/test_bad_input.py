@@ -221,6 +221,8 @@ WRITE_ROUTES: dict[tuple[str, str], WriteRoute] = {
     ("POST", "/v1/ad-accounts/{ad_account_id}/campaigns"): WriteRoute(lambda w: {"name": "C"}),
     ("POST", "/v1/campaigns/{campaign_id}/status"):
         WriteRoute(lambda w: {"operation_status": "ENABLE"}),
+    ("PATCH", "/v1/campaigns/{campaign_id}"): WriteRoute(lambda w: {"name": "renamed"}),
+    ("PATCH", "/v1/ad-groups/{ad_group_id}"): WriteRoute(lambda w: {"name": "renamed"}),
     ("POST", "/v1/campaigns/{campaign_id}/ad-groups"):
         WriteRoute(lambda w: {"name": "G", "budget": "5", "bid": "1"}),
     ("POST", "/v1/ad-groups/{ad_group_id}/status"):

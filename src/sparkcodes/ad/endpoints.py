@@ -8,11 +8,13 @@ from sparkcodes.ad.presenters import ad_group_out, ads_out, campaign_out
 from sparkcodes.ad.schemas import (
     AdGroupIn,
     AdGroupOut,
+    AdGroupPatch,
     AdIn,
     AdOut,
     AdPatch,
     CampaignIn,
     CampaignOut,
+    CampaignPatch,
     StatusIn,
     to_micros,
 )
@@ -71,6 +73,19 @@ def get_campaign(campaign_id: str, user: UserDep, session: SessionDep) -> Campai
     return campaign_out(session, campaign)
 
 
+@router.patch("/campaigns/{campaign_id}", response_model=CampaignOut)
+def edit_campaign(campaign_id: str, body: CampaignPatch, user: UserDep,
+                  session: SessionDep) -> CampaignOut:
+    """Rename a campaign or change its budget mode and amount."""
+    campaign, account = _load(session, user, Campaign, campaign_id, "operate")
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "budget" in changes:
+        changes["budget_micros"] = to_micros(changes.pop("budget"))
+    service.edit_campaign(session, user=user, account=account, campaign=campaign,
+                          changes=changes)
+    return campaign_out(session, campaign)
+
+
 @router.post("/campaigns/{campaign_id}/status", response_model=CampaignOut)
 def campaign_status(campaign_id: str, body: StatusIn, user: UserDep,
                     session: SessionDep) -> CampaignOut:
@@ -109,6 +124,20 @@ def get_ad_group(ad_group_id: str, user: UserDep, session: SessionDep) -> AdGrou
     return ad_group_out(session, group)
 
 
+@router.patch("/ad-groups/{ad_group_id}", response_model=AdGroupOut)
+def edit_ad_group(ad_group_id: str, body: AdGroupPatch, user: UserDep,
+                  session: SessionDep) -> AdGroupOut:
+    """Rename an ad group or change its daily budget, CPM bid or schedule."""
+    group, account = _load(session, user, AdGroup, ad_group_id, "operate")
+    given = body.model_dump(exclude_unset=True, exclude_none=True)
+    renames = {"budget": "budget_micros", "bid": "bid_micros",
+               "schedule_start_time": "schedule_start_at", "schedule_end_time": "schedule_end_at"}
+    changes = {renames.get(k, k): (to_micros(v) if k in ("budget", "bid") else v)
+               for k, v in given.items()}
+    service.edit_ad_group(session, user=user, account=account, group=group, changes=changes)
+    return ad_group_out(session, group)
+
+
 @router.post("/ad-groups/{ad_group_id}/status", response_model=AdGroupOut)
 def ad_group_status(ad_group_id: str, body: StatusIn, user: UserDep,
                     session: SessionDep) -> AdGroupOut:
@@ -122,7 +151,8 @@ def ad_group_status(ad_group_id: str, body: StatusIn, user: UserDep,
 @router.post("/ad-groups/{ad_group_id}/ads", response_model=AdOut, status_code=201)
 def create_ad(ad_group_id: str, body: AdIn, user: UserDep, session: SessionDep,
               settings: SettingsDep) -> AdOut:
-    """Create a Spark Ad from a Spark post of this ad account (identity and caption come from it)."""
+    """Create a Spark Ad from a Spark post of this ad account (its identity and caption come
+    from the post)."""
     if body.ad_text is not None:
         raise CAPTION_LOCKED
     group, account = _load(session, user, AdGroup, ad_group_id, "operate")

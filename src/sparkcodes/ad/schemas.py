@@ -38,6 +38,20 @@ class AdGroupIn(BaseModel):
     schedule_end_time: AwareDatetime | None = Field(None, description="With an offset, e.g. ...Z")
 
 
+class CampaignPatch(BaseModel):
+    name: str | None = Field(None, max_length=512)
+    budget_mode: str | None = Field(None, max_length=30)
+    budget: Money | None = Field(None, ge=0, le=MAX_BUDGET)
+
+
+class AdGroupPatch(BaseModel):
+    name: str | None = Field(None, max_length=512)
+    budget: Money | None = Field(None, gt=0, le=MAX_BUDGET, description="Daily budget")
+    bid: Money | None = Field(None, gt=0, le=MAX_BID, description="CPM bid")
+    schedule_start_time: AwareDatetime | None = None
+    schedule_end_time: AwareDatetime | None = None
+
+
 class AdIn(BaseModel):
     spark_post_id: str = Field(max_length=32)
     name: str = Field("", max_length=512)
