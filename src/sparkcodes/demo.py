@@ -15,6 +15,7 @@ from sparkcodes.ad import service as ad_service
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.authorization import service as authorization_service
+from sparkcodes.business import repository as business_repository
 from sparkcodes.business import service as business_service
 from sparkcodes.code_request import service as code_request_service
 from sparkcodes.config import VAR_DIR, Settings
@@ -65,6 +66,8 @@ class DemoResult:
     created: bool
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # who, e-mail, password
     free_codes: list[str] = field(default_factory=list)
+    # The brand's ad accounts as the TikTok surface names them: (name, advertiser_id).
+    advertisers: list[tuple[str, str]] = field(default_factory=list)
     # What happens after the simulated traffic, so that ads stop for every reason.
     stops: dict[str, str] = field(default_factory=dict)
 
@@ -79,9 +82,11 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
     logins = [("brand admin (Glow Skincare)", BRAND_EMAIL, PASSWORD),
               ("brand analyst (read-only)", ANALYST_EMAIL, PASSWORD)]
     logins += [(f"creator @{h}", e, PASSWORD) for h, _, _, e in CREATORS[:3]]
-    if user_repository.by_email(session, BRAND_EMAIL) is not None:
+    existing = user_repository.by_email(session, BRAND_EMAIL)
+    if existing is not None:
         saved = codes_file.read_text().split() if codes_file.exists() else []
-        return DemoResult(created=False, logins=logins, free_codes=saved)
+        return DemoResult(created=False, logins=logins, free_codes=saved,
+                          advertisers=_advertisers(session, existing))
 
     now = utc_now()
     brand = _user(session, BRAND_EMAIL, "Priya (Glow Skincare)")
@@ -180,7 +185,14 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
     codes_file.parent.mkdir(parents=True, exist_ok=True)
     codes_file.write_text("\n".join(free) + "\n")
     codes_file.chmod(0o600)
-    return DemoResult(created=True, logins=logins, free_codes=free, stops=stops)
+    return DemoResult(created=True, logins=logins, free_codes=free, stops=stops,
+                      advertisers=_advertisers(session, brand))
+
+
+def _advertisers(session: Session, brand: User) -> list[tuple[str, str]]:
+    return [(account.name, str(account.tiktok_id))
+            for business, _ in business_repository.of_user(session, brand.id)
+            for account in business_repository.ad_accounts(session, business.id)]
 
 
 def install(db: Database, settings: Settings, *,

@@ -140,6 +140,11 @@ def demo() -> None:
         console.print("Unused demo codes (bind them as the brand):")
         for c in result.free_codes:
             console.print(f"  {c}")
+    if result.advertisers:
+        console.print("TikTok Business API v1.3 at http://127.0.0.1:8000/open_api/v1.3/ "
+                      "(docs/tiktok.md); Access-Token: a token from the log-in below; "
+                      "advertiser_id: " + ", ".join(f"{adv} ({name})"
+                                                    for name, adv in result.advertisers))
     console.print(
         "Log in: curl -s -X POST http://127.0.0.1:8000/v1/tokens -H 'content-type: "
         f"application/json' -d '{{\"email\": \"{demo_data.BRAND_EMAIL}\", \"password\": "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.responses import JSONResponse
 
-from sparkcodes.compat.tiktok import routing, shapes
+from sparkcodes.compat.tiktok import routing
 from sparkcodes.compat.tiktok.auth import CallerDep
 from sparkcodes.compat.tiktok.envelope import ok
 
@@ -31,7 +31,23 @@ def advertiser_info(caller: CallerDep) -> JSONResponse:
             "currency": CURRENCY,
             "timezone": account.timezone,
             "display_timezone": account.timezone,
-            "create_time": shapes.tiktok_time(account.created_at),
+            "create_time": int(account.created_at.timestamp()),  # Unix seconds, as TikTok
             "balance": None,
         })
     return ok({"list": out})
+
+
+@router.get("/user/info/", summary="Get the token's user")
+def user_info(caller: CallerDep) -> JSONResponse:
+    """Who the access token belongs to; clients call it first to check a token."""
+    return ok(_user(caller.user))
+
+
+# The Singer tap (and TikTok's own examples) call this one path without its trailing slash, and
+# TikTok serves it: so does sparkcodes, for this path only.
+router.add_api_route("/user/info", user_info, methods=["GET"], include_in_schema=False)
+
+
+def _user(user) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    return {"display_name": user.name or user.email, "email": user.email,
+            "create_time": int(user.created_at.timestamp())}

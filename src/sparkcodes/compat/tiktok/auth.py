@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
@@ -103,8 +103,11 @@ async def _params(request: Request) -> Params:
 ParamsDep = Annotated[Params, Depends(_params)]
 
 
-def caller(request: Request, session: SessionDep, settings: SettingsDep,
-           params: ParamsDep) -> Caller:
+def caller(request: Request, session: SessionDep, settings: SettingsDep, params: ParamsDep,
+           access_token: Annotated[str | None, Header(
+               alias="Access-Token", description="A sparkcodes API token, or a developer app's "
+               "token from oauth2/access_token/ (the query form ?access_token= works too)")] = None,
+           ) -> Caller:
     user, token, scope = authenticate(request, session, settings)
     request.app.state.tiktok_throttle.app(app_key(token))
     return Caller(request, session, settings, user, token, scope, params)

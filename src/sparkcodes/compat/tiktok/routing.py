@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError
 
 from sparkcodes import errors
@@ -53,5 +54,17 @@ class TikTokRoute(APIRoute):
         return route
 
 
+class Envelope(BaseModel):
+    """Every answer of the surface, success or refusal."""
+
+    code: int = Field(description="0 is success; 4xxxx a refusal (docs/tiktok.md, Errors)")
+    message: str = Field(description='"OK", or why it was refused')
+    request_id: str
+    data: dict[str, Any] = Field(description="The result; {} on a refusal")
+
+
 def router() -> APIRouter:
-    return APIRouter(prefix=PREFIX, tags=[TAG], route_class=TikTokRoute)
+    return APIRouter(prefix=PREFIX, tags=[TAG], route_class=TikTokRoute, responses={
+        200: {"model": Envelope,
+              "description": "TikTok's envelope: refusals also answer HTTP 200, with a non-zero "
+                             "code"}})
