@@ -155,3 +155,10 @@ def test_strings() -> None:
 def test_choices() -> None:
     refused(lambda: q(identity_type="BOGUS").choice("identity_type", ("AUTH_CODE", "TT_USER")),
             "must be one of AUTH_CODE, TT_USER")
+
+
+def test_too_many_ids_is_40011() -> None:
+    with pytest.raises(TikTokError) as caught:
+        q(ad_ids='["1","2","3"]').id_array("ad_ids", max_items=2)
+    assert caught.value.code == 40011
+    assert "at most 2 ids; 3 were sent" in caught.value.message

@@ -98,7 +98,10 @@ def _spark_post(caller: Caller, account: AdAccount, creative: Params, index: int
 
 
 def _creatives(p: Params) -> list[Params]:
-    raw = p.array("creatives", required=True, max_items=MAX_CREATIVES, item=dict) or []
+    raw = p.array("creatives", required=True, max_items=10_000, item=dict) or []
+    if len(raw) > MAX_CREATIVES:
+        raise TikTokError(codes.TOO_MANY_IDS, f"creatives may hold at most {MAX_CREATIVES} "
+                          f"creatives; {len(raw)} were sent.")
     if not raw:
         raise bad(f"creatives must hold 1 to {MAX_CREATIVES} creatives.")
     return [Params(c, from_query=False) for c in raw]

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sparkcodes.compat.tiktok.codes import PARAM_ERROR
+from sparkcodes.compat.tiktok.codes import PARAM_ERROR, TOO_MANY_IDS
 from sparkcodes.compat.tiktok.envelope import TikTokError
 
 MAX_STRING = 4096
@@ -147,7 +147,11 @@ class Params:
 
     def id_array(self, name: str, *, required: bool = False,
                  max_items: int = 100) -> list[str] | None:
-        values = self.array(name, required=required, max_items=max_items)
+        """Ids; more than ``max_items`` is TikTok's 40011, too many ids in one request."""
+        values = self.array(name, required=required, max_items=10_000)
+        if values is not None and len(values) > max_items:
+            raise TikTokError(TOO_MANY_IDS, f"{name} may hold at most {max_items} ids; "
+                              f"{len(values)} were sent.")
         return None if values is None else [_id(name, v) for v in values]
 
     def object(self, name: str) -> Params:
