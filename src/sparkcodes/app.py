@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from sparkcodes.code_request.endpoints import router as code_request_router
     from sparkcodes.contract.endpoints import router as contract_router
     from sparkcodes.creator.endpoints import router as creator_router
+    from sparkcodes.developer_app.endpoints import router as developer_app_router
     from sparkcodes.engagement.endpoints import router as engagement_router
     from sparkcodes.fallback.endpoints import router as fallback_router
     from sparkcodes.notification.endpoints import router as notification_router
@@ -134,7 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    user_router, creator_router, post_router, authorization_router,
                    business_router, spark_post_router, ad_router, engagement_router,
                    report_router, notification_router, webhook_router, tracker_router,
-                   calendar_feed_router, roster_router, contract_router):
+                   calendar_feed_router, roster_router, contract_router, developer_app_router):
         app.include_router(router)
     if settings.sandbox:
         from sparkcodes.sandbox.endpoints import router as sandbox_router

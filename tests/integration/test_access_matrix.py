@@ -179,6 +179,11 @@ class Tenant:
                                         json={"creator_id": self.creator["id"],
                                               "starts_at": "2026-01-01T00:00:00Z",
                                               "ends_at": "2030-01-01T00:00:00Z"}), 201)
+        # A developer app of A's, and A's grant of A's ad account to it.
+        self.developer_app = _ok(client.post("/v1/developer-apps", headers=self.h, json={
+            "name": f"{name} app", "redirect_url": "https://example.com/callback"}), 201)
+        self.app_grant = _ok(client.post("/v1/app-grants", headers=self.h, json={
+            "app_id": self.developer_app["app_id"], "ad_account_ids": [acc]}), 201)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything this tenant can read about its own objects, order-insensitive."""
@@ -220,6 +225,8 @@ class Tenant:
                 f"/v1/webhook-endpoints/{wh}/deliveries", f"/v1/businesses/{biz}/tracker",
                 f"/v1/businesses/{biz}/calendar-feeds", f"/v1/creators/{cr}/calendar-feeds",
                 f"/v1/businesses/{biz}/roster", f"/v1/businesses/{biz}/contracts",
+                "/v1/developer-apps", f"/v1/developer-apps/{self.developer_app['id']}",
+                "/v1/app-grants",
             ]
         out: dict[str, Any] = {}
         for path in paths:
@@ -306,6 +313,10 @@ def _code_request(t: Tenant) -> str:
 
 def _webhook(t: Tenant) -> str:
     return t.webhook["id"]
+
+
+def _dev_app(t: Tenant) -> str:
+    return t.developer_app["id"]
 
 
 def _one(label: str = "A's ids", body: Callable[[Tenant, Tenant], Any] | None = None,
@@ -485,6 +496,15 @@ ID_ROUTES: list[IdRoute] = [
             _one(contract_id=lambda t: t.contract["id"])),
     IdRoute("POST", "/v1/sandbox/posts/{post_id}/take-down",
             _one(body=lambda a, b: {"reason": "B does not like it"}, post_id=_post)),
+    IdRoute("GET", "/v1/developer-apps/{developer_app_id}", _one(developer_app_id=_dev_app)),
+    IdRoute("PATCH", "/v1/developer-apps/{developer_app_id}",
+            _one(body=lambda a, b: {"redirect_url": "https://evil.example.com/steal"},
+                 developer_app_id=_dev_app)),
+    IdRoute("POST", "/v1/developer-apps/{developer_app_id}/rotate-secret",
+            _one(developer_app_id=_dev_app)),
+    IdRoute("DELETE", "/v1/developer-apps/{developer_app_id}", _one(developer_app_id=_dev_app)),
+    IdRoute("DELETE", "/v1/app-grants/{grant_id}",
+            _one(grant_id=lambda t: t.app_grant["id"])),
 ]
 
 _BY_KEY = {(r.method, r.path): r for r in ID_ROUTES}
@@ -538,6 +558,10 @@ NON_PATH_ID_ROUTES = {
         "test_filters_naming_another_tenants_ids_show_nothing",
     ("GET", "/v1/businesses/{business_id}/tracker.csv"):
         "test_filters_naming_another_tenants_ids_show_nothing",
+    ("POST", "/v1/app-grants"):
+        "app_id names any developer app on purpose (a person authorizes someone else's app); "
+        "ad_account_ids: test_a_grant_names_only_ad_accounts_you_may_act_on "
+        "(test_developer_apps.py)",
 }
 
 
@@ -829,7 +853,8 @@ PAGE_IDS: dict[str, Callable[[Tenant], str]] = {
     "renewal_request_id": _renewal, "code_request_id": _code_request,
     "endpoint_id": _webhook, "entry_id": lambda t: t.roster_entry["id"],
     "contract_id": lambda t: t.contract["id"], "feed_id": lambda t: t.business_feed["id"],
-    "user_id": lambda t: t.user_id,
+    "user_id": lambda t: t.user_id, "developer_app_id": _dev_app,
+    "grant_id": lambda t: t.app_grant["id"],
 }
 
 

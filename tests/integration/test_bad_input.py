@@ -149,7 +149,12 @@ class World:
                                         json={"creator_id": self.creator["id"],
                                               "starts_at": "2026-01-01T00:00:00Z",
                                               "ends_at": "2030-01-01T00:00:00Z"}), 201)
+        self.developer_app = _ok(client.post("/v1/developer-apps", headers=self.h, json={
+            "name": "App", "redirect_url": "https://example.com/cb"}), 201)
+        self.app_grant = _ok(client.post("/v1/app-grants", headers=self.h, json={
+            "app_id": self.developer_app["app_id"], "ad_account_ids": [acc]}), 201)
         self.ids = {
+            "developer_app_id": self.developer_app["id"], "grant_id": self.app_grant["id"],
             "renewal_request_id": self.renewal["id"], "code_request_id": self.code_request["id"],
             "endpoint_id": self.webhook["id"], "feed_id": self.feed["id"],
             "entry_id": self.roster_entry["id"], "contract_id": self.contract["id"],
@@ -270,6 +275,13 @@ WRITE_ROUTES: dict[tuple[str, str], WriteRoute] = {
                               "ends_at": "2027-01-01T00:00:00Z", "fee": "10.00"}),
     ("POST", "/v1/sandbox/clock"): WriteRoute(lambda w: {"advance": "PT1S"}),
     ("POST", "/v1/sandbox/posts/{post_id}/take-down"): WriteRoute(lambda w: {"reason": "test"}),
+    ("POST", "/v1/developer-apps"):
+        WriteRoute(lambda w: {"name": "App", "redirect_url": "https://example.com/cb2"}),
+    ("PATCH", "/v1/developer-apps/{developer_app_id}"): WriteRoute(lambda w: {"name": "renamed"}),
+    ("POST", "/v1/developer-apps/{developer_app_id}/rotate-secret"): WriteRoute(None),
+    ("POST", "/v1/app-grants"):
+        WriteRoute(lambda w: {"app_id": w.developer_app["app_id"],
+                              "ad_account_ids": [w.account["id"]]}),
 }
 
 

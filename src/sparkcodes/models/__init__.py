@@ -8,6 +8,7 @@ from sparkcodes.models.base import Base, new_id
 from sparkcodes.models.business import Business, BusinessMember
 from sparkcodes.models.campaign import Ad, AdGroup, Campaign
 from sparkcodes.models.creator import Creator
+from sparkcodes.models.developer_app import AppGrant, AppGrantAdAccount, DeveloperApp
 from sparkcodes.models.engagement import METRICS, EngagementDaily, EngagementEvent
 from sparkcodes.models.idempotency_key import IdempotencyKey
 from sparkcodes.models.job import Job
@@ -34,7 +35,7 @@ from sparkcodes.models.user import User
 __all__ = [
     "METRICS", "Ad", "AdGroup", "Campaign", "EngagementDaily", "EngagementEvent",
     "AdAccount", "ApiToken", "AuditEvent", "Authorization", "Base", "Business", "BusinessMember",
-    "Creator", "IdempotencyKey", "Job",
+    "Creator", "IdempotencyKey", "Job", "AppGrant", "AppGrantAdAccount", "DeveloperApp",
     "CalendarFeed", "CodeRequest", "Contract", "EmailMessage", "FallbackPolicy", "MisuseReport",
     "Notification", "Reminder", "RenewalRequest", "RosterEntry", "WebhookDelivery",
     "WebhookEndpoint", "WebhookMessage", "LinkedIdentity", "Post", "PostRevision", "SandboxClock",

@@ -19,3 +19,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Set on a token a developer app exchanged for an auth_code: it works only on /open_api/v1.3,
+    # on the ad accounts of its grant (developer_app.service.advertiser_scope).
+    developer_app_id: Mapped[str | None] = mapped_column(ForeignKey("developer_apps.id"),
+                                                         index=True)
+    app_grant_id: Mapped[str | None] = mapped_column(ForeignKey("app_grants.id"), unique=True)

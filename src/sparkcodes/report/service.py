@@ -23,6 +23,7 @@ from sparkcodes.engagement import repository as engagement_repository
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Campaign, Creator, EngagementDaily, Post, User
 from sparkcodes.post import service as post_service
+from sparkcodes.report import repository as report_repository
 from sparkcodes.report import rules
 
 Level = Literal["ad", "ad_group", "campaign", "ad_account", "post"]
@@ -319,3 +320,109 @@ def post_split(session: Session, *, user: User, post_id: str, start: date | None
                      fill_days(paid, out.start_date, out.end_date),
                      fill_days(organic, out.start_date, out.end_date),
                      out.paid, out.organic, post=post, creator=creator)
+
+
+# --- the integrated report: paid rollups per object, paged in SQL --------------------------------
+
+INTEGRATED_LEVELS = ("ad", "ad_group", "campaign", "ad_account")
+# What an integrated report can be ordered by: every name of rules.metrics and "engagements".
+ORDERABLE = (*rules.COUNTERS, "engaged_view_15s", "spend", "cpm", "completion_rate",
+             "engagement_rate", "profile_visits_rate", "engagements")
+
+
+@dataclass
+class IntegratedRow:
+    """One object's (and, by day, one day's) paid engagement: ``key`` is the object's id and
+    ``tiktok_id`` its TikTok id (None when not grouped by object)."""
+
+    key: str | None
+    tiktok_id: int | None
+    day: date | None
+    metrics: dict[str, Any]
+
+
+@dataclass
+class IntegratedReport:
+    rows: list[IntegratedRow]
+    total_number: int
+    total: dict[str, Any] | None
+
+
+def integrated_metrics(row: dict[str, Any]) -> dict[str, Any]:
+    """rules.metrics of a summed row, plus ``engagements`` (what engagement_rate counts)."""
+    out = rules.metrics(row)
+    out["engagements"] = engagement(out)
+    return out
+
+
+def integrated(session: Session, *, accounts: list[AdAccount], group: str | None, by_day: bool,
+               start: date | None, end: date | None, ad_ids: list[str] | None = None,
+               ad_group_ids: list[str] | None = None, campaign_ids: list[str] | None = None,
+               deleted: dict[str, bool] | None = None, order_by: str | None = None,
+               descending: bool = True, limit: int, offset: int,
+               with_total: bool) -> IntegratedReport:
+    """Paid engagement and spend of ad accounts the caller may read (deleted objects included
+    unless ``deleted`` says otherwise), one row per ad, ad group, campaign or account
+    (``group``) and/or per day in the account's time zone, only rows with data: the rollups and
+    arithmetic of report(). start and end both None: all days. Raises InvalidInput
+    (invalid_date_range, invalid_value) for a bad range, level or order."""
+    if start is not None or end is not None:
+        start, end = date_range(start, end)
+    if group is not None and group not in INTEGRATED_LEVELS:
+        raise errors.InvalidInput(f"No report level {group!r}.", code="invalid_value")
+    if group is None and not by_day:
+        raise errors.InvalidInput("Group the report by an object, by day, or both.",
+                                  code="invalid_value")
+    if order_by is not None and order_by not in ORDERABLE:
+        raise errors.InvalidInput(f"A report cannot be ordered by {order_by!r}.",
+                                  code="invalid_value")
+    ids = [a.id for a in accounts]
+    scope = dict(ad_account_ids=ids, start=start, end=end, ad_ids=ad_ids,
+                 ad_group_ids=ad_group_ids, campaign_ids=campaign_ids, deleted=deleted)
+    rows, total_number = report_repository.grouped_sums(
+        session, group=group, by_day=by_day, order=order_by, descending=descending,
+        limit=limit, offset=offset, **scope)  # type: ignore[arg-type]
+    total = None
+    if with_total:
+        total = integrated_metrics(report_repository.total_sums(session, **scope))  # type: ignore[arg-type]
+    return IntegratedReport(
+        rows=[IntegratedRow(key=r.get("key"), tiktok_id=r.get("tiktok_id"), day=r.get("day"),
+                            metrics=integrated_metrics(r)) for r in rows],
+        total_number=total_number, total=total)
+
+
+@dataclass
+class ReportObject:
+    """An integrated report row's object and those above it (None below its level)."""
+
+    account: AdAccount
+    campaign: Campaign | None = None
+    ad_group: AdGroup | None = None
+    ad: Ad | None = None
+    post: Post | None = None
+
+
+def integrated_objects(session: Session, *, group: str,
+                       keys: list[str]) -> dict[str, ReportObject]:
+    """The objects behind a page of integrated rows, by key, in one query per table."""
+    get = report_repository.by_ids
+    if group == "ad_account":
+        accounts = get(session, AdAccount, keys)
+        return {key: ReportObject(account=accounts[key]) for key in keys if key in accounts}
+    ads = get(session, Ad, keys) if group == "ad" else {}
+    groups = get(session, AdGroup, [a.ad_group_id for a in ads.values()] if group == "ad"
+                 else keys if group == "ad_group" else [])
+    campaigns = get(session, Campaign, keys if group == "campaign"
+                    else [g.campaign_id for g in groups.values()])
+    posts = get(session, Post, [a.post_id for a in ads.values()])
+    own: dict[str, Any] = {"ad": ads, "ad_group": groups, "campaign": campaigns}[group]
+    accounts = get(session, AdAccount, [o.ad_account_id for o in own.values()])
+    out: dict[str, ReportObject] = {}
+    for key, obj in own.items():
+        ad = obj if group == "ad" else None
+        out[key] = ReportObject(
+            account=accounts[obj.ad_account_id],
+            campaign=obj if group == "campaign" else campaigns.get(obj.campaign_id),
+            ad_group=groups.get(obj.ad_group_id) if ad else obj if group == "ad_group" else None,
+            ad=ad, post=posts.get(ad.post_id) if ad else None)
+    return out

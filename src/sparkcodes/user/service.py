@@ -88,8 +88,14 @@ def log_in(session: Session, *, settings: Settings, email: str, password: str,
 
 
 def authenticate_token(session: Session, *, settings: Settings, token: str) -> User:
-    """The user behind a bearer token; raises Unauthorized for unknown, revoked or expired ones."""
-    return authenticate(session, settings=settings, token=token)[0]
+    """The user behind a bearer token (the /v1 API and pages); raises Unauthorized for unknown,
+    revoked or expired ones, and for tokens issued to a developer app."""
+    user, api_token = authenticate(session, settings=settings, token=token)
+    if api_token.app_grant_id is not None:
+        raise errors.Unauthorized(
+            "That token was issued to a developer app: it works only on the TikTok-compatible "
+            "API under /open_api/v1.3, not on /v1 or the pages.")
+    return user
 
 
 def authenticate(session: Session, *, settings: Settings, token: str) -> tuple[User, ApiToken]:
