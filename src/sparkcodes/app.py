@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings)
     app.state.limiter = FailureLimiter(settings.codes.failed_lookups_limit, settings.redis_url)
-    app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(NulGuardMiddleware, envelope_prefixes=("/open_api/",))
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 
@@ -131,6 +131,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from sparkcodes.user.endpoints import router as user_router
     from sparkcodes.webhook.endpoints import router as webhook_router
 
+    if settings.tiktok.enabled:
+        from sparkcodes.compat.tiktok import install as install_tiktok
+
+        install_tiktok(app, settings)  # /open_api/v1.3, TikTok's Business API; first, so its
+        # requests do not try every /v1 route before theirs
+
     for router in (renewal_router, code_request_router, transparency_router, fallback_router,
                    user_router, creator_router, post_router, authorization_router,
                    business_router, spark_post_router, ad_router, engagement_router,
@@ -141,11 +147,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from sparkcodes.sandbox.endpoints import router as sandbox_router
 
         app.include_router(sandbox_router)
-
-    if settings.tiktok.enabled:
-        from sparkcodes.compat.tiktok import install as install_tiktok
-
-        install_tiktok(app, settings)  # /open_api/v1.3, TikTok's Business API
 
     from sparkcodes.web import install as install_web
 

@@ -18,6 +18,7 @@ from sparkcodes.user import service as user_service
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 _READ_ONLY = "__sparkcodes_read_only__"
+ROLLBACK_ONLY = "rollback_only"
 
 _Endpoint = TypeVar("_Endpoint", bound=Callable[..., object])
 
@@ -67,7 +68,10 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     except BaseException:
         await _in_thread(lambda: _end(session, commit=False))
         raise
-    await _in_thread(lambda: _end(session, commit=True))
+    # A route that turns its own refusal into a response (the TikTok surface answers refusals
+    # with HTTP 200) marks the request, so that what it wrote before refusing is undone.
+    commit = not getattr(request.state, ROLLBACK_ONLY, False)
+    await _in_thread(lambda: _end(session, commit=commit))
 
 
 def _end(session: Session, *, commit: bool) -> None:

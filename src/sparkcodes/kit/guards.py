@@ -6,21 +6,34 @@ from __future__ import annotations
 import json
 import re
 
+from sparkcodes.kit.context import current_request_id
+
 # A JSON escape \u0000 is real only after an even number of backslashes ("\\u0000" is text).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _FORM_NUL = b"%00"
 
 
-def _refusal() -> tuple[dict, bytes]:  # type: ignore[type-arg]
-    body = json.dumps({"error": {"code": "invalid_characters",
-                                 "message": "Text may not contain NUL (\\u0000) characters."}})
+MESSAGE = "Text may not contain NUL (\\u0000) characters."
+
+
+def _refusal(path: str, envelope_prefixes: tuple[str, ...]) -> tuple[dict, bytes]:  # type: ignore[type-arg]
+    if path.startswith(envelope_prefixes):
+        # TikTok's envelope, HTTP 200 and parameter error 40002, like every refusal there.
+        body = json.dumps({"code": 40002, "message": MESSAGE, "request_id": current_request_id(),
+                           "data": {}})
+        return ({"type": "http.response.start", "status": 200,
+                 "headers": [(b"content-type", b"application/json")]}, body.encode())
+    body = json.dumps({"error": {"code": "invalid_characters", "message": MESSAGE}})
     return ({"type": "http.response.start", "status": 422,
              "headers": [(b"content-type", b"application/json")]}, body.encode())
 
 
 class NulGuardMiddleware:
-    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+    """``envelope_prefixes``: paths that answer in TikTok's envelope instead of /v1's errors."""
+
+    def __init__(self, app, envelope_prefixes: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
         self.app = app
+        self.envelope_prefixes = envelope_prefixes
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] != "http":
@@ -28,7 +41,7 @@ class NulGuardMiddleware:
             return
         query = scope.get("query_string", b"")
         if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
-            await self._refuse(send)
+            await self._refuse(send, scope.get("path", ""))
             return
         chunks = []
         more = True
@@ -42,7 +55,7 @@ class NulGuardMiddleware:
         content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
         if (b"\x00" in body or _JSON_NUL.search(body)
                 or (b"form" in content_type and _FORM_NUL in body)):
-            await self._refuse(send)
+            await self._refuse(send, scope.get("path", ""))
             return
         sent = False
 
@@ -55,8 +68,7 @@ class NulGuardMiddleware:
 
         await self.app(scope, replay, send)
 
-    @staticmethod
-    async def _refuse(send) -> None:  # type: ignore[no-untyped-def]
-        start, body = _refusal()
+    async def _refuse(self, send, path: str) -> None:  # type: ignore[no-untyped-def]
+        start, body = _refusal(path, self.envelope_prefixes)
         await send(start)
         await send({"type": "http.response.body", "body": body})

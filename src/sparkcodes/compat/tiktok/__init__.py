@@ -11,24 +11,22 @@ from sparkcodes.config import Settings
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    from sparkcodes.compat.tiktok import fallback
+    """Add the surface's routes and the catch-all that answers every other /open_api path."""
+    from sparkcodes.compat.tiktok import (
+        ad,
+        advertiser,
+        campaign,
+        fallback,
+        identity,
+        oauth,
+        report,
+        tt_video,
+    )
 
     app.state.tiktok_throttle = Throttle(app_qps=settings.tiktok.app_qps,
                                          advertiser_qps=settings.tiktok.advertiser_qps,
                                          storage_url=settings.redis_url)
-    for module in _modules():
-        app.include_router(module.router)
-    app.include_router(fallback.build(app))  # last: every other /open_api path
-
-
-def _modules() -> list:  # type: ignore[type-arg]
-    import importlib
-
-    out = []
-    for name in ("oauth", "advertiser", "tt_video", "identity", "campaign", "ad", "report"):
-        try:
-            out.append(importlib.import_module(f"sparkcodes.compat.tiktok.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"sparkcodes.compat.tiktok.{name}":
-                raise
-    return out
+    routers = [m.router for m in (oauth, advertiser, tt_video, identity, campaign, ad, report)]
+    for router in routers:
+        app.include_router(router)
+    app.include_router(fallback.build(routers))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -29,10 +30,18 @@ def body(code: int, message: str, data: Any) -> dict[str, Any]:
     return {"code": code, "message": message, "request_id": request_id(), "data": data}
 
 
+class EnvelopeResponse(JSONResponse):
+    """ASCII-escaped JSON: a refusal that quotes what was sent stays valid even when that held
+    a lone surrogate, which UTF-8 cannot encode."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
+
+
 def ok(data: Any) -> JSONResponse:
-    return JSONResponse(body(OK, "OK", data))
+    return EnvelopeResponse(body(OK, "OK", data))
 
 
 def refused(error: TikTokError, status: int = 200) -> JSONResponse:
     """Errors carry ``data: {}``; business errors answer HTTP 200, as TikTok does."""
-    return JSONResponse(body(error.code, error.message, {}), status_code=status)
+    return EnvelopeResponse(body(error.code, error.message, {}), status_code=status)

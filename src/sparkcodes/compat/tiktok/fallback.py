@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from sparkcodes.compat.tiktok import codes
@@ -12,11 +12,13 @@ from sparkcodes.compat.tiktok.routing import PREFIX, TikTokRoute
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def build(app: FastAPI) -> APIRouter:
+def build(routers: list[APIRouter]) -> APIRouter:
+    """The catch-all, knowing which paths and methods the surface's ``routers`` serve."""
     served: dict[str, set[str]] = {}
-    for route in app.routes:
-        if isinstance(route, TikTokRoute):
-            served.setdefault(route.path, set()).update(route.methods or ())
+    for router_ in routers:
+        for route in router_.routes:
+            if isinstance(route, TikTokRoute):
+                served.setdefault(route.path, set()).update(route.methods or ())
     router = APIRouter()
 
     @router.api_route("/open_api/{path:path}", methods=METHODS, include_in_schema=False)

@@ -48,7 +48,7 @@ class Params:
             return cls({}, from_query=False)
         try:
             values = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise bad("The request body is not valid JSON.") from None
         if not isinstance(values, dict):
             raise bad("The request body must be a JSON object.")
@@ -77,6 +77,10 @@ class Params:
             raise bad(f"{name} is too long: at most {max_length} characters.")
         if "\x00" in value:
             raise bad(f"{name} may not contain NUL characters.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise bad(f"{name} must be valid Unicode text (it holds a lone surrogate).") from None
         return value
 
     def id(self, name: str, *, required: bool = False) -> str | None:
@@ -122,7 +126,7 @@ class Params:
         if isinstance(value, str) and self.from_query:
             try:
                 return json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise bad(f"error unmarshaling parameter: {name} must be JSON-encoded, e.g. "
                           f'{name}=["a","b"].') from None
         return value

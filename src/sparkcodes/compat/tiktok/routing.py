@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError
 from sparkcodes import errors
 from sparkcodes.compat.tiktok import codes
 from sparkcodes.compat.tiktok.envelope import TikTokError, refused
+from sparkcodes.deps import ROLLBACK_ONLY
 
 log = logging.getLogger("sparkcodes.tiktok")
 
@@ -23,8 +24,9 @@ TAG = "TikTok Business API v1.3"
 
 
 class TikTokRoute(APIRoute):
-    """Refusals become ``{code, message, request_id, data: {}}`` with HTTP 200 (§1); the
-    session dependency has already rolled the transaction back when they reach here."""
+    """Refusals become ``{code, message, request_id, data: {}}`` with HTTP 200 (§1). They are
+    caught inside the request's dependency scope, so the request is marked rollback-only: the
+    session dependency then undoes whatever was written before the refusal."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -32,6 +34,13 @@ class TikTokRoute(APIRoute):
         async def route(request: Request) -> Response:
             try:
                 return await handler(request)
+            except BaseException:
+                setattr(request.state, ROLLBACK_ONLY, True)
+                raise
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await route(request)
             except TikTokError as exc:
                 return refused(exc)
             except errors.AppError as exc:
@@ -51,7 +60,7 @@ class TikTokRoute(APIRoute):
                                            "System error; it was logged. Retry later."),
                                status=500)
 
-        return route
+        return answer
 
 
 class Envelope(BaseModel):

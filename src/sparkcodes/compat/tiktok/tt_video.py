@@ -43,6 +43,9 @@ def authorize(caller: CallerDep) -> JSONResponse:
                                  account=account, codes=[code or ""],
                                  original_codes=[original] if original else None)
     if result.error is not None:
+        # The /v1 words name /v1's field; here the original post's code has another name.
+        result.error.message = result.error.message.replace("(original_post_codes)",
+                                                            "(original_post_auth_code)")
         raise result.error
     assert result.resolved is not None
     return ok({"item_id": str(result.resolved.post.tiktok_id),
