@@ -31,12 +31,16 @@ def user_by_token_hash(session: Session, token_hash: str) -> tuple[User, ApiToke
 def tokens_of(session: Session, user_id: str) -> list[ApiToken]:
     return list(
         session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at)
+            # Tokens issued to developer apps are listed and revoked with their grants.
+            select(ApiToken).where(ApiToken.user_id == user_id,
+                                   ApiToken.developer_app_id.is_(None))
+            .order_by(ApiToken.created_at)
         )
     )
 
 
 def token_of(session: Session, user_id: str, token_id: str) -> ApiToken | None:
     return session.scalar(
-        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id,
+                               ApiToken.developer_app_id.is_(None))
     )
