@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from sparkcodes.ad import repository
 from sparkcodes.ad import service as ad_service
 from sparkcodes.ad.endpoints import CAPTION_LOCKED
 from sparkcodes.compat.tiktok import codes, containers, routing, shapes, status
@@ -17,7 +16,7 @@ from sparkcodes.compat.tiktok.envelope import TikTokError, ok
 from sparkcodes.compat.tiktok.params import Params, bad
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Ad, AdAccount, AdGroup, Campaign, Creator, SparkPost
+from sparkcodes.models import Ad, AdAccount, AdGroup, Creator, SparkPost
 from sparkcodes.post import repository as post_repository
 from sparkcodes.spark_post import repository as spark_post_repository
 
@@ -178,24 +177,10 @@ def ad_get(caller: CallerDep) -> JSONResponse:
     """`filtering` {ad_ids, adgroup_ids, campaign_ids, primary_status (STATUS_NOT_DELETE,
     STATUS_DELETE, STATUS_ALL)}; `fields`; `page`, `page_size` (1–1000, default 10). Each ad
     carries `secondary_status` and sparkcodes' `delivery_reasons`."""
-    p = caller.params
     account = caller.advertiser("read")
-    filtering = p.object("filtering")
-    s = caller.session
-    ids = containers.uuids(s, Ad, account, filtering.id_array("ad_ids", max_items=100))
-    group_ids = containers.uuids(s, AdGroup, account,
-                                 filtering.id_array("adgroup_ids", max_items=100))
-    campaign_ids = containers.uuids(s, Campaign, account,
-                                    filtering.id_array("campaign_ids", max_items=100))
-    deleted = containers.primary_status(filtering)
-    page, page_size = containers.page_params(p)
-    fields = p.array("fields", max_items=200)
-    rows, total = repository.page_of(s, Ad, ad_account_id=account.id, ids=ids,
-                                     campaign_ids=campaign_ids, ad_group_ids=group_ids,
-                                     deleted=deleted, limit=page_size,
-                                     offset=(page - 1) * page_size)
-    return ok({"list": containers.pick(_objects(caller, account, rows), fields),
-               "page_info": shapes.page_info(page, page_size, total)})
+    found = containers.listing(caller, Ad, account)
+    return ok({"list": containers.pick(_objects(caller, account, found.rows), found.fields),
+               "page_info": shapes.page_info(found.page, found.page_size, found.total)})
 
 
 @router.post("/ad/status/update/", summary="Enable, pause or delete ads")

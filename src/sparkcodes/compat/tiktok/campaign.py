@@ -118,22 +118,13 @@ def campaign_update(caller: CallerDep) -> JSONResponse:
 def campaign_get(caller: CallerDep) -> JSONResponse:
     """`filtering` {campaign_ids, primary_status, objective_type}; `fields`; `page`,
     `page_size` (1–1000, default 10)."""
-    p = caller.params
     account = caller.advertiser("read")
-    filtering = p.object("filtering")
-    ids = containers.uuids(caller.session, Campaign, account,
-                           filtering.id_array("campaign_ids", max_items=100))
-    deleted = containers.primary_status(filtering)
-    page, page_size = containers.page_params(p)
-    fields = p.array("fields", max_items=200)
-    rows, total = repository.page_of(caller.session, Campaign, ad_account_id=account.id,
-                                     ids=ids, deleted=deleted, limit=page_size,
-                                     offset=(page - 1) * page_size)
-    objective = filtering.string("objective_type", max_length=40)
-    items = [campaign_object(account, c) for c in rows
+    found = containers.listing(caller, Campaign, account)
+    objective = caller.params.object("filtering").string("objective_type", max_length=40)
+    items = [campaign_object(account, c) for c in found.rows
              if objective is None or c.objective == objective]
-    return ok({"list": containers.pick(items, fields),
-               "page_info": shapes.page_info(page, page_size, total)})
+    return ok({"list": containers.pick(items, found.fields),
+               "page_info": shapes.page_info(found.page, found.page_size, found.total)})
 
 
 @router.post("/campaign/status/update/", summary="Enable, pause or delete campaigns")
@@ -207,26 +198,15 @@ def adgroup_update(caller: CallerDep) -> JSONResponse:
 def adgroup_get(caller: CallerDep) -> JSONResponse:
     """`filtering` {campaign_ids, adgroup_ids, primary_status}; `fields`; `page`, `page_size`
     (1–1000, default 10)."""
-    p = caller.params
     account = caller.advertiser("read")
-    filtering = p.object("filtering")
-    s = caller.session
-    ids = containers.uuids(s, AdGroup, account, filtering.id_array("adgroup_ids", max_items=100))
-    campaign_ids = containers.uuids(s, Campaign, account,
-                                    filtering.id_array("campaign_ids", max_items=100))
-    deleted = containers.primary_status(filtering)
-    page, page_size = containers.page_params(p)
-    fields = p.array("fields", max_items=200)
-    rows, total = repository.page_of(s, AdGroup, ad_account_id=account.id, ids=ids,
-                                     campaign_ids=campaign_ids, deleted=deleted,
-                                     limit=page_size, offset=(page - 1) * page_size)
+    found = containers.listing(caller, AdGroup, account)
     campaigns = {c.id: c for c in repository.page_of(
-        s, Campaign, ad_account_id=account.id, ids=list({g.campaign_id for g in rows}),
-        deleted=None, limit=None)[0]}
+        caller.session, Campaign, ad_account_id=account.id,
+        ids=list({g.campaign_id for g in found.rows}), deleted=None, limit=None)[0]}
     now = utc_now()
-    items = [ad_group_object(account, g, campaigns[g.campaign_id], now) for g in rows]
-    return ok({"list": containers.pick(items, fields),
-               "page_info": shapes.page_info(page, page_size, total)})
+    items = [ad_group_object(account, g, campaigns[g.campaign_id], now) for g in found.rows]
+    return ok({"list": containers.pick(items, found.fields),
+               "page_info": shapes.page_info(found.page, found.page_size, found.total)})
 
 
 @router.post("/adgroup/status/update/", summary="Enable, pause or delete ad groups")

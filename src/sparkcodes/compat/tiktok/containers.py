@@ -3,6 +3,7 @@ advertiser, get's filtering, fields and paging, and status/update."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -89,3 +90,39 @@ def status_update(caller: Caller, model: type[Lifecycle], account: AdAccount) ->
                               f"The {noun} {obj.tiktok_id} is deleted and cannot change "
                               f"({exc.message})") from None
     return {f"{noun}_ids": list(dict.fromkeys(ids)), "status": operation}
+
+
+@dataclass
+class Listing:
+    """One page of */get/: the rows, the total, and what the caller asked for."""
+
+    rows: list[Any]
+    total: int
+    page: int
+    page_size: int
+    fields: list[str] | None
+
+
+# The id filters each level's get/ reads: campaigns by campaign, ad groups also by ad group, ads
+# also by ad.
+_FILTERS: dict[type, tuple[type, ...]] = {Campaign: (Campaign,), AdGroup: (AdGroup, Campaign),
+                                          Ad: (Ad, AdGroup, Campaign)}
+
+
+def listing(caller: Caller, model: type[Lifecycle], account: AdAccount) -> Listing:
+    """`filtering` {<level>_ids…, primary_status}, `fields`, `page` and `page_size` (1–1000,
+    default 10), read and applied the same way at every level, paged in SQL."""
+    p = caller.params
+    filtering = p.object("filtering")
+    ids = {level: uuids(caller.session, level, account,
+                        filtering.id_array(f"{NOUN[level]}_ids", max_items=100))
+           for level in _FILTERS[model]}
+    deleted = primary_status(filtering)
+    page, page_size = page_params(p)
+    fields = p.array("fields", max_items=200)
+    rows, total = repository.page_of(
+        caller.session, model, ad_account_id=account.id, ids=ids.get(model),
+        campaign_ids=ids.get(Campaign) if model is not Campaign else None,
+        ad_group_ids=ids.get(AdGroup) if model is Ad else None, deleted=deleted,
+        limit=page_size, offset=(page - 1) * page_size)
+    return Listing(rows, total, page, page_size, fields)
