@@ -52,6 +52,7 @@ def seed_and_ingest(url: str, events: int, days: int) -> dict:  # type: ignore[t
     from sparkcodes.engagement import service as engagement
     from sparkcodes.kit.ratelimit import FailureLimiter
     from sparkcodes.models import Ad, AdGroup, Campaign
+    from sparkcodes.notification import watch
     from sparkcodes.post import service as post_service
     from sparkcodes.spark_post import service as spark_post_service
     from sparkcodes.user import service as user_service
@@ -69,7 +70,7 @@ def seed_and_ingest(url: str, events: int, days: int) -> dict:  # type: ignore[t
         creator = creator_service.create(s, owner=creator_user, handle="bench.creator",
                                          display_name="Bench", region="US")
         creator_service.set_ad_settings(s, user=creator_user, creator=creator, enabled=True,
-                                        accept_terms=True)
+                                        accept_terms=True, watch=watch)
         campaign = ad_service.create_campaign(s, user=brand, account=account, name="Bench",
                                               objective="ENGAGEMENT",
                                               budget_mode="BUDGET_MODE_INFINITE",

@@ -13,10 +13,7 @@ DEFAULT_SECRET = "change-me"
 VAR_DIR = Path("var")
 
 # The usual Spark Ads markets. Editable through SPARKCODES_SUPPORTED_REGIONS (a JSON list).
-DEFAULT_REGIONS = (
-    "US CA MX BR AR CL CO PE GB IE DE AT CH FR BE NL LU IT ES PT SE NO DK FI PL CZ RO HU GR "
-    "TR IL SA AE QA KW EG MA ZA NG KE AU NZ JP KR TW HK SG MY TH VN PH ID"
-).split()
+DEFAULT_REGIONS = ["US", "CA", "MX", "BR", "AR", "CL", "CO", "PE", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "LU", "IT", "ES", "PT", "SE", "NO", "DK", "FI", "PL", "CZ", "RO", "HU", "GR", "TR", "IL", "SA", "AE", "QA", "KW", "EG", "MA", "ZA", "NG", "KE", "AU", "NZ", "JP", "KR", "TW", "HK", "SG", "MY", "TH", "VN", "PH", "ID"]
 
 
 class CodeLimits(BaseModel):

@@ -34,6 +34,7 @@ from sparkcodes.models import (
     Post,
     User,
 )
+from sparkcodes.notification import watch
 from sparkcodes.post import service as post_service
 from sparkcodes.renewal import service as renewal_service
 from sparkcodes.roster import service as roster_service
@@ -105,7 +106,7 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
         creator = creator_service.create(session, owner=owner, handle=handle, display_name=name,
                                          region=region)
         creator_service.set_ad_settings(session, user=owner, creator=creator, enabled=True,
-                                        accept_terms=True)
+                                        accept_terms=True, watch=watch)
         creators[handle] = (owner, creator, True)
 
     def post(handle: str, caption: str, stats: tuple[int, int, int, int], **kw):  # type: ignore[no-untyped-def]
@@ -166,7 +167,7 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
     deleted = code("leo_lifts", duet, 30)
     owner, leo, _ = creators["leo_lifts"]
     authorization_service.delete(session, user=owner, authorization=deleted.authorization,
-                                 creator=leo)
+                                 creator=leo, watch=watch)
     free = [code("aiko.eats", bento, 30).code, code("maya.makes", routine, 7).code,
             code("leo_lifts", duet, 30).code, code("aiko.eats", stitch, 60).code]
     authorization_repository.set_window(
@@ -347,10 +348,10 @@ def apply_stops(session: Session, *, stops: dict[str, str]) -> None:
     ad_service.set_operation(session, user=brand, account=account_of(friday), obj=friday,
                              operation="DISABLE")
     bento, _, aiko = owner_of(stops["revise_post"])
-    post_service.edit(session, user=aiko, post=bento, changes={"sound": "commercial_library"})
+    post_service.edit(session, user=aiko, post=bento, changes={"sound": "commercial_library"}, watch=watch)
     night = session.get(Post, stops["take_down_post"])
     post_service.take_down(session, actor_id=None, post=night,
-                           reason="Reported for a misleading health claim")
+                           reason="Reported for a misleading health claim", watch=watch)
     # A creator can only delete a code, privatise a post or switch settings off while no live ad
     # runs on it: the brand pauses the ad, the creator acts, the brand resumes it.
     for ad_key, act in (("delete_code_ad", "delete_code"), ("privatise_ad", "privatise"),
@@ -362,13 +363,13 @@ def apply_stops(session: Session, *, stops: dict[str, str]) -> None:
         if act == "delete_code":
             auth = session.get(Authorization, stops["delete_code"])
             p, c, owner = owner_of(auth.post_id)
-            authorization_service.delete(session, user=owner, authorization=auth, creator=c)
+            authorization_service.delete(session, user=owner, authorization=auth, creator=c, watch=watch)
         elif act == "privatise":
             p, _, owner = owner_of(stops["privatise_post"])
-            post_service.edit(session, user=owner, post=p, changes={"visibility": "private"})
+            post_service.edit(session, user=owner, post=p, changes={"visibility": "private"}, watch=watch)
         else:
             creator = session.get(Creator, stops["settings_off_creator"])
             creator_service.set_ad_settings(session, user=session.get(User, creator.owner_id),
-                                            creator=creator, enabled=False, accept_terms=False)
+                                            creator=creator, enabled=False, accept_terms=False, watch=watch)
         ad_service.set_operation(session, user=brand, account=account, obj=the_ad,
                                  operation="ENABLE")

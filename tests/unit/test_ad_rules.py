@@ -37,12 +37,12 @@ from sparkcodes.ad.rules import (
     spend_per_impression,
     summarize,
 )
-from sparkcodes.authorization.rules import CodeState, CreatorState, PostState
 from sparkcodes.engagement import rules as engagement_rules
 from sparkcodes.engagement.schemas import EventType
 from sparkcodes.models import METRICS
 from sparkcodes.report.rules import COUNTERS, metrics
 from sparkcodes.spark_post.rules import SparkPostState
+from sparkcodes.values import CodeState, CreatorState, PostState
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)

@@ -9,11 +9,7 @@ import pytest
 from sparkcodes import errors
 from sparkcodes.authorization.rules import (
     BindCheck,
-    CodeState,
     CodeStatus,
-    CreatorState,
-    LiveAd,
-    PostState,
     Problem,
     bind_problems,
     check_capacity,
@@ -29,6 +25,7 @@ from sparkcodes.authorization.rules import (
     sound_warnings,
     status_at,
 )
+from sparkcodes.values import CodeState, CreatorState, LiveAd, PostState
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sparkcodes import errors
-from sparkcodes.authorization.rules import CreatorState, PostState
 from sparkcodes.code_request.rules import (
     NOTICE_GRACE,
     CodeRequestState,
@@ -23,6 +22,7 @@ from sparkcodes.code_request.rules import (
     request_problems,
     status_at,
 )
+from sparkcodes.values import CreatorState, PostState
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 D = timedelta(days=1)

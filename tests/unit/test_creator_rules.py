@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from sparkcodes import errors
-from sparkcodes.authorization.rules import LiveAd
 from sparkcodes.creator.rules import (
     check_disable,
     check_enable,
     normalize_handle,
     normalize_region,
 )
+from sparkcodes.values import LiveAd
 
 
 def live_ads(n: int) -> list[LiveAd]:

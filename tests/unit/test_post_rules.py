@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sparkcodes import errors
-from sparkcodes.authorization.rules import LiveAd
 from sparkcodes.post.rules import EditPlan, check_delete, check_new_post, plan_edit
+from sparkcodes.values import LiveAd
 
 ADS = [LiveAd("ad-1", "Ad 1", "acct", "Acme"), LiveAd("ad-2", "Ad 2", "acct", "Acme")]
 CURRENT = {"caption": "hello", "sound": "original", "visibility": "public", "cover_url": None,

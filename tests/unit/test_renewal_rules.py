@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sparkcodes import errors
-from sparkcodes.authorization.rules import CodeState
 from sparkcodes.renewal.rules import (
     NOTICE_GRACE,
     RENEWAL_TTL,
@@ -21,6 +20,7 @@ from sparkcodes.renewal.rules import (
     parse_status,
     status_at,
 )
+from sparkcodes.values import CodeState
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 D = timedelta(days=1)

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sparkcodes.authorization.rules import CodeState, CreatorState, PostState
 from sparkcodes.spark_post.rules import (
     AUTHORIZED,
     REASON_TEXT,
@@ -16,6 +15,7 @@ from sparkcodes.spark_post.rules import (
     stop_reasons,
     window_end,
 )
+from sparkcodes.values import CodeState, CreatorState, PostState
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from sparkcodes import errors
-from sparkcodes.ad import repository, service
+from sparkcodes.ad import repository, rules, service
 from sparkcodes.ad.presenters import ad_group_out, ads_out, campaign_out
 from sparkcodes.ad.schemas import (
     AdGroupIn,
@@ -24,10 +24,6 @@ from sparkcodes.kit.pagination import Page
 from sparkcodes.models import Ad, AdGroup, Campaign
 
 router = APIRouter(prefix="/v1", tags=["ads"])
-
-CAPTION_LOCKED = errors.InvalidInput(
-    "A Spark Ad shows the creator's own caption; it cannot be set or changed on the ad.",
-    code="caption_not_editable")
 
 
 def _load(session, user, model, obj_id: str, action: str):  # type: ignore[no-untyped-def]
@@ -154,7 +150,7 @@ def create_ad(ad_group_id: str, body: AdIn, user: UserDep, session: SessionDep,
     """Create a Spark Ad from a Spark post of this ad account (its identity and caption come
     from the post)."""
     if body.ad_text is not None:
-        raise CAPTION_LOCKED
+        raise rules.CAPTION_LOCKED
     group, account = _load(session, user, AdGroup, ad_group_id, "operate")
     ad = service.create_ad(session, settings=settings, user=user, account=account, group=group,
                            spark_post_id=body.spark_post_id, name=body.name,
@@ -195,7 +191,7 @@ def get_ad(ad_id: str, user: UserDep, session: SessionDep) -> AdOut:
 def edit_ad(ad_id: str, body: AdPatch, user: UserDep, session: SessionDep) -> AdOut:
     """Change an ad's name, call to action or landing page (never its caption)."""
     if body.ad_text is not None:
-        raise CAPTION_LOCKED
+        raise rules.CAPTION_LOCKED
     ad, account = _load(session, user, Ad, ad_id, "operate")
     service.edit_ad(session, user=user, account=account, ad=ad,
                     changes=body.model_dump(exclude_unset=True, exclude_none=True,

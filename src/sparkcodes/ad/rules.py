@@ -234,3 +234,8 @@ def check_identity_capacity(ads_on_identity: int, limit: int) -> None:
         raise errors.Conflict(
             f"This identity is already used in {limit:,} ads, the most it may; delete ads that "
             "no longer run.", code="identity_capacity_reached")
+
+
+CAPTION_LOCKED = errors.InvalidInput(
+    "A Spark Ad shows the creator's own caption; it cannot be set or changed on the ad.",
+    code="caption_not_editable")

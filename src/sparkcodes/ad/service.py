@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors
 from sparkcodes.ad import repository, rules
 from sparkcodes.audit import service as audit
-from sparkcodes.authorization.rules import LiveAd
 from sparkcodes.config import Settings
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Business, Campaign, Post, SparkPost, User
 from sparkcodes.spark_post import service as spark_post_service
+from sparkcodes.values import LiveAd
 
 OPERATIONS = ("ENABLE", "DISABLE", "DELETE")
 

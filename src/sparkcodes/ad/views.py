@@ -19,12 +19,12 @@ from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.business import repository as business_repository
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Campaign, Creator
-from sparkcodes.spark_post import views as spark_views
+from sparkcodes.spark_post import presenters as spark_presenters
 from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_ago, form_amount
 
 router = APIRouter(tags=["pages"])
 
-ENDS_SOON = timedelta(hours=spark_views.ENDS_SOON_HOURS)
+ENDS_SOON = timedelta(hours=spark_presenters.ENDS_SOON_HOURS)
 OBJECTIVE_LABELS = {o: o.replace("_", " ").capitalize() for o in rules.OBJECTIVES}
 BUDGET_MODES = {"BUDGET_MODE_INFINITE": "No limit", "BUDGET_MODE_DAY": "Daily budget",
                 "BUDGET_MODE_TOTAL": "Lifetime budget"}
@@ -70,7 +70,7 @@ def delivery_sentence(view: service.AdView, code: Authorization | None) -> str:
 
 def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]:
     views = service.deliveries(web.session, ads, utc_now())
-    pending = spark_views.pending_renewals(web, account) if views else {}
+    pending = spark_presenters.pending_renewals(web.session, account) if views else {}
     now = utc_now()
     rows = []
     for v in views:
@@ -254,7 +254,7 @@ def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
     return web.render("ad/ad_group.html", {
         "account": account, "business": _business(web, account), "campaign": campaign,
         "group": ad_group_out(web.session, group), "rows": ad_rows(web, ads, account),
-        "sparks": spark_views.spark_posts(web, account), "ctas": rules.CALLS_TO_ACTION,
+        "sparks": spark_presenters.spark_posts(web.session, account), "ctas": rules.CALLS_TO_ACTION,
         "values": values or {}, "errors": errs or {}, "status_error": status_error,
         "tab": "campaigns", "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period}, status=status)
@@ -301,7 +301,7 @@ def _ad_page(web: Web, ad: Ad, account: AdAccount, *, error: str | None = None,
         "account": account, "business": _business(web, account), "row": row,
         "group": repository.get(web.session, AdGroup, ad.ad_group_id),
         "campaign": repository.get(web.session, Campaign, ad.campaign_id),
-        "spark": spark_views.one_spark_post(web, row["view"].spark_post),
+        "spark": spark_presenters.load_out(web.session, row["view"].spark_post, utc_now()),
         "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period, "status_error": error,
         "tab": "campaigns"}, status=status)

@@ -9,20 +9,21 @@ from sparkcodes.authorization.schemas import (
     AuthorizationOut,
     ExtendIn,
     GenerateIn,
-    Message,
     NewAuthorizationOut,
     authorization_out,
 )
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
+from sparkcodes.notification import watch
 from sparkcodes.post import service as post_service
+from sparkcodes.values import Message
 
 router = APIRouter(prefix="/v1", tags=["authorizations"])
 
 
 def _one(session, authorization) -> AuthorizationOut:  # type: ignore[no-untyped-def]
-    users = service.users_of(session, [authorization])
+    users = service.users_of(session, [authorization], watch=watch)
     return authorization_out(authorization, utc_now(), users.get(authorization.id))
 
 
@@ -46,7 +47,7 @@ def list_codes(post_id: str, user: UserDep, session: SessionDep) -> list[Authori
     """A post's codes with their status and who uses each (R12)."""
     post, _ = post_service.get_owned(session, user=user, post_id=post_id)
     authorizations = repository.of_post(session, post.id)
-    users = service.users_of(session, authorizations)
+    users = service.users_of(session, authorizations, watch=watch)
     now = utc_now()
     return [authorization_out(a, now, users.get(a.id)) for a in authorizations]
 
@@ -65,7 +66,7 @@ def extend_code(authorization_id: str, body: ExtendIn, user: UserDep, session: S
     authorization, _, creator = service.get_owned(session, user=user,
                                                   authorization_id=authorization_id)
     service.extend(session, settings=settings, user=user, authorization=authorization,
-                   creator=creator, days=body.days)
+                   creator=creator, days=body.days, watch=watch)
     return _one(session, authorization)
 
 
@@ -74,7 +75,7 @@ def delete_code(authorization_id: str, user: UserDep, session: SessionDep) -> Au
     """Delete a code (R9); refused while live ads use it, naming who."""
     authorization, _, creator = service.get_owned(session, user=user,
                                                   authorization_id=authorization_id)
-    service.delete(session, user=user, authorization=authorization, creator=creator)
+    service.delete(session, user=user, authorization=authorization, creator=creator, watch=watch)
     return _one(session, authorization)
 
 

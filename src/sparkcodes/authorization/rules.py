@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sparkcodes import errors
+from sparkcodes.values import CodeState, CreatorState, LiveAd, PostState
 
 
 class CodeStatus(StrEnum):
@@ -17,40 +18,6 @@ class CodeStatus(StrEnum):
     IN_USE = "IN_USE"
     EXPIRED = "EXPIRED"
     DELETED = "DELETED"
-
-
-@dataclass(frozen=True)
-class CodeState:
-    """What the rules need to know about one authorization."""
-
-    expires_at: datetime
-    deleted_at: datetime | None = None
-    ad_account_id: str | None = None
-
-
-@dataclass(frozen=True)
-class PostState:
-    kind: str = "video"  # video, story, duet, stitch
-    deleted_at: datetime | None = None
-    taken_down_at: datetime | None = None
-    original_post_id: str | None = None
-    original_kind: str | None = None  # kind of the original, for duets and stitches
-
-
-@dataclass(frozen=True)
-class CreatorState:
-    region: str
-    ad_settings_enabled_at: datetime | None
-
-
-@dataclass(frozen=True)
-class LiveAd:
-    """An ad that delivers on a code right now ("in use by a live ad", R12)."""
-
-    ad_id: str
-    ad_name: str
-    ad_account_id: str
-    business_name: str
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from sparkcodes import values
 from sparkcodes.authorization import rules
-from sparkcodes.kit.crypto import CODE_PREFIX
 from sparkcodes.models import Authorization
+from sparkcodes.values import Message, days_left, hint_display
 
 
 class GenerateIn(BaseModel):
@@ -16,11 +16,6 @@ class GenerateIn(BaseModel):
 
 class ExtendIn(BaseModel):
     days: int = Field(description="7, 30, 60 or 365")
-
-
-class Message(BaseModel):
-    code: str
-    message: str
 
 
 class LiveAdOut(BaseModel):
@@ -57,14 +52,6 @@ class NewAuthorizationOut(AuthorizationOut):
     warnings: list[Message] = []
 
 
-def days_left(expires_at: datetime, now: datetime) -> int:
-    return max(0, math.ceil((expires_at - now).total_seconds() / 86400))
-
-
-def hint_display(hint: str) -> str:
-    return f"{CODE_PREFIX}-{hint}-…"
-
-
 def authorization_out(a: Authorization, now: datetime, user=None) -> AuthorizationOut:  # type: ignore[no-untyped-def]
     used_by = None
     if user is not None:
@@ -79,7 +66,7 @@ def authorization_out(a: Authorization, now: datetime, user=None) -> Authorizati
         id=a.id, post_id=a.post_id, code_hint=hint_display(a.code_hint), days=a.days,
         starts_at=a.starts_at, expires_at=a.expires_at,
         status=rules.status_at(
-            rules.CodeState(a.expires_at, a.deleted_at, a.ad_account_id), now
+            values.CodeState(a.expires_at, a.deleted_at, a.ad_account_id), now
         ),
         days_left=days_left(a.expires_at, now) if a.deleted_at is None else 0,
         deleted_at=a.deleted_at, regenerated_at=a.regenerated_at, used_by=used_by,

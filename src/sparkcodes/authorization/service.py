@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from sparkcodes import errors
+from sparkcodes import errors, values
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import repository, rules
 from sparkcodes.authorization.states import code_state, creator_state, post_state
@@ -14,8 +14,7 @@ from sparkcodes.config import Settings
 from sparkcodes.kit import crypto
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post, User
-from sparkcodes.notification import alerts
-from sparkcodes.spark_post import usage
+from sparkcodes.ports import AdWatch
 
 EXTEND_ATTEMPTS = 5
 
@@ -70,14 +69,15 @@ class CodeUser:
     business: Business
     ad_account: AdAccount
     since: object
-    live_ads: list[rules.LiveAd]
+    live_ads: list[values.LiveAd]
 
 
-def users_of(session: Session, authorizations: list[Authorization]) -> dict[str, CodeUser]:
+def users_of(session: Session, authorizations: list[Authorization], *,
+             watch: AdWatch) -> dict[str, CodeUser]:
     """R12: who uses each code (business, ad account, since when, live ads)."""
     accounts = repository.users(session, {a.ad_account_id for a in authorizations
                                           if a.ad_account_id})
-    live = usage.live_ads_by_authorization(
+    live = watch.live_ads_by_authorization(
         session, authorization_ids=[a.id for a in authorizations], now=utc_now()
     )
     out: dict[str, CodeUser] = {}
@@ -101,7 +101,7 @@ def get_owned(session: Session, *, user: User,
 
 
 def extend(session: Session, *, settings: Settings, user: User, authorization: Authorization,
-           creator: Creator, days: int) -> Authorization:
+           creator: Creator, days: int, watch: AdWatch) -> Authorization:
     """R8: same code, later end (also after expiry), never past the cap; bound ads resume."""
     rules.check_period(days, settings.codes.allowed_periods)
     for _ in range(EXTEND_ATTEMPTS):
@@ -116,7 +116,7 @@ def extend(session: Session, *, settings: Settings, user: User, authorization: A
                          **_scope(authorization, creator.id), before={"expires_at": old},
                          after={"expires_at": new, "days": days},
                          was_expired=old <= now)
-            alerts.code_changed(session, authorization=authorization,
+            watch.code_changed(session, authorization=authorization,
                                 event_type="authorization.extended", now=now)
             return authorization
         repository.refresh(session, authorization)  # changed meanwhile: decide again
@@ -124,12 +124,12 @@ def extend(session: Session, *, settings: Settings, user: User, authorization: A
 
 
 def delete(session: Session, *, user: User, authorization: Authorization,
-           creator: Creator) -> Authorization:
+           creator: Creator, watch: AdWatch) -> Authorization:
     """R9: refused while a live ad uses the code (naming who); deleting twice is harmless."""
     if authorization.deleted_at is not None:
         return authorization
     now = utc_now()
-    live = usage.live_ads_by_authorization(session, authorization_ids=[authorization.id], now=now)
+    live = watch.live_ads_by_authorization(session, authorization_ids=[authorization.id], now=now)
     rules.check_delete(code_state(authorization), live.get(authorization.id, []))
     if repository.delete(session, authorization_id=authorization.id, user_id=user.id, now=now):
         repository.refresh(session, authorization)
@@ -139,7 +139,7 @@ def delete(session: Session, *, user: User, authorization: Authorization,
             business_id = account.business_id if account else None
         audit.record(session, actor_id=user.id, action="authorization.deleted",
                      **_scope(authorization, creator.id, business_id))
-        alerts.code_changed(session, authorization=authorization,
+        watch.code_changed(session, authorization=authorization,
                             event_type="authorization.deleted", now=now)
     else:
         repository.refresh(session, authorization)

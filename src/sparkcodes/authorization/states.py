@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from sparkcodes.authorization import rules
+from sparkcodes import values
 from sparkcodes.models import Authorization, Creator, Post
 
 
-def code_state(authorization: Authorization) -> rules.CodeState:
-    return rules.CodeState(
+def code_state(authorization: Authorization) -> values.CodeState:
+    return values.CodeState(
         expires_at=authorization.expires_at,
         deleted_at=authorization.deleted_at,
         ad_account_id=authorization.ad_account_id,
     )
 
 
-def post_state(post: Post, original: Post | None) -> rules.PostState:
-    return rules.PostState(
+def post_state(post: Post, original: Post | None) -> values.PostState:
+    return values.PostState(
         kind=post.kind,
         deleted_at=post.deleted_at,
         taken_down_at=post.taken_down_at,
@@ -24,6 +24,6 @@ def post_state(post: Post, original: Post | None) -> rules.PostState:
     )
 
 
-def creator_state(creator: Creator) -> rules.CreatorState:
-    return rules.CreatorState(region=creator.region,
+def creator_state(creator: Creator) -> values.CreatorState:
+    return values.CreatorState(region=creator.region,
                               ad_settings_enabled_at=creator.ad_settings_enabled_at)

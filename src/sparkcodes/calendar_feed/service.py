@@ -12,9 +12,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
+from sparkcodes.ad import usage
 from sparkcodes.audit import service as audit
-from sparkcodes.authorization.rules import LiveAd
-from sparkcodes.authorization.schemas import hint_display
 from sparkcodes.business import repository as business_repository
 from sparkcodes.business import service as business_service
 from sparkcodes.calendar_feed import ics, repository, rules
@@ -23,7 +22,7 @@ from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit import crypto
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Business, CalendarFeed, Creator, User
-from sparkcodes.spark_post import usage
+from sparkcodes.values import LiveAd, hint_display
 
 MAX_TOKEN_CHARS = 100
 

@@ -11,6 +11,7 @@ from sparkcodes.authorization.schemas import authorization_out
 from sparkcodes.cli.common import console, database, fail, run_app_error
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit.clock import utc_now
+from sparkcodes.notification import watch
 
 _STYLE = {"NOT_USED": "cyan", "IN_USE": "green", "EXPIRED": "yellow", "DELETED": "red"}
 
@@ -35,7 +36,7 @@ def list_codes(
         else:
             rows = authorization_repository.of_ad_account(session, ad_account)
             title = f"Codes bound to ad account {ad_account}"
-        users = authorization_service.users_of(session, [a for a, _ in rows])
+        users = authorization_service.users_of(session, [a for a, _ in rows], watch=watch)
         now = utc_now()
         table = Table(title=title, box=box.SIMPLE_HEAD)
         table.add_column("code", no_wrap=True, min_width=7)
@@ -68,7 +69,7 @@ def take_down(post_id: str = typer.Argument(..., help="The post's id"),
             post = post_repository.by_id(session, post_id)
             if post is None:
                 raise errors.NotFound(f"No post {post_id}.")
-            post_service.take_down(session, actor_id=None, post=post, reason=reason)
+            post_service.take_down(session, actor_id=None, post=post, reason=reason, watch=watch)
     except errors.AppError as exc:
         run_app_error(exc)
     console.print(f"Post {post_id} taken down: {reason}")

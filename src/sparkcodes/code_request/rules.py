@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sparkcodes import errors
+from sparkcodes import errors, values
 from sparkcodes.authorization import rules as code_rules
 from sparkcodes.kit.choices import parse_choice
 from sparkcodes.kit.text import clean_text
@@ -114,7 +114,7 @@ def clean_reason(reason: str | None) -> str:
                       required="Say why you decline, so the brand knows what to do next.")
 
 
-def request_problems(*, creator: code_rules.CreatorState, post: code_rules.PostState,
+def request_problems(*, creator: values.CreatorState, post: values.PostState,
                      supported_regions: list[str]) -> list[code_rules.Problem]:
     """R1–R3 as at generation (same codes), and a duet or stitch, which binds only together with
     a code of its original post, so a request cannot deliver it alone."""

@@ -6,10 +6,10 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from sparkcodes.ad.schemas import from_micros
-from sparkcodes.authorization.schemas import hint_display
 from sparkcodes.code_request import rules
 from sparkcodes.code_request.rules import CodeRequestStatus
 from sparkcodes.renewal.schemas import CreatorRef, Party, PostRef
+from sparkcodes.values import hint_display
 
 
 class CodeRequestIn(BaseModel):

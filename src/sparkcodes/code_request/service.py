@@ -16,7 +16,6 @@ from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import rules as code_rules
 from sparkcodes.authorization import service as authorization_service
-from sparkcodes.authorization.schemas import hint_display
 from sparkcodes.authorization.states import creator_state, post_state
 from sparkcodes.code_request import repository, rules
 from sparkcodes.config import Settings
@@ -35,6 +34,7 @@ from sparkcodes.models import (
 from sparkcodes.notification import service as notify
 from sparkcodes.post import repository as post_repository
 from sparkcodes.spark_post import service as spark_post_service
+from sparkcodes.values import hint_display
 from sparkcodes.worker import service as jobs
 
 NOT_FOUND = "No such code request."

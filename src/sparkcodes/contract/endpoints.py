@@ -1,35 +1,22 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from sparkcodes.ad.schemas import from_micros, to_micros
+from sparkcodes.ad.schemas import to_micros
 from sparkcodes.business import service as business_service
-from sparkcodes.contract import repository, rules, service
-from sparkcodes.contract.schemas import ContractCreator, ContractIn, ContractOut
+from sparkcodes.contract import repository, service
+from sparkcodes.contract.presenters import contract_out
+from sparkcodes.contract.schemas import ContractIn, ContractOut
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.deps import SessionDep, UserDep
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page, Paged
-from sparkcodes.models import Contract, Creator, Post
 from sparkcodes.post import repository as post_repository
 
 router = APIRouter(prefix="/v1", tags=["contracts"])
 
-
-def contract_out(c: Contract, creator: Creator, post: Post | None, now: datetime) -> ContractOut:
-    visible = post is not None and post.visibility == "public" and post.deleted_at is None
-    return ContractOut(
-        id=c.id, business_id=c.business_id,
-        creator=ContractCreator(id=creator.id, handle=creator.handle),
-        post_id=c.post_id, post_caption=post.caption if visible and post else None,
-        starts_at=c.starts_at, ends_at=c.ends_at, fee=from_micros(c.fee_micros), notes=c.notes,
-        status=rules.status_at(starts_at=c.starts_at, ends_at=c.ends_at,
-                               deleted_at=c.deleted_at, now=now),
-        created_by_id=c.created_by_id, created_at=c.created_at, deleted_at=c.deleted_at,
-    )
 
 
 @router.post("/businesses/{business_id}/contracts", response_model=ContractOut, status_code=201)

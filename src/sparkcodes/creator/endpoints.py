@@ -10,6 +10,7 @@ from sparkcodes.creator.schemas import AdSettingsIn, CreatorIn, CreatorOut
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.pagination import Page
 from sparkcodes.models import Creator
+from sparkcodes.notification import watch
 
 router = APIRouter(prefix="/v1", tags=["creators"])
 
@@ -50,7 +51,7 @@ def put_ad_settings(creator_id: str, body: AdSettingsIn, user: UserDep, session:
     """Account-level ad authorization (R1). Turning it on needs `accept_terms` once."""
     creator = service.get_owned(session, user=user, creator_id=creator_id)
     creator = service.set_ad_settings(session, user=user, creator=creator, enabled=body.enabled,
-                                      accept_terms=body.accept_terms)
+                                      accept_terms=body.accept_terms, watch=watch)
     return creator_out(creator, settings)
 
 

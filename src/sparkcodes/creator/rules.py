@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from sparkcodes import errors
-from sparkcodes.authorization.rules import LiveAd
+from sparkcodes.values import LiveAd
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_.]{2,24}$")
 

@@ -10,8 +10,7 @@ from sparkcodes.audit import service as audit
 from sparkcodes.creator import repository, rules
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Creator, User
-from sparkcodes.notification import alerts
-from sparkcodes.spark_post import usage
+from sparkcodes.ports import AdWatch
 
 
 def create(session: Session, *, owner: User, handle: str, display_name: str, region: str,
@@ -49,7 +48,7 @@ def get_owned(session: Session, *, user: User, creator_id: str) -> Creator:
 
 
 def set_ad_settings(session: Session, *, user: User, creator: Creator, enabled: bool,
-                    accept_terms: bool) -> Creator:
+                    accept_terms: bool, watch: AdWatch) -> Creator:
     """R1: switch account-level ad authorization; off is refused while a live ad runs on a code."""
     now = utc_now()
     before = {"enabled": creator.ad_settings_enabled_at is not None}
@@ -61,7 +60,7 @@ def set_ad_settings(session: Session, *, user: User, creator: Creator, enabled: 
         if creator.ad_settings_enabled_at is None:
             creator.ad_settings_enabled_at = now
     else:
-        rules.check_disable(usage.live_ads_of_creator(session, creator_id=creator.id, now=now))
+        rules.check_disable(watch.live_ads_of_creator(session, creator_id=creator.id, now=now))
         creator.ad_settings_enabled_at = None
     after = {"enabled": creator.ad_settings_enabled_at is not None}
     if before != after:
@@ -70,7 +69,7 @@ def set_ad_settings(session: Session, *, user: User, creator: Creator, enabled: 
                      before=before, after={**after, "terms_accepted_at": creator.ad_terms_accepted_at})
     session.flush()
     if before["enabled"] and not after["enabled"]:
-        alerts.post_changed(
+        watch.post_changed(
             session, posts=repository.posts_of(session, creator.id), now=now,
             event_type="creator.ad_settings_off",
             title=f"@{creator.handle} switched ad settings off",

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from sparkcodes.code_request import service as code_request_service
 from sparkcodes.creator import repository, service
-from sparkcodes.models import Creator
-from sparkcodes.post import repository as post_repository
-from sparkcodes.renewal import service as renewal_service
+from sparkcodes.creator.presenters import account_context
+from sparkcodes.notification import watch
+from sparkcodes.post.presenters import render_post
 from sparkcodes.web.kit import Web, WebForm, WebPage
 
 router = APIRouter(tags=["pages"])
@@ -49,17 +46,6 @@ def create_creator(web: WebForm, handle: str = Form("", max_length=40),
     return web.redirect(f"/creators/{creator.id}")
 
 
-def account_context(web: Web, creator: Creator) -> dict[str, Any]:
-    posts = post_repository.of_creator(web.session, creator.id, limit=200, offset=0)
-    pending = renewal_service.list_for_creator(web.session, user=web.me, creator_id=creator.id,
-                                               status="pending", limit=100, offset=0)
-    code_requests = code_request_service.list_for_creator(
-        web.session, user=web.me, creator_id=creator.id, status="pending", limit=100, offset=0)
-    return {"creator": creator, "posts": posts, "renewals": pending,
-            "code_requests": code_requests,
-            "region_supported": creator.region in web.settings.supported_regions,
-            "post_values": {}, "post_errors": {}}
-
 
 @router.get("/creators/{creator_id}")
 def creator_page(creator_id: str, web: WebPage) -> Response:
@@ -76,15 +62,13 @@ def ad_settings(creator_id: str, web: WebForm, enabled: str = Form("", max_lengt
     creator = service.get_owned(web.session, user=web.me, creator_id=creator_id)
     _, error = web.attempt(service.set_ad_settings, web.session, user=web.me, creator=creator,
                            enabled=enabled in ("on", "true", "1"),
-                           accept_terms=accept_terms in ("on", "true", "1"))
+                           accept_terms=accept_terms in ("on", "true", "1"), watch=watch)
     web.session.refresh(creator)
     status = error.status if error else 200
     message = _PLAIN.get(error.code, error.message) if error else None
     if post_id:
         # Asked from a post's "Ad settings" panel: answer with that whole panel.
-        from sparkcodes.post import views as post_views
-
-        return post_views.render_post(web, post_id, fragment="post/_ad_panel.html",
+        return render_post(web, post_id, fragment="post/_ad_panel.html",
                                       extra={"settings_error": message},
                                       status=status)
     ctx = {"creator": creator, "settings_error": message}

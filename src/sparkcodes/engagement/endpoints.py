@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sparkcodes.authorization.schemas import Message
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.engagement import service
 from sparkcodes.engagement.schemas import EventResultOut, EventsIn, EventsOut
+from sparkcodes.values import Message
 
 router = APIRouter(prefix="/v1", tags=["engagement"])
 

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from sparkcodes.authorization.schemas import Message
+from sparkcodes.values import Message
 
 EventType = Literal["impression", "view_2s", "view_6s", "view_15s", "completion", "like",
                     "comment", "share", "follow", "profile_visit", "music_click"]

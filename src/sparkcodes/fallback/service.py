@@ -18,13 +18,13 @@ from sparkcodes.ad import repository as ad_repository
 from sparkcodes.ad import service as ad_service
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import service as audit
-from sparkcodes.authorization.schemas import hint_display
 from sparkcodes.config import Settings
 from sparkcodes.fallback import repository, rules
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Creator, FallbackPolicy, User
 from sparkcodes.notification import service as notify
 from sparkcodes.spark_post import rules as spark_rules
+from sparkcodes.values import hint_display
 from sparkcodes.worker import service as jobs
 
 APPLY = "fallback.apply"

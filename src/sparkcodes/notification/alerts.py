@@ -105,16 +105,14 @@ def code_changed(session: Session, *, authorization: Authorization, event_type: 
 
 
 def post_changed(session: Session, *, posts: list[Post], event_type: str, title: str,
-                 body: str, now: datetime, tell_creator: bool = False,
-                 ads_before: list | None = None) -> None:  # type: ignore[type-arg]
+                 body: str, now: datetime, tell_creator: bool = False) -> None:
     """A post (or a creator's posts) changed in a way that stops ads: tell the businesses that
-    hold them, naming the ads affected (those live just before the change when given)."""
+    hold them, naming the ads affected."""
     post_ids = [p.id for p in posts]
     businesses = repository.businesses_holding(session, post_ids)
     if not businesses and not tell_creator:
         return
-    ads = ads_before if ads_before is not None else ad_repository.ads_depending_on_posts(
-        session, post_ids)
+    ads = ad_repository.ads_depending_on_posts(session, post_ids)
     data: dict[str, Any] = {"posts": [{"id": p.id, "caption": p.caption[:120],
                                        "revision": p.revision} for p in posts]}
     data.update(_ads_context(session, ads, now))

@@ -8,6 +8,7 @@ from sparkcodes.creator import service as creator_service
 from sparkcodes.deps import SessionDep, UserDep
 from sparkcodes.kit.pagination import Page
 from sparkcodes.models import Post
+from sparkcodes.notification import watch
 from sparkcodes.post import repository, service
 from sparkcodes.post.schemas import OrganicStats, PostIn, PostOut, PostPatch
 
@@ -52,7 +53,7 @@ def edit_post(post_id: str, body: PostPatch, user: UserDep, session: SessionDep)
     or cover starts a new revision, which stops ads on the old one."""
     post, _ = service.get_owned(session, user=user, post_id=post_id)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    post = service.edit(session, user=user, post=post, changes=changes)
+    post = service.edit(session, user=user, post=post, changes=changes, watch=watch)
     return post_out(post, caption_locked=repository.has_undeleted_authorization(session, post.id))
 
 
@@ -60,7 +61,7 @@ def edit_post(post_id: str, body: PostPatch, user: UserDep, session: SessionDep)
 def delete_post(post_id: str, user: UserDep, session: SessionDep) -> PostOut:
     """Delete a post; refused while a live ad runs on it."""
     post, _ = service.get_owned(session, user=user, post_id=post_id)
-    return post_out(service.delete(session, user=user, post=post))
+    return post_out(service.delete(session, user=user, post=post, watch=watch))
 
 
 @router.get("/posts/{post_id}/history", response_model=list[AuditEventOut])

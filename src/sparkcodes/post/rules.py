@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sparkcodes import errors
-from sparkcodes.authorization.rules import LiveAd
+from sparkcodes.values import LiveAd
 
 KINDS = ("video", "story", "duet", "stitch")
 SOUNDS = ("original", "commercial_library", "licensed")

@@ -10,9 +10,8 @@ from sparkcodes import errors
 from sparkcodes.audit import service as audit
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Creator, Post, PostRevision, User
-from sparkcodes.notification import alerts
+from sparkcodes.ports import AdWatch
 from sparkcodes.post import repository, rules
-from sparkcodes.spark_post import usage
 
 
 def _snapshot(post: Post) -> dict[str, Any]:
@@ -57,7 +56,8 @@ def get_owned(session: Session, *, user: User, post_id: str) -> tuple[Post, Crea
     return post, creator
 
 
-def edit(session: Session, *, user: User, post: Post, changes: dict[str, Any]) -> Post:
+def edit(session: Session, *, user: User, post: Post, changes: dict[str, Any],
+         watch: AdWatch) -> Post:
     """R4, R10: caption locked once authorized; sound/cover edits start a new revision."""
     now = utc_now()
     before = _snapshot(post)
@@ -65,7 +65,7 @@ def edit(session: Session, *, user: User, post: Post, changes: dict[str, Any]) -
         current=before,
         changes=changes,
         caption_locked=repository.has_undeleted_authorization(session, post.id),
-        live_ads=usage.live_ads_of_post(session, post_id=post.id, now=now)
+        live_ads=watch.live_ads_of_post(session, post_id=post.id, now=now)
         if "visibility" in changes else [],
         unavailable=post.deleted_at is not None or post.taken_down_at is not None,
     )
@@ -84,14 +84,14 @@ def edit(session: Session, *, user: User, post: Post, changes: dict[str, Any]) -
                      target_id=post.id, creator_id=post.creator_id, before=before, after=after)
     session.flush()
     if plan.new_revision:
-        alerts.post_changed(
+        watch.post_changed(
             session, posts=[post], event_type="post.edited", now=now,
             title="A post you run was edited: its ads stopped",
             body=f"The creator changed the post \"{post.caption[:60]}\" (now revision "
                  f"{post.revision}). Ads made from the earlier revision no longer deliver; "
                  "ask for the edit to be undone or make new ads.")
     if plan.visibility_changed and post.visibility != "public":
-        alerts.post_changed(
+        watch.post_changed(
             session, posts=[post], event_type="post.privatised", now=now,
             title="A post you hold is no longer public",
             body=f"The creator made \"{post.caption[:60]}\" {post.visibility}. Ads on it "
@@ -99,25 +99,26 @@ def edit(session: Session, *, user: User, post: Post, changes: dict[str, Any]) -
     return post
 
 
-def delete(session: Session, *, user: User, post: Post) -> Post:
+def delete(session: Session, *, user: User, post: Post, watch: AdWatch) -> Post:
     """R11: refused while a live ad runs on the post; deleting twice is harmless."""
     if post.deleted_at is not None:
         return post
     now = utc_now()
-    rules.check_delete(usage.live_ads_of_post(session, post_id=post.id, now=now))
+    rules.check_delete(watch.live_ads_of_post(session, post_id=post.id, now=now))
     post.deleted_at = now
     post.deleted_by_id = user.id
     audit.record(session, actor_id=user.id, action="post.deleted", target_type="post",
                  target_id=post.id, creator_id=post.creator_id)
     session.flush()
-    alerts.post_changed(session, posts=[post], event_type="post.deleted", now=now,
+    watch.post_changed(session, posts=[post], event_type="post.deleted", now=now,
                         title="A post you hold was deleted",
                         body=f"The creator deleted \"{post.caption[:60]}\"; it cannot run as an "
                              "ad any more.")
     return post
 
 
-def take_down(session: Session, *, actor_id: str | None, post: Post, reason: str) -> Post:
+def take_down(session: Session, *, actor_id: str | None, post: Post, reason: str,
+              watch: AdWatch) -> Post:
     """R11: moderation take-down is always possible; every ad on the post stops."""
     if post.taken_down_at is not None:
         return post
@@ -127,7 +128,7 @@ def take_down(session: Session, *, actor_id: str | None, post: Post, reason: str
     audit.record(session, actor_id=actor_id, action="post.taken_down", target_type="post",
                  target_id=post.id, creator_id=post.creator_id, reason=reason)
     session.flush()
-    alerts.post_changed(session, posts=[post], event_type="post.taken_down", now=now,
+    watch.post_changed(session, posts=[post], event_type="post.taken_down", now=now,
                         tell_creator=True, title="A post was taken down: its ads stopped",
                         body=f"\"{post.caption[:60]}\" was taken down ({reason}). Every ad on "
                              "it stopped.")

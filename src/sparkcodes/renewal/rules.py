@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sparkcodes import errors
+from sparkcodes import errors, values
 from sparkcodes.authorization import rules as code_rules
 from sparkcodes.kit.choices import parse_choice
 from sparkcodes.kit.text import clean_text
@@ -89,7 +89,7 @@ def check_open(state: RenewalState, now: datetime) -> None:
                               code="renewal_request_answered")
 
 
-def check_request(*, code: code_rules.CodeState, days: int, allowed_periods: list[int],
+def check_request(*, code: values.CodeState, days: int, allowed_periods: list[int],
                   max_window_days: int, pending: bool, now: datetime) -> datetime:
     """May the brand ask to extend this code by ``days`` now? Returns the end approval would give.
 

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from sparkcodes.authorization.schemas import hint_display
 from sparkcodes.renewal.rules import RenewalStatus
+from sparkcodes.values import hint_display
 
 
 class RenewalRequestIn(BaseModel):

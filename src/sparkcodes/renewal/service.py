@@ -15,7 +15,6 @@ from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.authorization import service as authorization_service
-from sparkcodes.authorization.schemas import hint_display
 from sparkcodes.authorization.states import code_state
 from sparkcodes.config import Settings
 from sparkcodes.creator import service as creator_service
@@ -30,7 +29,9 @@ from sparkcodes.models import (
     User,
 )
 from sparkcodes.notification import service as notify
+from sparkcodes.notification import watch
 from sparkcodes.renewal import repository, rules
+from sparkcodes.values import hint_display
 from sparkcodes.worker import service as jobs
 
 NOT_FOUND = "No such renewal request."
@@ -171,7 +172,7 @@ def approve(session: Session, *, settings: Settings, user: User, view: RenewalVi
         raise _refused(session, view, now)
     authorization_service.extend(session, settings=settings, user=user,
                                  authorization=view.authorization, creator=view.creator,
-                                 days=view.request.days)
+                                 days=view.request.days, watch=watch)
     repository.refresh(session, view.request)
     audit.record(session, actor_id=user.id, action="renewal_request.approved", **_scope(view),
                  before={"expires_at": old_end},

@@ -9,6 +9,7 @@ from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.authorization import service as authorization_service
 from sparkcodes.authorization.schemas import authorization_out
 from sparkcodes.kit.clock import utc_now
+from sparkcodes.notification import watch
 from sparkcodes.renewal import service
 from sparkcodes.web.kit import Web, WebForm, back
 
@@ -50,7 +51,7 @@ def _answered(web: Web, view, *, error: str | None, status: int) -> Response:  #
         return web.render("renewal/answer_error.html", {"r": view, "error": error},
                           status=status)
     web.session.refresh(view.authorization)
-    users = authorization_service.users_of(web.session, [view.authorization])
+    users = authorization_service.users_of(web.session, [view.authorization], watch=watch)
     code = authorization_out(view.authorization, utc_now(), users.get(view.authorization.id))
     return web.render("renewal/_answered.html", {
         "r": view, "error": error, "c": code, "periods": web.settings.codes.allowed_periods,

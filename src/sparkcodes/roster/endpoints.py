@@ -5,18 +5,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from sparkcodes.ad.schemas import from_micros, to_micros
+from sparkcodes.ad.schemas import to_micros
 from sparkcodes.business import service as business_service
 from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page, Paged
-from sparkcodes.models import Creator, RosterEntry
-from sparkcodes.roster import repository, rules, service
+from sparkcodes.models import RosterEntry
+from sparkcodes.roster import repository, service
+from sparkcodes.roster.presenters import entry_out
 from sparkcodes.roster.schemas import (
-    CodesHeld,
-    RosterCreator,
     RosterEntryOut,
     RosterIn,
     RosterPatch,
@@ -25,20 +24,6 @@ from sparkcodes.roster.schemas import (
 
 router = APIRouter(prefix="/v1", tags=["roster"])
 
-
-def entry_out(entry: RosterEntry, creator: Creator, counts: tuple[int, int] | None,
-              settings: Settings) -> RosterEntryOut:
-    live, expired = counts or (0, 0)
-    return RosterEntryOut(
-        id=entry.id, business_id=entry.business_id,
-        creator=RosterCreator(id=creator.id, handle=creator.handle,
-                              display_name=creator.display_name, region=creator.region,
-                              region_supported=rules.region_supported(
-                                  creator.region, settings.supported_regions)),
-        status=entry.status, rate=from_micros(entry.rate_micros), currency=entry.currency,
-        notes=entry.notes, codes=CodesHeld(held=live + expired, live=live, expired=expired),
-        created_at=entry.created_at, updated_at=entry.updated_at,
-    )
 
 
 def _one(session, entry: RosterEntry, settings: Settings, now: datetime) -> RosterEntryOut:  # type: ignore[no-untyped-def]

@@ -15,11 +15,11 @@ from sparkcodes.business import rules as business_rules
 from sparkcodes.business import service as business_service
 from sparkcodes.contract import repository as contract_repository
 from sparkcodes.contract import service as contract_service
-from sparkcodes.contract.endpoints import contract_out
+from sparkcodes.contract.presenters import contract_out
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Business
 from sparkcodes.roster import repository, rules, service
-from sparkcodes.roster.endpoints import entry_out
+from sparkcodes.roster.presenters import entry_out
 from sparkcodes.tracker import rules as tracker_rules
 from sparkcodes.tracker import service as tracker_service
 from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount

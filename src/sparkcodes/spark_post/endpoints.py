@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
+from sparkcodes.ad import usage
 from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit.schemas import AuditEventOut
-from sparkcodes.authorization.schemas import Message, days_left, hint_display
 from sparkcodes.business.schemas import AdAccountOut, LinkedIdentityOut, LinkIdentityIn
 from sparkcodes.creator import service as creator_service
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep, read_only
@@ -18,7 +18,7 @@ from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
 from sparkcodes.models import Creator
 from sparkcodes.post import service as post_service
-from sparkcodes.spark_post import repository, service, usage
+from sparkcodes.spark_post import repository, service
 from sparkcodes.spark_post.presenters import (
     _messages,
     ads_summaries,
@@ -38,6 +38,7 @@ from sparkcodes.spark_post.schemas import (
     SparkPostOut,
     Window,
 )
+from sparkcodes.values import Message, days_left, hint_display
 
 router = APIRouter(prefix="/v1/ad-accounts", tags=["spark posts"])
 

@@ -4,16 +4,19 @@ JSON endpoints and the pages."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sparkcodes.ad import repository as ad_repository
 from sparkcodes.ad import rules as ad_rules
 from sparkcodes.ad import service as ad_service
-from sparkcodes.authorization.schemas import Message, days_left, hint_display
-from sparkcodes.models import Authorization, Creator, Post, SparkPost
-from sparkcodes.spark_post import rules, service
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import AdAccount, Authorization, Creator, Post, SparkPost
+from sparkcodes.renewal import service as renewal_service
+from sparkcodes.spark_post import repository, rules, service
 from sparkcodes.spark_post.schemas import CreatorCard, PostCard, SparkPostOut, Window
+from sparkcodes.values import Message, days_left, hint_display
 
 
 def creator_card(c: Creator) -> CreatorCard:
@@ -80,9 +83,12 @@ def spark_post_out(sp: SparkPost, post: Post, creator: Creator, code: Authorizat
     )
 
 
-def load_out(session, sp: SparkPost, now) -> SparkPostOut:  # type: ignore[no-untyped-def]
+def load_out(session: Session, sp: SparkPost, now: datetime) -> SparkPostOut:
+    """One Spark post's card, read from the database."""
     post = session.get(Post, sp.post_id)
+    assert post is not None
     creator = session.get(Creator, post.creator_id)
+    assert creator is not None
     code = session.get(Authorization, sp.authorization_id) if sp.authorization_id else None
     original = (session.get(Authorization, sp.original_authorization_id)
                 if sp.original_authorization_id else None)
@@ -106,3 +112,25 @@ def bound_out(session: Session, res: service.BindResult, now: datetime) -> Spark
     ads = None if res.created else ads_summaries(session, [sp.id], now).get(sp.id)
     return spark_post_out(sp, r.post, r.creator, code, original, now=now, ads=ads,
                           original_post=service.originals_of(session, [r.post]).get(r.post.id))
+
+
+# A code ending within this many hours gets an "ask to extend" button (R23's first reminder).
+ENDS_SOON_HOURS = 72
+
+
+def spark_posts(session: Session, account: AdAccount) -> list[SparkPostOut]:
+    rows = repository.listing(session, account.id, include_unbound=False, limit=500,
+                              offset=0)
+    now = utc_now()
+    summaries = ads_summaries(session, [row[0].id for row in rows], now)
+    originals = service.originals_of(session, [row[1] for row in rows])
+    return [spark_post_out(sp, post, creator, code, original, now=now,
+                           ads=summaries.get(sp.id), original_post=originals.get(post.id))
+            for sp, post, creator, code, original in rows]
+
+
+def pending_renewals(session: Session, account: AdAccount) -> dict[str, Any]:
+    """Pending renewal requests of this ad account, by code."""
+    views = renewal_service.list_for_ad_account(session, account=account, status="pending",
+                                                limit=500, offset=0)
+    return {v.authorization.id: v for v in views}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sparkcodes.authorization.rules import CodeState, CreatorState, PostState
+from sparkcodes.values import CodeState, CreatorState, PostState
 
 
 class StopReason(StrEnum):

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from sparkcodes.authorization.schemas import Message
 from sparkcodes.kit.crypto import MAX_CODE_INPUT
+from sparkcodes.values import Message
 
 CodeText = str
 

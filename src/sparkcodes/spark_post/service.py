@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sparkcodes import errors
+from sparkcodes import errors, values
 from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import repository as authorization_repository
@@ -345,7 +345,7 @@ def get_in_account(session: Session, *, account: AdAccount, spark_post_id: str) 
 
 
 def unbind(session: Session, *, user: User, account: AdAccount, spark_post: SparkPost,
-           live_ads: list[code_rules.LiveAd]) -> SparkPost:
+           live_ads: list[values.LiveAd]) -> SparkPost:
     """R17: unbind a Spark post no live ad uses; unbinding twice is harmless."""
     if live_ads:
         raise errors.Conflict(

@@ -9,58 +9,29 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from sparkcodes import errors
+from sparkcodes.ad import usage
 from sparkcodes.ad_account import service as ad_account_service
-from sparkcodes.authorization.schemas import days_left
 from sparkcodes.deps import read_only
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post, SparkPost
-from sparkcodes.renewal import service as renewal_service
-from sparkcodes.spark_post import repository, service, usage
-from sparkcodes.spark_post.presenters import ads_summaries, spark_post_out
+from sparkcodes.models import AdAccount, Business
+from sparkcodes.spark_post import service
+from sparkcodes.spark_post.presenters import (
+    ENDS_SOON_HOURS,
+    load_out,
+    pending_renewals,
+    spark_posts,
+)
 from sparkcodes.spark_post.schemas import SparkPostOut
+from sparkcodes.values import days_left
 from sparkcodes.web.kit import Web, WebForm, WebPage
 
 router = APIRouter(tags=["pages"])
-
-# A code ending within this many hours gets an "ask to extend" button (R23's first reminder).
-ENDS_SOON_HOURS = 72
 
 
 def split_codes(text: str) -> list[str]:
     """One code per line; blank lines are ignored."""
     return [line.strip() for line in text.splitlines() if line.strip()]
 
-
-def spark_posts(web: Web, account: AdAccount) -> list[SparkPostOut]:
-    rows = repository.listing(web.session, account.id, include_unbound=False, limit=500,
-                              offset=0)
-    now = utc_now()
-    summaries = ads_summaries(web.session, [row[0].id for row in rows], now)
-    originals = service.originals_of(web.session, [row[1] for row in rows])
-    return [spark_post_out(sp, post, creator, code, original, now=now,
-                           ads=summaries.get(sp.id), original_post=originals.get(post.id))
-            for sp, post, creator, code, original in rows]
-
-
-def one_spark_post(web: Web, sp: SparkPost) -> SparkPostOut:
-    post = web.session.get(Post, sp.post_id)
-    assert post is not None
-    creator = web.session.get(Creator, post.creator_id)
-    assert creator is not None
-    code = web.session.get(Authorization, sp.authorization_id) if sp.authorization_id else None
-    original = (web.session.get(Authorization, sp.original_authorization_id)
-                if sp.original_authorization_id else None)
-    now = utc_now()
-    return spark_post_out(sp, post, creator, code, original, now=now,
-                          ads=ads_summaries(web.session, [sp.id], now).get(sp.id),
-                          original_post=service.originals_of(web.session, [post]).get(post.id))
-
-
-def pending_renewals(web: Web, account: AdAccount) -> dict[str, Any]:
-    """Pending renewal requests of this ad account, by code."""
-    views = renewal_service.list_for_ad_account(web.session, account=account, status="pending",
-                                                limit=500, offset=0)
-    return {v.authorization.id: v for v in views}
 
 
 def ends_soon(sp: SparkPostOut) -> bool:
@@ -71,8 +42,8 @@ def ends_soon(sp: SparkPostOut) -> bool:
 
 
 def list_context(web: Web, account: AdAccount) -> dict[str, Any]:
-    return {"account": account, "sparks": spark_posts(web, account),
-            "pending": pending_renewals(web, account), "ends_soon": ends_soon,
+    return {"account": account, "sparks": spark_posts(web.session, account),
+            "pending": pending_renewals(web.session, account), "ends_soon": ends_soon,
             "periods": web.settings.codes.allowed_periods,
             "default_period": web.settings.codes.default_period}
 
@@ -158,7 +129,7 @@ def bind(ad_account_id: str, web: WebForm, codes: str = Form("", max_length=4000
                                     "replaced": res.replaced, "created": res.created,
                                     "warnings": [w.message for w in res.warnings]}
             if res.spark_post is not None:
-                item["spark"] = one_spark_post(web, res.spark_post)
+                item["spark"] = load_out(web.session, res.spark_post, utc_now())
             items.append(item)
     linked = sum(1 for i in items if not i["error"])
     ctx = {"account": account, "bind": {"items": items, "linked": linked,

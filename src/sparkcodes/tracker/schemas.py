@@ -6,8 +6,8 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from sparkcodes.ad.schemas import from_micros
-from sparkcodes.authorization.schemas import hint_display
 from sparkcodes.tracker.service import Item, Result
+from sparkcodes.values import hint_display
 
 
 class TrackerCreator(BaseModel):

@@ -4,9 +4,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from sparkcodes import values
 from sparkcodes.authorization import rules as code_rules
-from sparkcodes.authorization.schemas import days_left, hint_display
 from sparkcodes.renewal.schemas import Party, PostRef
+from sparkcodes.values import days_left, hint_display
 
 
 class MisuseIn(BaseModel):
@@ -78,7 +79,7 @@ def usage_out(u, now: datetime) -> UsageOut:  # type: ignore[no-untyped-def]
     businesses = {u.business.id: u.business} if u.business else {}
     return UsageOut(
         authorization_id=a.id, code_hint=hint_display(a.code_hint),
-        status=code_rules.status_at(code_rules.CodeState(a.expires_at, a.deleted_at,
+        status=code_rules.status_at(values.CodeState(a.expires_at, a.deleted_at,
                                                          a.ad_account_id), now),
         starts_at=a.starts_at, expires_at=a.expires_at,
         days_left=days_left(a.expires_at, now) if a.deleted_at is None else 0,

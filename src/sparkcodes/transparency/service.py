@@ -14,7 +14,6 @@ from sparkcodes.ad import service as ad_service
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.authorization import service as authorization_service
-from sparkcodes.authorization.schemas import hint_display
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import (
     AdAccount,
@@ -27,6 +26,7 @@ from sparkcodes.models import (
 )
 from sparkcodes.notification import service as notify
 from sparkcodes.transparency import repository, rules
+from sparkcodes.values import hint_display
 
 
 @dataclass

@@ -26,13 +26,13 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
-from sparkcodes.authorization.schemas import hint_display
 from sparkcodes.config import Settings
 from sparkcodes.deps import SessionDep, SettingsDep
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import User
 from sparkcodes.notification import repository as notification_repository
 from sparkcodes.user import service as user_service
+from sparkcodes.values import hint_display
 
 WEB_DIR = Path(__file__).parent
 SESSION_COOKIE = "sc_session"

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from sparkcodes.ad import rules as ad_rules
 from sparkcodes.ad import service as ad_service
-from sparkcodes.ad.endpoints import CAPTION_LOCKED
 from sparkcodes.compat.tiktok import codes, containers, routing, shapes, status
 from sparkcodes.compat.tiktok.auth import Caller, CallerDep
 from sparkcodes.compat.tiktok.envelope import TikTokError, ok
@@ -81,7 +81,7 @@ def _spark_post(caller: Caller, account: AdAccount, creative: Params, index: int
         raise bad(f"{where}: a Spark Ad pulls the post itself; leave out video_id and "
                   "image_ids.")
     if creative.has("ad_text"):
-        raise CAPTION_LOCKED
+        raise ad_rules.CAPTION_LOCKED
     post = post_repository.by_tiktok_id(caller.session, int(item_id or 0))
     spark = (spark_post_repository.active_for_post(caller.session, account.id, post.id)
              if post is not None else None)
@@ -146,7 +146,7 @@ def ad_update(caller: CallerDep) -> JSONResponse:
         ad = containers.one(caller.session, Ad, account,
                             creative.id("ad_id", required=True) or "")
         if creative.has("ad_text"):
-            raise CAPTION_LOCKED
+            raise ad_rules.CAPTION_LOCKED
         current = _post_and_identity(caller, ad)
         for name in ("tiktok_item_id", "identity_id"):
             given = creative.id(name)

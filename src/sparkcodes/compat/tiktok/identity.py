@@ -8,7 +8,6 @@ from fastapi.responses import JSONResponse
 
 from sparkcodes import errors
 from sparkcodes.ad_account import repository as ad_account_repository
-from sparkcodes.authorization.schemas import hint_display
 from sparkcodes.compat.tiktok import routing, shapes
 from sparkcodes.compat.tiktok.auth import Caller, CallerDep
 from sparkcodes.compat.tiktok.envelope import ok
@@ -20,6 +19,7 @@ from sparkcodes.post import repository as post_repository
 from sparkcodes.spark_post import repository as spark_post_repository
 from sparkcodes.spark_post import rules as spark_rules
 from sparkcodes.spark_post import service as spark_post_service
+from sparkcodes.values import hint_display
 
 router = routing.router()
 

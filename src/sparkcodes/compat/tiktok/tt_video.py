@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from sparkcodes import errors
-from sparkcodes.authorization.schemas import hint_display
+from sparkcodes.ad import usage
 from sparkcodes.compat.tiktok import routing, shapes
 from sparkcodes.compat.tiktok.auth import Caller, CallerDep
 from sparkcodes.compat.tiktok.envelope import ok
@@ -16,7 +16,8 @@ from sparkcodes.kit.clock import utc_now
 from sparkcodes.post import repository as post_repository
 from sparkcodes.spark_post import repository as spark_post_repository
 from sparkcodes.spark_post import rules as spark_rules
-from sparkcodes.spark_post import service, usage
+from sparkcodes.spark_post import service
+from sparkcodes.values import hint_display
 
 router = routing.router()
 

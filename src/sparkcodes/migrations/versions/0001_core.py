@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-24 08:46:22.833684
 """
-from alembic import op
 import sqlalchemy as sa
-import sparkcodes.kit.types
+from alembic import op
 
+import sparkcodes.kit.types
 
 revision = '0001'
 down_revision = None

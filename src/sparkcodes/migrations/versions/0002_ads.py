@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24 09:00:12.282984
 """
-from alembic import op
 import sqlalchemy as sa
-import sparkcodes.kit.types
+from alembic import op
 
+import sparkcodes.kit.types
 
 revision = '0002'
 down_revision = '0001'

@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-24 09:14:08.406274
 """
-from alembic import op
 import sqlalchemy as sa
-import sparkcodes.kit.types
+from alembic import op
 
+import sparkcodes.kit.types
 
 revision = '0003'
 down_revision = '0002'

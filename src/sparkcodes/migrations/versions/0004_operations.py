@@ -4,10 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-24 09:18:07.421651
 """
-from alembic import op
 import sqlalchemy as sa
-import sparkcodes.kit.types
+from alembic import op
 
+import sparkcodes.kit.types
 
 revision = '0004'
 down_revision = '0003'

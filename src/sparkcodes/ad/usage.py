@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from sparkcodes.ad import repository as ad_repository
 from sparkcodes.ad import service as ad_service
-from sparkcodes.authorization.rules import LiveAd
+from sparkcodes.values import LiveAd
 
 
 def live_ads_by_authorization(

@@ -1,0 +1,39 @@
+"""Interfaces a low noun declares and a higher layer implements, so that imports flow one way.
+
+Creator accounts, posts and codes refuse a change while a live ad runs on them (R1, R4, R9, R11)
+and tell the businesses that hold them what changed (R23). Both answers belong above them (ads
+decide what is live, notifications decide whom to tell), so their services take an ``AdWatch``;
+``sparkcodes.notification.watch`` implements it and every adapter passes that module.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from sparkcodes.models import Authorization, Post
+from sparkcodes.values import LiveAd
+
+
+class AdWatch(Protocol):
+    def live_ads_by_authorization(self, session: Session, *, authorization_ids: list[str],
+                                  now: datetime) -> dict[str, list[LiveAd]]:
+        """The ads delivering on each code right now."""
+
+    def live_ads_of_post(self, session: Session, *, post_id: str,
+                         now: datetime) -> list[LiveAd]:
+        """The ads delivering on the post, or on a duet or stitch made from it."""
+
+    def live_ads_of_creator(self, session: Session, *, creator_id: str,
+                            now: datetime) -> list[LiveAd]:
+        """The code-bound ads delivering on the account's posts."""
+
+    def code_changed(self, session: Session, *, authorization: Authorization, event_type: str,
+                     now: datetime) -> None:
+        """Tell the business using the code that its creator deleted or extended it."""
+
+    def post_changed(self, session: Session, *, posts: list[Post], event_type: str, title: str,
+                     body: str, now: datetime, tell_creator: bool = False) -> None:
+        """Tell the businesses holding the posts that a change stopped (or may stop) their ads."""

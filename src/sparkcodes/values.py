@@ -1,0 +1,66 @@
+"""Value types every noun speaks: plain data with no behaviour beyond formatting.
+
+A leaf module (standard library, pydantic and kit only), so that a low noun (creator, post) and a
+high one (tracker, notification) can share a word without importing each other.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from sparkcodes.kit.crypto import CODE_PREFIX
+
+
+class Message(BaseModel):
+    """A machine code with a sentence a person understands (warnings, checks, hints)."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CodeState:
+    """What the rules need to know about one authorization."""
+
+    expires_at: datetime
+    deleted_at: datetime | None = None
+    ad_account_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PostState:
+    kind: str = "video"  # video, story, duet, stitch
+    deleted_at: datetime | None = None
+    taken_down_at: datetime | None = None
+    original_post_id: str | None = None
+    original_kind: str | None = None  # kind of the original, for duets and stitches
+
+
+@dataclass(frozen=True)
+class CreatorState:
+    region: str
+    ad_settings_enabled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LiveAd:
+    """An ad that delivers on a code right now ("in use by a live ad", R12)."""
+
+    ad_id: str
+    ad_name: str
+    ad_account_id: str
+    business_name: str
+
+
+def days_left(expires_at: datetime, now: datetime) -> int:
+    """Whole days until the end, rounded up; 0 once ended."""
+    return max(0, math.ceil((expires_at - now).total_seconds() / 86400))
+
+
+def hint_display(hint: str) -> str:
+    """How a code is named without being shown: its prefix and first symbols."""
+    return f"{CODE_PREFIX}-{hint}-…"
