@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     from sparkcodes.ad.endpoints import router as ad_router
+    from sparkcodes.ad_account.endpoints import router as ad_account_router
     from sparkcodes.authorization.endpoints import router as authorization_router
     from sparkcodes.business.endpoints import router as business_router
     from sparkcodes.calendar_feed.endpoints import router as calendar_feed_router
@@ -139,9 +140,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (renewal_router, code_request_router, transparency_router, fallback_router,
                    user_router, creator_router, post_router, authorization_router,
-                   business_router, spark_post_router, ad_router, engagement_router,
-                   report_router, notification_router, webhook_router, tracker_router,
-                   calendar_feed_router, roster_router, contract_router, developer_app_router):
+                   business_router, ad_account_router, spark_post_router, ad_router,
+                   engagement_router, report_router, notification_router, webhook_router,
+                   tracker_router, calendar_feed_router, roster_router, contract_router,
+                   developer_app_router):
         app.include_router(router)
     if settings.sandbox:
         from sparkcodes.sandbox.endpoints import router as sandbox_router

@@ -13,7 +13,12 @@ DEFAULT_SECRET = "change-me"
 VAR_DIR = Path("var")
 
 # The usual Spark Ads markets. Editable through SPARKCODES_SUPPORTED_REGIONS (a JSON list).
-DEFAULT_REGIONS = ["US", "CA", "MX", "BR", "AR", "CL", "CO", "PE", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "LU", "IT", "ES", "PT", "SE", "NO", "DK", "FI", "PL", "CZ", "RO", "HU", "GR", "TR", "IL", "SA", "AE", "QA", "KW", "EG", "MA", "ZA", "NG", "KE", "AU", "NZ", "JP", "KR", "TW", "HK", "SG", "MY", "TH", "VN", "PH", "ID"]
+DEFAULT_REGIONS = [
+    "US", "CA", "MX", "BR", "AR", "CL", "CO", "PE", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL",
+    "LU", "IT", "ES", "PT", "SE", "NO", "DK", "FI", "PL", "CZ", "RO", "HU", "GR", "TR", "IL", "SA",
+    "AE", "QA", "KW", "EG", "MA", "ZA", "NG", "KE", "AU", "NZ", "JP", "KR", "TW", "HK", "SG", "MY",
+    "TH", "VN", "PH", "ID",
+]
 
 
 class CodeLimits(BaseModel):
@@ -107,7 +112,8 @@ class Settings(BaseSettings):
     mail: Mail = Field(default_factory=Mail)
     webhooks: Webhooks = Field(default_factory=Webhooks)
     tiktok: TikTokCompat = Field(default_factory=TikTokCompat)
-    public_url: str = Field("http://127.0.0.1:8000", description="Base of links in e-mails and feeds")
+    public_url: str = Field("http://127.0.0.1:8000",
+                            description="Base of links in e-mails and feeds")
     db_pool_size: int = 20
 
     @field_validator("supported_regions")

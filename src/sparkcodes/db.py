@@ -1,4 +1,5 @@
-"""Engines for SQLite (WAL, foreign keys, busy timeout) and PostgreSQL, and a session per unit of work."""
+"""Engines for SQLite (WAL, foreign keys, busy timeout) and PostgreSQL, and a session per unit
+of work."""
 
 from __future__ import annotations
 

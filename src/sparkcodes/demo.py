@@ -348,7 +348,8 @@ def apply_stops(session: Session, *, stops: dict[str, str]) -> None:
     ad_service.set_operation(session, user=brand, account=account_of(friday), obj=friday,
                              operation="DISABLE")
     bento, _, aiko = owner_of(stops["revise_post"])
-    post_service.edit(session, user=aiko, post=bento, changes={"sound": "commercial_library"}, watch=watch)
+    post_service.edit(session, user=aiko, post=bento, changes={"sound": "commercial_library"},
+                      watch=watch)
     night = session.get(Post, stops["take_down_post"])
     post_service.take_down(session, actor_id=None, post=night,
                            reason="Reported for a misleading health claim", watch=watch)
@@ -363,13 +364,16 @@ def apply_stops(session: Session, *, stops: dict[str, str]) -> None:
         if act == "delete_code":
             auth = session.get(Authorization, stops["delete_code"])
             p, c, owner = owner_of(auth.post_id)
-            authorization_service.delete(session, user=owner, authorization=auth, creator=c, watch=watch)
+            authorization_service.delete(session, user=owner, authorization=auth, creator=c,
+                                         watch=watch)
         elif act == "privatise":
             p, _, owner = owner_of(stops["privatise_post"])
-            post_service.edit(session, user=owner, post=p, changes={"visibility": "private"}, watch=watch)
+            post_service.edit(session, user=owner, post=p, changes={"visibility": "private"},
+                              watch=watch)
         else:
             creator = session.get(Creator, stops["settings_off_creator"])
             creator_service.set_ad_settings(session, user=session.get(User, creator.owner_id),
-                                            creator=creator, enabled=False, accept_terms=False, watch=watch)
+                                            creator=creator, enabled=False, accept_terms=False,
+                                            watch=watch)
         ad_service.set_operation(session, user=brand, account=account, obj=the_ad,
                                  operation="ENABLE")

@@ -100,9 +100,62 @@ def _bearer(request: Request) -> str:
 
 
 def current_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+    """The bearer token's user; checked once per request however many dependencies ask."""
+    known = getattr(request.state, "bearer_user", None)
+    if known is not None:
+        return known
     user = user_service.authenticate_token(session, settings=settings, token=_bearer(request))
-    request.state.user = user
+    request.state.user = request.state.bearer_user = user
     return user
 
 
 UserDep = Annotated[User, Depends(current_user)]
+
+SESSION_COOKIE = "sc_session"
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user; answered with a 303 to /login."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+_COOKIE_USER = "cookie_user"
+
+
+def cookie_user(request: Request, session: Session, settings: Settings) -> User | None:
+    """The user behind a page's session cookie, or None; read once per request."""
+    if not hasattr(request.state, _COOKIE_USER):
+        user = None
+        raw = request.cookies.get(SESSION_COOKIE)
+        if raw:
+            try:
+                user = user_service.authenticate_token(session, settings=settings, token=raw)
+            except errors.AppError:
+                user = None
+        setattr(request.state, _COOKIE_USER, user)
+    return getattr(request.state, _COOKIE_USER)
+
+
+def login_target(request: Request) -> str:
+    """Where to come back after logging in: this page, or for a POST the page it came from."""
+    if request.method != "GET":
+        return request.headers.get("hx-current-url") or "/"
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def caller(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+    """The signed-in user, as the surface signs people in: a bearer token on the JSON API, the
+    session cookie on pages (never the cookie on the JSON API, which has no CSRF check)."""
+    if request.url.path.startswith("/v1/"):
+        return current_user(request, session, settings)
+    request.state.page = True  # a refusal on a page is answered with a page
+    user = cookie_user(request, session, settings)
+    if user is None:
+        raise LoginRequired(login_target(request))
+    return user
+
+
+CallerDep = Annotated[User, Depends(caller)]

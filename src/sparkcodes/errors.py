@@ -1,4 +1,5 @@
-"""One error base carrying a stable machine code, an HTTP status and a message a person understands."""
+"""One error base carrying a stable machine code, an HTTP status and a message a person
+understands."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class Forbidden(AppError):
 
 
 class Unauthorized(AppError):
-    code, status, message = "unauthorized", 401, "Sign in first: send 'Authorization: Bearer <token>'."
+    code, status = "unauthorized", 401
+    message = "Sign in first: send 'Authorization: Bearer <token>'."
 
 
 class Conflict(AppError):

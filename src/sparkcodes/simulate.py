@@ -37,7 +37,8 @@ class Outcome:
 
 
 def _events_for(rng: random.Random, *, key: str, post_id: str, ad_id: str | None,
-                impressions: int, day_start: datetime, now: datetime) -> Iterator[engagement.EventIn]:
+                impressions: int, day_start: datetime,
+                now: datetime) -> Iterator[engagement.EventIn]:
     organic = ad_id is None
     span = min(timedelta(days=1), now - day_start)
     if span <= timedelta(0):

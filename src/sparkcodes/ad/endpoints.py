@@ -2,8 +2,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from sparkcodes import errors
 from sparkcodes.ad import repository, rules, service
+from sparkcodes.ad.auth import (
+    AdGroupOperate,
+    AdGroupRead,
+    AdOperate,
+    AdRead,
+    CampaignOperate,
+    CampaignRead,
+)
 from sparkcodes.ad.presenters import ad_group_out, ads_out, campaign_out
 from sparkcodes.ad.schemas import (
     AdGroupIn,
@@ -18,34 +25,18 @@ from sparkcodes.ad.schemas import (
     StatusIn,
     to_micros,
 )
-from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.pagination import Page
-from sparkcodes.models import Ad, AdGroup, Campaign
 
 router = APIRouter(prefix="/v1", tags=["ads"])
 
 
-def _load(session, user, model, obj_id: str, action: str):  # type: ignore[no-untyped-def]
-    """The object and its ad account if the user may take ``action``; NotFound otherwise."""
-    noun = {Campaign: "campaign", AdGroup: "ad group", Ad: "ad"}[model]
-    obj = repository.get(session, model, obj_id)
-    if obj is None:
-        raise errors.NotFound(f"No such {noun}.")
-    try:
-        account, _, _ = ad_account_service.access(session, user=user,
-                                                  ad_account_id=obj.ad_account_id, action=action)
-    except errors.NotFound:
-        raise errors.NotFound(f"No such {noun}.") from None
-    return obj, account
-
-
 @router.post("/ad-accounts/{ad_account_id}/campaigns", response_model=CampaignOut, status_code=201)
-def create_campaign(ad_account_id: str, body: CampaignIn, user: UserDep,
+def create_campaign(ad_account_id: str, access: AdAccountOperate, body: CampaignIn, user: UserDep,
                     session: SessionDep) -> CampaignOut:
     """Create a campaign (objective, budget: daily, lifetime or none)."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="operate")
+    account = access.account
     campaign = service.create_campaign(session, user=user, account=account, name=body.name,
                                        objective=body.objective, budget_mode=body.budget_mode,
                                        budget_micros=to_micros(body.budget))
@@ -53,27 +44,27 @@ def create_campaign(ad_account_id: str, body: CampaignIn, user: UserDep,
 
 
 @router.get("/ad-accounts/{ad_account_id}/campaigns", response_model=list[CampaignOut])
-def list_campaigns(ad_account_id: str, user: UserDep, session: SessionDep,
+def list_campaigns(ad_account_id: str, access: AdAccountRead, session: SessionDep,
                    include_deleted: bool = Query(False)) -> list[CampaignOut]:
     """The ad account's campaigns with their delivery."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="read")
+    account = access.account
     return [campaign_out(session, c)
             for c in repository.campaigns_of(session, account.id, include_deleted=include_deleted)]
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
-def get_campaign(campaign_id: str, user: UserDep, session: SessionDep) -> CampaignOut:
+def get_campaign(campaign_id: str, held: CampaignRead, user: UserDep,
+                 session: SessionDep) -> CampaignOut:
     """One campaign."""
-    campaign, _ = _load(session, user, Campaign, campaign_id, "read")
+    campaign = held.obj
     return campaign_out(session, campaign)
 
 
 @router.patch("/campaigns/{campaign_id}", response_model=CampaignOut)
-def edit_campaign(campaign_id: str, body: CampaignPatch, user: UserDep,
+def edit_campaign(campaign_id: str, held: CampaignOperate, body: CampaignPatch, user: UserDep,
                   session: SessionDep) -> CampaignOut:
     """Rename a campaign or change its budget mode and amount."""
-    campaign, account = _load(session, user, Campaign, campaign_id, "operate")
+    campaign, account = held.obj, held.account
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if "budget" in changes:
         changes["budget_micros"] = to_micros(changes.pop("budget"))
@@ -83,20 +74,20 @@ def edit_campaign(campaign_id: str, body: CampaignPatch, user: UserDep,
 
 
 @router.post("/campaigns/{campaign_id}/status", response_model=CampaignOut)
-def campaign_status(campaign_id: str, body: StatusIn, user: UserDep,
+def campaign_status(campaign_id: str, held: CampaignOperate, body: StatusIn, user: UserDep,
                     session: SessionDep) -> CampaignOut:
     """Enable, pause (DISABLE) or delete a campaign; every ad under it follows."""
-    campaign, account = _load(session, user, Campaign, campaign_id, "operate")
+    campaign, account = held.obj, held.account
     service.set_operation(session, user=user, account=account, obj=campaign,
                           operation=body.operation_status)
     return campaign_out(session, campaign)
 
 
 @router.post("/campaigns/{campaign_id}/ad-groups", response_model=AdGroupOut, status_code=201)
-def create_ad_group(campaign_id: str, body: AdGroupIn, user: UserDep,
+def create_ad_group(campaign_id: str, held: CampaignOperate, body: AdGroupIn, user: UserDep,
                     session: SessionDep) -> AdGroupOut:
     """Create an ad group: daily budget, CPM bid, schedule (start defaults to now)."""
-    campaign, account = _load(session, user, Campaign, campaign_id, "operate")
+    campaign, account = held.obj, held.account
     group = service.create_ad_group(
         session, user=user, account=account, campaign=campaign, name=body.name,
         budget_micros=to_micros(body.budget) or 0, bid_micros=to_micros(body.bid) or 0,
@@ -105,26 +96,27 @@ def create_ad_group(campaign_id: str, body: AdGroupIn, user: UserDep,
 
 
 @router.get("/campaigns/{campaign_id}/ad-groups", response_model=list[AdGroupOut])
-def list_ad_groups(campaign_id: str, user: UserDep, session: SessionDep,
+def list_ad_groups(campaign_id: str, held: CampaignRead, user: UserDep, session: SessionDep,
                    include_deleted: bool = Query(False)) -> list[AdGroupOut]:
     """The campaign's ad groups with their delivery."""
-    campaign, _ = _load(session, user, Campaign, campaign_id, "read")
+    campaign = held.obj
     return [ad_group_out(session, g)
             for g in repository.ad_groups_of(session, campaign.id, include_deleted=include_deleted)]
 
 
 @router.get("/ad-groups/{ad_group_id}", response_model=AdGroupOut)
-def get_ad_group(ad_group_id: str, user: UserDep, session: SessionDep) -> AdGroupOut:
+def get_ad_group(ad_group_id: str, held: AdGroupRead, user: UserDep,
+                 session: SessionDep) -> AdGroupOut:
     """One ad group."""
-    group, _ = _load(session, user, AdGroup, ad_group_id, "read")
+    group = held.obj
     return ad_group_out(session, group)
 
 
 @router.patch("/ad-groups/{ad_group_id}", response_model=AdGroupOut)
-def edit_ad_group(ad_group_id: str, body: AdGroupPatch, user: UserDep,
+def edit_ad_group(ad_group_id: str, held: AdGroupOperate, body: AdGroupPatch, user: UserDep,
                   session: SessionDep) -> AdGroupOut:
     """Rename an ad group or change its daily budget, CPM bid or schedule."""
-    group, account = _load(session, user, AdGroup, ad_group_id, "operate")
+    group, account = held.obj, held.account
     given = body.model_dump(exclude_unset=True, exclude_none=True)
     renames = {"budget": "budget_micros", "bid": "bid_micros",
                "schedule_start_time": "schedule_start_at", "schedule_end_time": "schedule_end_at"}
@@ -135,23 +127,24 @@ def edit_ad_group(ad_group_id: str, body: AdGroupPatch, user: UserDep,
 
 
 @router.post("/ad-groups/{ad_group_id}/status", response_model=AdGroupOut)
-def ad_group_status(ad_group_id: str, body: StatusIn, user: UserDep,
+def ad_group_status(ad_group_id: str, held: AdGroupOperate, body: StatusIn, user: UserDep,
                     session: SessionDep) -> AdGroupOut:
     """Enable, pause (DISABLE) or delete an ad group."""
-    group, account = _load(session, user, AdGroup, ad_group_id, "operate")
+    group, account = held.obj, held.account
     service.set_operation(session, user=user, account=account, obj=group,
                           operation=body.operation_status)
     return ad_group_out(session, group)
 
 
 @router.post("/ad-groups/{ad_group_id}/ads", response_model=AdOut, status_code=201)
-def create_ad(ad_group_id: str, body: AdIn, user: UserDep, session: SessionDep,
+def create_ad(ad_group_id: str, held: AdGroupOperate, body: AdIn, user: UserDep,
+              session: SessionDep,
               settings: SettingsDep) -> AdOut:
     """Create a Spark Ad from a Spark post of this ad account (its identity and caption come
     from the post)."""
     if body.ad_text is not None:
         raise rules.CAPTION_LOCKED
-    group, account = _load(session, user, AdGroup, ad_group_id, "operate")
+    group, account = held.obj, held.account
     ad = service.create_ad(session, settings=settings, user=user, account=account, group=group,
                            spark_post_id=body.spark_post_id, name=body.name,
                            call_to_action=body.call_to_action,
@@ -160,39 +153,39 @@ def create_ad(ad_group_id: str, body: AdIn, user: UserDep, session: SessionDep,
 
 
 @router.get("/ad-groups/{ad_group_id}/ads", response_model=list[AdOut])
-def list_group_ads(ad_group_id: str, user: UserDep, session: SessionDep,
+def list_group_ads(ad_group_id: str, held: AdGroupRead, user: UserDep, session: SessionDep,
                    include_deleted: bool = Query(False)) -> list[AdOut]:
     """The ad group's ads with their delivery status."""
-    group, _ = _load(session, user, AdGroup, ad_group_id, "read")
+    group = held.obj
     return ads_out(session, repository.ads_where(session, ad_group_id=group.id,
                                                   include_deleted=include_deleted))
 
 
 @router.get("/ad-accounts/{ad_account_id}/ads", response_model=list[AdOut])
-def list_account_ads(ad_account_id: str, user: UserDep, session: SessionDep,
+def list_account_ads(ad_account_id: str, access: AdAccountRead, session: SessionDep,
                      page: Page = Depends(Page.dep),
                      include_deleted: bool = Query(False)) -> list[AdOut]:
     """Every ad of the ad account with its delivery status and the reasons it does not deliver."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="read")
+    account = access.account
     return ads_out(session, repository.ads_where(session, ad_account_id=account.id,
                                                   include_deleted=include_deleted,
                                                   limit=page.limit, offset=page.offset))
 
 
 @router.get("/ads/{ad_id}", response_model=AdOut)
-def get_ad(ad_id: str, user: UserDep, session: SessionDep) -> AdOut:
+def get_ad(ad_id: str, held: AdRead, user: UserDep, session: SessionDep) -> AdOut:
     """One ad with its delivery status."""
-    ad, _ = _load(session, user, Ad, ad_id, "read")
+    ad = held.obj
     return ads_out(session, [ad])[0]
 
 
 @router.patch("/ads/{ad_id}", response_model=AdOut)
-def edit_ad(ad_id: str, body: AdPatch, user: UserDep, session: SessionDep) -> AdOut:
+def edit_ad(ad_id: str, held: AdOperate, body: AdPatch, user: UserDep,
+            session: SessionDep) -> AdOut:
     """Change an ad's name, call to action or landing page (never its caption)."""
     if body.ad_text is not None:
         raise rules.CAPTION_LOCKED
-    ad, account = _load(session, user, Ad, ad_id, "operate")
+    ad, account = held.obj, held.account
     service.edit_ad(session, user=user, account=account, ad=ad,
                     changes=body.model_dump(exclude_unset=True, exclude_none=True,
                                             exclude={"ad_text"}))
@@ -200,9 +193,10 @@ def edit_ad(ad_id: str, body: AdPatch, user: UserDep, session: SessionDep) -> Ad
 
 
 @router.post("/ads/{ad_id}/status", response_model=AdOut)
-def ad_status(ad_id: str, body: StatusIn, user: UserDep, session: SessionDep) -> AdOut:
+def ad_status(ad_id: str, held: AdOperate, body: StatusIn, user: UserDep,
+              session: SessionDep) -> AdOut:
     """Enable, pause (DISABLE) or delete an ad."""
-    ad, account = _load(session, user, Ad, ad_id, "operate")
+    ad, account = held.obj, held.account
     service.set_operation(session, user=user, account=account, obj=ad,
                           operation=body.operation_status)
     return ads_out(session, [ad])[0]

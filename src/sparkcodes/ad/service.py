@@ -11,12 +11,17 @@ from sqlalchemy.orm import Session
 
 from sparkcodes import errors
 from sparkcodes.ad import repository, rules
+from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import service as audit
 from sparkcodes.config import Settings
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Business, Campaign, Post, SparkPost, User
 from sparkcodes.spark_post import service as spark_post_service
 from sparkcodes.values import LiveAd
+
+Lifecycle = repository.Lifecycle
+
+_NOUN: dict[type, str] = {Campaign: "campaign", AdGroup: "ad group", Ad: "ad"}
 
 OPERATIONS = ("ENABLE", "DISABLE", "DELETE")
 
@@ -318,3 +323,19 @@ def live_ads_of_views(session: Session, views: list[AdView]) -> list[LiveAd]:
                    business_name=businesses[v.ad.ad_account_id].name
                    if businesses.get(v.ad.ad_account_id) else "")
             for v in live]
+
+
+def held(session: Session, *, user: User, model: type[Lifecycle], obj_id: str,
+         action: str) -> tuple[Lifecycle, AdAccount]:
+    """A campaign, ad group or ad with its ad account, if the user's role there allows
+    ``action``; NotFound (naming the object) when it does not exist or the user is no member."""
+    noun = _NOUN[model]
+    obj = repository.get(session, model, obj_id)
+    if obj is None:
+        raise errors.NotFound(f"No such {noun}.")
+    try:
+        account, _, _ = ad_account_service.access(session, user=user,
+                                                  ad_account_id=obj.ad_account_id, action=action)
+    except errors.NotFound:
+        raise errors.NotFound(f"No such {noun}.") from None
+    return obj, account

@@ -13,9 +13,17 @@ from fastapi.responses import Response
 
 from sparkcodes import errors
 from sparkcodes.ad import repository, rules, service
+from sparkcodes.ad.auth import (
+    AdGroupOperate,
+    AdGroupRead,
+    AdOperate,
+    AdRead,
+    CampaignOperate,
+    CampaignRead,
+)
 from sparkcodes.ad.presenters import ad_group_out, ad_out, campaign_out
 from sparkcodes.ad.schemas import to_micros
-from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.business import repository as business_repository
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Campaign, Creator
@@ -29,20 +37,6 @@ OBJECTIVE_LABELS = {o: o.replace("_", " ").capitalize() for o in rules.OBJECTIVE
 BUDGET_MODES = {"BUDGET_MODE_INFINITE": "No limit", "BUDGET_MODE_DAY": "Daily budget",
                 "BUDGET_MODE_TOTAL": "Lifetime budget"}
 _NOUN = {Campaign: "campaign", AdGroup: "ad group", Ad: "ad"}
-
-
-def _load(web: Web, model: type, obj_id: str, action: str) -> tuple[Any, AdAccount]:
-    """The object and its ad account if the user may take ``action``; NotFound otherwise."""
-    noun = _NOUN[model]
-    obj = repository.get(web.session, model, obj_id)
-    if obj is None:
-        raise errors.NotFound(f"No such {noun}.")
-    try:
-        account, _, _ = ad_account_service.access(web.session, user=web.me,
-                                                  ad_account_id=obj.ad_account_id, action=action)
-    except errors.NotFound:
-        raise errors.NotFound(f"No such {noun}.") from None
-    return obj, account
 
 
 def _business(web: Web, account: AdAccount) -> Any:
@@ -102,10 +96,9 @@ def _campaigns(web: Web, account: AdAccount, *, values: dict[str, str] | None = 
 
 
 @router.get("/ad-accounts/{ad_account_id}/campaigns")
-def campaigns(ad_account_id: str, web: WebPage) -> Response:
+def campaigns(ad_account_id: str, web: WebPage, access: AdAccountRead) -> Response:
     """The ad account's campaigns with their delivery, and a form to make one."""
-    account, _, _ = ad_account_service.access(web.session, user=web.me,
-                                              ad_account_id=ad_account_id, action="read")
+    account = access.account
     return _campaigns(web, account)
 
 
@@ -113,12 +106,12 @@ MAX_BUDGET = 10_000_000
 
 
 @router.post("/ad-accounts/{ad_account_id}/campaigns")
-def create_campaign(ad_account_id: str, web: WebForm, name: str = Form("", max_length=512),
+def create_campaign(ad_account_id: str, web: WebForm, access: AdAccountOperate,
+                    name: str = Form("", max_length=512),
                     objective: str = Form("ENGAGEMENT", max_length=40),
                     budget_mode: str = Form("BUDGET_MODE_INFINITE", max_length=30),
                     budget: str = Form("", max_length=20)) -> Response:
-    account, _, _ = ad_account_service.access(web.session, user=web.me,
-                                              ad_account_id=ad_account_id, action="operate")
+    account = access.account
     values = {"name": name, "objective": objective, "budget_mode": budget_mode, "budget": budget}
     try:
         amount = form_amount(budget, what="budget", high=MAX_BUDGET, positive=True)
@@ -153,10 +146,10 @@ def _switch(web: Web, obj: Campaign | AdGroup | Ad, account: AdAccount, operatio
 
 
 @router.post("/campaigns/{campaign_id}/status")
-def campaign_status(campaign_id: str, web: WebForm,
+def campaign_status(campaign_id: str, web: WebForm, held: CampaignOperate,
                     operation: str = Form("", max_length=10)) -> Response:
     """Switch a campaign on or off, or delete it; its ad groups and ads follow."""
-    campaign, account = _load(web, Campaign, campaign_id, "operate")
+    campaign, account = held.obj, held.account
     return _switch(web, campaign, account, operation, here=f"/campaigns/{campaign.id}",
                    after_delete=f"/ad-accounts/{account.id}/campaigns",
                    refused=lambda message, status: _campaign_page(
@@ -178,9 +171,9 @@ def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *,
 
 
 @router.get("/campaigns/{campaign_id}")
-def campaign_page(campaign_id: str, web: WebPage) -> Response:
+def campaign_page(campaign_id: str, web: WebPage, held: CampaignRead) -> Response:
     """A campaign's ad groups with their delivery, and a form to make one."""
-    campaign, account = _load(web, Campaign, campaign_id, "read")
+    campaign, account = held.obj, held.account
     return _campaign_page(web, campaign, account)
 
 
@@ -197,11 +190,12 @@ def _instant(value: str) -> datetime | None:
 
 
 @router.post("/campaigns/{campaign_id}/ad-groups")
-def create_ad_group(campaign_id: str, web: WebForm, name: str = Form("", max_length=512),
+def create_ad_group(campaign_id: str, web: WebForm, held: CampaignOperate,
+                    name: str = Form("", max_length=512),
                     budget: str = Form("", max_length=20), bid: str = Form("", max_length=20),
                     schedule_start: str = Form("", max_length=40),
                     schedule_end: str = Form("", max_length=40)) -> Response:
-    campaign, account = _load(web, Campaign, campaign_id, "operate")
+    campaign, account = held.obj, held.account
     values = {"name": name, "budget": budget, "bid": bid, "schedule_start": schedule_start,
               "schedule_end": schedule_end}
     errs: dict[str, str] = {}
@@ -234,10 +228,10 @@ def create_ad_group(campaign_id: str, web: WebForm, name: str = Form("", max_len
 
 
 @router.post("/ad-groups/{ad_group_id}/status")
-def ad_group_status(ad_group_id: str, web: WebForm,
+def ad_group_status(ad_group_id: str, web: WebForm, held: AdGroupOperate,
                     operation: str = Form("", max_length=10)) -> Response:
     """Switch an ad group on or off, or delete it; its ads follow."""
-    group, account = _load(web, AdGroup, ad_group_id, "operate")
+    group, account = held.obj, held.account
     return _switch(web, group, account, operation, here=f"/ad-groups/{group.id}",
                    after_delete=f"/campaigns/{group.campaign_id}",
                    refused=lambda message, status: _group_page(
@@ -261,9 +255,9 @@ def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
 
 
 @router.get("/ad-groups/{ad_group_id}")
-def ad_group_page(ad_group_id: str, web: WebPage) -> Response:
+def ad_group_page(ad_group_id: str, web: WebPage, held: AdGroupRead) -> Response:
     """An ad group's Spark Ads with their delivery, and a form to make one."""
-    group, account = _load(web, AdGroup, ad_group_id, "read")
+    group, account = held.obj, held.account
     return _group_page(web, group, account)
 
 
@@ -272,12 +266,13 @@ _AD_FIELD = {"invalid_call_to_action": "call_to_action", "invalid_landing_page_u
 
 
 @router.post("/ad-groups/{ad_group_id}/ads")
-def create_ad(ad_group_id: str, web: WebForm, spark_post_id: str = Form("", max_length=32),
+def create_ad(ad_group_id: str, web: WebForm, held: AdGroupOperate,
+              spark_post_id: str = Form("", max_length=32),
               name: str = Form("", max_length=512),
               call_to_action: str = Form("LEARN_MORE", max_length=40),
               landing_page_url: str = Form("", max_length=2000),
               ads_only: str = Form("", max_length=10)) -> Response:
-    group, account = _load(web, AdGroup, ad_group_id, "operate")
+    group, account = held.obj, held.account
     values = {"spark_post_id": spark_post_id, "name": name, "call_to_action": call_to_action,
               "landing_page_url": landing_page_url, "ads_only": ads_only}
     if not spark_post_id:
@@ -308,16 +303,17 @@ def _ad_page(web: Web, ad: Ad, account: AdAccount, *, error: str | None = None,
 
 
 @router.get("/ads/{ad_id}")
-def ad_page(ad_id: str, web: WebPage) -> Response:
+def ad_page(ad_id: str, web: WebPage, held: AdRead) -> Response:
     """One Spark Ad: does it deliver, and if not, why — and the button to ask for an extension."""
-    ad, account = _load(web, Ad, ad_id, "read")
+    ad, account = held.obj, held.account
     return _ad_page(web, ad, account)
 
 
 @router.post("/ads/{ad_id}/status")
-def ad_status(ad_id: str, web: WebForm, operation: str = Form("", max_length=10)) -> Response:
+def ad_status(ad_id: str, web: WebForm, held: AdOperate,
+              operation: str = Form("", max_length=10)) -> Response:
     """Enable, pause or delete an ad."""
-    ad, account = _load(web, Ad, ad_id, "operate")
+    ad, account = held.obj, held.account
     return _switch(web, ad, account, operation, here=f"/ads/{ad.id}",
                    after_delete=f"/ad-groups/{ad.ad_group_id}",
                    refused=lambda message, status: _ad_page(web, ad, account, error=message,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import AdAccount, Business, BusinessMember, LinkedIdentity
+from sparkcodes.models import AdAccount, Business, BusinessMember, Creator, LinkedIdentity
 
 
 def add(session: Session, obj: object) -> None:
@@ -56,3 +56,15 @@ def linked_identities(session: Session, ad_account_id: str) -> list[LinkedIdenti
             .order_by(LinkedIdentity.linked_at)
         )
     )
+
+
+def linked_identities_with_creators(session: Session,
+                                    ad_account_id: str) -> list[tuple[LinkedIdentity, Creator]]:
+    rows = session.execute(
+        select(LinkedIdentity, Creator)
+        .join(Creator, Creator.id == LinkedIdentity.creator_id)
+        .where(LinkedIdentity.ad_account_id == ad_account_id,
+               LinkedIdentity.unlinked_at.is_(None))
+        .order_by(LinkedIdentity.linked_at)
+    ).all()
+    return [(link, creator) for link, creator in rows]

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
-from sparkcodes.ad_account import repository
+from sparkcodes.ad_account import repository, rules
 from sparkcodes.audit import service as audit
 from sparkcodes.business import rules as business_rules
 from sparkcodes.creator import rules as creator_rules
@@ -15,6 +15,9 @@ from sparkcodes.models import AdAccount, Business, Creator, LinkedIdentity, User
 
 def create(session: Session, *, user: User, business: Business, name: str,
            region: str | None = None, timezone: str = "UTC") -> AdAccount:
+    """A new ad account of the business; InvalidInput for an empty name, an unknown region or
+    time zone."""
+    rules.check_timezone(timezone)
     name = name.strip()
     if not name:
         raise errors.InvalidInput("Give the ad account a name.", code="invalid_name")
@@ -66,3 +69,8 @@ def link_identity(session: Session, *, user: User, account: AdAccount,
                  target_id=account.id, business_id=account.business_id, creator_id=creator.id,
                  after={"creator_id": creator.id, "handle": creator.handle})
     return link
+
+
+def identities(session: Session, *, account: AdAccount) -> list[tuple[LinkedIdentity, Creator]]:
+    """The creator accounts linked to the ad account (R19), oldest link first."""
+    return repository.linked_identities_with_creators(session, account.id)

@@ -178,7 +178,8 @@ def bind_problems(
     now: datetime,
     supported_regions: list[str],
 ) -> list[Problem]:
-    """R13–R15: every reason this code cannot be bound by this ad account now, most precise first."""
+    """R13–R15: every reason this code cannot be bound by this ad account now, most precise
+    first."""
     problems: list[Problem] = []
     if code.deleted_at is not None:
         problems.append(Problem("code_deleted", "The creator deleted this code.", 410))

@@ -63,7 +63,8 @@ def extend(authorization_id: str, web: WebForm, days: str = Form("", max_length=
     authorization, post, creator = service.get_owned(web.session, user=web.me,
                                                      authorization_id=authorization_id)
     _, error = web.attempt(service.extend, web.session, settings=web.settings, user=web.me,
-                           authorization=authorization, creator=creator, days=_days(days), watch=watch)
+                           authorization=authorization, creator=creator, days=_days(days),
+                           watch=watch)
     notice = None if error else f"Extended by {_days(days)} days: the code stays the same."
     return _card(web, authorization, post.id, error=error.message if error else None,
                  notice=notice, status=error.status if error else 200)

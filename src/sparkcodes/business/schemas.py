@@ -5,8 +5,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sparkcodes.kit.ids import TikTokId
-
 Role = Literal["admin", "operator", "analyst"]
 
 
@@ -34,32 +32,3 @@ class MemberOut(BaseModel):
     name: str
     role: str
     since: datetime
-
-
-class AdAccountIn(BaseModel):
-    name: str = Field(max_length=120)
-    region: str | None = Field(None, max_length=8)
-    timezone: str = Field("UTC", max_length=64)
-
-
-class AdAccountOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    tiktok_id: TikTokId
-    business_id: str
-    name: str
-    region: str | None
-    timezone: str
-    created_at: datetime
-
-
-class LinkIdentityIn(BaseModel):
-    creator_id: str = Field(max_length=32)
-
-
-class LinkedIdentityOut(BaseModel):
-    id: str
-    creator_id: str
-    handle: str
-    linked_at: datetime

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.business import repository, rules, service
+from sparkcodes.business.auth import BusinessAdmin, BusinessRead
 from sparkcodes.models import Business
 from sparkcodes.web.kit import Web, WebForm, WebPage
 
@@ -48,30 +47,32 @@ def _detail(web: Web, business: Business, role: str, *, values: dict[str, str] |
 
 
 @router.get("/businesses/{business_id}")
-def business_page(business_id: str, web: WebPage) -> Response:
+def business_page(business_id: str, web: WebPage, access: BusinessRead) -> Response:
     """One business: its ad accounts."""
-    business, role = service.access(web.session, user=web.me, business_id=business_id,
-                                    action="read")
+    business, role = access.business, access.role
     return _detail(web, business, role)
 
 
+_AD_ACCOUNT_FIELD = {"invalid_region": "region", "invalid_timezone": "timezone"}
+# The service names the bad value for API clients; the form shows it in the field already.
+_AD_ACCOUNT_WORDS = {"invalid_timezone": "Unknown time zone; use a name such as Europe/Berlin "
+                                         "or UTC."}
+
+
 @router.post("/businesses/{business_id}/ad-accounts")
-def create_ad_account(business_id: str, web: WebForm, name: str = Form("", max_length=200),
+def create_ad_account(business_id: str, web: WebForm, access: BusinessAdmin,
+                      name: str = Form("", max_length=200),
                       region: str = Form("", max_length=8),
                       timezone: str = Form("UTC", max_length=64)) -> Response:
-    business, role = service.access(web.session, user=web.me, business_id=business_id,
-                                    action="admin")
+    business, role = access.business, access.role
     values = {"name": name, "region": region, "timezone": timezone}
-    tz = timezone.strip() or "UTC"
-    if tz not in available_timezones():
-        return _detail(web, business, role, values=values, status=422, errs={
-            "timezone": "Unknown time zone; use a name such as Europe/Berlin or UTC."})
     account, error = web.attempt(ad_account_service.create, web.session, user=web.me,
                                  business=business, name=name, region=region.strip() or None,
-                                 timezone=tz)
+                                 timezone=timezone.strip() or "UTC")
     if error is not None:
-        field = "region" if error.code == "invalid_region" else "name"
-        return _detail(web, business, role, values=values, errs={field: error.message},
+        field = _AD_ACCOUNT_FIELD.get(error.code, "name")
+        message = _AD_ACCOUNT_WORDS.get(error.code, error.message)
+        return _detail(web, business, role, values=values, errs={field: message},
                        status=error.status)
     assert account is not None
     return web.redirect(f"/ad-accounts/{account.id}")
@@ -110,20 +111,20 @@ def _member_notice(web: Web, business: Business, done: str, who: str) -> str | N
 
 
 @router.get("/businesses/{business_id}/members")
-def members_page(business_id: str, web: WebPage, done: str = "", who: str = "") -> Response:
+def members_page(business_id: str, web: WebPage, access: BusinessRead, done: str = "",
+                 who: str = "") -> Response:
     """The business's members and their roles; admins add, change and remove them."""
-    business, role = service.access(web.session, user=web.me, business_id=business_id,
-                                    action="read")
+    business, role = access.business, access.role
     return _members(web, business, role, notice=_member_notice(web, business, done, who))
 
 
 @router.post("/businesses/{business_id}/members")
-def put_member(business_id: str, web: WebForm, email: str = Form("", max_length=254),
+def put_member(business_id: str, web: WebForm, access: BusinessAdmin,
+               email: str = Form("", max_length=254),
                role: str = Form("", max_length=20),
                row: str = Form("", max_length=32)) -> Response:
     """Add a signed-up person by e-mail with a role, or change a member's role. Admins only."""
-    business, my_role = service.access(web.session, user=web.me, business_id=business_id,
-                                       action="admin")
+    business, my_role = access.business, access.role
     if row and repository.membership(web.session, business.id, row) is None:
         row = ""
     # A member's own row reports its refusals there; the "Add member" form next to its fields.
@@ -147,10 +148,9 @@ def put_member(business_id: str, web: WebForm, email: str = Form("", max_length=
 
 
 @router.post("/businesses/{business_id}/members/{user_id}/remove")
-def remove_member(business_id: str, user_id: str, web: WebForm) -> Response:
+def remove_member(business_id: str, access: BusinessAdmin, user_id: str, web: WebForm) -> Response:
     """Remove a member (admins only; the last admin stays)."""
-    business, my_role = service.access(web.session, user=web.me, business_id=business_id,
-                                       action="admin")
+    business, my_role = access.business, access.role
     _, error = web.attempt(service.remove_member, web.session, user=web.me, business=business,
                            user_id=user_id)
     if error is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from sparkcodes.business import service as business_service
+from sparkcodes.business.auth import BusinessRead
 from sparkcodes.calendar_feed import repository, service
 from sparkcodes.calendar_feed.schemas import CalendarFeedOut, NewCalendarFeedOut, feed_out
 from sparkcodes.creator import service as creator_service
@@ -19,23 +19,21 @@ def _new(feed, token: str, settings) -> NewCalendarFeedOut:  # type: ignore[no-u
 
 @router.post("/businesses/{business_id}/calendar-feeds", response_model=NewCalendarFeedOut,
              status_code=201)
-def create_business_feed(business_id: str, user: UserDep, session: SessionDep,
+def create_business_feed(business_id: str, access: BusinessRead, user: UserDep, session: SessionDep,
                          settings: SettingsDep) -> NewCalendarFeedOut:
     """A secret iCalendar URL with one event per end of a code bound to the business's ad
     accounts, with alarms at the reminder offsets (R28). The URL is in this response only."""
-    business, _ = business_service.access(session, user=user, business_id=business_id,
-                                          action="read")
+    business = access.business
     feed, token = service.create_for_business(session, settings=settings, user=user,
                                               business=business)
     return _new(feed, token, settings)
 
 
 @router.get("/businesses/{business_id}/calendar-feeds", response_model=list[CalendarFeedOut])
-def list_business_feeds(business_id: str, user: UserDep,
+def list_business_feeds(business_id: str, access: BusinessRead,
                         session: SessionDep) -> list[CalendarFeedOut]:
     """The business's calendar feeds, newest first (never their URLs)."""
-    business, _ = business_service.access(session, user=user, business_id=business_id,
-                                          action="read")
+    business = access.business
     return [feed_out(f) for f in repository.of_business(session, business.id)]
 
 

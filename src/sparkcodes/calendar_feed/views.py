@@ -14,6 +14,7 @@ from sparkcodes import errors
 from sparkcodes.business import repository as business_repository
 from sparkcodes.business import rules as business_rules
 from sparkcodes.business import service as business_service
+from sparkcodes.business.auth import BusinessRead
 from sparkcodes.calendar_feed import repository, rules, service
 from sparkcodes.creator import service as creator_service
 from sparkcodes.kit.clock import utc_now
@@ -109,16 +110,16 @@ def _business_access(web: Web, business_id: str) -> tuple[Business, str]:
 
 
 @router.get("/businesses/{business_id}/calendar")
-def business_calendar(business_id: str, web: WebPage) -> Response:
+def business_calendar(business_id: str, web: WebPage, access: BusinessRead) -> Response:
     """A month of the business's code ends, and its calendar subscribe links."""
-    business, role = _business_access(web, business_id)
+    business, role = access.business, access.role
     return _business(web, business, role)
 
 
 @router.post("/businesses/{business_id}/calendar-feeds")
-def create_business_feed(business_id: str, web: WebForm) -> Response:
+def create_business_feed(business_id: str, web: WebForm, access: BusinessRead) -> Response:
     """A new secret subscribe link of the business's code ends, shown once."""
-    business, role = _business_access(web, business_id)
+    business, role = access.business, access.role
     made, error = web.attempt(service.create_for_business, web.session, settings=web.settings,
                               user=web.me, business=business)
     if error is not None:

@@ -48,7 +48,8 @@ def list_codes(
             out = authorization_out(a, now, users.get(a.id))
             used = (f"{out.used_by.business_name} · {out.used_by.ad_account_name}"
                     if out.used_by else "—")
-            table.add_row(out.code_hint.removeprefix("SPARK-"), post.caption, f"[{_STYLE[out.status]}]{out.status}[/]",
+            table.add_row(out.code_hint.removeprefix("SPARK-"), post.caption,
+                          f"[{_STYLE[out.status]}]{out.status}[/]",
                           f"{out.expires_at:%Y-%m-%d} ({out.days_left}d)", used)
     if not rows:
         console.print(f"{title}: none.")
@@ -58,7 +59,8 @@ def list_codes(
 
 @posts_app.command("take-down")
 def take_down(post_id: str = typer.Argument(..., help="The post's id"),
-              reason: str = typer.Option(..., help="Why, shown to the creator and the brands")) -> None:
+              reason: str = typer.Option(...,
+                                         help="Why, shown to the creator and the brands")) -> None:
     """Moderation take-down of a post (R11): every ad on it stops."""
     from sparkcodes.post import repository as post_repository
     from sparkcodes.post import service as post_service

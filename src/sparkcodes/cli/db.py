@@ -21,4 +21,5 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision")) -> N
         make_engine(settings).dispose()  # creates the folder and switches the file to WAL
     run_upgrade(settings.database_url, revision)
     url = make_url(settings.database_url)
-    console.print(f"Database at [bold]{url.render_as_string(hide_password=True)}[/] is at {revision}.")
+    shown = url.render_as_string(hide_password=True)
+    console.print(f"Database at [bold]{shown}[/] is at {revision}.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 
 from sparkcodes.ad.schemas import to_micros
-from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.code_request import service
 from sparkcodes.code_request.schemas import (
     CodeRequestIn,
@@ -23,14 +23,14 @@ STATUS = Query(None, max_length=20,
 
 @router.post("/ad-accounts/{ad_account_id}/code-requests", response_model=CodeRequestOut,
              status_code=201)
-def create_code_request(ad_account_id: str, body: CodeRequestIn, user: UserDep,
+def create_code_request(ad_account_id: str, access: AdAccountOperate, body: CodeRequestIn,
+                        user: UserDep,
                         session: SessionDep, settings: SettingsDep) -> CodeRequestOut:
     """Ask a creator for a code on a post, with period, fee and terms (R25). When the creator
     accepts, the code is bound to this ad account directly. One open request per post and ad
     account: another one answers 409 code_request_already_pending until it is answered,
     withdrawn or expired. Needs the operator role."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="operate")
+    account = access.account
     view = service.create(session, settings=settings, user=user, account=account,
                           post_id=body.post_id, days=body.days, fee_micros=to_micros(body.fee),
                           currency=body.currency, terms=body.terms,
@@ -39,12 +39,11 @@ def create_code_request(ad_account_id: str, body: CodeRequestIn, user: UserDep,
 
 
 @router.get("/ad-accounts/{ad_account_id}/code-requests", response_model=list[CodeRequestOut])
-def list_ad_account_code_requests(ad_account_id: str, user: UserDep, session: SessionDep,
+def list_ad_account_code_requests(ad_account_id: str, access: AdAccountRead, session: SessionDep,
                                   status: str | None = STATUS,
                                   page: Page = Depends(Page.dep)) -> list[CodeRequestOut]:
     """The code requests this ad account sent, newest first."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="read")
+    account = access.account
     views = service.list_for_ad_account(session, account=account, status=status,
                                         limit=page.limit, offset=page.offset)
     now = utc_now()

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sparkcodes import errors
 from sparkcodes.ad.schemas import to_micros
 from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.business import rules as business_rules
 from sparkcodes.code_request import rules, service
 from sparkcodes.code_request.service import CodeRequestView
@@ -81,23 +82,20 @@ def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
 
 
 @router.get("/ad-accounts/{ad_account_id}/requests")
-def requests_page(ad_account_id: str, web: WebPage) -> Response:
+def requests_page(ad_account_id: str, web: WebPage, access: AdAccountRead) -> Response:
     """The ad account's renewal and code requests, pending first, and a form to ask for a code."""
-    account, business, role = ad_account_service.access(web.session, user=web.me,
-                                                        ad_account_id=ad_account_id,
-                                                        action="read")
+    account, business, role = access.account, access.business, access.role
     return _requests(web, account, business, role)
 
 
 @router.post("/ad-accounts/{ad_account_id}/code-requests")
-def create(ad_account_id: str, web: WebForm, post_id: str = Form("", max_length=500),
+def create(ad_account_id: str, web: WebForm, access: AdAccountOperate,
+           post_id: str = Form("", max_length=500),
            days: str = Form("", max_length=6), fee: str = Form("", max_length=20),
            currency: str = Form("USD", max_length=3), terms: str = Form("", max_length=5000),
            expires_in_days: str = Form("", max_length=6)) -> Response:
     """R25: ask a creator for a code on a post; on acceptance it is bound here directly."""
-    account, business, role = ad_account_service.access(web.session, user=web.me,
-                                                        ad_account_id=ad_account_id,
-                                                        action="operate")
+    account, business, role = access.account, access.business, access.role
     values = {"post_id": post_id, "days": days, "fee": fee, "currency": currency,
               "terms": terms, "expires_in_days": expires_in_days}
     errs: dict[str, str] = {}

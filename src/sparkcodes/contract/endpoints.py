@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from sparkcodes.ad.schemas import to_micros
-from sparkcodes.business import service as business_service
+from sparkcodes.business.auth import BusinessOperate, BusinessRead
 from sparkcodes.contract import repository, service
 from sparkcodes.contract.presenters import contract_out
 from sparkcodes.contract.schemas import ContractIn, ContractOut
@@ -18,16 +18,14 @@ from sparkcodes.post import repository as post_repository
 router = APIRouter(prefix="/v1", tags=["contracts"])
 
 
-
 @router.post("/businesses/{business_id}/contracts", response_model=ContractOut, status_code=201)
-def create_contract(business_id: str, body: ContractIn, user: UserDep,
+def create_contract(business_id: str, access: BusinessOperate, body: ContractIn, user: UserDep,
                     session: SessionDep) -> ContractOut:
     """Record an agreed usage window with a creator, for one post or all of theirs (R26).
 
     The tracker flags codes that end before it and ads still running after it. Operators and
     admins."""
-    business, _ = business_service.access(session, user=user, business_id=business_id,
-                                          action="operate")
+    business = access.business
     contract, creator, post = service.create(
         session, user=user, business=business, creator_id=body.creator_id,
         post_id=body.post_id, starts_at=body.starts_at, ends_at=body.ends_at,
@@ -36,14 +34,13 @@ def create_contract(business_id: str, body: ContractIn, user: UserDep,
 
 
 @router.get("/businesses/{business_id}/contracts", response_model=Paged[ContractOut])
-def list_contracts(business_id: str, user: UserDep, session: SessionDep,
+def list_contracts(business_id: str, access: BusinessRead, session: SessionDep,
                    page: Annotated[Page, Depends(Page.dep)],
                    creator_id: Annotated[str | None, Query(max_length=32)] = None,
                    post_id: Annotated[str | None, Query(max_length=32)] = None,
                    include_deleted: bool = False) -> Paged[ContractOut]:
     """The business's contracts, latest-ending first."""
-    business, _ = business_service.access(session, user=user, business_id=business_id,
-                                          action="read")
+    business = access.business
     rows, total = repository.of_business(session, business.id, creator_id=creator_id,
                                          post_id=post_id, include_deleted=include_deleted,
                                          limit=page.limit, offset=page.offset)

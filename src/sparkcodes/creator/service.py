@@ -66,7 +66,8 @@ def set_ad_settings(session: Session, *, user: User, creator: Creator, enabled: 
     if before != after:
         audit.record(session, actor_id=user.id, action="creator.ad_settings_changed",
                      target_type="creator", target_id=creator.id, creator_id=creator.id,
-                     before=before, after={**after, "terms_accepted_at": creator.ad_terms_accepted_at})
+                     before=before, after={**after,
+                                           "terms_accepted_at": creator.ad_terms_accepted_at})
     session.flush()
     if before["enabled"] and not after["enabled"]:
         watch.post_changed(

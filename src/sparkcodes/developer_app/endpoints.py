@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.developer_app import service
+from sparkcodes.developer_app.auth import DeveloperAppOwned, DeveloperAppOwnedWithDeleted
 from sparkcodes.developer_app.schemas import (
     AppGrantCreated,
     AppGrantIn,
@@ -43,19 +44,18 @@ def list_apps(user: UserDep, session: SessionDep,
 
 
 @router.get("/developer-apps/{developer_app_id}", response_model=DeveloperAppOut)
-def get_app(developer_app_id: str, user: UserDep, session: SessionDep,
+def get_app(developer_app_id: str, app: DeveloperAppOwned, user: UserDep, session: SessionDep,
             settings: SettingsDep) -> DeveloperAppOut:
     """One of your apps."""
-    app = service.access(session, user=user, developer_app_id=developer_app_id)
     return DeveloperAppOut.of(app, base_url=settings.public_url)
 
 
 @router.patch("/developer-apps/{developer_app_id}", response_model=DeveloperAppOut)
-def update_app(developer_app_id: str, body: DeveloperAppPatch, user: UserDep,
+def update_app(developer_app_id: str, app: DeveloperAppOwned, body: DeveloperAppPatch,
+               user: UserDep,
                session: SessionDep, settings: SettingsDep) -> DeveloperAppOut:
     """Rename the app or change its redirect URL; auth_codes and tokens already issued keep
     working."""
-    app = service.access(session, user=user, developer_app_id=developer_app_id)
     app = service.update(session, user=user, app=app, name=body.name,
                          redirect_url=body.redirect_url)
     return DeveloperAppOut.of(app, base_url=settings.public_url)
@@ -63,21 +63,19 @@ def update_app(developer_app_id: str, body: DeveloperAppPatch, user: UserDep,
 
 @router.post("/developer-apps/{developer_app_id}/rotate-secret",
              response_model=DeveloperAppSecretOut)
-def rotate_secret(developer_app_id: str, user: UserDep, session: SessionDep,
+def rotate_secret(developer_app_id: str, app: DeveloperAppOwned, user: UserDep, session: SessionDep,
                   settings: SettingsDep) -> DeveloperAppSecretOut:
     """A new secret, shown this once; the old one stops working at once. Access tokens already
     exchanged keep working."""
-    app = service.access(session, user=user, developer_app_id=developer_app_id)
     secret = service.rotate_secret(session, settings=settings, user=user, app=app)
     return DeveloperAppSecretOut(id=app.id, app_id=str(app.app_id), secret=secret)
 
 
 @router.delete("/developer-apps/{developer_app_id}", status_code=204)
-def delete_app(developer_app_id: str, user: UserDep, session: SessionDep) -> None:
+def delete_app(developer_app_id: str, app: DeveloperAppOwnedWithDeleted, user: UserDep,
+               session: SessionDep) -> None:
     """Delete the app: every authorization people gave it, and every access token it holds, is
     revoked at once. Deleting twice is harmless."""
-    app = service.access(session, user=user, developer_app_id=developer_app_id,
-                         include_deleted=True)
     service.delete(session, user=user, app=app)
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from sparkcodes import errors
 from sparkcodes.developer_app import rules, service
+from sparkcodes.developer_app.auth import DeveloperAppOwned, DeveloperAppOwnedWithDeleted
 from sparkcodes.developer_app.schemas import authorize_path
 from sparkcodes.models import DeveloperApp
 from sparkcodes.web.kit import CSP, Web, WebForm, WebPage
@@ -80,17 +81,17 @@ def _app_page(web: Web, app: DeveloperApp, *, secret: str | None = None,
 
 
 @router.get("/developer/apps/{developer_app_id}")
-def app_page(developer_app_id: str, web: WebPage, done: str = "") -> Response:
+def app_page(developer_app_id: str, web: WebPage, app: DeveloperAppOwned,
+             done: str = "") -> Response:
     """One app: its app_id, authorization link, settings, secret rotation and deletion."""
-    app = service.access(web.session, user=web.me, developer_app_id=developer_app_id)
     return _app_page(web, app, notice=APP_NOTICES.get(done))
 
 
 @router.post("/developer/apps/{developer_app_id}")
-def update_app(developer_app_id: str, web: WebForm, name: str = Form("", max_length=1000),
+def update_app(developer_app_id: str, web: WebForm, app: DeveloperAppOwned,
+               name: str = Form("", max_length=1000),
                redirect_url: str = Form("", max_length=4000)) -> Response:
     """Rename the app or change its redirect URL."""
-    app = service.access(web.session, user=web.me, developer_app_id=developer_app_id)
     _, error = web.attempt(service.update, web.session, user=web.me, app=app, name=name,
                            redirect_url=redirect_url)
     if error is not None:
@@ -102,9 +103,8 @@ def update_app(developer_app_id: str, web: WebForm, name: str = Form("", max_len
 
 
 @router.post("/developer/apps/{developer_app_id}/rotate-secret")
-def rotate_secret(developer_app_id: str, web: WebForm) -> Response:
+def rotate_secret(developer_app_id: str, web: WebForm, app: DeveloperAppOwned) -> Response:
     """A new secret, shown on this answer only; the old one stops working at once."""
-    app = service.access(web.session, user=web.me, developer_app_id=developer_app_id)
     secret = service.rotate_secret(web.session, settings=web.settings, user=web.me, app=app)
     return _app_page(web, app, secret=secret,
                      notice="Secret rotated: the old secret stopped working. Access tokens "
@@ -112,10 +112,8 @@ def rotate_secret(developer_app_id: str, web: WebForm) -> Response:
 
 
 @router.post("/developer/apps/{developer_app_id}/delete")
-def delete_app(developer_app_id: str, web: WebForm) -> Response:
+def delete_app(developer_app_id: str, web: WebForm, app: DeveloperAppOwnedWithDeleted) -> Response:
     """Delete the app (revoking every authorization and token), then back to the list."""
-    app = service.access(web.session, user=web.me, developer_app_id=developer_app_id,
-                         include_deleted=True)
     service.delete(web.session, user=web.me, app=app)
     return web.redirect("/developer/apps?done=deleted")
 

@@ -1,4 +1,5 @@
-"""Pure decisions about engagement events: what each type counts, and what a paid impression costs."""
+"""Pure decisions about engagement events: what each type counts, and what a paid impression
+costs."""
 
 from __future__ import annotations
 

@@ -13,10 +13,12 @@ EventType = Literal["impression", "view_2s", "view_6s", "view_15s", "completion"
 
 class EventIn(BaseModel):
     event_id: str = Field(min_length=1, max_length=100,
-                          description="Unique per post; a retried event with the same id counts once")
+                          description="Unique per post; a retried event with the same id "
+                                      "counts once")
     post_id: str = Field(max_length=32)
     type: EventType
-    ad_id: str | None = Field(None, max_length=32, description="The ad that produced it; none = organic")
+    ad_id: str | None = Field(None, max_length=32,
+                              description="The ad that produced it; none = organic")
     occurred_at: datetime | None = Field(
         None, description="Defaults to now; give an offset (a bad instant refuses only its event)")
 

@@ -6,31 +6,29 @@ from sparkcodes.models.audit_event import AuditEvent
 from sparkcodes.models.authorization import Authorization
 from sparkcodes.models.base import Base, new_id
 from sparkcodes.models.business import Business, BusinessMember
+from sparkcodes.models.calendar_feed import CalendarFeed
 from sparkcodes.models.campaign import Ad, AdGroup, Campaign
+from sparkcodes.models.code_request import CodeRequest
+from sparkcodes.models.contract import Contract
 from sparkcodes.models.creator import Creator
 from sparkcodes.models.developer_app import AppGrant, AppGrantAdAccount, DeveloperApp
+from sparkcodes.models.email_message import EmailMessage
 from sparkcodes.models.engagement import METRICS, EngagementDaily, EngagementEvent
+from sparkcodes.models.fallback_policy import FallbackPolicy
 from sparkcodes.models.idempotency_key import IdempotencyKey
 from sparkcodes.models.job import Job
-from sparkcodes.models.operations import (
-    CalendarFeed,
-    CodeRequest,
-    Contract,
-    EmailMessage,
-    FallbackPolicy,
-    MisuseReport,
-    Notification,
-    Reminder,
-    RenewalRequest,
-    RosterEntry,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookMessage,
-)
+from sparkcodes.models.misuse_report import MisuseReport
+from sparkcodes.models.notification import Notification
 from sparkcodes.models.post import Post, PostRevision
+from sparkcodes.models.reminder import Reminder
+from sparkcodes.models.renewal_request import RenewalRequest
+from sparkcodes.models.roster_entry import RosterEntry
 from sparkcodes.models.sandbox_clock import SandboxClock
 from sparkcodes.models.spark_post import SparkPost
 from sparkcodes.models.user import User
+from sparkcodes.models.webhook_delivery import WebhookDelivery
+from sparkcodes.models.webhook_endpoint import WebhookEndpoint
+from sparkcodes.models.webhook_message import WebhookMessage
 
 __all__ = [
     "METRICS", "Ad", "AdGroup", "Campaign", "EngagementDaily", "EngagementEvent",

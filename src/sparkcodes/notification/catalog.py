@@ -17,7 +17,8 @@ class EventType:
 
 EVENTS = {e.name: e for e in [
     EventType("authorization.expiring", "both",
-              "A code in use ends within a reminder offset (72 h, then 24 h): ask to extend, or swap."),
+              "A code in use ends within a reminder offset (72 h, then 24 h): ask to extend, "
+              "or swap."),
     EventType("authorization.expired", "both",
               "A code in use reached its end: its ads stopped (AUTHORIZATION_EXPIRED)."),
     EventType("authorization.extended", "business", "The creator extended a code you use."),
@@ -29,7 +30,8 @@ EVENTS = {e.name: e for e in [
               "The creator made a post you run private (POST_PRIVATE)."),
     EventType("post.taken_down", "both",
               "A post you run was taken down by moderation (POST_UNAVAILABLE)."),
-    EventType("post.deleted", "business", "The creator deleted a post you hold (POST_UNAVAILABLE)."),
+    EventType("post.deleted", "business",
+              "The creator deleted a post you hold (POST_UNAVAILABLE)."),
     EventType("creator.ad_settings_off", "business",
               "The creator switched account ad settings off (ACCOUNT_AD_SETTINGS_OFF)."),
     EventType("ad.stopped", "business", "An ad stopped delivering, with the reasons."),

@@ -57,6 +57,7 @@ def has_undeleted_authorization(session: Session, post_id: str) -> bool:
 def revisions(session: Session, post_id: str) -> list[PostRevision]:
     return list(
         session.scalars(
-            select(PostRevision).where(PostRevision.post_id == post_id).order_by(PostRevision.number)
+            select(PostRevision).where(PostRevision.post_id == post_id)
+            .order_by(PostRevision.number)
         )
     )

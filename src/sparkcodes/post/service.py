@@ -1,4 +1,5 @@
-"""Posts: create, edit (caption lock, revisions), delete, moderation take-down (R3, R4, R10, R11)."""
+"""Posts: create, edit (caption lock, revisions), delete, moderation take-down (R3, R4, R10,
+R11)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def create(session: Session, *, user: User, creator: Creator, kind: str, caption
     if original_post_id is not None:
         original = repository.by_id(session, original_post_id)
         if original is None:
-            raise errors.NotFound("The original post does not exist.", code="original_post_not_found")
+            raise errors.NotFound("The original post does not exist.",
+                                  code="original_post_not_found")
     rules.check_new_post(kind=kind, original_kind=original.kind if original else None,
                          has_original=original is not None)
     now = utc_now()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.pagination import Page
 from sparkcodes.renewal import service
@@ -16,13 +16,13 @@ STATUS = Query(None, max_length=20,
 
 @router.post("/ad-accounts/{ad_account_id}/renewal-requests", response_model=RenewalRequestOut,
              status_code=201)
-def create_renewal_request(ad_account_id: str, body: RenewalRequestIn, user: UserDep,
+def create_renewal_request(ad_account_id: str, access: AdAccountOperate, body: RenewalRequestIn,
+                           user: UserDep,
                            session: SessionDep, settings: SettingsDep) -> RenewalRequestOut:
     """Ask the creator to extend a code this ad account uses (R24); one pending request per code.
     The creator has 14 days to answer; then the request expires and you may ask again. Needs the
     operator role."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="operate")
+    account = access.account
     view = service.create(session, settings=settings, user=user, account=account,
                           authorization_id=body.authorization_id, days=body.days,
                           message=body.message)
@@ -31,12 +31,11 @@ def create_renewal_request(ad_account_id: str, body: RenewalRequestIn, user: Use
 
 @router.get("/ad-accounts/{ad_account_id}/renewal-requests",
             response_model=list[RenewalRequestOut])
-def list_ad_account_renewal_requests(ad_account_id: str, user: UserDep, session: SessionDep,
+def list_ad_account_renewal_requests(ad_account_id: str, access: AdAccountRead, session: SessionDep,
                                      status: str | None = STATUS,
                                      page: Page = Depends(Page.dep)) -> list[RenewalRequestOut]:
     """The renewal requests this ad account sent, newest first."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="read")
+    account = access.account
     views = service.list_for_ad_account(session, account=account, status=status,
                                         limit=page.limit, offset=page.offset)
     return [renewal_out(v) for v in views]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.ad_account.auth import AdAccountOperate
 from sparkcodes.authorization import service as authorization_service
 from sparkcodes.authorization.schemas import authorization_out
 from sparkcodes.kit.clock import utc_now
@@ -24,12 +24,12 @@ def _days(value: str) -> int:
 
 
 @router.post("/ad-accounts/{ad_account_id}/renewal-requests")
-def ask(ad_account_id: str, web: WebForm, authorization_id: str = Form("", max_length=32),
+def ask(ad_account_id: str, web: WebForm, access: AdAccountOperate,
+        authorization_id: str = Form("", max_length=32),
         days: str = Form("30", max_length=4), message: str = Form("", max_length=1000)
         ) -> Response:
     """R24: one click for the brand to ask the creator to extend a code this account uses."""
-    account, _, _ = ad_account_service.access(web.session, user=web.me,
-                                              ad_account_id=ad_account_id, action="operate")
+    account = access.account
     view, error = web.attempt(service.create, web.session, settings=web.settings, user=web.me,
                               account=account, authorization_id=authorization_id,
                               days=_days(days), message=message)

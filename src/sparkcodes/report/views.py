@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from sparkcodes import errors
-from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.ad_account.auth import AdAccountRead
 from sparkcodes.creator import service as creator_service
 from sparkcodes.post import service as post_service
 from sparkcodes.report import service
@@ -100,11 +100,11 @@ def _render(web: Web, name: str, period: Period, ctx: dict[str, Any]) -> Respons
 
 
 @router.get("/ad-accounts/{ad_account_id}/reports")
-def account_reports(ad_account_id: str, web: WebPage, days: str = Query(""), start: str = Query(""),
+def account_reports(ad_account_id: str, web: WebPage, access: AdAccountRead, days: str = Query(""),
+                    start: str = Query(""),
                     end: str = Query("")) -> Response:
     """The ad account's Spark Ads: totals, paid vs organic engagement per day, each ad."""
-    account, business, _ = ad_account_service.access(web.session, user=web.me,
-                                                      ad_account_id=ad_account_id, action="read")
+    account, business = access.account, access.business
     period = Period(days, start, end)
     split = _split(period, service.account_split, session=web.session, user=web.me,
                    ad_account_id=account.id)

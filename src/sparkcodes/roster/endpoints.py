@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from sparkcodes.ad.schemas import to_micros
-from sparkcodes.business import service as business_service
+from sparkcodes.business.auth import BusinessOperate, BusinessRead
 from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
@@ -25,7 +25,6 @@ from sparkcodes.roster.schemas import (
 router = APIRouter(prefix="/v1", tags=["roster"])
 
 
-
 def _one(session, entry: RosterEntry, settings: Settings, now: datetime) -> RosterEntryOut:  # type: ignore[no-untyped-def]
     creator = creator_repository.by_id(session, entry.creator_id)
     assert creator is not None  # a foreign key
@@ -35,12 +34,11 @@ def _one(session, entry: RosterEntry, settings: Settings, now: datetime) -> Rost
 
 
 @router.get("/businesses/{business_id}/roster", response_model=Paged[RosterEntryOut])
-def list_roster(business_id: str, user: UserDep, session: SessionDep, settings: SettingsDep,
+def list_roster(business_id: str, access: BusinessRead, session: SessionDep, settings: SettingsDep,
                 page: Annotated[Page, Depends(Page.dep)],
                 status: RosterStatus | None = None) -> Paged[RosterEntryOut]:
     """The brand's creator pipeline by handle: status, region, rate, notes and codes held."""
-    business, _ = business_service.access(session, user=user, business_id=business_id,
-                                          action="read")
+    business = access.business
     rows, total = repository.of_business(session, business.id, status=status,
                                          limit=page.limit, offset=page.offset)
     counts = repository.code_counts(session, business_id=business.id,
@@ -51,11 +49,11 @@ def list_roster(business_id: str, user: UserDep, session: SessionDep, settings: 
 
 
 @router.post("/businesses/{business_id}/roster", response_model=RosterEntryOut, status_code=201)
-def add_to_roster(business_id: str, body: RosterIn, user: UserDep, session: SessionDep,
+def add_to_roster(business_id: str, access: BusinessOperate, body: RosterIn, user: UserDep,
+                  session: SessionDep,
                   settings: SettingsDep) -> RosterEntryOut:
     """Add a creator (by `handle` or `creator_id`) to the roster. Operators and admins."""
-    business, _ = business_service.access(session, user=user, business_id=business_id,
-                                          action="operate")
+    business = access.business
     entry = service.add(session, user=user, business=business, creator_id=body.creator_id,
                         handle=body.handle, status=body.status, rate_micros=to_micros(body.rate),
                         currency=body.currency, notes=body.notes)

@@ -13,6 +13,7 @@ from sparkcodes import errors
 from sparkcodes.ad.schemas import to_micros
 from sparkcodes.business import rules as business_rules
 from sparkcodes.business import service as business_service
+from sparkcodes.business.auth import BusinessOperate, BusinessRead
 from sparkcodes.contract import repository as contract_repository
 from sparkcodes.contract import service as contract_service
 from sparkcodes.contract.presenters import contract_out
@@ -127,23 +128,23 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
 # --- roster ----------------------------------------------------------------------------------
 
 @router.get("/businesses/{business_id}/roster")
-def roster(business_id: str, web: WebPage, status: str = Query("", max_length=10),
+def roster(business_id: str, web: WebPage, access: BusinessRead, status: str = Query("",
+           max_length=10),
            offset: str = Query("0", max_length=10)) -> Response:
     """The creators the brand works with: status, rate, notes, codes held and contracts."""
-    business, role = business_service.access(web.session, user=web.me, business_id=business_id,
-                                             action="read")
+    business, role = access.business, access.role
     return _page(web, business, role, status_filter=status, offset=_offset(offset))
 
 
 @router.post("/businesses/{business_id}/roster")
-def add_to_roster(business_id: str, web: WebForm, handle: str = Form("", max_length=40),
+def add_to_roster(business_id: str, web: WebForm, access: BusinessOperate,
+                  handle: str = Form("", max_length=40),
                   creator_id: str = Form("", max_length=32),
                   status: str = Form("prospect", max_length=10),
                   rate: str = Form("", max_length=20), currency: str = Form("USD", max_length=3),
                   notes: str = Form("", max_length=5000)) -> Response:
     """R31: put a creator on the roster, by handle or picked from the creators you run."""
-    business, role = business_service.access(web.session, user=web.me, business_id=business_id,
-                                             action="operate")
+    business, role = access.business, access.role
     values = {"handle": handle, "creator_id": creator_id, "status": status, "rate": rate,
               "currency": currency, "notes": notes}
     try:
@@ -209,14 +210,14 @@ def remove_entry(entry_id: str, web: WebForm) -> Response:
 # --- contracts -------------------------------------------------------------------------------
 
 @router.post("/businesses/{business_id}/contracts")
-def create_contract(business_id: str, web: WebForm, creator_id: str = Form("", max_length=32),
+def create_contract(business_id: str, web: WebForm, access: BusinessOperate,
+                    creator_id: str = Form("", max_length=32),
                     handle: str = Form("", max_length=40), post_id: str = Form("", max_length=32),
                     starts_on: str = Form("", max_length=10),
                     ends_on: str = Form("", max_length=10), fee: str = Form("", max_length=20),
                     notes: str = Form("", max_length=5000)) -> Response:
     """R26: record an agreed usage window for one post or every post of a creator."""
-    business, role = business_service.access(web.session, user=web.me, business_id=business_id,
-                                             action="operate")
+    business, role = access.business, access.role
     values = {"contract_creator": creator_id, "contract_handle": handle,
               "contract_post": post_id, "contract_starts": starts_on,
               "contract_ends": ends_on, "contract_fee": fee, "contract_notes": notes}

@@ -49,5 +49,6 @@ class TakeDownIn(BaseModel):
 def take_down_post(post_id: str, body: TakeDownIn, user: UserDep, session: SessionDep) -> dict:
     """Rehearse a moderation take-down of one of your posts (R11): every ad on it stops."""
     post, _ = post_service.get_owned(session, user=user, post_id=post_id)
-    post = post_service.take_down(session, actor_id=user.id, post=post, reason=body.reason, watch=watch)
+    post = post_service.take_down(session, actor_id=user.id, post=post, reason=body.reason,
+                                  watch=watch)
     return {"id": post.id, "taken_down_at": post.taken_down_at, "reason": post.take_down_reason}

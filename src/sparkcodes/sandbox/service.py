@@ -26,7 +26,8 @@ def move(session: Session, *, actor_id: str, advance: timedelta | None,
          set_to: datetime | None) -> datetime:
     """Advance by a duration or jump to an instant; both only forward. Raises InvalidInput."""
     if (advance is None) == (set_to is None):
-        raise errors.InvalidInput("Give exactly one of 'advance' or 'set'.", code="invalid_clock_move")
+        raise errors.InvalidInput("Give exactly one of 'advance' or 'set'.",
+                                  code="invalid_clock_move")
     row = repository.get_for_update(session)
     offset = timedelta(microseconds=row.offset_microseconds)
     now = clock.real_now() + offset

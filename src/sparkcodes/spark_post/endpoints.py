@@ -6,17 +6,13 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from sparkcodes.ad import usage
-from sparkcodes.ad_account import repository as ad_account_repository
-from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit.schemas import AuditEventOut
-from sparkcodes.business.schemas import AdAccountOut, LinkedIdentityOut, LinkIdentityIn
-from sparkcodes.creator import service as creator_service
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep, read_only
 from sparkcodes.idempotency import service as idempotency
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
-from sparkcodes.models import Creator
 from sparkcodes.post import service as post_service
 from sparkcodes.spark_post import repository, service
 from sparkcodes.spark_post.presenters import (
@@ -47,21 +43,15 @@ def _guard(request: Request, user, account) -> service.Guard:  # type: ignore[no
     return service.guard_for(request.app.state.limiter, user=user, account=account)
 
 
-@router.get("/{ad_account_id}", response_model=AdAccountOut)
-def get_ad_account(ad_account_id: str, user: UserDep, session: SessionDep) -> AdAccountOut:
-    """One ad account of a business you are a member of."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="read")
-    return AdAccountOut.model_validate(account)
 
 
 @router.post("/{ad_account_id}/spark-posts/preview", response_model=PreviewOut)
 @read_only
-def preview_code(ad_account_id: str, body: PreviewIn, request: Request, user: UserDep,
+def preview_code(ad_account_id: str, access: AdAccountOperate, body: PreviewIn, request: Request,
+                 user: UserDep,
                  session: SessionDep, settings: SettingsDep) -> PreviewOut:
     """Look at what a code would attach (post, creator, window, problems) without binding (R13)."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="operate")
+    account = access.account
     p = service.preview(session, settings=settings, guard=_guard(request, user, account),
                         account=account, text=body.code)
     r, now = p.resolved, utc_now()
@@ -77,7 +67,8 @@ def preview_code(ad_account_id: str, body: PreviewIn, request: Request, user: Us
 
 @router.post("/{ad_account_id}/spark-posts", response_model=BindOut)
 def bind_codes(
-    ad_account_id: str, body: BindIn, request: Request, user: UserDep, session: SessionDep,
+    ad_account_id: str, access: AdAccountOperate, body: BindIn, request: Request, user: UserDep,
+    session: SessionDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ):  # type: ignore[no-untyped-def]
@@ -86,8 +77,7 @@ def bind_codes(
     Each code gets its own result; some may succeed while others fail with a precise error code.
     Send an `Idempotency-Key` header to make retries safe.
     """
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="operate")
+    account = access.account
     scope = f"bind:{account.id}"
     fingerprint = idempotency.fingerprint(body.model_dump())
     if idempotency_key is not None:
@@ -120,12 +110,11 @@ def bind_codes(
 
 
 @router.get("/{ad_account_id}/spark-posts", response_model=list[SparkPostOut])
-def list_spark_posts(ad_account_id: str, user: UserDep, session: SessionDep,
+def list_spark_posts(ad_account_id: str, access: AdAccountRead, session: SessionDep,
                      page: Page = Depends(Page.dep),
                      include_unbound: bool = Query(False)) -> list[SparkPostOut]:
     """The ad account's Spark Ad posts with window, status and live ads (R17)."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="read")
+    account = access.account
     rows = repository.listing(session, account.id, include_unbound=include_unbound,
                               limit=page.limit, offset=page.offset)
     now = utc_now()
@@ -137,21 +126,20 @@ def list_spark_posts(ad_account_id: str, user: UserDep, session: SessionDep,
 
 
 @router.get("/{ad_account_id}/spark-posts/{spark_post_id}", response_model=SparkPostOut)
-def get_spark_post(ad_account_id: str, spark_post_id: str, user: UserDep,
+def get_spark_post(ad_account_id: str, access: AdAccountRead, spark_post_id: str,
                    session: SessionDep) -> SparkPostOut:
     """One Spark Ad post."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="read")
+    account = access.account
     sp = service.get_in_account(session, account=account, spark_post_id=spark_post_id)
     return load_out(session, sp, utc_now())
 
 
 @router.delete("/{ad_account_id}/spark-posts/{spark_post_id}", response_model=SparkPostOut)
-def unbind_spark_post(ad_account_id: str, spark_post_id: str, user: UserDep,
+def unbind_spark_post(ad_account_id: str, access: AdAccountOperate, spark_post_id: str,
+                      user: UserDep,
                       session: SessionDep) -> SparkPostOut:
     """Unbind a Spark post that no live ad uses (R17)."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="operate")
+    account = access.account
     sp = service.get_in_account(session, account=account, spark_post_id=spark_post_id)
     now = utc_now()
     live = usage.live_ads_of_post(session, post_id=sp.post_id, now=now)
@@ -162,50 +150,26 @@ def unbind_spark_post(ad_account_id: str, spark_post_id: str, user: UserDep,
 
 @router.get("/{ad_account_id}/spark-posts/{spark_post_id}/history",
             response_model=list[AuditEventOut])
-def spark_post_history(ad_account_id: str, spark_post_id: str, user: UserDep,
+def spark_post_history(ad_account_id: str, access: AdAccountRead, spark_post_id: str,
                        session: SessionDep, page: Page = Depends(Page.dep)) -> list[AuditEventOut]:
     """The Spark post's audit trail, oldest first."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="read")
+    account = access.account
     sp = service.get_in_account(session, account=account, spark_post_id=spark_post_id)
     events = audit_repository.for_target(session, "spark_post", sp.id, limit=page.limit,
                                          offset=page.offset)
     return [AuditEventOut.model_validate(e) for e in events]
 
 
-@router.post("/{ad_account_id}/identities", response_model=LinkedIdentityOut, status_code=201)
-def link_identity(ad_account_id: str, body: LinkIdentityIn, user: UserDep,
-                  session: SessionDep) -> LinkedIdentityOut:
-    """Link a creator account you own to this ad account (identity TT_USER, R19). Admins only."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="admin")
-    creator = creator_service.get_owned(session, user=user, creator_id=body.creator_id)
-    link = ad_account_service.link_identity(session, user=user, account=account, creator=creator)
-    return LinkedIdentityOut(id=link.id, creator_id=creator.id, handle=creator.handle,
-                             linked_at=link.linked_at)
 
 
-@router.get("/{ad_account_id}/identities", response_model=list[LinkedIdentityOut])
-def list_identities(ad_account_id: str, user: UserDep, session: SessionDep
-                    ) -> list[LinkedIdentityOut]:
-    """Creator accounts linked to this ad account."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="read")
-    out = []
-    for link in ad_account_repository.linked_identities(session, account.id):
-        creator = session.get(Creator, link.creator_id)
-        out.append(LinkedIdentityOut(id=link.id, creator_id=link.creator_id,
-                                     handle=creator.handle if creator else "",
-                                     linked_at=link.linked_at))
-    return out
 
 
 @router.post("/{ad_account_id}/spark-posts/own", response_model=SparkPostOut, status_code=201)
-def bind_own_post(ad_account_id: str, body: OwnPostIn, user: UserDep, session: SessionDep,
+def bind_own_post(ad_account_id: str, access: AdAccountOperate, body: OwnPostIn, user: UserDep,
+                  session: SessionDep,
                   settings: SettingsDep) -> SparkPostOut:
     """Run a post of a linked creator account you own, no code needed (TT_USER, R19)."""
-    account, _, _ = ad_account_service.access(session, user=user, ad_account_id=ad_account_id,
-                                              action="operate")
+    account = access.account
     post, creator = post_service.get_owned(session, user=user, post_id=body.post_id)
     sp, _ = service.bind_own_post(session, settings=settings, user=user, account=account,
                                   post=post, creator=creator)

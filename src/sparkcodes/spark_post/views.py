@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from sparkcodes import errors
 from sparkcodes.ad import usage
-from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.deps import read_only
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
@@ -33,7 +33,6 @@ def split_codes(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-
 def ends_soon(sp: SparkPostOut) -> bool:
     if sp.window is None:
         return False
@@ -48,11 +47,6 @@ def list_context(web: Web, account: AdAccount) -> dict[str, Any]:
             "default_period": web.settings.codes.default_period}
 
 
-def _access(web: Web, ad_account_id: str, action: str) -> tuple[AdAccount, Business, str]:
-    return ad_account_service.access(web.session, user=web.me, ad_account_id=ad_account_id,
-                                     action=action)
-
-
 def render_account(web: Web, account: AdAccount, business: Business, role: str,
                    extra: dict[str, Any] | None = None, status: int = 200) -> Response:
     ctx = list_context(web, account)
@@ -62,9 +56,9 @@ def render_account(web: Web, account: AdAccount, business: Business, role: str,
 
 
 @router.get("/ad-accounts/{ad_account_id}")
-def account_page(ad_account_id: str, web: WebPage) -> Response:
+def account_page(ad_account_id: str, web: WebPage, access: AdAccountRead) -> Response:
     """Spark Ad posts: apply for authorization, and every post this ad account may run."""
-    account, business, role = _access(web, ad_account_id, "read")
+    account, business, role = access.account, access.business, access.role
     return render_account(web, account, business, role)
 
 
@@ -79,10 +73,11 @@ def _too_many(web: Web, codes: list[str]) -> str | None:
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts/preview")
 @read_only
-def preview(ad_account_id: str, web: WebForm, codes: str = Form("", max_length=4000)
+def preview(ad_account_id: str, web: WebForm, access: AdAccountOperate,
+            codes: str = Form("", max_length=4000)
             ) -> Response:
     """R13: what each code would attach and every problem in plain words; binds nothing."""
-    account, business, role = _access(web, ad_account_id, "operate")
+    account, business, role = access.account, access.business, access.role
     lines = split_codes(codes)
     problem = _too_many(web, lines)
     cards: list[dict[str, Any]] = []
@@ -110,9 +105,10 @@ def preview(ad_account_id: str, web: WebForm, codes: str = Form("", max_length=4
 
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts")
-def bind(ad_account_id: str, web: WebForm, codes: str = Form("", max_length=4000)) -> Response:
+def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
+         codes: str = Form("", max_length=4000)) -> Response:
     """R14–R16: link one to twenty codes; each gets its own result."""
-    account, business, role = _access(web, ad_account_id, "operate")
+    account, business, role = access.account, access.business, access.role
     lines = split_codes(codes)
     problem = _too_many(web, lines)
     items: list[dict[str, Any]] = []
@@ -145,9 +141,10 @@ def bind(ad_account_id: str, web: WebForm, codes: str = Form("", max_length=4000
 
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts/{spark_post_id}/unbind")
-def unbind(ad_account_id: str, spark_post_id: str, web: WebForm) -> Response:
+def unbind(ad_account_id: str, access: AdAccountOperate, spark_post_id: str,
+           web: WebForm) -> Response:
     """R17: unbind a Spark post that no live ad uses."""
-    account, business, role = _access(web, ad_account_id, "operate")
+    account, business, role = access.account, access.business, access.role
     sp = service.get_in_account(web.session, account=account, spark_post_id=spark_post_id)
     live = [a for a in usage.live_ads_of_post(web.session, post_id=sp.post_id, now=utc_now())
             if a.ad_account_id == account.id]

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from sparkcodes.business import service as business_service
-from sparkcodes.deps import SessionDep, UserDep
+from sparkcodes.business.auth import BusinessRead
+from sparkcodes.deps import SessionDep
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
 from sparkcodes.tracker import export, service
@@ -41,13 +41,12 @@ FiltersDep = Annotated[service.Query, Depends(_filters)]
 
 
 @router.get("/businesses/{business_id}/tracker", response_model=TrackerOut)
-def tracker(business_id: str, user: UserDep, session: SessionDep, q: FiltersDep,
+def tracker(business_id: str, access: BusinessRead, session: SessionDep, q: FiltersDep,
             page: Annotated[Page, Depends(Page.dep)]) -> TrackerOut:
     """Every Spark post the business holds across its ad accounts (R22): creator, post, ad
     account, code, status, window end and time left, live ads, spend at risk, the governing
     contract and its flags (R26). Filter, sort and page; `total` counts every match."""
-    business, _ = business_service.access(session, user=user, business_id=business_id,
-                                          action="read")
+    business = access.business
     result = service.track(session, business=business, q=q, now=utc_now(), limit=page.limit,
                            offset=page.offset)
     return tracker_out(result, limit=page.limit, offset=page.offset)
@@ -55,11 +54,11 @@ def tracker(business_id: str, user: UserDep, session: SessionDep, q: FiltersDep,
 
 @router.get("/businesses/{business_id}/tracker.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-def tracker_csv(business_id: str, user: UserDep, session: SessionDep, q: FiltersDep) -> Response:
+def tracker_csv(business_id: str, access: BusinessRead, session: SessionDep,
+                q: FiltersDep) -> Response:
     """The tracker as a CSV download: the same filters and order, every matching row, one header
     row."""
-    business, _ = business_service.access(session, user=user, business_id=business_id,
-                                          action="read")
+    business = access.business
     now = utc_now()
     result = service.track(session, business=business, q=q, now=now)
     body = export.text(item_out(i) for i in result.items)

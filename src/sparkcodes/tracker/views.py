@@ -11,9 +11,8 @@ from fastapi.responses import Response
 
 from sparkcodes import errors
 from sparkcodes.business import repository as business_repository
-from sparkcodes.business import service as business_service
+from sparkcodes.business.auth import BusinessRead
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Business
 from sparkcodes.tracker import export, rules, service
 from sparkcodes.tracker.schemas import item_out, money
 from sparkcodes.web.kit import Web, WebPage
@@ -71,15 +70,10 @@ def _page_number(web: Web) -> int:
     return max(1, min(int(text), 100_000)) if text.isdigit() else 1
 
 
-def _access(web: Web, business_id: str) -> tuple[Business, str]:
-    return business_service.access(web.session, user=web.me, business_id=business_id,
-                                   action="read")
-
-
 @router.get("/businesses/{business_id}/tracker")
-def tracker_page(business_id: str, web: WebPage) -> Response:
+def tracker_page(business_id: str, web: WebPage, access: BusinessRead) -> Response:
     """Every Spark post of the business across its ad accounts, filtered, sorted and paged."""
-    business, role = _access(web, business_id)
+    business, role = access.business, access.role
     raw = _raw(web)
     number = _page_number(web)
     errs: dict[str, str] = {}
@@ -124,10 +118,10 @@ def tracker_page(business_id: str, web: WebPage) -> Response:
 
 
 @router.get("/businesses/{business_id}/tracker.csv")
-def tracker_csv(business_id: str, web: WebPage) -> Response:
+def tracker_csv(business_id: str, web: WebPage, access: BusinessRead) -> Response:
     """The tracker as CSV, like the JSON API's tracker.csv: the same filters and order, every
     matching row; a bad filter is a 422 page."""
-    business, _ = _access(web, business_id)
+    business = access.business
     q = _query(_raw(web))
     now = utc_now()
     result = service.track(web.session, business=business, q=q, now=now)

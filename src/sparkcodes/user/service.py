@@ -23,7 +23,8 @@ def normalize_email(email: str) -> str:
     local, at, domain = value.partition("@")
     if (not at or not local or "@" in domain or "." not in domain or domain.startswith(".")
             or domain.endswith(".") or " " in value or len(value) > 254):
-        raise errors.InvalidInput("That does not look like an e-mail address.", code="invalid_email")
+        raise errors.InvalidInput("That does not look like an e-mail address.",
+                                  code="invalid_email")
     return value
 
 
@@ -101,7 +102,8 @@ def authenticate_token(session: Session, *, settings: Settings, token: str) -> U
 def authenticate(session: Session, *, settings: Settings, token: str) -> tuple[User, ApiToken]:
     """The user and the token row behind a raw token; Unauthorized for unknown, revoked or
     expired ones."""
-    found = repository.user_by_token_hash(session, crypto.hash_api_token(settings.secret_key, token))
+    found = repository.user_by_token_hash(session, crypto.hash_api_token(settings.secret_key,
+                                                                         token))
     if found is None:
         raise errors.Unauthorized("That token is not valid; log in again.")
     user, api_token = found

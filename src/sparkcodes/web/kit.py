@@ -27,7 +27,14 @@ from sqlalchemy.orm import Session
 
 from sparkcodes import errors
 from sparkcodes.config import Settings
-from sparkcodes.deps import SessionDep, SettingsDep
+from sparkcodes.deps import (
+    SESSION_COOKIE,
+    LoginRequired,
+    SessionDep,
+    SettingsDep,
+    cookie_user,
+    login_target,
+)
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import User
 from sparkcodes.notification import repository as notification_repository
@@ -35,7 +42,6 @@ from sparkcodes.user import service as user_service
 from sparkcodes.values import hint_display
 
 WEB_DIR = Path(__file__).parent
-SESSION_COOKIE = "sc_session"
 ANON_COOKIE = "sc_anon"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -50,14 +56,6 @@ NOT_PAGES = ("/v1/", "/open_api/", "/docs", "/redoc", "/openapi.json", "/health"
              "/static/")
 
 T = TypeVar("T")
-
-
-class LoginRequired(Exception):
-    """A page needs a signed-in user; answered with a 303 to /login."""
-
-    def __init__(self, next_url: str) -> None:
-        super().__init__(next_url)
-        self.next_url = next_url
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -233,19 +231,11 @@ def secure_headers(response: Response) -> Response:
 
 def _build(request: Request, session: Session, settings: Settings, *, required: bool) -> Web:
     request.state.page = True
-    raw = request.cookies.get(SESSION_COOKIE)
-    user = None
-    if raw:
-        try:
-            user = user_service.authenticate_token(session, settings=settings, token=raw)
-        except errors.AppError:
-            raw = None
+    user = cookie_user(request, session, settings)
+    raw = request.cookies.get(SESSION_COOKIE) if user is not None else None
     if user is None:
         if required:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            if request.method != "GET":
-                target = request.headers.get("hx-current-url") or "/"
-            raise LoginRequired(target)
+            raise LoginRequired(login_target(request))
         anon = request.cookies.get(ANON_COOKIE) or ""
         new = None
         if not (16 <= len(anon) <= 64):

@@ -4,10 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from sparkcodes.business import service as business_service
+from sparkcodes.business.auth import BusinessAdmin, BusinessRead
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.pagination import Page, Paged
 from sparkcodes.webhook import repository, service
+from sparkcodes.webhook.auth import WebhookAdmin, WebhookAdminWithDeleted, WebhookRead
 from sparkcodes.webhook.schemas import (
     WebhookDeliveryOut,
     WebhookEndpointCreated,
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["webhooks"])
 
 @router.post("/businesses/{business_id}/webhook-endpoints", response_model=WebhookEndpointCreated,
              status_code=201)
-def create_endpoint(business_id: str, body: WebhookEndpointIn, user: UserDep,
+def create_endpoint(business_id: str, access: BusinessAdmin, body: WebhookEndpointIn, user: UserDep,
                     session: SessionDep, settings: SettingsDep) -> WebhookEndpointCreated:
     """Register a URL to receive signed events (Standard Webhooks). Admins only.
 
@@ -32,8 +33,7 @@ def create_endpoint(business_id: str, body: WebhookEndpointIn, user: UserDep,
     a private, loopback or link-local address, or localhost, are refused (422
     `webhook_url_not_public`).
     """
-    business, _ = business_service.access(session, user=user, business_id=business_id,
-                                          action="admin")
+    business = access.business
     endpoint, secret = service.create(
         session, user=user, business=business, url=body.url, description=body.description,
         event_types=body.event_types,
@@ -42,27 +42,27 @@ def create_endpoint(business_id: str, body: WebhookEndpointIn, user: UserDep,
 
 
 @router.get("/businesses/{business_id}/webhook-endpoints", response_model=list[WebhookEndpointOut])
-def list_endpoints(business_id: str, user: UserDep,
+def list_endpoints(business_id: str, access: BusinessRead,
                    session: SessionDep) -> list[WebhookEndpointOut]:
     """The business's webhook endpoints (never their secrets)."""
-    business, _ = business_service.access(session, user=user, business_id=business_id,
-                                          action="read")
+    business = access.business
     return [WebhookEndpointOut.of(e) for e in repository.endpoints_of(session, business.id)]
 
 
 @router.get("/webhook-endpoints/{endpoint_id}", response_model=WebhookEndpointOut)
-def get_endpoint(endpoint_id: str, user: UserDep, session: SessionDep) -> WebhookEndpointOut:
+def get_endpoint(endpoint_id: str, access: WebhookRead, user: UserDep,
+                 session: SessionDep) -> WebhookEndpointOut:
     """One webhook endpoint (without its secret)."""
-    return WebhookEndpointOut.of(service.access(session, user=user, endpoint_id=endpoint_id,
-                                                action="read"))
+    return WebhookEndpointOut.of(access.endpoint)
 
 
 @router.patch("/webhook-endpoints/{endpoint_id}", response_model=WebhookEndpointOut)
-def patch_endpoint(endpoint_id: str, body: WebhookEndpointPatch, user: UserDep,
+def patch_endpoint(endpoint_id: str, access: WebhookAdmin, body: WebhookEndpointPatch,
+                   user: UserDep,
                    session: SessionDep, settings: SettingsDep) -> WebhookEndpointOut:
     """Change the URL, description or event types; `enabled: true` re-enables a disabled
     endpoint. Admins only. A new URL is checked as on creation (`webhook_url_not_public`)."""
-    endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="admin")
+    endpoint = access.endpoint
     changes = body.model_dump(include=body.model_fields_set)
     return WebhookEndpointOut.of(service.update(
         session, user=user, endpoint=endpoint, changes=changes,
@@ -70,15 +70,14 @@ def patch_endpoint(endpoint_id: str, body: WebhookEndpointPatch, user: UserDep,
 
 
 @router.delete("/webhook-endpoints/{endpoint_id}", status_code=204)
-def delete_endpoint(endpoint_id: str, user: UserDep, session: SessionDep) -> None:
+def delete_endpoint(endpoint_id: str, access: WebhookAdminWithDeleted, user: UserDep,
+                    session: SessionDep) -> None:
     """Stop delivering to this endpoint; pending deliveries are marked failed. Admins only."""
-    endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="admin",
-                              include_deleted=True)
-    service.delete(session, user=user, endpoint=endpoint)
+    service.delete(session, user=user, endpoint=access.endpoint)
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=WebhookSecretOut)
-def rotate_secret(endpoint_id: str, user: UserDep, session: SessionDep,
+def rotate_secret(endpoint_id: str, access: WebhookAdmin, user: UserDep, session: SessionDep,
                   body: WebhookRotateIn | None = None) -> WebhookSecretOut:
     """Replace the signing secret; the new one is shown this once and signs every attempt from
     now on. Admins only.
@@ -90,7 +89,7 @@ def rotate_secret(endpoint_id: str, user: UserDep, session: SessionDep,
     rotation within the window keeps only the secret it replaces. Out of range: 422
     `invalid_rotation_overlap`.
     """
-    endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="admin")
+    endpoint = access.endpoint
     rotated = service.rotate_secret(session, user=user, endpoint=endpoint,
                                     overlap_hours=body.overlap_hours if body else None)
     return WebhookSecretOut(endpoint_id=endpoint.id, secret=rotated.secret,
@@ -99,10 +98,10 @@ def rotate_secret(endpoint_id: str, user: UserDep, session: SessionDep,
 
 @router.get("/webhook-endpoints/{endpoint_id}/deliveries",
             response_model=Paged[WebhookDeliveryOut])
-def list_deliveries(endpoint_id: str, user: UserDep, session: SessionDep,
+def list_deliveries(endpoint_id: str, access: WebhookRead, user: UserDep, session: SessionDep,
                     page: Annotated[Page, Depends(Page.dep)]) -> Paged[WebhookDeliveryOut]:
     """The delivery log, newest first: attempts, last HTTP status and error, outcome."""
-    endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="read")
+    endpoint = access.endpoint
     rows = repository.deliveries_of(session, endpoint.id, limit=page.limit, offset=page.offset)
     return Paged[WebhookDeliveryOut](
         items=[WebhookDeliveryOut.of(d, m) for d, m in rows],
@@ -112,8 +111,9 @@ def list_deliveries(endpoint_id: str, user: UserDep, session: SessionDep,
 
 @router.post("/webhook-endpoints/{endpoint_id}/test", response_model=WebhookDeliveryOut,
              status_code=202)
-def test_endpoint(endpoint_id: str, user: UserDep, session: SessionDep) -> WebhookDeliveryOut:
+def test_endpoint(endpoint_id: str, access: WebhookAdmin, user: UserDep,
+                  session: SessionDep) -> WebhookDeliveryOut:
     """Queue one `webhook.test` event to this endpoint only (nobody else is told). Admins only."""
-    endpoint = service.access(session, user=user, endpoint_id=endpoint_id, action="admin")
+    endpoint = access.endpoint
     delivery, message = service.send_test(session, user=user, endpoint=endpoint)
     return WebhookDeliveryOut.of(delivery, message)

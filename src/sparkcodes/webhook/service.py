@@ -58,8 +58,8 @@ def _view(endpoint: WebhookEndpoint) -> dict[str, Any]:
 
 
 def access(session: Session, *, user: User, endpoint_id: str, action: str,
-           include_deleted: bool = False) -> WebhookEndpoint:
-    """The endpoint if the user's role in its business allows ``action``.
+           include_deleted: bool = False) -> tuple[WebhookEndpoint, Business, str]:
+    """The endpoint, its business and the user's role there, if that role allows ``action``.
 
     NotFound for an unknown or deleted endpoint and for non-members; Forbidden for a role too low.
     """
@@ -67,11 +67,11 @@ def access(session: Session, *, user: User, endpoint_id: str, action: str,
     if endpoint is None:
         raise errors.NotFound("No such webhook endpoint.")
     try:
-        business_service.access(session, user=user, business_id=endpoint.business_id,
-                                action=action)
+        business, role = business_service.access(session, user=user,
+                                                 business_id=endpoint.business_id, action=action)
     except errors.NotFound:
         raise errors.NotFound("No such webhook endpoint.") from None
-    return endpoint
+    return endpoint, business, role
 
 
 def _checked_url(url: str, *, allow_private_addresses: bool) -> str:

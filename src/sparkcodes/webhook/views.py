@@ -13,11 +13,12 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from sparkcodes.business import rules as business_rules
-from sparkcodes.business import service as business_service
+from sparkcodes.business.auth import BusinessAdmin, BusinessRead
 from sparkcodes.models import Business, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from sparkcodes.notification import catalog
 from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_when
 from sparkcodes.webhook import repository, rules, service
+from sparkcodes.webhook.auth import WebhookAdmin, WebhookAdminWithDeleted, WebhookRead
 
 router = APIRouter(tags=["pages"])
 
@@ -134,20 +135,20 @@ def _list(web: Web, business: Business, role: str, *, values: dict[str, Any] | N
 
 
 @router.get("/businesses/{business_id}/webhooks")
-def endpoints_page(business_id: str, web: WebPage, done: str = "") -> Response:
+def endpoints_page(business_id: str, web: WebPage, access: BusinessRead,
+                   done: str = "") -> Response:
     """The business's webhook endpoints, and a form to add one (admins)."""
-    business, role = business_service.access(web.session, user=web.me, business_id=business_id,
-                                             action="read")
+    business, role = access.business, access.role
     return _list(web, business, role, notice=LIST_NOTICES.get(done))
 
 
 @router.post("/businesses/{business_id}/webhook-endpoints")
-def create_endpoint(business_id: str, web: WebForm, url: str = Form("", max_length=4000),
+def create_endpoint(business_id: str, web: WebForm, access: BusinessAdmin,
+                    url: str = Form("", max_length=4000),
                     description: str = Form("", max_length=1000),
                     event_types: EventTypes = None) -> Response:
     """Add an endpoint; the answer shows its signing secret, this once."""
-    business, role = business_service.access(web.session, user=web.me, business_id=business_id,
-                                             action="admin")
+    business, role = access.business, access.role
     event_types = event_types or []
     values = {"url": url, "description": description, "event_types": event_types}
     errs = _form_errors(description, event_types)
@@ -168,15 +169,6 @@ def create_endpoint(business_id: str, web: WebForm, url: str = Form("", max_leng
 
 
 # --- one endpoint -------------------------------------------------------------------------------
-
-def _load(web: Web, endpoint_id: str, action: str, *,
-          include_deleted: bool = False) -> tuple[WebhookEndpoint, Business, str]:
-    """The endpoint, its business and the user's role there, if ``action`` is allowed."""
-    endpoint = service.access(web.session, user=web.me, endpoint_id=endpoint_id, action=action,
-                              include_deleted=include_deleted)
-    business, role = business_service.access(web.session, user=web.me,
-                                             business_id=endpoint.business_id, action=action)
-    return endpoint, business, role
 
 
 def _page_number(value: str) -> int:
@@ -213,21 +205,23 @@ def _endpoint_page(web: Web, endpoint: WebhookEndpoint, business: Business, role
 
 
 @router.get("/webhook-endpoints/{endpoint_id}")
-def endpoint_page(endpoint_id: str, web: WebPage, page: str = "1", sent: str = "",
+def endpoint_page(endpoint_id: str, web: WebPage, access: WebhookRead, page: str = "1",
+                  sent: str = "",
                   done: str = "") -> Response:
     """One endpoint: its settings, actions and delivery log (newest first, paged)."""
-    endpoint, business, role = _load(web, endpoint_id, "read")
+    endpoint, business, role = access.endpoint, access.business, access.role
     return _endpoint_page(web, endpoint, business, role, page=_page_number(page),
                           sent=sent or None, notice=ENDPOINT_NOTICES.get(done))
 
 
 @router.post("/webhook-endpoints/{endpoint_id}")
-def update_endpoint(endpoint_id: str, web: WebForm, url: str = Form("", max_length=4000),
+def update_endpoint(endpoint_id: str, web: WebForm, access: WebhookAdmin,
+                    url: str = Form("", max_length=4000),
                     description: str = Form("", max_length=1000),
                     event_types: EventTypes = None,
                     enabled: str = Form("", max_length=10)) -> Response:
     """Change the URL, description, events; ticking "Enabled" re-enables a disabled endpoint."""
-    endpoint, business, role = _load(web, endpoint_id, "admin")
+    endpoint, business, role = access.endpoint, access.business, access.role
     event_types = event_types or []
     on = enabled in ("on", "true", "1")
     values = {"url": url, "description": description, "event_types": event_types,
@@ -248,9 +242,9 @@ def update_endpoint(endpoint_id: str, web: WebForm, url: str = Form("", max_leng
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/test")
-def test_endpoint(endpoint_id: str, web: WebForm) -> Response:
+def test_endpoint(endpoint_id: str, web: WebForm, access: WebhookAdmin) -> Response:
     """Queue one webhook.test event to this endpoint only; the log then shows it."""
-    endpoint, business, role = _load(web, endpoint_id, "admin")
+    endpoint, business, role = access.endpoint, access.business, access.role
     sent, error = web.attempt(service.send_test, web.session, user=web.me, endpoint=endpoint)
     if error is not None:
         message = error.message
@@ -265,11 +259,11 @@ def test_endpoint(endpoint_id: str, web: WebForm) -> Response:
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/rotate-secret")
-def rotate_secret(endpoint_id: str, web: WebForm,
+def rotate_secret(endpoint_id: str, web: WebForm, access: WebhookAdmin,
                   old_secret: str = Form("keep", max_length=20)) -> Response:
     """A new signing secret, shown on this answer only; the old one keeps signing for 24 hours
     ("keep", recommended) or stops at once ("revoke", it leaked)."""
-    endpoint, business, role = _load(web, endpoint_id, "admin")
+    endpoint, business, role = access.endpoint, access.business, access.role
     if old_secret not in OLD_SECRET_CHOICES:
         return _endpoint_page(web, endpoint, business, role, status=422,
                               errs={"old_secret": "Choose whether the old secret keeps working "
@@ -289,8 +283,8 @@ def rotate_secret(endpoint_id: str, web: WebForm,
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/delete")
-def delete_endpoint(endpoint_id: str, web: WebForm) -> Response:
+def delete_endpoint(endpoint_id: str, web: WebForm, access: WebhookAdminWithDeleted) -> Response:
     """Stop delivering to this endpoint, then back to the list."""
-    endpoint, business, _ = _load(web, endpoint_id, "admin", include_deleted=True)
+    endpoint, business = access.endpoint, access.business
     service.delete(web.session, user=web.me, endpoint=endpoint)
     return web.redirect(f"/businesses/{business.id}/webhooks?done=deleted")

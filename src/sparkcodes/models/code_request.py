@@ -1,0 +1,35 @@
+"""The CodeRequest table: a brand asks a creator for a code on a post, with period, fee and terms
+(R25)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sparkcodes.models.base import Base, created_at_column, id_column
+
+
+class CodeRequest(Base):
+    """A brand asks a creator for a code on a post, with period, fee and terms (R25)."""
+
+    __tablename__ = "code_requests"
+
+    id: Mapped[str] = id_column()
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), index=True)
+    ad_account_id: Mapped[str] = mapped_column(ForeignKey("ad_accounts.id"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    fee_micros: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    terms: Mapped[str] = mapped_column(Text, default="")
+    requested_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    authorization_id: Mapped[str | None] = mapped_column(ForeignKey("authorizations.id"))
+    declined_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    answered_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None]  # the brand withdrew it while pending
+    cancelled_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,29 @@
+"""The RenewalRequest table: a brand asks the creator to extend a code by a period (R24)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sparkcodes.models.base import Base, created_at_column, id_column
+
+
+class RenewalRequest(Base):
+    """A brand asks the creator to extend a code by a period (R24)."""
+
+    __tablename__ = "renewal_requests"
+
+    id: Mapped[str] = id_column()
+    authorization_id: Mapped[str] = mapped_column(ForeignKey("authorizations.id"), index=True)
+    ad_account_id: Mapped[str] = mapped_column(ForeignKey("ad_accounts.id"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(String(1000), default="")
+    requested_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    approved_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    answered_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None]
