@@ -4,17 +4,29 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# Installs come from uv.lock, written and read by uv; uv itself is pinned and installed from
+# PyPI into the venv, so every machine resolves and installs the same way.
+UV_VERSION := 0.13.9
+UV_STAMP   := $(VENV)/.uv-$(UV_VERSION)
+UV         := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never $(BIN)/uv
+
 export SPARKCODES_SANDBOX ?= 1
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint lock bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3.x (3.11 or newer)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(UV_STAMP): | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv==$(UV_VERSION)'
+	@touch $(UV_STAMP)
+
+# The locked versions of the dependencies and the test extra, then the project itself (editable).
+# --inexact keeps what the venv has beyond the lock (pip, uv, ruff).
+$(STAMP): pyproject.toml uv.lock | $(UV_STAMP)
+	$(UV) sync --locked --inexact --extra test --quiet
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -28,6 +40,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/pip install --quiet ruff
 	$(BIN)/ruff check src tests bench
+
+# Rewrites uv.lock after pyproject.toml changed, keeping every pin that still fits;
+# `make lock UPGRADE=1` moves every pin to the newest release allowed.
+lock: | $(UV_STAMP)
+	$(UV) lock $(if $(UPGRADE),--upgrade)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bind_bench.py
