@@ -4,17 +4,38 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# Installs come from uv.lock, written and read by uv; uv itself is pinned and installed from
+# PyPI into the venv, so every machine resolves and installs the same way.
+UV_VERSION := 0.13.9
+UV_STAMP   := $(VENV)/.uv-$(UV_VERSION)
+UV         := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never $(BIN)/uv
+
+# Fails, naming the fix, when uv.lock no longer matches pyproject.toml. Offline: it compares
+# the two files only, so a new release on PyPI never fails it.
+define check_lock
+	@out=$$($(UV) lock --check --offline 2>&1) || { \
+	  echo "uv.lock does not match pyproject.toml: run 'make lock', then commit uv.lock." >&2; \
+	  echo "uv lock --check said:" >&2; printf '%s\n' "$$out" | sed 's/^/    /' >&2; exit 1; }
+endef
+
 export SPARKCODES_SANDBOX ?= 1
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint lock check-lock bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3.x (3.11 or newer)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(UV_STAMP): | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv==$(UV_VERSION)'
+	@touch $(UV_STAMP)
+
+# The locked versions of the dependencies and the test extra, then the project itself (editable).
+# --inexact keeps what the venv has beyond the lock (pip, uv, ruff).
+$(STAMP): pyproject.toml uv.lock | $(UV_STAMP)
+	$(check_lock)
+	$(UV) sync --locked --inexact --extra test --quiet
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -25,9 +46,17 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: check-lock $(STAMP)
 	$(BIN)/pip install --quiet ruff
 	$(BIN)/ruff check src tests bench
+
+# Rewrites uv.lock after pyproject.toml changed, keeping every pin that still fits;
+# `make lock UPGRADE=1` moves every pin to the newest release allowed.
+lock: | $(UV_STAMP)
+	$(UV) lock $(if $(UPGRADE),--upgrade)
+
+check-lock: | $(UV_STAMP)
+	$(check_lock)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bind_bench.py
