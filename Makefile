@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LINT_STAMP := $(VENV)/.lint-installed
 
 # Installs come from uv.lock, written and read by uv; uv itself is pinned and installed from
 # PyPI into the venv, so every machine resolves and installs the same way.
@@ -32,7 +33,7 @@ $(UV_STAMP): | $(BIN)/python
 	@touch $(UV_STAMP)
 
 # The locked versions of the dependencies and the test extra, then the project itself (editable).
-# --inexact keeps what the venv has beyond the lock (pip, uv, ruff).
+# --inexact keeps what the venv has beyond the lock (pip, uv, the lint tools).
 $(STAMP): pyproject.toml uv.lock | $(UV_STAMP)
 	$(check_lock)
 	$(UV) sync --locked --inexact --extra test --quiet
@@ -46,9 +47,16 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-lint: check-lock $(STAMP)
-	$(BIN)/pip install --quiet ruff
+$(LINT_STAMP): pyproject.toml uv.lock | $(STAMP)
+	$(UV) sync --locked --inexact --extra test --extra lint --quiet
+	@touch $(LINT_STAMP)
+
+# Style (ruff), types (mypy, configured in pyproject.toml) and the import contracts that keep the
+# layers one-way (import-linter).
+lint: check-lock $(LINT_STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Rewrites uv.lock after pyproject.toml changed, keeping every pin that still fits;
 # `make lock UPGRADE=1` moves every pin to the newest release allowed.
