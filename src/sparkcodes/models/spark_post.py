@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import FetchedValue, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sparkcodes.models.base import Base, created_at_column, id_column
@@ -22,6 +22,8 @@ class SparkPost(Base):
             sqlite_where=text("unbound_at IS NULL"),
             postgresql_where=text("unbound_at IS NULL"),
         ),
+        # The tracker's pages: a business's Spark posts in window order (docs/tracker.md).
+        Index("ix_spark_posts_business_window", "business_id", "window_end_at", "id"),
     )
 
     id: Mapped[str] = id_column()
@@ -31,10 +33,18 @@ class SparkPost(Base):
     authorization_id: Mapped[str | None] = mapped_column(
         ForeignKey("authorizations.id"), index=True
     )
-    original_authorization_id: Mapped[str | None] = mapped_column(ForeignKey("authorizations.id"))
+    original_authorization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("authorizations.id"), index=True)
     linked_identity_id: Mapped[str | None] = mapped_column(ForeignKey("linked_identities.id"))
     bound_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     bound_at: Mapped[datetime] = created_at_column()
     code_replaced_at: Mapped[datetime | None]
     unbound_at: Mapped[datetime | None]
     unbound_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    # Kept by the database (triggers of migration 0009), never written by the application: the
+    # ad account's business, and the earliest end of the code and the original's code
+    # (spark_post.rules.window_end), so the tracker can filter and page by them with an index.
+    business_id: Mapped[str | None] = mapped_column(
+        ForeignKey("businesses.id"), server_default=FetchedValue(), server_onupdate=FetchedValue())
+    window_end_at: Mapped[datetime | None] = mapped_column(
+        server_default=FetchedValue(), server_onupdate=FetchedValue())

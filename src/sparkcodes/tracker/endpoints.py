@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
 
 from sparkcodes.business.auth import BusinessRead
 from sparkcodes.deps import SessionDep
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
 from sparkcodes.tracker import export, service
-from sparkcodes.tracker.schemas import TrackerOut, item_out, tracker_out
+from sparkcodes.tracker.schemas import TrackerOut, tracker_out
 
 router = APIRouter(prefix="/v1", tags=["tracker"])
 
@@ -54,14 +54,15 @@ def tracker(business_id: str, access: BusinessRead, session: SessionDep, q: Filt
 
 @router.get("/businesses/{business_id}/tracker.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-def tracker_csv(business_id: str, access: BusinessRead, session: SessionDep,
+def tracker_csv(business_id: str, request: Request, access: BusinessRead, session: SessionDep,
                 q: FiltersDep) -> Response:
     """The tracker as a CSV download: the same filters and order, every matching row, one header
     row."""
     business = access.business
+    service.check(session, business=business, q=q)
     now = utc_now()
-    result = service.track(session, business=business, q=q, now=now)
-    body = export.text(item_out(i) for i in result.items)
     filename = export.filename(now)
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return StreamingResponse(
+        export.streamed(request.app.state.db, business_id=business.id, q=q, now=now),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'})

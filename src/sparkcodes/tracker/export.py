@@ -7,7 +7,10 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sparkcodes.tracker.schemas import TrackerItemOut
+from sparkcodes.db import Database
+from sparkcodes.models import Business
+from sparkcodes.tracker import service
+from sparkcodes.tracker.schemas import TrackerItemOut, item_out
 
 COLUMNS = (
     "creator_handle", "post_id", "caption", "ad_account_id", "ad_account_name", "identity_type",
@@ -61,3 +64,14 @@ def lines(items: Iterable[TrackerItemOut]) -> Iterator[str]:
 
 def text(items: Iterable[TrackerItemOut]) -> str:
     return "".join(lines(items))
+
+
+def streamed(db: Database, *, business_id: str, q: service.Query, now: datetime) -> Iterator[str]:
+    """The CSV of a checked query, produced while it is sent: its own read-only session (the
+    request's ends when the route returns), rows read and written a chunk at a time."""
+    with db.unit_of_work(write=False) as session:
+        business = session.get(Business, business_id)
+        if business is None:
+            return
+        yield from lines(item_out(i) for i in service.stream(session, business=business, q=q,
+                                                             now=now))

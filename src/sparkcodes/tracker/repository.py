@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.models import (
+    Ad,
     AdAccount,
     Authorization,
     Business,
     Creator,
+    EngagementDaily,
     Post,
     SparkPost,
 )
+from sparkcodes.spark_post.rules import AUTHORIZED, StopReason
+from sparkcodes.tracker import rules
 
 CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
 
@@ -53,3 +63,265 @@ def businesses_matching(session: Session, name_or_id: str) -> list[Business]:
         select(Business).where(or_(Business.id == value,
                                    func.lower(Business.name) == value.lower()))
         .order_by(Business.created_at, Business.id)))
+
+
+# --- the tracker in SQL (docs/tracker.md) ------------------------------------------------------
+
+Code = aliased(Authorization, name="code")
+OriginalCode = aliased(Authorization, name="original_code")
+OriginalPost = aliased(Post, name="original_post")
+OriginalCreator = aliased(Creator, name="original_creator")
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # rules.order reads a missing window end as 0
+
+
+@dataclass(frozen=True)
+class StateColumns:
+    """The SQL values spark_post.rules.stop_reasons reads, one per field of SparkPostState."""
+
+    unbound_at: ColumnElement[Any]
+    identity_type: ColumnElement[Any]
+    code_id: ColumnElement[Any]
+    code_expires_at: ColumnElement[Any]
+    code_deleted_at: ColumnElement[Any]
+    original_code_expires_at: ColumnElement[Any]
+    original_code_deleted_at: ColumnElement[Any]
+    post_deleted_at: ColumnElement[Any]
+    post_taken_down_at: ColumnElement[Any]
+    original_post_id: ColumnElement[Any]
+    original_post_deleted_at: ColumnElement[Any]
+    original_post_taken_down_at: ColumnElement[Any]
+    creator_ad_settings_enabled_at: ColumnElement[Any]
+    original_creator_ad_settings_enabled_at: ColumnElement[Any]
+    identity_linked: ColumnElement[Any] | None = None  # None: linked (the tracker's reading)
+
+
+TRACKER_COLUMNS = StateColumns(
+    unbound_at=SparkPost.unbound_at, identity_type=SparkPost.identity_type, code_id=Code.id,
+    code_expires_at=Code.expires_at, code_deleted_at=Code.deleted_at,
+    original_code_expires_at=OriginalCode.expires_at,
+    original_code_deleted_at=OriginalCode.deleted_at,
+    post_deleted_at=Post.deleted_at, post_taken_down_at=Post.taken_down_at,
+    original_post_id=OriginalPost.id, original_post_deleted_at=OriginalPost.deleted_at,
+    original_post_taken_down_at=OriginalPost.taken_down_at,
+    creator_ad_settings_enabled_at=Creator.ad_settings_enabled_at,
+    original_creator_ad_settings_enabled_at=OriginalCreator.ad_settings_enabled_at,
+)
+
+
+def window_end_sql(code_expires_at: ColumnElement[Any],
+                   original_expires_at: ColumnElement[Any]) -> ColumnElement[Any]:
+    """spark_post.rules.window_end: the earlier code end, NULL when there is no code."""
+    return case((or_(original_expires_at.is_(None), code_expires_at <= original_expires_at),
+                 code_expires_at), else_=original_expires_at)
+
+
+def status_sql(c: StateColumns, now: datetime) -> ColumnElement[str]:
+    """The tracker's status (rules.UNBOUND, or the first of spark_post.rules.stop_reasons, or
+    AUTHORIZED) as one SQL CASE, evaluated at ``now``; tested against the pure rule."""
+    at = literal(now, UTCDateTime())
+
+    def by(instant: ColumnElement[Any]) -> ColumnElement[bool]:
+        return and_(instant.is_not(None), instant <= at)
+
+    auth = c.identity_type == "AUTH_CODE"
+    whens: list[tuple[ColumnElement[bool], str]] = [
+        (c.unbound_at.is_not(None), rules.UNBOUND),
+        (and_(auth, or_(c.code_id.is_(None), by(c.code_deleted_at),
+                        by(c.original_code_deleted_at))),
+         StopReason.AUTHORIZATION_DELETED.value),
+        (and_(auth, or_(by(c.code_expires_at), by(c.original_code_expires_at))),
+         StopReason.AUTHORIZATION_EXPIRED.value),
+    ]
+    if c.identity_linked is not None:
+        whens.append((and_(~auth, c.identity_linked == false()),
+                      StopReason.IDENTITY_UNLINKED.value))
+    whens += [
+        (or_(by(c.post_deleted_at), by(c.post_taken_down_at), by(c.original_post_deleted_at),
+             by(c.original_post_taken_down_at)), StopReason.POST_UNAVAILABLE.value),
+        (and_(auth, or_(c.creator_ad_settings_enabled_at.is_(None),
+                        and_(c.original_post_id.is_not(None),
+                             c.original_creator_ad_settings_enabled_at.is_(None)))),
+         StopReason.ACCOUNT_AD_SETTINGS_OFF.value),
+    ]
+    return case(*whens, else_=AUTHORIZED)
+
+
+# Statuses that a Spark post with a code can only have while its window runs (a code that ended
+# reads AUTHORIZATION_EXPIRED or AUTHORIZATION_DELETED first); own posts (TT_USER) hold no code,
+# so no window.
+RUNNING_WINDOW = frozenset({AUTHORIZED, StopReason.POST_UNAVAILABLE.value,
+                            StopReason.ACCOUNT_AD_SETTINGS_OFF.value,
+                            StopReason.IDENTITY_UNLINKED.value})
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which Spark posts of one business the tracker shows (already checked by the service)."""
+
+    business_id: str
+    ad_account_id: str | None = None
+    creator_id: str | None = None
+    post_id: str | None = None
+    include_unbound: bool = False
+    statuses: frozenset[str] | None = None
+    within: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Key:
+    """What ordering needs of one row: its id, window end and creator handle (lower case)."""
+
+    id: str
+    window_end: datetime | None
+    handle: str
+
+
+def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
+              joined: bool = True) -> Select[Any]:
+    """The matching rows; ``joined`` False joins posts and creators only if a filter needs them
+    (for counting)."""
+    stmt = select(*columns).select_from(SparkPost).where(SparkPost.business_id == f.business_id)
+    if joined or f.statuses is not None or f.creator_id is not None:
+        stmt = stmt.join(Post, Post.id == SparkPost.post_id)
+    if joined or f.statuses is not None:
+        stmt = stmt.join(Creator, Creator.id == Post.creator_id)
+    if f.statuses is not None:
+        stmt = (stmt.outerjoin(Code, Code.id == SparkPost.authorization_id)
+                .outerjoin(OriginalCode, OriginalCode.id == SparkPost.original_authorization_id)
+                .outerjoin(OriginalPost, OriginalPost.id == Post.original_post_id)
+                .outerjoin(OriginalCreator, OriginalCreator.id == OriginalPost.creator_id)
+                .where(status_sql(TRACKER_COLUMNS, now).in_(sorted(f.statuses))))
+        at = literal(now, UTCDateTime())
+        if f.statuses <= RUNNING_WINDOW:  # implied by the CASE; lets the index skip ended rows
+            stmt = stmt.where(or_(SparkPost.window_end_at > at, SparkPost.window_end_at.is_(None)))
+        elif f.statuses == {StopReason.AUTHORIZATION_EXPIRED.value}:
+            stmt = stmt.where(SparkPost.window_end_at <= at)
+    if f.ad_account_id is not None:
+        stmt = stmt.where(SparkPost.ad_account_id == f.ad_account_id)
+    if f.creator_id is not None:
+        stmt = stmt.where(Post.creator_id == f.creator_id)
+    if f.post_id is not None:
+        stmt = stmt.where(SparkPost.post_id == f.post_id)
+    if not f.include_unbound:
+        stmt = stmt.where(SparkPost.unbound_at.is_(None))
+    if f.within is not None:
+        stmt = stmt.where(SparkPost.window_end_at > literal(now, UTCDateTime()),
+                          SparkPost.window_end_at <= literal(now + f.within, UTCDateTime()))
+    return stmt
+
+
+def count(session: Session, f: Filters, now: datetime) -> int:
+    """How many Spark posts match."""
+    return session.execute(_matching([func.count()], f, now, joined=False)).scalar_one()
+
+
+Order = list[tuple[Any, bool]]  # (expression, descending)
+
+
+def _segments(f: Filters, now: datetime, *, sort: str, descending: bool,
+              exclude: Select[Any] | None) -> list[tuple[Select[Any], Order]]:
+    """The matching rows as statements read one after the other, each with its order, in
+    rules.order's order for rows whose spend at risk is zero: a timed sort puts rows without a
+    window last by handle; otherwise a missing window end counts as the smallest."""
+    base = _matching([SparkPost.id, SparkPost.window_end_at, Creator.handle_key], f, now)
+    if exclude is not None:
+        base = base.where(SparkPost.id.not_in(exclude))
+    end, ident, handle = SparkPost.window_end_at, SparkPost.id, Creator.handle_key
+    timed = base.where(end.is_not(None))
+    untimed = base.where(end.is_(None))
+    if sort in ("expiry", "days_left"):
+        return [(timed, [(end, descending), (ident, descending)]),
+                (untimed, [(handle, False), (ident, False)])]
+    if sort == "spend_at_risk":  # zero spend: window end ascending, ties by id reversed
+        return [(untimed, [(ident, descending)]), (timed, [(end, False), (ident, descending)])]
+    end_or_epoch = func.coalesce(end, literal(EPOCH, UTCDateTime()))
+    return [(base, [(handle, descending), (end_or_epoch, False), (ident, descending)])]
+
+
+def _ordered(stmt: Select[Any], order: Order) -> Select[Any]:
+    return stmt.order_by(*(col.desc() if desc else col for col, desc in order))
+
+
+def keys(session: Session, f: Filters, now: datetime, *, sort: str, descending: bool,
+         offset: int, limit: int, exclude: Select[Any] | None = None) -> list[Key]:
+    """Rows ``offset`` to ``offset + limit`` of the matching rows in order (without those of
+    ``exclude``), each segment read with LIMIT/OFFSET in its index order."""
+    out: list[Key] = []
+    for stmt, order in _segments(f, now, sort=sort, descending=descending, exclude=exclude):
+        want = limit - len(out)
+        if want <= 0:
+            break
+        rows = session.execute(_ordered(stmt, order).offset(offset).limit(want)).all()
+        out += [Key(r[0], r[1], r[2]) for r in rows]
+        if rows or offset == 0:
+            offset = 0
+        else:  # this segment ends before the offset: skip what it holds
+            offset = max(0, offset - session.execute(
+                select(func.count()).select_from(stmt.subquery())).scalar_one())
+    return out
+
+
+def chunks(session: Session, f: Filters, now: datetime, *, sort: str, descending: bool,
+           exclude: Select[Any] | None = None, size: int = CHUNK) -> Iterator[list[Key]]:
+    """Every matching row in order, ``size`` at a time, each chunk one keyset query (no
+    OFFSET: the cost of a chunk does not grow with how far in it is)."""
+    for stmt, order in _segments(f, now, sort=sort, descending=descending, exclude=exclude):
+        after: tuple[Any, ...] | None = None
+        while True:
+            page = stmt if after is None else stmt.where(_after(order, after))
+            rows = session.execute(
+                _ordered(page, order).add_columns(*(col for col, _ in order)).limit(size)).all()
+            if rows:
+                yield [Key(r[0], r[1], r[2]) for r in rows]
+            if len(rows) < size:
+                break
+            after = tuple(rows[-1][3:])
+
+
+def _after(order: Order, values: tuple[Any, ...]) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in ``order`` (the order's columns are never NULL here)."""
+    terms = []
+    for i, (col, desc) in enumerate(order):
+        same = [order[j][0] == values[j] for j in range(i)]
+        terms.append(and_(*same, col < values[i] if desc else col > values[i]))
+    return or_(*terms)
+
+
+def spend_candidates(f: Filters, now: datetime, days: dict[str, date]) -> Select[Any]:
+    """Matching Spark posts with an ad that spent on the day before ``now`` in its ad account's
+    time zone (``days``: time zone -> that day): only these can have spend at risk."""
+    day_of = [and_(AdAccount.timezone == tz, EngagementDaily.day == day)
+              for tz, day in days.items()]
+    spent = (select(Ad.spark_post_id)
+             .join(EngagementDaily, EngagementDaily.ad_key == Ad.id)
+             .join(AdAccount, AdAccount.id == Ad.ad_account_id)
+             .where(AdAccount.business_id == f.business_id, EngagementDaily.spend_micros > 0,
+                    or_(*day_of) if day_of else false()))
+    return _matching([SparkPost.id], f, now).where(SparkPost.id.in_(spent))
+
+
+def candidate_ids(session: Session, candidates: Select[Any]) -> list[str]:
+    return list(session.scalars(candidates))
+
+
+def timezones(session: Session, business_id: str) -> list[str]:
+    """The time zones of the business's ad accounts."""
+    return list(session.scalars(select(AdAccount.timezone).distinct()
+                                .where(AdAccount.business_id == business_id)))
+
+
+def rows_by_ids(session: Session, ids: Sequence[str]) -> dict[str, Row]:
+    """The Spark posts with these ids, with post, creator, account and codes, by id."""
+    out: dict[str, Row] = {}
+    for start in range(0, len(ids), CHUNK):
+        stmt = (
+            select(SparkPost, Post, Creator, AdAccount, Authorization, OriginalAuth)
+            .join(AdAccount, AdAccount.id == SparkPost.ad_account_id)
+            .join(Post, Post.id == SparkPost.post_id)
+            .join(Creator, Creator.id == Post.creator_id)
+            .outerjoin(Authorization, Authorization.id == SparkPost.authorization_id)
+            .outerjoin(OriginalAuth, OriginalAuth.id == SparkPost.original_authorization_id)
+            .where(SparkPost.id.in_(ids[start:start + CHUNK])))
+        out.update({row[0].id: tuple(row) for row in session.execute(stmt)})  # type: ignore[misc]
+    return out

@@ -7,9 +7,10 @@ expensive part) are computed only for the rows shown unless the sort needs them 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -109,6 +110,47 @@ def track(session: Session, *, business: Business, q: Query, now: datetime,
     """The business's Spark posts matching ``q`` in its order; ``limit`` None means all.
 
     An ad account of another business is NotFound, like everywhere else."""
+    f = _filters(session, business, q)
+    if f is None:
+        return Result([], 0, now)
+    total = repository.count(session, f, now)
+    if limit is None:
+        items = [i for chunk in _chunks(session, business, f, q, now) for i in chunk]
+        return Result(items, total, now)
+    if q.sort not in SPEND_SORTS:
+        keys = repository.keys(session, f, now, sort=q.sort, descending=q.descending,
+                               offset=offset, limit=limit)
+        return Result(_items(session, business, keys, now), total, now)
+    candidates, spent = _spending(session, business, f, now)
+    # The first offset + limit rows of the whole order are among the spending rows and the first
+    # offset + limit of the others (whose spend at risk is zero, already in order in SQL).
+    others = repository.keys(session, f, now, sort=q.sort, descending=q.descending, offset=0,
+                             limit=offset + limit, exclude=candidates)
+    fields = _fields(spent, now)
+    page = rules.order([*spent, *others], fields, sort=q.sort,
+                       descending=q.descending)[offset:offset + limit]
+    return Result(_items(session, business, page, now, known=spent), total, now)
+
+
+def stream(session: Session, *, business: Business, q: Query, now: datetime) -> Iterator[Item]:
+    """Every matching Spark post in order, read and built a chunk at a time (for exports)."""
+    f = _filters(session, business, q)
+    if f is None:
+        return
+    for chunk in _chunks(session, business, f, q, now):
+        yield from chunk
+
+
+SPEND_SORTS = ("spend_at_risk", "days_left")
+
+
+def check(session: Session, *, business: Business, q: Query) -> None:
+    """Refuse a query naming an ad account of another business (NotFound), before streaming."""
+    _filters(session, business, q)
+
+
+def _filters(session: Session, business: Business, q: Query) -> repository.Filters | None:
+    """The query as SQL filters; None when it cannot match anything."""
     if q.ad_account_id is not None:
         account = ad_account_repository.by_id(session, q.ad_account_id)
         if account is None or account.business_id != business.id:
@@ -117,30 +159,75 @@ def track(session: Session, *, business: Business, q: Query, now: datetime,
     if q.creator_handle is not None:
         found = creator_repository.by_handle(session, q.creator_handle)
         if found is None or (creator_id is not None and found.id != creator_id):
-            return Result([], 0, now)
+            return None
         creator_id = found.id
-    rows = repository.spark_posts(session, business.id, ad_account_id=q.ad_account_id,
-                                  creator_id=creator_id, post_id=q.post_id,
-                                  include_unbound=q.include_unbound)
-    originals = spark_post_service.originals_of(session, [r[1] for r in rows])
-    items = []
-    for sp, post, creator, account, code, original_code in rows:
-        item = _item(sp, post, creator, account, code, original_code,
-                     originals.get(post.id), now)
-        if q.statuses is not None and item.status not in q.statuses:
-            continue
-        if q.within is not None and not rules.expiring_within(item.window_end, q.within, now):
-            continue
-        items.append(item)
-    _attach_contracts(session, business, items)
-    needs_ads_first = q.sort in ("spend_at_risk", "days_left")
-    if needs_ads_first:
-        _attach_ads(session, items, now)
-    ordered = rules.order(items, Item.sort_fields, sort=q.sort, descending=q.descending)
-    page = ordered[offset:] if limit is None else ordered[offset:offset + limit]
-    if not needs_ads_first:
-        _attach_ads(session, page, now)
-    return Result(page, len(ordered), now)
+    return repository.Filters(business_id=business.id, ad_account_id=q.ad_account_id,
+                              creator_id=creator_id, post_id=q.post_id,
+                              include_unbound=q.include_unbound, statuses=q.statuses,
+                              within=q.within)
+
+
+def _spending(session: Session, business: Business, f: repository.Filters,
+              now: datetime) -> tuple[Any, dict[str, Item]]:
+    """The matching Spark posts with an ad that spent yesterday (the only ones whose spend at
+    risk can be above zero), as a statement and as items with live ads and spend computed."""
+    days = {tz: ad_service.local_day(now, tz) - timedelta(days=1)
+            for tz in repository.timezones(session, business.id)}
+    candidates = repository.spend_candidates(f, now, days)
+    ids = repository.candidate_ids(session, candidates)
+    keys = [repository.Key(i, None, "") for i in ids]
+    items = _items(session, business, keys, now)
+    return candidates, {i.spark_post.id: i for i in items}
+
+
+def _fields(spent: dict[str, Item], now: datetime) -> Any:  # noqa: ANN401
+    def fields(row: Any) -> rules.SortFields:  # noqa: ANN401
+        if isinstance(row, str):
+            return spent[row].sort_fields()
+        days, _ = rules.time_left(row.window_end, now)
+        return rules.SortFields(window_end=row.window_end, days_left=days,
+                                spend_at_risk_micros=0, handle=row.handle, ident=row.id)
+    return fields
+
+
+def _chunks(session: Session, business: Business, f: repository.Filters, q: Query,
+            now: datetime) -> Iterator[list[Item]]:
+    """Every matching row in order as items, a chunk at a time."""
+    if q.sort not in SPEND_SORTS:
+        for keys in repository.chunks(session, f, now, sort=q.sort, descending=q.descending):
+            yield _items(session, business, keys, now)
+        return
+    # Spend sorts: the spending rows are few and known first; the others stream in SQL order and
+    # the two merge by the sort's own order.
+    candidates, spent = _spending(session, business, f, now)
+    fields = _fields(spent, now)
+    pending = rules.order(list(spent), fields, sort=q.sort, descending=q.descending)
+    for keys in repository.chunks(session, f, now, sort=q.sort, descending=q.descending,
+                                  exclude=candidates):
+        merged = rules.order([*pending, *keys], fields, sort=q.sort, descending=q.descending)
+        last = keys[-1]
+        cut = merged.index(last) + 1
+        pending = [r for r in merged[cut:] if isinstance(r, str)]
+        yield _items(session, business, merged[:cut], now, known=spent)
+    if pending:
+        yield _items(session, business, pending, now, known=spent)
+
+
+def _items(session: Session, business: Business, keys: Sequence[Any], now: datetime,
+           known: dict[str, Item] | None = None) -> list[Item]:
+    """Items for these rows (keys, or ids of items already built), in this order, with their
+    contract, live ads and spend at risk."""
+    known = known or {}
+    ids = [k if isinstance(k, str) else k.id for k in keys]
+    fresh_ids = [i for i in ids if i not in known]
+    rows = repository.rows_by_ids(session, fresh_ids)
+    originals = spark_post_service.originals_of(session, [r[1] for r in rows.values()])
+    fresh = {sid: _item(*row, originals.get(row[1].id), now) for sid, row in rows.items()}
+    if fresh:
+        new = list(fresh.values())
+        _attach_contracts(session, business, new)
+        _attach_ads(session, new, now)
+    return [known[i] if i in known else fresh[i] for i in ids]
 
 
 def _item(sp: SparkPost, post: Post, creator: Creator, account: AdAccount,

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from sparkcodes import errors
 from sparkcodes.business import repository as business_repository
@@ -123,10 +123,10 @@ def tracker_csv(business_id: str, web: WebPage, access: BusinessRead) -> Respons
     matching row; a bad filter is a 422 page."""
     business = access.business
     q = _query(_raw(web))
+    service.check(web.session, business=business, q=q)
     now = utc_now()
-    result = service.track(web.session, business=business, q=q, now=now)
-    body = export.text(item_out(i) for i in result.items)
     filename = export.filename(now)
-    return web.finish(Response(
-        body, media_type="text/csv; charset=utf-8",
+    return web.finish(StreamingResponse(
+        export.streamed(web.request.app.state.db, business_id=business.id, q=q, now=now),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'}))
