@@ -14,15 +14,14 @@ from enum import StrEnum
 
 from sparkcodes import errors, values
 from sparkcodes.authorization import rules as code_rules
-from sparkcodes.kit.choices import parse_choice
 from sparkcodes.kit.text import clean_text
+from sparkcodes.request_flow import rules as flow
+from sparkcodes.request_flow.rules import NOTICE_GRACE as NOTICE_GRACE
+from sparkcodes.request_flow.rules import clean_reason as clean_reason
 
 DEFAULT_EXPIRES_IN_DAYS = 7
 MAX_EXPIRES_IN_DAYS = 30
 MAX_TERMS = 5000
-MAX_REASON = 500
-# A request that lapsed longer ago than this when the sweep first sees it gets no notice: old news.
-NOTICE_GRACE = timedelta(days=7)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -41,40 +40,46 @@ class CodeRequestState:
     declined_at: datetime | None = None
     cancelled_at: datetime | None = None
 
+    @property
+    def timeline(self) -> flow.Timeline:
+        return flow.Timeline(self.expires_at, agreed_at=self.accepted_at,
+                             declined_at=self.declined_at, withdrawn_at=self.cancelled_at)
+
+
+def _expired(t: flow.Timeline) -> errors.AppError:
+    return errors.Gone(
+        f"This code request expired on {t.expires_at:%Y-%m-%d %H:%M} UTC without an "
+        "answer; the brand can send a new one.", code="code_request_expired")
+
+
+def _ended(status: CodeRequestStatus, t: flow.Timeline) -> errors.AppError:
+    if status is CodeRequestStatus.CANCELLED:
+        return errors.Conflict(
+            f"The brand withdrew this code request on {t.withdrawn_at:%Y-%m-%d %H:%M} UTC; "
+            "there is nothing left to answer.", code="code_request_cancelled")
+    return errors.Conflict(f"This code request was already {status.value}.",
+                           code="code_request_answered")
+
+
+LADDER = flow.Ladder(pending=CodeRequestStatus.PENDING, agreed=CodeRequestStatus.ACCEPTED,
+                     declined=CodeRequestStatus.DECLINED, withdrawn=CodeRequestStatus.CANCELLED,
+                     expired=CodeRequestStatus.EXPIRED, refuse_expired=_expired,
+                     refuse_ended=_ended)
+
 
 def status_at(state: CodeRequestState, now: datetime) -> CodeRequestStatus:
     """An answer or a withdrawal is final; an open request is expired from ``expires_at`` on."""
-    if state.accepted_at is not None:
-        return CodeRequestStatus.ACCEPTED
-    if state.declined_at is not None:
-        return CodeRequestStatus.DECLINED
-    if state.cancelled_at is not None:
-        return CodeRequestStatus.CANCELLED
-    if state.expires_at <= now:
-        return CodeRequestStatus.EXPIRED
-    return CodeRequestStatus.PENDING
+    return LADDER.status_at(state.timeline, now)
 
 
 def parse_status(value: str | None) -> CodeRequestStatus | None:
     """The ``status`` filter of the list routes; None lists every request."""
-    return parse_choice(CodeRequestStatus, value)
+    return LADDER.parse(value)
 
 
 def check_open(state: CodeRequestState, now: datetime) -> None:
     """Accept, decline and cancel apply to a pending request only: it ends once, before expiry."""
-    status = status_at(state, now)
-    if status is CodeRequestStatus.EXPIRED:
-        raise errors.Gone(
-            f"This code request expired on {state.expires_at:%Y-%m-%d %H:%M} UTC without an "
-            "answer; the brand can send a new one.", code="code_request_expired")
-    if status is CodeRequestStatus.CANCELLED:
-        assert state.cancelled_at is not None
-        raise errors.Conflict(
-            f"The brand withdrew this code request on {state.cancelled_at:%Y-%m-%d %H:%M} UTC; "
-            "there is nothing left to answer.", code="code_request_cancelled")
-    if status is not CodeRequestStatus.PENDING:
-        raise errors.Conflict(f"This code request was already {status.value}.",
-                              code="code_request_answered")
+    LADDER.check_open(state.timeline, now)
 
 
 def check_not_pending(pending_expires_at: datetime | None) -> None:
@@ -109,11 +114,6 @@ def clean_terms(value: str | None) -> str:
     return clean_text(value, name="terms", max_length=MAX_TERMS)
 
 
-def clean_reason(reason: str | None) -> str:
-    return clean_text(reason, name="reason", max_length=MAX_REASON,
-                      required="Say why you decline, so the brand knows what to do next.")
-
-
 def request_problems(*, creator: values.CreatorState, post: values.PostState,
                      supported_regions: list[str]) -> list[code_rules.Problem]:
     """R1–R3 as at generation (same codes), and a duet or stitch, which binds only together with
@@ -131,8 +131,7 @@ def request_problems(*, creator: values.CreatorState, post: values.PostState,
 
 def is_notice_due(state: CodeRequestState, now: datetime) -> bool:
     """The sweep tells the brand once that a request lapsed, unless that was long ago."""
-    return (status_at(state, now) is CodeRequestStatus.EXPIRED
-            and state.expires_at > now - NOTICE_GRACE)
+    return flow.is_notice_due(state.timeline, now)
 
 
 def public_caption(post) -> str | None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 from sparkcodes.ad.schemas import from_micros
 from sparkcodes.code_request import rules
 from sparkcodes.code_request.rules import CodeRequestStatus
-from sparkcodes.renewal.schemas import CreatorRef, Party, PostRef
+from sparkcodes.request_flow.schemas import CreatorRef, Party, PostRef
+from sparkcodes.request_flow.schemas import DeclineIn as DeclineIn
 from sparkcodes.values import hint_display
 
 
@@ -20,10 +21,6 @@ class CodeRequestIn(BaseModel):
     terms: str = Field("", max_length=5000, description="Usage terms the creator agrees to")
     expires_in_days: int | None = Field(None, description="Days the creator has to answer "
                                         "(1–30, 7 when left out)")
-
-
-class DeclineIn(BaseModel):
-    reason: str = Field(max_length=500, description="Why, in words the brand can act on")
 
 
 class CodeRequestOut(BaseModel):

@@ -12,14 +12,12 @@ from sqlalchemy.orm import Session
 
 from sparkcodes import errors
 from sparkcodes.ad_account import repository as ad_account_repository
-from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import rules as code_rules
 from sparkcodes.authorization import service as authorization_service
 from sparkcodes.authorization.states import creator_state, post_state
 from sparkcodes.code_request import repository, rules
 from sparkcodes.config import Settings
-from sparkcodes.creator import service as creator_service
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.ratelimit import FailureLimiter
 from sparkcodes.models import (
@@ -33,9 +31,10 @@ from sparkcodes.models import (
 )
 from sparkcodes.notification import service as notify
 from sparkcodes.post import repository as post_repository
+from sparkcodes.request_flow import repository as flow_repository
+from sparkcodes.request_flow import service as flow
 from sparkcodes.spark_post import service as spark_post_service
 from sparkcodes.values import hint_display
-from sparkcodes.worker import service as jobs
 
 NOT_FOUND = "No such code request."
 NOTIFY_EXPIRED = "code_request.notify_expired"
@@ -63,6 +62,12 @@ def state_of(request: CodeRequest) -> rules.CodeRequestState:
                                   cancelled_at=request.cancelled_at)
 
 
+FLOW = flow.Flow(table=repository.TABLE, ladder=rules.LADDER,
+                 timeline=lambda request: state_of(request).timeline,
+                 check_open=lambda request, now: rules.check_open(state_of(request), now),
+                 not_found=NOT_FOUND, notify_job=NOTIFY_EXPIRED, payload_key="code_request_id")
+
+
 def _views(session: Session, rows: list[repository.Row]) -> list[CodeRequestView]:
     views = [CodeRequestView(*row) for row in rows]
     pairs = {(v.account.id, v.authorization.id) for v in views if v.authorization is not None}
@@ -74,15 +79,12 @@ def _views(session: Session, rows: list[repository.Row]) -> list[CodeRequestView
 
 
 def _load(session: Session, request_id: str) -> CodeRequestView | None:
-    if "\x00" in request_id:
-        return None
-    row = repository.one(session, request_id)
-    return _views(session, [row])[0] if row else None
+    row = flow.load(session, FLOW, request_id)
+    return _views(session, [row])[0] if row else None  # type: ignore[list-item]
 
 
 def _scope(v: CodeRequestView) -> dict[str, Any]:
-    return {"target_type": "code_request", "target_id": v.request.id,
-            "business_id": v.account.business_id, "creator_id": v.creator.id}
+    return flow.audit_scope(FLOW, v)
 
 
 def _money(micros: int | None, currency: str) -> str:
@@ -134,7 +136,7 @@ def create(session: Session, *, settings: Settings, user: User, account: AdAccou
     request = CodeRequest(post_id=post.id, ad_account_id=account.id, days=days,
                           fee_micros=fee_micros, currency=cur, terms=text,
                           requested_by_id=user.id, created_at=now, expires_at=expires_at)
-    repository.add(session, request)
+    flow_repository.add(session, request)
     view = _load(session, request.id)
     assert view is not None
     audit.record(session, actor_id=user.id, action="code_request.created", **_scope(view),
@@ -155,10 +157,7 @@ def create(session: Session, *, settings: Settings, user: User, account: AdAccou
 
 def get_for_creator(session: Session, *, user: User, request_id: str) -> CodeRequestView:
     """The request if the user owns the creator account of the post; NotFound otherwise."""
-    view = _load(session, request_id)
-    if view is None or view.creator.owner_id != user.id:
-        raise errors.NotFound(NOT_FOUND)
-    return view
+    return flow.for_creator(_load(session, request_id), user=user, flow=FLOW)
 
 
 def get_for_brand(session: Session, *, user: User, request_id: str,
@@ -166,24 +165,8 @@ def get_for_brand(session: Session, *, user: User, request_id: str,
     """The request if the user's role on the requesting ad account allows ``action``; NotFound
     for everyone else (a stranger cannot tell the request exists), role_insufficient for a
     member whose role is too low."""
-    view = _load(session, request_id)
-    if view is None:
-        raise errors.NotFound(NOT_FOUND)
-    try:
-        ad_account_service.access(session, user=user, ad_account_id=view.account.id,
-                                  action=action)
-    except errors.NotFound:
-        raise errors.NotFound(NOT_FOUND) from None
-    return view
-
-
-def _refused(session: Session, view: CodeRequestView, now: datetime) -> errors.AppError:
-    repository.refresh(session, view.request)
-    try:
-        rules.check_open(state_of(view.request), now)
-    except errors.AppError as exc:
-        return exc
-    return errors.Conflict("The request changed meanwhile; try again.", code="concurrent_update")
+    return flow.for_brand(session, _load(session, request_id), user=user, action=action,
+                          flow=FLOW)
 
 
 def accept(session: Session, *, settings: Settings, limiter: FailureLimiter, user: User,
@@ -192,9 +175,8 @@ def accept(session: Session, *, settings: Settings, limiter: FailureLimiter, use
     refusal (code_request_expired, code_request_answered, the generation and binding refusals)
     leaves nothing behind. The raw code lives only in this function's locals."""
     now = utc_now()
-    rules.check_open(state_of(view.request), now)
-    if not repository.accept(session, request_id=view.request.id, user_id=user.id, now=now):
-        raise _refused(session, view, now)
+    flow.answer(session, FLOW, view.request, now, lambda: repository.accept(
+        session, request_id=view.request.id, user_id=user.id, now=now))
     generated = authorization_service.generate(session, settings=settings, user=user,
                                                creator=view.creator, post=view.post,
                                                days=view.request.days)
@@ -233,11 +215,8 @@ def decline(session: Session, *, user: User, view: CodeRequestView,
     code_request_expired."""
     text = rules.clean_reason(reason)
     now = utc_now()
-    rules.check_open(state_of(view.request), now)
-    if not repository.decline(session, request_id=view.request.id, user_id=user.id, reason=text,
-                              now=now):
-        raise _refused(session, view, now)
-    repository.refresh(session, view.request)
+    flow.answer(session, FLOW, view.request, now, lambda: repository.decline(
+        session, request_id=view.request.id, user_id=user.id, reason=text, now=now))
     audit.record(session, actor_id=user.id, action="code_request.declined", **_scope(view),
                  after={"reason": text})
     notify.emit(session, event_type="code_request.declined",
@@ -252,10 +231,8 @@ def cancel(session: Session, *, user: User, view: CodeRequestView) -> CodeReques
     """R25: the brand withdraws a pending request; the creator is told and can no longer accept
     it. Raises code_request_answered, code_request_cancelled, code_request_expired."""
     now = utc_now()
-    rules.check_open(state_of(view.request), now)
-    if not repository.cancel(session, request_id=view.request.id, user_id=user.id, now=now):
-        raise _refused(session, view, now)
-    repository.refresh(session, view.request)
+    flow.answer(session, FLOW, view.request, now, lambda: repository.cancel(
+        session, request_id=view.request.id, user_id=user.id, now=now))
     audit.record(session, actor_id=user.id, action="code_request.cancelled", **_scope(view),
                  after={"cancelled_at": now})
     brand = view.business.name
@@ -272,17 +249,16 @@ def cancel(session: Session, *, user: User, view: CodeRequestView) -> CodeReques
 def list_for_creator(session: Session, *, user: User, creator_id: str, status: str | None,
                      limit: int, offset: int) -> list[CodeRequestView]:
     """Requests for codes on this creator account's posts, newest first."""
-    creator = creator_service.get_owned(session, user=user, creator_id=creator_id)
-    rows = repository.of_creator(session, creator.id, status=rules.parse_status(status),
-                                 now=utc_now(), limit=limit, offset=offset)
-    return _views(session, rows)
+    rows = flow.of_creator(session, FLOW, user=user, creator_id=creator_id, status=status,
+                           now=utc_now(), limit=limit, offset=offset)
+    return _views(session, rows)  # type: ignore[arg-type]
 
 
 def list_for_ad_account(session: Session, *, account: AdAccount, status: str | None, limit: int,
                         offset: int) -> list[CodeRequestView]:
-    rows = repository.of_ad_account(session, account.id, status=rules.parse_status(status),
-                                    now=utc_now(), limit=limit, offset=offset)
-    return _views(session, rows)
+    rows = flow.of_ad_account(session, FLOW, account=account, status=status, now=utc_now(),
+                              limit=limit, offset=offset)
+    return _views(session, rows)  # type: ignore[arg-type]
 
 
 # --- expiry -------------------------------------------------------------------------------------
@@ -290,24 +266,16 @@ def list_for_ad_account(session: Session, *, account: AdAccount, status: str | N
 def expire_sweep(session: Session, *, now: datetime) -> int:
     """Queue one expiry notice per lapsed, unanswered request; the job's unique key makes it once.
     Status never depends on this sweep: it only notifies."""
-    queued = 0
-    for request in repository.expired_unnoticed(session, now=now,
-                                                since=now - rules.NOTICE_GRACE):
-        if jobs.enqueue(session, NOTIFY_EXPIRED, {"code_request_id": request.id},
-                        dedupe_key=f"{NOTIFY_EXPIRED}:{request.id}", max_attempts=5):
-            queued += 1
-    return queued
+    return flow.expire_sweep(session, FLOW, now=now)
 
 
 def notify_expired(session: Session, *, request_id: str, now: datetime) -> bool:
     """Tell the brand (and record, which marks it noticed) that a request lapsed unanswered; a
     rerun, even a concurrent one, does nothing."""
     view = _load(session, request_id)
-    if view is None or not rules.is_notice_due(state_of(view.request), now):
+    if not flow.notice_due(session, FLOW, view.request if view else None, now):
         return False
-    repository.lock(session, request_id)
-    if repository.expiry_noticed(session, request_id):
-        return False
+    assert view is not None
     audit.record(session, actor_id=None, action=repository.EXPIRED_ACTION, **_scope(view),
                  after={"expires_at": view.request.expires_at})
     notify.emit(session, event_type="code_request.expired",

@@ -14,15 +14,14 @@ from enum import StrEnum
 
 from sparkcodes import errors, values
 from sparkcodes.authorization import rules as code_rules
-from sparkcodes.kit.choices import parse_choice
 from sparkcodes.kit.text import clean_text
+from sparkcodes.request_flow import rules as flow
+from sparkcodes.request_flow.rules import NOTICE_GRACE as NOTICE_GRACE
+from sparkcodes.request_flow.rules import clean_reason as clean_reason
 
 MAX_MESSAGE = 1000
-MAX_REASON = 500
 # How long the creator has to answer; then the request lapses and the brand may ask again.
 RENEWAL_TTL = timedelta(days=14)
-# A request that lapsed longer ago than this when the sweep first sees it gets no notice: old news.
-NOTICE_GRACE = timedelta(days=7)
 
 
 class RenewalStatus(StrEnum):
@@ -45,28 +44,14 @@ class RenewalState:
         """The first instant the request is no longer open (no column: derived from creation)."""
         return expiry(self.created_at)
 
+    @property
+    def timeline(self) -> flow.Timeline:
+        return flow.Timeline(self.expires_at, agreed_at=self.approved_at,
+                             declined_at=self.declined_at, withdrawn_at=self.cancelled_at)
+
 
 def expiry(created_at: datetime) -> datetime:
     return created_at + RENEWAL_TTL
-
-
-def status_at(state: RenewalState, now: datetime) -> RenewalStatus:
-    """Exactly one answer can be set (the writes are conditional) and it is final; an unanswered
-    request is pending until ``expires_at``, expired from then on."""
-    if state.approved_at is not None:
-        return RenewalStatus.APPROVED
-    if state.declined_at is not None:
-        return RenewalStatus.DECLINED
-    if state.cancelled_at is not None:
-        return RenewalStatus.CANCELLED
-    if state.expires_at <= now:
-        return RenewalStatus.EXPIRED
-    return RenewalStatus.PENDING
-
-
-def parse_status(value: str | None) -> RenewalStatus | None:
-    """The ``status`` filter of the list routes; None lists every request."""
-    return parse_choice(RenewalStatus, value)
 
 
 _ANSWERED = {
@@ -76,17 +61,38 @@ _ANSWERED = {
 }
 
 
+def _expired(t: flow.Timeline) -> errors.AppError:
+    return errors.Gone(
+        f"This request expired unanswered on {t.expires_at:%Y-%m-%d %H:%M} UTC; the brand "
+        "can ask again.", code="renewal_request_expired")
+
+
+def _ended(status: RenewalStatus, t: flow.Timeline) -> errors.AppError:
+    return errors.Conflict(f"This renewal request was already {_ANSWERED[status]}.",
+                           code="renewal_request_answered")
+
+
+LADDER = flow.Ladder(pending=RenewalStatus.PENDING, agreed=RenewalStatus.APPROVED,
+                     declined=RenewalStatus.DECLINED, withdrawn=RenewalStatus.CANCELLED,
+                     expired=RenewalStatus.EXPIRED, refuse_expired=_expired,
+                     refuse_ended=_ended)
+
+
+def status_at(state: RenewalState, now: datetime) -> RenewalStatus:
+    """Exactly one answer can be set (the writes are conditional) and it is final; an unanswered
+    request is pending until ``expires_at``, expired from then on."""
+    return LADDER.status_at(state.timeline, now)
+
+
+def parse_status(value: str | None) -> RenewalStatus | None:
+    """The ``status`` filter of the list routes; None lists every request."""
+    return LADDER.parse(value)
+
+
 def check_open(state: RenewalState, now: datetime) -> None:
     """Approve, decline and cancel apply to a pending request only: it is answered once, before
     it expires."""
-    status = status_at(state, now)
-    if status is RenewalStatus.EXPIRED:
-        raise errors.Gone(
-            f"This request expired unanswered on {state.expires_at:%Y-%m-%d %H:%M} UTC; the brand "
-            "can ask again.", code="renewal_request_expired")
-    if status is not RenewalStatus.PENDING:
-        raise errors.Conflict(f"This renewal request was already {_ANSWERED[status]}.",
-                              code="renewal_request_answered")
+    LADDER.check_open(state.timeline, now)
 
 
 def check_request(*, code: values.CodeState, days: int, allowed_periods: list[int],
@@ -111,13 +117,6 @@ def clean_message(message: str | None) -> str:
     return clean_text(message, name="message", max_length=MAX_MESSAGE)
 
 
-def clean_reason(reason: str | None) -> str:
-    """A decline says why, in words the brand can act on."""
-    return clean_text(reason, name="reason", max_length=MAX_REASON,
-                      required="Say why you decline, so the brand knows what to do next.")
-
-
 def is_notice_due(state: RenewalState, now: datetime) -> bool:
     """The sweep tells the brand once that a request lapsed unanswered, unless that was long ago."""
-    return (status_at(state, now) is RenewalStatus.EXPIRED
-            and state.expires_at > now - NOTICE_GRACE)
+    return flow.is_notice_due(state.timeline, now)

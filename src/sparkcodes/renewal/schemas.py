@@ -5,6 +5,10 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from sparkcodes.renewal.rules import RenewalStatus
+from sparkcodes.request_flow.schemas import CreatorRef as CreatorRef
+from sparkcodes.request_flow.schemas import DeclineIn as DeclineIn
+from sparkcodes.request_flow.schemas import Party as Party
+from sparkcodes.request_flow.schemas import PostRef as PostRef
 from sparkcodes.values import hint_display
 
 
@@ -12,25 +16,6 @@ class RenewalRequestIn(BaseModel):
     authorization_id: str = Field(max_length=32, description="A code bound to this ad account")
     days: int = Field(description="How many days to add: 7, 30, 60 or 365")
     message: str = Field("", max_length=1000, description="A note for the creator")
-
-
-class DeclineIn(BaseModel):
-    reason: str = Field(max_length=500, description="Why, in words the brand can act on")
-
-
-class Party(BaseModel):
-    id: str
-    name: str
-
-
-class CreatorRef(BaseModel):
-    id: str
-    handle: str
-
-
-class PostRef(BaseModel):
-    id: str
-    caption: str | None
 
 
 class RenewalRequestOut(BaseModel):

@@ -11,13 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
-from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.authorization import service as authorization_service
 from sparkcodes.authorization.states import code_state
 from sparkcodes.config import Settings
-from sparkcodes.creator import service as creator_service
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import (
     AdAccount,
@@ -31,8 +29,9 @@ from sparkcodes.models import (
 from sparkcodes.notification import service as notify
 from sparkcodes.notification import watch
 from sparkcodes.renewal import repository, rules
+from sparkcodes.request_flow import repository as flow_repository
+from sparkcodes.request_flow import service as flow
 from sparkcodes.values import hint_display
-from sparkcodes.worker import service as jobs
 
 NOT_FOUND = "No such renewal request."
 NOTIFY_EXPIRED = "renewal_request.notify_expired"
@@ -65,16 +64,19 @@ def state_of(request: RenewalRequest) -> rules.RenewalState:
                               declined_at=request.declined_at, cancelled_at=request.cancelled_at)
 
 
+FLOW = flow.Flow(table=repository.TABLE, ladder=rules.LADDER,
+                 timeline=lambda request: state_of(request).timeline,
+                 check_open=lambda request, now: rules.check_open(state_of(request), now),
+                 not_found=NOT_FOUND, notify_job=NOTIFY_EXPIRED, payload_key="renewal_request_id")
+
+
 def _load(session: Session, request_id: str, now: datetime | None = None) -> RenewalView | None:
-    if "\x00" in request_id:
-        return None
-    row = repository.one(session, request_id)
+    row = flow.load(session, FLOW, request_id)
     return RenewalView(*row, now=now or utc_now()) if row else None
 
 
 def _scope(v: RenewalView) -> dict[str, Any]:
-    return {"target_type": "renewal_request", "target_id": v.request.id,
-            "business_id": v.account.business_id, "creator_id": v.creator.id}
+    return flow.audit_scope(FLOW, v)
 
 
 def _data(v: RenewalView) -> dict[str, Any]:
@@ -109,7 +111,7 @@ def create(session: Session, *, settings: Settings, user: User, account: AdAccou
         pending=repository.pending_for_code(session, authorization.id, now) is not None, now=now)
     request = RenewalRequest(authorization_id=authorization.id, ad_account_id=account.id,
                              days=days, message=text, requested_by_id=user.id, created_at=now)
-    repository.add(session, request)
+    flow_repository.add(session, request)
     view = _load(session, request.id, now)
     assert view is not None
     audit.record(session, actor_id=user.id, action="renewal_request.created", **_scope(view),
@@ -132,33 +134,13 @@ def create(session: Session, *, settings: Settings, user: User, account: AdAccou
 
 def get_for_creator(session: Session, *, user: User, request_id: str) -> RenewalView:
     """The request if the user owns the creator account whose code it asks to extend."""
-    view = _load(session, request_id)
-    if view is None or view.creator.owner_id != user.id:
-        raise errors.NotFound(NOT_FOUND)
-    return view
+    return flow.for_creator(_load(session, request_id), user=user, flow=FLOW)
 
 
 def get_for_brand(session: Session, *, user: User, request_id: str, action: str) -> RenewalView:
     """The request if the user's role in the requesting business allows ``action``."""
-    view = _load(session, request_id)
-    if view is None:
-        raise errors.NotFound(NOT_FOUND)
-    try:
-        ad_account_service.access(session, user=user, ad_account_id=view.account.id,
-                                  action=action)
-    except errors.NotFound:
-        raise errors.NotFound(NOT_FOUND) from None
-    return view
-
-
-def _refused(session: Session, view: RenewalView, now: datetime) -> errors.AppError:
-    """Why a conditional answer changed nothing: someone answered first, or it expired."""
-    repository.refresh(session, view.request)
-    try:
-        rules.check_open(state_of(view.request), now)
-    except errors.AppError as exc:
-        return exc
-    return errors.Conflict("The request changed meanwhile; try again.", code="concurrent_update")
+    return flow.for_brand(session, _load(session, request_id), user=user, action=action,
+                          flow=FLOW)
 
 
 def approve(session: Session, *, settings: Settings, user: User, view: RenewalView) -> RenewalView:
@@ -166,14 +148,12 @@ def approve(session: Session, *, settings: Settings, user: User, view: RenewalVi
     renewal_request_answered, renewal_request_expired, and extend's refusals (code_deleted,
     window_too_long)."""
     now = view.now = utc_now()
-    rules.check_open(state_of(view.request), now)
     old_end = view.authorization.expires_at
-    if not repository.approve(session, request_id=view.request.id, user_id=user.id, now=now):
-        raise _refused(session, view, now)
+    flow.answer(session, FLOW, view.request, now, lambda: repository.approve(
+        session, request_id=view.request.id, user_id=user.id, now=now))
     authorization_service.extend(session, settings=settings, user=user,
                                  authorization=view.authorization, creator=view.creator,
                                  days=view.request.days, watch=watch)
-    repository.refresh(session, view.request)
     audit.record(session, actor_id=user.id, action="renewal_request.approved", **_scope(view),
                  before={"expires_at": old_end},
                  after={"expires_at": view.authorization.expires_at, "days": view.request.days})
@@ -192,11 +172,8 @@ def decline(session: Session, *, user: User, view: RenewalView, reason: str | No
     renewal_request_answered, renewal_request_expired."""
     text = rules.clean_reason(reason)
     now = view.now = utc_now()
-    rules.check_open(state_of(view.request), now)
-    if not repository.decline(session, request_id=view.request.id, user_id=user.id, reason=text,
-                              now=now):
-        raise _refused(session, view, now)
-    repository.refresh(session, view.request)
+    flow.answer(session, FLOW, view.request, now, lambda: repository.decline(
+        session, request_id=view.request.id, user_id=user.id, reason=text, now=now))
     audit.record(session, actor_id=user.id, action="renewal_request.declined", **_scope(view),
                  after={"reason": text})
     a = view.authorization
@@ -213,10 +190,8 @@ def cancel(session: Session, *, user: User, view: RenewalView) -> RenewalView:
     """The brand withdraws a pending request. Raises renewal_request_answered,
     renewal_request_expired."""
     now = view.now = utc_now()
-    rules.check_open(state_of(view.request), now)
-    if not repository.cancel(session, request_id=view.request.id, now=now):
-        raise _refused(session, view, now)
-    repository.refresh(session, view.request)
+    flow.answer(session, FLOW, view.request, now, lambda: repository.cancel(
+        session, request_id=view.request.id, now=now))
     audit.record(session, actor_id=user.id, action="renewal_request.cancelled", **_scope(view))
     return view
 
@@ -224,17 +199,17 @@ def cancel(session: Session, *, user: User, view: RenewalView) -> RenewalView:
 def list_for_creator(session: Session, *, user: User, creator_id: str, status: str | None,
                      limit: int, offset: int) -> list[RenewalView]:
     """Requests for the codes of one of the user's creator accounts, newest first."""
-    creator = creator_service.get_owned(session, user=user, creator_id=creator_id)
-    wanted, now = rules.parse_status(status), utc_now()
-    return [RenewalView(*row, now=now) for row in repository.of_creator(
-        session, creator.id, status=wanted, now=now, limit=limit, offset=offset)]
+    now = utc_now()
+    return [RenewalView(*row, now=now) for row in flow.of_creator(
+        session, FLOW, user=user, creator_id=creator_id, status=status, now=now, limit=limit,
+        offset=offset)]
 
 
 def list_for_ad_account(session: Session, *, account: AdAccount, status: str | None, limit: int,
                         offset: int) -> list[RenewalView]:
-    wanted, now = rules.parse_status(status), utc_now()
-    return [RenewalView(*row, now=now) for row in repository.of_ad_account(
-        session, account.id, status=wanted, now=now, limit=limit, offset=offset)]
+    now = utc_now()
+    return [RenewalView(*row, now=now) for row in flow.of_ad_account(
+        session, FLOW, account=account, status=status, now=now, limit=limit, offset=offset)]
 
 
 # --- expiry -------------------------------------------------------------------------------------
@@ -242,24 +217,16 @@ def list_for_ad_account(session: Session, *, account: AdAccount, status: str | N
 def expire_sweep(session: Session, *, now: datetime) -> int:
     """Queue one expiry notice per lapsed, unanswered request; the job's unique dedupe key makes
     it once. Status never depends on this sweep: it only notifies."""
-    queued = 0
-    for request in repository.expired_unnoticed(session, now=now,
-                                                since=now - rules.NOTICE_GRACE):
-        if jobs.enqueue(session, NOTIFY_EXPIRED, {"renewal_request_id": request.id},
-                        dedupe_key=f"{NOTIFY_EXPIRED}:{request.id}", max_attempts=5):
-            queued += 1
-    return queued
+    return flow.expire_sweep(session, FLOW, now=now)
 
 
 def notify_expired(session: Session, *, request_id: str, now: datetime) -> bool:
     """Tell the brand (and record, which marks it noticed) that a request lapsed unanswered; a
     rerun, even a concurrent one, does nothing."""
     view = _load(session, request_id, now)
-    if view is None or not rules.is_notice_due(state_of(view.request), now):
+    if not flow.notice_due(session, FLOW, view.request if view else None, now):
         return False
-    repository.lock(session, request_id)
-    if repository.expiry_noticed(session, request_id):
-        return False
+    assert view is not None
     audit.record(session, actor_id=None, action=repository.EXPIRED_ACTION, **_scope(view),
                  after={"expires_at": view.expires_at})
     a, handle = view.authorization, view.creator.handle

@@ -1,0 +1,130 @@
+"""The steps every request between a brand and a creator takes alike: finding it for the creator
+or the brand, answering it once, listing it, and telling the brand once that it lapsed. Each kind
+of request describes itself in a ``Flow`` and keeps its own use cases, audit rows and messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.ad_account import service as ad_account_service
+from sparkcodes.creator import service as creator_service
+from sparkcodes.models import AdAccount, User
+from sparkcodes.request_flow import repository, rules
+from sparkcodes.worker import service as jobs
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One kind of request, as the shared steps need to know it."""
+
+    table: repository.Table
+    ladder: rules.Ladder[Any]
+    timeline: Callable[[Any], rules.Timeline]  # of a request row
+    check_open: Callable[[Any, datetime], None]  # a request row: the kind's refusals, if any
+    not_found: str  # the message for a request the user may not see
+    notify_job: str  # the job that tells the brand a request lapsed
+    payload_key: str  # the request id's name in that job's payload
+
+
+def load(session: Session, flow: Flow, request_id: str) -> tuple[Any, ...] | None:
+    """The request's listing row, None for an unknown id."""
+    if "\x00" in request_id:
+        return None
+    return repository.one(session, flow.table, request_id)
+
+
+def for_creator(view: V | None, *, user: User, flow: Flow) -> V:
+    """The request if the user owns the creator account it asks; NotFound otherwise."""
+    if view is None or view.creator.owner_id != user.id:  # type: ignore[attr-defined]
+        raise errors.NotFound(flow.not_found)
+    return view
+
+
+def for_brand(session: Session, view: V | None, *, user: User, action: str, flow: Flow) -> V:
+    """The request if the user's role on the requesting ad account allows ``action``; NotFound
+    for everyone else (a stranger cannot tell the request exists), role_insufficient for a
+    member whose role is too low."""
+    if view is None:
+        raise errors.NotFound(flow.not_found)
+    try:
+        ad_account_service.access(session, user=user, ad_account_id=view.account.id,  # type: ignore[attr-defined]
+                                  action=action)
+    except errors.NotFound:
+        raise errors.NotFound(flow.not_found) from None
+    return view
+
+
+def audit_scope(flow: Flow, view: Any) -> dict[str, Any]:
+    """What an audit row about the request is about, and whose timelines show it."""
+    return {"target_type": flow.table.target_type, "target_id": view.request.id,
+            "business_id": view.account.business_id, "creator_id": view.creator.id}
+
+
+def answer(session: Session, flow: Flow, request: Any, now: datetime,
+           write: Callable[[], bool]) -> None:
+    """Answer or withdraw a pending request once: ``write`` is the conditional UPDATE; when it
+    changes nothing, raise why (answered or withdrawn first, or expired), then reload the row."""
+    flow.check_open(request, now)
+    if not write():
+        raise _refused(session, flow, request, now)
+    repository.refresh(session, request)
+
+
+def _refused(session: Session, flow: Flow, request: Any, now: datetime) -> errors.AppError:
+    """Why a conditional answer changed nothing: someone answered first, or it expired."""
+    repository.refresh(session, request)
+    try:
+        flow.check_open(request, now)
+    except errors.AppError as exc:
+        return exc
+    return errors.Conflict("The request changed meanwhile; try again.", code="concurrent_update")
+
+
+def of_creator(session: Session, flow: Flow, *, user: User, creator_id: str, status: str | None,
+               now: datetime, limit: int, offset: int) -> list[tuple[Any, ...]]:
+    """Requests about one of the user's creator accounts, newest first."""
+    creator = creator_service.get_owned(session, user=user, creator_id=creator_id)
+    return repository.of_creator(session, flow.table, creator.id, step=_step(flow, status),
+                                 now=now, limit=limit, offset=offset)
+
+
+def of_ad_account(session: Session, flow: Flow, *, account: AdAccount, status: str | None,
+                  now: datetime, limit: int, offset: int) -> list[tuple[Any, ...]]:
+    """Requests the ad account sent, newest first."""
+    return repository.of_ad_account(session, flow.table, account.id, step=_step(flow, status),
+                                    now=now, limit=limit, offset=offset)
+
+
+def _step(flow: Flow, status: str | None) -> rules.Step | None:
+    wanted = flow.ladder.parse(status)
+    return flow.ladder.step(wanted) if wanted is not None else None
+
+
+def expire_sweep(session: Session, flow: Flow, *, now: datetime) -> int:
+    """Queue one expiry notice per lapsed, unanswered request; the job's unique dedupe key makes
+    it once. Status never depends on this sweep: it only notifies."""
+    queued = 0
+    for request in repository.expired_unnoticed(session, flow.table, now=now,
+                                                since=now - rules.NOTICE_GRACE):
+        if jobs.enqueue(session, flow.notify_job, {flow.payload_key: request.id},
+                        dedupe_key=f"{flow.notify_job}:{request.id}", max_attempts=5):
+            queued += 1
+    return queued
+
+
+def notice_due(session: Session, flow: Flow, request: Any | None, now: datetime) -> bool:
+    """Whether to tell the brand now that the request lapsed: it did so lately, and no earlier
+    run told it. Locks the request, so a concurrent rerun waits and then finds it noticed; the
+    caller's audit row (``flow.table.expired_action``) is what marks it noticed."""
+    if request is None or not rules.is_notice_due(flow.timeline(request), now):
+        return False
+    repository.lock(session, flow.table, request.id)
+    return not repository.expiry_noticed(session, flow.table, request.id)
