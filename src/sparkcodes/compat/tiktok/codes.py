@@ -1,5 +1,5 @@
 """TikTok's return codes (§7 of the reference) and the one table that maps sparkcodes' errors
-to them. Each row is tested (tests/unit/test_tiktok_codes.py)."""
+to them. Each row is tested (tests/compat/tiktok/test_codes.py)."""
 
 from __future__ import annotations
 

@@ -631,7 +631,7 @@ def test_another_tenants_advertiser_is_40001(client, w):
     assert data(client, tw.token_of(analyst), **base(w))["page_info"]["total_number"] == 4
 
 
-# NUL is left out: kit/guards.py refuses it before any route (test_tiktok_conventions.py).
+# NUL is left out: kit/guards.py refuses it before any route (test_conventions.py).
 HOSTILE = ['["ad_id"', "ad_id", '{"ad_id": 1}', "[1, 2]", "[[]]", "[null]", "[{}]", "null", "",
            "[" + ",".join(['"x"'] * 3000) + "]", '["' + "x" * 5000 + '"]', "1e309",
            '"ad_id"', "[true]"]

@@ -21,7 +21,7 @@ from tests.integration._http import assert_error, get_code, notifications, ts
 from tests.integration.test_pages import _world
 from tests.integration.test_pages_access import HTML, page_login
 from tests.integration.test_pages_access import page_text as _text
-from tests.integration.test_renewals import actions, answer, ask
+from tests.renewal.test_renewals import actions, answer, ask
 
 EXPIRED = "renewal_request.expired"
 

@@ -19,7 +19,7 @@ from sparkcodes.models import Job
 from sparkcodes.webhook import service as webhook_service
 from sparkcodes.webhook.service import Attempt
 from tests import factories as f
-from tests.integration.test_webhooks import Receiver, _advance, _emit, _log, _runner
+from tests.webhook.test_webhooks import Receiver, _advance, _emit, _log, _runner
 
 PUBLIC_ONLY = "Webhook URLs must reach the public internet; "
 

@@ -17,9 +17,9 @@ from sqlalchemy.engine import make_url
 from sparkcodes.migrations import alembic_config
 from sparkcodes.models import Base
 from tests import factories as f
+from tests.code_request.test_code_requests import answer, ask, codes_of_post, tick
 from tests.conftest import PG_ENV, _pg_admin_url
 from tests.integration._http import assert_error, notifications, parallel, spark_posts, ts
-from tests.integration.test_code_requests import answer, ask, codes_of_post, tick
 
 ROUNDS = 5
 

@@ -130,8 +130,8 @@ def test_backoff_grows_and_is_capped():
     import random
 
     rng = random.Random(1)
-    ceilings = [service.backoff(n, base=10, cap=3600, rng=rng).total_seconds() for n in range(1,
-                                                                                              15)]
+    ceilings = [service.backoff(n, base=10, cap=3600, rng=rng).total_seconds()
+                for n in range(1, 15)]
     assert all(10 <= c <= 3600 for c in ceilings)
     assert max(service.backoff(20, base=10, cap=3600, rng=random.Random(i)).total_seconds()
                for i in range(50)) <= 3600

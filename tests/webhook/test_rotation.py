@@ -20,7 +20,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from sparkcodes.kit import clock
 from sparkcodes.models import WebhookEndpoint
 from tests import factories as f
-from tests.integration.test_webhooks import (
+from tests.webhook.test_webhooks import (
     Receiver,
     _advance,
     _emit,

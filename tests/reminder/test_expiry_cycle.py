@@ -10,8 +10,8 @@ import pytest
 
 from sparkcodes.worker.runner import Runner
 from tests import factories as f
-from tests.integration.test_mail import Inbox, _smtp
-from tests.integration.test_webhooks import Receiver
+from tests.mail.test_mail import Inbox, _smtp
+from tests.webhook.test_webhooks import Receiver
 
 
 @pytest.fixture
