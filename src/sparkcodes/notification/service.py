@@ -38,6 +38,8 @@ class Emitted:
 
 @dataclass(frozen=True)
 class Inbox:
+    """A page of a user's notifications, and how many of all of them are unread."""
+
     unread: int
     items: list[Notification]
 
