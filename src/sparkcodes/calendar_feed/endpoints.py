@@ -4,16 +4,18 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from sparkcodes.business.auth import BusinessRead
-from sparkcodes.calendar_feed import repository, service
+from sparkcodes.calendar_feed import service
 from sparkcodes.calendar_feed.schemas import CalendarFeedOut, NewCalendarFeedOut, feed_out
+from sparkcodes.config import Settings
 from sparkcodes.creator import service as creator_service
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import CalendarFeed
 
 router = APIRouter(prefix="/v1", tags=["calendar feeds"])
 
 
-def _new(feed, token: str, settings) -> NewCalendarFeedOut:  # type: ignore[no-untyped-def]
+def _new(feed: CalendarFeed, token: str, settings: Settings) -> NewCalendarFeedOut:
     return NewCalendarFeedOut(**feed_out(feed).model_dump(), url=service.url(settings, token))
 
 
@@ -34,7 +36,7 @@ def list_business_feeds(business_id: str, access: BusinessRead,
                         session: SessionDep) -> list[CalendarFeedOut]:
     """The business's calendar feeds, newest first (never their URLs)."""
     business = access.business
-    return [feed_out(f) for f in repository.of_business(session, business.id)]
+    return [feed_out(f) for f in service.of_business(session, business=business)]
 
 
 @router.post("/creators/{creator_id}/calendar-feeds", response_model=NewCalendarFeedOut,
@@ -54,7 +56,7 @@ def list_creator_feeds(creator_id: str, user: UserDep,
                        session: SessionDep) -> list[CalendarFeedOut]:
     """Your creator account's calendar feeds, newest first (never their URLs)."""
     creator = creator_service.get_owned(session, user=user, creator_id=creator_id)
-    return [feed_out(f) for f in repository.of_creator(session, creator.id)]
+    return [feed_out(f) for f in service.of_creator(session, creator=creator)]
 
 
 @router.delete("/calendar-feeds/{feed_id}", response_model=CalendarFeedOut)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.models import (
@@ -48,12 +49,13 @@ def of_creator(session: Session, creator_id: str) -> list[CalendarFeed]:
 
 def revoke(session: Session, *, feed_id: str, now: datetime) -> bool:
     """Revoke once: the row count says whether this call did it."""
-    result = session.execute(
+    # An UPDATE executes to a CursorResult, the Result that carries rowcount.
+    result: CursorResult[Any] = cast("CursorResult[Any]", session.execute(
         update(CalendarFeed)
         .where(CalendarFeed.id == feed_id, CalendarFeed.revoked_at.is_(None))
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
-    )
+    ))
     return result.rowcount == 1
 
 

@@ -21,7 +21,7 @@ from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit import crypto
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Business, CalendarFeed, Creator, User
+from sparkcodes.models import Authorization, Business, CalendarFeed, Creator, User
 from sparkcodes.values import LiveAd, hint_display
 
 MAX_TOKEN_CHARS = 100
@@ -81,6 +81,31 @@ def get_for_revoke(session: Session, *, user: User, feed_id: str) -> CalendarFee
     if creator is None or creator.owner_id != user.id:
         raise errors.NotFound("No such calendar feed.")
     return feed
+
+
+def of_business(session: Session, *, business: Business) -> list[CalendarFeed]:
+    """The business's feeds, newest first, revoked ones included."""
+    return repository.of_business(session, business.id)
+
+
+def of_creator(session: Session, *, creator: Creator) -> list[CalendarFeed]:
+    """The creator account's feeds, newest first, revoked ones included."""
+    return repository.of_creator(session, creator.id)
+
+
+def member_emails(session: Session, *, business: Business) -> dict[str, str]:
+    """The e-mail of each member of the business, by user id (who made which feed)."""
+    return {user.id: user.email for _, user in business_repository.members(session, business.id)}
+
+
+def business_of(session: Session, *, user: User, feed_id: str) -> tuple[Business, str]:
+    """The business a feed belongs to and the user's role there, for a member whom
+    get_for_revoke refused (Forbidden); NotFound for any other feed."""
+    feed = repository.by_id(session, feed_id)
+    if feed is None or feed.business_id is None:
+        raise errors.NotFound("No such calendar feed.")
+    return business_service.access(session, user=user, business_id=feed.business_id,
+                                   action="read")
 
 
 def revoke(session: Session, *, user: User, feed: CalendarFeed) -> CalendarFeed:
@@ -199,7 +224,7 @@ def _creator_events(session: Session, settings: Settings, creator: Creator,
     return out
 
 
-def _event(a, title: str, description: str, link: str,  # type: ignore[no-untyped-def]
+def _event(a: Authorization, title: str, description: str, link: str,
            history: dict[str, tuple[datetime, int]], settings: Settings) -> rules.Event:
     changed_at, extensions = history.get(a.id, (a.created_at, 0))
     return rules.Event(

@@ -11,11 +11,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from sparkcodes import errors
-from sparkcodes.business import repository as business_repository
 from sparkcodes.business import rules as business_rules
-from sparkcodes.business import service as business_service
 from sparkcodes.business.auth import BusinessRead
-from sparkcodes.calendar_feed import repository, rules, service
+from sparkcodes.calendar_feed import rules, service
 from sparkcodes.creator import service as creator_service
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Business, CalendarFeed, Creator
@@ -89,10 +87,9 @@ def _business(web: Web, business: Business, role: str, *, new: dict[str, str] | 
                                              now=now),
         lambda e: f"/businesses/{business.id}/tracker?"
                   + urlencode({"post_id": e.post_id, "include_unbound": "on"}))
-    names = {user.id: user.email for _, user in business_repository.members(web.session,
-                                                                              business.id)}
+    names = service.member_emails(web.session, business=business)
     admin = business_rules.allows(role, "admin")
-    feeds = _feeds(repository.of_business(web.session, business.id), names, web.me.id,
+    feeds = _feeds(service.of_business(web.session, business=business), names, web.me.id,
                    lambda f: admin or f.created_by_id == web.me.id)
     ctx.update({
         "business": business, "role": role, "feeds": feeds, "new_feed": new,
@@ -102,11 +99,6 @@ def _business(web: Web, business: Business, role: str, *, new: dict[str, str] | 
     })
     return web.render("calendar_feed/business.html", ctx,
                       status=status if status != 200 else month_status)
-
-
-def _business_access(web: Web, business_id: str) -> tuple[Business, str]:
-    return business_service.access(web.session, user=web.me, business_id=business_id,
-                                   action="read")
 
 
 @router.get("/businesses/{business_id}/calendar")
@@ -138,7 +130,7 @@ def _creator(web: Web, creator: Creator, *, new: dict[str, str] | None = None,
         web, base, now,
         lambda first: service.creator_month(web.session, creator=creator, first=first, now=now),
         lambda e: f"/posts/{e.post_id}")
-    feeds = _feeds(repository.of_creator(web.session, creator.id), {}, web.me.id,
+    feeds = _feeds(service.of_creator(web.session, creator=creator), {}, web.me.id,
                    lambda f: True)
     ctx.update({
         "creator": creator, "feeds": feeds, "new_feed": new, "feed_errors": {},
@@ -179,10 +171,8 @@ def revoke_feed(feed_id: str, web: WebForm) -> Response:
         if error.status == 404:
             raise error
         # Forbidden: a member of the feed's business who may not revoke it; say so beside it.
-        mine = repository.by_id(web.session, feed_id)
-        assert mine is not None and mine.business_id is not None
-        business, role = _business_access(web, mine.business_id)
-        return _business(web, business, role, feed_errors={mine.id: error.message},
+        business, role = service.business_of(web.session, user=web.me, feed_id=feed_id)
+        return _business(web, business, role, feed_errors={feed_id: error.message},
                          status=error.status)
     assert feed is not None
     service.revoke(web.session, user=web.me, feed=feed)

@@ -6,14 +6,12 @@ from fastapi import APIRouter, Depends, Query
 
 from sparkcodes.ad.schemas import to_micros
 from sparkcodes.business.auth import BusinessOperate, BusinessRead
-from sparkcodes.contract import repository, service
+from sparkcodes.contract import service
 from sparkcodes.contract.presenters import contract_out
 from sparkcodes.contract.schemas import ContractIn, ContractOut
-from sparkcodes.creator import repository as creator_repository
 from sparkcodes.deps import SessionDep, UserDep
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page, Paged
-from sparkcodes.post import repository as post_repository
 
 router = APIRouter(prefix="/v1", tags=["contracts"])
 
@@ -41,9 +39,9 @@ def list_contracts(business_id: str, access: BusinessRead, session: SessionDep,
                    include_deleted: bool = False) -> Paged[ContractOut]:
     """The business's contracts, latest-ending first."""
     business = access.business
-    rows, total = repository.of_business(session, business.id, creator_id=creator_id,
-                                         post_id=post_id, include_deleted=include_deleted,
-                                         limit=page.limit, offset=page.offset)
+    rows, total = service.of_business(session, business=business, creator_id=creator_id,
+                                      post_id=post_id, include_deleted=include_deleted,
+                                      limit=page.limit, offset=page.offset)
     now = utc_now()
     return Paged[ContractOut](items=[contract_out(c, cr, p, now) for c, cr, p in rows],
                               total=total, limit=page.limit, offset=page.offset)
@@ -56,7 +54,5 @@ def delete_contract(contract_id: str, user: UserDep, session: SessionDep) -> Con
     contract, business = service.get(session, user=user, contract_id=contract_id,
                                      action="operate")
     contract = service.delete(session, user=user, business=business, contract=contract)
-    creator = creator_repository.by_id(session, contract.creator_id)
-    post = post_repository.by_id(session, contract.post_id) if contract.post_id else None
-    assert creator is not None  # a foreign key
+    creator, post = service.parties(session, contract=contract)
     return contract_out(contract, creator, post, utc_now())

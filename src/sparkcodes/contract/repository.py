@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.models import Contract, Creator, Post
@@ -47,12 +48,13 @@ def of_business(session: Session, business_id: str, *, creator_id: str | None,
 
 def soft_delete(session: Session, *, contract_id: str, now: datetime) -> bool:
     """Delete once: the row count says whether this call did it."""
-    result = session.execute(
+    # An UPDATE executes to a CursorResult, the Result that carries rowcount.
+    result: CursorResult[Any] = cast("CursorResult[Any]", session.execute(
         update(Contract)
         .where(Contract.id == contract_id, Contract.deleted_at.is_(None))
         .values(deleted_at=now)
         .execution_options(synchronize_session=False)
-    )
+    ))
     return result.rowcount == 1
 
 
@@ -64,7 +66,7 @@ def terms_for(session: Session, business_id: str, *, post_ids: Iterable[str],
     for column, ids in ((Contract.post_id, sorted(set(post_ids))),
                         (Contract.creator_id, sorted(set(creator_ids)))):
         for start in range(0, len(ids), CHUNK):
-            scope = column.in_(ids[start:start + CHUNK])
+            scope: ColumnElement[bool] = column.in_(ids[start:start + CHUNK])
             if column is Contract.creator_id:
                 scope = and_(Contract.post_id.is_(None), scope)
             rows = session.execute(

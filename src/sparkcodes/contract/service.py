@@ -56,6 +56,23 @@ def get(session: Session, *, user: User, contract_id: str,
     return contract, business
 
 
+def of_business(session: Session, *, business: Business, creator_id: str | None = None,
+                post_id: str | None = None, include_deleted: bool = False, limit: int,
+                offset: int) -> tuple[list[tuple[Contract, Creator, Post | None]], int]:
+    """A page of the business's contracts, latest-ending first, with their creator and post
+    (optionally of one creator or post); and how many there are in all."""
+    return repository.of_business(session, business.id, creator_id=creator_id, post_id=post_id,
+                                  include_deleted=include_deleted, limit=limit, offset=offset)
+
+
+def parties(session: Session, *, contract: Contract) -> tuple[Creator, Post | None]:
+    """The creator a contract is with, and the post it covers (None: every post)."""
+    creator = creator_repository.by_id(session, contract.creator_id)
+    assert creator is not None  # a foreign key
+    post = post_repository.by_id(session, contract.post_id) if contract.post_id else None
+    return creator, post
+
+
 def delete(session: Session, *, user: User, business: Business, contract: Contract) -> Contract:
     """Soft delete; deleting twice is harmless (one audit row)."""
     if repository.soft_delete(session, contract_id=contract.id, now=utc_now()):

@@ -23,7 +23,7 @@ def ingest_events(body: EventsIn, user: UserDep, session: SessionDep,
         service.EventIn(event_id=e.event_id, post_id=e.post_id, type=e.type,
                         occurred_at=e.occurred_at, ad_id=e.ad_id) for e in body.events
     ])
-    out = [EventResultOut(event_id=r.event_id, status=r.status,  # type: ignore[arg-type]
+    out = [EventResultOut(event_id=r.event_id, status=r.status,
                           error=Message(code=r.error.code, message=r.error.message)
                           if r.error else None) for r in results]
     return EventsOut(

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, TypedDict
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Label, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sparkcodes.models import METRICS, EngagementDaily, EngagementEvent, Post, SparkPost, new_id
 
 
-def _insert(session: Session, model):  # type: ignore[no-untyped-def]
+class EventRow(TypedDict):
+    """An engagement event as insert_events stores it (the id is added there)."""
+
+    event_id: str
+    post_id: str
+    ad_id: str | None
+    type: str
+    occurred_at: datetime
+    spend_micros: int
+
+
+def _insert(session: Session, model: type[EngagementEvent] | type[EngagementDaily]
+            ) -> postgresql.Insert | sqlite.Insert:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model))
 
@@ -30,7 +42,7 @@ def existing(session: Session, keys: list[tuple[str, str]]) -> set[tuple[str, st
     return {(r[0], r[1]) for r in rows} & wanted
 
 
-def insert_events(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+def insert_events(session: Session, rows: Sequence[EventRow]) -> set[tuple[str, str]]:
     """Insert many events in one statement; returns the (post_id, event_id) pairs this statement
     stored (a pair a concurrent request stored first is skipped, not counted twice)."""
     if not rows:
@@ -69,11 +81,11 @@ def add_to_post(session: Session, post_id: str, deltas: dict[str, int]) -> None:
                         .execution_options(synchronize_session=False))
 
 
-def sums(session: Session, *, filters: list, start: date, end: date, by_day: bool,  # type: ignore[type-arg]
-         group_by_source: bool = False) -> list[dict[str, Any]]:
+def sums(session: Session, *, filters: Sequence[ColumnElement[bool]], start: date, end: date,
+         by_day: bool, group_by_source: bool = False) -> list[dict[str, Any]]:
     """Summed rollups between two days inclusive, optionally per day and per paid/organic."""
     cols = [func.sum(getattr(EngagementDaily, m)).label(m) for m in (*METRICS, "spend_micros")]
-    keys = []
+    keys: list[Label[Any]] = []
     if by_day:
         keys.append(EngagementDaily.day.label("day"))
     if group_by_source:
@@ -113,7 +125,7 @@ def spend_by_ad_day(session: Session, ad_ids: Iterable[str],
 
 # --- reports: paid vs organic ------------------------------------------------------------------
 
-def _summed() -> list:  # type: ignore[type-arg]
+def _summed() -> list[Label[Any]]:
     return [func.sum(getattr(EngagementDaily, m)).label(m) for m in (*METRICS, "spend_micros")]
 
 
@@ -140,7 +152,7 @@ def creator_sums(session: Session, *, creator_id: str, start: date, end: date, b
                  by_post: bool) -> list[dict[str, Any]]:
     """Summed rollups of all of a creator's posts, per paid/organic ("organic" key) and
     optionally per day and per post."""
-    keys = []
+    keys: list[Label[Any]] = []
     if by_day:
         keys.append(EngagementDaily.day.label("day"))
     if by_post:

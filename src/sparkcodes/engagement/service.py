@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -14,9 +15,17 @@ from sparkcodes.ad import rules as ad_rules
 from sparkcodes.ad import service as ad_service
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.config import Settings
+from sparkcodes.creator import repository as creator_repository
 from sparkcodes.engagement import repository, rules
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Ad, Creator, Post, User
+from sparkcodes.models import Ad, Post, User
+from sparkcodes.post import repository as post_repository
+
+EventStatus = Literal["accepted", "duplicate", "refused"]
+# A rollup row's key: post id, ad id ("" organic), day, then the ad's group, campaign and account.
+RollupKey = tuple[str, str, date, str | None, str | None, str | None]
+# What spend is summed by: ("ad_group_id" or "campaign_id", its id, the day or None for all days).
+SpendKey = tuple[str, str, date | None]
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,7 @@ class EventIn:
 @dataclass
 class EventResult:
     event_id: str
-    status: str  # accepted, duplicate, refused
+    status: EventStatus
     error: errors.AppError | None = None
 
 
@@ -42,13 +51,13 @@ class _Batch:
     posts: dict[str, Post | None] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)  # post id -> owner user id
     ads: dict[str, Ad | None] = field(default_factory=dict)
-    related: dict[str, dict] = field(default_factory=dict)  # type: ignore[type-arg]
+    # ad id -> ad_repository.load_related([ad]): the rows its delivery status depends on.
+    related: dict[str, Any] = field(default_factory=dict)
     timezones: dict[str, str] = field(default_factory=dict)
     allowed_accounts: dict[str, bool] = field(default_factory=dict)
-    spend_base: dict[tuple[str, str, date | None], int] = field(default_factory=dict)
-    spend_new: dict[tuple[str, str, date | None], int] = field(
-        default_factory=lambda: defaultdict(int))
-    rollups: dict[tuple, dict[str, int]] = field(  # type: ignore[type-arg]
+    spend_base: dict[SpendKey, int] = field(default_factory=dict)
+    spend_new: dict[SpendKey, int] = field(default_factory=lambda: defaultdict(int))
+    rollups: dict[RollupKey, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     post_counts: dict[str, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int)))
@@ -117,8 +126,8 @@ class _Planned:
     """An event that passed every check, with what it will count if it is stored."""
 
     post_id: str
-    row: dict
-    key: tuple
+    row: repository.EventRow
+    key: RollupKey
     metric: str
     counter: str | None
     spend: int
@@ -138,7 +147,7 @@ def _plan(session: Session, settings: Settings, user: User | None, event: EventI
     if event.ad_id is None:
         if not is_owner:
             raise errors.NotFound("No such post.", code="post_not_found")
-        key: tuple = (post.id, "", at.date(), None, None, None)
+        key: RollupKey = (post.id, "", at.date(), None, None, None)
     else:
         ad = _ad(session, batch, event.ad_id)
         allowed = is_owner or (ad is not None
@@ -160,8 +169,8 @@ def _plan(session: Session, settings: Settings, user: User | None, event: EventI
             spend = ad_rules.spend_per_impression(batch.related[ad.id]["groups"][ad.ad_group_id]
                                                   .bid_micros)
         key = (post.id, ad.id, day, ad.ad_group_id, ad.campaign_id, ad.ad_account_id)
-    row = {"event_id": event.event_id, "post_id": post.id, "ad_id": event.ad_id,
-           "type": event.type, "occurred_at": at, "spend_micros": spend}
+    row = repository.EventRow(event_id=event.event_id, post_id=post.id, ad_id=event.ad_id,
+                              type=event.type, occurred_at=at, spend_micros=spend)
     return _Planned(post.id, row, key, metric, counter, spend)
 
 
@@ -169,6 +178,7 @@ def _count_spend(batch: _Batch, plan: _Planned) -> None:
     """Later events of the batch see the spend of earlier ones, so a budget holds within it."""
     if plan.spend:
         _, _, day, group_id, campaign_id, _ = plan.key
+        assert group_id is not None and campaign_id is not None  # spend comes from an ad
         batch.spend_new[("ad_group_id", group_id, day)] += plan.spend
         batch.spend_new[("campaign_id", campaign_id, day)] += plan.spend
         batch.spend_new[("campaign_id", campaign_id, None)] += plan.spend
@@ -176,10 +186,10 @@ def _count_spend(batch: _Batch, plan: _Planned) -> None:
 
 def _post(session: Session, batch: _Batch, post_id: str) -> Post:
     if post_id not in batch.posts:
-        post = session.get(Post, post_id)
+        post = post_repository.by_id(session, post_id)
         batch.posts[post_id] = post
         if post is not None:
-            creator = session.get(Creator, post.creator_id)
+            creator = creator_repository.by_id(session, post.creator_id)
             batch.owners[post_id] = creator.owner_id if creator else ""
     post = batch.posts[post_id]
     if post is None:
@@ -189,7 +199,8 @@ def _post(session: Session, batch: _Batch, post_id: str) -> Post:
 
 def _ad(session: Session, batch: _Batch, ad_id: str) -> Ad | None:
     if ad_id not in batch.ads:
-        ad = session.get(Ad, ad_id)
+        found = ad_repository.get(session, Ad, ad_id)
+        ad = found if isinstance(found, Ad) else None  # get(Ad, ...) finds an ad or nothing
         batch.ads[ad_id] = ad
         if ad is not None:
             batch.related[ad.id] = ad_repository.load_related(session, [ad])

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from sparkcodes.fallback.service import PolicyView
 
 
 class FallbackPolicyIn(BaseModel):
@@ -24,7 +28,7 @@ class FallbackPolicyOut(BaseModel):
     updated_by_id: str | None
 
 
-def policy_out(view) -> FallbackPolicyOut:  # type: ignore[no-untyped-def]
+def policy_out(view: PolicyView) -> FallbackPolicyOut:
     p, row = view.policy, view.row
     return FallbackPolicyOut(
         ad_group_id=view.group.id, action=p.action, hours_before=p.hours_before,

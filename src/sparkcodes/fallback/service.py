@@ -16,12 +16,15 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors
 from sparkcodes.ad import repository as ad_repository
 from sparkcodes.ad import service as ad_service
+from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import service as audit
+from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.config import Settings
+from sparkcodes.creator import repository as creator_repository
 from sparkcodes.fallback import repository, rules
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Creator, FallbackPolicy, User
+from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, FallbackPolicy, User
 from sparkcodes.notification import service as notify
 from sparkcodes.spark_post import rules as spark_rules
 from sparkcodes.values import hint_display
@@ -42,6 +45,11 @@ class PolicyView:
         return self.row is None
 
 
+def _ad(session: Session, ad_id: str) -> Ad | None:
+    found = ad_repository.get(session, Ad, ad_id)
+    return found if isinstance(found, Ad) else None  # get(Ad, ...) finds an ad or nothing
+
+
 def _policy(row: FallbackPolicy | None, default_hours: int) -> rules.Policy:
     if row is None:
         return rules.default(default_hours)
@@ -53,7 +61,7 @@ def load_group(session: Session, *, user: User, ad_group_id: str,
     """The ad group if the user's role in its business allows ``action``; NotFound otherwise."""
     group = (ad_repository.get(session, AdGroup, ad_group_id)
              if "\x00" not in ad_group_id else None)
-    if group is None:
+    if not isinstance(group, AdGroup):  # None: get(AdGroup, ...) finds an ad group or nothing
         raise errors.NotFound("No such ad group.")
     try:
         account, _, _ = ad_account_service.access(session, user=user,
@@ -61,19 +69,19 @@ def load_group(session: Session, *, user: User, ad_group_id: str,
                                                   action=action)
     except errors.NotFound:
         raise errors.NotFound("No such ad group.") from None
-    return group, account  # type: ignore[return-value]
+    return group, account
 
 
 def get_policy(session: Session, *, settings: Settings, group: AdGroup) -> PolicyView:
     """The ad group's policy, or the default (notify) when none was set."""
     row = repository.get(session, group.id)
     policy = _policy(row, settings.reminders.fallback_hours)
-    backup = session.get(Ad, policy.backup_ad_id) if policy.backup_ad_id else None
+    backup = _ad(session, policy.backup_ad_id) if policy.backup_ad_id else None
     return PolicyView(group, policy, row, backup)
 
 
 def _backup_state(session: Session, ad_id: str) -> rules.BackupState | None:
-    ad = session.get(Ad, ad_id) if "\x00" not in ad_id else None
+    ad = _ad(session, ad_id) if "\x00" not in ad_id else None
     if ad is None:
         return None
     codes = repository.codes_of_ads(session, [ad.id]).get(ad.id, set())
@@ -146,7 +154,7 @@ def apply(session: Session, *, settings: Settings, ad_id: str, window_end: str,
           now: datetime) -> str | None:
     """Apply the ad group's policy to one ad for one window end, if still due; returns the action
     taken, or None when nothing was left to do (extended, paused, stopped, already applied)."""
-    ad = session.get(Ad, ad_id)
+    ad = _ad(session, ad_id)
     if ad is None or ad.deleted_at is not None:
         return None
     (view,) = ad_service.deliveries(session, [ad], now)
@@ -162,7 +170,7 @@ def apply(session: Session, *, settings: Settings, ad_id: str, window_end: str,
         return None
     if window_end in repository.applied_windows(session, ad.id):
         return None
-    account = session.get(AdAccount, ad.ad_account_id)
+    account = ad_account_repository.by_id(session, ad.ad_account_id)
     assert account is not None
     backup = _backup_state(session, policy.backup_ad_id) if policy.backup_ad_id else None
     plan = rules.plan(policy, ad_id=ad.id, ad_account_id=ad.ad_account_id,
@@ -172,15 +180,17 @@ def apply(session: Session, *, settings: Settings, ad_id: str, window_end: str,
         ad_service.set_operation(session, user=None, account=account, obj=ad,
                                  operation="DISABLE")
     if plan.enable_backup:
-        backup_ad = session.get(Ad, policy.backup_ad_id)
+        assert policy.backup_ad_id is not None  # rules.plan enables a backup that exists
+        backup_ad = _ad(session, policy.backup_ad_id)
+        assert backup_ad is not None
         ad_service.set_operation(session, user=None, account=account, obj=backup_ad,
                                  operation="ENABLE")
     spark = view.spark_post
-    ending = [a for a in (session.get(Authorization, i) for i in
+    ending = [a for a in (authorization_repository.by_id(session, i) for i in
                           (spark.authorization_id, spark.original_authorization_id) if i)
               if a is not None and a.expires_at == end]
     code = ending[0] if ending else None
-    creator = session.get(Creator, view.post.creator_id)
+    creator = creator_repository.by_id(session, view.post.creator_id)
     audit.record(session, actor_id=None, action=repository.APPLIED_ACTION, target_type="ad",
                  target_id=ad.id, business_id=account.business_id,
                  creator_id=creator.id if creator else None,

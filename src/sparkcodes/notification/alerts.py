@@ -13,15 +13,18 @@ from sqlalchemy.orm import Session
 
 from sparkcodes.ad import repository as ad_repository
 from sparkcodes.ad import service as ad_service
-from sparkcodes.models import AdAccount, Authorization, Creator, Post
+from sparkcodes.ad_account import repository as ad_account_repository
+from sparkcodes.creator import repository as creator_repository
+from sparkcodes.models import Ad, AdAccount, Authorization, Post
 from sparkcodes.notification import repository, service
+from sparkcodes.post import repository as post_repository
 
 
 def _money(micros: int) -> str:
     return f"{micros / 1_000_000:,.2f}"
 
 
-def _ads_context(session: Session, ads: list, now: datetime) -> dict[str, Any]:  # type: ignore[type-arg]
+def _ads_context(session: Session, ads: list[Ad], now: datetime) -> dict[str, Any]:
     """The ads concerned with their delivery and yesterday's spend (the spend at risk)."""
     views = ad_service.deliveries(session, ads, now)
     spend = repository.spend_yesterday(session, [a.id for a in ads], now)
@@ -33,12 +36,12 @@ def _ads_context(session: Session, ads: list, now: datetime) -> dict[str, Any]: 
 
 
 def _account(session: Session, ad_account_id: str | None) -> AdAccount | None:
-    return session.get(AdAccount, ad_account_id) if ad_account_id else None
+    return ad_account_repository.by_id(session, ad_account_id) if ad_account_id else None
 
 
 def _code_data(session: Session, a: Authorization) -> dict[str, Any]:
-    post = session.get(Post, a.post_id)
-    creator = session.get(Creator, post.creator_id) if post else None
+    post = post_repository.by_id(session, a.post_id)
+    creator = creator_repository.by_id(session, post.creator_id) if post else None
     account = _account(session, a.ad_account_id)
     return {"authorization_id": a.id, "code_hint": f"SPARK-{a.code_hint}-…",
             "window_end": a.expires_at,

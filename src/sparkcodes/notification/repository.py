@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.engagement import repository as engagement_repository
@@ -63,13 +64,15 @@ def unread_count(session: Session, user_id: str) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
 
 
-def mark_read(session: Session, *, user_id: str, ids: list[str] | None, now) -> int:  # type: ignore[no-untyped-def]
+def mark_read(session: Session, *, user_id: str, ids: list[str] | None, now: datetime) -> int:
     stmt = update(Notification).where(Notification.user_id == user_id,
                                       Notification.read_at.is_(None))
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(ids))
-    return session.execute(stmt.values(read_at=now)
-                           .execution_options(synchronize_session=False)).rowcount or 0
+    # An UPDATE executes to a CursorResult, the Result that carries rowcount.
+    result: CursorResult[Any] = cast("CursorResult[Any]", session.execute(
+        stmt.values(read_at=now).execution_options(synchronize_session=False)))
+    return result.rowcount or 0
 
 
 def businesses_holding(session: Session, post_ids: list[str]) -> set[str]:

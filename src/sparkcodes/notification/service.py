@@ -16,6 +16,7 @@ from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import (
     EmailMessage,
     Notification,
+    User,
     WebhookDelivery,
     WebhookMessage,
     new_id,
@@ -33,6 +34,29 @@ class Emitted:
     notifications: int
     emails: int
     webhooks: int
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """A page of a user's notifications, and how many of all of them are unread."""
+
+    unread: int
+    items: list[Notification]
+
+
+def inbox(session: Session, *, user: User, unread_only: bool, limit: int,
+          offset: int) -> Inbox:
+    """A page of the user's notifications, newest first, and how many are unread in all."""
+    items = repository.of_user(session, user.id, unread_only=unread_only, limit=limit,
+                               offset=offset)
+    return Inbox(unread=repository.unread_count(session, user.id), items=items)
+
+
+def mark_read(session: Session, *, user: User, ids: list[str] | None) -> int:
+    """Mark some (ids) or all of the user's notifications read, harmlessly twice; returns how
+    many stay unread."""
+    repository.mark_read(session, user_id=user.id, ids=ids, now=utc_now())
+    return repository.unread_count(session, user.id)
 
 
 def _scrub(value: Any) -> Any:
@@ -54,9 +78,9 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
     event_id = new_id()
     now = utc_now()
     data = _scrub(data)
-    recipients: dict[str, tuple[Any, str | None]] = {}  # user id -> (user, business id)
-    for business_id, user in repository.business_members(session, business_ids):
-        recipients.setdefault(user.id, (user, business_id))
+    recipients: dict[str, tuple[User, str | None]] = {}  # user id -> (user, business id)
+    for member_of, user in repository.business_members(session, business_ids):
+        recipients.setdefault(user.id, (user, member_of))
     owner = repository.creator_owner(session, creator_id) if creator_id else None
     if owner is not None:
         recipients.setdefault(owner.id, (owner, None))

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.reminder import service
 from sparkcodes.worker.service import SCHEDULES, Schedule, handler
 
+if TYPE_CHECKING:
+    from sparkcodes.worker.runner import JobContext
 
-@handler("reminder.sweep")
-def sweep(ctx, payload) -> None:  # type: ignore[no-untyped-def]
+
+@handler("reminder.sweep")  # type: ignore[arg-type]  # worker's Handler mistypes ctx as a Session
+def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Send the T−72 h, T−24 h and expiry reminders that are due (each exactly once)."""
     with ctx.db.unit_of_work() as session:
         service.sweep(session, settings=ctx.settings, now=utc_now())

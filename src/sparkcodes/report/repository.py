@@ -4,49 +4,54 @@ page of such rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import ColumnElement, Float, Label, SQLColumnExpression, cast, func, select
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import METRICS, Ad, AdAccount, AdGroup, Campaign, EngagementDaily
+from sparkcodes.models import METRICS, Ad, AdAccount, AdGroup, Campaign, EngagementDaily, Post
 from sparkcodes.report import rules
 
+GroupTable = type[Ad] | type[AdGroup] | type[Campaign] | type[AdAccount]
+# The tables by_ids reads.
+Row = TypeVar("Row", Ad, AdGroup, Campaign, AdAccount, Post)
+
 # A report level -> the rollup column naming the object, and the object's table.
-GROUPS: dict[str, tuple[Any, Any]] = {
+GROUPS: dict[str, tuple[SQLColumnExpression[str | None], GroupTable]] = {
     "ad": (EngagementDaily.ad_key, Ad),
     "ad_group": (EngagementDaily.ad_group_id, AdGroup),
     "campaign": (EngagementDaily.campaign_id, Campaign),
     "ad_account": (EngagementDaily.ad_account_id, AdAccount),
 }
-_LIFECYCLE = {"ad": Ad, "ad_group": AdGroup, "campaign": Campaign}
+_LIFECYCLE: dict[str, type[Ad] | type[AdGroup] | type[Campaign]] = {
+    "ad": Ad, "ad_group": AdGroup, "campaign": Campaign}
 
 
-def _sum(name: str):  # type: ignore[no-untyped-def]
+def _sum(name: str) -> ColumnElement[Any]:
     return func.sum(getattr(EngagementDaily, name))
 
 
-def _ratio(numerator, denominator):  # type: ignore[no-untyped-def]
+def _ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[Any]:
     """numerator / denominator, 0 where the denominator is 0 (as rules.metrics)."""
     return func.coalesce(cast(numerator, Float) / func.nullif(cast(denominator, Float), 0), 0.0)
 
 
-def _engagements():  # type: ignore[no-untyped-def]
+def _engagements() -> ColumnElement[Any]:
     total = _sum(rules.ENGAGEMENTS[0])
     for name in rules.ENGAGEMENTS[1:]:
         total = total + _sum(name)
     return total
 
 
-def order_expression(metric: str):  # type: ignore[no-untyped-def]
+def order_expression(metric: str) -> ColumnElement[Any] | None:
     """The SQL value a summed row is ordered by for one of rules.metrics' names (or
     "engagements"); the same arithmetic as rules.metrics, before rounding. None if the name is
     not one."""
     if metric in rules.COUNTERS:
         return _sum(metric)
-    return {
+    expressions: dict[str, Callable[[], ColumnElement[Any]]] = {
         "engaged_view_15s": lambda: _sum("video_watched_15s"),
         "spend": lambda: _sum("spend_micros"),
         "engagements": _engagements,
@@ -54,14 +59,17 @@ def order_expression(metric: str):  # type: ignore[no-untyped-def]
         "completion_rate": lambda: _ratio(_sum("video_views_p100"), _sum("impressions")),
         "engagement_rate": lambda: _ratio(_engagements(), _sum("impressions")),
         "profile_visits_rate": lambda: _ratio(_sum("profile_visits"), _sum("impressions")),
-    }.get(metric, lambda: None)()
+    }
+    expression = expressions.get(metric)
+    return expression() if expression is not None else None
 
 
 def _filters(*, ad_account_ids: list[str], start: date | None, end: date | None,
              ad_ids: list[str] | None, ad_group_ids: list[str] | None,
              campaign_ids: list[str] | None,
-             deleted: dict[str, bool] | None) -> list:  # type: ignore[type-arg]
-    where = [EngagementDaily.ad_account_id.in_(ad_account_ids), EngagementDaily.ad_key != ""]
+             deleted: dict[str, bool] | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [EngagementDaily.ad_account_id.in_(ad_account_ids),
+                                        EngagementDaily.ad_key != ""]
     if start is not None:
         where.append(EngagementDaily.day >= start)
     if end is not None:
@@ -79,7 +87,7 @@ def _filters(*, ad_account_ids: list[str], start: date | None, end: date | None,
     return where
 
 
-def _summed() -> list:  # type: ignore[type-arg]
+def _summed() -> list[Label[Any]]:
     return [_sum(m).label(m) for m in (*METRICS, "spend_micros")]
 
 
@@ -96,8 +104,8 @@ def grouped_sums(session: Session, *, ad_account_ids: list[str], group: str | No
     objects."""
     where = _filters(ad_account_ids=ad_account_ids, start=start, end=end, ad_ids=ad_ids,
                      ad_group_ids=ad_group_ids, campaign_ids=campaign_ids, deleted=deleted)
-    keys: list = []  # type: ignore[type-arg]
-    ties: list = []  # type: ignore[type-arg]
+    keys: list[Label[Any]] = []
+    ties: list[SQLColumnExpression[Any]] = []
     stmt = select().select_from(EngagementDaily)
     if by_day:
         keys.append(EngagementDaily.day.label("day"))
@@ -108,9 +116,10 @@ def grouped_sums(session: Session, *, ad_account_ids: list[str], group: str | No
         keys += [column.label("key"), model.tiktok_id.label("tiktok_id")]
         ties += [model.tiktok_id, column]
     stmt = stmt.add_columns(*keys, *_summed()).where(*where).group_by(*keys)
-    ordering = []
+    ordering: list[ColumnElement[Any]] = []
     if order is not None:
         expression = order_expression(order)
+        assert expression is not None, order  # service.integrated accepts ORDERABLE names only
         ordering.append(expression.desc() if descending else expression.asc())
     rows = [dict(row._mapping) for row in session.execute(
         stmt.order_by(*ordering, *ties).limit(limit).offset(offset))]
@@ -131,7 +140,7 @@ def total_sums(session: Session, *, ad_account_ids: list[str], start: date | Non
     return dict(row._mapping)
 
 
-def by_ids(session: Session, model: Any, ids: Iterable[str | None]) -> dict[str, Any]:
+def by_ids(session: Session, model: type[Row], ids: Iterable[str | None]) -> dict[str, Row]:
     """Rows of one table by id, in one query."""
     wanted = sorted({i for i in ids if i})
     if not wanted:

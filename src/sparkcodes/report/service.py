@@ -6,11 +6,13 @@ account's time zone; organic days in UTC (organic engagement has no ad account).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
@@ -96,7 +98,12 @@ def last_days(days: int, today: date | None = None) -> tuple[date, date]:
 
 # --- the JSON report ---------------------------------------------------------------------------
 
-def _filters(session: Session, user: User, level: str, obj_id: str) -> list:  # type: ignore[type-arg]
+_LIFECYCLE: dict[str, type[Ad] | type[AdGroup] | type[Campaign]] = {
+    "ad": Ad, "ad_group": AdGroup, "campaign": Campaign}
+
+
+def _filters(session: Session, user: User, level: str,
+             obj_id: str) -> list[ColumnElement[bool]]:
     """The rollup filter for the object, once the user is known to be allowed to read it."""
     if level == "post":
         post_service.get_owned(session, user=user, post_id=obj_id)
@@ -104,8 +111,7 @@ def _filters(session: Session, user: User, level: str, obj_id: str) -> list:  # 
     if level == "ad_account":
         ad_account_service.access(session, user=user, ad_account_id=obj_id, action="read")
         return [EngagementDaily.ad_account_id == obj_id]
-    model = {"ad": Ad, "ad_group": AdGroup, "campaign": Campaign}[level]
-    obj = ad_repository.get(session, model, obj_id)
+    obj = ad_repository.get(session, _LIFECYCLE[level], obj_id)
     noun = level.replace("_", " ")
     if obj is None:
         raise errors.NotFound(f"No such {noun}.")
@@ -355,6 +361,18 @@ def integrated_metrics(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class _Scope(TypedDict):
+    """The rows an integrated report sums: the filters grouped_sums and total_sums share."""
+
+    ad_account_ids: list[str]
+    start: date | None
+    end: date | None
+    ad_ids: list[str] | None
+    ad_group_ids: list[str] | None
+    campaign_ids: list[str] | None
+    deleted: dict[str, bool] | None
+
+
 def integrated(session: Session, *, accounts: list[AdAccount], group: str | None, by_day: bool,
                start: date | None, end: date | None, ad_ids: list[str] | None = None,
                ad_group_ids: list[str] | None = None, campaign_ids: list[str] | None = None,
@@ -376,15 +394,14 @@ def integrated(session: Session, *, accounts: list[AdAccount], group: str | None
     if order_by is not None and order_by not in ORDERABLE:
         raise errors.InvalidInput(f"A report cannot be ordered by {order_by!r}.",
                                   code="invalid_value")
-    ids = [a.id for a in accounts]
-    scope = dict(ad_account_ids=ids, start=start, end=end, ad_ids=ad_ids,
-                 ad_group_ids=ad_group_ids, campaign_ids=campaign_ids, deleted=deleted)
+    scope = _Scope(ad_account_ids=[a.id for a in accounts], start=start, end=end, ad_ids=ad_ids,
+                   ad_group_ids=ad_group_ids, campaign_ids=campaign_ids, deleted=deleted)
     rows, total_number = report_repository.grouped_sums(
         session, group=group, by_day=by_day, order=order_by, descending=descending,
-        limit=limit, offset=offset, **scope)  # type: ignore[arg-type]
+        limit=limit, offset=offset, **scope)
     total = None
     if with_total:
-        total = integrated_metrics(report_repository.total_sums(session, **scope))  # type: ignore[arg-type]
+        total = integrated_metrics(report_repository.total_sums(session, **scope))
     return IntegratedReport(
         rows=[IntegratedRow(key=r.get("key"), tiktok_id=r.get("tiktok_id"), day=r.get("day"),
                             metrics=integrated_metrics(r)) for r in rows],
@@ -415,14 +432,20 @@ def integrated_objects(session: Session, *, group: str,
     campaigns = get(session, Campaign, keys if group == "campaign"
                     else [g.campaign_id for g in groups.values()])
     posts = get(session, Post, [a.post_id for a in ads.values()])
-    own: dict[str, Any] = {"ad": ads, "ad_group": groups, "campaign": campaigns}[group]
+    by_level: dict[str, Mapping[str, Ad | AdGroup | Campaign]] = {
+        "ad": ads, "ad_group": groups, "campaign": campaigns}
+    own = by_level[group]
     accounts = get(session, AdAccount, [o.ad_account_id for o in own.values()])
     out: dict[str, ReportObject] = {}
     for key, obj in own.items():
-        ad = obj if group == "ad" else None
-        out[key] = ReportObject(
-            account=accounts[obj.ad_account_id],
-            campaign=obj if group == "campaign" else campaigns.get(obj.campaign_id),
-            ad_group=groups.get(obj.ad_group_id) if ad else obj if group == "ad_group" else None,
-            ad=ad, post=posts.get(ad.post_id) if ad else None)
+        account = accounts[obj.ad_account_id]
+        if isinstance(obj, Campaign):
+            out[key] = ReportObject(account=account, campaign=obj)
+        elif isinstance(obj, AdGroup):
+            out[key] = ReportObject(account=account, campaign=campaigns.get(obj.campaign_id),
+                                    ad_group=obj)
+        else:
+            out[key] = ReportObject(account=account, campaign=campaigns.get(obj.campaign_id),
+                                    ad_group=groups.get(obj.ad_group_id), ad=obj,
+                                    post=posts.get(obj.post_id))
     return out

@@ -4,16 +4,16 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
+from sqlalchemy.orm import Session
 
 from sparkcodes.ad.schemas import to_micros
 from sparkcodes.business.auth import BusinessOperate, BusinessRead
 from sparkcodes.config import Settings
-from sparkcodes.creator import repository as creator_repository
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page, Paged
 from sparkcodes.models import RosterEntry
-from sparkcodes.roster import repository, service
+from sparkcodes.roster import service
 from sparkcodes.roster.presenters import entry_out
 from sparkcodes.roster.schemas import (
     RosterEntryOut,
@@ -25,12 +25,10 @@ from sparkcodes.roster.schemas import (
 router = APIRouter(prefix="/v1", tags=["roster"])
 
 
-def _one(session, entry: RosterEntry, settings: Settings, now: datetime) -> RosterEntryOut:  # type: ignore[no-untyped-def]
-    creator = creator_repository.by_id(session, entry.creator_id)
-    assert creator is not None  # a foreign key
-    counts = repository.code_counts(session, business_id=entry.business_id,
-                                    creator_ids=[creator.id], now=now)
-    return entry_out(entry, creator, counts.get(creator.id), settings)
+def _one(session: Session, entry: RosterEntry, settings: Settings,
+         now: datetime) -> RosterEntryOut:
+    one = service.listed(session, entry=entry, now=now)
+    return entry_out(one.entry, one.creator, one.codes, settings)
 
 
 @router.get("/businesses/{business_id}/roster", response_model=Paged[RosterEntryOut])
@@ -39,12 +37,10 @@ def list_roster(business_id: str, access: BusinessRead, session: SessionDep, set
                 status: RosterStatus | None = None) -> Paged[RosterEntryOut]:
     """The brand's creator pipeline by handle: status, region, rate, notes and codes held."""
     business = access.business
-    rows, total = repository.of_business(session, business.id, status=status,
-                                         limit=page.limit, offset=page.offset)
-    counts = repository.code_counts(session, business_id=business.id,
-                                    creator_ids=[c.id for _, c in rows], now=utc_now())
+    rows, total = service.of_business(session, business=business, status=status,
+                                      limit=page.limit, offset=page.offset, now=utc_now())
     return Paged[RosterEntryOut](
-        items=[entry_out(e, c, counts.get(c.id), settings) for e, c in rows],
+        items=[entry_out(r.entry, r.creator, r.codes, settings) for r in rows],
         total=total, limit=page.limit, offset=page.offset)
 
 

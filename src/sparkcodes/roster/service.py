@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +17,42 @@ from sparkcodes.creator import rules as creator_rules
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Business, Creator, RosterEntry, User
 from sparkcodes.roster import repository, rules
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A roster entry with its creator and the codes the creator holds with the business:
+    (live, expired), None when none."""
+
+    entry: RosterEntry
+    creator: Creator
+    codes: tuple[int, int] | None
+
+
+def of_business(session: Session, *, business: Business, status: str | None, limit: int,
+                offset: int, now: datetime) -> tuple[list[Listed], int]:
+    """A page of the roster by creator handle (optionally of one status), with the codes each
+    creator holds with the business; and how many entries there are in all."""
+    rows, total = repository.of_business(session, business.id, status=status, limit=limit,
+                                         offset=offset)
+    counts = repository.code_counts(session, business_id=business.id,
+                                    creator_ids=[c.id for _, c in rows], now=now)
+    return [Listed(e, c, counts.get(c.id)) for e, c in rows], total
+
+
+def listed(session: Session, *, entry: RosterEntry, now: datetime) -> Listed:
+    """One roster entry with its creator and the codes the creator holds with the business."""
+    creator = creator_repository.by_id(session, entry.creator_id)
+    assert creator is not None  # a foreign key
+    counts = repository.code_counts(session, business_id=entry.business_id,
+                                    creator_ids=[creator.id], now=now)
+    return Listed(entry, creator, counts.get(creator.id))
+
+
+def creators_on_roster(session: Session, *, business: Business, limit: int) -> list[Creator]:
+    """The creators on the business's roster, by handle, at most ``limit``."""
+    rows, _ = repository.of_business(session, business.id, status=None, limit=limit, offset=0)
+    return [c for _, c in rows]
 
 
 def find_creator(session: Session, *, creator_id: str | None, handle: str | None) -> Creator:

@@ -14,12 +14,11 @@ from sparkcodes.ad.schemas import to_micros
 from sparkcodes.business import rules as business_rules
 from sparkcodes.business import service as business_service
 from sparkcodes.business.auth import BusinessOperate, BusinessRead
-from sparkcodes.contract import repository as contract_repository
 from sparkcodes.contract import service as contract_service
 from sparkcodes.contract.presenters import contract_out
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Business
-from sparkcodes.roster import repository, rules, service
+from sparkcodes.roster import rules, service
 from sparkcodes.roster.presenters import entry_out
 from sparkcodes.tracker import rules as tracker_rules
 from sparkcodes.tracker import service as tracker_service
@@ -86,22 +85,18 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
           open_entry: str | None = None, status: int = 200) -> Response:
     now = utc_now()
     wanted = status_filter if status_filter in rules.STATUSES else None
-    rows, total = repository.of_business(web.session, business.id, status=wanted,
-                                         limit=PAGE_SIZE, offset=offset)
-    counts = repository.code_counts(web.session, business_id=business.id,
-                                    creator_ids=[c.id for _, c in rows], now=now)
-    entries = [entry_out(e, c, counts.get(c.id), web.settings) for e, c in rows]
-    contract_rows, contract_total = contract_repository.of_business(
-        web.session, business.id, creator_id=None, post_id=None, include_deleted=False,
-        limit=CONTRACTS_SHOWN, offset=0)
+    rows, total = service.of_business(web.session, business=business, status=wanted,
+                                      limit=PAGE_SIZE, offset=offset, now=now)
+    entries = [entry_out(r.entry, r.creator, r.codes, web.settings) for r in rows]
+    contract_rows, contract_total = contract_service.of_business(
+        web.session, business=business, limit=CONTRACTS_SHOWN, offset=0)
     contracts = [contract_out(c, cr, p, now) for c, cr, p in contract_rows]
     by_creator: dict[str, list[Any]] = {}
     for c in contracts:
         by_creator.setdefault(c.creator.id, []).append(c)
     ran, posts, flagged = _known_creators(web, business)
-    everyone, _ = repository.of_business(web.session, business.id, status=None, limit=500,
-                                         offset=0)
-    on_roster = {c.id: c for _, c in everyone}
+    on_roster = {c.id: c for c in service.creators_on_roster(web.session, business=business,
+                                                             limit=500)}
     pickable = sorted((c for cid, c in ran.items() if cid not in on_roster),
                       key=lambda c: c.handle_key)
     parties = sorted({**ran, **on_roster}.values(), key=lambda c: c.handle_key)

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from sparkcodes import values
 from sparkcodes.authorization import rules as code_rules
+from sparkcodes.models import Business, MisuseReport
 from sparkcodes.renewal.schemas import Party, PostRef
 from sparkcodes.values import days_left, hint_display
+
+if TYPE_CHECKING:
+    from sparkcodes.transparency.service import Usage
 
 
 class MisuseIn(BaseModel):
@@ -62,21 +67,22 @@ class UsageOut(BaseModel):
     misuse_reports: list[MisuseReportOut]
 
 
-def report_out(report, business=None) -> MisuseReportOut:  # type: ignore[no-untyped-def]
+def report_out(report: MisuseReport, business: Business | None = None) -> MisuseReportOut:
     return MisuseReportOut(
         id=report.id, authorization_id=report.authorization_id,
         business=Party(id=business.id, name=business.name) if business else None,
         reason=report.reason, created_at=report.created_at)
 
 
-def usage_out(u, now: datetime) -> UsageOut:  # type: ignore[no-untyped-def]
+def usage_out(u: Usage, now: datetime) -> UsageOut:
     a = u.authorization
     used_by = None
     if u.account is not None and u.business is not None:
         used_by = CodeUserOut(business=Party(id=u.business.id, name=u.business.name),
                               ad_account=Party(id=u.account.id, name=u.account.name),
                               since=a.bound_at)
-    businesses = {u.business.id: u.business} if u.business else {}
+    # Keyed by a report's business_id, which is None for a report with no business.
+    businesses: dict[str | None, Business] = {u.business.id: u.business} if u.business else {}
     return UsageOut(
         authorization_id=a.id, code_hint=hint_display(a.code_hint),
         status=code_rules.status_at(values.CodeState(a.expires_at, a.deleted_at,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 from sparkcodes.business.auth import BusinessAdmin, BusinessRead
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.pagination import Page, Paged
-from sparkcodes.webhook import repository, service
+from sparkcodes.webhook import service
 from sparkcodes.webhook.auth import WebhookAdmin, WebhookAdminWithDeleted, WebhookRead
 from sparkcodes.webhook.schemas import (
     WebhookDeliveryOut,
@@ -46,7 +46,7 @@ def list_endpoints(business_id: str, access: BusinessRead,
                    session: SessionDep) -> list[WebhookEndpointOut]:
     """The business's webhook endpoints (never their secrets)."""
     business = access.business
-    return [WebhookEndpointOut.of(e) for e in repository.endpoints_of(session, business.id)]
+    return [WebhookEndpointOut.of(e) for e in service.endpoints_of(session, business=business)]
 
 
 @router.get("/webhook-endpoints/{endpoint_id}", response_model=WebhookEndpointOut)
@@ -102,10 +102,10 @@ def list_deliveries(endpoint_id: str, access: WebhookRead, user: UserDep, sessio
                     page: Annotated[Page, Depends(Page.dep)]) -> Paged[WebhookDeliveryOut]:
     """The delivery log, newest first: attempts, last HTTP status and error, outcome."""
     endpoint = access.endpoint
-    rows = repository.deliveries_of(session, endpoint.id, limit=page.limit, offset=page.offset)
+    rows = service.deliveries(session, endpoint=endpoint, limit=page.limit, offset=page.offset)
     return Paged[WebhookDeliveryOut](
         items=[WebhookDeliveryOut.of(d, m) for d, m in rows],
-        total=repository.count_deliveries(session, endpoint.id), limit=page.limit,
+        total=service.count_deliveries(session, endpoint=endpoint), limit=page.limit,
         offset=page.offset)
 
 

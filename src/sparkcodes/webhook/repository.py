@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, func, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE changed: it executes to a CursorResult, the Result that has rowcount."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def add(session: Session, *rows: object) -> None:
@@ -60,7 +65,7 @@ def delivery_bundle(session: Session, delivery_id: str) -> tuple[
     return (row[0], row[1], row[2]) if row else None
 
 
-def _open_delivery(delivery_id: str):  # type: ignore[no-untyped-def]
+def _open_delivery(delivery_id: str) -> tuple[ColumnElement[bool], ...]:
     return (WebhookDelivery.id == delivery_id, WebhookDelivery.delivered_at.is_(None),
             WebhookDelivery.failed_at.is_(None))
 
@@ -87,7 +92,7 @@ def fail_delivery(session: Session, *, delivery_id: str, now: datetime,
         values["last_error"] = error
     result = session.execute(update(WebhookDelivery).where(*_open_delivery(delivery_id))
                              .values(**values).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return _rowcount(result) == 1
 
 
 def mark_failing(session: Session, *, endpoint_id: str, now: datetime) -> None:
@@ -114,7 +119,7 @@ def disable_if_failing_since(session: Session, *, endpoint_id: str, cutoff: date
                WebhookEndpoint.deleted_at.is_(None), WebhookEndpoint.failing_since <= cutoff)
         .values(disabled_at=now, disabled_reason=reason)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return _rowcount(result) == 1
 
 
 def rotate_secret(session: Session, *, endpoint_id: str, new_secret: str,
@@ -131,7 +136,7 @@ def rotate_secret(session: Session, *, endpoint_id: str, new_secret: str,
                 previous_secret=WebhookEndpoint.secret if keep else None,
                 previous_secret_expires_at=previous_expires_at)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return _rowcount(result) == 1
 
 
 def soft_delete(session: Session, *, endpoint_id: str, now: datetime) -> bool:
@@ -140,7 +145,7 @@ def soft_delete(session: Session, *, endpoint_id: str, now: datetime) -> bool:
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.deleted_at.is_(None))
         .values(deleted_at=now).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return _rowcount(result) == 1
 
 
 def refresh(session: Session, row: object) -> None:

@@ -200,6 +200,33 @@ def send_test(session: Session, *, user: User,
     return delivery, message
 
 
+def endpoints_of(session: Session, *, business: Business) -> list[WebhookEndpoint]:
+    """The business's endpoints, oldest first; deleted ones are left out."""
+    return repository.endpoints_of(session, business.id)
+
+
+def with_last_delivery(session: Session, *, business: Business) -> list[
+        tuple[WebhookEndpoint, tuple[WebhookDelivery, WebhookMessage] | None]]:
+    """The business's endpoints, oldest first, each with its latest delivery and message (None:
+    nothing was sent to it yet)."""
+    out: list[tuple[WebhookEndpoint, tuple[WebhookDelivery, WebhookMessage] | None]] = []
+    for endpoint in repository.endpoints_of(session, business.id):
+        last = repository.deliveries_of(session, endpoint.id, limit=1, offset=0)
+        out.append((endpoint, last[0] if last else None))
+    return out
+
+
+def deliveries(session: Session, *, endpoint: WebhookEndpoint, limit: int,
+               offset: int) -> list[tuple[WebhookDelivery, WebhookMessage]]:
+    """A page of the endpoint's delivery log, newest first, each delivery with its message."""
+    return repository.deliveries_of(session, endpoint.id, limit=limit, offset=offset)
+
+
+def count_deliveries(session: Session, *, endpoint: WebhookEndpoint) -> int:
+    """How many deliveries the endpoint's log holds."""
+    return repository.count_deliveries(session, endpoint.id)
+
+
 # --- delivery (the worker) -------------------------------------------------------------------
 
 

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.webhook import service
 from sparkcodes.worker.service import Retry, handler
 
+if TYPE_CHECKING:
+    from sparkcodes.worker.runner import JobContext
 
-@handler("webhook.deliver")
-def deliver(ctx, payload) -> None:  # type: ignore[no-untyped-def]
+
+@handler("webhook.deliver")  # type: ignore[arg-type]  # worker's Handler mistypes ctx as a Session
+def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     """POST one signed message to one endpoint; on failure, come back on the retry schedule.
 
     Two short transactions around the HTTP call, so no database lock is held while waiting on a

@@ -17,7 +17,7 @@ from sparkcodes.business.auth import BusinessAdmin, BusinessRead
 from sparkcodes.models import Business, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from sparkcodes.notification import catalog
 from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_when
-from sparkcodes.webhook import repository, rules, service
+from sparkcodes.webhook import rules, service
 from sparkcodes.webhook.auth import WebhookAdmin, WebhookAdminWithDeleted, WebhookRead
 
 router = APIRouter(tags=["pages"])
@@ -121,11 +121,9 @@ def _list(web: Web, business: Business, role: str, *, values: dict[str, Any] | N
           errs: dict[str, str] | None = None, notice: str | None = None,
           status: int = 200) -> Response:
     schedule = web.settings.webhooks.retry_schedule_seconds
-    rows = []
-    for e in repository.endpoints_of(web.session, business.id):
-        last = repository.deliveries_of(web.session, e.id, limit=1, offset=0)
-        rows.append({"e": e, "state": endpoint_state(e),
-                     "last": delivery_row(*last[0], schedule) if last else None})
+    rows = [{"e": e, "state": endpoint_state(e),
+             "last": delivery_row(*last, schedule) if last else None}
+            for e, last in service.with_last_delivery(web.session, business=business)]
     values = values or {}
     return web.render("webhook/list.html", {
         "business": business, "role": role, "rows": rows,
@@ -184,11 +182,11 @@ def _endpoint_page(web: Web, endpoint: WebhookEndpoint, business: Business, role
                    secret: str | None = None, sent: str | None = None,
                    status: int = 200) -> Response:
     schedule = web.settings.webhooks.retry_schedule_seconds
-    total = repository.count_deliveries(web.session, endpoint.id)
+    total = service.count_deliveries(web.session, endpoint=endpoint)
     pages = max(1, -(-total // PER_PAGE))
     page = min(page, pages)
-    deliveries = [delivery_row(d, m, schedule) for d, m in repository.deliveries_of(
-        web.session, endpoint.id, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)]
+    deliveries = [delivery_row(d, m, schedule) for d, m in service.deliveries(
+        web.session, endpoint=endpoint, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)]
     sent_row = next((r for r in deliveries if r["id"] == sent), None) if sent else None
     if values is None:
         values = {"url": endpoint.url, "description": endpoint.description,
