@@ -37,7 +37,7 @@ from sparkcodes.deps import (
 )
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import User
-from sparkcodes.notification import repository as notification_repository
+from sparkcodes.notification import service as notification_service
 from sparkcodes.user import service as user_service
 from sparkcodes.values import hint_display
 
@@ -173,7 +173,7 @@ class Web:
         return self.user
 
     def context(self, extra: dict[str, Any]) -> dict[str, Any]:
-        unread = (notification_repository.unread_count(self.session, self.user.id)
+        unread = (notification_service.unread_count(self.session, user_id=self.user.id)
                   if self.user is not None else 0)
         return {"web": self, "user": self.user, "csrf_token": self.csrf, "now": utc_now(),
                 "sandbox": self.settings.sandbox, "unread": unread,
