@@ -56,6 +56,7 @@ NOT_PAGES = ("/v1/", "/open_api/", "/docs", "/redoc", "/openapi.json", "/health"
              "/static/")
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Response)
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ class Web:
             return self.finish(Response(status_code=200, headers={"HX-Redirect": url}))
         return self.finish(RedirectResponse(url, status_code=303))
 
-    def finish(self, response: Response) -> Response:
+    def finish(self, response: R) -> R:
         secure_headers(response)
         if self.new_anon:
             response.set_cookie(ANON_COOKIE, self.new_anon, httponly=True, samesite="lax",
@@ -219,7 +220,7 @@ class Web:
                             samesite="lax", secure=self.request.url.scheme == "https", path="/")
 
 
-def secure_headers(response: Response) -> Response:
+def secure_headers(response: R) -> R:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
