@@ -84,7 +84,7 @@ def _widths(rows: list[list[str | Text]], headers: tuple[str, ...], width: int) 
 
 def _table(items: list[TrackerItemOut], title: str, width: int) -> Table:
     rows = [_cells(i) for i in items]
-    headers = _HEADERS
+    headers: tuple[str, ...] = _HEADERS
     if width < NARROW:  # the end date goes; "left" still says when
         keep = [c for c, h in enumerate(headers) if h != "ends"]
         headers = tuple(headers[c] for c in keep)
