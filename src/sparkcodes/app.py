@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,15 +29,16 @@ _HTTP_CODES = {
 }
 
 
-def _error(status: int, code: str, message: str, details=None) -> JSONResponse:  # type: ignore[no-untyped-def]
-    body = {"code": code, "message": message}
+def _error(status: int, code: str, message: str,
+           details: dict[str, Any] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
     return JSONResponse({"error": body}, status_code=status)
 
 
-def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict]]:
-    problems = []
+def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str, str]]]:
+    problems: list[dict[str, str]] = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         problems.append({"field": loc or "body", "problem": err.get("msg", "invalid")})

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -29,9 +30,12 @@ from sparkcodes.models import (
     AdAccount,
     AdGroup,
     Authorization,
+    Base,
+    Business,
     Campaign,
     Creator,
     Post,
+    SparkPost,
     User,
 )
 from sparkcodes.notification import watch
@@ -60,6 +64,25 @@ CREATORS = [
 
 
 HISTORY_DAYS = 7
+
+# handle -> (owner, creator account, ads enabled)
+Creators = dict[str, tuple[User, Creator, bool]]
+M = TypeVar("M", bound=Base)
+
+
+class NewPost(Protocol):
+    def __call__(self, handle: str, caption: str, stats: tuple[int, int, int, int], *,
+                 kind: str = ..., sound: str = ..., visibility: str = ...,
+                 original_post_id: str | None = ...) -> Post: ...
+
+
+class NewCode(Protocol):
+    def __call__(self, handle: str, p: Post, days: int = ...,
+                 age_days: int = ...) -> authorization_service.Generated: ...
+
+
+class Bind(Protocol):
+    def __call__(self, account: AdAccount, *codes: authorization_service.Generated) -> None: ...
 
 
 @dataclass
@@ -100,7 +123,7 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
     eu = ad_account_service.create(session, user=brand, business=business, name="Glow EU",
                                    region="DE", timezone="Europe/Berlin")
 
-    creators = {}
+    creators: Creators = {}
     for handle, name, region, email in CREATORS:
         owner = _user(session, email, name)
         creator = creator_service.create(session, owner=owner, handle=handle, display_name=name,
@@ -109,15 +132,18 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
                                         accept_terms=True, watch=watch)
         creators[handle] = (owner, creator, True)
 
-    def post(handle: str, caption: str, stats: tuple[int, int, int, int], **kw):  # type: ignore[no-untyped-def]
+    def post(handle: str, caption: str, stats: tuple[int, int, int, int], *, kind: str = "video",
+             sound: str = "original", visibility: str = "public",
+             original_post_id: str | None = None) -> Post:
         owner, creator, _ = creators[handle]
         p = post_service.create(session, user=owner, creator=creator, caption=caption,
-                                kind=kw.pop("kind", "video"), sound=kw.pop("sound", "original"),
-                                visibility=kw.pop("visibility", "public"), **kw)
+                                kind=kind, sound=sound, visibility=visibility,
+                                original_post_id=original_post_id)
         p.views, p.likes, p.comments, p.shares = stats
         return p
 
-    def code(handle: str, p, days: int = 30, age_days: int = 0):  # type: ignore[no-untyped-def]
+    def code(handle: str, p: Post, days: int = 30,
+             age_days: int = 0) -> authorization_service.Generated:
         owner, creator, _ = creators[handle]
         g = authorization_service.generate(session, settings=settings, user=owner,
                                            creator=creator, post=p, days=days)
@@ -132,7 +158,7 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
     guard = spark_post_service.guard_for(FailureLimiter("1000/minute", None), user=brand,
                                          account=us)
 
-    def bind(account, *codes):  # type: ignore[no-untyped-def]
+    def bind(account: AdAccount, *codes: authorization_service.Generated) -> None:
         results = spark_post_service.bind_many(session, settings=settings, guard=guard,
                                                user=brand, account=account,
                                                codes=[c.code for c in codes])
@@ -220,8 +246,10 @@ def install(db: Database, settings: Settings, *,
     return result, outcome
 
 
-def _relationships(session: Session, *, settings: Settings, brand: User, business, us, eu,  # type: ignore[no-untyped-def]
-                   now, creators, routine, serum, routine_eu) -> None:
+def _relationships(session: Session, *, settings: Settings, brand: User, business: Business,
+                   us: AdAccount, eu: AdAccount, now: datetime, creators: Creators,
+                   routine: Post, serum: Post,
+                   routine_eu: authorization_service.Generated) -> None:
     """The brand's side of working with creators: roster, contracts, open requests, a webhook."""
     for handle, status, rate, notes in (
         ("maya.makes", "active", 450_000_000, "Skincare routines; replies within a day."),
@@ -257,31 +285,40 @@ def _relationships(session: Session, *, settings: Settings, brand: User, busines
     webhook_service.update(session, user=brand, endpoint=endpoint, changes={"enabled": False})
 
 
-def _campaigns(session: Session, *, settings: Settings, brand: User, us, eu, now, creators,  # type: ignore[no-untyped-def]
-               post, code, bind, routine_us, routine_eu, gym_us, gym_eu, bento) -> dict[str, str]:
+def _campaigns(session: Session, *, settings: Settings, brand: User, us: AdAccount,
+               eu: AdAccount, now: datetime, creators: Creators, post: NewPost, code: NewCode,
+               bind: Bind, routine_us: authorization_service.Generated,
+               routine_eu: authorization_service.Generated,
+               gym_us: authorization_service.Generated, gym_eu: authorization_service.Generated,
+               bento: Post) -> dict[str, str]:
     """Campaigns, ad groups and ads with a week of history; returns what to stop afterwards."""
     start = now - timedelta(days=HISTORY_DAYS, hours=1)
 
-    def spark(account, g):  # type: ignore[no-untyped-def]
-        return spark_post_repository.active_for_authorization(session, account.id,
-                                                              g.authorization.id)
+    def spark(account: AdAccount, g: authorization_service.Generated) -> SparkPost:
+        sp = spark_post_repository.active_for_authorization(session, account.id,
+                                                            g.authorization.id)
+        assert sp is not None  # every code passed here was bound to this account above
+        return sp
 
-    def campaign(account, name, mode="BUDGET_MODE_INFINITE", budget=None):  # type: ignore[no-untyped-def]
+    def campaign(account: AdAccount, name: str, mode: str = "BUDGET_MODE_INFINITE",
+                 budget: int | None = None) -> Campaign:
         c = ad_service.create_campaign(session, user=brand, account=account, name=name,
                                        objective="ENGAGEMENT", budget_mode=mode,
                                        budget_micros=budget)
         ad_repository.backdate(session, Campaign, c.id, start)
         return c
 
-    def group(account, c, name, *, begins=start, ends=None, budget=4_000_000):  # type: ignore[no-untyped-def]
+    def group(account: AdAccount, c: Campaign, name: str, *, begins: datetime = start,
+              ends: datetime | None = None, budget: int = 4_000_000) -> AdGroup:
         g = ad_service.create_ad_group(session, user=brand, account=account, campaign=c,
                                        name=name, budget_micros=budget, bid_micros=6_000_000,
                                        schedule_start_at=begins, schedule_end_at=ends)
         ad_repository.backdate(session, AdGroup, g.id, start)
         return g
 
-    def ad(account, g, sp, name, url="https://glow.example/holiday?utm_source=tiktok"  # type: ignore[no-untyped-def]
-           "&utm_medium=spark&utm_campaign=holiday"):
+    def ad(account: AdAccount, g: AdGroup, sp: SparkPost, name: str,
+           url: str = "https://glow.example/holiday?utm_source=tiktok"
+           "&utm_medium=spark&utm_campaign=holiday") -> Ad:
         a = ad_service.create_ad(session, settings=settings, user=brand, account=account,
                                  group=g, spark_post_id=sp.id, name=name,
                                  call_to_action="SHOP_NOW", landing_page_url=url, ads_only=False)
@@ -330,39 +367,47 @@ def _campaigns(session: Session, *, settings: Settings, brand: User, us, eu, now
             "edited_ad": bento_ad.id, "taken_down_ad": night_ad.id}
 
 
+def _row(session: Session, model: type[M], row_id: str) -> M:
+    """A row the demo created itself, so it is there."""
+    row = session.get(model, row_id)
+    assert row is not None, (model.__name__, row_id)
+    return row
+
+
 def apply_stops(session: Session, *, stops: dict[str, str]) -> None:
     """After the traffic: the things creators and moderators do that stop ads, each once."""
     brand = user_repository.by_email(session, BRAND_EMAIL)
     assert brand is not None
-    us_or_eu = {}
+    us_or_eu: dict[str, AdAccount] = {}
 
-    def account_of(obj):  # type: ignore[no-untyped-def]
-        return us_or_eu.setdefault(obj.ad_account_id, session.get(AdAccount, obj.ad_account_id))
+    def account_of(obj: Campaign | Ad) -> AdAccount:
+        return us_or_eu.setdefault(obj.ad_account_id,
+                                   _row(session, AdAccount, obj.ad_account_id))
 
-    def owner_of(post_id: str):  # type: ignore[no-untyped-def]
-        p = session.get(Post, post_id)
-        c = session.get(Creator, p.creator_id)
-        return p, c, session.get(User, c.owner_id)
+    def owner_of(post_id: str) -> tuple[Post, Creator, User]:
+        p = _row(session, Post, post_id)
+        c = _row(session, Creator, p.creator_id)
+        return p, c, _row(session, User, c.owner_id)
 
-    friday = session.get(Campaign, stops["pause_campaign"])
+    friday = _row(session, Campaign, stops["pause_campaign"])
     ad_service.set_operation(session, user=brand, account=account_of(friday), obj=friday,
                              operation="DISABLE")
     bento, _, aiko = owner_of(stops["revise_post"])
     post_service.edit(session, user=aiko, post=bento, changes={"sound": "commercial_library"},
                       watch=watch)
-    night = session.get(Post, stops["take_down_post"])
+    night = _row(session, Post, stops["take_down_post"])
     post_service.take_down(session, actor_id=None, post=night,
                            reason="Reported for a misleading health claim", watch=watch)
     # A creator can only delete a code, privatise a post or switch settings off while no live ad
     # runs on it: the brand pauses the ad, the creator acts, the brand resumes it.
     for ad_key, act in (("delete_code_ad", "delete_code"), ("privatise_ad", "privatise"),
                         ("settings_off_ad", "settings_off")):
-        the_ad = session.get(Ad, stops[ad_key])
+        the_ad = _row(session, Ad, stops[ad_key])
         account = account_of(the_ad)
         ad_service.set_operation(session, user=brand, account=account, obj=the_ad,
                                  operation="DISABLE")
         if act == "delete_code":
-            auth = session.get(Authorization, stops["delete_code"])
+            auth = _row(session, Authorization, stops["delete_code"])
             p, c, owner = owner_of(auth.post_id)
             authorization_service.delete(session, user=owner, authorization=auth, creator=c,
                                          watch=watch)
@@ -371,8 +416,8 @@ def apply_stops(session: Session, *, stops: dict[str, str]) -> None:
             post_service.edit(session, user=owner, post=p, changes={"visibility": "private"},
                               watch=watch)
         else:
-            creator = session.get(Creator, stops["settings_off_creator"])
-            creator_service.set_ad_settings(session, user=session.get(User, creator.owner_id),
+            creator = _row(session, Creator, stops["settings_off_creator"])
+            creator_service.set_ad_settings(session, user=_row(session, User, creator.owner_id),
                                             creator=creator, enabled=False, accept_terms=False,
                                             watch=watch)
         ad_service.set_operation(session, user=brand, account=account, obj=the_ad,

@@ -33,7 +33,7 @@ class Outcome:
     sent: int = 0
     accepted: int = 0
     duplicates: int = 0
-    refused: Counter = field(default_factory=Counter)  # type: ignore[type-arg]
+    refused: Counter[str] = field(default_factory=Counter)
 
 
 def _events_for(rng: random.Random, *, key: str, post_id: str, ad_id: str | None,
@@ -59,7 +59,8 @@ def plan(db: Database, *, days: int, seed: int, paid_per_day: int,
     now = utc_now()
     with db.unit_of_work(write=False) as session:
         posts, ads = ad_repository.live_posts_and_ads(session)
-        sources = [(f"p{p.id[:8]}", p.id, None, organic_per_day) for p in posts]
+        sources: list[tuple[str, str, str | None, int]] = [
+            (f"p{p.id[:8]}", p.id, None, organic_per_day) for p in posts]
         sources += [(f"a{a.id[:8]}", a.post_id, a.id, paid_per_day) for a in ads]
     events: list[engagement.EventIn] = []
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -339,3 +339,26 @@ def held(session: Session, *, user: User, model: type[Lifecycle], obj_id: str,
     except errors.NotFound:
         raise errors.NotFound(f"No such {noun}.") from None
     return obj, account
+
+
+def by_tiktok_ids(session: Session, *, model: type[repository.Lifecycle], account: AdAccount,
+                  tiktok_ids: list[int]) -> dict[int, repository.Lifecycle]:
+    """The ad account's campaigns, ad groups or ads by TikTok id; others' are not found."""
+    return repository.by_tiktok_ids(session, model, account.id, tiktok_ids)
+
+
+def page_of(session: Session, *, model: type[repository.Lifecycle], account: AdAccount,
+            ids: list[str] | None = None, campaign_ids: list[str] | None = None,
+            ad_group_ids: list[str] | None = None, deleted: bool | None = False,
+            limit: int | None, offset: int = 0) -> tuple[list[repository.Lifecycle], int]:
+    """One page of the ad account's campaigns, ad groups or ads, oldest first, and the total."""
+    return repository.page_of(session, model, ad_account_id=account.id, ids=ids,
+                              campaign_ids=campaign_ids, ad_group_ids=ad_group_ids,
+                              deleted=deleted, limit=limit, offset=offset)
+
+
+def campaign_of(session: Session, *, group: AdGroup) -> Campaign:
+    """The campaign an ad group belongs to (deleted or not)."""
+    campaign = repository.get(session, Campaign, group.campaign_id)
+    assert isinstance(campaign, Campaign)  # ad_groups.campaign_id is a required foreign key
+    return campaign

@@ -165,3 +165,13 @@ def regenerate(session: Session, *, settings: Settings, user: User, authorizatio
                  **_scope(authorization, creator.id),
                  before={"code_hint": old_hint}, after={"code_hint": parsed.hint})
     return authorization, raw
+
+
+def of_creator(session: Session, *, creator: Creator) -> list[tuple[Authorization, Post]]:
+    """Every code of a creator account's posts with its post, soonest expiry first."""
+    return repository.of_creator(session, creator.id)
+
+
+def of_ad_account(session: Session, *, ad_account_id: str) -> list[tuple[Authorization, Post]]:
+    """Every code bound to an ad account with its post, soonest expiry first."""
+    return repository.of_ad_account(session, ad_account_id)

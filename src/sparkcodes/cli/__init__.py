@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from sparkcodes.cli import codes, db, users
 from sparkcodes.cli.common import console
+
+if TYPE_CHECKING:  # the commands import these when they run, to keep the CLI quick to start
+    from sparkcodes.config import Settings
+    from sparkcodes.db import Database
+    from sparkcodes.simulate import Outcome
 
 app = typer.Typer(help="sparkcodes: Spark Ads authorization codes, end to end.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -40,7 +47,8 @@ def serve(
                 workers=workers, reload=reload, log_level="info")
 
 
-def _simulate(db_, settings, *, days: int, seed: int, paid: int, organic: int) -> None:  # type: ignore[no-untyped-def]
+def _simulate(db_: Database, settings: Settings, *, days: int, seed: int, paid: int,
+              organic: int) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from sparkcodes import simulate as sim
@@ -53,7 +61,7 @@ def _simulate(db_, settings, *, days: int, seed: int, paid: int, organic: int) -
     _outcome_table(outcome, days=days)
 
 
-def _outcome_table(outcome, *, days: int) -> None:  # type: ignore[no-untyped-def]
+def _outcome_table(outcome: Outcome, *, days: int) -> None:
     from rich.table import Table
 
     table = Table(title=f"{days} simulated days")

@@ -5,11 +5,10 @@ from rich import box
 from rich.table import Table
 
 from sparkcodes import errors
-from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.authorization import service as authorization_service
 from sparkcodes.authorization.schemas import authorization_out
 from sparkcodes.cli.common import console, database, fail, run_app_error
-from sparkcodes.creator import repository as creator_repository
+from sparkcodes.creator import service as creator_service
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.notification import watch
 
@@ -28,13 +27,13 @@ def list_codes(
     db, _ = database()
     with db.unit_of_work(write=False) as session:
         if creator is not None:
-            found = creator_repository.by_handle(session, creator.removeprefix("@"))
+            found = creator_service.by_handle(session, handle=creator.removeprefix("@"))
             if found is None:
                 fail(f"No creator account @{creator.removeprefix('@')}.")
-            rows = authorization_repository.of_creator(session, found.id)
+            rows = authorization_service.of_creator(session, creator=found)
             title = f"Codes of @{found.handle}"
         else:
-            rows = authorization_repository.of_ad_account(session, ad_account)
+            rows = authorization_service.of_ad_account(session, ad_account_id=ad_account)
             title = f"Codes bound to ad account {ad_account}"
         users = authorization_service.users_of(session, [a for a, _ in rows], watch=watch)
         now = utc_now()
@@ -62,13 +61,12 @@ def take_down(post_id: str = typer.Argument(..., help="The post's id"),
               reason: str = typer.Option(...,
                                          help="Why, shown to the creator and the brands")) -> None:
     """Moderation take-down of a post (R11): every ad on it stops."""
-    from sparkcodes.post import repository as post_repository
     from sparkcodes.post import service as post_service
 
     db, _ = database()
     try:
         with db.unit_of_work() as session:
-            post = post_repository.by_id(session, post_id)
+            post = post_service.by_id(session, post_id=post_id)
             if post is None:
                 raise errors.NotFound(f"No post {post_id}.")
             post_service.take_down(session, actor_id=None, post=post, reason=reason, watch=watch)

@@ -14,7 +14,7 @@ from rich.text import Text
 from sparkcodes import errors
 from sparkcodes.cli.common import console, database, fail, run_app_error
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.tracker import export, repository, rules, service
+from sparkcodes.tracker import export, rules, service
 from sparkcodes.tracker.schemas import TrackerItemOut, item_out
 
 # Statuses are long (AUTHORIZATION_EXPIRED): the table shows a word, the CSV the full value.
@@ -84,7 +84,7 @@ def _widths(rows: list[list[str | Text]], headers: tuple[str, ...], width: int) 
 
 def _table(items: list[TrackerItemOut], title: str, width: int) -> Table:
     rows = [_cells(i) for i in items]
-    headers = _HEADERS
+    headers: tuple[str, ...] = _HEADERS
     if width < NARROW:  # the end date goes; "left" still says when
         keep = [c for c, h in enumerate(headers) if h != "ends"]
         headers = tuple(headers[c] for c in keep)
@@ -121,7 +121,7 @@ def tracker(
     db, _ = database()
     try:
         with db.unit_of_work(write=False) as session:
-            found = repository.businesses_matching(session, business)
+            found = service.businesses_matching(session, name_or_id=business)
             if not found:
                 fail(f"No business named or with id {business!r}.")
             if len(found) > 1:

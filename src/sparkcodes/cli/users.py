@@ -32,12 +32,10 @@ def create_token(
     name: str = typer.Option("cli", help="A label for the token"),
 ) -> None:
     """Issue an API token for a user (printed once)."""
-    from sparkcodes.user import repository
-
     db, settings = database()
     try:
         with db.unit_of_work() as session:
-            user = repository.by_email(session, service.normalize_email(email))
+            user = service.by_email(session, email=email)
             if user is None:
                 raise errors.NotFound(f"No user with e-mail {email}.")
             _, raw = service.issue_token(session, settings=settings, user=user, name=name)

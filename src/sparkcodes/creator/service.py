@@ -77,3 +77,23 @@ def set_ad_settings(session: Session, *, user: User, creator: Creator, enabled: 
             body=f"@{creator.handle} turned off account-level ad authorization: none of their "
                  "posts can run as Spark Ads until it is back on.")
     return creator
+
+
+def by_id(session: Session, *, creator_id: str) -> Creator | None:
+    """The creator account with this id, if any."""
+    return repository.by_id(session, creator_id)
+
+
+def by_ids(session: Session, *, ids: set[str]) -> dict[str, Creator]:
+    """Creator accounts by id; unknown ids are left out."""
+    return repository.by_ids(session, ids)
+
+
+def by_tiktok_id(session: Session, *, tiktok_id: int) -> Creator | None:
+    """The creator account with this TikTok id, if any."""
+    return repository.by_tiktok_id(session, tiktok_id)
+
+
+def by_handle(session: Session, *, handle: str) -> Creator | None:
+    """The creator account with this handle (ignoring case), if any."""
+    return repository.by_handle(session, handle)

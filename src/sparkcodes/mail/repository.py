@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.models import EmailMessage
@@ -23,10 +24,11 @@ def unsent(session: Session, *, limit: int = 100, offset: int = 0) -> list[Email
 
 def mark_sent(session: Session, *, email_id: str, now: datetime) -> bool:
     """Sent, counting the attempt; False if it was marked sent already."""
-    result = session.execute(
+    # An UPDATE without RETURNING gives a CursorResult; Session.execute is typed as Result.
+    result = cast(CursorResult[Any], session.execute(
         update(EmailMessage).where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None))
         .values(sent_at=now, attempts=EmailMessage.attempts + 1, last_error=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     return result.rowcount == 1
 
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.mail import service
-from sparkcodes.worker.service import handler
+from sparkcodes.worker.service import JobContext, handler
 
 
 @handler("email.send")
-def send(ctx, payload) -> None:  # type: ignore[no-untyped-def]
+def send(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Send one outbox e-mail over SMTP; a failure is recorded and raised, so the runner retries.
 
     Without an SMTP host the message is kept unsent with the reason, and the job ends.

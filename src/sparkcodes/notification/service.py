@@ -118,3 +118,8 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
         jobs.enqueue(session, "webhook.deliver", {"delivery_id": delivery_id},
                      dedupe_key=f"webhook.deliver:{delivery_id}", max_attempts=50)
     return Emitted(event_id, len(recipients), len(emails), len(deliveries))
+
+
+def unread_count(session: Session, *, user_id: str) -> int:
+    """How many of a user's notifications are unread."""
+    return repository.unread_count(session, user_id)

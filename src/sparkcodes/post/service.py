@@ -135,3 +135,19 @@ def take_down(session: Session, *, actor_id: str | None, post: Post, reason: str
                         body=f"\"{post.caption[:60]}\" was taken down ({reason}). Every ad on "
                              "it stopped.")
     return post
+
+
+def by_id(session: Session, *, post_id: str) -> Post | None:
+    """The post with this id, whoever owns it, if any."""
+    return repository.by_id(session, post_id)
+
+
+def by_tiktok_id(session: Session, *, tiktok_id: int) -> Post | None:
+    """The post with this TikTok id, if any."""
+    return repository.by_tiktok_id(session, tiktok_id)
+
+
+def published_of(session: Session, *, creator: Creator, limit: int,
+                 offset: int) -> tuple[list[Post], int]:
+    """One page of a creator account's published posts, newest first, and how many there are."""
+    return repository.published_of(session, creator.id, limit=limit, offset=offset)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -46,7 +47,8 @@ class TakeDownIn(BaseModel):
 
 
 @router.post("/posts/{post_id}/take-down", status_code=200)
-def take_down_post(post_id: str, body: TakeDownIn, user: UserDep, session: SessionDep) -> dict:
+def take_down_post(post_id: str, body: TakeDownIn, user: UserDep,
+                   session: SessionDep) -> dict[str, Any]:
     """Rehearse a moderation take-down of one of your posts (R11): every ad on it stops."""
     post, _ = post_service.get_owned(session, user=user, post_id=post_id)
     post = post_service.take_down(session, actor_id=user.id, post=post, reason=body.reason,

@@ -421,3 +421,22 @@ def originals_of(session: Session, posts: list[Post]) -> dict[str, tuple[Post, C
             if original is not None and creator is not None:
                 out[post.id] = (original, creator)
     return out
+
+
+def active_for_post(session: Session, *, account: AdAccount, post: Post) -> SparkPost | None:
+    """The ad account's bound (not unbound) Spark post of a post, if any."""
+    return repository.active_for_post(session, account.id, post.id)
+
+
+def authorized(session: Session, *, account: AdAccount, keyword: str | None = None,
+               item_tiktok_id: int | None = None, creator_id: str | None = None, limit: int,
+               offset: int) -> tuple[list[repository.Row], int]:
+    """One page of the ad account's live code-bound Spark posts, newest first, and the total."""
+    return repository.authorized(session, account.id, keyword=keyword,
+                                 item_tiktok_id=item_tiktok_id, creator_id=creator_id,
+                                 limit=limit, offset=offset)
+
+
+def identities(session: Session, *, account: AdAccount) -> list[tuple[Creator, str]]:
+    """The creator identities the ad account can run Spark Ads from, with their type."""
+    return repository.identities(session, account.id)

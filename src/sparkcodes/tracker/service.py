@@ -285,3 +285,8 @@ def _attach_ads(session: Session, items: list[Item], now: datetime) -> None:
         item.flags = rules.flags(bound=item.bound, window_end=item.window_end,
                                  contract_end=item.contract.ends_at if item.contract else None,
                                  live_ads=item.live_ads, now=now)
+
+
+def businesses_matching(session: Session, *, name_or_id: str) -> list[Business]:
+    """Businesses whose id is this, or whose name is this ignoring case, oldest first."""
+    return repository.businesses_matching(session, name_or_id)

@@ -124,3 +124,8 @@ def revoke_token(session: Session, *, user: User, token_id: str) -> ApiToken:
         audit.record(session, actor_id=user.id, action="token.revoked", target_type="api_token",
                      target_id=token.id)
     return token
+
+
+def by_email(session: Session, *, email: str) -> User | None:
+    """The user with this e-mail (normalized first; InvalidInput if it is not one), if any."""
+    return repository.by_email(session, normalize_email(email))

@@ -101,34 +101,35 @@ def install(app: FastAPI) -> None:
     json_invalid = app.exception_handlers[RequestValidationError]
     json_http = app.exception_handlers[StarletteHTTPException]
 
+    # The decorator form: add_exception_handler is typed for handlers of any Exception, and each
+    # of these takes only its own kind.
+    @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         url = login_url(exc.next_url)
         if request.headers.get("hx-request") == "true":
             return secure_headers(Response(status_code=200, headers={"HX-Redirect": url}))
         return secure_headers(RedirectResponse(url, status_code=303))
 
+    @app.exception_handler(errors.AppError)
     async def app_error(request: Request, exc: errors.AppError) -> Response:
         if is_page(request):
             return error_page(request, exc.status, exc.message)
         return await _call(json_app_error, request, exc)
 
+    @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         if is_page(request):
             return error_page(request, 422, "Part of the form is missing or not in the expected "
                                             "shape; go back and check it.")
         return await _call(json_invalid, request, exc)
 
+    @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if is_page(request) and exc.status_code in (404, 405):
             return error_page(request, exc.status_code,
                               "There is no page at this address." if exc.status_code == 404
                               else "This address does not take that kind of request.")
         return await _call(json_http, request, exc)
-
-    app.add_exception_handler(LoginRequired, login_required)  # type: ignore[arg-type]
-    app.add_exception_handler(errors.AppError, app_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
 
 
 __all__ = ["install", "is_page", "page_routers"]

@@ -37,7 +37,7 @@ from sparkcodes.deps import (
 )
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import User
-from sparkcodes.notification import repository as notification_repository
+from sparkcodes.notification import service as notification_service
 from sparkcodes.user import service as user_service
 from sparkcodes.values import hint_display
 
@@ -56,6 +56,7 @@ NOT_PAGES = ("/v1/", "/open_api/", "/docs", "/redoc", "/openapi.json", "/health"
              "/static/")
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Response)
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -173,7 +174,7 @@ class Web:
         return self.user
 
     def context(self, extra: dict[str, Any]) -> dict[str, Any]:
-        unread = (notification_repository.unread_count(self.session, self.user.id)
+        unread = (notification_service.unread_count(self.session, user_id=self.user.id)
                   if self.user is not None else 0)
         return {"web": self, "user": self.user, "csrf_token": self.csrf, "now": utc_now(),
                 "sandbox": self.settings.sandbox, "unread": unread,
@@ -191,7 +192,7 @@ class Web:
             return self.finish(Response(status_code=200, headers={"HX-Redirect": url}))
         return self.finish(RedirectResponse(url, status_code=303))
 
-    def finish(self, response: Response) -> Response:
+    def finish(self, response: R) -> R:
         secure_headers(response)
         if self.new_anon:
             response.set_cookie(ANON_COOKIE, self.new_anon, httponly=True, samesite="lax",
@@ -219,7 +220,7 @@ class Web:
                             samesite="lax", secure=self.request.url.scheme == "https", path="/")
 
 
-def secure_headers(response: Response) -> Response:
+def secure_headers(response: R) -> R:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ def enqueue(session: Session, *, name: str, payload: dict[str, Any], run_at: dat
     return session.execute(stmt).first() is not None
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (Job.finished_at.is_(None), Job.dead_at.is_(None), Job.run_at <= now,
             or_(Job.locked_until.is_(None), Job.locked_until < now))
 
@@ -42,10 +42,11 @@ def claim(session: Session, *, worker_id: str, now: datetime, lease_until: datet
         stmt = stmt.with_for_update(skip_locked=True)
     claimed = []
     for job_id in session.scalars(stmt).all():
-        result = session.execute(
+        # An UPDATE without RETURNING gives a CursorResult; Session.execute is typed as Result.
+        result = cast(CursorResult[Any], session.execute(
             update(Job).where(Job.id == job_id, *_due(now))
             .values(locked_by=worker_id, locked_until=lease_until, attempts=Job.attempts + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)))
         if result.rowcount == 1:
             claimed.append(job_id)
     if not claimed:
@@ -57,10 +58,10 @@ def claim(session: Session, *, worker_id: str, now: datetime, lease_until: datet
 
 def finish(session: Session, *, job_id: str, worker_id: str, now: datetime) -> bool:
     """Done, if this worker still holds the lease (a stale worker's finish changes nothing)."""
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(Job).where(Job.id == job_id, Job.locked_by == worker_id, Job.finished_at.is_(None))
         .values(finished_at=now, locked_by=None, locked_until=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     return result.rowcount == 1
 
 

@@ -13,7 +13,6 @@ import os
 import socket
 import threading
 import traceback
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sparkcodes.config import Settings
@@ -22,15 +21,9 @@ from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Job
 from sparkcodes.sandbox import service as sandbox_service
 from sparkcodes.worker import repository, service
+from sparkcodes.worker.service import JobContext
 
 log = logging.getLogger("sparkcodes.worker")
-
-
-@dataclass
-class JobContext:
-    db: Database
-    settings: Settings
-    job: Job
 
 
 class Runner:

@@ -10,10 +10,23 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sparkcodes.config import Settings
+from sparkcodes.db import Database
 from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import Job
 from sparkcodes.worker import repository
 
-Handler = Callable[[Session, dict[str, Any]], None]
+
+@dataclass
+class JobContext:
+    """What a handler gets besides its payload: it opens its own transactions on ``db``."""
+
+    db: Database
+    settings: Settings
+    job: Job
+
+
+Handler = Callable[[JobContext, dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
 
 

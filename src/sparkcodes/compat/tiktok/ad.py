@@ -14,11 +14,11 @@ from sparkcodes.compat.tiktok import codes, containers, routing, shapes, status
 from sparkcodes.compat.tiktok.auth import Caller, CallerDep
 from sparkcodes.compat.tiktok.envelope import TikTokError, ok
 from sparkcodes.compat.tiktok.params import Params, bad
-from sparkcodes.creator import repository as creator_repository
+from sparkcodes.creator import service as creator_service
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Creator, SparkPost
-from sparkcodes.post import repository as post_repository
-from sparkcodes.spark_post import repository as spark_post_repository
+from sparkcodes.post import service as post_service
+from sparkcodes.spark_post import service as spark_post_service
 
 router = routing.router()
 
@@ -62,7 +62,7 @@ def ad_object(account: AdAccount, view: ad_service.AdView, creator: Creator) -> 
 
 def _objects(caller: Caller, account: AdAccount, ads: list[Ad]) -> list[dict[str, Any]]:
     views = ad_service.deliveries(caller.session, ads, utc_now())
-    creators = creator_repository.by_ids(caller.session, {v.ad.creator_id for v in views})
+    creators = creator_service.by_ids(caller.session, ids={v.ad.creator_id for v in views})
     return [ad_object(account, v, creators[v.ad.creator_id]) for v in views]
 
 
@@ -82,14 +82,14 @@ def _spark_post(caller: Caller, account: AdAccount, creative: Params, index: int
                   "image_ids.")
     if creative.has("ad_text"):
         raise ad_rules.CAPTION_LOCKED
-    post = post_repository.by_tiktok_id(caller.session, int(item_id or 0))
-    spark = (spark_post_repository.active_for_post(caller.session, account.id, post.id)
+    post = post_service.by_tiktok_id(caller.session, tiktok_id=int(item_id or 0))
+    spark = (spark_post_service.active_for_post(caller.session, account=account, post=post)
              if post is not None else None)
     if post is None or spark is None or spark.identity_type != kind:
         raise TikTokError(codes.PARAM_ERROR,
                           f"{where}.tiktok_item_id: the post {item_id} is not authorized to this "
                           f"advertiser as {kind}; apply its code with tt_video/authorize first.")
-    creator = creator_repository.by_id(caller.session, post.creator_id)
+    creator = creator_service.by_id(caller.session, creator_id=post.creator_id)
     if creator is None or str(creator.tiktok_id) != identity_id:
         raise bad(f"{where}.identity_id: {identity_id} is not the identity of the post "
                   f"{item_id}; use user_info.identity_id from tt_video/info or tt_video/list.")
@@ -166,8 +166,8 @@ def ad_update(caller: CallerDep) -> JSONResponse:
 
 
 def _post_and_identity(caller: Caller, ad: Ad) -> dict[str, str]:
-    post = post_repository.by_id(caller.session, ad.post_id)
-    creator = creator_repository.by_id(caller.session, ad.creator_id)
+    post = post_service.by_id(caller.session, post_id=ad.post_id)
+    creator = creator_service.by_id(caller.session, creator_id=ad.creator_id)
     assert post is not None and creator is not None
     return {"tiktok_item_id": str(post.tiktok_id), "identity_id": str(creator.tiktok_id)}
 

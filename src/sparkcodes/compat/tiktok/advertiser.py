@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.responses import JSONResponse
 
 from sparkcodes.compat.tiktok import routing
 from sparkcodes.compat.tiktok.auth import CallerDep
 from sparkcodes.compat.tiktok.envelope import ok
+from sparkcodes.models import User
 
 router = routing.router()
 
@@ -48,6 +51,6 @@ def user_info(caller: CallerDep) -> JSONResponse:
 router.add_api_route("/user/info", user_info, methods=["GET"], include_in_schema=False)
 
 
-def _user(user) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _user(user: User) -> dict[str, Any]:
     return {"display_name": user.name or user.email, "email": user.email,
             "create_time": int(user.created_at.timestamp())}

@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from sparkcodes.ad import repository
 from sparkcodes.ad import rules as ad_rules
 from sparkcodes.ad import service as ad_service
 from sparkcodes.ad.schemas import from_micros, to_micros
@@ -190,8 +189,8 @@ def adgroup_update(caller: CallerDep) -> JSONResponse:
         changes["schedule_end_at"] = p.instant("schedule_end_time")
     ad_service.edit_ad_group(caller.session, user=caller.user, account=account, group=group,
                              changes=changes)
-    campaign = repository.get(caller.session, Campaign, group.campaign_id)
-    return ok(ad_group_object(account, group, campaign, utc_now()))  # type: ignore[arg-type]
+    campaign = ad_service.campaign_of(caller.session, group=group)
+    return ok(ad_group_object(account, group, campaign, utc_now()))
 
 
 @router.get("/adgroup/get/", summary="Get ad groups")
@@ -200,9 +199,10 @@ def adgroup_get(caller: CallerDep) -> JSONResponse:
     (1–1000, default 10)."""
     account = caller.advertiser("read")
     found = containers.listing(caller, AdGroup, account)
-    campaigns = {c.id: c for c in repository.page_of(
-        caller.session, Campaign, ad_account_id=account.id,
-        ids=list({g.campaign_id for g in found.rows}), deleted=None, limit=None)[0]}
+    campaigns = {c.id: c for c in ad_service.page_of(
+        caller.session, model=Campaign, account=account,
+        ids=list({g.campaign_id for g in found.rows}), deleted=None, limit=None)[0]
+        if isinstance(c, Campaign)}
     now = utc_now()
     items = [ad_group_object(account, g, campaigns[g.campaign_id], now) for g in found.rows]
     return ok({"list": containers.pick(items, found.fields),

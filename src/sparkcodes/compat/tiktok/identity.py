@@ -7,16 +7,15 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from sparkcodes import errors
-from sparkcodes.ad_account import repository as ad_account_repository
+from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.compat.tiktok import routing, shapes
 from sparkcodes.compat.tiktok.auth import Caller, CallerDep
 from sparkcodes.compat.tiktok.envelope import ok
 from sparkcodes.compat.tiktok.params import bad
-from sparkcodes.creator import repository as creator_repository
+from sparkcodes.creator import service as creator_service
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Creator, Post
-from sparkcodes.post import repository as post_repository
-from sparkcodes.spark_post import repository as spark_post_repository
+from sparkcodes.post import service as post_service
 from sparkcodes.spark_post import rules as spark_rules
 from sparkcodes.spark_post import service as spark_post_service
 from sparkcodes.values import hint_display
@@ -40,7 +39,7 @@ def identity_get(caller: CallerDep) -> JSONResponse:
     page = p.integer("page", default=1, low=1, high=1_000_000)
     page_size = p.integer("page_size", default=20, low=1, high=100)
     keyword = (p.object("filtering").string("keyword", max_length=500) or "").lower()
-    found = [(c, t) for c, t in spark_post_repository.identities(caller.session, account.id)
+    found = [(c, t) for c, t in spark_post_service.identities(caller.session, account=account)
              if kind is None or t == kind]
     if keyword:
         found = [(c, t) for c, t in found
@@ -58,13 +57,14 @@ def _identity(caller: Caller, account: AdAccount) -> tuple[Creator, str]:
     assert kind is not None and identity_id is not None
     if kind == "BC_AUTH_TT":
         p.id("identity_authorized_bc_id", required=True)
-    creator = creator_repository.by_tiktok_id(caller.session, int(identity_id))
+    creator = creator_service.by_tiktok_id(caller.session, tiktok_id=int(identity_id))
     usable = creator is not None and (
         (kind == "AUTH_CODE" and any(c.id == creator.id and t == "AUTH_CODE" for c, t in
-                                     spark_post_repository.identities(caller.session,
-                                                                      account.id)))
-        or (kind == "TT_USER" and ad_account_repository.linked_identity(
-            caller.session, account.id, creator.id) is not None))
+                                     spark_post_service.identities(caller.session,
+                                                                   account=account)))
+        or (kind == "TT_USER" and any(c.id == creator.id for _, c in
+                                      ad_account_service.identities(caller.session,
+                                                                    account=account))))
     if not usable:
         raise errors.NotFound(f"The identity {identity_id} ({kind}) does not exist in this "
                               "advertiser.")
@@ -78,9 +78,9 @@ def _detail(caller: Caller, account: AdAccount, creator: Creator, kind: str,
     the authorization only for AUTH_CODE identities."""
     auth = None
     if kind == "AUTH_CODE":
-        rows, _ = spark_post_repository.authorized(caller.session, account.id,
-                                                   item_tiktok_id=post.tiktok_id, limit=1,
-                                                   offset=0)
+        rows, _ = spark_post_service.authorized(caller.session, account=account,
+                                                item_tiktok_id=post.tiktok_id, limit=1,
+                                                offset=0)
         if not rows:
             raise errors.NotFound(f"The item {post.tiktok_id} is not authorized to this "
                                   "advertiser.")
@@ -106,7 +106,7 @@ def _detail(caller: Caller, account: AdAccount, creator: Creator, kind: str,
 
 
 def _post_of(caller: Caller, creator: Creator, item_id: str) -> Post:
-    post = post_repository.by_tiktok_id(caller.session, int(item_id))
+    post = post_service.by_tiktok_id(caller.session, tiktok_id=int(item_id))
     if post is None or post.creator_id != creator.id:
         raise errors.NotFound(f"The item {item_id} does not exist under this identity.")
     return post
@@ -147,13 +147,13 @@ def identity_video_get(caller: CallerDep) -> JSONResponse:
     if keyword and kind != "AUTH_CODE":
         raise bad("keyword is supported only for AUTH_CODE identities.")
     if kind == "AUTH_CODE":
-        rows, total = spark_post_repository.authorized(
-            caller.session, account.id, keyword=keyword, creator_id=creator.id, limit=count,
-            offset=cursor)
+        rows, total = spark_post_service.authorized(
+            caller.session, account=account, keyword=keyword, creator_id=creator.id,
+            limit=count, offset=cursor)
         posts = [row[1] for row in rows]
     else:
-        posts, total = post_repository.published_of(caller.session, creator.id, limit=count,
-                                                    offset=cursor)
+        posts, total = post_service.published_of(caller.session, creator=creator, limit=count,
+                                                 offset=cursor)
     videos = [_detail(caller, account, creator, kind, post) for post in posts]
     nxt = cursor + len(posts)
     return ok({"video_list": videos, "cursor": str(nxt), "has_more": nxt < total})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -109,7 +110,8 @@ NOT_RECORDED = frozenset((
 ))
 
 # filtering field_name -> the level it names.
-ID_FILTERS = {"campaign_ids": Campaign, "adgroup_ids": AdGroup, "ad_ids": Ad}
+ID_FILTERS: dict[str, type[containers.Lifecycle]] = {"campaign_ids": Campaign,
+                                                     "adgroup_ids": AdGroup, "ad_ids": Ad}
 STATUS_FILTERS = {"campaign_status": "campaign", "adgroup_status": "ad_group",
                   "ad_status": "ad"}
 
@@ -122,7 +124,7 @@ class Query:
     by_day: bool
     dimensions: list[str]
     metrics: list[str]
-    ids: dict[type, set[str]] = field(default_factory=dict)
+    ids: dict[type[containers.Lifecycle], set[str]] = field(default_factory=dict)
     deleted: dict[str, bool] = field(default_factory=dict)
 
 
@@ -226,7 +228,7 @@ def _filtering(caller: Caller, q: Query) -> None:
             model = ID_FILTERS[name]
             tiktok_ids = _id_array(value, f"{where}.filter_value", MAX_FILTER_IDS,
                                    required=True) or []
-            found = set()
+            found: set[str] = set()
             for account in q.accounts:
                 found |= set(containers.uuids(caller.session, model, account, tiktok_ids) or [])
             q.ids[model] = q.ids[model] & found if model in q.ids else found
@@ -245,7 +247,7 @@ def _filtering(caller: Caller, q: Query) -> None:
                       f"{_names([name or ''])} was sent.")
 
 
-def _dates(p: Params, by_day: bool) -> tuple[Any, Any]:
+def _dates(p: Params, by_day: bool) -> tuple[date | None, date | None]:
     if p.boolean("query_lifetime"):
         if by_day:
             raise bad(f"query_lifetime: lifetime metrics cannot be broken down by {DAY}.")
@@ -340,5 +342,5 @@ def report_integrated_get(caller: CallerDep) -> JSONResponse:
     return ok(data)
 
 
-def _ids(q: Query, model: type) -> list[str] | None:
+def _ids(q: Query, model: type[containers.Lifecycle]) -> list[str] | None:
     return sorted(q.ids[model]) if model in q.ids else None

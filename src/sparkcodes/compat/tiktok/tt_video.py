@@ -13,10 +13,11 @@ from sparkcodes.compat.tiktok.auth import Caller, CallerDep
 from sparkcodes.compat.tiktok.envelope import ok
 from sparkcodes.compat.tiktok.params import bad
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.post import repository as post_repository
-from sparkcodes.spark_post import repository as spark_post_repository
+from sparkcodes.models import AdAccount
+from sparkcodes.post import service as post_service
 from sparkcodes.spark_post import rules as spark_rules
 from sparkcodes.spark_post import service
+from sparkcodes.spark_post.repository import Row
 from sparkcodes.values import hint_display
 
 router = routing.router()
@@ -26,7 +27,7 @@ ITEM_TYPES = ("VIDEO", "CAROUSEL")
 EXACT_ITEM_ID_DIGITS = 19  # a keyword of 19+ digits is an exact post id (§2.3)
 
 
-def _guard(caller: Caller, account) -> service.Guard:  # type: ignore[no-untyped-def]
+def _guard(caller: Caller, account: AdAccount) -> service.Guard:
     return service.guard_for(caller.request.app.state.limiter, user=caller.user, account=account)
 
 
@@ -93,18 +94,19 @@ def list_posts(caller: CallerDep) -> JSONResponse:
     exact = keyword if keyword and keyword.isdigit() and len(keyword) >= EXACT_ITEM_ID_DIGITS \
         else None
     # sparkcodes posts are videos (no photo posts); an id past 64 bits names no post.
+    rows: list[Row]
     if "VIDEO" not in item_types or (exact is not None and int(exact) > 2**63 - 1):
         rows, total = [], 0
     else:
-        rows, total = spark_post_repository.authorized(
-            caller.session, account.id, keyword=None if exact else keyword,
+        rows, total = service.authorized(
+            caller.session, account=account, keyword=None if exact else keyword,
             item_tiktok_id=int(exact) if exact else None, limit=page_size,
             offset=(page - 1) * page_size)
     return ok({"list": _entries(caller, rows), "page_info": shapes.page_info(page, page_size,
                                                                              total)})
 
 
-def _entries(caller: Caller, rows: list[spark_post_repository.Row]) -> list[dict[str, Any]]:
+def _entries(caller: Caller, rows: list[Row]) -> list[dict[str, Any]]:
     now = utc_now()
     originals = service.originals_of(caller.session, [row[1] for row in rows])
     out = []
@@ -134,10 +136,10 @@ def unbind(caller: CallerDep) -> JSONResponse:
     item_id = caller.params.id("item_id", required=True)
     assert item_id is not None
     missing = errors.NotFound(f"The item {item_id} is not a Spark Ad post of this advertiser.")
-    post = post_repository.by_tiktok_id(caller.session, int(item_id))
+    post = post_service.by_tiktok_id(caller.session, tiktok_id=int(item_id))
     if post is None:
         raise missing
-    spark_post = spark_post_repository.active_for_post(caller.session, account.id, post.id)
+    spark_post = service.active_for_post(caller.session, account=account, post=post)
     if spark_post is None:
         raise missing
     live = usage.live_ads_of_post(caller.session, post_id=post.id, now=utc_now())
