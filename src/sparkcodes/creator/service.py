@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
+from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.creator import repository, rules
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Creator, User
+from sparkcodes.models import AuditEvent, Creator, User
 from sparkcodes.ports import AdWatch
 
 
@@ -77,3 +80,14 @@ def set_ad_settings(session: Session, *, user: User, creator: Creator, enabled: 
             body=f"@{creator.handle} turned off account-level ad authorization: none of their "
                  "posts can run as Spark Ads until it is back on.")
     return creator
+
+
+def owned_by(session: Session, *, user: User) -> list[Creator]:
+    """The creator accounts the user owns."""
+    return repository.owned_by(session, user.id)
+
+
+def history(session: Session, *, creator: Creator, limit: int,
+            offset: int) -> Sequence[AuditEvent]:
+    """Everything that happened to the creator account and its posts and codes."""
+    return audit_repository.for_scope(session, creator_id=creator.id, limit=limit, offset=offset)

@@ -3,14 +3,16 @@ R11)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
+from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Creator, Post, PostRevision, User
+from sparkcodes.models import AuditEvent, Creator, Post, PostRevision, User
 from sparkcodes.ports import AdWatch
 from sparkcodes.post import repository, rules
 
@@ -135,3 +137,18 @@ def take_down(session: Session, *, actor_id: str | None, post: Post, reason: str
                         body=f"\"{post.caption[:60]}\" was taken down ({reason}). Every ad on "
                              "it stopped.")
     return post
+
+
+def of_creator(session: Session, *, creator: Creator, limit: int, offset: int) -> list[Post]:
+    """The creator account's posts."""
+    return repository.of_creator(session, creator.id, limit=limit, offset=offset)
+
+
+def caption_locked(session: Session, *, post: Post) -> bool:
+    """R10: a post with any code not deleted (even an expired one) keeps its caption."""
+    return repository.has_undeleted_authorization(session, post.id)
+
+
+def history(session: Session, *, post: Post, limit: int, offset: int) -> Sequence[AuditEvent]:
+    """The post's audit trail, oldest first."""
+    return audit_repository.for_target(session, "post", post.id, limit=limit, offset=offset)

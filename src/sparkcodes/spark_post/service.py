@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -325,15 +326,16 @@ def _check_capacity(session: Session, *, settings: Settings, account: AdAccount)
 
 
 def _audit_bound(session: Session, user: User, account: AdAccount, r: Resolved,
-                 spark_post: SparkPost, *, action: str, **extra: object) -> None:
-    scope = {"business_id": account.business_id, "creator_id": r.creator.id}
+                 spark_post: SparkPost, *, action: str, **extra: Any) -> None:
     audit.record(session, actor_id=user.id, action=action, target_type="spark_post",
-                 target_id=spark_post.id, **scope,
+                 target_id=spark_post.id, business_id=account.business_id,
+                 creator_id=r.creator.id,
                  after={"ad_account_id": account.id, "post_id": r.post.id,
                         "authorization_id": r.authorization.id, "code_hint": r.parsed.hint},
                  **extra)
     audit.record(session, actor_id=user.id, action="authorization.bound",
-                 target_type="authorization", target_id=r.authorization.id, **scope,
+                 target_type="authorization", target_id=r.authorization.id,
+                 business_id=account.business_id, creator_id=r.creator.id,
                  after={"ad_account_id": account.id, "spark_post_id": spark_post.id})
 
 
