@@ -377,13 +377,14 @@ def ad_groups_of(session: Session, *, campaign: Campaign,
 
 def ads_of(session: Session, *, account: AdAccount | None = None,
            campaign: Campaign | None = None, group: AdGroup | None = None,
-           include_deleted: bool = False, limit: int | None = None,
-           offset: int = 0) -> list[Ad]:
-    """The ads of an ad account, a campaign or an ad group, oldest first."""
+           spark_post_ids: list[str] | None = None, include_deleted: bool = False,
+           limit: int | None = None, offset: int = 0) -> list[Ad]:
+    """The ads of an ad account, a campaign, an ad group or some Spark posts, oldest first."""
     return repository.ads_where(
         session, ad_account_id=account.id if account else None,
         campaign_id=campaign.id if campaign else None, ad_group_id=group.id if group else None,
-        include_deleted=include_deleted, limit=limit, offset=offset)
+        spark_post_ids=spark_post_ids, include_deleted=include_deleted, limit=limit,
+        offset=offset)
 
 
 def campaign_of(session: Session, obj: AdGroup | Ad) -> Campaign:
