@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors
 from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
+from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AuditEvent, Creator, Post, PostRevision, User
 from sparkcodes.ports import AdWatch
@@ -54,7 +55,7 @@ def get_owned(session: Session, *, user: User, post_id: str) -> tuple[Post, Crea
     post = repository.by_id(session, post_id)
     if post is None:
         raise errors.NotFound("No such post.")
-    creator = session.get(Creator, post.creator_id)
+    creator = creator_repository.by_id(session, post.creator_id)
     if creator is None or creator.owner_id != user.id:
         raise errors.NotFound("No such post.")
     return post, creator
