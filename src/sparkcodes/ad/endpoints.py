@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from sparkcodes.ad import repository, rules, service
+from sparkcodes.ad import rules, service
 from sparkcodes.ad.auth import (
     AdGroupOperate,
     AdGroupRead,
@@ -49,7 +49,8 @@ def list_campaigns(ad_account_id: str, access: AdAccountRead, session: SessionDe
     """The ad account's campaigns with their delivery."""
     account = access.account
     return [campaign_out(session, c)
-            for c in repository.campaigns_of(session, account.id, include_deleted=include_deleted)]
+            for c in service.campaigns_of(session, account=account,
+                                          include_deleted=include_deleted)]
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
@@ -101,7 +102,8 @@ def list_ad_groups(campaign_id: str, held: CampaignRead, user: UserDep, session:
     """The campaign's ad groups with their delivery."""
     campaign = held.obj
     return [ad_group_out(session, g)
-            for g in repository.ad_groups_of(session, campaign.id, include_deleted=include_deleted)]
+            for g in service.ad_groups_of(session, campaign=campaign,
+                                          include_deleted=include_deleted)]
 
 
 @router.get("/ad-groups/{ad_group_id}", response_model=AdGroupOut)
@@ -157,8 +159,7 @@ def list_group_ads(ad_group_id: str, held: AdGroupRead, user: UserDep, session: 
                    include_deleted: bool = Query(False)) -> list[AdOut]:
     """The ad group's ads with their delivery status."""
     group = held.obj
-    return ads_out(session, repository.ads_where(session, ad_group_id=group.id,
-                                                  include_deleted=include_deleted))
+    return ads_out(session, service.ads_of(session, group=group, include_deleted=include_deleted))
 
 
 @router.get("/ad-accounts/{ad_account_id}/ads", response_model=list[AdOut])
@@ -167,9 +168,9 @@ def list_account_ads(ad_account_id: str, access: AdAccountRead, session: Session
                      include_deleted: bool = Query(False)) -> list[AdOut]:
     """Every ad of the ad account with its delivery status and the reasons it does not deliver."""
     account = access.account
-    return ads_out(session, repository.ads_where(session, ad_account_id=account.id,
-                                                  include_deleted=include_deleted,
-                                                  limit=page.limit, offset=page.offset))
+    return ads_out(session, service.ads_of(session, account=account,
+                                           include_deleted=include_deleted,
+                                           limit=page.limit, offset=page.offset))
 
 
 @router.get("/ads/{ad_id}", response_model=AdOut)

@@ -3,7 +3,9 @@ endpoints and the pages."""
 
 from __future__ import annotations
 
-from sparkcodes.ad import repository, rules, service
+from sqlalchemy.orm import Session
+
+from sparkcodes.ad import rules, service
 from sparkcodes.ad.schemas import (
     AdGroupOut,
     AdOut,
@@ -32,7 +34,7 @@ def container(views: list[service.AdView]) -> ContainerDeliveryOut:
         stopped = len(views) - live
         text = f"{live} live ad{'s' * (live != 1)}" + (f", {stopped} stopped" if stopped else "")
     else:
-        top = max(counts, key=counts.get) if counts else None
+        top = max(counts, key=lambda reason: counts[reason]) if counts else None
         text = ("Not delivering: " + rules.REASON_TEXT[rules.Reason(top)] + ".") if top else ""
     return ContainerDeliveryOut(status=status, live_ads=live, total_ads=len(views),
                                 reasons=counts, text=text)
@@ -54,15 +56,14 @@ def ad_out(view: service.AdView, creator: Creator) -> AdOut:
     )
 
 
-def ads_out(session, ads: list[Ad]) -> list[AdOut]:  # type: ignore[no-untyped-def]
+def ads_out(session: Session, ads: list[Ad]) -> list[AdOut]:
     views = service.deliveries(session, ads, utc_now())
-    creators = {v.post.creator_id: session.get(Creator, v.post.creator_id) for v in views}
+    creators = service.creators_of(session, views)
     return [ad_out(v, creators[v.post.creator_id]) for v in views]
 
 
-def campaign_out(session, campaign: Campaign) -> CampaignOut:  # type: ignore[no-untyped-def]
-    views = service.deliveries(session, repository.ads_where(session, campaign_id=campaign.id),
-                               utc_now())
+def campaign_out(session: Session, campaign: Campaign) -> CampaignOut:
+    views = service.deliveries(session, service.ads_of(session, campaign=campaign), utc_now())
     return CampaignOut(
         id=campaign.id, tiktok_id=campaign.tiktok_id, ad_account_id=campaign.ad_account_id,
         name=campaign.name,
@@ -71,9 +72,8 @@ def campaign_out(session, campaign: Campaign) -> CampaignOut:  # type: ignore[no
         created_at=campaign.created_at, delivery=container(views))
 
 
-def ad_group_out(session, group: AdGroup) -> AdGroupOut:  # type: ignore[no-untyped-def]
-    views = service.deliveries(session, repository.ads_where(session, ad_group_id=group.id),
-                               utc_now())
+def ad_group_out(session: Session, group: AdGroup) -> AdGroupOut:
+    views = service.deliveries(session, service.ads_of(session, group=group), utc_now())
     return AdGroupOut(
         id=group.id, tiktok_id=group.tiktok_id, campaign_id=group.campaign_id,
         ad_account_id=group.ad_account_id,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import TypedDict, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from sparkcodes.kit.sql import rowcount
 from sparkcodes.models import (
     Ad,
     AdAccount,
@@ -23,6 +25,11 @@ from sparkcodes.models import (
 )
 
 Lifecycle = Campaign | AdGroup | Ad
+L = TypeVar("L", bound=Lifecycle)
+# The rows load_related reads by id.
+Row = TypeVar("Row", AdGroup, Campaign, SparkPost, Post, Creator, Authorization, AdAccount)
+# Post ids given as a list, or as a subquery that selects them.
+PostIds = Sequence[str] | Select[str]
 
 
 def add(session: Session, obj: object) -> None:
@@ -30,7 +37,7 @@ def add(session: Session, obj: object) -> None:
     session.flush()
 
 
-def get(session: Session, model: type[Lifecycle], obj_id: str) -> Lifecycle | None:
+def get(session: Session, model: type[L], obj_id: str) -> L | None:
     return session.get(model, obj_id)
 
 
@@ -53,11 +60,11 @@ def set_switch(session: Session, model: type[Lifecycle], obj_id: str, *, field: 
         .values({field: value})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
-def by_tiktok_ids(session: Session, model: type[Lifecycle], ad_account_id: str,
-                  tiktok_ids: Iterable[int]) -> dict[int, Lifecycle]:
+def by_tiktok_ids(session: Session, model: type[L], ad_account_id: str,
+                  tiktok_ids: Iterable[int]) -> dict[int, L]:
     """An ad account's campaigns, ad groups or ads by their TikTok ids (others' are not found)."""
     ids = list(tiktok_ids)
     if not ids:
@@ -67,16 +74,16 @@ def by_tiktok_ids(session: Session, model: type[Lifecycle], ad_account_id: str,
     return {row.tiktok_id: row for row in rows}
 
 
-def page_of(session: Session, model: type[Lifecycle], *, ad_account_id: str,
+def page_of(session: Session, model: type[L], *, ad_account_id: str,
             ids: list[str] | None = None, campaign_ids: list[str] | None = None,
             ad_group_ids: list[str] | None = None, deleted: bool | None = False,
-            limit: int | None, offset: int = 0) -> tuple[list[Lifecycle], int]:
+            limit: int | None, offset: int = 0) -> tuple[list[L], int]:
     """One page of an ad account's campaigns, ad groups or ads, oldest first, and the total.
     ``deleted``: False for live ones only, True for deleted ones only, None for all."""
     stmt = select(model).where(model.ad_account_id == ad_account_id)
     if ids is not None:
         stmt = stmt.where(model.id.in_(ids))
-    if campaign_ids is not None and model is not Campaign:
+    if campaign_ids is not None and issubclass(model, (AdGroup, Ad)):  # not a Campaign
         stmt = stmt.where(model.campaign_id.in_(campaign_ids))
     if ad_group_ids is not None and model is Ad:
         stmt = stmt.where(Ad.ad_group_id.in_(ad_group_ids))
@@ -129,7 +136,7 @@ def ads_where(session: Session, *, ad_account_id: str | None = None,
     return list(session.scalars(stmt))
 
 
-def ads_depending_on_posts(session: Session, post_ids: list[str] | object) -> list[Ad]:
+def ads_depending_on_posts(session: Session, post_ids: PostIds) -> list[Ad]:
     """Undeleted ads that run these posts, or a duet or stitch made from one of them."""
     derived = select(Post.id).where(Post.original_post_id.in_(post_ids))
     return list(session.scalars(
@@ -137,7 +144,7 @@ def ads_depending_on_posts(session: Session, post_ids: list[str] | object) -> li
                          Ad.deleted_at.is_(None)).order_by(Ad.created_at, Ad.id)))
 
 
-def post_ids_of_creator(creator_id: str):  # type: ignore[no-untyped-def]
+def post_ids_of_creator(creator_id: str) -> Select[str]:
     return select(Post.id).where(Post.creator_id == creator_id)
 
 
@@ -162,14 +169,28 @@ def count_on_identity(session: Session, *, ad_account_id: str, creator_id: str) 
     ) or 0
 
 
-def _by_ids(session: Session, model, ids: Iterable[str | None]) -> dict:  # type: ignore[no-untyped-def]
+def _by_ids(session: Session, model: type[Row], ids: Iterable[str | None]) -> dict[str, Row]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
     return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
 
 
-def load_related(session: Session, ads: list[Ad]) -> dict[str, dict]:  # type: ignore[type-arg]
+class Related(TypedDict):
+    """The rows the delivery status of some ads depends on, each kind by id."""
+
+    groups: dict[str, AdGroup]
+    campaigns: dict[str, Campaign]
+    sparks: dict[str, SparkPost]
+    posts: dict[str, Post]
+    creators: dict[str, Creator]
+    auths: dict[str, Authorization]
+    accounts: dict[str, AdAccount]
+    links: set[tuple[str, str]]  # (ad_account_id, creator_id) of live linked identities
+    revisions: dict[tuple[str, int], datetime]  # (post_id, revision number) -> created_at
+
+
+def load_related(session: Session, ads: list[Ad]) -> Related:
     """Every row the delivery status of these ads depends on, in a handful of IN queries."""
     groups = _by_ids(session, AdGroup, (a.ad_group_id for a in ads))
     campaigns = _by_ids(session, Campaign, (a.campaign_id for a in ads))
@@ -183,25 +204,26 @@ def load_related(session: Session, ads: list[Ad]) -> dict[str, dict]:  # type: i
     accounts = _by_ids(session, AdAccount, (a.ad_account_id for a in ads))
     revisions: dict[tuple[str, int], datetime] = {}
     if posts:
-        rows = session.execute(select(PostRevision.post_id, PostRevision.number,
-                                      PostRevision.created_at)
-                               .where(PostRevision.post_id.in_(list(posts)))).all()
-        revisions = {(r[0], r[1]): r[2] for r in rows}
+        revision_rows = session.execute(select(PostRevision.post_id, PostRevision.number,
+                                               PostRevision.created_at)
+                                        .where(PostRevision.post_id.in_(list(posts)))).all()
+        revisions = {(r[0], r[1]): r[2] for r in revision_rows}
     pairs = {(a.ad_account_id, a.creator_id) for a in ads if a.identity_type == "TT_USER"}
     links: set[tuple[str, str]] = set()
     if pairs:
-        rows = session.execute(
+        link_rows = session.execute(
             select(LinkedIdentity.ad_account_id, LinkedIdentity.creator_id).where(
                 LinkedIdentity.unlinked_at.is_(None),
                 LinkedIdentity.creator_id.in_({c for _, c in pairs}))
         ).all()
-        links = {(r[0], r[1]) for r in rows}
+        links = {(r[0], r[1]) for r in link_rows}
     return {"groups": groups, "campaigns": campaigns, "sparks": sparks, "posts": posts,
             "creators": creators, "auths": auths, "accounts": accounts, "links": links,
             "revisions": revisions}
 
 
-def spend_by(session: Session, column: str, ids: set[str], days: set[date] | None) -> dict:  # type: ignore[type-arg]
+def spend_by(session: Session, column: str, ids: set[str],
+             days: set[date] | None) -> dict[tuple[str, date | None], int]:
     """Spend (micros) per (id, day) for ad groups or campaigns; days=None sums every day per id."""
     if not ids:
         return {}

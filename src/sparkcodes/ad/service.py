@@ -11,11 +11,27 @@ from sqlalchemy.orm import Session
 
 from sparkcodes import errors
 from sparkcodes.ad import repository, rules
+from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.audit import service as audit
+from sparkcodes.authorization import repository as authorization_repository
+from sparkcodes.business import repository as business_repository
 from sparkcodes.config import Settings
+from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Ad, AdAccount, AdGroup, Business, Campaign, Post, SparkPost, User
+from sparkcodes.models import (
+    Ad,
+    AdAccount,
+    AdGroup,
+    Authorization,
+    Business,
+    Campaign,
+    Creator,
+    Post,
+    SparkPost,
+    User,
+)
+from sparkcodes.post import repository as post_repository
 from sparkcodes.spark_post import service as spark_post_service
 from sparkcodes.values import LiveAd
 
@@ -87,8 +103,8 @@ def create_ad(session: Session, *, settings: Settings, user: User, account: AdAc
                               code="spark_post_unbound")
     rules.check_call_to_action(call_to_action)
     url = rules.check_landing_url(landing_page_url)
-    post = session.get(Post, spark.post_id)
-    assert post is not None
+    post = post_repository.by_id(session, spark.post_id)
+    assert post is not None  # spark_posts.post_id is a foreign key
     rules.check_identity_capacity(
         repository.count_on_identity(session, ad_account_id=account.id,
                                      creator_id=post.creator_id),
@@ -247,7 +263,7 @@ def deliveries(session: Session, ads: list[Ad], now: datetime) -> list[AdView]:
     if not ads:
         return []
     rel = repository.load_related(session, ads)
-    accounts: dict[str, AdAccount] = rel["accounts"]
+    accounts = rel["accounts"]
     days = {a.ad_group_id: local_day(now, accounts[a.ad_account_id].timezone) for a in ads}
     group_spend = repository.spend_by(session, "ad_group_id", set(days), set(days.values()))
     day_campaigns = {a.campaign_id for a in ads
@@ -270,18 +286,20 @@ def deliveries(session: Session, ads: list[Ad], now: datetime) -> list[AdView]:
     return out
 
 
-def build_view(ad: Ad, rel: dict, *, spent_today: int, spent_campaign: int,  # type: ignore[type-arg]
+def build_view(ad: Ad, rel: repository.Related, *, spent_today: int, spent_campaign: int,
                now: datetime) -> AdView:
-    group: AdGroup = rel["groups"][ad.ad_group_id]
-    campaign: Campaign = rel["campaigns"][ad.campaign_id]
-    spark: SparkPost = rel["sparks"][ad.spark_post_id]
-    post: Post = rel["posts"][ad.post_id]
+    group = rel["groups"][ad.ad_group_id]
+    campaign = rel["campaigns"][ad.campaign_id]
+    spark = rel["sparks"][ad.spark_post_id]
+    post = rel["posts"][ad.post_id]
     creator = rel["creators"][post.creator_id]
     auths = rel["auths"]
+    code = auths.get(spark.authorization_id) if spark.authorization_id else None
+    original_code = (auths.get(spark.original_authorization_id)
+                     if spark.original_authorization_id else None)
     original_post = rel["posts"].get(post.original_post_id) if post.original_post_id else None
     spark_state = spark_post_service.state_of(
-        spark, post, creator, auths.get(spark.authorization_id),
-        auths.get(spark.original_authorization_id),
+        spark, post, creator, code, original_code,
         identity_linked=(ad.ad_account_id, ad.creator_id) in rel["links"],
         original=(original_post, rel["creators"][original_post.creator_id])
         if original_post else None,
@@ -315,13 +333,15 @@ def live_ads_of_views(session: Session, views: list[AdView]) -> list[LiveAd]:
     live = [v for v in views if v.delivery.delivering]
     if not live:
         return []
-    businesses = {
-        acc.id: session.get(Business, acc.business_id)
-        for acc in (session.get(AdAccount, v.ad.ad_account_id) for v in live) if acc
+    businesses: dict[str, Business | None] = {
+        acc.id: business_repository.by_id(session, acc.business_id)
+        for acc in (ad_account_repository.by_id(session, v.ad.ad_account_id) for v in live)
+        if acc
     }
+    names = {account_id: business.name if business else ""
+             for account_id, business in businesses.items()}
     return [LiveAd(ad_id=v.ad.id, ad_name=v.ad.name, ad_account_id=v.ad.ad_account_id,
-                   business_name=businesses[v.ad.ad_account_id].name
-                   if businesses.get(v.ad.ad_account_id) else "")
+                   business_name=names.get(v.ad.ad_account_id, ""))
             for v in live]
 
 
@@ -357,8 +377,58 @@ def page_of(session: Session, *, model: type[repository.Lifecycle], account: AdA
                               deleted=deleted, limit=limit, offset=offset)
 
 
-def campaign_of(session: Session, *, group: AdGroup) -> Campaign:
-    """The campaign an ad group belongs to (deleted or not)."""
-    campaign = repository.get(session, Campaign, group.campaign_id)
-    assert isinstance(campaign, Campaign)  # ad_groups.campaign_id is a required foreign key
+# --- reading ----------------------------------------------------------------------------------
+
+def campaigns_of(session: Session, *, account: AdAccount,
+                 include_deleted: bool = False) -> list[Campaign]:
+    """The ad account's campaigns, oldest first; deleted ones only when asked for."""
+    return repository.campaigns_of(session, account.id, include_deleted=include_deleted)
+
+
+def ad_groups_of(session: Session, *, campaign: Campaign,
+                 include_deleted: bool = False) -> list[AdGroup]:
+    """The campaign's ad groups, oldest first; deleted ones only when asked for."""
+    return repository.ad_groups_of(session, campaign.id, include_deleted=include_deleted)
+
+
+def ads_of(session: Session, *, account: AdAccount | None = None,
+           campaign: Campaign | None = None, group: AdGroup | None = None,
+           spark_post_ids: list[str] | None = None, include_deleted: bool = False,
+           limit: int | None = None, offset: int = 0) -> list[Ad]:
+    """The ads of an ad account, a campaign, an ad group or some Spark posts, oldest first."""
+    return repository.ads_where(
+        session, ad_account_id=account.id if account else None,
+        campaign_id=campaign.id if campaign else None, ad_group_id=group.id if group else None,
+        spark_post_ids=spark_post_ids, include_deleted=include_deleted, limit=limit,
+        offset=offset)
+
+
+def campaign_of(session: Session, obj: AdGroup | Ad) -> Campaign:
+    """The campaign an ad group or an ad belongs to."""
+    campaign = repository.get(session, Campaign, obj.campaign_id)
+    assert campaign is not None  # campaign_id is a foreign key; campaigns are never removed
     return campaign
+
+
+def ad_group_of(session: Session, ad: Ad) -> AdGroup:
+    """The ad group an ad belongs to."""
+    group = repository.get(session, AdGroup, ad.ad_group_id)
+    assert group is not None  # ad_group_id is a foreign key; ad groups are never removed
+    return group
+
+
+def creators_of(session: Session, views: list[AdView]) -> dict[str, Creator]:
+    """The creator accounts behind these ads' posts, by id."""
+    return creator_repository.by_ids(session, {v.post.creator_id for v in views})
+
+
+def codes_of(session: Session, views: list[AdView]) -> dict[str, Authorization]:
+    """The codes these ads' Spark posts run on now, by id."""
+    out: dict[str, Authorization] = {}
+    for v in views:
+        code_id = v.spark_post.authorization_id
+        if code_id and code_id not in out:
+            code = authorization_repository.by_id(session, code_id)
+            if code is not None:
+                out[code_id] = code
+    return out

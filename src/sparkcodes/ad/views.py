@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from sparkcodes import errors
-from sparkcodes.ad import repository, rules, service
+from sparkcodes.ad import rules, service
 from sparkcodes.ad.auth import (
     AdGroupOperate,
     AdGroupRead,
@@ -23,10 +23,10 @@ from sparkcodes.ad.auth import (
 )
 from sparkcodes.ad.presenters import ad_group_out, ad_out, campaign_out
 from sparkcodes.ad.schemas import to_micros
+from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
-from sparkcodes.business import repository as business_repository
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Campaign, Creator
+from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Business, Campaign
 from sparkcodes.spark_post import presenters as spark_presenters
 from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_ago, form_amount
 
@@ -39,8 +39,8 @@ BUDGET_MODES = {"BUDGET_MODE_INFINITE": "No limit", "BUDGET_MODE_DAY": "Daily bu
 _NOUN = {Campaign: "campaign", AdGroup: "ad group", Ad: "ad"}
 
 
-def _business(web: Web, account: AdAccount) -> Any:
-    return business_repository.by_id(web.session, account.business_id)
+def _business(web: Web, account: AdAccount) -> Business:
+    return ad_account_service.business_of(web.session, account=account)
 
 
 def delivery_sentence(view: service.AdView, code: Authorization | None) -> str:
@@ -66,10 +66,12 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
     views = service.deliveries(web.session, ads, utc_now())
     pending = spark_presenters.pending_renewals(web.session, account) if views else {}
     now = utc_now()
+    creators = service.creators_of(web.session, views)
+    codes = service.codes_of(web.session, views)
     rows = []
     for v in views:
-        creator = web.session.get(Creator, v.post.creator_id)
-        code = (web.session.get(Authorization, v.spark_post.authorization_id)
+        creator = creators[v.post.creator_id]
+        code = (codes.get(v.spark_post.authorization_id)
                 if v.spark_post.authorization_id else None)
         expired = rules.Reason.AUTHORIZATION_EXPIRED in v.delivery.reasons
         soon = (code is not None and code.deleted_at is None
@@ -88,7 +90,7 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
 def _campaigns(web: Web, account: AdAccount, *, values: dict[str, str] | None = None,
                errs: dict[str, str] | None = None, status: int = 200) -> Response:
     campaigns = [campaign_out(web.session, c)
-                 for c in repository.campaigns_of(web.session, account.id, include_deleted=False)]
+                 for c in service.campaigns_of(web.session, account=account)]
     return web.render("ad/campaigns.html", {
         "account": account, "business": _business(web, account), "campaigns": campaigns,
         "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
@@ -162,7 +164,7 @@ def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *,
                    values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
                    status_error: str | None = None, status: int = 200) -> Response:
     groups = [ad_group_out(web.session, g)
-              for g in repository.ad_groups_of(web.session, campaign.id, include_deleted=False)]
+              for g in service.ad_groups_of(web.session, campaign=campaign)]
     return web.render("ad/campaign.html", {
         "account": account, "business": _business(web, account),
         "campaign": campaign_out(web.session, campaign), "groups": groups,
@@ -243,8 +245,8 @@ def ad_group_status(ad_group_id: str, web: WebForm, held: AdGroupOperate,
 def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
                 values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
                 status_error: str | None = None, status: int = 200) -> Response:
-    ads = repository.ads_where(web.session, ad_group_id=group.id)
-    campaign = repository.get(web.session, Campaign, group.campaign_id)
+    ads = service.ads_of(web.session, group=group)
+    campaign = service.campaign_of(web.session, group)
     return web.render("ad/ad_group.html", {
         "account": account, "business": _business(web, account), "campaign": campaign,
         "group": ad_group_out(web.session, group), "rows": ad_rows(web, ads, account),
@@ -294,8 +296,8 @@ def _ad_page(web: Web, ad: Ad, account: AdAccount, *, error: str | None = None,
     row = ad_rows(web, [ad], account)[0]
     return web.render("ad/ad.html", {
         "account": account, "business": _business(web, account), "row": row,
-        "group": repository.get(web.session, AdGroup, ad.ad_group_id),
-        "campaign": repository.get(web.session, Campaign, ad.campaign_id),
+        "group": service.ad_group_of(web.session, ad),
+        "campaign": service.campaign_of(web.session, ad),
         "spark": spark_presenters.load_out(web.session, row["view"].spark_post, utc_now()),
         "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period, "status_error": error,

@@ -13,7 +13,7 @@ from sparkcodes.ad_account.schemas import (
     LinkedIdentityOut,
     LinkIdentityIn,
 )
-from sparkcodes.business import repository as business_repository
+from sparkcodes.business import service as business_service
 from sparkcodes.business.auth import BusinessAdmin, BusinessRead
 from sparkcodes.creator import service as creator_service
 from sparkcodes.deps import SessionDep, UserDep
@@ -38,7 +38,7 @@ def list_ad_accounts(business_id: str, access: BusinessRead,
     """The business's ad accounts."""
     business = access.business
     return [AdAccountOut.model_validate(a)
-            for a in business_repository.ad_accounts(session, business.id)]
+            for a in business_service.ad_accounts(session, business=business)]
 
 
 @router.get("/v1/ad-accounts/{ad_account_id}", response_model=AdAccountOut)

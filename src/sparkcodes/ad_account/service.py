@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors
 from sparkcodes.ad_account import repository, rules
 from sparkcodes.audit import service as audit
+from sparkcodes.business import repository as business_repository
 from sparkcodes.business import rules as business_rules
 from sparkcodes.creator import rules as creator_rules
 from sparkcodes.models import AdAccount, Business, Creator, LinkedIdentity, User
@@ -74,3 +75,10 @@ def link_identity(session: Session, *, user: User, account: AdAccount,
 def identities(session: Session, *, account: AdAccount) -> list[tuple[LinkedIdentity, Creator]]:
     """The creator accounts linked to the ad account (R19), oldest link first."""
     return repository.linked_identities_with_creators(session, account.id)
+
+
+def business_of(session: Session, *, account: AdAccount) -> Business:
+    """The business that owns the ad account."""
+    business = business_repository.by_id(session, account.business_id)
+    assert business is not None  # business_id is a foreign key; businesses are never removed
+    return business

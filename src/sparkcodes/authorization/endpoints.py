@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
 
-from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit.schemas import AuditEventOut
-from sparkcodes.authorization import repository, service
+from sparkcodes.authorization import service
 from sparkcodes.authorization.schemas import (
     AuthorizationOut,
     ExtendIn,
@@ -15,6 +15,7 @@ from sparkcodes.authorization.schemas import (
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
+from sparkcodes.models import Authorization
 from sparkcodes.notification import watch
 from sparkcodes.post import service as post_service
 from sparkcodes.values import Message
@@ -22,7 +23,7 @@ from sparkcodes.values import Message
 router = APIRouter(prefix="/v1", tags=["authorizations"])
 
 
-def _one(session, authorization) -> AuthorizationOut:  # type: ignore[no-untyped-def]
+def _one(session: Session, authorization: Authorization) -> AuthorizationOut:
     users = service.users_of(session, [authorization], watch=watch)
     return authorization_out(authorization, utc_now(), users.get(authorization.id))
 
@@ -46,7 +47,7 @@ def generate_code(post_id: str, body: GenerateIn, user: UserDep, session: Sessio
 def list_codes(post_id: str, user: UserDep, session: SessionDep) -> list[AuthorizationOut]:
     """A post's codes with their status and who uses each (R12)."""
     post, _ = post_service.get_owned(session, user=user, post_id=post_id)
-    authorizations = repository.of_post(session, post.id)
+    authorizations = service.of_post(session, post=post)
     users = service.users_of(session, authorizations, watch=watch)
     now = utc_now()
     return [authorization_out(a, now, users.get(a.id)) for a in authorizations]
@@ -95,6 +96,6 @@ def code_history(authorization_id: str, user: UserDep, session: SessionDep,
                  page: Page = Depends(Page.dep)) -> list[AuditEventOut]:
     """A code's audit trail, oldest first (codes themselves never appear)."""
     authorization, _, _ = service.get_owned(session, user=user, authorization_id=authorization_id)
-    events = audit_repository.for_target(session, "authorization", authorization.id,
-                                         limit=page.limit, offset=page.offset)
+    events = service.history(session, authorization=authorization, limit=page.limit,
+                             offset=page.offset)
     return [AuditEventOut.model_validate(e) for e in events]

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from sparkcodes.kit.sql import rowcount
 from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post
 
 
@@ -100,7 +101,7 @@ def extend(session: Session, *, authorization_id: str, old_expiry: datetime,
         .values(expires_at=new_expiry)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def delete(session: Session, *, authorization_id: str, user_id: str, now: datetime) -> bool:
@@ -110,7 +111,7 @@ def delete(session: Session, *, authorization_id: str, user_id: str, now: dateti
         .values(deleted_at=now, deleted_by_id=user_id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def regenerate(session: Session, *, authorization_id: str, code_hash: str, code_hint: str,
@@ -127,7 +128,7 @@ def regenerate(session: Session, *, authorization_id: str, code_hash: str, code_
         .values(code_hash=code_hash, code_hint=code_hint, regenerated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def refresh(session: Session, authorization: Authorization) -> Authorization:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -8,6 +9,9 @@ from sparkcodes import values
 from sparkcodes.authorization import rules
 from sparkcodes.models import Authorization
 from sparkcodes.values import Message, days_left, hint_display
+
+if TYPE_CHECKING:  # the service imports no schema; only the checker needs the type
+    from sparkcodes.authorization.service import CodeUser
 
 
 class GenerateIn(BaseModel):
@@ -52,7 +56,8 @@ class NewAuthorizationOut(AuthorizationOut):
     warnings: list[Message] = []
 
 
-def authorization_out(a: Authorization, now: datetime, user=None) -> AuthorizationOut:  # type: ignore[no-untyped-def]
+def authorization_out(a: Authorization, now: datetime,
+                      user: CodeUser | None = None) -> AuthorizationOut:
     used_by = None
     if user is not None:
         used_by = CodeUserOut(

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors, values
+from sparkcodes.ad_account import repository as ad_account_repository
+from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import repository, rules
 from sparkcodes.authorization.states import code_state, creator_state, post_state
 from sparkcodes.config import Settings
+from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit import crypto
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post, User
+from sparkcodes.models import AdAccount, AuditEvent, Authorization, Business, Creator, Post, User
 from sparkcodes.ports import AdWatch
+from sparkcodes.post import repository as post_repository
 
 EXTEND_ATTEMPTS = 5
 
 
+class _Scope(TypedDict):
+    target_type: str
+    target_id: str
+    creator_id: str
+    business_id: str | None
+
+
 def _scope(authorization: Authorization, creator_id: str,
-           business_id: str | None = None) -> dict[str, str | None]:
+           business_id: str | None = None) -> _Scope:
     return {"target_type": "authorization", "target_id": authorization.id,
             "creator_id": creator_id, "business_id": business_id}
 
@@ -37,7 +50,8 @@ def generate(session: Session, *, settings: Settings, user: User, creator: Creat
     """R1–R7: a new code for the post; the raw code is in the result once and stored only hashed."""
     days = settings.codes.default_period if days is None else days
     rules.check_period(days, settings.codes.allowed_periods)
-    original = session.get(Post, post.original_post_id) if post.original_post_id else None
+    original = (post_repository.by_id(session, post.original_post_id) if post.original_post_id
+                else None)
     problems = rules.generation_problems(creator=creator_state(creator),
                                          post=post_state(post, original),
                                          supported_regions=settings.supported_regions)
@@ -93,8 +107,8 @@ def get_owned(session: Session, *, user: User,
     """The code with its post and creator if the user owns the creator; NotFound otherwise."""
     authorization = repository.by_id(session, authorization_id)
     if authorization is not None:
-        post = session.get(Post, authorization.post_id)
-        creator = session.get(Creator, post.creator_id) if post else None
+        post = post_repository.by_id(session, authorization.post_id)
+        creator = creator_repository.by_id(session, post.creator_id) if post else None
         if post is not None and creator is not None and creator.owner_id == user.id:
             return authorization, post, creator
     raise errors.NotFound("No such authorization.")
@@ -135,7 +149,7 @@ def delete(session: Session, *, user: User, authorization: Authorization,
         repository.refresh(session, authorization)
         business_id = None
         if authorization.ad_account_id:
-            account = session.get(AdAccount, authorization.ad_account_id)
+            account = ad_account_repository.by_id(session, authorization.ad_account_id)
             business_id = account.business_id if account else None
         audit.record(session, actor_id=user.id, action="authorization.deleted",
                      **_scope(authorization, creator.id, business_id))
@@ -175,3 +189,15 @@ def of_creator(session: Session, *, creator: Creator) -> list[tuple[Authorizatio
 def of_ad_account(session: Session, *, ad_account_id: str) -> list[tuple[Authorization, Post]]:
     """Every code bound to an ad account with its post, soonest expiry first."""
     return repository.of_ad_account(session, ad_account_id)
+
+
+def of_post(session: Session, *, post: Post) -> list[Authorization]:
+    """The post's codes."""
+    return repository.of_post(session, post.id)
+
+
+def history(session: Session, *, authorization: Authorization, limit: int,
+            offset: int) -> Sequence[AuditEvent]:
+    """The code's audit trail, oldest first (codes themselves never appear)."""
+    return audit_repository.for_target(session, "authorization", authorization.id, limit=limit,
+                                       offset=offset)

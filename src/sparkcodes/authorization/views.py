@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
@@ -32,7 +34,7 @@ def generate(post_id: str, web: WebForm, days: str = Form("", max_length=4)) -> 
     result, error = web.attempt(service.generate, web.session, settings=web.settings,
                                 user=web.me, creator=creator, post=post,
                                 days=_days(days) if days else None)
-    extra = {"generate_error": error.message if error else None}
+    extra: dict[str, Any] = {"generate_error": error.message if error else None}
     if result is not None:
         extra["generated"] = {"code": result.code,
                               "out": authorization_out(result.authorization, utc_now()),

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit.schemas import AuditEventOut
-from sparkcodes.business import repository, service
+from sparkcodes.business import service
 from sparkcodes.business.auth import BusinessAdmin, BusinessRead
 from sparkcodes.business.schemas import (
     BusinessIn,
@@ -30,7 +29,7 @@ def create_business(body: BusinessIn, user: UserDep, session: SessionDep) -> Bus
 def list_businesses(user: UserDep, session: SessionDep) -> list[BusinessOut]:
     """The businesses you are a member of, with your role."""
     return [BusinessOut(id=b.id, name=b.name, created_at=b.created_at, role=role)
-            for b, role in repository.of_user(session, user.id)]
+            for b, role in service.of_user(session, user=user)]
 
 
 @router.get("/businesses/{business_id}", response_model=BusinessOut)
@@ -46,7 +45,7 @@ def list_members(business_id: str, access: BusinessRead, session: SessionDep) ->
     """Members and their roles."""
     business = access.business
     return [MemberOut(user_id=u.id, email=u.email, name=u.name, role=m.role, since=m.created_at)
-            for m, u in repository.members(session, business.id)]
+            for m, u in service.members(session, business=business)]
 
 
 @router.put("/businesses/{business_id}/members", response_model=MemberOut)
@@ -56,7 +55,7 @@ def put_member(business_id: str, access: BusinessAdmin, body: MemberIn, user: Us
     business = access.business
     member = service.add_member(session, user=user, business=business, email=body.email,
                                 role=body.role)
-    other = next(u for m, u in repository.members(session, business.id) if m.id == member.id)
+    other = next(u for m, u in service.members(session, business=business) if m.id == member.id)
     return MemberOut(user_id=other.id, email=other.email, name=other.name, role=member.role,
                      since=member.created_at)
 
@@ -78,6 +77,5 @@ def business_history(business_id: str, access: BusinessRead, session: SessionDep
                      page: Page = Depends(Page.dep)) -> list[AuditEventOut]:
     """Everything that happened in this business, newest first."""
     business = access.business
-    events = audit_repository.for_scope(session, business_id=business.id, limit=page.limit,
-                                        offset=page.offset)
+    events = service.history(session, business=business, limit=page.limit, offset=page.offset)
     return [AuditEventOut.model_validate(e) for e in events]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
+from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.business import repository, rules
-from sparkcodes.models import Business, BusinessMember, User
+from sparkcodes.models import AdAccount, AuditEvent, Business, BusinessMember, User
 from sparkcodes.user import repository as user_repository
 
 
@@ -76,3 +79,30 @@ def remove_member(session: Session, *, user: User, business: Business, user_id: 
     audit.record(session, actor_id=user.id, action="member.removed", target_type="business",
                  target_id=business.id, business_id=business.id,
                  before={"user_id": user_id, "role": member.role})
+
+
+def of_user(session: Session, *, user: User) -> list[tuple[Business, str]]:
+    """The businesses the user is a member of, each with the user's role there."""
+    return repository.of_user(session, user.id)
+
+
+def members(session: Session, *, business: Business) -> list[tuple[BusinessMember, User]]:
+    """The business's members with their user accounts."""
+    return repository.members(session, business.id)
+
+
+def is_member(session: Session, *, business: Business, user_id: str) -> bool:
+    """Whether this user is a member of the business."""
+    return repository.membership(session, business.id, user_id) is not None
+
+
+def ad_accounts(session: Session, *, business: Business) -> list[AdAccount]:
+    """The business's ad accounts."""
+    return repository.ad_accounts(session, business.id)
+
+
+def history(session: Session, *, business: Business, limit: int,
+            offset: int) -> Sequence[AuditEvent]:
+    """Everything that happened in the business, as its audit trail."""
+    return audit_repository.for_scope(session, business_id=business.id, limit=limit,
+                                      offset=offset)

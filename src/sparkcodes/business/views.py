@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from sparkcodes.ad_account import service as ad_account_service
-from sparkcodes.business import repository, rules, service
+from sparkcodes.business import rules, service
 from sparkcodes.business.auth import BusinessAdmin, BusinessRead
 from sparkcodes.models import Business
 from sparkcodes.web.kit import Web, WebForm, WebPage
@@ -16,7 +16,7 @@ router = APIRouter(tags=["pages"])
 
 def _list(web: Web, *, values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
           status: int = 200) -> Response:
-    businesses = repository.of_user(web.session, web.me.id)
+    businesses = service.of_user(web.session, user=web.me)
     return web.render("business/list.html", {"businesses": businesses, "values": values or {},
                                              "errors": errs or {}}, status=status)
 
@@ -39,7 +39,7 @@ def create_business(web: WebForm, name: str = Form("", max_length=200)) -> Respo
 
 def _detail(web: Web, business: Business, role: str, *, values: dict[str, str] | None = None,
             errs: dict[str, str] | None = None, status: int = 200) -> Response:
-    accounts = repository.ad_accounts(web.session, business.id)
+    accounts = service.ad_accounts(web.session, business=business)
     return web.render("business/detail.html", {
         "business": business, "role": role, "accounts": accounts,
         "can_admin": rules.allows(role, "admin"), "values": values or {}, "errors": errs or {}},
@@ -91,7 +91,7 @@ ROLE_HELP = {
 def _members(web: Web, business: Business, role: str, *, values: dict[str, str] | None = None,
              errs: dict[str, str] | None = None, notice: str | None = None,
              status: int = 200) -> Response:
-    members = repository.members(web.session, business.id)
+    members = service.members(web.session, business=business)
     return web.render("business/members.html", {
         "business": business, "role": role, "members": members, "roles": rules.ROLES,
         "role_help": ROLE_HELP, "can_admin": rules.allows(role, "admin"),
@@ -104,7 +104,7 @@ def _member_notice(web: Web, business: Business, done: str, who: str) -> str | N
     if done == "removed":
         return "Member removed: they no longer see this business."
     if done == "saved" and who:
-        for member, other in repository.members(web.session, business.id):
+        for member, other in service.members(web.session, business=business):
             if other.id == who:
                 return f"Saved: {other.email} is {member.role} of this business."
     return None
@@ -125,7 +125,7 @@ def put_member(business_id: str, web: WebForm, access: BusinessAdmin,
                row: str = Form("", max_length=32)) -> Response:
     """Add a signed-up person by e-mail with a role, or change a member's role. Admins only."""
     business, my_role = access.business, access.role
-    if row and repository.membership(web.session, business.id, row) is None:
+    if row and not service.is_member(web.session, business=business, user_id=row):
         row = ""
     # A member's own row reports its refusals there; the "Add member" form next to its fields.
     email_field = f"member-{row}" if row else "email"
@@ -154,7 +154,7 @@ def remove_member(business_id: str, access: BusinessAdmin, user_id: str, web: We
     _, error = web.attempt(service.remove_member, web.session, user=web.me, business=business,
                            user_id=user_id)
     if error is not None:
-        known = repository.membership(web.session, business.id, user_id) is not None
+        known = service.is_member(web.session, business=business, user_id=user_id)
         return _members(web, business, my_role, status=error.status,
                         errs={f"member-{user_id}" if known else "general": error.message})
     if user_id == web.me.id:  # you left: this business is no longer yours to see

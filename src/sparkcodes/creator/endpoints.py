@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit.schemas import AuditEventOut
 from sparkcodes.config import Settings
-from sparkcodes.creator import repository, service
+from sparkcodes.creator import service
 from sparkcodes.creator.schemas import AdSettingsIn, CreatorIn, CreatorOut
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.pagination import Page
@@ -35,7 +34,7 @@ def create_creator(body: CreatorIn, user: UserDep, session: SessionDep,
 @router.get("/creators", response_model=list[CreatorOut])
 def list_creators(user: UserDep, session: SessionDep, settings: SettingsDep) -> list[CreatorOut]:
     """The creator accounts you own."""
-    return [creator_out(c, settings) for c in repository.owned_by(session, user.id)]
+    return [creator_out(c, settings) for c in service.owned_by(session, user=user)]
 
 
 @router.get("/creators/{creator_id}", response_model=CreatorOut)
@@ -60,6 +59,5 @@ def creator_history(creator_id: str, user: UserDep, session: SessionDep,
                     page: Page = Depends(Page.dep)) -> list[AuditEventOut]:
     """Everything that happened to this account, its posts and its codes, newest first."""
     creator = service.get_owned(session, user=user, creator_id=creator_id)
-    events = audit_repository.for_scope(session, creator_id=creator.id, limit=page.limit,
-                                        offset=page.offset)
+    events = service.history(session, creator=creator, limit=page.limit, offset=page.offset)
     return [AuditEventOut.model_validate(e) for e in events]

@@ -6,13 +6,13 @@ from typing import Any
 
 from sparkcodes.code_request import service as code_request_service
 from sparkcodes.models import Creator
-from sparkcodes.post import repository as post_repository
+from sparkcodes.post import service as post_service
 from sparkcodes.renewal import service as renewal_service
 from sparkcodes.web.kit import Web
 
 
 def account_context(web: Web, creator: Creator) -> dict[str, Any]:
-    posts = post_repository.of_creator(web.session, creator.id, limit=200, offset=0)
+    posts = post_service.of_creator(web.session, creator=creator, limit=200, offset=0)
     pending = renewal_service.list_for_creator(web.session, user=web.me, creator_id=creator.id,
                                                status="pending", limit=100, offset=0)
     code_requests = code_request_service.list_for_creator(

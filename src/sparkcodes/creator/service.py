@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
+from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.creator import repository, rules
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Creator, User
+from sparkcodes.models import AuditEvent, Creator, User
 from sparkcodes.ports import AdWatch
 
 
@@ -97,3 +100,14 @@ def by_tiktok_id(session: Session, *, tiktok_id: int) -> Creator | None:
 def by_handle(session: Session, *, handle: str) -> Creator | None:
     """The creator account with this handle (ignoring case), if any."""
     return repository.by_handle(session, handle)
+
+
+def owned_by(session: Session, *, user: User) -> list[Creator]:
+    """The creator accounts the user owns."""
+    return repository.owned_by(session, user.id)
+
+
+def history(session: Session, *, creator: Creator, limit: int,
+            offset: int) -> Sequence[AuditEvent]:
+    """Everything that happened to the creator account and its posts and codes."""
+    return audit_repository.for_scope(session, creator_id=creator.id, limit=limit, offset=offset)

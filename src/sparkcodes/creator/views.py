@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from sparkcodes.creator import repository, service
+from sparkcodes.creator import service
 from sparkcodes.creator.presenters import account_context
 from sparkcodes.notification import watch
 from sparkcodes.post.presenters import render_post
@@ -21,7 +21,7 @@ _PLAIN = {"terms_not_accepted": "Tick the box to accept the advertising terms, t
 
 def _list(web: Web, *, values: dict[str, str] | None = None,
           errs: dict[str, str] | None = None, status: int = 200) -> Response:
-    creators = repository.owned_by(web.session, web.me.id)
+    creators = service.owned_by(web.session, user=web.me)
     return web.render("creator/list.html", {"creators": creators, "values": values or {},
                                             "errors": errs or {}}, status=status)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from sparkcodes.kit.sql import rowcount
 from sparkcodes.models import (
     AdAccount,
     ApiToken,
@@ -55,7 +56,7 @@ def delete_app(session: Session, *, developer_app_id: str, now: datetime) -> boo
         .where(DeveloperApp.id == developer_app_id, DeveloperApp.deleted_at.is_(None))
         .values(deleted_at=now)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def count_active_grants(session: Session, developer_app_id: str) -> int:
@@ -185,4 +186,4 @@ def revoke_tokens(session: Session, *, grant_ids: list[str] | None = None,
         stmt = stmt.where(ApiToken.developer_app_id == developer_app_id)
     result = session.execute(stmt.values(revoked_at=now)
                              .execution_options(synchronize_session=False))
-    return result.rowcount
+    return rowcount(result)

@@ -14,6 +14,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -260,14 +261,15 @@ def _status(grant: AppGrant, now: datetime) -> str:
 
 def _audit_grant(session: Session, action: str, *, actor_id: str | None, grant_id: str,
                  app: DeveloperApp, accounts: list[AdAccount] | None = None,
-                 **extra: object) -> None:
+                 **extra: Any) -> None:
     """One row per business whose ad accounts the grant covers, so its history shows them."""
     if accounts is None:
         accounts = repository.granted_ad_accounts(session, [grant_id])[grant_id]
     by_business: dict[str, list[AdAccount]] = defaultdict(list)
     for account in accounts:
         by_business[account.business_id].append(account)
-    for business_id, mine in sorted(by_business.items()) or [(None, [])]:
+    groups: list[tuple[str | None, list[AdAccount]]] = [*sorted(by_business.items())]
+    for business_id, mine in groups or [(None, [])]:
         audit.record(session, actor_id=actor_id, action=action, target_type="app_grant",
                      target_id=grant_id, business_id=business_id,
                      after={"app_id": str(app.app_id), "app_name": app.name,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from contextvars import ContextVar
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
@@ -15,10 +17,10 @@ def current_request_id() -> str | None:
 class RequestIdMiddleware:
     """Takes X-Request-ID from the caller (if sane) or makes one, and echoes it back."""
 
-    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -30,7 +32,7 @@ class RequestIdMiddleware:
         rid = given if given and given.isprintable() else uuid.uuid4().hex
         token = request_id_var.set(rid)
 
-        async def send_with_id(message):  # type: ignore[no-untyped-def]
+        async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from sparkcodes.kit.context import current_request_id
 
 # A JSON escape \u0000 is real only after an even number of backslashes ("\\u0000" is text).
@@ -16,7 +18,7 @@ _FORM_NUL = b"%00"
 MESSAGE = "Text may not contain NUL (\\u0000) characters."
 
 
-def _refusal(path: str, envelope_prefixes: tuple[str, ...]) -> tuple[dict, bytes]:  # type: ignore[type-arg]
+def _refusal(path: str, envelope_prefixes: tuple[str, ...]) -> tuple[Message, bytes]:
     if path.startswith(envelope_prefixes):
         # TikTok's envelope, HTTP 200 and parameter error 40002, like every refusal there.
         body = json.dumps({"code": 40002, "message": MESSAGE, "request_id": current_request_id(),
@@ -31,11 +33,11 @@ def _refusal(path: str, envelope_prefixes: tuple[str, ...]) -> tuple[dict, bytes
 class NulGuardMiddleware:
     """``envelope_prefixes``: paths that answer in TikTok's envelope instead of /v1's errors."""
 
-    def __init__(self, app, envelope_prefixes: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: ASGIApp, envelope_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.envelope_prefixes = envelope_prefixes
 
-    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -59,7 +61,7 @@ class NulGuardMiddleware:
             return
         sent = False
 
-        async def replay():  # type: ignore[no-untyped-def]
+        async def replay() -> Message:
             nonlocal sent
             if not sent:
                 sent = True
@@ -68,7 +70,7 @@ class NulGuardMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send, path: str) -> None:  # type: ignore[no-untyped-def]
+    async def _refuse(self, send: Send, path: str) -> None:
         start, body = _refusal(path, self.envelope_prefixes)
         await send(start)
         await send({"type": "http.response.body", "body": body})

@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit.schemas import AuditEventOut
 from sparkcodes.creator import service as creator_service
 from sparkcodes.deps import SessionDep, UserDep
 from sparkcodes.kit.pagination import Page
 from sparkcodes.models import Post
 from sparkcodes.notification import watch
-from sparkcodes.post import repository, service
+from sparkcodes.post import service
 from sparkcodes.post.schemas import OrganicStats, PostIn, PostOut, PostPatch
 
 router = APIRouter(prefix="/v1", tags=["posts"])
@@ -36,7 +35,7 @@ def list_posts(creator_id: str, user: UserDep, session: SessionDep,
                page: Page = Depends(Page.dep)) -> list[PostOut]:
     """The posts of one of your creator accounts, newest first."""
     creator = creator_service.get_owned(session, user=user, creator_id=creator_id)
-    posts = repository.of_creator(session, creator.id, limit=page.limit, offset=page.offset)
+    posts = service.of_creator(session, creator=creator, limit=page.limit, offset=page.offset)
     return [post_out(p) for p in posts]
 
 
@@ -44,7 +43,7 @@ def list_posts(creator_id: str, user: UserDep, session: SessionDep,
 def get_post(post_id: str, user: UserDep, session: SessionDep) -> PostOut:
     """One of your posts."""
     post, _ = service.get_owned(session, user=user, post_id=post_id)
-    return post_out(post, caption_locked=repository.has_undeleted_authorization(session, post.id))
+    return post_out(post, caption_locked=service.caption_locked(session, post=post))
 
 
 @router.patch("/posts/{post_id}", response_model=PostOut)
@@ -54,7 +53,7 @@ def edit_post(post_id: str, body: PostPatch, user: UserDep, session: SessionDep)
     post, _ = service.get_owned(session, user=user, post_id=post_id)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     post = service.edit(session, user=user, post=post, changes=changes, watch=watch)
-    return post_out(post, caption_locked=repository.has_undeleted_authorization(session, post.id))
+    return post_out(post, caption_locked=service.caption_locked(session, post=post))
 
 
 @router.delete("/posts/{post_id}", response_model=PostOut)
@@ -69,6 +68,5 @@ def post_history(post_id: str, user: UserDep, session: SessionDep,
                  page: Page = Depends(Page.dep)) -> list[AuditEventOut]:
     """The post's audit trail, oldest first."""
     post, _ = service.get_owned(session, user=user, post_id=post_id)
-    events = audit_repository.for_target(session, "post", post.id, limit=page.limit,
-                                         offset=page.offset)
+    events = service.history(session, post=post, limit=page.limit, offset=page.offset)
     return [AuditEventOut.model_validate(e) for e in events]

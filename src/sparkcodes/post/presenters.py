@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.authorization import service as authorization_service
 from sparkcodes.authorization.schemas import authorization_out
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.notification import watch
-from sparkcodes.post import repository, service
+from sparkcodes.post import service
 from sparkcodes.renewal import service as renewal_service
 from sparkcodes.renewal.rules import RenewalStatus
 from sparkcodes.web.kit import Web
@@ -28,7 +27,7 @@ VISIBILITIES = [("public", "Everyone"), ("friends", "Friends"), ("private", "Onl
 
 def post_context(web: Web, post_id: str) -> dict[str, Any]:
     post, creator = service.get_owned(web.session, user=web.me, post_id=post_id)
-    authorizations = authorization_repository.of_post(web.session, post.id)
+    authorizations = authorization_service.of_post(web.session, post=post)
     users = authorization_service.users_of(web.session, authorizations, watch=watch)
     now = utc_now()
     codes = [authorization_out(a, now, users.get(a.id)) for a in authorizations]
@@ -38,7 +37,7 @@ def post_context(web: Web, post_id: str) -> dict[str, Any]:
                                      or (now - v.request.created_at).days < 30)]
     return {
         "post": post, "creator": creator, "codes": codes, "renewals": renewals,
-        "caption_locked": repository.has_undeleted_authorization(web.session, post.id),
+        "caption_locked": service.caption_locked(web.session, post=post),
         "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period,
         "region_supported": creator.region in web.settings.supported_regions,

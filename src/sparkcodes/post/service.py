@@ -3,14 +3,17 @@ R11)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
+from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
+from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Creator, Post, PostRevision, User
+from sparkcodes.models import AuditEvent, Creator, Post, PostRevision, User
 from sparkcodes.ports import AdWatch
 from sparkcodes.post import repository, rules
 
@@ -52,7 +55,7 @@ def get_owned(session: Session, *, user: User, post_id: str) -> tuple[Post, Crea
     post = repository.by_id(session, post_id)
     if post is None:
         raise errors.NotFound("No such post.")
-    creator = session.get(Creator, post.creator_id)
+    creator = creator_repository.by_id(session, post.creator_id)
     if creator is None or creator.owner_id != user.id:
         raise errors.NotFound("No such post.")
     return post, creator
@@ -151,3 +154,18 @@ def published_of(session: Session, *, creator: Creator, limit: int,
                  offset: int) -> tuple[list[Post], int]:
     """One page of a creator account's published posts, newest first, and how many there are."""
     return repository.published_of(session, creator.id, limit=limit, offset=offset)
+
+
+def of_creator(session: Session, *, creator: Creator, limit: int, offset: int) -> list[Post]:
+    """The creator account's posts."""
+    return repository.of_creator(session, creator.id, limit=limit, offset=offset)
+
+
+def caption_locked(session: Session, *, post: Post) -> bool:
+    """R10: a post with any code not deleted (even an expired one) keeps its caption."""
+    return repository.has_undeleted_authorization(session, post.id)
+
+
+def history(session: Session, *, post: Post, limit: int, offset: int) -> Sequence[AuditEvent]:
+    """The post's audit trail, oldest first."""
+    return audit_repository.for_target(session, "post", post.id, limit=limit, offset=offset)

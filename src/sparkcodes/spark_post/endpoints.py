@@ -7,39 +7,28 @@ from fastapi.responses import JSONResponse
 
 from sparkcodes.ad import usage
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
-from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit.schemas import AuditEventOut
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep, read_only
-from sparkcodes.idempotency import service as idempotency
+from sparkcodes.idempotency import responses as idempotency
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
+from sparkcodes.models import AdAccount, User
 from sparkcodes.post import service as post_service
-from sparkcodes.spark_post import repository, service
-from sparkcodes.spark_post.presenters import (
-    _messages,
-    ads_summaries,
-    bound_out,
-    creator_card,
-    load_out,
-    post_card,
-    spark_post_out,
-)
+from sparkcodes.spark_post import service
+from sparkcodes.spark_post.presenters import bind_out, load_out, preview_out, spark_posts
 from sparkcodes.spark_post.schemas import (
     BindIn,
-    BindItemOut,
     BindOut,
     OwnPostIn,
     PreviewIn,
     PreviewOut,
     SparkPostOut,
-    Window,
 )
-from sparkcodes.values import Message, days_left, hint_display
 
 router = APIRouter(prefix="/v1/ad-accounts", tags=["spark posts"])
 
 
-def _guard(request: Request, user, account) -> service.Guard:  # type: ignore[no-untyped-def]
+def _guard(request: Request, user: User, account: AdAccount) -> service.Guard:
     return service.guard_for(request.app.state.limiter, user=user, account=account)
 
 
@@ -54,15 +43,7 @@ def preview_code(ad_account_id: str, access: AdAccountOperate, body: PreviewIn, 
     account = access.account
     p = service.preview(session, settings=settings, guard=_guard(request, user, account),
                         account=account, text=body.code)
-    r, now = p.resolved, utc_now()
-    return PreviewOut(
-        code_hint=hint_display(r.parsed.hint), eligible=not p.problems,
-        already_bound_here=p.bound_here, needs_original_post_code=p.needs_original,
-        creator=creator_card(r.creator), post=post_card(r.post),
-        window=Window(starts_at=r.authorization.starts_at, expires_at=r.authorization.expires_at,
-                      days_left=days_left(r.authorization.expires_at, now)),
-        problems=_messages(p.problems), warnings=_messages(p.warnings),
-    )
+    return preview_out(p, utc_now())
 
 
 @router.post("/{ad_account_id}/spark-posts", response_model=BindOut)
@@ -71,42 +52,23 @@ def bind_codes(
     session: SessionDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-):  # type: ignore[no-untyped-def]
+) -> BindOut | JSONResponse:
     """Bind 1–20 codes to this ad account ("apply for authorization", R14–R16).
 
     Each code gets its own result; some may succeed while others fail with a precise error code.
     Send an `Idempotency-Key` header to make retries safe.
     """
     account = access.account
-    scope = f"bind:{account.id}"
-    fingerprint = idempotency.fingerprint(body.model_dump())
-    if idempotency_key is not None:
-        earlier = idempotency.replay(session, user_id=user.id, scope=scope, key=idempotency_key,
-                                     request_hash=fingerprint)
-        if earlier is not None:
-            return JSONResponse(earlier.response, status_code=earlier.status_code,
-                                headers={"Idempotent-Replayed": "true"})
-    results = service.bind_many(session, settings=settings, guard=_guard(request, user, account),
-                                user=user, account=account, codes=body.codes,
-                                original_codes=body.original_post_codes)
-    now = utc_now()
-    items = []
-    for res in results:
-        items.append(BindItemOut(
-            index=res.index, ok=res.error is None,
-            code_hint=hint_display(res.code_hint) if res.code_hint else None,
-            created=res.created, replaced=res.replaced,
-            spark_post=bound_out(session, res, now) if res.spark_post else None,
-            error=Message(code=res.error.code, message=res.error.message) if res.error else None,
-            warnings=_messages(res.warnings),
-        ))
-    bound = sum(1 for i in items if i.ok)
-    out = BindOut(bound=bound, failed=len(items) - bound, results=items)
-    if idempotency_key is not None:
-        idempotency.remember(session, user_id=user.id, scope=scope, key=idempotency_key,
-                             request_hash=fingerprint, status_code=200,
-                             response=out.model_dump(mode="json"))
-    return out
+
+    def bind() -> BindOut:
+        results = service.bind_many(session, settings=settings,
+                                    guard=_guard(request, user, account), user=user,
+                                    account=account, codes=body.codes,
+                                    original_codes=body.original_post_codes)
+        return bind_out(session, results, utc_now())
+
+    return idempotency.once(session, user_id=user.id, scope=f"bind:{account.id}",
+                            key=idempotency_key, request=body, run=bind)
 
 
 @router.get("/{ad_account_id}/spark-posts", response_model=list[SparkPostOut])
@@ -114,15 +76,8 @@ def list_spark_posts(ad_account_id: str, access: AdAccountRead, session: Session
                      page: Page = Depends(Page.dep),
                      include_unbound: bool = Query(False)) -> list[SparkPostOut]:
     """The ad account's Spark Ad posts with window, status and live ads (R17)."""
-    account = access.account
-    rows = repository.listing(session, account.id, include_unbound=include_unbound,
-                              limit=page.limit, offset=page.offset)
-    now = utc_now()
-    summaries = ads_summaries(session, [row[0].id for row in rows], now)
-    originals = service.originals_of(session, [row[1] for row in rows])
-    return [spark_post_out(sp, post, creator, code, original, now=now, ads=summaries.get(sp.id),
-                           original_post=originals.get(post.id))
-            for sp, post, creator, code, original in rows]
+    return spark_posts(session, access.account, include_unbound=include_unbound,
+                       limit=page.limit, offset=page.offset)
 
 
 @router.get("/{ad_account_id}/spark-posts/{spark_post_id}", response_model=SparkPostOut)
@@ -155,8 +110,7 @@ def spark_post_history(ad_account_id: str, access: AdAccountRead, spark_post_id:
     """The Spark post's audit trail, oldest first."""
     account = access.account
     sp = service.get_in_account(session, account=account, spark_post_id=spark_post_id)
-    events = audit_repository.for_target(session, "spark_post", sp.id, limit=page.limit,
-                                         offset=page.offset)
+    events = service.history(session, spark_post=sp, limit=page.limit, offset=page.offset)
     return [AuditEventOut.model_validate(e) for e in events]
 
 

@@ -3,19 +3,28 @@ JSON endpoints and the pages."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sparkcodes.ad import repository as ad_repository
 from sparkcodes.ad import rules as ad_rules
 from sparkcodes.ad import service as ad_service
+from sparkcodes.authorization.rules import Problem
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Authorization, Creator, Post, SparkPost
 from sparkcodes.renewal import service as renewal_service
 from sparkcodes.spark_post import repository, rules, service
-from sparkcodes.spark_post.schemas import CreatorCard, PostCard, SparkPostOut, Window
+from sparkcodes.spark_post.schemas import (
+    BindItemOut,
+    BindOut,
+    CreatorCard,
+    PostCard,
+    PreviewOut,
+    SparkPostOut,
+    Window,
+)
 from sparkcodes.values import Message, days_left, hint_display
 
 
@@ -31,14 +40,15 @@ def post_card(p: Post) -> PostCard:
                     comments=p.comments, shares=p.shares)
 
 
-def _messages(problems) -> list[Message]:  # type: ignore[no-untyped-def]
+def _messages(problems: Iterable[Problem]) -> list[Message]:
     return [Message(code=p.code, message=p.message) for p in problems]
 
 
-def ads_summaries(session, spark_post_ids: list[str], now) -> dict[str, tuple[int, int, str]]:  # type: ignore[no-untyped-def]
+def ads_summaries(session: Session, spark_post_ids: list[str],
+                  now: datetime) -> dict[str, tuple[int, int, str]]:
     """Per Spark post: live ads, all ads, and a sentence ("2 live ads, 1 stopped: ...")."""
-    ads = ad_repository.ads_where(session, spark_post_ids=spark_post_ids) if spark_post_ids else []
-    grouped: dict[str, list] = {}
+    ads = ad_service.ads_of(session, spark_post_ids=spark_post_ids) if spark_post_ids else []
+    grouped: dict[str, list[ad_rules.Delivery]] = {}
     for view in ad_service.deliveries(session, ads, now):
         grouped.setdefault(view.ad.spark_post_id, []).append(view.delivery)
     out = {}
@@ -48,7 +58,7 @@ def ads_summaries(session, spark_post_ids: list[str], now) -> dict[str, tuple[in
         parts = [f"{live} live ad{'s' * (live != 1)}"] if live else []
         if stopped:
             _, counts = ad_rules.summarize(stopped)
-            top = max(counts, key=counts.get)
+            top = max(counts, key=lambda reason: counts[reason])
             parts.append(f"{len(stopped)} stopped: "
                          f"{ad_rules.REASON_TEXT[ad_rules.Reason(top)].split(' — ')[0]}")
         out[sp_id] = (live, len(deliveries), ", ".join(parts))
@@ -56,9 +66,9 @@ def ads_summaries(session, spark_post_ids: list[str], now) -> dict[str, tuple[in
 
 
 def spark_post_out(sp: SparkPost, post: Post, creator: Creator, code: Authorization | None,
-                   original: Authorization | None, *, now,
+                   original: Authorization | None, *, now: datetime,
                    ads: tuple[int, int, str] | None = None,
-                   original_post: tuple[Post, Creator] | None = None) -> SparkPostOut:  # type: ignore[no-untyped-def]
+                   original_post: tuple[Post, Creator] | None = None) -> SparkPostOut:
     state = service.state_of(sp, post, creator, code, original, original=original_post)
     reasons = rules.stop_reasons(state, now) if sp.unbound_at is None else []
     end = rules.window_end(state)
@@ -85,16 +95,16 @@ def spark_post_out(sp: SparkPost, post: Post, creator: Creator, code: Authorizat
 
 def load_out(session: Session, sp: SparkPost, now: datetime) -> SparkPostOut:
     """One Spark post's card, read from the database."""
-    post = session.get(Post, sp.post_id)
-    assert post is not None
-    creator = session.get(Creator, post.creator_id)
-    assert creator is not None
-    code = session.get(Authorization, sp.authorization_id) if sp.authorization_id else None
-    original = (session.get(Authorization, sp.original_authorization_id)
-                if sp.original_authorization_id else None)
-    return spark_post_out(sp, post, creator, code, original, now=now,
-                          ads=ads_summaries(session, [sp.id], now).get(sp.id),
-                          original_post=service.originals_of(session, [post]).get(post.id))
+    return _outs(session, [service.row_of(session, sp)], now)[0]
+
+
+def _outs(session: Session, rows: list[repository.Row], now: datetime) -> list[SparkPostOut]:
+    """Cards for listing rows, with their ads and originals in one read each."""
+    summaries = ads_summaries(session, [row[0].id for row in rows], now)
+    originals = service.originals_of(session, [row[1] for row in rows])
+    return [spark_post_out(sp, post, creator, code, original, now=now,
+                           ads=summaries.get(sp.id), original_post=originals.get(post.id))
+            for sp, post, creator, code, original in rows]
 
 
 def bound_out(session: Session, res: service.BindResult, now: datetime) -> SparkPostOut:
@@ -102,13 +112,13 @@ def bound_out(session: Session, res: service.BindResult, now: datetime) -> Spark
     Spark post created by this very bind has no ads yet, so only older ones look for them."""
     sp, r = res.spark_post, res.resolved
     assert sp is not None and r is not None
-    code = r.authorization if sp.authorization_id == r.authorization.id else (
-        session.get(Authorization, sp.authorization_id) if sp.authorization_id else None)
+    code = (r.authorization if sp.authorization_id == r.authorization.id
+            else service.code_by_id(session, sp.authorization_id))
     original = None
     if sp.original_authorization_id:
         known = res.original.authorization if res.original else None
         original = (known if known is not None and known.id == sp.original_authorization_id
-                    else session.get(Authorization, sp.original_authorization_id))
+                    else service.code_by_id(session, sp.original_authorization_id))
     ads = None if res.created else ads_summaries(session, [sp.id], now).get(sp.id)
     return spark_post_out(sp, r.post, r.creator, code, original, now=now, ads=ads,
                           original_post=service.originals_of(session, [r.post]).get(r.post.id))
@@ -118,15 +128,39 @@ def bound_out(session: Session, res: service.BindResult, now: datetime) -> Spark
 ENDS_SOON_HOURS = 72
 
 
-def spark_posts(session: Session, account: AdAccount) -> list[SparkPostOut]:
-    rows = repository.listing(session, account.id, include_unbound=False, limit=500,
-                              offset=0)
-    now = utc_now()
-    summaries = ads_summaries(session, [row[0].id for row in rows], now)
-    originals = service.originals_of(session, [row[1] for row in rows])
-    return [spark_post_out(sp, post, creator, code, original, now=now,
-                           ads=summaries.get(sp.id), original_post=originals.get(post.id))
-            for sp, post, creator, code, original in rows]
+def spark_posts(session: Session, account: AdAccount, *, include_unbound: bool = False,
+                limit: int = 500, offset: int = 0) -> list[SparkPostOut]:
+    """The ad account's Spark posts as cards, newest first (pages show the first 500)."""
+    rows = service.listing(session, account=account, include_unbound=include_unbound,
+                           limit=limit, offset=offset)
+    return _outs(session, rows, utc_now())
+
+
+def preview_out(p: service.Preview, now: datetime) -> PreviewOut:
+    """What a code would attach, for the JSON preview."""
+    r = p.resolved
+    return PreviewOut(
+        code_hint=hint_display(r.parsed.hint), eligible=not p.problems,
+        already_bound_here=p.bound_here, needs_original_post_code=p.needs_original,
+        creator=creator_card(r.creator), post=post_card(r.post),
+        window=Window(starts_at=r.authorization.starts_at, expires_at=r.authorization.expires_at,
+                      days_left=days_left(r.authorization.expires_at, now)),
+        problems=_messages(p.problems), warnings=_messages(p.warnings),
+    )
+
+
+def bind_out(session: Session, results: list[service.BindResult], now: datetime) -> BindOut:
+    """Each code's result of one bind, for the JSON API."""
+    items = [BindItemOut(
+        index=res.index, ok=res.error is None,
+        code_hint=hint_display(res.code_hint) if res.code_hint else None,
+        created=res.created, replaced=res.replaced,
+        spark_post=bound_out(session, res, now) if res.spark_post else None,
+        error=Message(code=res.error.code, message=res.error.message) if res.error else None,
+        warnings=_messages(res.warnings),
+    ) for res in results]
+    bound = sum(1 for i in items if i.ok)
+    return BindOut(bound=bound, failed=len(items) - bound, results=items)
 
 
 def pending_renewals(session: Session, account: AdAccount) -> dict[str, Any]:

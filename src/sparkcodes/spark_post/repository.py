@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from sparkcodes.kit.sql import rowcount
 from sparkcodes.models import Authorization, Creator, LinkedIdentity, Post, SparkPost
 
 
@@ -77,23 +78,25 @@ def replace_code(session: Session, *, spark_post_id: str, old_authorization_id: 
     )
 
 
-def unbind(session: Session, *, spark_post_id: str, user_id: str, now) -> bool:  # type: ignore[no-untyped-def]
+def unbind(session: Session, *, spark_post_id: str, user_id: str, now: datetime) -> bool:
     result = session.execute(
         update(SparkPost)
         .where(SparkPost.id == spark_post_id, SparkPost.unbound_at.is_(None))
         .values(unbound_at=now, unbound_by_id=user_id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 OriginalAuth = aliased(Authorization)
 
 
 Row = tuple[SparkPost, Post, Creator, Authorization | None, Authorization | None]
+# The codes are outer-joined: SQLAlchemy types them as present, a row may hold None.
+_Listing = Select[SparkPost, Post, Creator, Authorization, Authorization]
 
 
-def _listing_stmt(ad_account_id: str):  # type: ignore[no-untyped-def]
+def _listing_stmt(ad_account_id: str) -> _Listing:
     return (
         select(SparkPost, Post, Creator, Authorization, OriginalAuth)
         .join(Post, Post.id == SparkPost.post_id)
@@ -111,11 +114,11 @@ def listing(session: Session, ad_account_id: str, *, include_unbound: bool, limi
     if not include_unbound:
         stmt = stmt.where(SparkPost.unbound_at.is_(None))
     stmt = stmt.order_by(SparkPost.bound_at.desc(), SparkPost.id).limit(limit).offset(offset)
-    return [tuple(row) for row in session.execute(stmt).all()]  # type: ignore[misc]
+    return [row.tuple() for row in session.execute(stmt).all()]
 
 
 def _authorized(ad_account_id: str, *, keyword: str | None, item_tiktok_id: int | None,
-                creator_id: str | None):  # type: ignore[no-untyped-def]
+                creator_id: str | None) -> _Listing:
     stmt = _listing_stmt(ad_account_id).where(SparkPost.unbound_at.is_(None),
                                               SparkPost.identity_type == "AUTH_CODE")
     if item_tiktok_id is not None:
@@ -138,7 +141,7 @@ def authorized(session: Session, ad_account_id: str, *, keyword: str | None = No
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(stmt.order_by(SparkPost.bound_at.desc(), SparkPost.id)
                            .limit(limit).offset(offset)).all()
-    return [tuple(row) for row in rows], total  # type: ignore[misc]
+    return [row.tuple() for row in rows], total
 
 
 def identities(session: Session, ad_account_id: str) -> list[tuple[Creator, str]]:

@@ -78,3 +78,18 @@ def window_end(state: SparkPostState) -> datetime | None:
     """When the Spark post stops being runnable by time alone: the earliest code end."""
     ends = [c.expires_at for c in (state.code, state.original_code) if c is not None]
     return min(ends) if ends else None
+
+
+class BatchRefusal(StrEnum):
+    EMPTY = "batch_empty"
+    TOO_LARGE = "batch_too_large"
+
+
+def batch_refusal(size: int, limit: int) -> BatchRefusal | None:
+    """Why ``size`` codes cannot go in one bind or preview (limit: settings.codes.batch_size),
+    or None when they can."""
+    if size == 0:
+        return BatchRefusal.EMPTY
+    if size > limit:
+        return BatchRefusal.TOO_LARGE
+    return None

@@ -4,10 +4,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from sparkcodes.config import CodeLimits
 from sparkcodes.kit.crypto import MAX_CODE_INPUT
 from sparkcodes.values import Message
 
 CodeText = str
+# How many codes one bind may carry unless configured otherwise (spark_post.rules.batch_refusal).
+DEFAULT_BATCH_SIZE = CodeLimits().batch_size
 
 
 class PreviewIn(BaseModel):
@@ -15,9 +18,9 @@ class PreviewIn(BaseModel):
 
 
 class BindIn(BaseModel):
-    codes: list[CodeText] = Field(description="1 to 20 codes")
+    codes: list[CodeText] = Field(description=f"1 to {DEFAULT_BATCH_SIZE} codes")
     original_post_codes: list[CodeText] = Field(
-        default_factory=list, max_length=20,
+        default_factory=list, max_length=DEFAULT_BATCH_SIZE,
         description="Codes of the original posts, for duets and stitches among `codes`",
     )
 

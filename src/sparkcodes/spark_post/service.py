@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors, values
 from sparkcodes.ad_account import repository as ad_account_repository
+from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.authorization import repository as authorization_repository
 from sparkcodes.authorization import rules as code_rules
 from sparkcodes.authorization.states import code_state, creator_state, post_state
 from sparkcodes.config import Settings
+from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit import crypto
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.ratelimit import FailureLimiter
-from sparkcodes.models import AdAccount, Authorization, Creator, Post, SparkPost, User
+from sparkcodes.models import AdAccount, AuditEvent, Authorization, Creator, Post, SparkPost, User
+from sparkcodes.post import repository as post_repository
 from sparkcodes.spark_post import repository, rules
 
 # Below this many free places, binds of one ad account take its row lock so the cap holds exactly.
@@ -172,12 +177,13 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
               original_codes: list[str] | None = None) -> list[BindResult]:
     """R14–R16: bind up to the batch size of codes; each succeeds or fails on its own."""
     limit = settings.codes.batch_size
-    if not codes:
-        raise errors.InvalidInput("Paste at least one code.", code="batch_empty")
-    if len(codes) > limit:
+    refusal = rules.batch_refusal(len(codes), limit)
+    if refusal is rules.BatchRefusal.EMPTY:
+        raise errors.InvalidInput("Paste at least one code.", code=refusal.value)
+    if refusal is rules.BatchRefusal.TOO_LARGE:
         raise errors.InvalidInput(
             f"At most {limit} codes can be bound in one request; {len(codes)} were sent.",
-            code="batch_too_large",
+            code=refusal.value,
         )
     guard.check()
     originals = _Originals(list(original_codes or []))
@@ -325,15 +331,16 @@ def _check_capacity(session: Session, *, settings: Settings, account: AdAccount)
 
 
 def _audit_bound(session: Session, user: User, account: AdAccount, r: Resolved,
-                 spark_post: SparkPost, *, action: str, **extra: object) -> None:
-    scope = {"business_id": account.business_id, "creator_id": r.creator.id}
+                 spark_post: SparkPost, *, action: str, **extra: Any) -> None:
     audit.record(session, actor_id=user.id, action=action, target_type="spark_post",
-                 target_id=spark_post.id, **scope,
+                 target_id=spark_post.id, business_id=account.business_id,
+                 creator_id=r.creator.id,
                  after={"ad_account_id": account.id, "post_id": r.post.id,
                         "authorization_id": r.authorization.id, "code_hint": r.parsed.hint},
                  **extra)
     audit.record(session, actor_id=user.id, action="authorization.bound",
-                 target_type="authorization", target_id=r.authorization.id, **scope,
+                 target_type="authorization", target_id=r.authorization.id,
+                 business_id=account.business_id, creator_id=r.creator.id,
                  after={"ad_account_id": account.id, "spark_post_id": spark_post.id})
 
 
@@ -354,7 +361,7 @@ def unbind(session: Session, *, user: User, account: AdAccount, spark_post: Spar
         )
     if repository.unbind(session, spark_post_id=spark_post.id, user_id=user.id, now=utc_now()):
         session.refresh(spark_post)
-        post = session.get(Post, spark_post.post_id)
+        post = post_repository.by_id(session, spark_post.post_id)
         audit.record(session, actor_id=user.id, action="spark_post.unbound",
                      target_type="spark_post", target_id=spark_post.id,
                      business_id=account.business_id,
@@ -416,8 +423,8 @@ def originals_of(session: Session, posts: list[Post]) -> dict[str, tuple[Post, C
     out = {}
     for post in posts:
         if post.original_post_id:
-            original = session.get(Post, post.original_post_id)
-            creator = session.get(Creator, original.creator_id) if original else None
+            original = post_repository.by_id(session, post.original_post_id)
+            creator = creator_repository.by_id(session, original.creator_id) if original else None
             if original is not None and creator is not None:
                 out[post.id] = (original, creator)
     return out
@@ -440,3 +447,34 @@ def authorized(session: Session, *, account: AdAccount, keyword: str | None = No
 def identities(session: Session, *, account: AdAccount) -> list[tuple[Creator, str]]:
     """The creator identities the ad account can run Spark Ads from, with their type."""
     return repository.identities(session, account.id)
+
+
+def listing(session: Session, *, account: AdAccount, include_unbound: bool = False,
+            limit: int, offset: int) -> list[repository.Row]:
+    """The ad account's Spark posts, newest first, each with its post, creator and codes."""
+    return repository.listing(session, account.id, include_unbound=include_unbound, limit=limit,
+                              offset=offset)
+
+
+def row_of(session: Session, spark_post: SparkPost) -> repository.Row:
+    """One Spark post with its post, creator and codes, as ``listing`` gives them."""
+    post = post_repository.by_id(session, spark_post.post_id)
+    assert post is not None  # spark_posts.post_id is a foreign key
+    creator = creator_repository.by_id(session, post.creator_id)
+    assert creator is not None  # posts.creator_id is a foreign key
+    return (spark_post, post, creator, code_by_id(session, spark_post.authorization_id),
+            code_by_id(session, spark_post.original_authorization_id))
+
+
+def code_by_id(session: Session, authorization_id: str | None) -> Authorization | None:
+    """A code a Spark post refers to (None when it refers to none)."""
+    if not authorization_id:
+        return None
+    return authorization_repository.by_id(session, authorization_id)
+
+
+def history(session: Session, *, spark_post: SparkPost, limit: int,
+            offset: int) -> Sequence[AuditEvent]:
+    """The Spark post's audit trail, oldest first."""
+    return audit_repository.for_target(session, "spark_post", spark_post.id, limit=limit,
+                                       offset=offset)

@@ -14,7 +14,7 @@ from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.deps import read_only
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
-from sparkcodes.spark_post import service
+from sparkcodes.spark_post import rules, service
 from sparkcodes.spark_post.presenters import (
     ENDS_SOON_HOURS,
     load_out,
@@ -64,9 +64,10 @@ def account_page(ad_account_id: str, web: WebPage, access: AdAccountRead) -> Res
 
 def _too_many(web: Web, codes: list[str]) -> str | None:
     limit = web.settings.codes.batch_size
-    if not codes:
+    refusal = rules.batch_refusal(len(codes), limit)
+    if refusal is rules.BatchRefusal.EMPTY:
         return "Paste at least one code: one per line."
-    if len(codes) > limit:
+    if refusal is rules.BatchRefusal.TOO_LARGE:
         return f"At most {limit} codes at once; you pasted {len(codes)}. Link the rest next."
     return None
 

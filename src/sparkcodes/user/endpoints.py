@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
-from sparkcodes.user import repository, service
+from sparkcodes.user import service
 from sparkcodes.user.schemas import LogIn, NewToken, SignUp, TokenOut, UserOut
 
 router = APIRouter(prefix="/v1", tags=["users"])
@@ -33,7 +33,7 @@ def me(user: UserDep) -> UserOut:
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(user: UserDep, session: SessionDep) -> list[TokenOut]:
     """Your API tokens (never their values)."""
-    return [TokenOut.model_validate(t) for t in repository.tokens_of(session, user.id)]
+    return [TokenOut.model_validate(t) for t in service.tokens_of(session, user=user)]
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -129,3 +130,17 @@ def revoke_token(session: Session, *, user: User, token_id: str) -> ApiToken:
 def by_email(session: Session, *, email: str) -> User | None:
     """The user with this e-mail (normalized first; InvalidInput if it is not one), if any."""
     return repository.by_email(session, normalize_email(email))
+
+
+def tokens_of(session: Session, *, user: User) -> list[ApiToken]:
+    """The user's API tokens (never their values)."""
+    return repository.tokens_of(session, user.id)
+
+
+def log_out(session: Session, *, settings: Settings, user: User, token: str) -> None:
+    """Revoke the token of a page session; an unknown or already revoked one is harmless."""
+    found = repository.user_by_token_hash(session, crypto.hash_api_token(settings.secret_key,
+                                                                         token))
+    if found is not None:
+        with contextlib.suppress(errors.NotFound):  # revoked meanwhile: harmless
+            revoke_token(session, user=user, token_id=found[1].id)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
-from sparkcodes import errors
-from sparkcodes.business import repository as business_repository
-from sparkcodes.creator import repository as creator_repository
-from sparkcodes.kit import crypto
-from sparkcodes.user import repository, service
+from sparkcodes.business import service as business_service
+from sparkcodes.creator import service as creator_service
+from sparkcodes.user import service
 from sparkcodes.web.kit import (
     SESSION_COOKIE,
     WebForm,
@@ -27,8 +23,8 @@ router = APIRouter(tags=["pages"])
 @router.get("/")
 def home(web: WebPage) -> Response:
     """Where to go next: your creator accounts and your businesses."""
-    creators = creator_repository.owned_by(web.session, web.me.id)
-    businesses = business_repository.of_user(web.session, web.me.id)
+    creators = creator_service.owned_by(web.session, user=web.me)
+    businesses = business_service.of_user(web.session, user=web.me)
     return web.render("user/home.html", {"creators": creators, "businesses": businesses})
 
 
@@ -83,11 +79,7 @@ def signup(web: WebFormOptional, email: str = Form("", max_length=254),
 @router.post("/logout")
 def logout(web: WebForm) -> Response:
     """Revoke the session's token and drop the cookie."""
-    found = repository.user_by_token_hash(
-        web.session, crypto.hash_api_token(web.settings.secret_key, web.raw_token or ""))
-    if found is not None:
-        with contextlib.suppress(errors.NotFound):  # revoked meanwhile: harmless
-            service.revoke_token(web.session, user=web.me, token_id=found[1].id)
+    service.log_out(web.session, settings=web.settings, user=web.me, token=web.raw_token or "")
     response = web.redirect("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -189,7 +189,7 @@ def adgroup_update(caller: CallerDep) -> JSONResponse:
         changes["schedule_end_at"] = p.instant("schedule_end_time")
     ad_service.edit_ad_group(caller.session, user=caller.user, account=account, group=group,
                              changes=changes)
-    campaign = ad_service.campaign_of(caller.session, group=group)
+    campaign = ad_service.campaign_of(caller.session, group)
     return ok(ad_group_object(account, group, campaign, utc_now()))
 
 
