@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sparkcodes.cli import codes, db, users
+from sparkcodes.cli import codes, connector, db, users
 from sparkcodes.cli.common import console
 
 app = typer.Typer(help="sparkcodes: Spark Ads authorization codes, end to end.",
@@ -16,6 +16,7 @@ app.command("codes")(codes.list_codes)
 from sparkcodes.cli.tracker import tracker as tracker_command  # noqa: E402, I001
 app.command("tracker")(tracker_command)
 app.add_typer(codes.posts_app, name="posts")
+app.add_typer(connector.app, name="connector")
 
 
 @app.command()
