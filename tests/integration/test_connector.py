@@ -23,9 +23,9 @@ from sqlalchemy.engine import make_url
 
 from sparkcodes.app import create_app
 from sparkcodes.config import Settings
-from sparkcodes.connector import service
+from sparkcodes.connector import rules, service
 from sparkcodes.migrations import upgrade
-from sparkcodes.models import Base, Notification, TikTokConnection
+from sparkcodes.models import Base, Business, Notification, TikTokConnection, User
 from tests import factories as f
 from tests.conftest import PG_ENV, _pg_admin_url
 from tests.integration._http import assert_error
@@ -303,6 +303,36 @@ def test_tiktok_throttling_40100_is_retried_with_backoff(client, standin, caplog
     assert retried and all("retry 40100" in m for m in retried), caplog.messages
 
 
+def test_throttling_that_outlasts_the_retries_is_said(client, standin):  # type: ignore[no-untyped-def]
+    brand = Brand(standin.client)
+    ids = [brand.advertiser_id] + [brand.another_account(standin.client)[1] for _ in range(2)]
+    admin = Admin(client)
+    strict = standin.settings.model_copy(update={"tiktok": standin.settings.tiktok.model_copy(
+        update={"app_qps": 1})})
+    ours = client.app.state.settings
+    impatient = ours.model_copy(update={"connector": ours.connector.model_copy(
+        update={"max_attempts": 1})})
+    with _served(strict) as (url, _), client.app.state.db.session() as session:
+        business = session.get(Business, admin.business["id"])
+        user = session.get(User, f._ok(client.get("/v1/me", headers=admin.headers))["id"])
+        with pytest.raises(rules.TikTokThrottled) as exc:
+            service.link_by_token(session, settings=impatient, user=user, business=business,
+                                  base_url=url, access_token=brand.token, advertiser_ids=ids)
+        session.rollback()
+    assert exc.value.code == "tiktok_throttled" and exc.value.status == 503
+    assert "TikTok is throttling calls" in exc.value.message and "(40100)" in exc.value.message
+
+
+def test_a_base_url_that_is_not_tiktoks_api_is_said(client, standin):  # type: ignore[no-untyped-def]
+    admin = Admin(client)
+    closed = standin.settings.model_copy(update={"tiktok": standin.settings.tiktok.model_copy(
+        update={"enabled": False})})
+    with _served(closed) as (url, _):
+        r = client.post(admin.base, headers=admin.headers, json={
+            "access_token": "tok", "advertiser_ids": ["7000000000000000001"], "base_url": url})
+    assert_error(r, 502, "tiktok_refused", "did not answer as TikTok's API does")
+
+
 # --- the app flow -------------------------------------------------------------------------------
 
 def _developer_app(standin: StandIn, redirect_url: str) -> dict[str, Any]:
@@ -401,6 +431,8 @@ def test_app_flow_refusals(client, standin):  # type: ignore[no-untyped-def]
     r = admin.browser.get(f"/tiktok/callback?error=access_denied&state={query['state'][0]}",
                           headers=HTML)
     assert r.status_code == 400 and "did not allow the app" in r.text
+    r = admin.browser.get(f"/tiktok/callback?state={query['state'][0]}", headers=HTML)
+    assert r.status_code == 400 and "TikTok sent no auth_code back" in r.text
     # A wrong secret: TikTok refuses the exchange (40101).
     back = _authorize(standin, brand, _start(admin, standin, app, secret="0" * 40))
     r = admin.browser.get(_path(back), headers=HTML)
