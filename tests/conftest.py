@@ -77,7 +77,11 @@ class Backend:
                       webhooks={"allow_private_addresses": True},
                       # TikTok's QPS limits are tested on apps built for it; tests elsewhere
                       # call faster than 10 per second.
-                      tiktok={"app_qps": 100_000, "advertiser_qps": 100_000})
+                      tiktok={"app_qps": 100_000, "advertiser_qps": 100_000},
+                      # The stand-in TikTok servers of the connector tests listen on 127.0.0.1;
+                      # short backoffs keep their retries quick.
+                      connector={"allow_loopback_http": True, "backoff_initial_seconds": 0.1,
+                                 "backoff_max_seconds": 1.0})
         values.update(overrides)
         return Settings(**values)
 

@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from sparkcodes.business.endpoints import router as business_router
     from sparkcodes.calendar_feed.endpoints import router as calendar_feed_router
     from sparkcodes.code_request.endpoints import router as code_request_router
+    from sparkcodes.connector.endpoints import router as connector_router
     from sparkcodes.contract.endpoints import router as contract_router
     from sparkcodes.creator.endpoints import router as creator_router
     from sparkcodes.developer_app.endpoints import router as developer_app_router
@@ -145,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    business_router, ad_account_router, spark_post_router, ad_router,
                    engagement_router, report_router, notification_router, webhook_router,
                    tracker_router, calendar_feed_router, roster_router, contract_router,
-                   developer_app_router):
+                   developer_app_router, connector_router):
         app.include_router(router)
     if settings.sandbox:
         from sparkcodes.sandbox.endpoints import router as sandbox_router

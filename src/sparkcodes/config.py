@@ -90,6 +90,28 @@ class TikTokCompat(BaseModel):
     auth_code_minutes: int = Field(10, ge=1, le=1440)
 
 
+class Connector(BaseModel):
+    """Connections to TikTok's Business API (docs/connector.md).
+
+    ``default_base_url`` is where a new connection points unless it names another host;
+    ``allow_loopback_http`` lets a connection use plain http on localhost, 127.0.0.1 or [::1]
+    (rehearsal against a local sparkcodes). Calls are retried with exponential backoff and
+    jitter, at most ``max_attempts`` times, within a per-app and per-advertiser budget (shared
+    through Redis when ``redis_url`` is set).
+    """
+
+    default_base_url: str = "https://business-api.tiktok.com"
+    allow_loopback_http: bool = False
+    timeout_seconds: float = Field(15.0, gt=0, le=120)
+    max_attempts: int = Field(5, ge=1, le=20)
+    backoff_initial_seconds: float = Field(0.5, gt=0, le=60)
+    backoff_max_seconds: float = Field(8.0, gt=0, le=600)
+    app_qps: int = Field(10, ge=1, le=100_000)
+    advertiser_qps: int = Field(10, ge=1, le=100_000)
+    throttled_seconds: int = Field(60, ge=1, le=86_400)
+    authorize_minutes: int = Field(30, ge=1, le=1440)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SPARKCODES_",
@@ -101,6 +123,9 @@ class Settings(BaseSettings):
     env: str = Field(default="dev", description="dev, test or prod")
     database_url: str = Field(default_factory=_default_database_url)
     secret_key: str = DEFAULT_SECRET
+    # Secret keys used before the current one: stored connector secrets sealed under them still
+    # open, until `sparkcodes connector rotate-keys` seals them again under the current key.
+    previous_secret_keys: list[str] = Field(default_factory=list)
     redis_url: str | None = None
     sandbox: bool = False
     embedded_worker: bool = Field(
@@ -112,6 +137,7 @@ class Settings(BaseSettings):
     mail: Mail = Field(default_factory=Mail)
     webhooks: Webhooks = Field(default_factory=Webhooks)
     tiktok: TikTokCompat = Field(default_factory=TikTokCompat)
+    connector: Connector = Field(default_factory=Connector)
     public_url: str = Field("http://127.0.0.1:8000",
                             description="Base of links in e-mails and feeds")
     db_pool_size: int = 20

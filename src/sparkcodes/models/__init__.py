@@ -25,6 +25,7 @@ from sparkcodes.models.renewal_request import RenewalRequest
 from sparkcodes.models.roster_entry import RosterEntry
 from sparkcodes.models.sandbox_clock import SandboxClock
 from sparkcodes.models.spark_post import SparkPost
+from sparkcodes.models.tiktok_connection import TikTokAdvertiser, TikTokConnection
 from sparkcodes.models.user import User
 from sparkcodes.models.webhook_delivery import WebhookDelivery
 from sparkcodes.models.webhook_endpoint import WebhookEndpoint
@@ -37,5 +38,5 @@ __all__ = [
     "CalendarFeed", "CodeRequest", "Contract", "EmailMessage", "FallbackPolicy", "MisuseReport",
     "Notification", "Reminder", "RenewalRequest", "RosterEntry", "WebhookDelivery",
     "WebhookEndpoint", "WebhookMessage", "LinkedIdentity", "Post", "PostRevision", "SandboxClock",
-    "SparkPost", "User", "new_id",
+    "SparkPost", "TikTokAdvertiser", "TikTokConnection", "User", "new_id",
 ]

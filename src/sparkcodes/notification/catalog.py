@@ -52,6 +52,9 @@ EVENTS = {e.name: e for e in [
     EventType("misuse.reported", "business", "A creator reported misuse of a code you use."),
     EventType("webhook_endpoint.disabled", "business",
               "A webhook endpoint failed for three days and was disabled."),
+    EventType("connection.broken", "business",
+              "A TikTok connection broke (token revoked, or an advertiser gone): its admins are "
+              "told once per change."),
     EventType("webhook.test", "business",
               "A test event, sent on request to one endpoint only (POST .../test)."),
 ]}

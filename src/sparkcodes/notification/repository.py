@@ -26,14 +26,16 @@ def add_all(session: Session, rows: list[object]) -> None:
     session.flush()
 
 
-def business_members(session: Session, business_ids: set[str]) -> list[tuple[str, User]]:
+def business_members(session: Session, business_ids: set[str],
+                     roles: set[str] | None = None) -> list[tuple[str, User]]:
     if not business_ids:
         return []
-    rows = session.execute(
-        select(BusinessMember.business_id, User)
-        .join(User, User.id == BusinessMember.user_id)
-        .where(BusinessMember.business_id.in_(business_ids))
-    ).all()
+    stmt = (select(BusinessMember.business_id, User)
+            .join(User, User.id == BusinessMember.user_id)
+            .where(BusinessMember.business_id.in_(business_ids)))
+    if roles is not None:
+        stmt = stmt.where(BusinessMember.role.in_(roles))
+    rows = session.execute(stmt).all()
     return [(b, u) for b, u in rows]
 
 

@@ -70,8 +70,11 @@ def _scrub(value: Any) -> Any:
 
 
 def emit(session: Session, *, event_type: str, title: str, body: str, data: dict[str, Any],
-         business_ids: set[str] | None = None, creator_id: str | None = None) -> Emitted:
-    """Tell the businesses and the creator account concerned; returns what was queued."""
+         business_ids: set[str] | None = None, creator_id: str | None = None,
+         business_roles: set[str] | None = None) -> Emitted:
+    """Tell the businesses and the creator account concerned; returns what was queued.
+    ``business_roles`` narrows the businesses' members told in-app and by e-mail (webhooks go
+    to every endpoint of the business as always)."""
     if event_type not in catalog.EVENTS:
         raise ValueError(f"unknown event type {event_type!r}: add it to the catalog")
     business_ids = {b for b in (business_ids or set()) if b}
@@ -79,8 +82,9 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
     now = utc_now()
     data = _scrub(data)
     recipients: dict[str, tuple[User, str | None]] = {}  # user id -> (user, business id)
-    for member_of, user in repository.business_members(session, business_ids):
-        recipients.setdefault(user.id, (user, member_of))
+    for business_id, user in repository.business_members(session, business_ids,
+                                                            business_roles):
+        recipients.setdefault(user.id, (user, business_id))
     owner = repository.creator_owner(session, creator_id) if creator_id else None
     if owner is not None:
         recipients.setdefault(owner.id, (owner, None))

@@ -1,0 +1,1 @@
+"""The TikTok connector: a business's connections to TikTok's Business API (docs/connector.md)."""

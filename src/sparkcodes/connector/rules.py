@@ -1,0 +1,279 @@
+"""Pure decisions about TikTok connections: no session, no I/O.
+
+A base URL is https (plain http only on the loopback host, when the settings allow it, for
+rehearsal against a local sparkcodes), a bare origin with no credentials. What a TikTok answer
+code means for the connector (retry, the token is gone, the advertiser is gone, refused) is
+decided here, and a connection's state is derived from its timestamps and ``now``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+from urllib.parse import urlsplit
+
+from sparkcodes import errors
+
+MAX_URL = 2000
+MAX_TOKEN = 1000
+MAX_ADVERTISERS = 100
+MAX_APP_ID = 40
+MAX_SECRET = 200
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+PRODUCTION_HOST = "https://business-api.tiktok.com"
+API_PREFIX = "/open_api/v1.3"
+
+# TikTok answer codes (reference §7) and what they mean to the connector.
+RETRY_CODES = frozenset({40100, 40133, 40016, 50002})
+REVOKED_CODES = frozenset({40102, 40105})
+GONE_CODES = frozenset({40001, 40007, 40300})
+Verdict = Literal["ok", "retry", "revoked", "gone", "refused"]
+
+State = Literal["awaiting_authorization", "authorization_expired", "token_revoked",
+                "advertiser_gone", "throttled", "unreachable", "healthy", "unchecked",
+                "removed"]
+BROKEN_STATES = frozenset({"token_revoked", "advertiser_gone"})
+
+
+# --- errors a person sees ---------------------------------------------------------------------
+
+class InvalidBaseUrl(errors.InvalidInput):
+    code = "invalid_base_url"
+
+
+class InvalidAccessToken(errors.InvalidInput):
+    code = "invalid_access_token"
+    message = "Paste the long-lived access token TikTok gave you."
+
+
+class InvalidAdvertiserIds(errors.InvalidInput):
+    code = "invalid_advertiser_ids"
+
+
+class InvalidAppCredentials(errors.InvalidInput):
+    code = "invalid_app_credentials"
+
+
+class TokenRefused(errors.AppError):
+    """TikTok says the access token is wrong, expired or revoked."""
+
+    code, status = "tiktok_token_refused", 422
+
+
+class AdvertiserNotGranted(errors.AppError):
+    """The token works, but not on one of the advertisers named."""
+
+    code, status = "tiktok_advertiser_not_granted", 422
+
+
+class AppRefused(errors.AppError):
+    """TikTok refused the developer app's app_id and secret, or the auth_code."""
+
+    code, status = "tiktok_app_refused", 422
+
+
+class TikTokThrottled(errors.AppError):
+    code, status = "tiktok_throttled", 503
+
+
+class TikTokUnreachable(errors.AppError):
+    code, status = "tiktok_unreachable", 502
+
+
+class TikTokRefused(errors.AppError):
+    """Any other refusal, with TikTok's code and words."""
+
+    code, status = "tiktok_refused", 502
+
+
+class StateInvalid(errors.AppError):
+    """The app flow's state is forged, for another person, used already, or expired."""
+
+    code, status = "connector_state_invalid", 400
+
+
+# --- base URL ---------------------------------------------------------------------------------
+
+def check_base_url(url: str | None, *, default: str, allow_loopback_http: bool) -> str:
+    """The origin to call (scheme://host[:port], no trailing slash); raises InvalidBaseUrl."""
+    text = (url or "").strip() or default
+    if len(text) > MAX_URL:
+        raise InvalidBaseUrl(f"The base URL is longer than {MAX_URL} characters.")
+    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise InvalidBaseUrl("The base URL may not contain spaces or control characters.")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        raise InvalidBaseUrl("The base URL is not a valid URL.") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise InvalidBaseUrl(f"Give an absolute https:// URL such as {PRODUCTION_HOST}.")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidBaseUrl("Leave credentials out of the base URL: the token goes in its "
+                             "own field.")
+    if parts.scheme == "http":
+        if host not in LOOPBACK_HOSTS:
+            raise InvalidBaseUrl("Use https: TikTok's API is only reached over https (plain "
+                                 "http is for a local sparkcodes on 127.0.0.1 in rehearsals).")
+        if not allow_loopback_http:
+            raise InvalidBaseUrl("Plain http to a local server is switched off here "
+                                 "(SPARKCODES_CONNECTOR__ALLOW_LOOPBACK_HTTP); use https.")
+    path = parts.path.rstrip("/")
+    if path not in ("", API_PREFIX):
+        raise InvalidBaseUrl(f"Give the host only, such as {PRODUCTION_HOST}: the path "
+                             f"{API_PREFIX}/ is added to every call.")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise InvalidBaseUrl("Give the host only, with no query string or #fragment.")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# --- what the user pastes ---------------------------------------------------------------------
+
+def check_access_token(token: str) -> str:
+    token = token.strip()
+    if not token or len(token) > MAX_TOKEN or any(ch.isspace() for ch in token):
+        raise InvalidAccessToken()
+    return token
+
+
+def check_advertiser_ids(values: list[str]) -> list[str]:
+    """TikTok advertiser ids (digits), each once, in order: 1 to 100 of them."""
+    out: list[str] = []
+    for value in values:
+        text = str(value).strip()
+        if not text:
+            continue
+        if not (text.isascii() and text.isdigit() and len(text) <= 32):
+            raise InvalidAdvertiserIds(f"{text[:40]!r} is not an advertiser id: TikTok's are "
+                                       "numbers such as 7012345678901234567.")
+        if text not in out:
+            out.append(text)
+    if not out:
+        raise InvalidAdvertiserIds("Name at least one advertiser id the token may use.")
+    if len(out) > MAX_ADVERTISERS:
+        raise InvalidAdvertiserIds(f"A connection covers at most {MAX_ADVERTISERS} "
+                                   "advertisers.")
+    return out
+
+
+def split_ids(text: str) -> list[str]:
+    """Advertiser ids as typed in a form: separated by commas, spaces or new lines."""
+    return [p for p in text.replace(",", " ").split() if p]
+
+
+def check_app_credentials(app_id: str, secret: str) -> tuple[str, str]:
+    app_id, secret = app_id.strip(), secret.strip()
+    if not (app_id.isascii() and app_id.isdigit() and 0 < len(app_id) <= MAX_APP_ID):
+        raise InvalidAppCredentials("Give your TikTok developer app's app_id: the number shown "
+                                    "on its page in TikTok for Business Developers.")
+    if not secret or len(secret) > MAX_SECRET or any(ch.isspace() for ch in secret):
+        raise InvalidAppCredentials("Give your developer app's secret as TikTok shows it.")
+    return app_id, secret
+
+
+# --- TikTok's answers ---------------------------------------------------------------------------
+
+def verdict(code: int) -> Verdict:
+    """What an answer code means: retry later, the token is gone, the advertiser is gone (or
+    never was the token's), refused for another reason, or fine."""
+    if code == 0:
+        return "ok"
+    if code in RETRY_CODES:
+        return "retry"
+    if code in REVOKED_CODES:
+        return "revoked"
+    if code in GONE_CODES:
+        return "gone"
+    return "refused"
+
+
+def retryable_http(status: int) -> bool:
+    """A server fault or an overloaded edge: worth another attempt."""
+    return status >= 500 or status == 429
+
+
+# --- state ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConnectionFacts:
+    has_token: bool
+    authorize_expires_at: datetime | None
+    checked_at: datetime | None
+    failed: bool  # the last check got no usable answer
+    throttled_until: datetime | None
+    token_revoked_at: datetime | None
+    deleted_at: datetime | None
+    advertisers: int
+    advertisers_gone: int
+
+
+def state_of(facts: ConnectionFacts, now: datetime) -> State:
+    """One state, the most urgent first: removed, not linked yet, token revoked, advertiser
+    gone, throttled, unreachable, healthy (or not checked yet)."""
+    if facts.deleted_at is not None:
+        return "removed"
+    if not facts.has_token:
+        if facts.authorize_expires_at is not None and facts.authorize_expires_at > now:
+            return "awaiting_authorization"
+        return "authorization_expired"
+    if facts.token_revoked_at is not None:
+        return "token_revoked"
+    if facts.advertisers_gone:
+        return "advertiser_gone"
+    if facts.throttled_until is not None and facts.throttled_until > now:
+        return "throttled"
+    if facts.checked_at is None:
+        return "unchecked"
+    if facts.failed:
+        return "unreachable"
+    return "healthy"
+
+
+def is_broken(state: str) -> bool:
+    return state in BROKEN_STATES
+
+
+def should_alert(*, state: str, alerted_state: str | None) -> bool:
+    """Tell the admins once per change into a broken state: not again while it stays broken the
+    same way (``alerted_state`` is cleared once it is not broken), again if it breaks another
+    way."""
+    return is_broken(state) and state != alerted_state
+
+
+def throttled_until(now: datetime, seconds: int) -> datetime:
+    return now + timedelta(seconds=seconds)
+
+
+def authorize_expiry(now: datetime, minutes: int) -> datetime:
+    return now + timedelta(minutes=minutes)
+
+
+def state_words(state: str, *, checked_at: datetime | None, summary: str | None,
+                throttled_until: datetime | None, gone: list[str]) -> str:
+    """The state as the page and the API say it."""
+    when = f"{checked_at:%Y-%m-%d %H:%M} UTC" if checked_at else None
+    if state == "healthy":
+        return f"Healthy: checked {when}" + (f" — {summary}" if summary else "") + "."
+    if state == "unchecked":
+        return "Linked; not checked yet."
+    if state == "throttled":
+        until = f"{throttled_until:%H:%M:%S} UTC" if throttled_until else "shortly"
+        return (f"Throttled by TikTok until {until}: calls resume on their own, nothing to "
+                "do.")
+    if state == "unreachable":
+        return (f"TikTok did not answer at the last check ({when}); sparkcodes keeps trying. "
+                "Check now to try again.")
+    if state == "token_revoked":
+        return ("Token revoked: TikTok no longer accepts this connection's access token. "
+                "Reconnect to link it again.")
+    if state == "advertiser_gone":
+        names = ", ".join(gone) or "an advertiser"
+        return (f"Advertiser gone: TikTok no longer lets this token reach {names}. Grant it "
+                "again in TikTok, or remove the connection.")
+    if state == "awaiting_authorization":
+        return "Waiting for you to authorize the app in TikTok."
+    if state == "authorization_expired":
+        return "The app was never authorized in time: start the app flow again."
+    return "Removed."

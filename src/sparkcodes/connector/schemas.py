@@ -1,0 +1,66 @@
+"""What the connection routes take and answer: never an access token or an app secret."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from sparkcodes.connector import rules
+from sparkcodes.connector.service import ConnectionView
+
+
+class TokenLinkIn(BaseModel):
+    access_token: str = Field(max_length=rules.MAX_TOKEN,
+                              description="A long-lived access token; stored sealed, never shown")
+    advertiser_ids: list[str] = Field(max_length=rules.MAX_ADVERTISERS,
+                                      description="The advertisers the token may use")
+    base_url: str | None = Field(None, max_length=rules.MAX_URL,
+                                 description="TikTok's production host unless given")
+
+
+class AppFlowIn(BaseModel):
+    app_id: str = Field(max_length=rules.MAX_APP_ID)
+    secret: str = Field(max_length=rules.MAX_SECRET,
+                        description="The developer app's secret; stored sealed, never shown")
+    base_url: str | None = Field(None, max_length=rules.MAX_URL)
+
+
+class AdvertiserOut(BaseModel):
+    advertiser_id: str
+    name: str
+    gone_at: datetime | None
+
+
+class ConnectionOut(BaseModel):
+    id: str
+    business_id: str
+    base_url: str
+    method: str
+    app_id: str | None
+    state: str
+    state_words: str
+    checked_at: datetime | None
+    check_summary: str | None
+    throttled_until: datetime | None
+    token_revoked_at: datetime | None
+    last_error_code: int | None
+    advertisers: list[AdvertiserOut]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, v: ConnectionView) -> ConnectionOut:
+        c = v.connection
+        return cls(id=c.id, business_id=c.business_id, base_url=c.base_url, method=c.method,
+                   app_id=c.app_id, state=v.state, state_words=v.words, checked_at=c.checked_at,
+                   check_summary=c.check_summary, throttled_until=c.throttled_until,
+                   token_revoked_at=c.token_revoked_at, last_error_code=c.last_error_code,
+                   advertisers=[AdvertiserOut(advertiser_id=a.advertiser_id, name=a.name,
+                                              gone_at=a.gone_at) for a in v.advertisers],
+                   created_at=c.created_at)
+
+
+class AppFlowStarted(BaseModel):
+    connection: ConnectionOut
+    authorize_url: str = Field(description="Send the person here to authorize the app in TikTok")
+    redirect_url: str = Field(description="The callback page the developer app must register")

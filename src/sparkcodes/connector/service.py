@@ -1,0 +1,434 @@
+"""TikTok connections: link an advertiser by a pasted token or through the business's own
+developer app, check a connection, remove it, and re-seal its secrets under a new key.
+
+Secrets (the access token, the app secret) are sealed before they touch a row and opened only to
+call TikTok; they are never returned, logged or audited. A check records what TikTok answered;
+a change into a broken state tells the business's admins once (``connection.broken``).
+Nothing here commits: the request, job or command does.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from sparkcodes import errors
+from sparkcodes.audit import service as audit
+from sparkcodes.config import Settings
+from sparkcodes.connector import repository, rules
+from sparkcodes.connector.client import TikTokCallError, TikTokClient, budget
+from sparkcodes.kit import crypto
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.kit.sealing import Sealer
+from sparkcodes.models import Business, TikTokAdvertiser, TikTokConnection, User, new_id
+from sparkcodes.notification import service as notifications
+
+CALLBACK_PATH = "/tiktok/callback"
+STATE_SIGNATURE = 32
+
+
+@dataclass
+class ConnectionView:
+    connection: TikTokConnection
+    advertisers: list[TikTokAdvertiser]
+    state: str
+    words: str
+
+
+@dataclass
+class Started:
+    view: ConnectionView
+    authorize_url: str  # where to send the person: TikTok's authorization page for the app
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def sealer(settings: Settings) -> Sealer:
+    return Sealer(settings.secret_key, settings.previous_secret_keys)
+
+
+def _client(settings: Settings, base_url: str, app_key: str) -> TikTokClient:
+    cfg = settings.connector
+    return TikTokClient(base_url=base_url, app_key=app_key, settings=cfg,
+                        budget=budget(cfg.app_qps, cfg.advertiser_qps, settings.redis_url))
+
+
+def _base_url(settings: Settings, base_url: str | None) -> str:
+    cfg = settings.connector
+    return rules.check_base_url(base_url, default=cfg.default_base_url,
+                                allow_loopback_http=cfg.allow_loopback_http)
+
+
+def callback_url(settings: Settings) -> str:
+    """The redirect URL to register on the developer app: sparkcodes' callback page."""
+    return settings.public_url.rstrip("/") + CALLBACK_PATH
+
+
+def _state_hash(settings: Settings, nonce: str) -> str:
+    return crypto.keyed_hash(settings.secret_key, nonce, purpose="connector-state")
+
+
+def _signature(settings: Settings, nonce: str, user_id: str) -> str:
+    return crypto.keyed_hash(settings.secret_key, f"{nonce}:{user_id}",
+                             purpose="connector-state-signature")[:STATE_SIGNATURE]
+
+
+def _app_key(connection: TikTokConnection) -> str:
+    return f"app:{connection.app_id}" if connection.app_id else f"token:{connection.id}"
+
+
+def view(session: Session, connection: TikTokConnection,
+         advertisers: list[TikTokAdvertiser] | None = None,
+         now: datetime | None = None) -> ConnectionView:
+    if advertisers is None:
+        advertisers = repository.advertisers_of(session, [connection.id])[connection.id]
+    now = now or utc_now()
+    gone = [a for a in advertisers if a.gone_at is not None]
+    state = rules.state_of(rules.ConnectionFacts(
+        has_token=connection.access_token_sealed is not None,
+        authorize_expires_at=connection.authorize_expires_at,
+        checked_at=connection.checked_at,
+        failed=connection.last_error_message is not None,
+        throttled_until=connection.throttled_until,
+        token_revoked_at=connection.token_revoked_at,
+        deleted_at=connection.deleted_at,
+        advertisers=len(advertisers), advertisers_gone=len(gone)), now)
+    words = rules.state_words(state, checked_at=connection.checked_at,
+                              summary=connection.check_summary,
+                              throttled_until=connection.throttled_until,
+                              gone=[f"{a.name} ({a.advertiser_id})" for a in gone])
+    return ConnectionView(connection, advertisers, state, words)
+
+
+def _summary(advertisers: dict[str, str]) -> str:
+    n = len(advertisers)
+    return f"{n} advertiser{'s' if n != 1 else ''} reachable"
+
+
+def _refusal(exc: TikTokCallError, *, base_url: str) -> errors.AppError:
+    """A TikTok failure while linking, as an error a person can act on."""
+    said = f"“{exc.message}” ({exc.code})" if exc.code is not None else exc.message
+    if exc.kind == "revoked":
+        return rules.TokenRefused(f"TikTok refused the access token: {said}. Paste the "
+                                  "long-lived token again, or generate a new one.")
+    if exc.kind in ("retry", "budget"):
+        return rules.TikTokThrottled(f"TikTok is throttling calls and still did after retrying: "
+                                     f"{said}. Try again in a minute.")
+    if exc.kind == "unreachable":
+        return rules.TikTokUnreachable(f"TikTok could not be reached at {base_url}: "
+                                       f"{exc.message} Check the base URL, or try again later.")
+    return rules.TikTokRefused(f"TikTok refused the call: {said}.")
+
+
+def _advertiser_info(client: TikTokClient, token: str, advertiser_id: str) -> str:
+    """The advertiser's name; TikTokCallError (kind ``gone`` when the token may not use it)."""
+    data = client.get("advertiser/info/", access_token=token,
+                      params={"advertiser_ids": json.dumps([advertiser_id])},
+                      advertiser_id=advertiser_id)
+    for item in data.get("list") or []:
+        if str(item.get("advertiser_id")) == advertiser_id:
+            return str(item.get("name") or advertiser_id)[:200]
+    raise TikTokCallError("gone", None, "TikTok did not list this advertiser.")
+
+
+def _verify(client: TikTokClient, token: str, advertiser_ids: list[str], *,
+            base_url: str) -> dict[str, str]:
+    """advertiser id -> name, once TikTok confirmed the token reaches every one."""
+    names: dict[str, str] = {}
+    for advertiser_id in advertiser_ids:
+        try:
+            names[advertiser_id] = _advertiser_info(client, token, advertiser_id)
+        except TikTokCallError as exc:
+            if exc.kind == "gone":
+                said = f" TikTok says: “{exc.message}” ({exc.code})." if exc.code else ""
+                raise rules.AdvertiserNotGranted(
+                    f"The token may not use advertiser {advertiser_id}.{said} Check the id, "
+                    "or grant that advertiser to the token in TikTok.",
+                    details={"advertiser_id": advertiser_id}) from None
+            raise _refusal(exc, base_url=base_url) from None
+    return names
+
+
+def _refuse_linked(session: Session, business: Business, base_url: str,
+                   advertiser_ids: list[str]) -> None:
+    taken = repository.live_linked_advertisers(session, business.id, base_url) & set(
+        advertiser_ids)
+    if taken:
+        raise errors.Conflict(f"Advertiser {', '.join(sorted(taken))} is already linked by "
+                              "another connection of this business: remove that one first.",
+                              code="advertiser_already_linked")
+
+
+def _audit(session: Session, action: str, *, user_id: str | None,
+           connection: TikTokConnection, **after: object) -> None:
+    audit.record(session, actor_id=user_id, action=action, target_type="tiktok_connection",
+                 target_id=connection.id, business_id=connection.business_id,
+                 after={"base_url": connection.base_url, "method": connection.method,
+                        "app_id": connection.app_id, **after})
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def connections_of(session: Session, *, business: Business) -> list[ConnectionView]:
+    """The business's live connections, oldest first, each with its state in words."""
+    rows = repository.connections_of(session, business.id)
+    advertisers = repository.advertisers_of(session, [c.id for c in rows])
+    now = utc_now()
+    return [view(session, c, advertisers[c.id], now) for c in rows]
+
+
+def access(session: Session, *, business: Business, connection_id: str) -> TikTokConnection:
+    """A live connection of the business; NotFound for any other id (another's included)."""
+    connection = repository.connection_of_business(session, connection_id, business.id)
+    if connection is None:
+        raise errors.NotFound("No such TikTok connection.", code="connection_not_found")
+    return connection
+
+
+# --- linking by token ---------------------------------------------------------------------------
+
+def link_by_token(session: Session, *, settings: Settings, user: User, business: Business,
+                  base_url: str | None, access_token: str,
+                  advertiser_ids: list[str]) -> ConnectionView:
+    """Link advertisers with a pasted long-lived token, once TikTok confirmed (advertiser/info/)
+    that the token reaches each. Raises InvalidBaseUrl, InvalidAccessToken, InvalidAdvertiserIds
+    (422), TokenRefused, AdvertiserNotGranted (422), advertiser_already_linked (409),
+    TikTokThrottled (503), TikTokUnreachable or TikTokRefused (502)."""
+    base = _base_url(settings, base_url)
+    token = rules.check_access_token(access_token)
+    ids = rules.check_advertiser_ids(advertiser_ids)
+    _refuse_linked(session, business, base, ids)
+    connection_id = new_id()
+    names = _verify(_client(settings, base, f"token:{connection_id}"), token, ids,
+                    base_url=base)
+    now = utc_now()
+    connection = TikTokConnection(
+        id=connection_id, business_id=business.id, base_url=base, method="token",
+        access_token_sealed=sealer(settings).seal(token), authorized_at=now, checked_at=now,
+        check_summary=_summary(names), created_at=now, created_by_id=user.id)
+    advertisers = [TikTokAdvertiser(connection_id=connection_id, advertiser_id=a, name=n,
+                                    created_at=now) for a, n in names.items()]
+    repository.add(session, connection)
+    repository.add(session, *advertisers)
+    _audit(session, "tiktok_connection.linked", user_id=user.id, connection=connection,
+           advertiser_ids=ids)
+    return view(session, connection)
+
+
+# --- linking through the business's developer app ---------------------------------------------
+
+def start_app_flow(session: Session, *, settings: Settings, user: User, business: Business,
+                   base_url: str | None, app_id: str, secret: str) -> Started:
+    """Begin TikTok's app flow with the business's own developer app: a pending connection
+    holding the sealed secret and a one-time state, and the URL of TikTok's authorization page.
+    Raises InvalidBaseUrl or InvalidAppCredentials (422)."""
+    base = _base_url(settings, base_url)
+    app_id, secret = rules.check_app_credentials(app_id, secret)
+    nonce = secrets.token_urlsafe(24)
+    now = utc_now()
+    connection = TikTokConnection(
+        business_id=business.id, base_url=base, method="app", app_id=app_id,
+        app_secret_sealed=sealer(settings).seal(secret),
+        authorize_state_hash=_state_hash(settings, nonce),
+        authorize_expires_at=rules.authorize_expiry(now, settings.connector.authorize_minutes),
+        created_at=now, created_by_id=user.id)
+    repository.add(session, connection)
+    state = f"{nonce}.{_signature(settings, nonce, user.id)}"
+    query = urlencode({"app_id": app_id, "state": state,
+                       "redirect_uri": callback_url(settings)})
+    _audit(session, "tiktok_connection.app_flow_started", user_id=user.id,
+           connection=connection)
+    return Started(view(session, connection, []), f"{base}/portal/auth?{query}")
+
+
+def _pending_for(session: Session, *, settings: Settings, user: User,
+                 state: str) -> tuple[TikTokConnection, str]:
+    """The pending connection a callback's state names, checked: its signature is this
+    person's; StateInvalid otherwise."""
+    nonce, _, signature = (state or "").partition(".")
+    expected = _signature(settings, nonce, user.id) if nonce else ""
+    if not nonce or not hmac.compare_digest(signature.encode(), expected.encode()):
+        raise rules.StateInvalid(
+            "This link did not come from sparkcodes, or someone else started it: start "
+            "linking again from your business's TikTok page.", code="connector_state_invalid")
+    state_hash = _state_hash(settings, nonce)
+    connection = repository.by_state_hash(session, state_hash)
+    if connection is None:
+        raise rules.StateInvalid("This authorization is unknown or was removed: start linking "
+                                 "again from your business's TikTok page.")
+    return connection, state_hash
+
+
+def complete_app_flow(session: Session, *, settings: Settings, user: User, state: str,
+                      auth_code: str | None, denied: bool = False) -> ConnectionView:
+    """The callback of the app flow: check the state (signed for this person, used once, not
+    expired), exchange the auth_code at oauth2/access_token/, and list the advertisers granted.
+    Raises StateInvalid (400), authorization_denied (400), AppRefused (422) or a TikTok failure
+    (502/503)."""
+    connection, state_hash = _pending_for(session, settings=settings, user=user, state=state)
+    if denied:
+        raise errors.AppError("You did not allow the app in TikTok, so nothing was linked.",
+                              code="authorization_denied", status=400)
+    if not (auth_code or "").strip():
+        raise rules.StateInvalid("TikTok sent no auth_code back: start linking again.",
+                                 code="auth_code_missing")
+    now = utc_now()
+    if repository.consume_state(session, connection_id=connection.id, state_hash=state_hash,
+                                user_id=user.id, now=now) is None:
+        session.refresh(connection)
+        if connection.deleted_at is not None:
+            message = "This connection was removed: start linking again."
+        elif connection.authorized_at is not None:
+            message = ("This authorization was already completed: the link works once. Your "
+                       "connection is on the business's TikTok page.")
+        else:
+            message = (f"This authorization took longer than "
+                       f"{settings.connector.authorize_minutes} minutes: start linking again.")
+        raise rules.StateInvalid(message)
+    assert connection.app_id is not None and connection.app_secret_sealed is not None
+    secret = sealer(settings).open(connection.app_secret_sealed)
+    client = _client(settings, connection.base_url, _app_key(connection))
+    try:
+        data = client.post("oauth2/access_token/", body={
+            "app_id": connection.app_id, "secret": secret, "auth_code": auth_code})
+    except TikTokCallError as exc:
+        if exc.kind in ("refused", "revoked", "gone"):
+            raise rules.AppRefused(
+                f"TikTok refused to exchange the authorization: “{exc.message}” ({exc.code}). "
+                "Check the app's app_id and secret, then start again.") from None
+        raise _refusal(exc, base_url=connection.base_url) from None
+    token = str(data.get("access_token") or "")
+    if not token:
+        raise rules.TikTokRefused("TikTok answered the exchange without an access token.")
+    names = {str(a): str(a) for a in data.get("advertiser_ids") or []}
+    try:
+        listed = client.get("oauth2/advertiser/get/", access_token=token,
+                            params={"app_id": connection.app_id, "secret": secret})
+        for item in listed.get("list") or []:
+            names[str(item.get("advertiser_id"))] = str(item.get("advertiser_name")
+                                                         or item.get("advertiser_id"))[:200]
+    except TikTokCallError:
+        pass  # the exchange's advertiser_ids stand; the next check names them
+    connection.access_token_sealed = sealer(settings).seal(token)
+    connection.checked_at = now
+    connection.check_summary = _summary(names)
+    repository.add(session, *[TikTokAdvertiser(connection_id=connection.id, advertiser_id=a,
+                                               name=n, created_at=now)
+                              for a, n in names.items()])
+    _audit(session, "tiktok_connection.linked", user_id=user.id, connection=connection,
+           advertiser_ids=list(names))
+    return view(session, connection)
+
+
+# --- checking -----------------------------------------------------------------------------------
+
+def check(session: Session, *, settings: Settings, connection: TikTokConnection,
+          user: User | None = None) -> ConnectionView:
+    """Ask TikTok again whether the token reaches each advertiser and record the answer (never
+    raises for what TikTok says). A change into a broken state tells the admins once."""
+    before = view(session, connection)
+    if connection.access_token_sealed is None or connection.token_revoked_at is not None:
+        return before
+    token = sealer(settings).open(connection.access_token_sealed)
+    client = _client(settings, connection.base_url, _app_key(connection))
+    now = utc_now()
+    reached: dict[str, str] = {}
+    gone: set[str] = set()
+    failure: TikTokCallError | None = None
+    for advertiser in before.advertisers:
+        try:
+            reached[advertiser.advertiser_id] = _advertiser_info(client, token,
+                                                                 advertiser.advertiser_id)
+        except TikTokCallError as exc:
+            if exc.kind == "gone":
+                gone.add(advertiser.advertiser_id)
+                continue
+            failure = exc
+            break
+    now = utc_now()
+    connection.checked_at = now
+    if failure is None:
+        for advertiser in before.advertisers:
+            if advertiser.advertiser_id in gone:
+                advertiser.gone_at = advertiser.gone_at or now
+            else:
+                advertiser.gone_at = None
+                advertiser.name = reached[advertiser.advertiser_id]
+        connection.check_summary = _summary(reached)
+        connection.last_error_code = connection.last_error_message = None
+        connection.throttled_until = None
+    else:
+        connection.last_error_code = failure.code
+        connection.last_error_message = failure.message[:500] or failure.kind
+        if failure.kind == "revoked":
+            connection.token_revoked_at = now
+        elif failure.kind in ("retry", "budget"):
+            connection.throttled_until = rules.throttled_until(
+                now, settings.connector.throttled_seconds)
+    session.flush()
+    after = view(session, connection)
+    if after.state != before.state:
+        audit.record(session, actor_id=user.id if user else None,
+                     action="tiktok_connection.state_changed", target_type="tiktok_connection",
+                     target_id=connection.id, business_id=connection.business_id,
+                     before={"state": before.state}, after={"state": after.state})
+    _alert(session, after, code=failure.code if failure else None)
+    return after
+
+
+def _alert(session: Session, current: ConnectionView, *, code: int | None) -> None:
+    connection = current.connection
+    if not rules.is_broken(current.state):
+        if connection.alerted_state is not None:
+            connection.alerted_state = None
+            session.flush()
+        return
+    if not rules.should_alert(state=current.state, alerted_state=connection.alerted_state):
+        return
+    if not repository.set_alerted(session, connection_id=connection.id, state=current.state):
+        return  # another check told them first
+    session.refresh(connection)
+    data = {"connection_id": connection.id, "business_id": connection.business_id,
+            "base_url": connection.base_url, "state": current.state, "words": current.words,
+            "advertisers": [{"advertiser_id": a.advertiser_id, "name": a.name,
+                             "gone": a.gone_at is not None} for a in current.advertisers],
+            "tiktok_code": code}
+    title = ("TikTok connection needs reconnecting" if current.state == "token_revoked"
+             else "A TikTok advertiser is no longer reachable")
+    notifications.emit(session, event_type="connection.broken", title=title,
+                       body=current.words, data=data, business_ids={connection.business_id},
+                       business_roles={"admin"})
+
+
+# --- removing, re-sealing -----------------------------------------------------------------------
+
+def remove(session: Session, *, user: User, connection: TikTokConnection) -> None:
+    """Remove the connection and forget its secrets; removing twice is harmless."""
+    if not repository.delete(session, connection_id=connection.id, user_id=user.id,
+                             now=utc_now()):
+        return
+    session.refresh(connection)
+    _audit(session, "tiktok_connection.removed", user_id=user.id, connection=connection)
+
+
+def rotate_keys(session: Session, *, settings: Settings) -> int:
+    """Seal every stored secret again under the current secret key (after it changed, with the
+    old one listed in previous_secret_keys): how many connections changed."""
+    box = sealer(settings)
+    changed = 0
+    for connection_id, token, secret in repository.sealed_values(session):
+        values = {}
+        if token is not None and not box.is_current(token):
+            values["access_token_sealed"] = box.reseal(token)
+        if secret is not None and not box.is_current(secret):
+            values["app_secret_sealed"] = box.reseal(secret)
+        if values:
+            repository.reseal(session, connection_id=connection_id, values=values)
+            changed += 1
+    return changed

@@ -1,0 +1,195 @@
+"""The connector's pure decisions (connector.rules) and its sealing of secrets (kit.sealing)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sparkcodes.connector import rules
+from sparkcodes.kit.sealing import SealBroken, Sealer
+
+NOW = datetime(2026, 12, 20, 9, 0, tzinfo=UTC)
+PROD = rules.PRODUCTION_HOST
+
+
+@pytest.mark.parametrize(("url", "loopback", "expected"), [
+    (None, False, PROD),
+    ("", False, PROD),
+    ("https://business-api.tiktok.com", False, PROD),
+    ("https://business-api.tiktok.com/", False, PROD),
+    ("https://business-api.tiktok.com/open_api/v1.3/", False, PROD),
+    ("  https://sandbox-ads.tiktok.com  ", False, "https://sandbox-ads.tiktok.com"),
+    ("https://tiktok.example.com:8443", False, "https://tiktok.example.com:8443"),
+    ("http://127.0.0.1:8000", True, "http://127.0.0.1:8000"),
+    ("http://localhost:8000/", True, "http://localhost:8000"),
+    ("http://[::1]:9000", True, "http://[::1]:9000"),
+])
+def test_base_urls_accepted(url, loopback, expected):  # type: ignore[no-untyped-def]
+    assert rules.check_base_url(url, default=PROD, allow_loopback_http=loopback) == expected
+
+
+@pytest.mark.parametrize(("url", "loopback", "fragment"), [
+    ("http://business-api.tiktok.com", True, "Use https"),
+    ("http://127.0.0.1:8000", False, "switched off"),
+    ("ftp://business-api.tiktok.com", False, "absolute https://"),
+    ("business-api.tiktok.com", False, "absolute https://"),
+    ("https://user:pw@business-api.tiktok.com", False, "Leave credentials out"),
+    ("https://business-api.tiktok.com/open_api/v1.2/", False, "Give the host only"),
+    ("https://business-api.tiktok.com?x=1", False, "no query string"),
+    ("https://business-api.tiktok.com#top", False, "no query string"),
+    ("https://business-api.tiktok.com:99999", False, "not a valid URL"),
+    ("https://business api.tiktok.com", False, "spaces"),
+    ("https://" + "a" * 2001, False, "longer than"),
+])
+def test_base_urls_refused(url, loopback, fragment):  # type: ignore[no-untyped-def]
+    with pytest.raises(rules.InvalidBaseUrl) as exc:
+        rules.check_base_url(url, default=PROD, allow_loopback_http=loopback)
+    assert exc.value.code == "invalid_base_url" and exc.value.status == 422
+    assert fragment in exc.value.message
+
+
+@pytest.mark.parametrize(("code", "verdict"), [
+    (0, "ok"), (40100, "retry"), (40133, "retry"), (40016, "retry"), (50002, "retry"),
+    (40102, "revoked"), (40105, "revoked"), (40001, "gone"), (40007, "gone"), (40300, "gone"),
+    (40002, "refused"), (40101, "refused"), (40110, "refused"), (50000, "refused"),
+])
+def test_what_each_tiktok_code_means(code, verdict):  # type: ignore[no-untyped-def]
+    assert rules.verdict(code) == verdict
+
+
+@pytest.mark.parametrize(("status", "retry"), [
+    (200, False), (404, False), (400, False), (429, True), (500, True), (502, True), (503, True),
+])
+def test_which_http_statuses_are_retried(status, retry):  # type: ignore[no-untyped-def]
+    assert rules.retryable_http(status) is retry
+
+
+def facts(**changes) -> rules.ConnectionFacts:  # type: ignore[no-untyped-def]
+    base = dict(has_token=True, authorize_expires_at=None, checked_at=NOW, failed=False,
+                throttled_until=None, token_revoked_at=None, deleted_at=None, advertisers=2,
+                advertisers_gone=0)
+    base.update(changes)
+    return rules.ConnectionFacts(**base)  # type: ignore[arg-type]
+
+
+LATER = NOW + timedelta(minutes=5)
+EARLIER = NOW - timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(("changes", "state"), [
+    ({}, "healthy"),
+    ({"checked_at": None}, "unchecked"),
+    ({"failed": True}, "unreachable"),
+    ({"throttled_until": LATER}, "throttled"),
+    ({"throttled_until": EARLIER}, "healthy"),
+    ({"throttled_until": EARLIER, "failed": True}, "unreachable"),
+    ({"advertisers_gone": 1}, "advertiser_gone"),
+    ({"advertisers_gone": 1, "throttled_until": LATER}, "advertiser_gone"),
+    ({"token_revoked_at": EARLIER}, "token_revoked"),
+    ({"token_revoked_at": EARLIER, "advertisers_gone": 2}, "token_revoked"),
+    ({"has_token": False, "authorize_expires_at": LATER}, "awaiting_authorization"),
+    ({"has_token": False, "authorize_expires_at": NOW}, "authorization_expired"),
+    ({"has_token": False, "authorize_expires_at": None}, "authorization_expired"),
+    ({"deleted_at": EARLIER, "token_revoked_at": EARLIER}, "removed"),
+])
+def test_state_of_a_connection(changes, state):  # type: ignore[no-untyped-def]
+    assert rules.state_of(facts(**changes), NOW) == state
+
+
+@pytest.mark.parametrize(("state", "alerted", "tell"), [
+    ("healthy", None, False),
+    ("throttled", None, False),
+    ("unreachable", None, False),
+    ("token_revoked", None, True),
+    ("token_revoked", "token_revoked", False),
+    ("token_revoked", "advertiser_gone", True),
+    ("advertiser_gone", None, True),
+    ("advertiser_gone", "advertiser_gone", False),
+])
+def test_a_broken_state_is_told_once(state, alerted, tell):  # type: ignore[no-untyped-def]
+    assert rules.should_alert(state=state, alerted_state=alerted) is tell
+
+
+@pytest.mark.parametrize(("state", "fragment"), [
+    ("healthy", "Healthy: checked 2026-12-20 09:00 UTC — 2 advertisers reachable."),
+    ("token_revoked", "Reconnect"),
+    ("advertiser_gone", "Glow US (701)"),
+    ("throttled", "until 09:05:00 UTC"),
+    ("unreachable", "did not answer"),
+    ("awaiting_authorization", "Waiting"),
+])
+def test_states_in_words(state, fragment):  # type: ignore[no-untyped-def]
+    words = rules.state_words(state, checked_at=NOW, summary="2 advertisers reachable",
+                              throttled_until=LATER, gone=["Glow US (701)"])
+    assert fragment in words
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    (["701", " 702 ", "701", ""], ["701", "702"]),
+    (["7012345678901234567"], ["7012345678901234567"]),
+])
+def test_advertiser_ids_accepted(given, expected):  # type: ignore[no-untyped-def]
+    assert rules.check_advertiser_ids(given) == expected
+
+
+@pytest.mark.parametrize(("given", "fragment"), [
+    ([], "at least one"),
+    (["  "], "at least one"),
+    (["acme"], "is not an advertiser id"),
+    (["-1"], "is not an advertiser id"),
+    (["١٢٣"], "is not an advertiser id"),  # non-ASCII digits
+    ([str(i) for i in range(101)], "at most 100"),
+])
+def test_advertiser_ids_refused(given, fragment):  # type: ignore[no-untyped-def]
+    with pytest.raises(rules.InvalidAdvertiserIds) as exc:
+        rules.check_advertiser_ids(given)
+    assert exc.value.code == "invalid_advertiser_ids" and fragment in exc.value.message
+
+
+def test_ids_typed_in_a_form():
+    assert rules.split_ids("701, 702\n703  704") == ["701", "702", "703", "704"]
+
+
+@pytest.mark.parametrize(("app_id", "secret", "fragment"), [
+    ("", "s", "app_id"), ("abc", "s", "app_id"), ("1" * 41, "s", "app_id"),
+    ("123", "", "secret"), ("123", "a b", "secret"), ("123", "s" * 201, "secret"),
+])
+def test_app_credentials_refused(app_id, secret, fragment):  # type: ignore[no-untyped-def]
+    with pytest.raises(rules.InvalidAppCredentials) as exc:
+        rules.check_app_credentials(app_id, secret)
+    assert exc.value.code == "invalid_app_credentials" and fragment in exc.value.message
+
+
+@pytest.mark.parametrize("token", ["", "   ", "a b", "x" * 1001])
+def test_access_tokens_refused(token):  # type: ignore[no-untyped-def]
+    with pytest.raises(rules.InvalidAccessToken) as exc:
+        rules.check_access_token(token)
+    assert exc.value.code == "invalid_access_token"
+
+
+# --- sealing ------------------------------------------------------------------------------------
+
+def test_a_sealed_value_opens_and_hides_the_value():
+    box = Sealer("key-one")
+    sealed = box.seal("act.secret-token")
+    assert "secret-token" not in sealed and box.open(sealed) == "act.secret-token"
+    assert box.seal("x") != box.seal("x")  # a fresh IV each time
+
+
+def test_rotation_reads_old_values_and_reseals_them_under_the_new_key():
+    old = Sealer("key-one").seal("tok")
+    rotating = Sealer("key-two", ["key-one"])
+    assert rotating.open(old) == "tok" and not rotating.is_current(old)
+    new = rotating.reseal(old)
+    assert rotating.is_current(new) and Sealer("key-two").open(new) == "tok"
+    with pytest.raises(SealBroken):
+        Sealer("key-two").open(old)
+    with pytest.raises(SealBroken):
+        Sealer("key-three").reseal(old)
+
+
+def test_keys_are_derived_per_purpose():
+    assert Sealer("k").open(Sealer("k").seal("v")) == "v"
+    with pytest.raises(SealBroken):
+        Sealer("k", info=b"another purpose").open(Sealer("k").seal("v"))
