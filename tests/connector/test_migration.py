@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from sparkcodes.migrations import alembic_config
 from sparkcodes.models import Base
-from tests.integration.test_code_request_cancel import _fresh_database
+from tests.code_request.test_cancel import _fresh_database
 
 TABLES = {"tiktok_connections", "tiktok_advertisers"}
 
