@@ -198,6 +198,8 @@ def test_a_wrong_token_and_an_advertiser_not_granted_are_refused_in_words(client
     ({"base_url": "https://business-api.tiktok.com/other/"}, "invalid_base_url",
      "Give the host only"),
     ({"access_token": "  "}, "invalid_access_token", "Paste the long-lived access token"),
+    ({"access_token": "\ufeffsct_token"}, "invalid_access_token",
+     "paste it again exactly as TikTok shows it"),
     ({"advertiser_ids": []}, "invalid_advertiser_ids", "at least one advertiser"),
     ({"advertiser_ids": ["acme"]}, "invalid_advertiser_ids", "is not an advertiser id"),
 ])
