@@ -88,9 +88,9 @@ def answer(session: Session, t: Table[M, *Ts], request_id: str, now: datetime,
 
 
 def one(session: Session, t: Table[M, *Ts], request_id: str) -> tuple[*Ts] | None:
-    row = session.execute(t.listing().where(t.id == request_id)
-                          .execution_options(populate_existing=True)).first()
-    return row.tuple() if row else None
+    # A Row is a tuple of the listing's types (SQLAlchemy 2.1): no copy needed to type it.
+    return session.execute(t.listing().where(t.id == request_id)
+                           .execution_options(populate_existing=True)).first()
 
 
 def _page(session: Session, t: Table[M, *Ts], stmt: Select[*Ts],
@@ -98,7 +98,7 @@ def _page(session: Session, t: Table[M, *Ts], stmt: Select[*Ts],
     if step is not None:
         stmt = stmt.where(*step_filter(t, step, now))
     stmt = stmt.order_by(t.created_at.desc(), t.id).limit(limit).offset(offset)
-    return [r.tuple() for r in session.execute(stmt).all()]
+    return list(session.execute(stmt).all())
 
 
 def of_creator(session: Session, t: Table[M, *Ts], creator_id: str, *, step: Step | None,

@@ -70,7 +70,7 @@ def spark_posts(session: Session, business_id: str, *, ad_account_id: str | None
     if not include_unbound:
         stmt = stmt.where(SparkPost.unbound_at.is_(None))
     stmt = stmt.order_by(SparkPost.bound_at, SparkPost.id)
-    return [row.tuple() for row in session.execute(stmt).all()]
+    return list(session.execute(stmt).all())  # each Row is a tuple of RowSelect's types
 
 
 def businesses_matching(session: Session, name_or_id: str) -> list[Business]:
@@ -337,5 +337,5 @@ def rows_by_ids(session: Session, ids: Sequence[str]) -> dict[str, Row]:
     out: dict[str, Row] = {}
     for start in range(0, len(ids), CHUNK):
         stmt = _rows().where(SparkPost.id.in_(ids[start:start + CHUNK]))
-        out.update({row[0].id: row.tuple() for row in session.execute(stmt)})
+        out.update({row[0].id: row for row in session.execute(stmt)})
     return out
