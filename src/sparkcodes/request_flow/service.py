@@ -50,8 +50,7 @@ class Flow(Generic[M, *Ts]):
     payload_key: str  # the request id's name in that job's payload
 
 
-def load(session: Session, flow: Flow[M, *Ts],
-         request_id: str) -> tuple[*Ts] | None:
+def load(session: Session, flow: Flow[M, *Ts], request_id: str) -> tuple[*Ts] | None:
     """The request's listing row, None for an unknown id."""
     if "\x00" in request_id:
         return None
