@@ -19,7 +19,7 @@ from sparkcodes.code_request.service import CodeRequestView
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
 from sparkcodes.renewal import service as renewal_service
-from sparkcodes.roster import repository as roster_repository
+from sparkcodes.roster import service as roster_service
 from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount
 
 router = APIRouter(tags=["pages"])
@@ -76,8 +76,8 @@ def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
         "default_expiry": rules.DEFAULT_EXPIRES_IN_DAYS,
         "max_expiry": rules.MAX_EXPIRES_IN_DAYS,
         "public_caption": rules.public_caption, "card_errors": card_errors or {},
-        "suggestions": roster_repository.public_posts_of_roster(web.session, business.id,
-                                                               limit=SUGGESTED),
+        "suggestions": roster_service.suggested_posts(web.session, business=business,
+                                                       limit=SUGGESTED),
         "values": values or {}, "errors": errs or {}}, status=status)
 
 

@@ -15,7 +15,7 @@ from sparkcodes.business import service as business_service
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.creator import rules as creator_rules
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Business, Creator, RosterEntry, User
+from sparkcodes.models import Business, Creator, Post, RosterEntry, User
 from sparkcodes.roster import repository, rules
 
 
@@ -47,6 +47,13 @@ def listed(session: Session, *, entry: RosterEntry, now: datetime) -> Listed:
     counts = repository.code_counts(session, business_id=entry.business_id,
                                     creator_ids=[creator.id], now=now)
     return Listed(entry, creator, counts.get(creator.id))
+
+
+def suggested_posts(session: Session, *, business: Business,
+                    limit: int) -> list[tuple[Post, Creator]]:
+    """Posts a brand may ask a code for: the public, available posts of its roster's creators,
+    newest first, at most ``limit``."""
+    return repository.public_posts_of_roster(session, business.id, limit=limit)
 
 
 def creators_on_roster(session: Session, *, business: Business, limit: int) -> list[Creator]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
 from sparkcodes import errors
-from sparkcodes.business import repository as business_repository
+from sparkcodes.business import service as business_service
 from sparkcodes.business.auth import BusinessRead
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.tracker import export, rules, service
@@ -91,7 +91,7 @@ def tracker_page(business_id: str, web: WebPage, access: BusinessRead) -> Respon
         if error is not None:
             errs[_FIELD.get(error.code, "status")] = error.message
             status = error.status
-    accounts = business_repository.ad_accounts(web.session, business.id)
+    accounts = business_service.ad_accounts(web.session, business=business)
     within = list(WITHIN)
     if raw["expiring_within"] and raw["expiring_within"] not in dict(within):
         within.append((raw["expiring_within"], raw["expiring_within"]))
