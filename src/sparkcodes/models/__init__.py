@@ -32,7 +32,8 @@ from sparkcodes.models.webhook_endpoint import WebhookEndpoint
 from sparkcodes.models.webhook_message import WebhookMessage
 
 __all__ = [
-    "METRICS", "NATIVE", "TIKTOK", "Ad", "AdGroup", "Campaign", "EngagementDaily", "EngagementEvent",
+    "METRICS", "NATIVE", "TIKTOK", "Ad", "AdGroup", "Campaign", "EngagementDaily",
+    "EngagementEvent",
     "AdAccount", "ApiToken", "AuditEvent", "Authorization", "Base", "Business", "BusinessMember",
     "Creator", "IdempotencyKey", "Job", "AppGrant", "AppGrantAdAccount", "DeveloperApp",
     "CalendarFeed", "CodeRequest", "Contract", "EmailMessage", "FallbackPolicy", "MisuseReport",
