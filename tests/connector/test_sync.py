@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from sparkcodes.connector import sync as sync_service
 from sparkcodes.connector.tasks import DONE, STOPPED, run_sync, sweep
+from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import (
     AdAccount,
     Authorization,
@@ -183,3 +184,257 @@ def test_a_second_sync_changes_nothing_and_follows_tiktok(client, standin):  # t
     assert end.replace(microsecond=0) == datetime.fromisoformat(
         extended["expires_at"]).astimezone(UTC).replace(microsecond=0)
     assert runs(client)[-1].counts["unbound"] == 1
+
+
+# --- the operations layer sees the mirror -------------------------------------------------------
+
+def _tick(client: TestClient) -> None:
+    from sparkcodes.worker.runner import Runner
+
+    Runner(client.app.state.db, client.app.state.settings, worker_id="test").tick()
+
+
+def set_clocks(client: TestClient, standin: StandIn, admin: Admin, instant: datetime) -> None:
+    """Both sandbox clocks, ours and the stand-in TikTok's, to ``instant`` (they share this
+    process's clock, so they must agree)."""
+    for c, headers in ((standin.client, f.user(standin.client)), (client, admin.headers)):
+        f._ok(c.post("/v1/sandbox/clock", headers=headers, json={"set": instant.isoformat()}))
+
+
+def _events(client: TestClient, headers: dict[str, str]) -> list[str]:
+    body = f._ok(client.get("/v1/notifications", headers=headers, params={"limit": 500}))
+    return [n["event_type"] + ":" + n["data"].get("kind", "") for n in reversed(body["items"])
+            if n["event_type"].startswith("authorization.")]
+
+
+def test_reminders_and_the_calendar_feed_cover_mirrored_spark_posts(client, standin):  # type: ignore[no-untyped-def]
+    from urllib.parse import urlsplit
+
+    from icalendar import Calendar
+
+    world = OnTikTok(standin, n=1, days=7)
+    admin, made = linked(client, standin, world)
+    assert do_sync(client, made, world) == DONE
+    [row] = tracker(client, admin)
+    end = datetime.fromisoformat(row["window_end"]).astimezone(UTC)
+    feed = f._ok(client.post(f"/v1/businesses/{admin.business['id']}/calendar-feeds",
+                             headers=admin.headers), 201)
+    r = client.get(urlsplit(feed["url"]).path)
+    assert r.status_code == 200, r.text
+    ends = [ev.decoded("DTEND") for ev in Calendar.from_ical(r.content).walk("VEVENT")]
+    assert [e.astimezone(UTC).replace(microsecond=0) for e in ends] == [
+        end.replace(microsecond=0)]
+    for hours, kind in ((72 - 0.01, "expiring_72h"), (24 - 0.01, "expiring_24h"),
+                        (-0.01, "expired")):
+        set_clocks(client, standin, admin, end - timedelta(hours=hours))
+        _tick(client)
+        _tick(client)
+        event = "expired" if kind == "expired" else "expiring"
+        assert _events(client, admin.headers)[-1] == f"authorization.{event}:{kind}"
+    assert _events(client, admin.headers) == [
+        "authorization.expiring:expiring_72h", "authorization.expiring:expiring_24h",
+        "authorization.expired:expired"]
+    # The tracker says it ended, in the same words as for a native code.
+    [row] = tracker(client, admin, include_unbound="true")
+    assert row["status"] == "AUTHORIZATION_EXPIRED" and row["days_left"] == 0
+
+
+# --- read-only in sparkcodes -----------------------------------------------------------------------
+
+def test_native_writes_on_a_mirrored_ad_account_are_refused(client, standin):  # type: ignore[no-untyped-def]
+    world = OnTikTok(standin, n=1)
+    admin, made = linked(client, standin, world)
+    assert do_sync(client, made, world) == DONE
+    [row] = tracker(client, admin)
+    account_id = row["ad_account"]["id"]
+    assert f._ok(client.get(f"/v1/ad-accounts/{account_id}", headers=admin.headers))["name"]
+    native = f.World(client)
+    for r in (f.bind(client, admin.headers, account_id, [native.code["code"]]),
+              client.delete(f"/v1/ad-accounts/{account_id}/spark-posts/{row['spark_post_id']}",
+                            headers=admin.headers),
+              client.post(f"/v1/ad-accounts/{account_id}/campaigns", headers=admin.headers,
+                          json={"name": "Always on"})):
+        error = assert_error(r, 409, "mirrored_from_tiktok", "mirrored from TikTok")
+        assert "change it in TikTok Ads Manager" in error["message"]
+    assert len(tracker(client, admin)) == 1
+
+
+# --- resuming, racing, revoked ------------------------------------------------------------------
+
+class Wire(httpx.MockTransport):
+    """The wire to the stand-in, counted: fails with "connection refused" at call ``down_at``
+    (the stand-in down mid-sync), and runs ``before`` ahead of call ``before_at``."""
+
+    def __init__(self, *, down_at: int | None = None, before_at: int | None = None,
+                 before=None) -> None:  # type: ignore[no-untyped-def]
+        self.paths: list[str] = []
+        self.down_at, self.before_at, self.before = down_at, before_at, before
+        super().__init__(self._send)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path.removeprefix("/open_api/v1.3"))
+        n = len(self.paths)
+        if n == self.down_at:
+            raise httpx.ConnectError("connection refused", request=request)
+        if n == self.before_at and self.before is not None:
+            self.before()
+        with httpx.Client() as http:
+            answer = http.send(request)
+            return httpx.Response(answer.status_code, headers=answer.headers,
+                                  content=answer.content)
+
+
+def test_a_sync_stopped_mid_way_resumes_from_its_checkpoint(client, standin):  # type: ignore[no-untyped-def]
+    world = OnTikTok(standin, n=3)
+    admin, made = linked(client, standin, world)
+    one_page_each = settings_with(client, sync_page_size=1, max_attempts=1)
+    down = Wire(down_at=3)  # identity/get, page 1, then the stand-in is down
+    with pytest.raises(Retry):
+        do_sync(client, made, world, settings=one_page_each, transport=down)
+    assert down.paths == ["/identity/get/", "/tt_video/list/", "/tt_video/list/"]
+    [run] = runs(client)
+    assert (run.stage, run.cursor["page"], run.finished_at, run.holder) == ("posts", 2, None,
+                                                                             None)
+    assert run.error and "could not be reached" in run.error
+    assert len(snapshot(client)["spark_posts"]) == 1
+    shown = f._ok(client.get(f"{admin.base}/{made['id']}", headers=admin.headers))
+    assert "resumes on its own" in shown["syncs"][0]["words"]
+    # The next run picks up at page 2: no identity call, no page 1 again.
+    wire = Wire()
+    assert do_sync(client, made, world, settings=one_page_each, transport=wire) == DONE
+    assert wire.paths == ["/tt_video/list/", "/tt_video/list/"]
+    [run] = runs(client)
+    assert run.finished_at and run.counts["spark_posts"] == 3 and run.error is None
+    assert len(snapshot(client)["spark_posts"]) == 3
+    assert {r["post"]["caption"] for r in tracker(client, admin)} == {
+        p["caption"] for p in world.posts}
+
+
+def test_two_syncs_of_one_advertiser_at_once_make_one_set_of_rows(client, standin):  # type: ignore[no-untyped-def]
+    world = OnTikTok(standin, n=2)
+    admin, made = linked(client, standin, world)
+    db, settings = client.app.state.db, client.app.state.settings
+    # The conditional write: of two workers starting at once, one holds the run.
+    barrier = threading.Barrier(2)
+    begun: list[Any] = []
+
+    def begin(holder: str) -> None:
+        barrier.wait()
+        with db.unit_of_work() as session:
+            begun.append(sync_service.begin(
+                session, settings=settings, connection_id=made["id"],
+                advertiser_id=world.brand.advertiser_id, trigger="test", holder=holder,
+                now=utc_now()))
+
+    threads = [threading.Thread(target=begin, args=(h,)) for h in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(type(b).__name__ for b in begun) == ["Held", "str"]
+    assert sync_service.BUSY in begun
+    [held] = [b for b in begun if not isinstance(b, str)]
+    # The other worker's sync, while that one holds the run, is left to it.
+    assert do_sync(client, made, world, holder="c") == sync_service.BUSY
+    # Two whole syncs racing converge on one set of rows.
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def whole(holder: str) -> None:
+        barrier.wait()
+        outcomes.append(do_sync(client, made, world, holder=holder))
+
+    assert do_sync(client, made, world, holder=held.holder) == DONE
+    threads = [threading.Thread(target=whole, args=(h,)) for h in ("x", "y")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert DONE in outcomes and set(outcomes) <= {DONE, sync_service.BUSY}
+    assert {k: len(v) for k, v in snapshot(client).items()} == {
+        "ad_accounts": 1, "creators": 2, "posts": 2, "authorizations": 2, "spark_posts": 2}
+    assert all(r.finished_at is not None for r in runs(client))
+    assert len(tracker(client, admin)) == 2
+
+
+def test_a_token_revoked_during_sync_marks_the_connection_and_alerts_once(client, standin):  # type: ignore[no-untyped-def]
+    from tests.tiktok_world import new_token, revoke
+
+    world = OnTikTok(standin, n=1)
+    second = new_token(standin.client, world.brand.email)
+    admin = Admin(client)
+    made = f._ok(link(client, admin, standin, second["token"], [world.brand.advertiser_id]),
+                 201)
+    wire = Wire(before_at=2, before=lambda: revoke(standin.client, world.brand.headers,
+                                                   second["id"]))
+    assert do_sync(client, made, world, transport=wire) == STOPPED
+    shown = f._ok(client.get(f"{admin.base}/{made['id']}", headers=admin.headers))
+    assert shown["state"] == "token_revoked" and shown["last_error_code"] == 40105
+    assert "Sync stopped" in shown["syncs"][0]["words"] and "40105" in shown["syncs"][0]["words"]
+    assert [t for _, t in alerts(client, admin.business["id"])] == [
+        "TikTok connection needs reconnecting"]
+    # Again, and a check: nothing more is said, and there is nothing to sync.
+    assert do_sync(client, made, world) == sync_service.NOT_SYNCABLE
+    f._ok(client.post(f"{admin.base}/{made['id']}/check", headers=admin.headers))
+    assert len(alerts(client, admin.business["id"])) == 1
+    assert_error(client.post(f"{admin.base}/{made['id']}/sync", headers=admin.headers), 409,
+                 "connection_not_syncable", "cannot be synced")
+
+
+# --- Sync now, the schedule, removal ------------------------------------------------------------
+
+def test_sync_now_on_the_api_and_the_page_runs_on_the_worker(client, standin):  # type: ignore[no-untyped-def]
+    world = OnTikTok(standin, n=1)
+    admin, made = linked(client, standin, world)
+    queued = f._ok(client.post(f"{admin.base}/{made['id']}/sync", headers=admin.headers), 202)
+    assert queued == {"advertiser_ids": [world.brand.advertiser_id]}
+    _tick(client)
+    assert len(tracker(client, admin)) == 1
+    r = admin.browser.post(f"/businesses/{admin.business['id']}/tiktok/{made['id']}/sync",
+                           data={"csrf_token": admin.csrf}, headers=HTML, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=syncing")
+    _tick(client)
+    page = admin.browser.get(r.headers["location"], headers=HTML)
+    assert "Sync queued" in page.text and "Synced " in page.text and "1 Spark post" in page.text
+    assert "Sync now" in page.text
+    # An operator may not; a connection still waiting for the app flow cannot be synced.
+    operator = f.member(client, admin.headers, admin.business["id"], "operator")
+    assert_error(client.post(f"{admin.base}/{made['id']}/sync", headers=operator), 403,
+                 "role_insufficient", "needs admin")
+    pending = f._ok(client.post(f"{admin.base}/app-flow", headers=admin.headers, json={
+        "app_id": "7001", "secret": "s" * 20, "base_url": standin.url}), 201)["connection"]
+    assert_error(client.post(f"{admin.base}/{pending['id']}/sync", headers=admin.headers), 409,
+                 "connection_not_syncable", "Waiting for you to authorize the app")
+    r = admin.browser.post(f"/businesses/{admin.business['id']}/tiktok/{pending['id']}/sync",
+                           data={"csrf_token": admin.csrf}, headers=HTML)
+    assert r.status_code == 409 and "cannot be synced" in r.text
+
+
+def test_the_sweep_queues_due_syncs_and_checks_once_per_period(client, standin):  # type: ignore[no-untyped-def]
+    world = OnTikTok(standin, n=1)
+    admin, made = linked(client, standin, world)
+    db = client.app.state.db
+
+    def queued() -> list[str]:
+        with db.session() as session:
+            return [j.name for j in session.scalars(select(Job).where(
+                Job.name.in_(["connector.sync", "connector.check"]),
+                Job.finished_at.is_(None)))]
+
+    assert queued() == ["connector.sync"]  # linking queued the first sync
+    settings = client.app.state.settings
+    assert sweep(db, settings) == (1, 0)  # never synced: due; checked just now: not due
+    assert sweep(db, settings) == (0, 0)  # once per period
+    _tick(client)
+    assert queued() == [] and len(tracker(client, admin)) == 1
+    from tests.tiktok_world import clock
+
+    later = max(clock(client, admin.headers), clock(standin.client, world.brand.headers)
+                ) + timedelta(minutes=61)
+    set_clocks(client, standin, admin, later)
+    assert sweep(db, settings) == (1, 1)
+    _tick(client)
+    assert queued() == []
+    shown = f._ok(client.get(f"{admin.base}/{made['id']}", headers=admin.headers))
+    assert shown["state"] == "healthy" and datetime.fromisoformat(
+        shown["checked_at"]).astimezone(UTC) > later - timedelta(minutes=1)
