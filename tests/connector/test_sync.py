@@ -28,16 +28,13 @@ from sparkcodes.models import (
 )
 from sparkcodes.worker.service import Retry
 from tests import factories as f
-from tests.connector.test_connector import (  # noqa: F401  (fixtures)
+from tests.connector.test_connector import (
     HTML,
     Admin,
     StandIn,
-    _standin,
     alerts,
     dump_everything,
     link,
-    standin,
-    standin_settings,
 )
 from tests.integration._http import assert_error
 from tests.tiktok_world import Brand
@@ -239,7 +236,7 @@ def test_reminders_and_the_calendar_feed_cover_mirrored_spark_posts(client, stan
     assert row["status"] == "AUTHORIZATION_EXPIRED" and row["days_left"] == 0
 
 
-# --- read-only in sparkcodes -----------------------------------------------------------------------
+# --- read-only in sparkcodes ------------------------------------------------------------------
 
 def test_native_writes_on_a_mirrored_ad_account_are_refused(client, standin):  # type: ignore[no-untyped-def]
     world = OnTikTok(standin, n=1)
@@ -370,7 +367,8 @@ def test_a_token_revoked_during_sync_marks_the_connection_and_alerts_once(client
     assert do_sync(client, made, world, transport=wire) == STOPPED
     shown = f._ok(client.get(f"{admin.base}/{made['id']}", headers=admin.headers))
     assert shown["state"] == "token_revoked" and shown["last_error_code"] == 40105
-    assert "Sync stopped" in shown["syncs"][0]["words"] and "40105" in shown["syncs"][0]["words"]
+    words = shown["syncs"][0]["words"]
+    assert "Sync stopped" in words and "40105" in words
     assert [t for _, t in alerts(client, admin.business["id"])] == [
         "TikTok connection needs reconnecting"]
     # Again, and a check: nothing more is said, and there is nothing to sync.
@@ -438,3 +436,73 @@ def test_the_sweep_queues_due_syncs_and_checks_once_per_period(client, standin):
     shown = f._ok(client.get(f"{admin.base}/{made['id']}", headers=admin.headers))
     assert shown["state"] == "healthy" and datetime.fromisoformat(
         shown["checked_at"]).astimezone(UTC) > later - timedelta(minutes=1)
+
+
+def test_removing_an_app_flow_connection_revokes_its_token_on_tiktok(client, standin):  # type: ignore[no-untyped-def]
+    from sparkcodes.models import AuditEvent
+    from tests.connector.test_connector import (
+        _authorize,
+        _developer_app,
+        _path,
+        _raw_token,
+        _start,
+    )
+    from tests.connector.test_connector import service as connector_service
+
+    world = OnTikTok(standin, n=1)
+    admin = Admin(client)
+    app = _developer_app(standin, connector_service.callback_url(client.app.state.settings))
+    back = _authorize(standin, world.brand, _start(admin, standin, app))
+    assert admin.browser.get(_path(back), headers=HTML,
+                             follow_redirects=False).status_code == 303
+    [made] = f._ok(client.get(admin.base, headers=admin.headers))
+    token = _raw_token(client, made["id"])
+    assert do_sync(client, made, world) == DONE and len(tracker(client, admin)) == 1
+
+    def info() -> int:
+        r = standin.client.get("/open_api/v1.3/advertiser/info/",
+                               headers={"Access-Token": token},
+                               params={"advertiser_ids": f'["{world.brand.advertiser_id}"]'})
+        return int(r.json()["code"])
+
+    assert info() == 0
+    r = client.delete(f"{admin.base}/{made['id']}", headers=admin.headers)
+    assert r.status_code == 204, r.text
+    assert info() in (40102, 40105)  # TikTok no longer accepts it
+    with client.app.state.db.session() as session:
+        event = session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "tiktok_connection.removed"))
+        assert event is not None and event.details["after"]["revoked_on_tiktok"] is True
+        assert event.details["after"]["mirrored_spark_posts_unbound"] == 1
+    # The mirror leaves the tracker; removing twice is harmless.
+    assert tracker(client, admin) == []
+    assert client.delete(f"{admin.base}/{made['id']}", headers=admin.headers).status_code == 404
+
+
+def test_a_revocation_tiktok_refuses_is_recorded_and_removal_goes_on(client, standin):  # type: ignore[no-untyped-def]
+    from sparkcodes.models import AuditEvent, TikTokConnection
+    from tests.connector.test_connector import _authorize, _path, _start
+    from tests.connector.test_connector import service as connector_service
+
+    world = OnTikTok(standin, n=1)
+    admin = Admin(client)
+    dev = f.user(standin.client)
+    app = f._ok(standin.client.post("/v1/developer-apps", headers=dev, json={
+        "name": "Glow connector",
+        "redirect_url": connector_service.callback_url(client.app.state.settings)}), 201)
+    back = _authorize(standin, world.brand, _start(admin, standin, app))
+    admin.browser.get(_path(back), headers=HTML, follow_redirects=False)
+    [made] = f._ok(client.get(admin.base, headers=admin.headers))
+    # The developer rotates the app's secret on TikTok: the one sparkcodes holds is refused.
+    f._ok(standin.client.post(f"/v1/developer-apps/{app['id']}/rotate-secret", headers=dev))
+    r = client.delete(f"{admin.base}/{made['id']}", headers=admin.headers)
+    assert r.status_code == 204, r.text
+    with client.app.state.db.session() as session:
+        event = session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "tiktok_connection.removed",
+            AuditEvent.target_id == made["id"]))
+        assert event is not None and event.details["after"]["revoked_on_tiktok"] is False
+        assert event.details["after"]["tiktok_code"] == 40101
+        row = session.get(TikTokConnection, made["id"])
+        assert row is not None and row.deleted_at is not None
+        assert row.access_token_sealed is None and row.app_secret_sealed is None

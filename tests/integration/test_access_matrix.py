@@ -184,6 +184,10 @@ class Tenant:
             "name": f"{name} app", "redirect_url": "https://example.com/callback"}), 201)
         self.app_grant = _ok(client.post("/v1/app-grants", headers=self.h, json={
             "app_id": self.developer_app["app_id"], "ad_account_ids": [acc]}), 201)
+        # A TikTok connection of A's business, waiting for the app flow (no TikTok call).
+        self.connection = _ok(client.post(
+            f"/v1/businesses/{self.business['id']}/tiktok-connections/app-flow", headers=self.h,
+            json={"app_id": "7001", "secret": "s" * 20}), 201)["connection"]
 
     def snapshot(self) -> dict[str, Any]:
         """Everything this tenant can read about its own objects, order-insensitive."""
@@ -226,6 +230,8 @@ class Tenant:
                 f"/v1/businesses/{biz}/calendar-feeds", f"/v1/creators/{cr}/calendar-feeds",
                 f"/v1/businesses/{biz}/roster", f"/v1/businesses/{biz}/contracts",
                 "/v1/developer-apps", f"/v1/developer-apps/{self.developer_app['id']}",
+                f"/v1/businesses/{biz}/tiktok-connections",
+                f"/v1/businesses/{biz}/tiktok-connections/{self.connection['id']}",
                 "/v1/app-grants",
             ]
         out: dict[str, Any] = {}
@@ -313,6 +319,10 @@ def _code_request(t: Tenant) -> str:
 
 def _webhook(t: Tenant) -> str:
     return t.webhook["id"]
+
+
+def _connection(t: Tenant) -> str:
+    return t.connection["id"]
 
 
 def _dev_app(t: Tenant) -> str:
@@ -505,6 +515,22 @@ ID_ROUTES: list[IdRoute] = [
     IdRoute("DELETE", "/v1/developer-apps/{developer_app_id}", _one(developer_app_id=_dev_app)),
     IdRoute("DELETE", "/v1/app-grants/{grant_id}",
             _one(grant_id=lambda t: t.app_grant["id"])),
+    IdRoute("GET", "/v1/businesses/{business_id}/tiktok-connections",
+            _one(business_id=_business)),
+    IdRoute("POST", "/v1/businesses/{business_id}/tiktok-connections",
+            _one(body=lambda a, b: {"access_token": "sct_b", "advertiser_ids": ["7000000000001"]},
+                 business_id=_business)),
+    IdRoute("POST", "/v1/businesses/{business_id}/tiktok-connections/app-flow",
+            _one(body=lambda a, b: {"app_id": "7002", "secret": "b" * 20},
+                 business_id=_business)),
+    IdRoute("GET", "/v1/businesses/{business_id}/tiktok-connections/{connection_id}",
+            _one(business_id=_business, connection_id=_connection)),
+    IdRoute("DELETE", "/v1/businesses/{business_id}/tiktok-connections/{connection_id}",
+            _one(business_id=_business, connection_id=_connection)),
+    IdRoute("POST", "/v1/businesses/{business_id}/tiktok-connections/{connection_id}/check",
+            _one(business_id=_business, connection_id=_connection)),
+    IdRoute("POST", "/v1/businesses/{business_id}/tiktok-connections/{connection_id}/sync",
+            _one(business_id=_business, connection_id=_connection)),
 ]
 
 _BY_KEY = {(r.method, r.path): r for r in ID_ROUTES}
@@ -531,6 +557,12 @@ def test_every_id_route_is_covered(app) -> None:  # type: ignore[no-untyped-def]
 
 # Routes that take an object id in the body or the query string, and where that is checked.
 NON_PATH_ID_ROUTES = {
+    ("POST", "/v1/businesses/{business_id}/tiktok-connections"):
+        "advertiser_ids name advertisers on TikTok, not sparkcodes objects: TikTok itself says "
+        "whether the token reaches each (tests/connector/test_connector.py)",
+    ("POST", "/v1/businesses/{business_id}/tiktok-connections/app-flow"):
+        "app_id names the business's own developer app on TikTok, not a sparkcodes object; "
+        "TikTok checks it with the secret at the exchange (tests/connector/test_connector.py)",
     ("POST", "/v1/creators/{creator_id}/posts"):
         "original_post_id may name another creator's post on purpose: a duet or stitch is made "
         "from someone else's post (R3); binding it still needs that post's own code",
@@ -854,7 +886,7 @@ PAGE_IDS: dict[str, Callable[[Tenant], str]] = {
     "endpoint_id": _webhook, "entry_id": lambda t: t.roster_entry["id"],
     "contract_id": lambda t: t.contract["id"], "feed_id": lambda t: t.business_feed["id"],
     "user_id": lambda t: t.user_id, "developer_app_id": _dev_app,
-    "grant_id": lambda t: t.app_grant["id"],
+    "grant_id": lambda t: t.app_grant["id"], "connection_id": _connection,
 }
 
 
