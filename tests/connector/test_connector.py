@@ -459,7 +459,7 @@ def test_another_business_cannot_see_or_act_on_a_connection(client, standin):  #
     for r in (client.get(theirs, headers=stranger.headers),
               client.post(f"{theirs}/check", headers=stranger.headers),
               client.delete(theirs, headers=stranger.headers)):
-        assert_error(r, 404, "connection_not_found", "No such TikTok connection")
+        assert_error(r, 404, "not_found", "No such TikTok connection")
     for r in (client.get(mine, headers=stranger.headers),
               client.post(f"{mine}/check", headers=stranger.headers)):
         assert r.status_code == 404, r.text

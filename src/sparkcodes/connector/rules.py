@@ -133,8 +133,10 @@ def check_base_url(url: str | None, *, default: str, allow_loopback_http: bool) 
 # --- what the user pastes ---------------------------------------------------------------------
 
 def check_access_token(token: str) -> str:
+    """TikTok's tokens are printable ASCII (they travel in an HTTP header)."""
     token = token.strip()
-    if not token or len(token) > MAX_TOKEN or any(ch.isspace() for ch in token):
+    if (not token or len(token) > MAX_TOKEN or not token.isascii() or not token.isprintable()
+            or any(ch.isspace() for ch in token)):
         raise InvalidAccessToken()
     return token
 

@@ -208,7 +208,7 @@ def access(session: Session, *, business: Business, connection_id: str) -> TikTo
     """A live connection of the business; NotFound for any other id (another's included)."""
     connection = repository.connection_of_business(session, connection_id, business.id)
     if connection is None:
-        raise errors.NotFound("No such TikTok connection.", code="connection_not_found")
+        raise errors.NotFound("No such TikTok connection.")
     return connection
 
 
