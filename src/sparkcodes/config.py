@@ -110,6 +110,13 @@ class Connector(BaseModel):
     advertiser_qps: int = Field(10, ge=1, le=100_000)
     throttled_seconds: int = Field(60, ge=1, le=86_400)
     authorize_minutes: int = Field(30, ge=1, le=1440)
+    # Sync (docs/connector.md, "Sync"): how often each advertiser is synced and each connection
+    # checked on schedule, tt_video/list's page size, and how long a worker holds a sync before
+    # another may take it over (a worker killed mid-sync is resumed after that).
+    sync_minutes: int = Field(15, ge=1, le=1440)
+    check_minutes: int = Field(60, ge=1, le=10_080)
+    sync_page_size: int = Field(50, ge=1, le=50)
+    sync_hold_seconds: int = Field(300, ge=10, le=3600)
 
 
 class Settings(BaseSettings):

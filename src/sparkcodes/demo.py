@@ -387,6 +387,7 @@ def apply_stops(session: Session, *, stops: dict[str, str]) -> None:
     def owner_of(post_id: str) -> tuple[Post, Creator, User]:
         p = _row(session, Post, post_id)
         c = _row(session, Creator, p.creator_id)
+        assert c.owner_id is not None  # the demo's creators are its own users'
         return p, c, _row(session, User, c.owner_id)
 
     friday = _row(session, Campaign, stops["pause_campaign"])
@@ -417,6 +418,7 @@ def apply_stops(session: Session, *, stops: dict[str, str]) -> None:
                               watch=watch)
         else:
             creator = _row(session, Creator, stops["settings_off_creator"])
+            assert creator.owner_id is not None
             creator_service.set_ad_settings(session, user=_row(session, User, creator.owner_id),
                                             creator=creator, enabled=False, accept_terms=False,
                                             watch=watch)

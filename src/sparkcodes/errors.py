@@ -43,6 +43,15 @@ class Conflict(AppError):
     code, status = "conflict", 409
 
 
+class MirroredFromTikTok(Conflict):
+    """A change to an object mirrored from a linked TikTok advertiser: TikTok holds it, and
+    sparkcodes does not write through to TikTok yet (docs/connector.md, step 4)."""
+
+    code = "mirrored_from_tiktok"
+    message = ("This ad account is mirrored from TikTok through a linked connection: change it "
+               "in TikTok Ads Manager; sparkcodes shows what TikTok says after the next sync.")
+
+
 class Gone(AppError):
     code, status = "gone", 410
 

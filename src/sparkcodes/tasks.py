@@ -1,6 +1,7 @@
 """Imports every module that registers job handlers and schedules, so a worker knows them all."""
 
 from sparkcodes.code_request import tasks as _code_request  # noqa: F401
+from sparkcodes.connector import tasks as _connector  # noqa: F401
 from sparkcodes.fallback import tasks as _fallback  # noqa: F401
 from sparkcodes.mail import tasks as _mail  # noqa: F401
 from sparkcodes.reminder import tasks as _reminder  # noqa: F401

@@ -161,7 +161,7 @@ def test_app_credentials_refused(app_id, secret, fragment):  # type: ignore[no-u
     assert exc.value.code == "invalid_app_credentials" and fragment in exc.value.message
 
 
-@pytest.mark.parametrize("token", ["", "   ", "a b", "x" * 1001])
+@pytest.mark.parametrize("token", ["", "   ", "a b", "x" * 1001, "\ufeff", "tok\u00e9n", "a\x00b"])
 def test_access_tokens_refused(token):  # type: ignore[no-untyped-def]
     with pytest.raises(rules.InvalidAccessToken) as exc:
         rules.check_access_token(token)
@@ -208,3 +208,77 @@ def test_keys_are_derived_per_purpose():
     assert Sealer("k").open(Sealer("k").seal("v")) == "v"
     with pytest.raises(SealBroken):
         Sealer("k", info=b"another purpose").open(Sealer("k").seal("v"))
+
+
+# --- the mirror ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("2026-03-01 10:00:00", datetime(2026, 3, 1, 10, tzinfo=UTC)),
+    ("2026-03-01T10:00:00Z", datetime(2026, 3, 1, 10, tzinfo=UTC)),
+    ("2026-03-01T12:00:00+02:00", datetime(2026, 3, 1, 10, tzinfo=UTC)),
+    ("", None), (None, None), ("yesterday", None), (17, None),
+])
+def test_tiktok_times_are_read_as_utc(text, want):  # type: ignore[no-untyped-def]
+    assert rules.parse_time(text) == want
+
+
+@pytest.mark.parametrize(("auth_code", "hint"), [
+    ("SPARK-ABCD-…", "ABCD"), ("spark-wxyz-efgh", "WXYZ"), ("#Xy1+abc/def=", "XY1A"),
+    ("", ""), (None, ""),
+])
+def test_the_mirror_keeps_only_a_codes_first_symbols(auth_code, hint):  # type: ignore[no-untyped-def]
+    assert rules.code_hint(auth_code) == hint
+
+
+@pytest.mark.parametrize(("info", "kind"), [
+    ({}, "video"), ({"stitch_original_item_id": "7"}, "stitch"),
+    ({"duet_original_item_id": "7"}, "duet"), ({"stitch_original_item_id": None}, "video"),
+])
+def test_post_kinds(info, kind):  # type: ignore[no-untyped-def]
+    assert rules.post_kind(info) == kind
+
+
+@pytest.mark.parametrize(("status", "visibility"), [
+    ("HESITATE_RECOMMEND", "public"), ("ONLY_FRIEND_SEE", "friends"),
+    ("ONLY_AUTHOR_SEE", "private"), ("ITEM_STATUS_ONLY_AUTHOR_SEE", "private"),
+    ("AUDIT_DELETE", "public"), (None, "public"),
+])
+def test_visibility_of_tiktok_statuses(status, visibility):  # type: ignore[no-untyped-def]
+    assert rules.visibility_of(status) == visibility
+
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("ends", "days"), [
+    (T0 + timedelta(days=30), 30), (T0 + timedelta(days=29, hours=1), 30),
+    (T0 + timedelta(minutes=1), 1), (T0, 1),
+])
+def test_window_days_round_up(ends, days):  # type: ignore[no-untyped-def]
+    assert rules.window_days(T0, ends) == days
+
+
+def test_schedules_are_due_after_their_period():  # type: ignore[no-untyped-def]
+    assert rules.sync_due(last_started_at=None, now=T0, minutes=15)
+    assert not rules.sync_due(last_started_at=T0 - timedelta(minutes=14), now=T0, minutes=15)
+    assert rules.sync_due(last_started_at=T0 - timedelta(minutes=15), now=T0, minutes=15)
+    assert rules.check_due(checked_at=None, now=T0, minutes=60)
+    assert not rules.check_due(checked_at=T0 - timedelta(minutes=59), now=T0, minutes=60)
+
+
+def test_stages_run_in_order_and_stop_at_done():  # type: ignore[no-untyped-def]
+    assert [rules.next_stage(s) for s in rules.SYNC_STAGES] == [
+        "posts", "reconcile", "done", "done"]
+
+
+def test_sync_words():  # type: ignore[no-untyped-def]
+    words = rules.sync_words(finished_at=T0, started_at=T0, stage="done",
+                             counts={"spark_posts": 3, "unbound": 1}, error=None)
+    assert words == "Synced 2026-03-01 00:00 UTC: 3 Spark posts, 1 no longer on TikTok."
+    assert rules.sync_words(finished_at=None, started_at=T0, stage="posts",
+                            counts={"spark_posts": 1}, error="TikTok: down.").startswith(
+        "Sync paused at posts (1 Spark post so far): TikTok: down. It resumes")
+    assert rules.sync_words(finished_at=T0, started_at=T0, stage="identities", counts={},
+                            error="TikTok: “revoked” (40105)").startswith("Sync stopped")
+    assert rules.sync_words(finished_at=None, started_at=T0, stage="posts", counts={},
+                            error=None) == "Syncing since 00:00 UTC (posts, 0 Spark posts so far)."

@@ -552,6 +552,8 @@ ID_ROUTES: list[IdRoute] = [
             _connection_attempts()),
     IdRoute("DELETE", "/v1/businesses/{business_id}/tiktok-connections/{connection_id}",
             _connection_attempts()),
+    IdRoute("POST", "/v1/businesses/{business_id}/tiktok-connections/{connection_id}/sync",
+            _connection_attempts()),
 ]
 
 _BY_KEY = {(r.method, r.path): r for r in ID_ROUTES}
@@ -1103,6 +1105,8 @@ def _admin_actions(staff: Staff, role: str) -> list[tuple[str, str, Any]]:
         ("POST", f"/v1/businesses/{biz}/tiktok-connections/app-flow",
          {"app_id": o.developer_app["app_id"], "secret": "not-theirs", "base_url": _DEAD_TIKTOK}),
         ("POST", f"/v1/businesses/{biz}/tiktok-connections/{o.tiktok_connection['id']}/check",
+         None),
+        ("POST", f"/v1/businesses/{biz}/tiktok-connections/{o.tiktok_connection['id']}/sync",
          None),
         ("DELETE", f"/v1/businesses/{biz}/tiktok-connections/{o.tiktok_connection['id']}", None),
     ]

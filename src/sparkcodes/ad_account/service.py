@@ -11,7 +11,7 @@ from sparkcodes.audit import service as audit
 from sparkcodes.business import repository as business_repository
 from sparkcodes.business import rules as business_rules
 from sparkcodes.creator import rules as creator_rules
-from sparkcodes.models import AdAccount, Business, Creator, LinkedIdentity, User
+from sparkcodes.models import NATIVE, AdAccount, Business, Creator, LinkedIdentity, User
 
 
 def create(session: Session, *, user: User, business: Business, name: str,
@@ -48,6 +48,8 @@ def access(session: Session, *, user: User, ad_account_id: str | None,
     if business is None or role is None:
         raise errors.NotFound("No such ad account.")
     business_rules.check(role, action)
+    if action != "read" and account.source != NATIVE:
+        raise errors.MirroredFromTikTok(details={"ad_account_id": account.id})
     return account, business, role
 
 

@@ -118,6 +118,7 @@ class TikTokClient:
     settings: Connector
     budget: Budget
     transport: httpx.BaseTransport | None = None
+    calls: int = 0  # requests sent (retries included), for the sync run's record
 
     def get(self, path: str, *, access_token: str | None = None,
             params: dict[str, Any] | None = None,
@@ -152,6 +153,7 @@ class TikTokClient:
         if not self.budget.take(self.app_key, advertiser_id):
             raise TikTokCallError("budget", None, "This connection's call budget is spent for "
                                                   "this second.")
+        self.calls += 1
         headers = {"Access-Token": access_token} if access_token else {}
         url = f"{rules.API_PREFIX}/{path.strip('/')}/"
         try:

@@ -6,7 +6,13 @@ from fastapi import APIRouter
 
 from sparkcodes.business.auth import BusinessAdmin, BusinessRead
 from sparkcodes.connector import service
-from sparkcodes.connector.schemas import AppFlowIn, AppFlowStarted, ConnectionOut, TokenLinkIn
+from sparkcodes.connector.schemas import (
+    AppFlowIn,
+    AppFlowStarted,
+    ConnectionOut,
+    SyncQueued,
+    TokenLinkIn,
+)
 from sparkcodes.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/v1", tags=["tiktok connections"])
@@ -71,7 +77,21 @@ def check_connection(business_id: str, connection_id: str, access: BusinessAdmin
 
 @router.delete(BASE + "/{connection_id}", status_code=204)
 def remove_connection(business_id: str, connection_id: str, access: BusinessAdmin,
-                      session: SessionDep) -> None:
-    """Remove the connection; its sealed token and secret are erased at once."""
+                      session: SessionDep, settings: SettingsDep) -> None:
+    """Remove the connection; its sealed token and secret are erased at once. An app-flow
+    connection first gives its token back to TikTok (`oauth2/revoke_token/`, best effort,
+    recorded in the audit log). Its mirrored Spark posts leave the tracker."""
     connection = service.access(session, business=access.business, connection_id=connection_id)
-    service.remove(session, user=access.user, connection=connection)
+    service.remove(session, settings=settings, user=access.user, connection=connection)
+
+
+@router.post(BASE + "/{connection_id}/sync", response_model=SyncQueued, status_code=202)
+def sync_connection(business_id: str, connection_id: str, access: BusinessAdmin,
+                    session: SessionDep) -> SyncQueued:
+    """Sync now (admins): queue a sync of every advertiser the connection reaches; the
+    worker mirrors its Spark posts into the tracker, and `syncs` on the connection says how
+    it went. Refused with 409 `connection_not_syncable` when the connection is not authorized
+    yet or its token was revoked."""
+    connection = service.access(session, business=access.business, connection_id=connection_id)
+    return SyncQueued(advertiser_ids=service.sync_now(session, user=access.user,
+                                                      connection=connection))

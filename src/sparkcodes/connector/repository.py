@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import TikTokAdvertiser, TikTokConnection
+from sparkcodes.models import (
+    TIKTOK,
+    AdAccount,
+    Authorization,
+    Creator,
+    Post,
+    SparkPost,
+    TikTokAdvertiser,
+    TikTokConnection,
+    TikTokSyncRun,
+)
 
 
 def add(session: Session, *rows: object) -> None:
@@ -120,3 +131,140 @@ def reseal(session: Session, *, connection_id: str, values: dict[str, Any]) -> N
     session.execute(update(TikTokConnection).where(TikTokConnection.id == connection_id)
                     .values(**values).execution_options(synchronize_session=False))
 
+
+
+# --- sync runs ----------------------------------------------------------------------------------
+
+def connection(session: Session, connection_id: str) -> TikTokConnection | None:
+    return session.get(TikTokConnection, connection_id)
+
+
+def advertiser(session: Session, connection_id: str,
+               advertiser_id: str) -> TikTokAdvertiser | None:
+    return session.scalar(select(TikTokAdvertiser).where(
+        TikTokAdvertiser.connection_id == connection_id,
+        TikTokAdvertiser.advertiser_id == advertiser_id))
+
+
+def open_run(session: Session, connection_id: str, advertiser_id: str) -> TikTokSyncRun | None:
+    return session.scalar(select(TikTokSyncRun).where(
+        TikTokSyncRun.connection_id == connection_id,
+        TikTokSyncRun.advertiser_id == advertiser_id, TikTokSyncRun.finished_at.is_(None)))
+
+
+def take_run(session: Session, *, run_id: str, holder: str, now: datetime,
+             until: datetime) -> TikTokSyncRun | None:
+    """Hold an open run unless another holder's hold is still live: the run, or None. One winner
+    however many workers race for it."""
+    return session.scalar(
+        update(TikTokSyncRun)
+        .where(TikTokSyncRun.id == run_id, TikTokSyncRun.finished_at.is_(None),
+               or_(TikTokSyncRun.holder.is_(None), TikTokSyncRun.holder == holder,
+                   TikTokSyncRun.held_until.is_(None), TikTokSyncRun.held_until < now))
+        .values(holder=holder, held_until=until)
+        .returning(TikTokSyncRun)
+        .execution_options(synchronize_session=False, populate_existing=True))
+
+
+def insert_run(session: Session, run: TikTokSyncRun) -> bool:
+    """A new open run; False when another is already open (the partial unique index)."""
+    try:
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def save_run(session: Session, *, run_id: str, holder: str, values: dict[str, Any]) -> bool:
+    """Checkpoint a run this holder still holds: False when the hold was lost (it expired and
+    another worker took the run over), so the caller's transaction must not commit."""
+    result = cast("CursorResult[Any]", session.execute(
+        update(TikTokSyncRun)
+        .where(TikTokSyncRun.id == run_id, TikTokSyncRun.holder == holder,
+               TikTokSyncRun.finished_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)))
+    return result.rowcount == 1
+
+
+def last_runs(session: Session, connection_ids: Iterable[str]
+              ) -> dict[tuple[str, str], TikTokSyncRun]:
+    """The latest run of each (connection, advertiser)."""
+    ids = list(connection_ids)
+    if not ids:
+        return {}
+    out: dict[tuple[str, str], TikTokSyncRun] = {}
+    for run in session.scalars(select(TikTokSyncRun)
+                               .where(TikTokSyncRun.connection_id.in_(ids))
+                               .order_by(TikTokSyncRun.started_at, TikTokSyncRun.id)):
+        out[(run.connection_id, run.advertiser_id)] = run
+    return out
+
+
+def syncable(session: Session) -> list[tuple[TikTokConnection, TikTokAdvertiser]]:
+    """Every advertiser a live, authorized connection still reaches."""
+    rows = session.execute(
+        select(TikTokConnection, TikTokAdvertiser)
+        .join(TikTokAdvertiser, TikTokAdvertiser.connection_id == TikTokConnection.id)
+        .where(TikTokConnection.deleted_at.is_(None),
+               TikTokConnection.token_revoked_at.is_(None),
+               TikTokConnection.access_token_sealed.is_not(None),
+               TikTokAdvertiser.gone_at.is_(None))
+        .order_by(TikTokConnection.id, TikTokAdvertiser.advertiser_id)).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def checkable(session: Session) -> list[TikTokConnection]:
+    return list(session.scalars(select(TikTokConnection).where(
+        TikTokConnection.deleted_at.is_(None), TikTokConnection.token_revoked_at.is_(None),
+        TikTokConnection.access_token_sealed.is_not(None)).order_by(TikTokConnection.id)))
+
+
+# --- mirrored rows ------------------------------------------------------------------------------
+
+M = TypeVar("M", AdAccount, Creator, Post, Authorization, SparkPost)
+
+
+def mirrored(session: Session, model: type[M], *, connection_id: str,
+             external_ids: Iterable[str]) -> dict[str, M]:
+    """The rows mirrored through the connection, by external id."""
+    ids = list(external_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(select(model).where(
+        model.source == TIKTOK, model.connection_id == connection_id,
+        model.external_id.in_(ids)))
+    return {str(r.external_id): r for r in rows}
+
+
+def add_mirrored(session: Session, row: object) -> None:
+    session.add(row)
+    session.flush()
+
+
+def live_mirrored_spark_posts(session: Session, *, connection_id: str,
+                              ad_account_id: str) -> list[SparkPost]:
+    return list(session.scalars(select(SparkPost).where(
+        SparkPost.source == TIKTOK, SparkPost.connection_id == connection_id,
+        SparkPost.ad_account_id == ad_account_id, SparkPost.unbound_at.is_(None))))
+
+
+def unbind_mirrored(session: Session, *, spark_post_ids: list[str], now: datetime) -> int:
+    """Mirrored Spark posts TikTok no longer lists (or whose connection was removed)."""
+    if not spark_post_ids:
+        return 0
+    result = cast("CursorResult[Any]", session.execute(
+        update(SparkPost)
+        .where(SparkPost.id.in_(spark_post_ids), SparkPost.source == TIKTOK,
+               SparkPost.unbound_at.is_(None))
+        .values(unbound_at=now)
+        .execution_options(synchronize_session=False)))
+    return result.rowcount
+
+
+def live_mirrored_of_connection(session: Session, connection_id: str) -> list[str]:
+    return list(session.scalars(select(SparkPost.id).where(
+        SparkPost.source == TIKTOK, SparkPost.connection_id == connection_id,
+        SparkPost.unbound_at.is_(None))))

@@ -8,8 +8,9 @@ decided here, and a connection's state is derived from its timestamps and ``now`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -284,3 +285,103 @@ def state_words(state: str, *, checked_at: datetime | None, summary: str | None,
     if state == "authorization_expired":
         return "The app was never authorized in time: start the app flow again."
     return "Removed."
+
+
+# --- the mirror (docs/connector.md, "One model, two sources") -----------------------------------
+
+# A sync's stages, in order; a run is checkpointed at the end of each and after every page.
+SYNC_STAGES = ("identities", "posts", "reconcile", "done")
+TIKTOK_TIME = "%Y-%m-%d %H:%M:%S"
+MAX_HANDLE = 24
+# tt_video/list's item statuses (reference §5.3) as a post's visibility; the two deleted ones
+# are a take-down and the creator's own deletion.
+VISIBILITY = {"HESITATE_RECOMMEND": "public", "ONLY_FRIEND_SEE": "friends",
+              "ONLY_AUTHOR_SEE": "private", "ITEM_STATUS_HESITATE_RECOMMEND": "public",
+              "STATUS_ONLY_FRIEND_SEE": "friends", "ITEM_STATUS_ONLY_AUTHOR_SEE": "private"}
+TAKEN_DOWN, USER_DELETED = "AUDIT_DELETE", "USER_DELETE"
+# TikTok says nothing of a post's sound in tt_video/list: the mirror records that it is unknown.
+UNKNOWN_SOUND = "unknown"
+HINT_SYMBOLS = 4
+
+
+class NotSyncable(errors.Conflict):
+    """Sync now on a connection that cannot be synced (not authorized yet, or token revoked)."""
+
+    code = "connection_not_syncable"
+
+
+def parse_time(text: object) -> datetime | None:
+    """TikTok's "YYYY-MM-DD HH:MM:SS" (UTC) or ISO "…T…Z"; None when absent or unreadable."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    value = text.strip()
+    try:
+        if "T" in value:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        else:
+            parsed = datetime.strptime(value, TIKTOK_TIME)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def post_kind(item_info: dict[str, object]) -> str:
+    if item_info.get("stitch_original_item_id"):
+        return "stitch"
+    if item_info.get("duet_original_item_id"):
+        return "duet"
+    return "video"
+
+
+def visibility_of(status: object) -> str:
+    return VISIBILITY.get(str(status or ""), "public")
+
+
+def code_hint(auth_code: object) -> str:
+    """What the mirror keeps of the code TikTok lists: its first symbols, as sparkcodes names
+    its own codes (never the code: TikTok keeps it). A masked "SPARK-ABCD-…" gives ABCD."""
+    text = str(auth_code or "").strip()
+    if text.upper().startswith("SPARK-"):
+        text = text[len("SPARK-"):]
+    symbols = "".join(ch for ch in text if ch.isalnum())
+    return symbols[:HINT_SYMBOLS].upper()
+
+
+def window_days(starts_at: datetime, ends_at: datetime) -> int:
+    """The authorization's length in whole days, rounded up (at least 1)."""
+    return max(1, math.ceil((ends_at - starts_at).total_seconds() / 86400))
+
+
+def handle_of(name: object, fallback: str) -> str:
+    text = str(name or "").strip().lstrip("@") or fallback
+    return text[:MAX_HANDLE]
+
+
+def sync_due(*, last_started_at: datetime | None, now: datetime, minutes: int) -> bool:
+    """A scheduled sync is due when the advertiser never synced or its last one started
+    ``minutes`` ago or more."""
+    return last_started_at is None or now - last_started_at >= timedelta(minutes=minutes)
+
+
+def check_due(*, checked_at: datetime | None, now: datetime, minutes: int) -> bool:
+    return checked_at is None or now - checked_at >= timedelta(minutes=minutes)
+
+
+def next_stage(stage: str) -> str:
+    return SYNC_STAGES[min(SYNC_STAGES.index(stage) + 1, len(SYNC_STAGES) - 1)]
+
+
+def sync_words(*, finished_at: datetime | None, started_at: datetime, stage: str,
+               counts: dict[str, int], error: str | None) -> str:
+    """A run as the page says it."""
+    posts = counts.get("spark_posts", 0)
+    found = f"{posts} Spark post{'s' if posts != 1 else ''}"
+    if finished_at is not None and error is None:
+        gone = counts.get("unbound", 0)
+        return (f"Synced {finished_at:%Y-%m-%d %H:%M} UTC: {found}"
+                + (f", {gone} no longer on TikTok" if gone else "") + ".")
+    if finished_at is not None:
+        return f"Sync stopped {finished_at:%Y-%m-%d %H:%M} UTC: {error}"
+    if error is not None:
+        return f"Sync paused at {stage} ({found} so far): {error} It resumes on its own."
+    return f"Syncing since {started_at:%H:%M} UTC ({stage}, {found} so far)."

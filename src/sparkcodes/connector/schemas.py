@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from sparkcodes.connector import rules
-from sparkcodes.connector.service import ConnectionView
+from sparkcodes.connector.service import ConnectionView, sync_words
 
 
 class TokenLinkIn(BaseModel):
@@ -32,6 +32,22 @@ class AdvertiserOut(BaseModel):
     gone_at: datetime | None
 
 
+class SyncOut(BaseModel):
+    advertiser_id: str
+    trigger: str
+    stage: str
+    started_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, int]
+    calls: int
+    error: str | None
+    words: str
+
+
+class SyncQueued(BaseModel):
+    advertiser_ids: list[str] = Field(description="The advertisers whose sync was queued")
+
+
 class ConnectionOut(BaseModel):
     id: str
     business_id: str
@@ -46,6 +62,7 @@ class ConnectionOut(BaseModel):
     token_revoked_at: datetime | None
     last_error_code: int | None
     advertisers: list[AdvertiserOut]
+    syncs: list[SyncOut] = Field(description="The latest sync of each advertiser")
     created_at: datetime
 
     @classmethod
@@ -57,6 +74,11 @@ class ConnectionOut(BaseModel):
                    token_revoked_at=c.token_revoked_at, last_error_code=c.last_error_code,
                    advertisers=[AdvertiserOut(advertiser_id=a.advertiser_id, name=a.name,
                                               gone_at=a.gone_at) for a in v.advertisers],
+                   syncs=[SyncOut(advertiser_id=r.advertiser_id, trigger=r.trigger,
+                                  stage=r.stage, started_at=r.started_at,
+                                  finished_at=r.finished_at, counts=dict(r.counts or {}),
+                                  calls=r.calls, error=r.error, words=sync_words(r))
+                          for r in v.syncs.values()],
                    created_at=c.created_at)
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
 
+import httpx
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
@@ -26,8 +27,18 @@ from sparkcodes.connector.client import TikTokCallError, TikTokClient, budget
 from sparkcodes.kit import crypto
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.sealing import Sealer
-from sparkcodes.models import Business, TikTokAdvertiser, TikTokConnection, User, new_id
+from sparkcodes.models import (
+    Business,
+    TikTokAdvertiser,
+    TikTokConnection,
+    TikTokSyncRun,
+    User,
+    new_id,
+)
 from sparkcodes.notification import service as notifications
+from sparkcodes.worker import service as jobs
+
+SYNC_JOB = "connector.sync"
 
 CALLBACK_PATH = "/tiktok/callback"
 STATE_SIGNATURE = 32
@@ -39,6 +50,8 @@ class ConnectionView:
     advertisers: list[TikTokAdvertiser]
     state: str
     words: str
+    # The latest sync of each advertiser (by advertiser id), when there was one.
+    syncs: dict[str, TikTokSyncRun] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,10 +66,16 @@ def sealer(settings: Settings) -> Sealer:
     return Sealer(settings.secret_key, settings.previous_secret_keys)
 
 
-def _client(settings: Settings, base_url: str, app_key: str) -> TikTokClient:
+def client_for(settings: Settings, base_url: str, key: str,
+               transport: httpx.BaseTransport | None = None) -> TikTokClient:
+    """A client for one connection's calls, within the process's (or Redis's) shared budget."""
     cfg = settings.connector
-    return TikTokClient(base_url=base_url, app_key=app_key, settings=cfg,
-                        budget=budget(cfg.app_qps, cfg.advertiser_qps, settings.redis_url))
+    return TikTokClient(base_url=base_url, app_key=key, settings=cfg,
+                        budget=budget(cfg.app_qps, cfg.advertiser_qps, settings.redis_url),
+                        transport=transport)
+
+
+_client = client_for
 
 
 def _base_url(settings: Settings, base_url: str | None) -> str:
@@ -79,7 +98,7 @@ def _signature(settings: Settings, nonce: str, user_id: str) -> str:
                              purpose="connector-state-signature")[:STATE_SIGNATURE]
 
 
-def _app_key(connection: TikTokConnection) -> str:
+def app_key(connection: TikTokConnection) -> str:
     return f"app:{connection.app_id}" if connection.app_id else f"token:{connection.id}"
 
 
@@ -103,7 +122,9 @@ def view(session: Session, connection: TikTokConnection,
                               summary=connection.check_summary,
                               throttled_until=connection.throttled_until,
                               gone=[f"{a.name} ({a.advertiser_id})" for a in gone])
-    return ConnectionView(connection, advertisers, state, words)
+    runs = repository.last_runs(session, [connection.id])
+    syncs = {a: run for (_, a), run in runs.items()}
+    return ConnectionView(connection, advertisers, state, words, syncs)
 
 
 def _summary(advertisers: dict[str, str]) -> str:
@@ -219,7 +240,9 @@ def link_by_token(session: Session, *, settings: Settings, user: User, business:
     repository.add(session, *advertisers)
     _audit(session, "tiktok_connection.linked", user_id=user.id, connection=connection,
            advertiser_ids=ids)
-    return view(session, connection)
+    linked = view(session, connection)
+    enqueue_syncs(session, view=linked, trigger="linked")
+    return linked
 
 
 # --- linking through the business's developer app ---------------------------------------------
@@ -299,7 +322,7 @@ def complete_app_flow(session: Session, *, settings: Settings, user: User, state
         raise rules.StateInvalid(message)
     assert connection.app_id is not None and connection.app_secret_sealed is not None
     secret = sealer(settings).open(connection.app_secret_sealed)
-    client = _client(settings, connection.base_url, _app_key(connection))
+    client = _client(settings, connection.base_url, app_key(connection))
     try:
         data = client.post("oauth2/access_token/", body={
             "app_id": connection.app_id, "secret": secret, "auth_code": auth_code})
@@ -329,7 +352,9 @@ def complete_app_flow(session: Session, *, settings: Settings, user: User, state
                               for a, n in names.items()])
     _audit(session, "tiktok_connection.linked", user_id=user.id, connection=connection,
            advertiser_ids=list(names))
-    return view(session, connection)
+    linked = view(session, connection)
+    enqueue_syncs(session, view=linked, trigger="linked")
+    return linked
 
 
 # --- checking -----------------------------------------------------------------------------------
@@ -342,7 +367,7 @@ def check(session: Session, *, settings: Settings, connection: TikTokConnection,
     if connection.access_token_sealed is None or connection.token_revoked_at is not None:
         return before
     token = sealer(settings).open(connection.access_token_sealed)
-    client = _client(settings, connection.base_url, _app_key(connection))
+    client = _client(settings, connection.base_url, app_key(connection))
     now = utc_now()
     reached: dict[str, str] = {}
     gone: set[str] = set()
@@ -370,13 +395,27 @@ def check(session: Session, *, settings: Settings, connection: TikTokConnection,
         connection.last_error_code = connection.last_error_message = None
         connection.throttled_until = None
     else:
-        connection.last_error_code = failure.code
-        connection.last_error_message = failure.message[:500] or failure.kind
-        if failure.kind == "revoked":
-            connection.token_revoked_at = now
-        elif failure.kind in ("retry", "budget"):
-            connection.throttled_until = rules.throttled_until(
-                now, settings.connector.throttled_seconds)
+        _note(connection, failure, settings, now)
+    after = _settle(session, before, connection, user=user,
+                    code=failure.code if failure else None)
+    enqueue_syncs(session, view=after, trigger="check")
+    return after
+
+
+def _note(connection: TikTokConnection, failure: TikTokCallError, settings: Settings,
+          now: datetime) -> None:
+    connection.last_error_code = failure.code
+    connection.last_error_message = failure.message[:500] or failure.kind
+    if failure.kind == "revoked":
+        connection.token_revoked_at = connection.token_revoked_at or now
+    elif failure.kind in ("retry", "budget"):
+        connection.throttled_until = rules.throttled_until(
+            now, settings.connector.throttled_seconds)
+
+
+def _settle(session: Session, before: ConnectionView, connection: TikTokConnection, *,
+            user: User | None, code: int | None) -> ConnectionView:
+    """After a change: its audit row when the state changed, and the alert when it broke."""
     session.flush()
     after = view(session, connection)
     if after.state != before.state:
@@ -384,8 +423,70 @@ def check(session: Session, *, settings: Settings, connection: TikTokConnection,
                      action="tiktok_connection.state_changed", target_type="tiktok_connection",
                      target_id=connection.id, business_id=connection.business_id,
                      before={"state": before.state}, after={"state": after.state})
-    _alert(session, after, code=failure.code if failure else None)
+    _alert(session, after, code=code)
     return after
+
+
+def record_failure(session: Session, *, settings: Settings, connection: TikTokConnection,
+                   failure: TikTokCallError, advertiser_id: str | None = None) -> ConnectionView:
+    """What a sync's call failing says about the connection: a revoked token, an advertiser
+    gone (``advertiser_id``), throttling or no answer; the admins are told once when it
+    breaks."""
+    before = view(session, connection)
+    now = utc_now()
+    if failure.kind == "gone" and advertiser_id is not None:
+        for advertiser in before.advertisers:
+            if advertiser.advertiser_id == advertiser_id:
+                advertiser.gone_at = advertiser.gone_at or now
+        connection.last_error_code = failure.code
+    else:
+        _note(connection, failure, settings, now)
+    return _settle(session, before, connection, user=None, code=failure.code)
+
+
+# --- syncing ------------------------------------------------------------------------------------
+
+def sync_words(run: TikTokSyncRun) -> str:
+    return rules.sync_words(finished_at=run.finished_at, started_at=run.started_at,
+                            stage=run.stage, counts=dict(run.counts or {}), error=run.error)
+
+
+def syncable(current: ConnectionView) -> bool:
+    return current.state in ("healthy", "unchecked", "throttled", "unreachable",
+                             "advertiser_gone")
+
+
+def enqueue_syncs(session: Session, *, view: ConnectionView, trigger: str,
+                  dedupe_slot: str | None = None) -> list[str]:
+    """Queue a sync of each advertiser the connection still reaches (a job row, run by the
+    worker after this transaction commits): the advertiser ids queued."""
+    if not syncable(view):
+        return []
+    queued = []
+    for advertiser in view.advertisers:
+        if advertiser.gone_at is not None:
+            continue
+        key = (f"{SYNC_JOB}:{view.connection.id}:{advertiser.advertiser_id}@{dedupe_slot}"
+               if dedupe_slot else None)
+        if jobs.enqueue(session, SYNC_JOB, {"connection_id": view.connection.id,
+                                            "advertiser_id": advertiser.advertiser_id,
+                                            "trigger": trigger},
+                        dedupe_key=key, max_attempts=20):
+            queued.append(advertiser.advertiser_id)
+    return queued
+
+
+def sync_now(session: Session, *, user: User, connection: TikTokConnection) -> list[str]:
+    """Queue a sync of every advertiser of the connection now. Raises NotSyncable (409) when
+    it is not authorized yet, its token was revoked, or every advertiser is gone."""
+    current = view(session, connection)
+    queued = enqueue_syncs(session, view=current, trigger="sync_now")
+    if not queued:
+        raise rules.NotSyncable(
+            f"This connection cannot be synced: {current.words} Nothing was queued.")
+    _audit(session, "tiktok_connection.sync_requested", user_id=user.id,
+           connection=connection, advertiser_ids=queued)
+    return queued
 
 
 def _alert(session: Session, current: ConnectionView, *, code: int | None) -> None:
@@ -414,13 +515,49 @@ def _alert(session: Session, current: ConnectionView, *, code: int | None) -> No
 
 # --- removing, re-sealing -----------------------------------------------------------------------
 
-def remove(session: Session, *, user: User, connection: TikTokConnection) -> None:
-    """Remove the connection and forget its secrets; removing twice is harmless."""
-    if not repository.delete(session, connection_id=connection.id, user_id=user.id,
-                             now=utc_now()):
+def _revoke_on_tiktok(settings: Settings, connection: TikTokConnection) -> dict[str, object]:
+    """Best effort: an app-flow connection gives its token back (oauth2/revoke_token/) before
+    sparkcodes forgets it. What TikTok said, for the audit row; never raises."""
+    if (connection.method != "app" or connection.access_token_sealed is None
+            or connection.app_secret_sealed is None or connection.app_id is None
+            or connection.token_revoked_at is not None):
+        return {}
+    box = sealer(settings)
+    cfg = settings.connector
+    # One short attempt: the removal waits for it.
+    once = cfg.model_copy(update={"max_attempts": 1,
+                                  "timeout_seconds": min(cfg.timeout_seconds, 5.0)})
+    client = TikTokClient(base_url=connection.base_url, app_key=app_key(connection),
+                          settings=once,
+                          budget=budget(cfg.app_qps, cfg.advertiser_qps, settings.redis_url))
+    try:
+        client.post("oauth2/revoke_token/", body={
+            "app_id": connection.app_id, "secret": box.open(connection.app_secret_sealed),
+            "access_token": box.open(connection.access_token_sealed)})
+    except TikTokCallError as exc:
+        return {"revoked_on_tiktok": False, "tiktok_code": exc.code,
+                "tiktok_said": exc.message[:200]}
+    return {"revoked_on_tiktok": True}
+
+
+def remove(session: Session, *, settings: Settings, user: User,
+           connection: TikTokConnection) -> None:
+    """Remove the connection and forget its secrets; removing twice is harmless. An app-flow
+    connection first gives its token back to TikTok (best effort, recorded in the audit row);
+    its mirrored Spark posts leave the tracker (no longer watched)."""
+    if connection.deleted_at is not None:
         return
+    # TikTok is called before any write, so no write lock is held while it answers.
+    revoked = _revoke_on_tiktok(settings, connection)
+    now = utc_now()
+    if not repository.delete(session, connection_id=connection.id, user_id=user.id, now=now):
+        return
+    unbound = repository.unbind_mirrored(
+        session, spark_post_ids=repository.live_mirrored_of_connection(session, connection.id),
+        now=now)
     session.refresh(connection)
-    _audit(session, "tiktok_connection.removed", user_id=user.id, connection=connection)
+    _audit(session, "tiktok_connection.removed", user_id=user.id, connection=connection,
+           mirrored_spark_posts_unbound=unbound, **revoked)
 
 
 def rotate_keys(session: Session, *, settings: Settings) -> int:

@@ -18,7 +18,9 @@ router = APIRouter(tags=["pages"])
 
 NOTICES = {"linked": "Linked: TikTok confirmed the token reaches every advertiser below.",
            "removed": "Connection removed: its access token and app secret were erased.",
-           "checked": "Checked just now."}
+           "checked": "Checked just now.",
+           "syncing": "Sync queued: the Spark posts TikTok lists appear in the tracker in a "
+                      "moment."}
 BADGES = {"healthy": "ok", "unchecked": "neutral", "throttled": "neutral",
           "unreachable": "bad", "token_revoked": "bad", "advertiser_gone": "bad",
           "awaiting_authorization": "neutral", "authorization_expired": "muted"}
@@ -41,6 +43,7 @@ def _page(web: Web, business: Business, role: str, *, values: dict[str, str] | N
     return web.render("connector/connections.html", {
         "business": business, "role": role, "connections": views, "badges": BADGES,
         "labels": LABELS, "can_admin": business_rules.allows(role, "admin"),
+        "sync_words": service.sync_words,
         "callback_url": service.callback_url(web.settings),
         "default_base_url": web.settings.connector.default_base_url,
         "values": values or {}, "errors": errs or {}, "notice": notice}, status=status)
@@ -106,13 +109,26 @@ def check(business_id: str, connection_id: str, web: WebForm,
     return web.redirect(f"/businesses/{access.business.id}/tiktok?done=checked")
 
 
+@router.post("/businesses/{business_id}/tiktok/{connection_id}/sync")
+def sync_now(business_id: str, connection_id: str, web: WebForm,
+             access: BusinessAdmin) -> Response:
+    """Sync now: queue a sync of every advertiser; the page shows how the last one went."""
+    connection = service.access(web.session, business=access.business,
+                                connection_id=connection_id)
+    _, error = web.attempt(service.sync_now, web.session, user=web.me, connection=connection)
+    if error is not None:
+        return _page(web, access.business, access.role, errs={"sync": error.message},
+                     status=error.status)
+    return web.redirect(f"/businesses/{access.business.id}/tiktok?done=syncing")
+
+
 @router.post("/businesses/{business_id}/tiktok/{connection_id}/remove")
 def remove(business_id: str, connection_id: str, web: WebForm,
            access: BusinessAdmin) -> Response:
     """Remove a connection; its secrets are erased."""
     connection = service.access(web.session, business=access.business,
                                 connection_id=connection_id)
-    service.remove(web.session, user=web.me, connection=connection)
+    service.remove(web.session, settings=web.settings, user=web.me, connection=connection)
     return web.redirect(f"/businesses/{access.business.id}/tiktok?done=removed")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import Creator, Post
+from sparkcodes.models import NATIVE, Creator, Post
 
 
 def add(session: Session, creator: Creator) -> None:
@@ -26,7 +26,8 @@ def by_tiktok_id(session: Session, tiktok_id: int) -> Creator | None:
 
 
 def by_handle(session: Session, handle: str) -> Creator | None:
-    return session.scalar(select(Creator).where(Creator.handle_key == handle.lower()))
+    return session.scalar(select(Creator).where(Creator.handle_key == handle.lower(),
+                                               Creator.source == NATIVE))
 
 
 def owned_by(session: Session, user_id: str) -> list[Creator]:

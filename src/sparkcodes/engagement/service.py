@@ -190,7 +190,7 @@ def _post(session: Session, batch: _Batch, post_id: str) -> Post:
         batch.posts[post_id] = post
         if post is not None:
             creator = creator_repository.by_id(session, post.creator_id)
-            batch.owners[post_id] = creator.owner_id if creator else ""
+            batch.owners[post_id] = (creator.owner_id or "") if creator else ""
     post = batch.posts[post_id]
     if post is None:
         raise errors.NotFound("No such post.", code="post_not_found")

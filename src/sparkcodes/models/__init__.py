@@ -4,7 +4,7 @@ from sparkcodes.models.ad_account import AdAccount, LinkedIdentity
 from sparkcodes.models.api_token import ApiToken
 from sparkcodes.models.audit_event import AuditEvent
 from sparkcodes.models.authorization import Authorization
-from sparkcodes.models.base import Base, new_id
+from sparkcodes.models.base import NATIVE, TIKTOK, Base, new_id
 from sparkcodes.models.business import Business, BusinessMember
 from sparkcodes.models.calendar_feed import CalendarFeed
 from sparkcodes.models.campaign import Ad, AdGroup, Campaign
@@ -25,18 +25,19 @@ from sparkcodes.models.renewal_request import RenewalRequest
 from sparkcodes.models.roster_entry import RosterEntry
 from sparkcodes.models.sandbox_clock import SandboxClock
 from sparkcodes.models.spark_post import SparkPost
-from sparkcodes.models.tiktok_connection import TikTokAdvertiser, TikTokConnection
+from sparkcodes.models.tiktok_connection import TikTokAdvertiser, TikTokConnection, TikTokSyncRun
 from sparkcodes.models.user import User
 from sparkcodes.models.webhook_delivery import WebhookDelivery
 from sparkcodes.models.webhook_endpoint import WebhookEndpoint
 from sparkcodes.models.webhook_message import WebhookMessage
 
 __all__ = [
-    "METRICS", "Ad", "AdGroup", "Campaign", "EngagementDaily", "EngagementEvent",
+    "METRICS", "NATIVE", "TIKTOK", "Ad", "AdGroup", "Campaign", "EngagementDaily",
+    "EngagementEvent",
     "AdAccount", "ApiToken", "AuditEvent", "Authorization", "Base", "Business", "BusinessMember",
     "Creator", "IdempotencyKey", "Job", "AppGrant", "AppGrantAdAccount", "DeveloperApp",
     "CalendarFeed", "CodeRequest", "Contract", "EmailMessage", "FallbackPolicy", "MisuseReport",
     "Notification", "Reminder", "RenewalRequest", "RosterEntry", "WebhookDelivery",
     "WebhookEndpoint", "WebhookMessage", "LinkedIdentity", "Post", "PostRevision", "SandboxClock",
-    "SparkPost", "TikTokAdvertiser", "TikTokConnection", "User", "new_id",
+    "SparkPost", "TikTokAdvertiser", "TikTokConnection", "TikTokSyncRun", "User", "new_id",
 ]

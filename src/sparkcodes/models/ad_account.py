@@ -5,11 +5,21 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sparkcodes.models.base import Base, created_at_column, id_column, tiktok_id_column
+from sparkcodes.models.base import (
+    Base,
+    connection_column,
+    created_at_column,
+    external_id_column,
+    id_column,
+    mirror_index,
+    source_column,
+    tiktok_id_column,
+)
 
 
 class AdAccount(Base):
     __tablename__ = "ad_accounts"
+    __table_args__ = (mirror_index("ad_accounts"),)
 
     id: Mapped[str] = id_column()
     tiktok_id: Mapped[int] = tiktok_id_column()
@@ -18,6 +28,9 @@ class AdAccount(Base):
     region: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = created_at_column()
+    source: Mapped[str] = source_column()
+    external_id: Mapped[str | None] = external_id_column()
+    connection_id: Mapped[str | None] = connection_column()
 
 
 class LinkedIdentity(Base):

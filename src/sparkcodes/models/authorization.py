@@ -5,20 +5,30 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sparkcodes.models.base import Base, created_at_column, id_column
+from sparkcodes.models.base import (
+    Base,
+    connection_column,
+    created_at_column,
+    external_id_column,
+    id_column,
+    mirror_index,
+    source_column,
+)
 
 
 class Authorization(Base):
-    """One ad authorization of a post: one code, binding at most one ad account (R6)."""
+    """One ad authorization of a post: one code, binding at most one ad account (R6). A mirrored
+    one has no code hash (TikTok keeps the code) and no issuer."""
 
     __tablename__ = "authorizations"
+    __table_args__ = (mirror_index("authorizations"),)
 
     id: Mapped[str] = id_column()
     post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     code_hint: Mapped[str] = mapped_column(String(8))
     days: Mapped[int] = mapped_column(Integer)
-    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     starts_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     regenerated_at: Mapped[datetime | None]
@@ -28,3 +38,6 @@ class Authorization(Base):
     bound_at: Mapped[datetime | None]
     bound_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
+    source: Mapped[str] = source_column()
+    external_id: Mapped[str | None] = external_id_column()
+    connection_id: Mapped[str | None] = connection_column()

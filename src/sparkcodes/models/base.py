@@ -6,7 +6,7 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, MetaData, String
+from sqlalchemy import BigInteger, ForeignKey, Index, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from sparkcodes.kit.clock import utc_now
@@ -51,3 +51,30 @@ def tiktok_id_column() -> Mapped[int]:
 
 def created_at_column() -> Mapped[datetime]:
     return mapped_column(UTCDateTime, default=utc_now, nullable=False)
+
+
+# --- the TikTok mirror (docs/connector.md, "One model, two sources") ------------------------------
+
+NATIVE, TIKTOK = "native", "tiktok"
+
+
+def source_column() -> Mapped[str]:
+    """Where the row comes from: ``native`` (made in sparkcodes) or ``tiktok`` (mirrored by a
+    connection's sync, written only by it)."""
+    return mapped_column(String(10), default=NATIVE, server_default=NATIVE)
+
+
+def external_id_column() -> Mapped[str | None]:
+    """The object's id on the connection's TikTok (a mirrored row's key there)."""
+    return mapped_column(String(64))
+
+
+def connection_column() -> Mapped[str | None]:
+    """The TikTok connection a mirrored row came through."""
+    return mapped_column(ForeignKey("tiktok_connections.id"))
+
+
+def mirror_index(table: str) -> Index:
+    """One row per TikTok object and connection: a sync upserts, never duplicates."""
+    return Index(f"uq_{table}_source_connection_id_external_id", "source", "connection_id",
+                 "external_id", unique=True)

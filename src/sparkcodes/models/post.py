@@ -5,11 +5,21 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sparkcodes.models.base import Base, created_at_column, id_column, tiktok_id_column
+from sparkcodes.models.base import (
+    Base,
+    connection_column,
+    created_at_column,
+    external_id_column,
+    id_column,
+    mirror_index,
+    source_column,
+    tiktok_id_column,
+)
 
 
 class Post(Base):
     __tablename__ = "posts"
+    __table_args__ = (mirror_index("posts"),)
 
     id: Mapped[str] = id_column()
     tiktok_id: Mapped[int] = tiktok_id_column()
@@ -33,6 +43,9 @@ class Post(Base):
     comments: Mapped[int] = mapped_column(Integer, default=0)
     shares: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = created_at_column()
+    source: Mapped[str] = source_column()
+    external_id: Mapped[str | None] = external_id_column()
+    connection_id: Mapped[str | None] = connection_column()
 
 
 class PostRevision(Base):

@@ -5,7 +5,15 @@ from datetime import datetime
 from sqlalchemy import FetchedValue, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sparkcodes.models.base import Base, created_at_column, id_column
+from sparkcodes.models.base import (
+    Base,
+    connection_column,
+    created_at_column,
+    external_id_column,
+    id_column,
+    mirror_index,
+    source_column,
+)
 
 
 class SparkPost(Base):
@@ -24,6 +32,7 @@ class SparkPost(Base):
         ),
         # The tracker's pages: a business's Spark posts in window order (docs/tracker.md).
         Index("ix_spark_posts_business_window", "business_id", "window_end_at", "id"),
+        mirror_index("spark_posts"),
     )
 
     id: Mapped[str] = id_column()
@@ -36,11 +45,14 @@ class SparkPost(Base):
     original_authorization_id: Mapped[str | None] = mapped_column(
         ForeignKey("authorizations.id"), index=True)
     linked_identity_id: Mapped[str | None] = mapped_column(ForeignKey("linked_identities.id"))
-    bound_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    bound_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     bound_at: Mapped[datetime] = created_at_column()
     code_replaced_at: Mapped[datetime | None]
     unbound_at: Mapped[datetime | None]
     unbound_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = source_column()
+    external_id: Mapped[str | None] = external_id_column()
+    connection_id: Mapped[str | None] = connection_column()
     # Kept by the database (triggers of migration 0009), never written by the application: the
     # ad account's business, and the earliest end of the code and the original's code
     # (spark_post.rules.window_end), so the tracker can filter and page by them with an index.

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sparkcodes.models.base import Base, created_at_column, id_column
@@ -56,3 +57,34 @@ class TikTokAdvertiser(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = created_at_column()
     gone_at: Mapped[datetime | None]
+
+
+class TikTokSyncRun(Base):
+    """One sync of one advertiser of a connection (docs/connector.md, "Sync"): its stage and
+    cursor are checkpointed after every page, so a sync that stopped resumes where it was; at
+    most one run of an advertiser is open (unfinished) at a time, held by one worker until
+    ``held_until``."""
+
+    __tablename__ = "tiktok_sync_runs"
+    __table_args__ = (
+        Index("ix_tiktok_sync_runs_connection_id_advertiser_id_started_at", "connection_id",
+              "advertiser_id", "started_at"),
+        Index("uq_tiktok_sync_runs_open", "connection_id", "advertiser_id", unique=True,
+              sqlite_where=text("finished_at IS NULL"),
+              postgresql_where=text("finished_at IS NULL")),
+    )
+
+    id: Mapped[str] = id_column()
+    connection_id: Mapped[str] = mapped_column(ForeignKey("tiktok_connections.id"))
+    advertiser_id: Mapped[str] = mapped_column(String(32))
+    trigger: Mapped[str] = mapped_column(String(20))  # schedule, sync_now, check
+    stage: Mapped[str] = mapped_column(String(20))  # connector.rules.SYNC_STAGES
+    cursor: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    held_until: Mapped[datetime | None]
+    started_at: Mapped[datetime] = created_at_column()
+    finished_at: Mapped[datetime | None]
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))

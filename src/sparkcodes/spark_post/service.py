@@ -308,6 +308,7 @@ def _claim(session: Session, r: Resolved, *, account: AdAccount, user: User, now
            settings: Settings) -> None:
     """The conditional write that makes one ad account the code's owner (exactly one wins)."""
     pasted_hash = r.authorization.code_hash
+    assert pasted_hash is not None  # found by its hash: a code issued in sparkcodes
     if authorization_repository.bind(session, authorization_id=r.authorization.id,
                                      code_hash=pasted_hash, ad_account_id=account.id,
                                      user_id=user.id, now=now) is not None:
