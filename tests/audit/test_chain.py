@@ -356,3 +356,13 @@ def test_concurrent_appenders_from_deferred_transactions_never_fork_the_chain(
 
 def _pg(app: FastAPI) -> bool:
     return bool(app.state.db.engine.dialect.name == "postgresql")
+
+
+def test_progress_is_reported_after_each_batch(app: FastAPI) -> None:
+    append(app, 5)
+    seen: list[tuple[int, int]] = []
+    with app.state.db.unit_of_work(write=False) as session:
+        result = service.verify(session, service.keyring(app.state.settings), batch=2,
+                                on_progress=lambda done, total: seen.append((done, total)))
+    assert result.intact
+    assert seen == [(2, 5), (4, 5), (5, 5)]
