@@ -126,13 +126,28 @@ def _session_app(backend):  # type: ignore[no-untyped-def]
     app.state.db.dispose()
 
 
+def _assert_audit_chain_intact(app) -> None:  # type: ignore[no-untyped-def]
+    """Whatever a test did through the app, the audit chain it left verifies."""
+    from sparkcodes.audit import service as audit
+
+    with app.state.db.unit_of_work(write=False) as session:
+        result = audit.verify(session, audit.keyring(app.state.settings))
+    assert result.intact, f"the audit chain is broken after this test: {result.broken}"
+
+
 @pytest.fixture
 def app(_session_app):  # type: ignore[no-untyped-def]
     clock.reset()
     _session_app.state.limiter.reset()
+    _session_app.state.audit_chain_broken_on_purpose = False
     yield _session_app
-    _truncate(_session_app)
-    clock.reset()
+    try:
+        # Tests that tamper with the chain say so (tests/audit/chaintools.py).
+        if not _session_app.state.audit_chain_broken_on_purpose:
+            _assert_audit_chain_intact(_session_app)
+    finally:
+        _truncate(_session_app)
+        clock.reset()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sparkcodes.audit import rules, service
 from sparkcodes.kit import chain
 from sparkcodes.models import AuditChainHead, AuditEvent
-from tests.audit.chaintools import append, links, tamper, verify
+from tests.audit.chaintools import append, broken_on_purpose, links, tamper, verify
 
 
 def test_an_untouched_chain_verifies_and_links_rows_in_commit_order(app: FastAPI) -> None:
@@ -257,6 +257,7 @@ def test_a_removed_head_is_named(app: FastAPI) -> None:
 
 def test_old_links_verify_under_a_previous_key_and_not_without_it(app: FastAPI) -> None:
     settings = app.state.settings
+    broken_on_purpose(app)  # links under a key the harness's settings do not list
     old_ids = append(app, 2)
     rotated = settings.model_copy(update={"secret_key": "rotated-key",
                                           "previous_secret_keys": [settings.secret_key]})

@@ -4,8 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Row, select, text, update
-from sqlalchemy import insert as insert_
+from sqlalchemy import CursorResult, Row, Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -43,17 +42,22 @@ def for_scope(session: Session, *, creator_id: str | None = None, business_id: s
 # --- the chain ----------------------------------------------------------------------------------
 
 HEAD_ID = 1
+# The appender's statements are plain table statements (no ORM bookkeeping): they run in every
+# transaction that writes an audit row.
+_EVENTS = cast(Table, AuditEvent.__table__)
+_LINKS = cast(Table, AuditLink.__table__)
+_HEAD = cast(Table, AuditChainHead.__table__)
 
 
 def event_rows(session: Session, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The audit rows as the database holds them (not the session's objects): the values the
-    chain hashes are the values a verifier will read back."""
-    rows = session.execute(select(*_event_columns()).where(AuditEvent.id.in_(event_ids)))
+    chain hashes are the values a verifier will read back. Rows a savepoint undid are absent."""
+    rows = session.execute(select(*_event_columns()).where(_EVENTS.c.id.in_(event_ids)))
     return {row.id: dict(row._mapping) for row in rows}
 
 
 def _event_columns() -> list[Any]:
-    return [AuditEvent.__table__.c[name] for name in chain.FIELDS]
+    return [_EVENTS.c[name] for name in chain.FIELDS]
 
 
 def advance_head(session: Session, count: int) -> tuple[int, str]:
@@ -63,15 +67,13 @@ def advance_head(session: Session, count: int) -> tuple[int, str]:
     for the row and then sees the first one's committed head; on SQLite it takes the database's
     write lock (a deferred transaction whose snapshot is stale fails instead of forking).
     """
-    stmt = (update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-            .values(seq=AuditChainHead.seq + count)
-            .returning(AuditChainHead.seq, AuditChainHead.hash)
-            .execution_options(synchronize_session=False))
+    stmt = (_HEAD.update().where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq + count)
+            .returning(_HEAD.c.seq, _HEAD.c.hash))
     row = session.execute(stmt).first()
-    if row is None:
+    if row is None:  # a database emptied by hand (the test harness): start the chain again
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(insert(AuditChainHead).values(id=HEAD_ID, seq=0, hash=chain.GENESIS)
+        session.execute(insert(_HEAD).values(id=HEAD_ID, seq=0, hash=chain.GENESIS)
                         .on_conflict_do_nothing(index_elements=["id"]))
         row = session.execute(stmt).one()
     return int(row.seq), str(row.hash)
@@ -80,14 +82,13 @@ def advance_head(session: Session, count: int) -> tuple[int, str]:
 def set_head_hash(session: Session, *, seq: int, hash_: str) -> None:
     """Name the new last link; the seq guard proves this transaction still holds the head."""
     result = cast(CursorResult[Any], session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID, AuditChainHead.seq == seq)
-        .values(hash=hash_).execution_options(synchronize_session=False)))
+        _HEAD.update().where(_HEAD.c.id == HEAD_ID, _HEAD.c.seq == seq).values(hash=hash_)))
     if result.rowcount != 1:
         raise RuntimeError("the audit chain head moved while this transaction held it")
 
 
 def add_links(session: Session, links: list[dict[str, Any]]) -> None:
-    session.execute(insert_(AuditLink), links)
+    session.execute(_LINKS.insert(), links)
 
 
 def head(session: Session) -> AuditChainHead | None:
