@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from sparkcodes.models import AuditEvent, EmailMessage, Job, Notification, User
+from sparkcodes.models import AuditEvent, EmailMessage, Job, Notification, User, WebhookMessage
 from sparkcodes.sandbox import service as sandbox
 from sparkcodes.worker import service as worker
 from sparkcodes.worker.runner import Runner
@@ -115,6 +115,14 @@ def test_a_break_alerts_the_admins_of_the_business_once(client: TestClient,
         mails = session.scalars(select(EmailMessage.to_address).where(
             EmailMessage.subject == "The audit log was tampered with")).all()
     assert sorted(mails) == sorted([admin_email, "owner@shop-a.example"])
+    with app.state.db.unit_of_work(write=False) as session:
+        (message,) = session.scalars(select(WebhookMessage).where(
+            WebhookMessage.event_type == "audit.chain_broken")).all()
+    assert message.business_id == shops.a["id"]
+    assert message.payload["data"] == {
+        "kind": "content_changed", "event_id": rows[0], "position": message.payload["data"][
+            "position"], "detail": "its content no longer matches its hash (changed, or "
+        "backdated, after it was written)", "checked": message.payload["data"]["position"] - 1}
     # Later runs, by either worker, find the same break: nobody is told again.
     for n in range(3):
         _advance(app, timedelta(minutes=61))

@@ -64,7 +64,7 @@ def _chain_existing() -> None:
         batch = []
         for row in rows:
             seq += 1
-            digest = key.digest(row, prev)
+            digest = key.digest({name: row[name] for name in chain.FIELDS}, prev)
             batch.append({'seq': seq, 'event_id': row['id'], 'prev_hash': prev, 'hash': digest,
                           'key_id': key.key_id, 'business_id': row['business_id']})
             prev = digest
