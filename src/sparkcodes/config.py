@@ -119,6 +119,14 @@ class Connector(BaseModel):
     sync_hold_seconds: int = Field(300, ge=10, le=3600)
 
 
+class AuditChain(BaseModel):
+    """The tamper-evident audit log (docs/security.md): how often the worker walks the chain
+    (minutes; 0 turns the schedule off, `sparkcodes audit verify` still runs on demand)."""
+
+    verify_every_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
+    verify_batch: int = Field(2000, ge=100, le=100_000)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SPARKCODES_",
@@ -132,6 +140,8 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET
     # Secret keys used before the current one: stored connector secrets sealed under them still
     # open, until `sparkcodes connector rotate-keys` seals them again under the current key.
+    # Audit links made under a key verify only while it is listed here: keep every key that
+    # ever chained audit rows (docs/security.md).
     previous_secret_keys: list[str] = Field(default_factory=list)
     redis_url: str | None = None
     sandbox: bool = False
@@ -145,6 +155,7 @@ class Settings(BaseSettings):
     webhooks: Webhooks = Field(default_factory=Webhooks)
     tiktok: TikTokCompat = Field(default_factory=TikTokCompat)
     connector: Connector = Field(default_factory=Connector)
+    audit: AuditChain = Field(default_factory=AuditChain)
     public_url: str = Field("http://127.0.0.1:8000",
                             description="Base of links in e-mails and feeds")
     db_pool_size: int = 20

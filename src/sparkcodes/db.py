@@ -67,8 +67,10 @@ class Database:
         self.engine = make_engine(settings)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         writer_bind = self.engine.execution_options(sqlite_writer=True)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = sessionmaker(writer_bind, expire_on_commit=False)
+        # The settings ride along: the audit chain seals rows under the secret key at commit.
+        info = {"settings": settings}
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._writer = sessionmaker(writer_bind, expire_on_commit=False, info=info)
 
     def session(self, *, write: bool = True) -> Session:
         return (self._writer if write else self._reader)()

@@ -1,5 +1,6 @@
 """Imports every module that registers job handlers and schedules, so a worker knows them all."""
 
+from sparkcodes.audit import tasks as _audit  # noqa: F401
 from sparkcodes.code_request import tasks as _code_request  # noqa: F401
 from sparkcodes.connector import tasks as _connector  # noqa: F401
 from sparkcodes.fallback import tasks as _fallback  # noqa: F401

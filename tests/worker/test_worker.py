@@ -136,3 +136,23 @@ def test_backoff_grows_and_is_capped():
     assert max(service.backoff(20, base=10, cap=3600, rng=random.Random(i)).total_seconds()
                for i in range(50)) <= 3600
     assert service.backoff(1, base=10, cap=3600).total_seconds() == 10
+
+
+def test_a_schedule_can_read_its_period_from_the_settings(db, app, monkeypatch):
+    periods: dict[str, timedelta | None] = {"every": timedelta(minutes=2)}
+    schedule = service.Schedule("test.count", timedelta(minutes=1), {"n": 98},
+                                every_setting=lambda settings: periods["every"])
+    monkeypatch.setattr(service, "SCHEDULES", [schedule])
+    runner = Runner(db, app.state.settings)
+    runner.tick()
+    assert RAN[98] == 1
+    _advance(db, timedelta(minutes=2))
+    runner.tick()
+    assert RAN[98] == 2  # one per two-minute slot
+    assert schedule.slot_key(clock.utc_now(), timedelta(minutes=2)) != schedule.slot_key(
+        clock.utc_now())
+    for off in (None, timedelta(0)):
+        periods["every"] = off
+        _advance(db, timedelta(minutes=5))
+        runner.tick()
+        assert RAN[98] == 2  # switched off: never queued

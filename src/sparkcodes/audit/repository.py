@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Row, Table, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import AuditEvent
+from sparkcodes.kit import chain
+from sparkcodes.models import AuditAlert, AuditChainHead, AuditEvent, AuditLink
 
 
 def add(session: Session, event: AuditEvent) -> None:
@@ -33,3 +37,116 @@ def for_scope(session: Session, *, creator_id: str | None = None, business_id: s
         stmt = stmt.where(AuditEvent.business_id == business_id)
     stmt = stmt.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id).limit(limit).offset(offset)
     return session.scalars(stmt).all()
+
+
+# --- the chain ----------------------------------------------------------------------------------
+
+HEAD_ID = 1
+# The appender's statements are plain table statements (no ORM bookkeeping): they run in every
+# transaction that writes an audit row.
+_EVENTS = cast(Table, AuditEvent.__table__)
+_LINKS = cast(Table, AuditLink.__table__)
+_HEAD = cast(Table, AuditChainHead.__table__)
+
+
+def event_rows(session: Session, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The audit rows as the database holds them (not the session's objects): the values the
+    chain hashes are the values a verifier will read back. Rows a savepoint undid are absent."""
+    rows = session.execute(select(*_event_columns()).where(_EVENTS.c.id.in_(event_ids)))
+    return {row.id: dict(row._mapping) for row in rows}
+
+
+def _event_columns() -> list[Any]:
+    return [_EVENTS.c[name] for name in chain.FIELDS]
+
+
+def advance_head(session: Session, count: int) -> tuple[int, str]:
+    """Take the chain head's lock and reserve ``count`` positions: (last seq, hash before them).
+
+    The UPDATE comes first, so it is what takes the lock: on PostgreSQL a second appender waits
+    for the row and then sees the first one's committed head; on SQLite it takes the database's
+    write lock (a deferred transaction whose snapshot is stale fails instead of forking).
+    """
+    stmt = (_HEAD.update().where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq + count)
+            .returning(_HEAD.c.seq, _HEAD.c.hash))
+    row = session.execute(stmt).first()
+    if row is None:  # a database emptied by hand (the test harness): start the chain again
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(_HEAD).values(id=HEAD_ID, seq=0, hash=chain.GENESIS)
+                        .on_conflict_do_nothing(index_elements=["id"]))
+        row = session.execute(stmt).one()
+    return int(row.seq), str(row.hash)
+
+
+def set_head_hash(session: Session, *, seq: int, hash_: str) -> None:
+    """Name the new last link; the seq guard proves this transaction still holds the head."""
+    result = cast(CursorResult[Any], session.execute(
+        _HEAD.update().where(_HEAD.c.id == HEAD_ID, _HEAD.c.seq == seq).values(hash=hash_)))
+    if result.rowcount != 1:
+        raise RuntimeError("the audit chain head moved while this transaction held it")
+
+
+def add_links(session: Session, links: list[dict[str, Any]]) -> None:
+    session.execute(_LINKS.insert(), links)
+
+
+def head(session: Session) -> AuditChainHead | None:
+    return session.scalars(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                           .execution_options(populate_existing=True)).first()
+
+
+def walk(session: Session, *, after_seq: int, upto_seq: int,
+         limit: int) -> Sequence[Row[Any]]:
+    """Links after ``after_seq`` (up to ``upto_seq``) in order, each with its audit row's columns
+    (None where the row is gone)."""
+    stmt = (select(AuditLink.seq, AuditLink.event_id.label("link_event_id"),
+                   AuditLink.prev_hash, AuditLink.hash, AuditLink.key_id,
+                   AuditLink.business_id.label("link_business_id"),
+                   AuditEvent.id.label("present"), *_event_columns()[1:])
+            .outerjoin(AuditEvent, AuditEvent.id == AuditLink.event_id)
+            .where(AuditLink.seq > after_seq, AuditLink.seq <= upto_seq)
+            .order_by(AuditLink.seq).limit(limit))
+    return session.execute(stmt).all()
+
+
+def link_at(session: Session, seq: int) -> AuditLink | None:
+    return session.scalars(select(AuditLink).where(AuditLink.seq == seq)).first()
+
+
+def link_with_hash(session: Session, hash_: str) -> AuditLink | None:
+    return session.scalars(select(AuditLink).where(AuditLink.hash == hash_)).first()
+
+
+def first_link_after(session: Session, seq: int) -> AuditLink | None:
+    return session.scalars(select(AuditLink).where(AuditLink.seq > seq)
+                           .order_by(AuditLink.seq).limit(1)).first()
+
+
+def unlinked_event(session: Session) -> AuditEvent | None:
+    """An audit row outside the chain (every committed row has a link)."""
+    return session.scalars(
+        select(AuditEvent).outerjoin(AuditLink, AuditLink.event_id == AuditEvent.id)
+        .where(AuditLink.seq.is_(None)).order_by(AuditEvent.occurred_at, AuditEvent.id)
+        .limit(1)).first()
+
+
+def event_business(session: Session, event_id: str) -> str | None:
+    return session.scalar(select(AuditEvent.business_id).where(AuditEvent.id == event_id))
+
+
+def snapshot(session: Session) -> None:
+    """Read the rest of this (fresh) transaction from one snapshot: on PostgreSQL, REPEATABLE
+    READ; a SQLite transaction reads from one snapshot already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
+
+def claim_alert(session: Session, *, key: str, kind: str, message: str, now: datetime) -> bool:
+    """Record that this break is being told; False if someone told it already."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (insert(AuditAlert).values(break_key=key, kind=kind, message=message[:1000],
+                                      detected_at=now)
+            .on_conflict_do_nothing(index_elements=["break_key"]).returning(AuditAlert.break_key))
+    return session.execute(stmt).first() is not None

@@ -18,5 +18,9 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", *, secret_key: str | None = None) -> None:
+    """Migrate; ``secret_key`` keys the audit chain over rows that exist already (0012)."""
+    config = alembic_config(database_url)
+    if secret_key is not None:
+        config.attributes["secret_key"] = secret_key
+    command.upgrade(config, revision)

@@ -2,6 +2,7 @@
 
 from sparkcodes.models.ad_account import AdAccount, LinkedIdentity
 from sparkcodes.models.api_token import ApiToken
+from sparkcodes.models.audit_chain import AuditAlert, AuditChainHead, AuditLink
 from sparkcodes.models.audit_event import AuditEvent
 from sparkcodes.models.authorization import Authorization
 from sparkcodes.models.base import NATIVE, TIKTOK, Base, new_id
@@ -33,8 +34,8 @@ from sparkcodes.models.webhook_message import WebhookMessage
 
 __all__ = [
     "METRICS", "NATIVE", "TIKTOK", "Ad", "AdGroup", "Campaign", "EngagementDaily",
-    "EngagementEvent",
-    "AdAccount", "ApiToken", "AuditEvent", "Authorization", "Base", "Business", "BusinessMember",
+    "EngagementEvent", "AdAccount", "ApiToken", "AuditAlert", "AuditChainHead", "AuditEvent",
+    "AuditLink", "Authorization", "Base", "Business", "BusinessMember",
     "Creator", "IdempotencyKey", "Job", "AppGrant", "AppGrantAdAccount", "DeveloperApp",
     "CalendarFeed", "CodeRequest", "Contract", "EmailMessage", "FallbackPolicy", "MisuseReport",
     "Notification", "Reminder", "RenewalRequest", "RosterEntry", "WebhookDelivery",

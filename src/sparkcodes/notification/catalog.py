@@ -55,6 +55,10 @@ EVENTS = {e.name: e for e in [
     EventType("connection.broken", "business",
               "A TikTok connection broke (token revoked, or an advertiser gone): its admins are "
               "told once per change."),
+    EventType("audit.chain_broken", "business",
+              "The audit log was altered outside sparkcodes (a row changed, removed, put in or "
+              "moved): the scheduled check tells the admins of the businesses whose rows it "
+              "touches, once per break."),
     EventType("webhook.test", "business",
               "A test event, sent on request to one endpoint only (POST .../test)."),
 ]}

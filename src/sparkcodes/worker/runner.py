@@ -44,8 +44,11 @@ class Runner:
                 sandbox_service.sync_clock(session)
             now = utc_now()
             for schedule in service.SCHEDULES:
+                every = schedule.period(self.settings)
+                if every is None:
+                    continue
                 service.enqueue(session, schedule.name, schedule.payload,
-                                dedupe_key=schedule.slot_key(now), max_attempts=3)
+                                dedupe_key=schedule.slot_key(now, every), max_attempts=3)
         ran = 0
         while True:
             with self.db.unit_of_work() as session:

@@ -64,14 +64,25 @@ def backoff(attempts: int, *, base: float = 10.0, cap: float = 6 * 3600.0,
 
 @dataclass(frozen=True)
 class Schedule:
-    """A periodic job declared as data: enqueued once per period, whichever worker sees it first."""
+    """A periodic job declared as data: enqueued once per period, whichever worker sees it first.
+
+    ``every_setting``, when given, reads the period from the settings instead (None or zero:
+    the schedule is off); ``every`` is then the default the setting documents.
+    """
 
     name: str
     every: timedelta
     payload: dict[str, Any] | None = None
+    every_setting: Callable[[Settings], timedelta | None] | None = None
 
-    def slot_key(self, now: datetime) -> str:
-        slot = int(now.timestamp() // self.every.total_seconds())
+    def period(self, settings: Settings) -> timedelta | None:
+        if self.every_setting is None:
+            return self.every
+        every = self.every_setting(settings)
+        return every if every and every.total_seconds() > 0 else None
+
+    def slot_key(self, now: datetime, every: timedelta | None = None) -> str:
+        slot = int(now.timestamp() // (every or self.every).total_seconds())
         return f"{self.name}@{slot}"
 
 
