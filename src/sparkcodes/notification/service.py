@@ -71,10 +71,11 @@ def _scrub(value: Any) -> Any:
 
 def emit(session: Session, *, event_type: str, title: str, body: str, data: dict[str, Any],
          business_ids: set[str] | None = None, creator_id: str | None = None,
-         business_roles: set[str] | None = None) -> Emitted:
+         business_roles: set[str] | None = None, tell_people: bool = True) -> Emitted:
     """Tell the businesses and the creator account concerned; returns what was queued.
     ``business_roles`` narrows the businesses' members told in-app and by e-mail (webhooks go
-    to every endpoint of the business as always)."""
+    to every endpoint of the business as always). ``tell_people`` False writes the webhook
+    messages only: the people concerned are told of the same change by another alert."""
     if event_type not in catalog.EVENTS:
         raise ValueError(f"unknown event type {event_type!r}: add it to the catalog")
     business_ids = {b for b in (business_ids or set()) if b}
@@ -82,10 +83,11 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
     now = utc_now()
     data = _scrub(data)
     recipients: dict[str, tuple[User, str | None]] = {}  # user id -> (user, business id)
-    for business_id, user in repository.business_members(session, business_ids,
-                                                            business_roles):
+    for business_id, user in (repository.business_members(session, business_ids, business_roles)
+                              if tell_people else []):
         recipients.setdefault(user.id, (user, business_id))
-    owner = repository.creator_owner(session, creator_id) if creator_id else None
+    owner = (repository.creator_owner(session, creator_id) if creator_id and tell_people
+             else None)
     if owner is not None:
         recipients.setdefault(owner.id, (owner, None))
     rows: list[object] = []

@@ -2,6 +2,8 @@
 
 Validity never depends on the sweep: it only notifies. An extension moves the window end, so the
 reminders of the new end are new rows (re-armed); a deleted code is not a candidate (disarmed).
+A code stays a candidate until its expiry alert is recorded, however long the worker was down:
+the alert then goes out late, saying how late, rather than never.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
     """Record and send every reminder due now; returns how many were sent."""
     offsets = settings.reminders.offsets_hours
     horizon = now + timedelta(hours=max(offsets, default=0))
-    codes = repository.candidates(session, now=now, horizon=horizon, since=now - rules.GRACE)
+    codes = repository.candidates(session, horizon=horizon, last_kind=rules.EXPIRED)
     recorded = repository.recorded(session, [a.id for a in codes])
     sent = 0
     for a in codes:
@@ -31,6 +33,7 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
                               window_end=a.expires_at, now=now, sent=False)
         if send and repository.record(session, authorization_id=a.id, kind=send,
                                       window_end=a.expires_at, now=now, sent=True):
-            alerts.code_reminder(session, authorization=a, kind=send, now=now)
+            alerts.code_reminder(session, authorization=a, kind=send, now=now,
+                                 late_by=rules.late_by(a.expires_at, send, now))
             sent += 1
     return sent
