@@ -1,4 +1,4 @@
-"""The `sparkcodes` command: serve, db upgrade, demo, users, tokens, codes, posts."""
+"""The `sparkcodes` command: serve, db upgrade, demo, users, tokens, codes, posts, mail."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sparkcodes.cli import codes, connector, db, users
+from sparkcodes.cli import codes, connector, db, mail, users
 from sparkcodes.cli.common import console
 
 if TYPE_CHECKING:  # the commands import these when they run, to keep the CLI quick to start
@@ -24,6 +24,7 @@ from sparkcodes.cli.tracker import tracker as tracker_command  # noqa: E402, I00
 app.command("tracker")(tracker_command)
 app.add_typer(codes.posts_app, name="posts")
 app.add_typer(connector.app, name="connector")
+app.add_typer(mail.app, name="mail")
 
 
 @app.command()

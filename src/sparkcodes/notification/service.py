@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sparkcodes.kit.clock import utc_now
+from sparkcodes.mail import service as mail_service
 from sparkcodes.models import (
     EmailMessage,
     Notification,
@@ -118,8 +119,9 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
     repository.add_all(session, [r for r in rows if not isinstance(r, WebhookDelivery)])
     repository.add_all(session, [r for r in rows if isinstance(r, WebhookDelivery)])
     for email_id in emails:
-        jobs.enqueue(session, "email.send", {"email_id": email_id},
-                     dedupe_key=f"email.send:{email_id}", max_attempts=8)
+        jobs.enqueue(session, mail_service.SEND_JOB, {"email_id": email_id},
+                     dedupe_key=f"{mail_service.SEND_JOB}:{email_id}",
+                     max_attempts=mail_service.SEND_MAX_ATTEMPTS)
     for delivery_id in deliveries:
         jobs.enqueue(session, "webhook.deliver", {"delivery_id": delivery_id},
                      dedupe_key=f"webhook.deliver:{delivery_id}", max_attempts=50)

@@ -64,11 +64,13 @@ def backoff(attempts: int, *, base: float = 10.0, cap: float = 6 * 3600.0,
 
 @dataclass(frozen=True)
 class Schedule:
-    """A periodic job declared as data: enqueued once per period, whichever worker sees it first."""
+    """A periodic job declared as data: enqueued once per period, whichever worker sees it first
+    (``on_start``: also once by each worker as it starts)."""
 
     name: str
     every: timedelta
     payload: dict[str, Any] | None = None
+    on_start: bool = False
 
     def slot_key(self, now: datetime) -> str:
         slot = int(now.timestamp() // self.every.total_seconds())
