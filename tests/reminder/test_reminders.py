@@ -3,11 +3,13 @@ extension, disarmed by deletion; alerts when creators change what ads depend on.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
-from sparkcodes.models import EmailMessage, Reminder, WebhookMessage
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import Authorization, EmailMessage, Reminder, WebhookMessage
+from sparkcodes.reminder import service as reminder_service
 from sparkcodes.worker.runner import Runner
 from tests import factories as f
 
@@ -235,3 +237,30 @@ def test_a_direct_extension_sends_one_alert(client, app, bound):
                     json={"days": 7})
     assert r.status_code == 200
     assert _events(client, w.brand_h) == ["authorization.extended:"]
+
+
+def test_a_world_written_with_its_past_settles_what_fell_due_before_it(client, app):
+    """The demo back-dates codes: what fell due before the world existed is recorded as skipped,
+    not sent as a late alert; what falls due afterwards is sent as usual."""
+    run = f.Running(client)
+    soon = f.Running(client)  # a second world: its code ends in 48 h, its T-72 h is past
+    _until(client, run.creator_h, run.code, -(10 * 24))
+    with app.state.db.unit_of_work() as s:
+        a = s.get(Authorization, soon.code["id"])
+        a.expires_at = utc_now() + timedelta(hours=48)
+    with app.state.db.unit_of_work() as s:
+        assert reminder_service.settle_past(s, settings=app.state.settings, now=utc_now()) == 4
+    with app.state.db.unit_of_work() as s:
+        assert reminder_service.settle_past(s, settings=app.state.settings, now=utc_now()) == 0
+    _tick(app)
+    assert _events(client, run.brand_h) == []
+    assert _events(client, soon.brand_h) == []
+    _until(client, soon.creator_h, soon.code, 24 - 0.01)  # the next reminder is on time
+    _tick(app)
+    assert _events(client, soon.brand_h) == ["authorization.expiring:expiring_24h"]
+    r = client.post(f"/v1/authorizations/{run.code['id']}/extend", headers=run.creator_h,
+                    json={"days": 7})
+    assert r.status_code == 200
+    _until(client, run.creator_h, run.code, -0.01)
+    _tick(app)
+    assert _events(client, run.brand_h)[-1] == "authorization.expired:expired"

@@ -19,7 +19,9 @@ def candidates(session: Session, *, horizon: datetime, last_kind: str) -> list[A
         select(Authorization).where(
             Authorization.ad_account_id.is_not(None), Authorization.deleted_at.is_(None),
             Authorization.expires_at <= horizon, ~told.exists())
-        .order_by(Authorization.expires_at, Authorization.id)))
+        .order_by(Authorization.expires_at, Authorization.id)
+        # Read fresh: the caller's session may hold a code changed by a conditional UPDATE.
+        .execution_options(populate_existing=True)))
 
 
 def recorded(session: Session, authorization_ids: list[str]) -> set[tuple[str, str, datetime]]:
