@@ -91,8 +91,8 @@ def _wait(condition: Callable[[], bool], what: str, seconds: float = 60) -> None
         time.sleep(0.05)
 
 
-def _worker(app) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
-    """`sparkcodes worker` on the test database, in its own process."""
+def _worker(app, log: Path) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+    """`sparkcodes worker` on the test database, in its own process (its output in ``log``)."""
     settings = app.state.settings
     env = {**os.environ, "SPARKCODES_DATABASE_URL": settings.database_url,
            "SPARKCODES_SECRET_KEY": settings.secret_key, "SPARKCODES_ENV": "test",
@@ -100,8 +100,9 @@ def _worker(app) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
            "SPARKCODES_WEBHOOKS__ALLOW_PRIVATE_ADDRESSES": "true",
            "SPARKCODES_WEBHOOKS__TIMEOUT_SECONDS": "120"}
     cli = Path(sys.executable).with_name("sparkcodes")
-    return subprocess.Popen([str(cli), "worker", "--poll", "0.05"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("ab") as out:
+        return subprocess.Popen([str(cli), "worker", "--poll", "0.05"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
@@ -121,7 +122,8 @@ def _delivery(app) -> WebhookDelivery:  # type: ignore[no-untyped-def]
         return delivery
 
 
-def test_attempts_killed_mid_request_are_counted_in_the_delivery_log(client, app, stalling):
+def test_attempts_killed_mid_request_are_counted_in_the_delivery_log(client, app, stalling,
+                                                                      tmp_path):
     admin = f.user(client, email="hooks-admin@example.com")
     biz = f.business(client, admin)
     r = client.post(f"/v1/businesses/{biz['id']}/webhook-endpoints", headers=admin,
@@ -133,7 +135,7 @@ def test_attempts_killed_mid_request_are_counted_in_the_delivery_log(client, app
                        headers=admin).status_code == 202
 
     for kill in range(1, KILLS + 1):
-        worker = _worker(app)
+        worker = _worker(app, tmp_path / "worker.log")
         try:
             _wait(lambda k=kill: stalling.posts() == k, f"POST {kill}")  # type: ignore[misc]
             # The POST is in flight: the log already counts it, as not answered yet.
@@ -153,7 +155,7 @@ def test_attempts_killed_mid_request_are_counted_in_the_delivery_log(client, app
             sandbox.move(s, actor_id=None, advance=timedelta(minutes=6), set_to=None)
 
     stalling.stall.clear()
-    worker = _worker(app)
+    worker = _worker(app, tmp_path / "worker.log")
     try:
         _wait(lambda: _delivery(app).delivered_at is not None, "the delivery")
     finally:
