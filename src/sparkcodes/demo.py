@@ -40,6 +40,7 @@ from sparkcodes.models import (
 )
 from sparkcodes.notification import watch
 from sparkcodes.post import service as post_service
+from sparkcodes.reminder import service as reminder_service
 from sparkcodes.renewal import service as renewal_service
 from sparkcodes.roster import service as roster_service
 from sparkcodes.spark_post import repository as spark_post_repository
@@ -208,6 +209,10 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
     _relationships(session, settings=settings, brand=brand, business=business, us=us, eu=eu,
                    now=now, creators=creators, routine=routine, serum=serum,
                    routine_eu=routine_eu)
+
+    # The world is written with its past behind it: the code that "lapsed ten days ago" was never
+    # due an alert from this install, so the first worker tick must not send it as a late one.
+    reminder_service.settle_past(session, settings=settings, now=now)
 
     codes_file.parent.mkdir(parents=True, exist_ok=True)
     codes_file.write_text("\n".join(free) + "\n")

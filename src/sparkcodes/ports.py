@@ -31,8 +31,9 @@ class AdWatch(Protocol):
         """The code-bound ads delivering on the account's posts."""
 
     def code_changed(self, session: Session, *, authorization: Authorization, event_type: str,
-                     now: datetime) -> None:
-        """Tell the business using the code that its creator deleted or extended it."""
+                     now: datetime, tell_people: bool = True) -> None:
+        """Tell the business using the code that its creator deleted or extended it
+        (``tell_people`` False: its webhooks only)."""
 
     def post_changed(self, session: Session, *, posts: list[Post], event_type: str, title: str,
                      body: str, now: datetime, tell_creator: bool = False) -> None:

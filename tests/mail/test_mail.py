@@ -9,15 +9,20 @@ from __future__ import annotations
 import email
 import ssl
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from typer.testing import CliRunner
 
+from sparkcodes import config
+from sparkcodes.cli import app as cli_app
 from sparkcodes.mail import repository as mail_repository
 from sparkcodes.mail import service as mail_service
+from sparkcodes.mail import tasks as mail_tasks
 from sparkcodes.models import EmailMessage, Job
 from sparkcodes.notification import service as notification
 from sparkcodes.sandbox import service as sandbox
@@ -163,8 +168,8 @@ def test_without_an_smtp_host_mail_stays_in_the_outbox_with_the_reason(client, a
     rows = _outbox(db)
     assert sorted(r.to_address for r in rows) == sorted(addresses)
     for row in rows:
-        assert row.sent_at is None and row.attempts == 0
-        assert row.last_error == "SMTP not configured; kept in the outbox"
+        assert row.sent_at is None and row.attempts == 0 and row.held_at is not None
+        assert row.last_error == mail_service.HELD
     # Not retried in a loop: the jobs are done; the messages are listable from the outbox.
     assert all(j.finished_at is not None and j.attempts == 1 for j in _email_jobs(db))
     with db.unit_of_work(write=False) as s:
@@ -206,3 +211,108 @@ def test_message_id_is_derived_from_the_row():
         "<abc@sparkcodes.local>")
     assert mail_service.message_id("abc", "alerts@brand.example") == "<abc@brand.example>"
     assert mail_service.message_id("abc", "broken") == "<abc@sparkcodes.local>"
+
+
+def _emit_many(db, business_id: str, events: int) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(events):
+        _emit(db, business_id)
+
+
+def test_mail_written_without_smtp_goes_out_once_smtp_is_configured(client, app, db, backend):
+    """The README's promise: mail waits in the outbox while SMTP is not configured, and a worker
+    started with SMTP sends every held message, each exactly once."""
+    business_id, addresses = _business_with_members(client)
+    _emit_many(db, business_id, 3)
+    assert app.state.settings.mail.host is None
+    Runner(db, app.state.settings, worker_id="no-smtp").tick()
+    assert all(r.sent_at is None and r.held_at is not None for r in _outbox(db))
+
+    port = f.free_port()
+    inbox = Inbox()
+    controller = _smtp(port, inbox)
+    try:
+        settings = backend.settings(mail={"host": "127.0.0.1", "port": port})
+        runner = Runner(db, settings, worker_id="smtp")
+        runner.tick()
+        assert len(inbox.envelopes) == 6
+        # Again, by the same worker and by another one, a minute later: nothing is sent twice.
+        runner.tick()
+        _advance(db, timedelta(minutes=2))
+        runner.tick()
+        Runner(db, settings, worker_id="smtp-2").tick()
+    finally:
+        controller.stop()
+    assert len(inbox.envelopes) == 6
+    assert sorted(r[1][0] for r in inbox.envelopes) == sorted(addresses * 3)
+    assert len({m["Message-ID"] for _, _, m in inbox.envelopes}) == 6
+    for row in _outbox(db):
+        assert row.sent_at is not None and row.held_at is None and row.last_error is None
+        assert row.attempts == 1
+
+
+def test_a_periodic_sweep_releases_mail_held_after_the_worker_started(client, app, db, backend):
+    """Held by a worker without SMTP while another, with SMTP, already runs: the minute's sweep
+    releases it."""
+    business_id, _ = _business_with_members(client)
+    port = f.free_port()
+    inbox = Inbox()
+    controller = _smtp(port, inbox)
+    try:
+        runner = Runner(db, backend.settings(mail={"host": "127.0.0.1", "port": port}),
+                        worker_id="smtp")
+        runner.tick()
+        _emit(db, business_id)
+        Runner(db, app.state.settings, worker_id="no-smtp").tick()
+        assert len(inbox.envelopes) == 0
+        assert all(r.held_at is not None for r in _outbox(db))
+        _advance(db, timedelta(minutes=1))
+        runner.tick()
+    finally:
+        controller.stop()
+    assert len(inbox.envelopes) == 2
+    assert all(r.sent_at is not None for r in _outbox(db))
+
+
+def test_releasing_held_mail_twice_at_once_queues_each_message_once(client, app, db):
+    business_id, _ = _business_with_members(client)
+    _emit_many(db, business_id, 2)
+    Runner(db, app.state.settings, worker_id="no-smtp").tick()
+    held = {r.id for r in _outbox(db)}
+    assert len(held) == 4
+
+    def release(_: int) -> int:
+        with db.unit_of_work() as s:
+            return mail_tasks.queue_held(s)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        released = list(pool.map(release, range(2)))
+    assert sum(released) == 4
+    queued = [j for j in _email_jobs(db) if j.finished_at is None]
+    assert sorted(j.payload["email_id"] for j in queued) == sorted(held)
+    with db.unit_of_work() as s:
+        assert mail_tasks.queue_held(s) == 0
+
+
+def test_the_outbox_shows_held_mail_as_held(client, app, db, monkeypatch):
+    business_id, addresses = _business_with_members(client)
+    _emit(db, business_id)
+    Runner(db, app.state.settings, worker_id="no-smtp").tick()
+    with db.unit_of_work(write=False) as s:
+        summary = mail_service.outbox(s, limit=10)
+    assert summary.counts == {"held": 2, "waiting": 0}
+    assert {(m.to_address, m.state) for m in summary.messages} == {
+        (a, "held") for a in addresses}
+
+    monkeypatch.setenv("SPARKCODES_DATABASE_URL", app.state.settings.database_url)
+    monkeypatch.setenv("SPARKCODES_SECRET_KEY", app.state.settings.secret_key)
+    monkeypatch.setenv("SPARKCODES_ENV", "test")
+    monkeypatch.setenv("COLUMNS", "160")
+    config.get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli_app, ["mail", "outbox"])
+    finally:
+        config.get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "2 held (SMTP not configured: sent once it is)" in result.output
+    assert all(a in result.output for a in addresses)
+    assert result.output.count("held") >= 3

@@ -3,11 +3,13 @@ extension, disarmed by deletion; alerts when creators change what ads depend on.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
-from sparkcodes.models import EmailMessage, Reminder, WebhookMessage
+from sparkcodes.kit.clock import utc_now
+from sparkcodes.models import Authorization, EmailMessage, Reminder, WebhookMessage
+from sparkcodes.reminder import service as reminder_service
 from sparkcodes.worker.runner import Runner
 from tests import factories as f
 
@@ -164,3 +166,101 @@ def test_notifications_are_marked_read_and_are_private(client, app, bound):
     assert r.json()["unread"] == 0
     r = client.post("/v1/notifications/read", headers=w.brand_h, json={})
     assert r.status_code == 200 and r.json()["unread"] == 0
+
+
+def test_an_expiry_alert_overdue_by_more_than_a_week_still_goes_out_saying_how_late(client, app):
+    """The worker was down (or the clock moved) 9 days past the end: the "ads stopped" alert is
+    late, not dropped, and says so in words; a second sweep sends nothing more."""
+    run = f.Running(client)
+    _until(client, run.creator_h, run.code, -(9 * 24 + 3))
+    _tick(app)
+    _tick(app)
+    assert _events(client, run.brand_h) == ["authorization.expired:expired"]
+    assert _events(client, run.creator_h) == ["authorization.expired:expired"]
+    note = _latest(client, run.brand_h, "authorization.expired")
+    assert note["title"].startswith("Ads stopped")
+    assert "9 days and 3 hours late" in note["title"]
+    assert "This alert is 9 days and 3 hours late" in note["body"]
+    assert "1 ad(s)" in note["body"] and note["data"]["live_ads"] == 1
+    assert note["data"]["late_by"] == "9 days and 3 hours"
+    with app.state.db.unit_of_work(write=False) as s:
+        payloads = [m.payload for m in s.query(WebhookMessage)]
+        emails = [m.subject for m in s.query(EmailMessage)]
+    assert [p["data"]["late_by"] for p in payloads] == ["9 days and 3 hours"]
+    assert emails and all("9 days and 3 hours late" in subject for subject in emails)
+    _tick(app)
+    assert _events(client, run.brand_h) == ["authorization.expired:expired"]
+
+
+def test_an_alert_on_time_does_not_say_late(client, app):
+    run = f.Running(client)
+    _until(client, run.creator_h, run.code, -0.01)
+    _tick(app)
+    note = _latest(client, run.brand_h, "authorization.expired")
+    assert note["title"] == f"Ads stopped: @{run.creator['handle']}'s authorization expired"
+    assert "late" not in note["body"] and note["data"]["late_by"] is None
+
+
+def test_an_expired_code_with_no_live_ads_does_not_claim_ads_stopped(client, app, bound):
+    w = bound
+    _until(client, w.creator_h, w.code, -0.01)
+    _tick(app)
+    note = _latest(client, w.brand_h, "authorization.expired")
+    handle = w.creator["handle"]
+    assert note["title"] == f"@{handle}'s code expired; no ads were running on it"
+    assert "Ads stopped" not in note["title"] and "0 ad(s)" not in note["body"]
+    assert "nothing stopped" in note["body"] and note["data"]["live_ads"] == 0
+
+
+def test_a_reminder_with_no_live_ads_does_not_count_zero_ads(client, app, bound):
+    w = bound
+    _until(client, w.creator_h, w.code, 24 - 0.01)
+    _tick(app)
+    note = _latest(client, w.brand_h, "authorization.expiring")
+    assert "0 live ad(s)" not in note["body"] and "No ad runs on it now" in note["body"]
+
+
+def test_a_late_reminder_names_the_hours_really_left(client, app, bound):
+    """The T−72 h reminder sent at T−30 h (the worker was down) says 30 h, not 72 h."""
+    w = bound
+    _until(client, w.creator_h, w.code, 30)
+    _tick(app)
+    note = _latest(client, w.brand_h, "authorization.expiring")
+    assert note["data"]["kind"] == "expiring_72h"
+    assert note["title"].endswith("code ends in 30 h")
+    assert "This reminder is 1 day and 18 hours late" in note["body"]
+
+
+def test_a_direct_extension_sends_one_alert(client, app, bound):
+    w = bound
+    r = client.post(f"/v1/authorizations/{w.code['id']}/extend", headers=w.creator_h,
+                    json={"days": 7})
+    assert r.status_code == 200
+    assert _events(client, w.brand_h) == ["authorization.extended:"]
+
+
+def test_a_world_written_with_its_past_settles_what_fell_due_before_it(client, app):
+    """The demo back-dates codes: what fell due before the world existed is recorded as skipped,
+    not sent as a late alert; what falls due afterwards is sent as usual."""
+    run = f.Running(client)
+    soon = f.Running(client)  # a second world: its code ends in 48 h, its T-72 h is past
+    _until(client, run.creator_h, run.code, -(10 * 24))
+    with app.state.db.unit_of_work() as s:
+        a = s.get(Authorization, soon.code["id"])
+        a.expires_at = utc_now() + timedelta(hours=48)
+    with app.state.db.unit_of_work() as s:
+        assert reminder_service.settle_past(s, settings=app.state.settings, now=utc_now()) == 4
+    with app.state.db.unit_of_work() as s:
+        assert reminder_service.settle_past(s, settings=app.state.settings, now=utc_now()) == 0
+    _tick(app)
+    assert _events(client, run.brand_h) == []
+    assert _events(client, soon.brand_h) == []
+    _until(client, soon.creator_h, soon.code, 24 - 0.01)  # the next reminder is on time
+    _tick(app)
+    assert _events(client, soon.brand_h) == ["authorization.expiring:expiring_24h"]
+    r = client.post(f"/v1/authorizations/{run.code['id']}/extend", headers=run.creator_h,
+                    json={"days": 7})
+    assert r.status_code == 200
+    _until(client, run.creator_h, run.code, -0.01)
+    _tick(app)
+    assert _events(client, run.brand_h)[-1] == "authorization.expired:expired"

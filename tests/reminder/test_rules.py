@@ -6,7 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sparkcodes.reminder.rules import EXPIRED, due_kinds, kind_for, plan
+from sparkcodes.reminder.rules import (
+    EXPIRED,
+    LATE_AFTER,
+    due_at,
+    due_kinds,
+    kind_for,
+    late_by,
+    plan,
+)
 
 END = datetime(2026, 3, 1, 12, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -53,3 +61,36 @@ def test_offsets_in_any_order_and_duplicated() -> None:
 )
 def test_plan(due: list[str], already: set[str], send: str | None, skip: list[str]) -> None:
     assert plan(due, already) == (send, skip)
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        pytest.param(K72, END - 72 * H, id="T-72h"),
+        pytest.param(K24, END - 24 * H, id="T-24h"),
+        pytest.param(EXPIRED, END, id="expiry"),
+    ],
+)
+def test_due_at(kind: str, expected: datetime) -> None:
+    assert due_at(END, kind) == expected
+
+
+DAY = timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "now", "expected"),
+    [
+        pytest.param(EXPIRED, END, None, id="at the end: on time"),
+        pytest.param(EXPIRED, END + LATE_AFTER, None, id="within the tolerance: on time"),
+        pytest.param(EXPIRED, END + LATE_AFTER + TICK, LATE_AFTER + TICK, id="just late"),
+        pytest.param(EXPIRED, END + 9 * DAY + 3 * H, 9 * DAY + 3 * H,
+                     id="a week and more: late, never dropped"),
+        pytest.param(EXPIRED, END + 800 * DAY, 800 * DAY, id="years: still late, still sent"),
+        pytest.param(K72, END - 72 * H + TICK, None, id="T-72h on time"),
+        pytest.param(K72, END - 30 * H, 42 * H, id="T-72h sent at T-30h"),
+        pytest.param(K24, END - 23 * H, H, id="T-24h an hour late"),
+    ],
+)
+def test_late_by(kind: str, now: datetime, expected: timedelta | None) -> None:
+    assert late_by(END, kind, now) == expected

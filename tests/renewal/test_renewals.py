@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from sparkcodes.models import EmailMessage, WebhookMessage
 from tests import factories as f
 from tests.integration._http import assert_error, delivery, get_code, notifications, parallel, ts
 
@@ -69,7 +70,7 @@ def test_brand_asks_and_the_creator_approves_in_one_click(client, w):
     assert again["ok"] and ts(again["spark_post"]["window"]["expires_at"]) == ts(code["expires_at"])
 
     brand_events = [n["event_type"] for n in notifications(client, w.brand_h)]
-    assert "renewal_request.approved" in brand_events and "authorization.extended" in brand_events
+    assert brand_events == ["renewal_request.approved"]  # one extension, one alert
     assert {"renewal_request.created", "renewal_request.approved"} <= \
         set(actions(client, w.brand_h, w.business["id"]))
     assert client.get(f"/v1/creators/{w.creator['id']}/renewal-requests", headers=w.creator_h,
@@ -77,6 +78,28 @@ def test_brand_asks_and_the_creator_approves_in_one_click(client, w):
     approved = client.get(f"/v1/ad-accounts/{w.account['id']}/renewal-requests",
                           headers=w.brand_h, params={"status": "approved"}).json()
     assert [x["id"] for x in approved] == [req["id"]]
+
+
+def test_one_approved_renewal_is_one_alert_and_two_webhook_events(client, app, w):
+    """The approval is the extension: the brand's people get one alert (in-app and e-mail), while
+    webhook receivers still get both events (the request answered, the code extended)."""
+    req = ask(client, w.brand_h, w.account["id"], w.code["id"], 30).json()
+
+    def counts() -> tuple[int, list[str]]:
+        with app.state.db.unit_of_work(write=False) as s:
+            return (s.query(EmailMessage).count(),
+                    sorted(m.event_type for m in s.query(WebhookMessage)
+                           .filter(WebhookMessage.business_id == w.business["id"])))
+
+    emails, hooks = counts()
+    assert answer(client, w.creator_h, req["id"], "approve").status_code == 200
+    emails_after, hooks_after = counts()
+    assert emails_after - emails == 1
+    assert [n["event_type"] for n in notifications(client, w.brand_h)] == [
+        "renewal_request.approved"]
+    assert sorted(set(hooks_after) - set(hooks)) == ["authorization.extended",
+                                                     "renewal_request.approved"]
+    assert len(hooks_after) - len(hooks) == 2
 
 
 def test_approval_brings_stopped_ads_back_on_the_same_code(client):

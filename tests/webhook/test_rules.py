@@ -148,3 +148,25 @@ def test_signed_headers_verify_with_the_standard_webhooks_library():
         old = rules.signed_headers(secret=secret, message_id="msg_1",
                                    timestamp=now - timedelta(hours=1), body=body)
         Webhook(secret).verify(body, old)
+
+
+STARTED = datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("attempts", "previous_started_at", "number", "interrupted", "note"),
+    [
+        pytest.param(0, None, 1, False, None, id="first attempt"),
+        pytest.param(3, None, 4, False, None, id="after a recorded failure"),
+        pytest.param(1, STARTED, 2, True,
+                     "Attempt 1 (started 2026-03-01 12:00:05 UTC) got no answer: the worker "
+                     "stopped mid-request.", id="the first was cut off: counted, and said"),
+        pytest.param(5, STARTED, 6, True,
+                     "Attempt 5 (started 2026-03-01 12:00:05 UTC) got no answer: the worker "
+                     "stopped mid-request.", id="cut off after failures"),
+    ],
+)
+def test_start_attempt(attempts: int, previous_started_at: datetime | None, number: int,
+                       interrupted: bool, note: str | None) -> None:
+    assert rules.start_attempt(attempts=attempts, previous_started_at=previous_started_at) == (
+        rules.AttemptStart(number, interrupted, note))

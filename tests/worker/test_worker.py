@@ -126,6 +126,23 @@ def test_schedules_enqueue_once_per_period_whoever_ticks(db, app, monkeypatch):
     assert RAN[99] == 2
 
 
+def test_a_schedule_on_start_also_runs_once_as_each_worker_starts(db, app, monkeypatch):
+    """Held mail must not wait for the next period when a worker starts with SMTP: a schedule
+    marked on_start runs at each worker's first tick as well, and only then."""
+    schedule = service.Schedule("test.count", timedelta(minutes=1), {"n": 98}, on_start=True)
+    monkeypatch.setattr(service, "SCHEDULES", [schedule])
+    first = Runner(db, app.state.settings, worker_id="w1")
+    first.tick()
+    assert RAN[98] == 2  # the period's run, and the start's
+    first.tick()
+    assert RAN[98] == 2
+    Runner(db, app.state.settings, worker_id="w2").tick()  # another worker starts
+    assert RAN[98] == 3
+    _advance(db, timedelta(minutes=1))
+    first.tick()
+    assert RAN[98] == 4  # the next period only
+
+
 def test_backoff_grows_and_is_capped():
     import random
 

@@ -115,8 +115,11 @@ def get_owned(session: Session, *, user: User,
 
 
 def extend(session: Session, *, settings: Settings, user: User, authorization: Authorization,
-           creator: Creator, days: int, watch: AdWatch) -> Authorization:
-    """R8: same code, later end (also after expiry), never past the cap; bound ads resume."""
+           creator: Creator, days: int, watch: AdWatch,
+           tell_people: bool = True) -> Authorization:
+    """R8: same code, later end (also after expiry), never past the cap; bound ads resume.
+    ``tell_people`` False: the caller's own alert tells the business (one extension, one
+    alert); the "authorization.extended" webhook goes out all the same."""
     rules.check_period(days, settings.codes.allowed_periods)
     for _ in range(EXTEND_ATTEMPTS):
         now = utc_now()
@@ -131,7 +134,8 @@ def extend(session: Session, *, settings: Settings, user: User, authorization: A
                          after={"expires_at": new, "days": days},
                          was_expired=old <= now)
             watch.code_changed(session, authorization=authorization,
-                                event_type="authorization.extended", now=now)
+                                event_type="authorization.extended", now=now,
+                                tell_people=tell_people)
             return authorization
         repository.refresh(session, authorization)  # changed meanwhile: decide again
     raise errors.Conflict("The code changed while extending; try again.", code="concurrent_update")

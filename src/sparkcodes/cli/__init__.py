@@ -1,4 +1,4 @@
-"""The `sparkcodes` command: serve, db upgrade, demo, users, tokens, codes, posts, audit."""
+"""The `sparkcodes` command: serve, db upgrade, demo, users, tokens, codes, posts, audit, mail."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sparkcodes.cli import audit, codes, connector, db, users
+from sparkcodes.cli import audit, codes, connector, db, mail, users
 from sparkcodes.cli.common import console
 
 if TYPE_CHECKING:  # the commands import these when they run, to keep the CLI quick to start
@@ -25,6 +25,7 @@ app.command("tracker")(tracker_command)
 app.add_typer(codes.posts_app, name="posts")
 app.add_typer(connector.app, name="connector")
 app.add_typer(audit.app, name="audit")
+app.add_typer(mail.app, name="mail")
 
 
 @app.command()

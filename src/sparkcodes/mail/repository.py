@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.models import EmailMessage
@@ -27,7 +27,7 @@ def mark_sent(session: Session, *, email_id: str, now: datetime) -> bool:
     # An UPDATE without RETURNING gives a CursorResult; Session.execute is typed as Result.
     result = cast(CursorResult[Any], session.execute(
         update(EmailMessage).where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None))
-        .values(sent_at=now, attempts=EmailMessage.attempts + 1, last_error=None)
+        .values(sent_at=now, attempts=EmailMessage.attempts + 1, last_error=None, held_at=None)
         .execution_options(synchronize_session=False)))
     return result.rowcount == 1
 
@@ -39,8 +39,38 @@ def record_failure(session: Session, *, email_id: str, error: str) -> None:
         .execution_options(synchronize_session=False))
 
 
-def record_kept(session: Session, *, email_id: str, reason: str) -> None:
-    """Not an attempt: the message stays in the outbox, with the reason."""
+def hold(session: Session, *, email_id: str, reason: str, now: datetime) -> None:
+    """Not an attempt: the message waits in the outbox, held since now, with the reason."""
     session.execute(
         update(EmailMessage).where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None))
-        .values(last_error=reason).execution_options(synchronize_session=False))
+        .values(held_at=now, last_error=reason).execution_options(synchronize_session=False))
+
+
+def held(session: Session, *, limit: int) -> list[tuple[str, datetime]]:
+    """Held messages (id, held since), oldest first."""
+    rows = session.execute(
+        select(EmailMessage.id, EmailMessage.held_at)
+        .where(EmailMessage.held_at.is_not(None), EmailMessage.sent_at.is_(None))
+        .order_by(EmailMessage.held_at, EmailMessage.id).limit(limit)).all()
+    return [(r[0], r[1]) for r in rows if r[1] is not None]
+
+
+def release(session: Session, *, email_id: str, held_at: datetime) -> bool:
+    """Un-hold one message if it is still held since ``held_at``: True for exactly one caller
+    (two workers releasing at once queue it once)."""
+    row = session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None),
+               EmailMessage.held_at == held_at)
+        .values(held_at=None, last_error=None).returning(EmailMessage.id)
+        .execution_options(synchronize_session=False)).first()
+    return row is not None
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Unsent messages: held (no SMTP) and waiting (queued or between retries)."""
+    row = session.execute(select(
+        func.count().filter(EmailMessage.held_at.is_not(None)),
+        func.count().filter(EmailMessage.held_at.is_(None)),
+    ).where(EmailMessage.sent_at.is_(None))).one()
+    return {"held": row[0], "waiting": row[1]}

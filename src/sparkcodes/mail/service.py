@@ -1,8 +1,10 @@
 """The e-mail outbox: rows written by notification.service.emit, sent over SMTP by the worker.
 
-Without an SMTP host a message stays in the outbox with the reason (never lost, never retried in a
-loop). A worker killed after the SMTP server accepted a message but before it was marked sent sends
-it again with the same Message-ID (derived from the row id), so the repeat is recognisable.
+Without an SMTP host a message is held in the outbox with the reason (never lost, never retried
+in a loop); once a worker runs with an SMTP host, it releases every held message (when it starts,
+then every minute), and each goes out once. A worker killed after the SMTP server accepted a
+message but before it was marked sent sends it again with the same Message-ID (derived from the
+row id), so the repeat is recognisable.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from sqlalchemy.orm import Session
 from sparkcodes.config import Mail
 from sparkcodes.mail import repository
 
-NOT_CONFIGURED = "SMTP not configured; kept in the outbox"
+HELD = "Held: SMTP is not configured; sent once it is"
+RELEASE_JOB = "email.release_held"
+SEND_JOB = "email.send"
+SEND_MAX_ATTEMPTS = 8
+RELEASE_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -51,14 +57,14 @@ def compose(outgoing: Outgoing, *, sender: str) -> MimeMessage:
     return mime
 
 
-def pending(session: Session, *, email_id: str, mail: Mail) -> Outgoing | None:
+def pending(session: Session, *, email_id: str, mail: Mail, now: datetime) -> Outgoing | None:
     """The message to send now, or None: unknown, already sent, or no SMTP host configured
-    (then it stays in the outbox with the reason)."""
+    (then it is held in the outbox, with the reason, until a worker with SMTP releases it)."""
     row = repository.get(session, email_id)
     if row is None or row.sent_at is not None:
         return None
     if not mail.host:
-        repository.record_kept(session, email_id=row.id, reason=NOT_CONFIGURED)
+        repository.hold(session, email_id=row.id, reason=HELD, now=now)
         return None
     return Outgoing(id=row.id, to_address=row.to_address, subject=row.subject, body=row.body,
                     created_at=row.created_at)
@@ -83,3 +89,43 @@ def mark_sent(session: Session, *, email_id: str, now: datetime) -> None:
 def record_failure(session: Session, *, email_id: str, error: str) -> None:
     """Count a failed attempt and keep why, for the outbox listing."""
     repository.record_failure(session, email_id=email_id, error=error)
+
+
+def release_held(session: Session) -> list[tuple[str, str]]:
+    """Un-hold every held message (SMTP is configured now): (email id, the send job's dedupe
+    key) for each, for the caller to queue in this transaction. Each release is a conditional
+    write, so two workers releasing at once get each message once."""
+    released = []
+    for email_id, held_at in repository.held(session, limit=RELEASE_BATCH):
+        if repository.release(session, email_id=email_id, held_at=held_at):
+            released.append((email_id, f"{SEND_JOB}:{email_id}:held@{held_at.isoformat()}"))
+    return released
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: str
+    to_address: str
+    subject: str
+    created_at: datetime
+    attempts: int
+    state: str  # "held" (no SMTP) or "waiting" (queued, or between retries)
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """The unsent messages, oldest first, and how many are held and waiting in all."""
+
+    counts: dict[str, int]
+    messages: list[OutboxMessage]
+
+
+def outbox(session: Session, *, limit: int, offset: int = 0) -> Outbox:
+    """What is not sent yet, each message held or waiting, with why."""
+    rows = repository.unsent(session, limit=limit, offset=offset)
+    return Outbox(counts=repository.counts(session), messages=[
+        OutboxMessage(id=r.id, to_address=r.to_address, subject=r.subject,
+                      created_at=r.created_at, attempts=r.attempts,
+                      state="held" if r.held_at is not None else "waiting",
+                      last_error=r.last_error) for r in rows])

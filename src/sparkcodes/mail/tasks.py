@@ -1,22 +1,27 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.mail import service
-from sparkcodes.worker.service import JobContext, handler
+from sparkcodes.worker import service as jobs
+from sparkcodes.worker.service import SCHEDULES, JobContext, Schedule, handler
 
 
-@handler("email.send")
+@handler(service.SEND_JOB)
 def send(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Send one outbox e-mail over SMTP; a failure is recorded and raised, so the runner retries.
 
-    Without an SMTP host the message is kept unsent with the reason, and the job ends.
+    Without an SMTP host the message is held (with the reason) and the job ends: the release
+    below queues it again once a worker runs with SMTP.
     """
     email_id = payload["email_id"]
     mail = ctx.settings.mail
     with ctx.db.unit_of_work() as session:
-        outgoing = service.pending(session, email_id=email_id, mail=mail)
+        outgoing = service.pending(session, email_id=email_id, mail=mail, now=utc_now())
     if outgoing is None:
         return
     try:
@@ -28,3 +33,26 @@ def send(ctx: JobContext, payload: dict[str, Any]) -> None:
         raise
     with ctx.db.unit_of_work() as session:
         service.mark_sent(session, email_id=email_id, now=utc_now())
+
+
+def queue_held(session: Session) -> int:
+    """Queue one send for each held message, in the transaction that releases it; how many."""
+    released = service.release_held(session)
+    for email_id, dedupe_key in released:
+        jobs.enqueue(session, service.SEND_JOB, {"email_id": email_id}, dedupe_key=dedupe_key,
+                     max_attempts=service.SEND_MAX_ATTEMPTS)
+    return len(released)
+
+
+@handler(service.RELEASE_JOB)
+def release_held(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Mail held while SMTP was not configured goes out once it is: queue a send for each held
+    message (each once, however many workers run this). A worker without SMTP leaves them held."""
+    if not ctx.settings.mail.host:
+        return
+    with ctx.db.unit_of_work() as session:
+        queue_held(session)
+
+
+# Every minute, and when a worker starts: a worker started with SMTP sends what waited.
+SCHEDULES.append(Schedule(service.RELEASE_JOB, timedelta(minutes=1), on_start=True))

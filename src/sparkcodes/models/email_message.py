@@ -22,5 +22,7 @@ class EmailMessage(Base):
     event_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = created_at_column()
     sent_at: Mapped[datetime | None]
+    # Written while SMTP was not configured: waits here, and is released (sent) once it is.
+    held_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

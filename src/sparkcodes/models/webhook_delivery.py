@@ -23,6 +23,10 @@ class WebhookDelivery(Base):
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_attempt_at: Mapped[datetime | None]
+    # Set when an attempt starts (it is counted before the POST goes out), cleared when its
+    # outcome is recorded: still set at the next attempt, the worker died mid-request.
+    attempt_started_at: Mapped[datetime | None]
+    interrupted_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     delivered_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()

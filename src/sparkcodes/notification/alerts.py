@@ -16,7 +16,7 @@ from sparkcodes.ad import service as ad_service
 from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.models import Ad, AdAccount, Authorization, Post
-from sparkcodes.notification import repository, service
+from sparkcodes.notification import repository, rules, service
 from sparkcodes.post import repository as post_repository
 
 
@@ -51,43 +51,34 @@ def _code_data(session: Session, a: Authorization) -> dict[str, Any]:
 
 
 def code_reminder(session: Session, *, authorization: Authorization, kind: str,
-                  now: datetime) -> None:
-    """T−72 h / T−24 h ("ask the creator to extend" / "extend or swap now") and expiry."""
+                  now: datetime, late_by: timedelta | None = None) -> None:
+    """T−72 h / T−24 h ("ask the creator to extend" / "extend or swap now") and expiry; a late
+    one (``late_by``: the sweep ran that long after it was due) says how late."""
     data = _code_data(session, authorization)
     ads = ad_repository.ads_on_authorizations(session, [authorization.id])
-    expired = kind == "expired"
+    expired = kind == rules.EXPIRED
     # At expiry, the ads concerned are those the expiry stopped: live a moment before.
     at = authorization.expires_at - timedelta(seconds=1) if expired else now
     context = _ads_context(session, ads, at)
     live = [x for x in context["ads"] if x["delivery"] == "DELIVERING"]
-    data.update(context, kind=kind, live_ads=len(live))
-    handle = (data["creator"] or {}).get("handle", "?")
-    account = (data["ad_account"] or {}).get("name", "?")
-    if expired:
-        event, title = "authorization.expired", f"Ads stopped: @{handle}'s authorization expired"
-        body = (f"The code {data['code_hint']} for @{handle}'s post ended at "
-                f"{authorization.expires_at:%Y-%m-%d %H:%M} UTC. {len(live)} ad(s) in {account} "
-                f"stopped (spend at risk {context['spend_at_risk']}/day). Ask @{handle} to "
-                "extend the same code: the ads resume as they were.")
-    else:
-        hours = kind.removeprefix("expiring_").removesuffix("h")
-        event = "authorization.expiring"
-        urgent = int(hours) <= 24
-        title = (f"Extend or swap now: @{handle}'s code ends in {hours} h" if urgent
-                 else f"Ask @{handle} to extend: code ends in {hours} h")
-        body = (f"The code {data['code_hint']} for @{handle}'s post ends at "
-                f"{authorization.expires_at:%Y-%m-%d %H:%M} UTC. {len(live)} live ad(s) in "
-                f"{account} will stop (spend at risk {context['spend_at_risk']}/day).")
+    told = rules.code_reminder(
+        kind=kind, handle=(data["creator"] or {}).get("handle", "?"),
+        code_hint=data["code_hint"], account=(data["ad_account"] or {}).get("name", "?"),
+        window_end=authorization.expires_at, now=now, live_ads=len(live),
+        spend_at_risk=context["spend_at_risk"], late_by=late_by)
+    data.update(context, kind=kind, live_ads=len(live), late_by=told.late_by)
+    event = "authorization.expired" if expired else "authorization.expiring"
     account_row = _account(session, authorization.ad_account_id)
     creator_id = (data["creator"] or {}).get("id")
-    service.emit(session, event_type=event, title=title, body=body, data=data,
+    service.emit(session, event_type=event, title=told.title, body=told.body, data=data,
                  business_ids={account_row.business_id} if account_row else set(),
                  creator_id=creator_id)
 
 
 def code_changed(session: Session, *, authorization: Authorization, event_type: str,
-                 now: datetime) -> None:
-    """A creator deleted or extended a code a business uses."""
+                 now: datetime, tell_people: bool = True) -> None:
+    """A creator deleted or extended a code a business uses (``tell_people`` False: webhooks
+    only, when the caller's own alert tells the people of the same change)."""
     account = _account(session, authorization.ad_account_id)
     if account is None:
         return
@@ -104,7 +95,7 @@ def code_changed(session: Session, *, authorization: Authorization, event_type: 
         body = (f"The code {data['code_hint']} now ends at "
                 f"{authorization.expires_at:%Y-%m-%d %H:%M} UTC.")
     service.emit(session, event_type=event_type, title=title, body=body, data=data,
-                 business_ids={account.business_id})
+                 business_ids={account.business_id}, tell_people=tell_people)
 
 
 def post_changed(session: Session, *, posts: list[Post], event_type: str, title: str,

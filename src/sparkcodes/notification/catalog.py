@@ -20,8 +20,11 @@ EVENTS = {e.name: e for e in [
               "A code in use ends within a reminder offset (72 h, then 24 h): ask to extend, "
               "or swap."),
     EventType("authorization.expired", "both",
-              "A code in use reached its end: its ads stopped (AUTHORIZATION_EXPIRED)."),
-    EventType("authorization.extended", "business", "The creator extended a code you use."),
+              "A code in use reached its end: its ads stopped (AUTHORIZATION_EXPIRED), or none "
+              "ran on it; sent late (saying how late) if the worker was down, never dropped."),
+    EventType("authorization.extended", "business",
+              "The creator extended a code you use (on an approved renewal request, as a "
+              "webhook only: people are told once, by renewal_request.approved)."),
     EventType("authorization.deleted", "business",
               "The creator deleted a code you use: its ads stopped (AUTHORIZATION_DELETED)."),
     EventType("post.edited", "business",

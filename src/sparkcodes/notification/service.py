@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sparkcodes.kit.clock import utc_now
+from sparkcodes.mail import service as mail_service
 from sparkcodes.models import (
     EmailMessage,
     Notification,
@@ -71,10 +72,11 @@ def _scrub(value: Any) -> Any:
 
 def emit(session: Session, *, event_type: str, title: str, body: str, data: dict[str, Any],
          business_ids: set[str] | None = None, creator_id: str | None = None,
-         business_roles: set[str] | None = None) -> Emitted:
+         business_roles: set[str] | None = None, tell_people: bool = True) -> Emitted:
     """Tell the businesses and the creator account concerned; returns what was queued.
     ``business_roles`` narrows the businesses' members told in-app and by e-mail (webhooks go
-    to every endpoint of the business as always)."""
+    to every endpoint of the business as always). ``tell_people`` False writes the webhook
+    messages only: the people concerned are told of the same change by another alert."""
     if event_type not in catalog.EVENTS:
         raise ValueError(f"unknown event type {event_type!r}: add it to the catalog")
     business_ids = {b for b in (business_ids or set()) if b}
@@ -83,10 +85,11 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
     data = _scrub(data)
     # user id -> (user, the business it is told as a member of; None: the creator account owner)
     recipients: dict[str, tuple[User, str | None]] = {}
-    for business_id, user in repository.business_members(session, business_ids,
-                                                            business_roles):
+    for business_id, user in (repository.business_members(session, business_ids, business_roles)
+                              if tell_people else []):
         recipients.setdefault(user.id, (user, business_id))
-    owner = repository.creator_owner(session, creator_id) if creator_id else None
+    owner = (repository.creator_owner(session, creator_id) if creator_id and tell_people
+             else None)
     if owner is not None:
         recipients.setdefault(owner.id, (owner, None))
     rows: list[object] = []
@@ -117,8 +120,9 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
     repository.add_all(session, [r for r in rows if not isinstance(r, WebhookDelivery)])
     repository.add_all(session, [r for r in rows if isinstance(r, WebhookDelivery)])
     for email_id in emails:
-        jobs.enqueue(session, "email.send", {"email_id": email_id},
-                     dedupe_key=f"email.send:{email_id}", max_attempts=8)
+        jobs.enqueue(session, mail_service.SEND_JOB, {"email_id": email_id},
+                     dedupe_key=f"{mail_service.SEND_JOB}:{email_id}",
+                     max_attempts=mail_service.SEND_MAX_ATTEMPTS)
     for delivery_id in deliveries:
         jobs.enqueue(session, "webhook.deliver", {"delivery_id": delivery_id},
                      dedupe_key=f"webhook.deliver:{delivery_id}", max_attempts=50)

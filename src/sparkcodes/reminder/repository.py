@@ -9,14 +9,19 @@ from sqlalchemy.orm import Session
 from sparkcodes.models import Authorization, Reminder, new_id
 
 
-def candidates(session: Session, *, now: datetime, horizon: datetime,
-               since: datetime) -> list[Authorization]:
-    """Codes in use, not deleted, whose window ends before the horizon and not too long ago."""
+def candidates(session: Session, *, horizon: datetime, last_kind: str) -> list[Authorization]:
+    """Codes in use, not deleted, whose window ends before the horizon and whose last reminder
+    (``last_kind``) for that end is not recorded yet: however long ago the end was."""
+    told = select(Reminder.id).where(Reminder.authorization_id == Authorization.id,
+                                     Reminder.kind == last_kind,
+                                     Reminder.window_end == Authorization.expires_at)
     return list(session.scalars(
         select(Authorization).where(
             Authorization.ad_account_id.is_not(None), Authorization.deleted_at.is_(None),
-            Authorization.expires_at <= horizon, Authorization.expires_at > since)
-        .order_by(Authorization.expires_at, Authorization.id)))
+            Authorization.expires_at <= horizon, ~told.exists())
+        .order_by(Authorization.expires_at, Authorization.id)
+        # Read fresh: the caller's session may hold a code changed by a conditional UPDATE.
+        .execution_options(populate_existing=True)))
 
 
 def recorded(session: Session, authorization_ids: list[str]) -> set[tuple[str, str, datetime]]:

@@ -5,13 +5,26 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 EXPIRED = "expired"
-# A code that lapsed longer ago than this when first seen gets no "expired" reminder (e.g. the
-# first sweep after installing): old news is not an alert.
-GRACE = timedelta(days=7)
+# The sweep runs every minute: a reminder sent later than this after its moment is late, and says
+# so. However late, it is still sent: a code must never stop its ads silently.
+LATE_AFTER = timedelta(minutes=10)
 
 
 def kind_for(hours: int) -> str:
     return f"expiring_{hours}h"
+
+
+def due_at(window_end: datetime, kind: str) -> datetime:
+    """The moment a reminder is due: the end itself, or ``hours`` before it."""
+    if kind == EXPIRED:
+        return window_end
+    return window_end - timedelta(hours=int(kind.removeprefix("expiring_").removesuffix("h")))
+
+
+def late_by(window_end: datetime, kind: str, now: datetime) -> timedelta | None:
+    """How late a reminder sent now is, or None when it is on time (within LATE_AFTER)."""
+    delay = now - due_at(window_end, kind)
+    return delay if delay > LATE_AFTER else None
 
 
 def due_kinds(window_end: datetime, now: datetime, offsets_hours: list[int]) -> list[str]:

@@ -153,7 +153,7 @@ def approve(session: Session, *, settings: Settings, user: User, view: RenewalVi
         session, request_id=view.request.id, user_id=user.id, now=now))
     authorization_service.extend(session, settings=settings, user=user,
                                  authorization=view.authorization, creator=view.creator,
-                                 days=view.request.days, watch=watch)
+                                 days=view.request.days, watch=watch, tell_people=False)
     audit.record(session, actor_id=user.id, action="renewal_request.approved", **_scope(view),
                  before={"expires_at": old_end},
                  after={"expires_at": view.authorization.expires_at, "days": view.request.days})

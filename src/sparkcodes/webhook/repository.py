@@ -70,18 +70,40 @@ def _open_delivery(delivery_id: str) -> tuple[ColumnElement[bool], ...]:
             WebhookDelivery.failed_at.is_(None))
 
 
-def record_attempt(session: Session, *, delivery_id: str, now: datetime, status: int | None,
-                   error: str | None, delivered: bool) -> int | None:
-    """Count one attempt on a delivery still open; returns its attempt number, or None if the
-    delivery was already settled (another worker got there first)."""
-    values: dict[str, Any] = {"attempts": WebhookDelivery.attempts + 1, "last_status": status,
-                              "last_error": error, "last_attempt_at": now}
+def start_attempt(session: Session, *, delivery_id: str, number: int, interrupted: bool,
+                  note: str | None, now: datetime) -> bool:
+    """Count attempt ``number`` before its POST goes out (and the cut-off one before it, if
+    ``interrupted``). A conditional write on the count read: False if the delivery was settled
+    or another worker started an attempt meanwhile."""
+    values: dict[str, Any] = {"attempts": number, "attempt_started_at": now,
+                              "last_attempt_at": now}
+    if interrupted:
+        values.update(interrupted_attempts=WebhookDelivery.interrupted_attempts + 1,
+                      last_status=None, last_error=note)
+    row = session.execute(update(WebhookDelivery)
+                          .where(*_open_delivery(delivery_id),
+                                 WebhookDelivery.attempts == number - 1)
+                          .values(**values).returning(WebhookDelivery.id)
+                          .execution_options(synchronize_session=False)).first()
+    return row is not None
+
+
+def complete_attempt(session: Session, *, delivery_id: str, number: int, now: datetime,
+                     status: int | None, error: str | None, delivered: bool) -> bool:
+    """Record the outcome of attempt ``number`` on a delivery still open. A success settles the
+    delivery whatever attempt came since; a failure is recorded only if no later attempt has
+    started (that one's outcome will be). False if nothing was recorded."""
+    values: dict[str, Any] = {"last_status": status, "last_error": error,
+                              "attempt_started_at": None}
+    where = list(_open_delivery(delivery_id))
     if delivered:
         values["delivered_at"] = now
-    row = session.execute(update(WebhookDelivery).where(*_open_delivery(delivery_id))
-                          .values(**values).returning(WebhookDelivery.attempts)
+    else:
+        where.append(WebhookDelivery.attempts == number)
+    row = session.execute(update(WebhookDelivery).where(*where)
+                          .values(**values).returning(WebhookDelivery.id)
                           .execution_options(synchronize_session=False)).first()
-    return row[0] if row else None
+    return row is not None
 
 
 def fail_delivery(session: Session, *, delivery_id: str, now: datetime,

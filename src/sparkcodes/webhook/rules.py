@@ -15,6 +15,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -204,6 +205,26 @@ def delivery_status(*, delivered_at: datetime | None, failed_at: datetime | None
 
 def is_success(status: int | None) -> bool:
     return status is not None and 200 <= status < 300
+
+
+@dataclass(frozen=True)
+class AttemptStart:
+    """The attempt about to go out: its number, and whether the one before it was cut off."""
+
+    number: int
+    interrupted: bool
+    note: str | None  # what the log keeps of the cut-off attempt, until this one's outcome
+
+
+def start_attempt(*, attempts: int, previous_started_at: datetime | None) -> AttemptStart:
+    """An attempt is counted before its POST goes out. If the previous one is still marked as
+    started, its worker stopped mid-request (killed, or lost its lease): it got no answer, and
+    it counts as an attempt all the same."""
+    if previous_started_at is None:
+        return AttemptStart(attempts + 1, False, None)
+    return AttemptStart(attempts + 1, True,
+                        f"Attempt {attempts} (started {previous_started_at:%Y-%m-%d %H:%M:%S} UTC)"
+                        " got no answer: the worker stopped mid-request.")
 
 
 def next_attempt_after(attempts: int, schedule: Sequence[int]) -> timedelta | None:

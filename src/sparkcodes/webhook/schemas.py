@@ -83,7 +83,12 @@ class WebhookDeliveryOut(BaseModel):
     message_id: str = Field(description="The webhook-id header: the same on every retry")
     event_type: str
     status: str = Field(description="pending, delivered or failed")
-    attempts: int
+    attempts: int = Field(description="Every POST made, counted as it goes out: also those cut "
+                                      "off mid-request")
+    interrupted_attempts: int = Field(description="Of those, how many got no answer because "
+                                                  "the worker stopped mid-request")
+    sending: bool = Field(description="An attempt is in flight now (or its worker stopped "
+                                      "mid-request; the next attempt will say so)")
     last_status: int | None = Field(description="The HTTP status of the last attempt")
     last_error: str | None
     last_attempt_at: datetime | None
@@ -96,6 +101,9 @@ class WebhookDeliveryOut(BaseModel):
         return cls(id=d.id, message_id=m.id, event_type=m.event_type,
                    status=rules.delivery_status(delivered_at=d.delivered_at,
                                                 failed_at=d.failed_at),
-                   attempts=d.attempts, last_status=d.last_status, last_error=d.last_error,
+                   attempts=d.attempts, interrupted_attempts=d.interrupted_attempts,
+                   sending=d.attempt_started_at is not None and d.delivered_at is None
+                   and d.failed_at is None,
+                   last_status=d.last_status, last_error=d.last_error,
                    last_attempt_at=d.last_attempt_at, delivered_at=d.delivered_at,
                    failed_at=d.failed_at, created_at=d.created_at)

@@ -242,11 +242,14 @@ class Attempt:
     secret: str
     body: str
     previous_secret: str | None = None  # during a rotation's overlap window: it signs too
+    number: int = 1  # this attempt's number, counted before the POST goes out
 
 
 def prepare(session: Session, *, delivery_id: str, now: datetime) -> Attempt | None:
-    """The attempt to make, or None: the delivery is settled already, or its endpoint is deleted
-    or disabled (then the delivery is marked failed)."""
+    """The attempt to make, counted in the delivery log before its POST goes out (so an attempt
+    whose worker is killed mid-request is counted too), or None: the delivery is settled
+    already, another worker started an attempt meanwhile, or its endpoint is deleted or disabled
+    (then the delivery is marked failed)."""
     bundle = repository.delivery_bundle(session, delivery_id)
     if bundle is None:
         log.warning("webhook delivery %s does not exist; nothing to send", delivery_id)
@@ -259,6 +262,11 @@ def prepare(session: Session, *, delivery_id: str, now: datetime) -> Attempt | N
                else f"Endpoint disabled: {endpoint.disabled_reason or 'no reason given'}")
         repository.fail_delivery(session, delivery_id=delivery.id, now=now, error=why)
         return None
+    start = rules.start_attempt(attempts=delivery.attempts,
+                                previous_started_at=delivery.attempt_started_at)
+    if not repository.start_attempt(session, delivery_id=delivery.id, number=start.number,
+                                    interrupted=start.interrupted, note=start.note, now=now):
+        return None
     body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False)
     signing = rules.signing_secrets(secret=endpoint.secret,
                                     previous_secret=endpoint.previous_secret,
@@ -267,7 +275,7 @@ def prepare(session: Session, *, delivery_id: str, now: datetime) -> Attempt | N
     return Attempt(delivery_id=delivery.id, endpoint_id=endpoint.id,
                    business_id=endpoint.business_id, message_id=message.id, url=endpoint.url,
                    secret=signing[0], previous_secret=signing[1] if len(signing) > 1 else None,
-                   body=body)
+                   body=body, number=start.number)
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -339,13 +347,14 @@ def _send_pinned(url: httpx.URL, addresses: list[rules.IPAddress], *, headers: d
 
 def record_outcome(session: Session, *, attempt: Attempt, status: int | None, error: str | None,
                    settings: Settings, now: datetime) -> timedelta | None:
-    """Record one attempt; returns the wait before the next one, or None when the delivery is
-    settled (delivered, or failed for good after the whole schedule)."""
+    """Record the outcome of the attempt (counted when it started); returns the wait before the
+    next one, or None when the delivery is settled (delivered, or failed for good after the
+    whole schedule) or a later attempt has started meanwhile."""
     delivered = rules.is_success(status)
-    number = repository.record_attempt(session, delivery_id=attempt.delivery_id, now=now,
-                                       status=status, error=None if delivered else error,
-                                       delivered=delivered)
-    if number is None:  # settled meanwhile by another worker
+    number = attempt.number
+    if not repository.complete_attempt(session, delivery_id=attempt.delivery_id, number=number,
+                                       now=now, status=status,
+                                       error=None if delivered else error, delivered=delivered):
         return None
     if delivered:
         repository.mark_healthy(session, endpoint_id=attempt.endpoint_id)

@@ -80,6 +80,9 @@ def delivery_row(d: WebhookDelivery, m: WebhookMessage,
         badge, label, when = "bad", "Failed", f"gave up at {fmt_when(d.failed_at)}"
     elif d.attempts == 0:
         badge, label, when = "neutral", "Queued", "waiting for the first attempt"
+    elif d.attempt_started_at is not None:
+        badge, label = "neutral", "Sending"
+        when = f"attempt {d.attempts} started at {fmt_when(d.attempt_started_at)}"
     else:
         wait = rules.next_attempt_after(d.attempts, schedule)
         retry_at = d.last_attempt_at + wait if wait is not None and d.last_attempt_at else None
@@ -94,7 +97,8 @@ def delivery_row(d: WebhookDelivery, m: WebhookMessage,
     else:
         result = "—"
     return {"id": d.id, "event_type": m.event_type, "message_id": m.id,
-            "created_at": d.created_at, "attempts": d.attempts, "badge": badge, "label": label,
+            "created_at": d.created_at, "attempts": d.attempts,
+            "interrupted": d.interrupted_attempts, "badge": badge, "label": label,
             "when": when, "result": result}
 
 

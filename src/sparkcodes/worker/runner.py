@@ -18,7 +18,7 @@ from datetime import timedelta
 from sparkcodes.config import Settings
 from sparkcodes.db import Database
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Job
+from sparkcodes.models import Job, new_id
 from sparkcodes.sandbox import service as sandbox_service
 from sparkcodes.worker import repository, service
 from sparkcodes.worker.service import JobContext
@@ -36,6 +36,7 @@ class Runner:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.lease = lease
         self.batch = batch
+        self.started = False
 
     def tick(self) -> int:
         """One pass: schedules, then every job due now. Returns how many jobs ran."""
@@ -49,6 +50,11 @@ class Runner:
                     continue
                 service.enqueue(session, schedule.name, schedule.payload,
                                 dedupe_key=schedule.slot_key(now, every), max_attempts=3)
+                if schedule.on_start and not self.started:
+                    service.enqueue(session, schedule.name, schedule.payload,
+                                    dedupe_key=f"{schedule.name}@start:{new_id()}",
+                                    max_attempts=3)
+        self.started = True
         ran = 0
         while True:
             with self.db.unit_of_work() as session:

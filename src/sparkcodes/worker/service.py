@@ -64,7 +64,8 @@ def backoff(attempts: int, *, base: float = 10.0, cap: float = 6 * 3600.0,
 
 @dataclass(frozen=True)
 class Schedule:
-    """A periodic job declared as data: enqueued once per period, whichever worker sees it first.
+    """A periodic job declared as data: enqueued once per period, whichever worker sees it first
+    (``on_start``: also once by each worker as it starts).
 
     ``every_setting``, when given, reads the period from the settings instead (None or zero:
     the schedule is off); ``every`` is then the default the setting documents.
@@ -74,6 +75,7 @@ class Schedule:
     every: timedelta
     payload: dict[str, Any] | None = None
     every_setting: Callable[[Settings], timedelta | None] | None = None
+    on_start: bool = False
 
     def period(self, settings: Settings) -> timedelta | None:
         if self.every_setting is None:
