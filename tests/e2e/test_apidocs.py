@@ -1,5 +1,6 @@
 """/docs (and /redoc, which leads there) in Chromium with every request outside the app refused,
-as on a machine without internet (issue 13, item 4: Swagger UI came from a CDN, so /docs was blank offline)."""
+as on a machine without internet (issue 13, item 4: Swagger UI came from a CDN, so /docs was
+blank offline)."""
 
 from __future__ import annotations
 
