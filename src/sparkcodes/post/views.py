@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from sparkcodes import errors
 from sparkcodes.creator import service as creator_service
 from sparkcodes.creator.presenters import account_context
 from sparkcodes.notification import watch
@@ -29,30 +30,51 @@ def _check(values: dict[str, str]) -> dict[str, str]:
     return errs
 
 
+# The service's refusals of a new post, by the field they are about.
+_CREATE_FIELD = {"original_post_required": "original_post",
+                 "original_post_not_allowed": "original_post",
+                 "original_post_not_found": "original_post",
+                 "original_post_invalid": "original_post"}
+
+
 @router.post("/creators/{creator_id}/posts")
 def create_post(creator_id: str, web: WebForm, caption: str = Form("", max_length=2200),
                 kind: str = Form("video", max_length=10),
                 sound: str = Form("original", max_length=20),
                 visibility: str = Form("public", max_length=10),
-                cover_url: str = Form("", max_length=500)) -> Response:
-    """Publish a post on one of your creator accounts."""
+                cover_url: str = Form("", max_length=500),
+                original_post: str = Form("", max_length=500)) -> Response:
+    """Publish a post on one of your creator accounts; a duet or stitch names the post it was
+    made from by its link or ID (the JSON API's original_post_id)."""
     creator = creator_service.get_owned(web.session, user=web.me, creator_id=creator_id)
     values = {"caption": caption, "kind": kind, "sound": sound, "visibility": visibility,
-              "cover_url": cover_url}
+              "cover_url": cover_url, "original_post": original_post}
     errs = _check(values)
     cover = cover_url.strip() or None
     if not errs:
-        post, error = web.attempt(service.create, web.session, user=web.me, creator=creator,
-                                  kind=kind, caption=caption.strip(), sound=sound,
-                                  visibility=visibility, cover_url=cover)
+        original, error = web.attempt(service.find_original, web.session, text=original_post)
+        if error is None:
+            post, error = web.attempt(service.create, web.session, user=web.me,
+                                      creator=creator, kind=kind, caption=caption.strip(),
+                                      sound=sound, visibility=visibility, cover_url=cover,
+                                      original_post_id=original.id if original else None)
         if error is None:
             assert post is not None
             return web.redirect(f"/posts/{post.id}")
-        errs["kind"] = error.message
+        errs[_CREATE_FIELD.get(error.code, "kind")] = _create_message(error)
     ctx = account_context(web, creator)
     ctx.update(post_values=values, post_errors=errs)
     return web.render("creator/detail.html", ctx, status=422)
 
+
+def _create_message(error: errors.AppError) -> str:
+    """The service's refusal in the words of the form (the JSON API names its field)."""
+    if error.code == "original_post_required":
+        return (error.message.split(" (")[0] + ": paste its link or post ID under "
+                "“Original post”.")
+    if error.code == "original_post_not_allowed":
+        return "Only a duet or a stitch has an original post: choose Duet or Stitch, or clear it."
+    return error.message
 
 
 @router.get("/posts/{post_id}")
