@@ -84,7 +84,8 @@ def test_a_missing_or_wrong_original_is_named_next_to_its_field(client, fields, 
     r = _publish(client, w, token, **fields)
     assert r.status_code == 422
     assert _field_error(r.text, "original_post") == message
-    assert 'aria-describedby="original_post-help original_post-error"' in r.text
+    assert ('aria-describedby="original_post-help original_post-limit original_post-error"'
+            in r.text)
     # What was typed is kept.
     assert ">Reacting to Maya</textarea>" in r.text
     if fields["original_post"].strip():

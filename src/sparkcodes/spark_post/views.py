@@ -13,6 +13,7 @@ from sparkcodes.ad import usage
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.authorization.rules import Problem
 from sparkcodes.deps import read_only
+from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
 from sparkcodes.spark_post import rules, service
@@ -24,7 +25,7 @@ from sparkcodes.spark_post.presenters import (
 )
 from sparkcodes.spark_post.schemas import SparkPostOut
 from sparkcodes.values import days_left
-from sparkcodes.web.kit import Web, WebForm, WebPage
+from sparkcodes.web.kit import Web, WebForm, WebPage, too_long
 
 router = APIRouter(tags=["pages"])
 
@@ -75,6 +76,11 @@ def account_page(ad_account_id: str, web: WebPage, access: AdAccountRead) -> Res
     return render_account(web, account, business, role)
 
 
+def _too_long(text: str, what: str) -> str | None:
+    """The message for a box longer than its limit; None when it fits."""
+    return too_long({what: text}, {what: limits.CODES_TEXT}).get(what)
+
+
 def _too_many(web: Web, codes: list[str]) -> str | None:
     limit = web.settings.codes.batch_size
     refusal = rules.batch_refusal(len(codes), limit)
@@ -88,15 +94,15 @@ def _too_many(web: Web, codes: list[str]) -> str | None:
 @router.post("/ad-accounts/{ad_account_id}/spark-posts/preview")
 @read_only
 def preview(ad_account_id: str, web: WebForm, access: AdAccountOperate,
-            codes: str = Form("", max_length=4000),
-            original_post_codes: str = Form("", max_length=4000)) -> Response:
+            codes: str = Form(""), original_post_codes: str = Form("")) -> Response:
     """R13: what each code would attach and every problem in plain words; binds nothing. A duet
     or stitch is checked with the original-post codes as Link would check it (R3)."""
     account, business, role = access.account, access.business, access.role
     lines = split_codes(codes)
     original_lines = split_codes(original_post_codes)
-    problem = _too_many(web, lines)
-    originals_error = _too_many_originals(web, original_lines)
+    problem = _too_long(codes, "codes") or _too_many(web, lines)
+    originals_error = (_too_long(original_post_codes, "originals")
+                       or _too_many_originals(web, original_lines))
     cards: list[dict[str, Any]] = []
     if problem is None and originals_error is None:
         guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account)
@@ -151,16 +157,16 @@ def _point_at_originals_in_the_batch(cards: list[dict[str, Any]]) -> None:
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts")
 def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
-         codes: str = Form("", max_length=4000),
-         original_post_codes: str = Form("", max_length=4000)) -> Response:
+         codes: str = Form(""), original_post_codes: str = Form("")) -> Response:
     """R14–R16: link one to twenty codes; each gets its own result. Duets and stitches take the
     code of their original post from the second box (R3), as the JSON API's
     original_post_codes."""
     account, business, role = access.account, access.business, access.role
     lines = split_codes(codes)
     original_lines = split_codes(original_post_codes)
-    problem = _too_many(web, lines)
-    originals_error = _too_many_originals(web, original_lines)
+    problem = _too_long(codes, "codes") or _too_many(web, lines)
+    originals_error = (_too_long(original_post_codes, "originals")
+                       or _too_many_originals(web, original_lines))
     items: list[dict[str, Any]] = []
     if problem is None and originals_error is None:
         guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account)
