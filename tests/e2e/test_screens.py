@@ -25,8 +25,10 @@ from tests.e2e.browsing import expect, new_page, shoot
 
 
 @pytest.fixture
-def world(app, site):  # type: ignore[no-untyped-def]
+def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """The demo, loaded into the live server's database, and the ids its pages need."""
+    # The demo saves its codes under ./var: here, not over those of the developer's `make run`.
+    monkeypatch.chdir(tmp_path)
     result, outcome = demo.install(app.state.db, app.state.settings)
     assert result.created and outcome is not None and outcome.accepted > 0
     with app.state.db.unit_of_work() as s:

@@ -114,15 +114,15 @@ def create_campaign(ad_account_id: str, web: WebForm, access: AdAccountOperate,
     account = access.account
     values = {"name": name, "objective": objective, "budget_mode": budget_mode, "budget": budget}
     errs = too_long(values, {"name": limits.AD_NAME})
-    if errs:
-        return _campaigns(web, account, values=values, errs=errs, status=422)
+    if not name.strip():
+        errs["name"] = "Give the campaign a name you will recognise."
+    amount = None
     try:
         amount = form_amount(budget, what="budget", high=limits.BUDGET, positive=True)
     except errors.AppError as exc:
-        return _campaigns(web, account, values=values, errs={"budget": exc.message}, status=422)
-    if not name.strip():
-        return _campaigns(web, account, values=values, status=422,
-                          errs={"name": "Give the campaign a name you will recognise."})
+        errs["budget"] = exc.message
+    if errs:
+        return _campaigns(web, account, values=values, errs=errs, status=422)
     campaign, error = web.attempt(service.create_campaign, web.session, user=web.me,
                                   account=account, name=name, objective=objective,
                                   budget_mode=budget_mode, budget_micros=to_micros(amount))
