@@ -101,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
         title="sparkcodes",
+        docs_url=None,  # web.apidocs serves /docs and /redoc without a CDN
+        redoc_url=None,
         version=__version__,
         description="Spark Ads authorization codes end to end: creators issue codes, brands bind "
         "them and run Spark Ads, and nobody is surprised by an expiry.",
@@ -160,7 +162,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.include_router(sandbox_router)
 
+    from sparkcodes.web import apidocs
     from sparkcodes.web import install as install_web
+
+    apidocs.install(app)
 
     install_web(app)  # HTML/HTMX pages and /static; /v1 JSON routes are untouched
 

@@ -53,6 +53,9 @@ PASSWORD = "sparkcodes-demo"
 BRAND_EMAIL = "brand@demo.sparkcodes.dev"
 ANALYST_EMAIL = "analyst@demo.sparkcodes.dev"
 CODES_FILE = VAR_DIR / "demo-codes.txt"
+# Codes of the posts the demo's duet and stitch were made from: what a brand pastes under
+# "Codes of the original posts" to link them (R3). One "code<TAB>what it is for" a line.
+ORIGINAL_CODES_FILE = VAR_DIR / "demo-original-codes.txt"
 
 # handle, display name, region, e-mail
 CREATORS = [
@@ -91,6 +94,9 @@ class DemoResult:
     created: bool
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # who, e-mail, password
     free_codes: list[str] = field(default_factory=list)
+    # (code, what it is for): codes of the original posts of the duet and stitch among the
+    # free codes, to paste under "Codes of the original posts".
+    original_codes: list[tuple[str, str]] = field(default_factory=list)
     # The brand's ad accounts as the TikTok surface names them: (name, advertiser_id).
     advertisers: list[tuple[str, str]] = field(default_factory=list)
     # What happens after the simulated traffic, so that ads stop for every reason.
@@ -102,7 +108,15 @@ def _user(session: Session, email: str, name: str) -> User:
         session, email=email, password=PASSWORD, name=name)
 
 
-def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE) -> DemoResult:
+def _read_originals(path: Path) -> list[tuple[str, str]]:
+    if not path.exists():
+        return []
+    return [(code, label) for code, _, label in
+            (line.partition("\t") for line in path.read_text().splitlines() if line.strip())]
+
+
+def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
+         originals_file: Path = ORIGINAL_CODES_FILE) -> DemoResult:
     """Create the demo world unless it exists; return the logins and the unused demo codes."""
     logins = [("brand admin (Glow Skincare)", BRAND_EMAIL, PASSWORD),
               ("brand analyst (read-only)", ANALYST_EMAIL, PASSWORD)]
@@ -111,6 +125,7 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
     if existing is not None:
         saved = codes_file.read_text().split() if codes_file.exists() else []
         return DemoResult(created=False, logins=logins, free_codes=saved,
+                          original_codes=_read_originals(originals_file),
                           advertisers=_advertisers(session, existing))
 
     now = utc_now()
@@ -197,6 +212,13 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
                                  creator=leo, watch=watch)
     free = [code("aiko.eats", bento, 30).code, code("maya.makes", routine, 7).code,
             code("leo_lifts", duet, 30).code, code("aiko.eats", stitch, 60).code]
+    # The duet and the stitch link only with a code of the post each was made from (R3).
+    originals = [
+        (code("maya.makes", routine, 30).code,
+         "@maya.makes's morning routine: the original of @leo_lifts's duet"),
+        (code("leo_lifts", gym, 30).code,
+         "@leo_lifts's post-workout post: the original of @aiko.eats's stitch"),
+    ]
     authorization_repository.set_window(
         session, authorization_id=gym_eu.authorization.id,
         starts_at=now - timedelta(days=40), expires_at=now - timedelta(days=10))
@@ -217,8 +239,11 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE)
     codes_file.parent.mkdir(parents=True, exist_ok=True)
     codes_file.write_text("\n".join(free) + "\n")
     codes_file.chmod(0o600)
-    return DemoResult(created=True, logins=logins, free_codes=free, stops=stops,
-                      advertisers=_advertisers(session, brand))
+    originals_file.parent.mkdir(parents=True, exist_ok=True)
+    originals_file.write_text("".join(f"{c}\t{label}\n" for c, label in originals))
+    originals_file.chmod(0o600)
+    return DemoResult(created=True, logins=logins, free_codes=free, original_codes=originals,
+                      stops=stops, advertisers=_advertisers(session, brand))
 
 
 def _advertisers(session: Session, brand: User) -> list[tuple[str, str]]:

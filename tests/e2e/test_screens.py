@@ -25,8 +25,10 @@ from tests.e2e.browsing import expect, new_page, shoot
 
 
 @pytest.fixture
-def world(app, site):  # type: ignore[no-untyped-def]
+def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """The demo, loaded into the live server's database, and the ids its pages need."""
+    # The demo saves its codes under ./var: here, not over those of the developer's `make run`.
+    monkeypatch.chdir(tmp_path)
     result, outcome = demo.install(app.state.db, app.state.settings)
     assert result.created and outcome is not None and outcome.accepted > 0
     with app.state.db.unit_of_work() as s:
@@ -42,7 +44,8 @@ def world(app, site):  # type: ignore[no-untyped-def]
         endpoint = s.scalars(select(WebhookEndpoint)).one()
         return {"site": site, "business": business.id, "us": us.id, "campaign": campaign.id,
                 "group": group.id, "stopped_ad": stopped.id, "maya": maya.id, "post": post.id,
-                "endpoint": endpoint.id, "codes": result.free_codes}
+                "endpoint": endpoint.id, "codes": result.free_codes,
+                "original_codes": [c for c, _ in result.original_codes]}
 
 
 def _log_in(browser, site: str, email: str):  # type: ignore[no-untyped-def]
@@ -111,3 +114,53 @@ def test_creator_pages_over_the_demo(browser, world):  # type: ignore[no-untyped
         (f"/creators/{w['maya']}/calendar", "calendar", "Glow"),
     ):
         _visit(page, path, f"creator-{name}", words)
+
+
+def test_the_demo_duet_and_stitch_link_from_the_page(browser, world):  # type: ignore[no-untyped-def]
+    """Issue 13, item 1: two of the four codes `make run` prints are a duet and a stitch. The
+    preview says what they lack before Link; with the original posts' codes in their own box,
+    all four link."""
+    w = world
+    page = _log_in(browser, w["site"], demo.BRAND_EMAIL)
+    page.goto(f"/ad-accounts/{w['us']}")
+    page.get_by_label("Authorization codes").fill("\n".join(w["codes"]))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator(".preview-summary")).to_contain_text("2 ready to link")
+    duet = page.get_by_role("article", name="Line 3: @leo_lifts")
+    expect(duet).to_contain_text("Duet of @maya.makes")
+    expect(duet).to_contain_text("This post is a duet: also paste a code of the post it was "
+                                 "made from under “Codes of the original posts”.")
+    expect(page.get_by_role("article", name="Line 4: @aiko.eats")).to_contain_text(
+        "This post is a stitch")
+    originals = page.get_by_label("Codes of the original posts")
+    expect(originals).to_be_visible()  # opened, since duets are in the batch
+    originals.fill("\n".join(w["original_codes"]))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator(".preview-summary")).to_contain_text("4 ready to link")
+    expect(duet).to_contain_text("original-post code")
+    shoot(page, "demo-brand-link-duet-preview")
+    page.get_by_role("button", name="Link 4 codes").click()
+    expect(page.locator(".bind-summary")).to_contain_text("4 linked")
+    expect(page.locator("#spark-posts")).to_contain_text("Reacting to Maya's routine")
+    expect(page.locator("#spark-posts")).to_contain_text("Stitching Leo: the real post-gym")
+
+
+def test_a_creator_publishes_a_duet_from_the_form(browser, world):  # type: ignore[no-untyped-def]
+    """Issue 13, item 1: "Publish a post" offers Duet and names the original by its post ID."""
+    w = world
+    page = _log_in(browser, w["site"], "maya@demo.sparkcodes.dev")
+    page.goto(f"/posts/{w['post']}")
+    post_id = page.locator("p", has_text="Post ID").locator("code").inner_text()
+    page.goto(f"/creators/{w['maya']}")
+    page.get_by_label("Caption").fill("Duet with my own routine")
+    page.get_by_label("Kind").select_option("duet")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#original_post-error")).to_have_text(
+        "A duet names the post it was made from: paste its link or post ID under “Original "
+        "post”.")
+    expect(page.get_by_label("Caption")).to_have_value("Duet with my own routine")
+    shoot(page, "demo-creator-publish-duet-error")
+    page.get_by_label("Original post").fill(post_id)
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_role("heading", name="Duet with my own routine")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Duet of @maya.makes")

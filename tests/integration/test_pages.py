@@ -43,7 +43,7 @@ def test_forms_show_the_services_words_next_to_the_field(client):  # type: ignor
                                                      "csrf_token": token})
     assert r.status_code == 409
     assert re.search(r'id="handle-error"[^>]*>The handle @maya.makes is taken.<', r.text)
-    assert 'aria-describedby="handle-error"' in r.text
+    assert 'aria-describedby="handle-help handle-error"' in r.text
     r = client.post("/creators", headers=HTML, data={"handle": "new_one", "region": "USA",
                                                      "csrf_token": token})
     assert r.status_code == 422 and 'id="region-error"' in r.text

@@ -208,4 +208,5 @@ def test_money_fields_refuse_what_is_not_money(client):  # type: ignore[no-untyp
               bid="-1")
     assert r.status_code == 422
     assert "Enter the daily budget as an amount above 0 and up to 10,000,000" in r.text
-    assert "Enter the bid as an amount above 0 and up to 10,000,000" in r.text
+    # A bid's range is the JSON API's (ad.rules.MAX_BID), stated under the field too.
+    assert "Enter the bid as an amount above 0 and up to 10,000, with" in r.text

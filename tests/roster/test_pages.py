@@ -334,7 +334,8 @@ def test_decline_needs_a_reason_with_and_without_htmx(client):  # type: ignore[n
     assert r.status_code == 422
     rid = first["id"]
     assert re.search(rf'id="cr-reason-error-{rid}"[^>]*>Say why you decline', r.text)
-    assert f'aria-describedby="cr-reason-error-{rid}"' in r.text and "<details" in r.text
+    assert (f'aria-describedby="cr-reason-{rid}-limit cr-reason-error-{rid}"' in r.text
+            and "<details" in r.text)
     assert 'class="decline" open' in r.text
     r = client.post(url, headers={**HX, "x-csrf-token": token},
                     data={"reason": "I only work with vegan brands."})

@@ -95,7 +95,7 @@ def test_add_endpoint_refusals_are_shown_next_to_the_field(client):  # type: ign
     r = _post(client, url, token, url="ftp://example.com/x", description="kept")
     assert r.status_code == 422
     assert "absolute http:// or https:// URL" in _field_error(r.text, "url")
-    assert 'aria-describedby="url-error"' in r.text and 'value="kept"' in r.text
+    assert 'aria-describedby="url-limit url-error"' in r.text and 'value="kept"' in r.text
     r = _post(client, url, token, url="")
     assert r.status_code == 422 and "absolute http://" in _field_error(r.text, "url")
     r = _post(client, url, token, url="https://me:pw@example.com/x")

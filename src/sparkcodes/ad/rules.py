@@ -13,6 +13,7 @@ from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit
 
 from sparkcodes import errors
+from sparkcodes.kit import limits
 from sparkcodes.spark_post.rules import SparkPostState, StopReason, stop_reasons
 
 DELIVERING = "DELIVERING"
@@ -20,8 +21,8 @@ NOT_DELIVERING = "NOT_DELIVERING"
 
 OBJECTIVES = ("REACH", "VIDEO_VIEWS", "TRAFFIC", "ENGAGEMENT", "COMMUNITY_INTERACTION",
               "LEAD_GENERATION", "WEB_CONVERSIONS", "APP_PROMOTION", "PRODUCT_SALES")
-MAX_BUDGET = 10_000_000  # in the account's currency
-MAX_BID = 10_000  # CPM: the price of 1,000 impressions
+MAX_BUDGET = limits.BUDGET  # in the account's currency
+MAX_BID = limits.BID  # CPM: the price of 1,000 impressions
 BUDGET_MODES = ("BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL", "BUDGET_MODE_INFINITE")
 CALLS_TO_ACTION = (
     "APPLY_NOW", "BOOK_NOW", "CALL_NOW", "CONTACT_US", "DOWNLOAD_NOW", "EXPERIENCE_NOW",

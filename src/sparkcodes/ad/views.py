@@ -25,10 +25,11 @@ from sparkcodes.ad.presenters import ad_group_out, ad_out, campaign_out
 from sparkcodes.ad.schemas import to_micros
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
+from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Business, Campaign
 from sparkcodes.spark_post import presenters as spark_presenters
-from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_ago, form_amount
+from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_ago, form_amount, too_long
 
 router = APIRouter(tags=["pages"])
 
@@ -104,24 +105,24 @@ def campaigns(ad_account_id: str, web: WebPage, access: AdAccountRead) -> Respon
     return _campaigns(web, account)
 
 
-MAX_BUDGET = 10_000_000
-
-
 @router.post("/ad-accounts/{ad_account_id}/campaigns")
 def create_campaign(ad_account_id: str, web: WebForm, access: AdAccountOperate,
-                    name: str = Form("", max_length=512),
+                    name: str = Form(""),
                     objective: str = Form("ENGAGEMENT", max_length=40),
                     budget_mode: str = Form("BUDGET_MODE_INFINITE", max_length=30),
-                    budget: str = Form("", max_length=20)) -> Response:
+                    budget: str = Form("")) -> Response:
     account = access.account
     values = {"name": name, "objective": objective, "budget_mode": budget_mode, "budget": budget}
-    try:
-        amount = form_amount(budget, what="budget", high=MAX_BUDGET, positive=True)
-    except errors.AppError as exc:
-        return _campaigns(web, account, values=values, errs={"budget": exc.message}, status=422)
+    errs = too_long(values, {"name": limits.AD_NAME})
     if not name.strip():
-        return _campaigns(web, account, values=values, status=422,
-                          errs={"name": "Give the campaign a name you will recognise."})
+        errs["name"] = "Give the campaign a name you will recognise."
+    amount = None
+    try:
+        amount = form_amount(budget, what="budget", high=limits.BUDGET, positive=True)
+    except errors.AppError as exc:
+        errs["budget"] = exc.message
+    if errs:
+        return _campaigns(web, account, values=values, errs=errs, status=422)
     campaign, error = web.attempt(service.create_campaign, web.session, user=web.me,
                                   account=account, name=name, objective=objective,
                                   budget_mode=budget_mode, budget_micros=to_micros(amount))
@@ -193,19 +194,18 @@ def _instant(value: str) -> datetime | None:
 
 @router.post("/campaigns/{campaign_id}/ad-groups")
 def create_ad_group(campaign_id: str, web: WebForm, held: CampaignOperate,
-                    name: str = Form("", max_length=512),
-                    budget: str = Form("", max_length=20), bid: str = Form("", max_length=20),
-                    schedule_start: str = Form("", max_length=40),
-                    schedule_end: str = Form("", max_length=40)) -> Response:
+                    name: str = Form(""), budget: str = Form(""), bid: str = Form(""),
+                    schedule_start: str = Form(""), schedule_end: str = Form("")) -> Response:
     campaign, account = held.obj, held.account
     values = {"name": name, "budget": budget, "bid": bid, "schedule_start": schedule_start,
               "schedule_end": schedule_end}
-    errs: dict[str, str] = {}
+    errs = too_long(values, {"name": limits.AD_NAME})
     parsed: dict[str, Any] = {}
-    def money(what: str) -> Callable[[str], Decimal | None]:
-        return lambda text: form_amount(text, what=what, high=MAX_BUDGET, positive=True)
+    def money(what: str, high: int) -> Callable[[str], Decimal | None]:
+        return lambda text: form_amount(text, what=what, high=high, positive=True)
 
-    for field, parse in (("budget", money("daily budget")), ("bid", money("bid")),
+    for field, parse in (("budget", money("daily budget", limits.BUDGET)),
+                         ("bid", money("bid", limits.BID)),
                          ("schedule_start", _instant), ("schedule_end", _instant)):
         try:
             parsed[field] = parse(values[field])
@@ -270,13 +270,16 @@ _AD_FIELD = {"invalid_call_to_action": "call_to_action", "invalid_landing_page_u
 @router.post("/ad-groups/{ad_group_id}/ads")
 def create_ad(ad_group_id: str, web: WebForm, held: AdGroupOperate,
               spark_post_id: str = Form("", max_length=32),
-              name: str = Form("", max_length=512),
+              name: str = Form(""),
               call_to_action: str = Form("LEARN_MORE", max_length=40),
-              landing_page_url: str = Form("", max_length=2000),
+              landing_page_url: str = Form(""),
               ads_only: str = Form("", max_length=10)) -> Response:
     group, account = held.obj, held.account
     values = {"spark_post_id": spark_post_id, "name": name, "call_to_action": call_to_action,
               "landing_page_url": landing_page_url, "ads_only": ads_only}
+    errs = too_long(values, {"name": limits.AD_NAME, "landing_page_url": limits.LANDING_URL})
+    if errs:
+        return _group_page(web, group, account, values=values, errs=errs, status=422)
     if not spark_post_id:
         return _group_page(web, group, account, values=values, status=422,
                            errs={"spark_post_id": "Choose the Spark Ad post to run."})

@@ -4,13 +4,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparkcodes.kit import limits
 from sparkcodes.kit.ids import TikTokId
 
 
 class AdAccountIn(BaseModel):
-    name: str = Field(max_length=120)
-    region: str | None = Field(None, max_length=8)
-    timezone: str = Field("UTC", max_length=64)
+    name: str = Field(max_length=limits.AD_ACCOUNT_NAME)
+    region: str | None = Field(None, max_length=limits.REGION)
+    timezone: str = Field("UTC", max_length=limits.TIMEZONE)
 
 
 class AdAccountOut(BaseModel):

@@ -5,11 +5,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparkcodes.kit import limits
+
 Role = Literal["admin", "operator", "analyst"]
 
 
 class BusinessIn(BaseModel):
-    name: str = Field(max_length=120)
+    name: str = Field(max_length=limits.BUSINESS_NAME)
 
 
 class BusinessOut(BaseModel):
@@ -22,7 +24,7 @@ class BusinessOut(BaseModel):
 
 
 class MemberIn(BaseModel):
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=limits.EMAIL)
     role: Role = "operator"
 
 

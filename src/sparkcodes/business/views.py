@@ -8,8 +8,9 @@ from fastapi.responses import Response
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.business import rules, service
 from sparkcodes.business.auth import BusinessAdmin, BusinessRead
+from sparkcodes.kit import limits
 from sparkcodes.models import Business
-from sparkcodes.web.kit import Web, WebForm, WebPage
+from sparkcodes.web.kit import Web, WebForm, WebPage, too_long
 
 router = APIRouter(tags=["pages"])
 
@@ -28,7 +29,10 @@ def businesses(web: WebPage) -> Response:
 
 
 @router.post("/businesses")
-def create_business(web: WebForm, name: str = Form("", max_length=200)) -> Response:
+def create_business(web: WebForm, name: str = Form("")) -> Response:
+    errs = too_long({"name": name}, {"name": limits.BUSINESS_NAME})
+    if errs:
+        return _list(web, values={"name": name}, errs=errs, status=422)
     business, error = web.attempt(service.create, web.session, user=web.me, name=name)
     if error is not None:
         return _list(web, values={"name": name}, errs={"name": error.message},
@@ -53,6 +57,8 @@ def business_page(business_id: str, web: WebPage, access: BusinessRead) -> Respo
     return _detail(web, business, role)
 
 
+_AD_ACCOUNT_LIMITS = {"name": limits.AD_ACCOUNT_NAME, "region": limits.REGION,
+                      "timezone": limits.TIMEZONE}
 _AD_ACCOUNT_FIELD = {"invalid_region": "region", "invalid_timezone": "timezone"}
 # The service names the bad value for API clients; the form shows it in the field already.
 _AD_ACCOUNT_WORDS = {"invalid_timezone": "Unknown time zone; use a name such as Europe/Berlin "
@@ -61,11 +67,13 @@ _AD_ACCOUNT_WORDS = {"invalid_timezone": "Unknown time zone; use a name such as 
 
 @router.post("/businesses/{business_id}/ad-accounts")
 def create_ad_account(business_id: str, web: WebForm, access: BusinessAdmin,
-                      name: str = Form("", max_length=200),
-                      region: str = Form("", max_length=8),
-                      timezone: str = Form("UTC", max_length=64)) -> Response:
+                      name: str = Form(""), region: str = Form(""),
+                      timezone: str = Form("UTC")) -> Response:
     business, role = access.business, access.role
     values = {"name": name, "region": region, "timezone": timezone}
+    errs = too_long(values, _AD_ACCOUNT_LIMITS)
+    if errs:
+        return _detail(web, business, role, values=values, errs=errs, status=422)
     account, error = web.attempt(ad_account_service.create, web.session, user=web.me,
                                  business=business, name=name, region=region.strip() or None,
                                  timezone=timezone.strip() or "UTC")
@@ -120,8 +128,7 @@ def members_page(business_id: str, web: WebPage, access: BusinessRead, done: str
 
 @router.post("/businesses/{business_id}/members")
 def put_member(business_id: str, web: WebForm, access: BusinessAdmin,
-               email: str = Form("", max_length=254),
-               role: str = Form("", max_length=20),
+               email: str = Form(""), role: str = Form("", max_length=20),
                row: str = Form("", max_length=32)) -> Response:
     """Add a signed-up person by e-mail with a role, or change a member's role. Admins only."""
     business, my_role = access.business, access.role
@@ -131,6 +138,9 @@ def put_member(business_id: str, web: WebForm, access: BusinessAdmin,
     email_field = f"member-{row}" if row else "email"
     role_field = f"member-{row}" if row else "role"
     values = {} if row else {"email": email, "role": role}
+    if len(email) > limits.EMAIL:
+        return _members(web, business, my_role, values=values, status=422,
+                        errs={email_field: too_long({"e": email}, {"e": limits.EMAIL})["e"]})
     if not email.strip():
         return _members(web, business, my_role, values=values, status=422, errs={
             email_field: "Enter the e-mail address the person signed up with."})

@@ -151,6 +151,12 @@ def demo() -> None:
         console.print("Unused demo codes (bind them as the brand):")
         for c in result.free_codes:
             console.print(f"  {c}")
+    if result.original_codes:
+        console.print("The third is a duet and the fourth a stitch: they link only with a code "
+                      "of the post each was made from. Paste these under \"Codes of the "
+                      "original posts\":", soft_wrap=True)
+        for c, label in result.original_codes:
+            console.print(f"  {c}  ({label})", soft_wrap=True)
     if result.advertisers:
         console.print("TikTok Business API v1.3 at http://127.0.0.1:8000/open_api/v1.3/ "
                       "(docs/tiktok.md); Access-Token: a token from the log-in below; "

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from sparkcodes import errors, values
 from sparkcodes.authorization import rules as code_rules
+from sparkcodes.kit import limits
 from sparkcodes.kit.text import clean_text
 from sparkcodes.request_flow import rules as flow
 from sparkcodes.request_flow.rules import NOTICE_GRACE as NOTICE_GRACE
@@ -22,7 +23,7 @@ from sparkcodes.request_flow.rules import clean_reason as clean_reason
 
 DEFAULT_EXPIRES_IN_DAYS = 7
 MAX_EXPIRES_IN_DAYS = 30
-MAX_TERMS = 5000
+MAX_TERMS = limits.TERMS
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 

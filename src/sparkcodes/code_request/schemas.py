@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sparkcodes.ad.schemas import from_micros
 from sparkcodes.code_request import rules
 from sparkcodes.code_request.rules import CodeRequestStatus
+from sparkcodes.kit import limits
 from sparkcodes.request_flow.schemas import CreatorRef, Party, PostRef
 from sparkcodes.request_flow.schemas import DeclineIn as DeclineIn
 from sparkcodes.values import hint_display
@@ -21,8 +22,9 @@ class CodeRequestIn(BaseModel):
     post_id: str = Field(max_length=32, description="The post you want to run as a Spark Ad")
     days: int = Field(description="The code's period: 7, 30, 60 or 365")
     fee: Decimal | None = Field(None, ge=0, le=10_000_000, description="What you offer to pay")
-    currency: str | None = Field(None, max_length=3, description="ISO 4217, USD when left out")
-    terms: str = Field("", max_length=5000, description="Usage terms the creator agrees to")
+    currency: str | None = Field(None, max_length=limits.CURRENCY,
+                                 description="ISO 4217, USD when left out")
+    terms: str = Field("", max_length=limits.TERMS, description="Usage terms the creator agrees to")
     expires_in_days: int | None = Field(None, description="Days the creator has to answer "
                                         "(1–30, 7 when left out)")
 

@@ -16,11 +16,12 @@ from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.business import rules as business_rules
 from sparkcodes.code_request import rules, service
 from sparkcodes.code_request.service import CodeRequestView
+from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
 from sparkcodes.renewal import service as renewal_service
 from sparkcodes.roster import service as roster_service
-from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount
+from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount, too_long
 
 router = APIRouter(tags=["pages"])
 
@@ -74,7 +75,7 @@ def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
         "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period,
         "default_expiry": rules.DEFAULT_EXPIRES_IN_DAYS,
-        "max_expiry": rules.MAX_EXPIRES_IN_DAYS,
+        "max_expiry": rules.MAX_EXPIRES_IN_DAYS, "max_fee": MAX_FEE,
         "public_caption": rules.public_caption, "card_errors": card_errors or {},
         "suggestions": roster_service.suggested_posts(web.session, business=business,
                                                        limit=SUGGESTED),
@@ -90,15 +91,15 @@ def requests_page(ad_account_id: str, web: WebPage, access: AdAccountRead) -> Re
 
 @router.post("/ad-accounts/{ad_account_id}/code-requests")
 def create(ad_account_id: str, web: WebForm, access: AdAccountOperate,
-           post_id: str = Form("", max_length=500),
-           days: str = Form("", max_length=6), fee: str = Form("", max_length=20),
-           currency: str = Form("USD", max_length=3), terms: str = Form("", max_length=5000),
-           expires_in_days: str = Form("", max_length=6)) -> Response:
+           post_id: str = Form(""), days: str = Form("", max_length=6), fee: str = Form(""),
+           currency: str = Form("USD"), terms: str = Form(""),
+           expires_in_days: str = Form("")) -> Response:
     """R25: ask a creator for a code on a post; on acceptance it is bound here directly."""
     account, business, role = access.account, access.business, access.role
     values = {"post_id": post_id, "days": days, "fee": fee, "currency": currency,
               "terms": terms, "expires_in_days": expires_in_days}
-    errs: dict[str, str] = {}
+    errs = too_long(values, {"post_id": limits.POST_LINK, "currency": limits.CURRENCY,
+                             "terms": limits.TERMS})
     ref = post_ref(post_id)
     if not ref:
         errs["post_id"] = "Enter the id of the post you want to run as a Spark Ad."
@@ -178,7 +179,7 @@ def accept(code_request_id: str, web: WebForm) -> Response:
 
 @router.post("/code-requests/{code_request_id}/decline")
 def decline(code_request_id: str, web: WebForm,
-            reason: str = Form("", max_length=2000)) -> Response:
+            reason: str = Form("")) -> Response:
     """Decline, saying why; no code is made."""
     view = service.get_for_creator(web.session, user=web.me, request_id=code_request_id)
     _, error = web.attempt(service.decline, web.session, user=web.me, view=view, reason=reason)

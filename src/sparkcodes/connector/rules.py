@@ -15,12 +15,13 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from sparkcodes import errors
+from sparkcodes.kit import limits
 
-MAX_URL = 2000
-MAX_TOKEN = 1000
+MAX_URL = limits.CONNECTOR_URL
+MAX_TOKEN = limits.CONNECTOR_TOKEN
 MAX_ADVERTISERS = 100
-MAX_APP_ID = 40
-MAX_SECRET = 200
+MAX_APP_ID = limits.CONNECTOR_APP_ID
+MAX_SECRET = limits.CONNECTOR_SECRET
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 PRODUCTION_HOST = "https://business-api.tiktok.com"
 API_PREFIX = "/open_api/v1.3"

@@ -58,9 +58,8 @@ def connections_page(business_id: str, web: WebPage, access: BusinessRead,
 
 @router.post("/businesses/{business_id}/tiktok/token")
 def link_by_token(business_id: str, web: WebForm, access: BusinessAdmin,
-                  access_token: str = Form("", max_length=rules.MAX_TOKEN * 2),
-                  advertiser_ids: str = Form("", max_length=4000),
-                  base_url: str = Form("", max_length=rules.MAX_URL * 2)) -> Response:
+                  access_token: str = Form(""), advertiser_ids: str = Form(""),
+                  base_url: str = Form("")) -> Response:
     """Link advertisers with a pasted long-lived token (checked with TikTok first)."""
     values = {"advertiser_ids": advertiser_ids, "token_base_url": base_url}  # never the token
     _, error = web.attempt(service.link_by_token, web.session, settings=web.settings,
@@ -76,9 +75,8 @@ def link_by_token(business_id: str, web: WebForm, access: BusinessAdmin,
 
 @router.post("/businesses/{business_id}/tiktok/app")
 def start_app_flow(business_id: str, web: WebForm, access: BusinessAdmin,
-                   app_id: str = Form("", max_length=rules.MAX_APP_ID * 2),
-                   secret: str = Form("", max_length=rules.MAX_SECRET * 2),
-                   base_url: str = Form("", max_length=rules.MAX_URL * 2)) -> Response:
+                   app_id: str = Form(""), secret: str = Form(""),
+                   base_url: str = Form("")) -> Response:
     """Start the app flow: off to TikTok's authorization page for the business's app."""
     values = {"app_id": app_id, "app_base_url": base_url}  # never the secret
     started, error = web.attempt(service.start_app_flow, web.session, settings=web.settings,

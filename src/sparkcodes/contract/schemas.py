@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from sparkcodes.kit import limits
+
 
 class ContractIn(BaseModel):
     creator_id: str = Field(max_length=32)
@@ -14,7 +16,7 @@ class ContractIn(BaseModel):
     ends_at: AwareDatetime
     fee: Decimal | None = Field(None, ge=0, le=100_000_000, decimal_places=2,
                                 description="Agreed fee, in the business's currency")
-    notes: str = Field("", max_length=5000)
+    notes: str = Field("", max_length=limits.NOTES)
 
 
 class ContractCreator(BaseModel):

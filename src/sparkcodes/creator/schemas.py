@@ -4,14 +4,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparkcodes.kit import limits
 from sparkcodes.kit.ids import TikTokId
 
 
 class CreatorIn(BaseModel):
-    handle: str = Field(max_length=40, examples=["maya.makes"])
-    display_name: str = Field("", max_length=80)
-    region: str = Field(max_length=8, examples=["US"])
-    avatar_url: str | None = Field(None, max_length=500)
+    handle: str = Field(max_length=limits.HANDLE_INPUT, examples=["maya.makes"])
+    display_name: str = Field("", max_length=limits.DISPLAY_NAME)
+    region: str = Field(max_length=limits.REGION, examples=["US"])
+    avatar_url: str | None = Field(None, max_length=limits.AVATAR_URL)
 
 
 class AdSettingsIn(BaseModel):

@@ -7,9 +7,10 @@ from fastapi.responses import Response
 
 from sparkcodes.creator import service
 from sparkcodes.creator.presenters import account_context
+from sparkcodes.kit import limits
 from sparkcodes.notification import watch
 from sparkcodes.post.presenters import render_post
-from sparkcodes.web.kit import Web, WebForm, WebPage
+from sparkcodes.web.kit import Web, WebForm, WebPage, too_long
 
 router = APIRouter(tags=["pages"])
 
@@ -33,9 +34,13 @@ def creators(web: WebPage) -> Response:
 
 
 @router.post("/creators")
-def create_creator(web: WebForm, handle: str = Form("", max_length=40),
-                   display_name: str = Form("", max_length=80),
-                   region: str = Form("", max_length=8)) -> Response:
+def create_creator(web: WebForm, handle: str = Form(""), display_name: str = Form(""),
+                   region: str = Form("")) -> Response:
+    values = {"handle": handle, "display_name": display_name, "region": region}
+    # The handle's and region's lengths are the rules' to refuse (R2), in their words.
+    errs = too_long(values, {"display_name": limits.DISPLAY_NAME})
+    if errs:
+        return _list(web, values=values, errs=errs, status=422)
     creator, error = web.attempt(service.create, web.session, owner=web.me, handle=handle,
                                  display_name=display_name, region=region)
     if error is not None:

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sparkcodes import errors
+from sparkcodes.kit import limits
 
-MAX_NAME = 120
-MAX_URL = 2000
-MAX_STATE = 1000
+MAX_NAME = limits.APP_NAME
+MAX_URL = limits.APP_URL
+MAX_STATE = limits.APP_STATE
 MAX_AD_ACCOUNTS = 1000
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 # The parameters the authorization step adds to the redirect URL; a registered URL may not use

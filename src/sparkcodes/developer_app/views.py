@@ -53,8 +53,7 @@ def apps_page(web: WebPage, done: str = "") -> Response:
 
 
 @router.post("/developer/apps")
-def register(web: WebForm, name: str = Form("", max_length=1000),
-             redirect_url: str = Form("", max_length=4000)) -> Response:
+def register(web: WebForm, name: str = Form(""), redirect_url: str = Form("")) -> Response:
     """Register an app; the answer shows its secret, this once."""
     made, error = web.attempt(service.register, web.session, settings=web.settings, user=web.me,
                               name=name, redirect_url=redirect_url)
@@ -89,8 +88,7 @@ def app_page(developer_app_id: str, web: WebPage, app: DeveloperAppOwned,
 
 @router.post("/developer/apps/{developer_app_id}")
 def update_app(developer_app_id: str, web: WebForm, app: DeveloperAppOwned,
-               name: str = Form("", max_length=1000),
-               redirect_url: str = Form("", max_length=4000)) -> Response:
+               name: str = Form(""), redirect_url: str = Form("")) -> Response:
     """Rename the app or change its redirect URL."""
     _, error = web.attempt(service.update, web.session, user=web.me, app=app, name=name,
                            redirect_url=redirect_url)

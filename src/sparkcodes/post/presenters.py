@@ -44,6 +44,7 @@ def post_context(web: Web, post_id: str) -> dict[str, Any]:
         "generated": None, "generate_error": None, "settings_error": None,
         "edit_values": {}, "edit_errors": {}, "post_error": None, "post_notice": None,
         "code_errors": {}, "code_notices": {},
+        "original_post": service.original_of(web.session, post=post),
         "kinds": dict(KINDS), "sounds": dict(SOUNDS), "visibilities": dict(VISIBILITIES),
     }
 

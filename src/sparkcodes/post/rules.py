@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sparkcodes import errors
@@ -23,6 +24,40 @@ def check_new_post(*, kind: str, original_kind: str | None, has_original: bool) 
         raise errors.InvalidInput(
             "Only duets and stitches have an original post.", code="original_post_not_allowed"
         )
+
+
+# A post named by its TikTok video link (https://www.tiktok.com/@handle/video/7301…), its video
+# id alone (19 digits), or the id the JSON API uses (32 hex characters).
+_VIDEO_LINK = re.compile(r"^https?://(?:[a-z0-9-]+\.)*[a-z0-9-]+(?:\.[a-z]+)+/@[^/?#]+/video/"
+                         r"(\d{1,19})(?:[/?#].*)?$", re.IGNORECASE)
+_VIDEO_ID = re.compile(r"^\d{1,19}$")
+_POST_ID = re.compile(r"^[0-9a-f]{32}$")
+_MAX_VIDEO_ID = 2**63 - 1  # TikTok's ids fit a signed 64-bit integer
+
+
+@dataclass(frozen=True)
+class OriginalRef:
+    """How a form names the post a duet or stitch was made from."""
+
+    post_id: str | None = None
+    tiktok_id: int | None = None
+
+
+def original_ref(text: str) -> OriginalRef | None:
+    """The original post as typed: None when nothing was typed; refused in words when it is not
+    a post's link or ID."""
+    text = text.strip()
+    if not text:
+        return None
+    link = _VIDEO_LINK.match(text)
+    digits = link.group(1) if link else text if _VIDEO_ID.match(text) else None
+    if digits is not None and int(digits) <= _MAX_VIDEO_ID:
+        return OriginalRef(tiktok_id=int(digits))
+    if _POST_ID.match(text.lower()):
+        return OriginalRef(post_id=text.lower())
+    raise errors.InvalidInput(
+        "Paste the original post's link (…/@handle/video/7301…) or its post ID.",
+        code="original_post_invalid")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparkcodes.kit import limits
 from sparkcodes.kit.ids import TikTokId
 
 Kind = Literal["video", "story", "duet", "stitch"]
@@ -13,19 +14,19 @@ Visibility = Literal["public", "friends", "private"]
 
 
 class PostIn(BaseModel):
-    caption: str = Field("", max_length=2200)
+    caption: str = Field("", max_length=limits.CAPTION)
     kind: Kind = "video"
     sound: Sound = "original"
     visibility: Visibility = "public"
     original_post_id: str | None = Field(None, max_length=32)
-    cover_url: str | None = Field(None, max_length=500)
+    cover_url: str | None = Field(None, max_length=limits.COVER_URL)
 
 
 class PostPatch(BaseModel):
-    caption: str | None = Field(None, max_length=2200)
+    caption: str | None = Field(None, max_length=limits.CAPTION)
     sound: Sound | None = None
     visibility: Visibility | None = None
-    cover_url: str | None = Field(None, max_length=500)
+    cover_url: str | None = Field(None, max_length=limits.COVER_URL)
 
 
 class OrganicStats(BaseModel):
@@ -57,4 +58,4 @@ class PostOut(BaseModel):
 
 
 class TakeDownIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=limits.TAKE_DOWN_REASON)

@@ -50,6 +50,29 @@ def create(session: Session, *, user: User, creator: Creator, kind: str, caption
     return post
 
 
+def find_original(session: Session, *, text: str) -> Post | None:
+    """The post a duet or stitch names in a form (its link, video ID or post ID); None when the
+    field is empty."""
+    ref = rules.original_ref(text)
+    if ref is None:
+        return None
+    post = (repository.by_tiktok_id(session, ref.tiktok_id) if ref.tiktok_id is not None
+            else repository.by_id(session, ref.post_id or ""))
+    if post is None:
+        raise errors.NotFound("No post has that link or ID: copy it again from the original "
+                              "post.", code="original_post_not_found")
+    return post
+
+
+def original_of(session: Session, *, post: Post) -> tuple[Post, Creator] | None:
+    """The post a duet or stitch was made from, with its creator account."""
+    if post.original_post_id is None:
+        return None
+    original = repository.by_id(session, post.original_post_id)
+    creator = creator_repository.by_id(session, original.creator_id) if original else None
+    return (original, creator) if original is not None and creator is not None else None
+
+
 def get_owned(session: Session, *, user: User, post_id: str) -> tuple[Post, Creator]:
     """The post and its creator account if the user owns it; NotFound otherwise."""
     post = repository.by_id(session, post_id)

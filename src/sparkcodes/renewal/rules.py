@@ -14,12 +14,13 @@ from enum import StrEnum
 
 from sparkcodes import errors, values
 from sparkcodes.authorization import rules as code_rules
+from sparkcodes.kit import limits
 from sparkcodes.kit.text import clean_text
 from sparkcodes.request_flow import rules as flow
 from sparkcodes.request_flow.rules import NOTICE_GRACE as NOTICE_GRACE
 from sparkcodes.request_flow.rules import clean_reason as clean_reason
 
-MAX_MESSAGE = 1000
+MAX_MESSAGE = limits.RENEWAL_MESSAGE
 # How long the creator has to answer; then the request lapses and the brand may ask again.
 RENEWAL_TTL = timedelta(days=14)
 

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from sparkcodes.kit import limits
 from sparkcodes.renewal.rules import RenewalStatus
 from sparkcodes.request_flow.schemas import CreatorRef as CreatorRef
 from sparkcodes.request_flow.schemas import DeclineIn as DeclineIn
@@ -19,7 +20,8 @@ if TYPE_CHECKING:  # the service imports no schema; only the checker needs the t
 class RenewalRequestIn(BaseModel):
     authorization_id: str = Field(max_length=32, description="A code bound to this ad account")
     days: int = Field(description="How many days to add: 7, 30, 60 or 365")
-    message: str = Field("", max_length=1000, description="A note for the creator")
+    message: str = Field("", max_length=limits.RENEWAL_MESSAGE,
+                         description="A note for the creator")
 
 
 class RenewalRequestOut(BaseModel):

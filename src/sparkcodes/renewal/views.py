@@ -26,8 +26,7 @@ def _days(value: str) -> int:
 @router.post("/ad-accounts/{ad_account_id}/renewal-requests")
 def ask(ad_account_id: str, web: WebForm, access: AdAccountOperate,
         authorization_id: str = Form("", max_length=32),
-        days: str = Form("30", max_length=4), message: str = Form("", max_length=1000)
-        ) -> Response:
+        days: str = Form("30", max_length=4), message: str = Form("")) -> Response:
     """R24: one click for the brand to ask the creator to extend a code this account uses."""
     account = access.account
     view, error = web.attempt(service.create, web.session, settings=web.settings, user=web.me,
@@ -73,7 +72,7 @@ def approve(renewal_request_id: str, web: WebForm) -> Response:
 
 @router.post("/renewal-requests/{renewal_request_id}/decline")
 def decline(renewal_request_id: str, web: WebForm,
-            reason: str = Form("", max_length=500)) -> Response:
+            reason: str = Form("")) -> Response:
     """Decline, saying why; the code is unchanged."""
     view = service.get_for_creator(web.session, user=web.me, request_id=renewal_request_id)
     _, error = web.attempt(service.decline, web.session, user=web.me, view=view, reason=reason)

@@ -16,10 +16,11 @@ from enum import Enum, StrEnum
 from typing import Generic, TypeVar
 
 from sparkcodes import errors
+from sparkcodes.kit import limits
 from sparkcodes.kit.choices import parse_choice
 from sparkcodes.kit.text import clean_text
 
-MAX_REASON = 500
+MAX_REASON = limits.DECLINE_REASON
 # A request that lapsed longer ago than this when the sweep first sees it gets no notice: old news.
 NOTICE_GRACE = timedelta(days=7)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from sparkcodes.kit import limits
+
 
 class DeclineIn(BaseModel):
-    reason: str = Field(max_length=500, description="Why, in words the brand can act on")
+    reason: str = Field(max_length=limits.DECLINE_REASON,
+                        description="Why, in words the brand can act on")
 
 
 class Party(BaseModel):

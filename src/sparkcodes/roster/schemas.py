@@ -6,26 +6,28 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from sparkcodes.kit import limits
+
 RosterStatus = Literal["prospect", "active", "paused"]
 Rate = Decimal
 
 
 class RosterIn(BaseModel):
     creator_id: str | None = Field(None, max_length=32)
-    handle: str | None = Field(None, max_length=40, description="e.g. @maya.moves")
+    handle: str | None = Field(None, max_length=limits.HANDLE_INPUT, description="e.g. @maya.moves")
     status: RosterStatus = "prospect"
     rate: Rate | None = Field(None, ge=0, le=100_000_000, decimal_places=2,
                               description="Usual fee per post")
-    currency: str = Field("USD", min_length=3, max_length=3)
-    notes: str = Field("", max_length=5000)
+    currency: str = Field("USD", min_length=3, max_length=limits.CURRENCY)
+    notes: str = Field("", max_length=limits.NOTES)
 
 
 class RosterPatch(BaseModel):
     status: RosterStatus | None = None
     rate: Rate | None = Field(None, ge=0, le=100_000_000, decimal_places=2,
                               description="null clears the rate")
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    notes: str | None = Field(None, max_length=5000)
+    currency: str | None = Field(None, min_length=3, max_length=limits.CURRENCY)
+    notes: str | None = Field(None, max_length=limits.NOTES)
 
 
 class CodesHeld(BaseModel):

@@ -16,19 +16,23 @@ from sparkcodes.business import service as business_service
 from sparkcodes.business.auth import BusinessOperate, BusinessRead
 from sparkcodes.contract import service as contract_service
 from sparkcodes.contract.presenters import contract_out
+from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Business
 from sparkcodes.roster import rules, service
 from sparkcodes.roster.presenters import entry_out
 from sparkcodes.tracker import rules as tracker_rules
 from sparkcodes.tracker import service as tracker_service
-from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount
+from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount, too_long
 
 router = APIRouter(tags=["pages"])
 
 PAGE_SIZE = 50
 CONTRACTS_SHOWN = 500
 MAX_RATE = 100_000_000
+# What the roster's entry form takes; the handle is checked as typed ("@maya.makes ").
+_ENTRY_LIMITS = {"handle": limits.HANDLE_INPUT, "currency": limits.CURRENCY,
+                 "notes": limits.NOTES}
 STATUS_LABELS = {"prospect": "Prospect", "active": "Active", "paused": "Paused"}
 CONTRACT_BADGE = {"upcoming": "neutral", "active": "ok", "ended": "muted"}
 FLAG_TEXT = {
@@ -117,6 +121,7 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
         "flagged": flagged, "flag_text": FLAG_TEXT, "contract_badge": CONTRACT_BADGE,
         "pickable": pickable, "parties": parties, "known_posts": list(posts.values()),
         "values": values or {}, "errors": errs or {}, "open_entry": open_entry,
+        "max_rate": MAX_RATE,
     }, status=status)
 
 
@@ -133,15 +138,17 @@ def roster(business_id: str, web: WebPage, access: BusinessRead, status: str = Q
 
 @router.post("/businesses/{business_id}/roster")
 def add_to_roster(business_id: str, web: WebForm, access: BusinessOperate,
-                  handle: str = Form("", max_length=40),
-                  creator_id: str = Form("", max_length=32),
+                  handle: str = Form(""), creator_id: str = Form("", max_length=32),
                   status: str = Form("prospect", max_length=10),
-                  rate: str = Form("", max_length=20), currency: str = Form("USD", max_length=3),
-                  notes: str = Form("", max_length=5000)) -> Response:
+                  rate: str = Form(""), currency: str = Form("USD"),
+                  notes: str = Form("")) -> Response:
     """R31: put a creator on the roster, by handle or picked from the creators you run."""
     business, role = access.business, access.role
     values = {"handle": handle, "creator_id": creator_id, "status": status, "rate": rate,
               "currency": currency, "notes": notes}
+    errs = too_long(values, _ENTRY_LIMITS)
+    if errs:
+        return _page(web, business, role, values=values, errs=errs, status=422)
     try:
         amount = form_amount(rate, what="rate", high=MAX_RATE)
     except errors.AppError as exc:
@@ -163,8 +170,8 @@ def add_to_roster(business_id: str, web: WebForm, access: BusinessOperate,
 
 @router.post("/roster/{entry_id}")
 def edit_entry(entry_id: str, web: WebForm, status: str = Form("", max_length=10),
-               rate: str = Form("", max_length=20), currency: str = Form("", max_length=3),
-               notes: str = Form("", max_length=5000)) -> Response:
+               rate: str = Form(""), currency: str = Form(""),
+               notes: str = Form("")) -> Response:
     """Change an entry's status, rate (empty clears it), currency or notes."""
     entry, business = service.get(web.session, user=web.me, entry_id=entry_id,
                                   action="operate")
@@ -173,6 +180,10 @@ def edit_entry(entry_id: str, web: WebForm, status: str = Form("", max_length=10
     key = f"edit-{entry.id}-"
     values = {key + "status": status, key + "rate": rate, key + "currency": currency,
               key + "notes": notes}
+    errs = too_long(values, {key + name: n for name, n in _ENTRY_LIMITS.items()})
+    if errs:
+        return _page(web, business, role, values=values, errs=errs, open_entry=entry.id,
+                     status=422)
     try:
         amount = form_amount(rate, what="rate", high=MAX_RATE)
     except errors.AppError as exc:
@@ -207,16 +218,16 @@ def remove_entry(entry_id: str, web: WebForm) -> Response:
 @router.post("/businesses/{business_id}/contracts")
 def create_contract(business_id: str, web: WebForm, access: BusinessOperate,
                     creator_id: str = Form("", max_length=32),
-                    handle: str = Form("", max_length=40), post_id: str = Form("", max_length=32),
-                    starts_on: str = Form("", max_length=10),
-                    ends_on: str = Form("", max_length=10), fee: str = Form("", max_length=20),
-                    notes: str = Form("", max_length=5000)) -> Response:
+                    handle: str = Form(""), post_id: str = Form(""),
+                    starts_on: str = Form(""), ends_on: str = Form(""), fee: str = Form(""),
+                    notes: str = Form("")) -> Response:
     """R26: record an agreed usage window for one post or every post of a creator."""
     business, role = access.business, access.role
     values = {"contract_creator": creator_id, "contract_handle": handle,
               "contract_post": post_id, "contract_starts": starts_on,
               "contract_ends": ends_on, "contract_fee": fee, "contract_notes": notes}
-    errs: dict[str, str] = {}
+    errs = too_long(values, {"contract_handle": limits.HANDLE_INPUT,
+                             "contract_post": limits.POST_ID, "contract_notes": limits.NOTES})
     parsed: dict[str, Any] = {}
     for name, parse in (("contract_starts", lambda: _day(starts_on, what="starts")),
                         ("contract_ends", lambda: _day(ends_on, what="ends")),

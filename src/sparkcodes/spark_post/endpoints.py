@@ -42,7 +42,8 @@ def preview_code(ad_account_id: str, access: AdAccountOperate, body: PreviewIn, 
     """Look at what a code would attach (post, creator, window, problems) without binding (R13)."""
     account = access.account
     p = service.preview(session, settings=settings, guard=_guard(request, user, account),
-                        account=account, text=body.code)
+                        account=account, text=body.code,
+                        originals=service.Originals(list(body.original_post_codes)))
     return preview_out(p, utc_now())
 
 

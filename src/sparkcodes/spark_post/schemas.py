@@ -15,6 +15,11 @@ DEFAULT_BATCH_SIZE = CodeLimits().batch_size
 
 class PreviewIn(BaseModel):
     code: str = Field(max_length=MAX_CODE_INPUT, description="The code as the creator sent it")
+    original_post_codes: list[CodeText] = Field(
+        default_factory=list, max_length=DEFAULT_BATCH_SIZE,
+        description="For a duet or stitch: the codes of original posts, as a bind would get "
+                    "them; without one, the preview names original_post_code_required",
+    )
 
 
 class BindIn(BaseModel):

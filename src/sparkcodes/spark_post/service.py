@@ -107,18 +107,56 @@ class Preview:
     warnings: list[code_rules.Problem]
     bound_here: bool
     needs_original: bool
+    # For a duet or stitch: the post it was made from with its creator, and the original-post
+    # code given for it (None when none of the codes given is for that post).
+    original_post: tuple[Post, Creator] | None = None
+    original: Resolved | None = None
 
 
 def preview(session: Session, *, settings: Settings, guard: Guard, account: AdAccount,
-            text: str) -> Preview:
-    """R13: what binding would attach, and every problem in plain words; changes nothing."""
+            text: str, originals: Originals | None = None) -> Preview:
+    """R13: what binding would attach, and every problem in plain words; changes nothing.
+
+    For a duet or stitch, the original-post codes given (``originals``, as a bind would get them)
+    are checked as the bind would check them (R3): a missing one is a problem here already."""
     r = resolve(session, settings=settings, guard=guard, text=text)
     now = utc_now()
     problems = _problems(r, settings=settings, account=account, now=now)
+    needs_original = r.post.kind in ("duet", "stitch") and r.post.original_post_id is not None
+    original_post = originals_of(session, [r.post]).get(r.post.id) if needs_original else None
+    original = None
+    if needs_original and r.post.original_post_id:
+        try:
+            original = (originals or Originals([])).for_post(session, settings, guard,
+                                                            r.post.original_post_id)
+        except errors.RateLimited:
+            raise
+        except errors.AppError as exc:
+            problems.append(code_rules.Problem(exc.code, exc.message, exc.status))
+        else:
+            problems += _original_problems(r, original, settings=settings, account=account,
+                                           now=now)
+            if original is not None and original.post.id != r.post.original_post_id:
+                original = None
     return Preview(
         resolved=r, problems=problems, warnings=code_rules.sound_warnings(r.post.sound),
         bound_here=r.authorization.ad_account_id == account.id,
-        needs_original=r.post.kind in ("duet", "stitch") and r.post.original_post_id is not None,
+        needs_original=needs_original, original_post=original_post, original=original,
+    )
+
+
+def _original_problems(r: Resolved, original: Resolved | None, *, settings: Settings,
+                       account: AdAccount, now: datetime) -> list[code_rules.Problem]:
+    """R3: what is wrong with the original-post code given for a duet or stitch (or its
+    absence)."""
+    return code_rules.original_code_problems(
+        post=post_state(r.post, r.original_post),
+        original_code=code_state(original.authorization) if original else None,
+        original_code_post_id=original.post.id if original else None,
+        ad_account_id=account.id, now=now,
+        original_post=post_state(original.post, original.original_post) if original else None,
+        original_creator=creator_state(original.creator) if original else None,
+        supported_regions=settings.supported_regions,
     )
 
 
@@ -137,7 +175,7 @@ class BindResult:
 
 
 @dataclass
-class _Originals:
+class Originals:
     """The original-post codes of one request, resolved lazily and once."""
 
     texts: list[str]
@@ -186,7 +224,7 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
             code=refusal.value,
         )
     guard.check()
-    originals = _Originals(list(original_codes or []))
+    originals = Originals(list(original_codes or []))
     results = []
     for index, text in enumerate(codes):
         result = BindResult(index=index)
@@ -202,7 +240,7 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
 
 
 def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
-              account: AdAccount, text: str, originals: _Originals, result: BindResult) -> None:
+              account: AdAccount, text: str, originals: Originals, result: BindResult) -> None:
     """Bind one code, or raise; a refusal leaves none of this code's writes behind."""
     r = resolve(session, settings=settings, guard=guard, text=text)
     result.code_hint = r.parsed.hint
@@ -213,15 +251,7 @@ def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
     original = None
     if r.post.kind in ("duet", "stitch") and r.post.original_post_id:
         original = originals.for_post(session, settings, guard, r.post.original_post_id)
-        problems = code_rules.original_code_problems(
-            post=post_state(r.post, r.original_post),
-            original_code=code_state(original.authorization) if original else None,
-            original_code_post_id=original.post.id if original else None,
-            ad_account_id=account.id, now=now,
-            original_post=post_state(original.post, original.original_post) if original else None,
-            original_creator=creator_state(original.creator) if original else None,
-            supported_regions=settings.supported_regions,
-        )
+        problems = _original_problems(r, original, settings=settings, account=account, now=now)
         if problems:
             raise problems[0].as_error()
     result.warnings = code_rules.sound_warnings(r.post.sound)

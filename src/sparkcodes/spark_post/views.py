@@ -11,7 +11,9 @@ from fastapi.responses import Response
 from sparkcodes import errors
 from sparkcodes.ad import usage
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
+from sparkcodes.authorization.rules import Problem
 from sparkcodes.deps import read_only
+from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
 from sparkcodes.spark_post import rules, service
@@ -23,7 +25,7 @@ from sparkcodes.spark_post.presenters import (
 )
 from sparkcodes.spark_post.schemas import SparkPostOut
 from sparkcodes.values import days_left
-from sparkcodes.web.kit import Web, WebForm, WebPage
+from sparkcodes.web.kit import Web, WebForm, WebPage, too_long
 
 router = APIRouter(tags=["pages"])
 
@@ -31,6 +33,17 @@ router = APIRouter(tags=["pages"])
 def split_codes(text: str) -> list[str]:
     """One code per line; blank lines are ignored."""
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+ORIGINALS_BOX = "Codes of the original posts"
+
+
+def page_message(exc: errors.AppError | Problem) -> str:
+    """An error in the words of the link form (the JSON API names its own fields instead)."""
+    if exc.code == "original_post_code_required":
+        return (exc.message.split(":")[0] + f": also paste a code of the post it was made from "
+                f"under “{ORIGINALS_BOX}”.")
+    return exc.message
 
 
 def ends_soon(sp: SparkPostOut) -> bool:
@@ -51,6 +64,7 @@ def render_account(web: Web, account: AdAccount, business: Business, role: str,
                    extra: dict[str, Any] | None = None, status: int = 200) -> Response:
     ctx = list_context(web, account)
     ctx.update({"business": business, "role": role, "codes_text": "", "codes_error": None,
+                "originals_text": "", "originals_error": None,
                 "previews": None, "bind": None, "tab": "spark", **(extra or {})})
     return web.render("spark_post/account.html", ctx, status=status)
 
@@ -60,6 +74,11 @@ def account_page(ad_account_id: str, web: WebPage, access: AdAccountRead) -> Res
     """Spark Ad posts: apply for authorization, and every post this ad account may run."""
     account, business, role = access.account, access.business, access.role
     return render_account(web, account, business, role)
+
+
+def _too_long(text: str, what: str) -> str | None:
+    """The message for a box longer than its limit; None when it fits."""
+    return too_long({what: text}, {what: limits.CODES_TEXT}).get(what)
 
 
 def _too_many(web: Web, codes: list[str]) -> str | None:
@@ -75,20 +94,24 @@ def _too_many(web: Web, codes: list[str]) -> str | None:
 @router.post("/ad-accounts/{ad_account_id}/spark-posts/preview")
 @read_only
 def preview(ad_account_id: str, web: WebForm, access: AdAccountOperate,
-            codes: str = Form("", max_length=4000)
-            ) -> Response:
-    """R13: what each code would attach and every problem in plain words; binds nothing."""
+            codes: str = Form(""), original_post_codes: str = Form("")) -> Response:
+    """R13: what each code would attach and every problem in plain words; binds nothing. A duet
+    or stitch is checked with the original-post codes as Link would check it (R3)."""
     account, business, role = access.account, access.business, access.role
     lines = split_codes(codes)
-    problem = _too_many(web, lines)
+    original_lines = split_codes(original_post_codes)
+    problem = _too_long(codes, "codes") or _too_many(web, lines)
+    originals_error = (_too_long(original_post_codes, "originals")
+                       or _too_many_originals(web, original_lines))
     cards: list[dict[str, Any]] = []
-    if problem is None:
+    if problem is None and originals_error is None:
         guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account)
+        originals = service.Originals(original_lines)
         now = utc_now()
         for number, text in enumerate(lines, start=1):
             try:
                 p = service.preview(web.session, settings=web.settings, guard=guard,
-                                    account=account, text=text)
+                                    account=account, text=text, originals=originals)
             except errors.AppError as exc:
                 cards.append({"line": number, "text": text, "error": exc.message,
                               "code": exc.code})
@@ -97,31 +120,64 @@ def preview(ad_account_id: str, web: WebForm, access: AdAccountOperate,
             cards.append({"line": number, "text": text, "error": None, "p": p,
                           "creator": p.resolved.creator, "post": p.resolved.post,
                           "starts_at": a.starts_at, "expires_at": a.expires_at,
-                          "days_left": days_left(a.expires_at, now)})
-    ctx = {"account": account, "codes_text": codes, "codes_error": problem, "previews": cards,
+                          "days_left": days_left(a.expires_at, now),
+                          "problems": [page_message(pr) for pr in p.problems]})
+        _point_at_originals_in_the_batch(cards)
+    ctx = {"account": account, "codes_text": codes, "codes_error": problem,
+           "originals_text": original_post_codes, "originals_error": originals_error,
+           "previews": cards,
            "linkable": sum(1 for c in cards if not c["error"] and not c["p"].problems)}
+    status = 422 if problem or originals_error else 200
     if web.htmx:
-        return web.render("spark_post/_preview.html", ctx, status=422 if problem else 200)
-    return render_account(web, account, business, role, ctx, status=422 if problem else 200)
+        return web.render("spark_post/_preview.html", ctx, status=status)
+    return render_account(web, account, business, role, ctx, status=status)
+
+
+def _too_many_originals(web: Web, lines: list[str]) -> str | None:
+    limit = web.settings.codes.batch_size
+    if len(lines) > limit:
+        return f"At most {limit} original-post codes at once; you pasted {len(lines)}."
+    return None
+
+
+def _point_at_originals_in_the_batch(cards: list[dict[str, Any]]) -> None:
+    """A duet missing its original-post code whose original's code was pasted among the codes
+    to link: say which line it is, so it can be copied to the originals box."""
+    by_post = {c["post"].id: c["line"] for c in cards if not c["error"]}
+    for card in cards:
+        if card["error"] or card["p"].original is not None:
+            continue
+        original_id = card["post"].original_post_id
+        codes = {pr.code for pr in card["p"].problems}
+        if original_id in by_post and "original_post_code_required" in codes:
+            card["problems"].append(
+                f"Line {by_post[original_id]} is a code of that post: paste it under "
+                f"“{ORIGINALS_BOX}” too (a code there is not linked as a post of its own).")
 
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts")
 def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
-         codes: str = Form("", max_length=4000)) -> Response:
-    """R14–R16: link one to twenty codes; each gets its own result."""
+         codes: str = Form(""), original_post_codes: str = Form("")) -> Response:
+    """R14–R16: link one to twenty codes; each gets its own result. Duets and stitches take the
+    code of their original post from the second box (R3), as the JSON API's
+    original_post_codes."""
     account, business, role = access.account, access.business, access.role
     lines = split_codes(codes)
-    problem = _too_many(web, lines)
+    original_lines = split_codes(original_post_codes)
+    problem = _too_long(codes, "codes") or _too_many(web, lines)
+    originals_error = (_too_long(original_post_codes, "originals")
+                       or _too_many_originals(web, original_lines))
     items: list[dict[str, Any]] = []
-    if problem is None:
+    if problem is None and originals_error is None:
         guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account)
         results, error = web.attempt(service.bind_many, web.session, settings=web.settings,
-                                     guard=guard, user=web.me, account=account, codes=lines)
+                                     guard=guard, user=web.me, account=account, codes=lines,
+                                     original_codes=original_lines)
         if error is not None:
             problem = error.message
         for res in results or []:
             item: dict[str, Any] = {"line": res.index + 1, "text": lines[res.index],
-                                    "error": res.error.message if res.error else None,
+                                    "error": page_message(res.error) if res.error else None,
                                     "code": res.error.code if res.error else None,
                                     "replaced": res.replaced, "created": res.created,
                                     "warnings": [w.message for w in res.warnings]}
@@ -129,12 +185,15 @@ def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
                 item["spark"] = load_out(web.session, res.spark_post, utc_now())
             items.append(item)
     linked = sum(1 for i in items if not i["error"])
-    ctx = {"account": account, "bind": {"items": items, "linked": linked,
-                                        "failed": len(items) - linked},
-           # What is left to fix: the lines that did not link (all of them on a batch error).
+    failed = len(items) - linked
+    ctx = {"account": account, "bind": {"items": items, "linked": linked, "failed": failed},
+           # What is left to fix: the lines that did not link (all of them on a batch error),
+           # and the original-post codes while any line is left.
            "codes_text": "\n".join(i["text"] for i in items if i["error"]) if items else codes,
-           "codes_error": problem}
-    status = 422 if problem else 200
+           "codes_error": problem,
+           "originals_text": original_post_codes if failed or not items else "",
+           "originals_error": originals_error}
+    status = 422 if problem or originals_error else 200
     if web.htmx:
         ctx.update(list_context(web, account))
         return web.render("spark_post/_bind_results.html", ctx, status=status)

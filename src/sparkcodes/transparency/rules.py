@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sparkcodes import errors
+from sparkcodes.kit import limits
 from sparkcodes.kit.text import clean_text
 
 # The rollup metrics shown to the creator as the paid engagement on the post.
 PAID_METRICS = ("impressions", "likes", "comments", "shares", "follows", "profile_visits")
-MAX_REASON = 2000
+MAX_REASON = limits.REPORT_REASON
 
 
 def running_since(*, ad_created_at: datetime, schedule_start_at: datetime,

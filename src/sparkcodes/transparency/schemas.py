@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from sparkcodes import values
 from sparkcodes.authorization import rules as code_rules
+from sparkcodes.kit import limits
 from sparkcodes.models import Business, MisuseReport
 from sparkcodes.renewal.schemas import Party, PostRef
 from sparkcodes.values import days_left, hint_display
@@ -16,7 +17,8 @@ if TYPE_CHECKING:
 
 
 class MisuseIn(BaseModel):
-    reason: str = Field(max_length=2000, description="What the brand does wrong with the code")
+    reason: str = Field(max_length=limits.REPORT_REASON,
+                        description="What the brand does wrong with the code")
 
 
 class CodeUserOut(BaseModel):

@@ -4,17 +4,19 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparkcodes.kit import limits
+
 
 class SignUp(BaseModel):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=200)
-    name: str = Field("", max_length=120)
+    email: str = Field(max_length=limits.EMAIL)
+    password: str = Field(max_length=limits.PASSWORD)
+    name: str = Field("", max_length=limits.PERSON_NAME)
 
 
 class LogIn(BaseModel):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=200)
-    name: str = Field("", max_length=120, description="A label for the token")
+    email: str = Field(max_length=limits.EMAIL)
+    password: str = Field(max_length=limits.PASSWORD)
+    name: str = Field("", max_length=limits.PERSON_NAME, description="A label for the token")
 
 
 class UserOut(BaseModel):

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from sparkcodes.business import service as business_service
 from sparkcodes.creator import service as creator_service
+from sparkcodes.kit import limits
 from sparkcodes.user import service
 from sparkcodes.web.kit import (
     SESSION_COOKIE,
@@ -15,6 +16,7 @@ from sparkcodes.web.kit import (
     WebPage,
     WebPageOptional,
     safe_next,
+    too_long,
 )
 
 router = APIRouter(tags=["pages"])
@@ -36,9 +38,13 @@ def login_form(web: WebPageOptional, next: str = Query("/", max_length=500)) -> 
 
 
 @router.post("/login")
-def login(web: WebFormOptional, email: str = Form("", max_length=254),
-          password: str = Form("", max_length=200),
+def login(web: WebFormOptional, email: str = Form(""), password: str = Form(""),
           next: str = Form("/", max_length=500)) -> Response:
+    errs = too_long({"email": email, "password": password},
+                    {"email": limits.EMAIL, "password": limits.PASSWORD})
+    if errs:
+        return web.render("user/login.html", {"next": safe_next(next), "email": email,
+                                              "errors": errs}, status=422)
     user, error = web.attempt(service.check_password, web.session, email=email, password=password)
     if error is not None:
         return web.render("user/login.html", {"next": safe_next(next), "email": email,
@@ -56,13 +62,18 @@ def signup_form(web: WebPageOptional) -> Response:
     return web.render("user/signup.html", {"values": {}, "errors": {}})
 
 
+_SIGNUP_LIMITS = {"email": limits.EMAIL, "password": limits.PASSWORD,
+                  "name": limits.PERSON_NAME}
 _SIGNUP_FIELD = {"invalid_email": "email", "email_taken": "email", "weak_password": "password"}
 
 
 @router.post("/signup")
-def signup(web: WebFormOptional, email: str = Form("", max_length=254),
-           password: str = Form("", max_length=200), name: str = Form("", max_length=120)
-           ) -> Response:
+def signup(web: WebFormOptional, email: str = Form(""), password: str = Form(""),
+           name: str = Form("")) -> Response:
+    errs = too_long({"email": email, "password": password, "name": name}, _SIGNUP_LIMITS)
+    if errs:
+        return web.render("user/signup.html", {"values": {"email": email, "name": name},
+                                               "errors": errs}, status=422)
     user, error = web.attempt(service.sign_up, web.session, email=email, password=password,
                               name=name)
     if error is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -35,6 +35,7 @@ from sparkcodes.deps import (
     cookie_user,
     login_target,
 )
+from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import User
 from sparkcodes.notification import service as notification_service
@@ -109,6 +110,8 @@ def form_amount(value: str, *, what: str, high: int, positive: bool = False) -> 
     text = value.strip().replace(",", "")
     if not text:
         return None
+    if len(text) > limits.AMOUNT:  # far out of range: no need to read it
+        text = "Infinity"
     try:
         amount = Decimal(text)
     except InvalidOperation:
@@ -120,6 +123,14 @@ def form_amount(value: str, *, what: str, high: int, positive: bool = False) -> 
         raise errors.InvalidInput(f"Enter the {what} as an amount {low} to {high:,}, with at "
                                   "most two decimals.", code="invalid_amount")
     return amount
+
+
+def too_long(values: Mapping[str, str], limits: Mapping[str, int]) -> dict[str, str]:
+    """The fields whose typed text is longer than its limit (sparkcodes.kit.limits), each with
+    the message shown next to it; empty when every field fits."""
+    return {name: f"Too long: at most {limit:,} characters, and this has "
+                  f"{len(values[name]):,}."
+            for name, limit in limits.items() if len(values.get(name) or "") > limit}
 
 
 CODE_STATUS_LABEL = {"NOT_USED": "Not used", "IN_USE": "In use", "EXPIRED": "Expired",
@@ -134,7 +145,8 @@ def humanize(value: str) -> str:
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.filters.update(when=fmt_when, day=fmt_day, ago=fmt_ago, money=fmt_money,
                              num=fmt_num, humanize=humanize)
-templates.env.globals.update(CODE_STATUS_LABEL=CODE_STATUS_LABEL, hint=hint_display)
+templates.env.globals.update(CODE_STATUS_LABEL=CODE_STATUS_LABEL, hint=hint_display,
+                             limits=limits)
 
 
 # --- the request's page context ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from standardwebhooks.webhooks import Webhook
 
 from sparkcodes import errors
+from sparkcodes.kit import limits
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 24
@@ -29,7 +30,7 @@ USER_AGENT = "sparkcodes-webhooks/1"
 TEST_EVENT = "webhook.test"
 # An endpoint whose deliveries have failed this long, through a whole retry schedule, is disabled.
 DISABLE_AFTER = timedelta(days=3)
-MAX_URL = 2000
+MAX_URL = limits.WEBHOOK_URL
 MAX_ERROR = 1000
 # After a rotation the previous secret also signs for this long, unless the rotation says otherwise.
 ROTATION_OVERLAP_HOURS = 24

@@ -4,14 +4,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from sparkcodes.kit import clock
+from sparkcodes.kit import clock, limits
 from sparkcodes.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
 from sparkcodes.webhook import rules
 
 
 class WebhookEndpointIn(BaseModel):
     url: str = Field(max_length=rules.MAX_URL, description="Absolute http:// or https:// URL")
-    description: str = Field("", max_length=200)
+    description: str = Field("", max_length=limits.WEBHOOK_DESCRIPTION)
     event_types: list[str] | None = Field(
         None, max_length=100, description="Event types to receive (see docs/events.md); "
         "leave out or empty for every event")
@@ -19,7 +19,7 @@ class WebhookEndpointIn(BaseModel):
 
 class WebhookEndpointPatch(BaseModel):
     url: str | None = Field(None, max_length=rules.MAX_URL)
-    description: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=limits.WEBHOOK_DESCRIPTION)
     event_types: list[str] | None = Field(None, max_length=100,
                                           description="Empty or null: every event")
     enabled: bool | None = Field(None, description="true re-enables a disabled endpoint; "

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from sparkcodes.business import rules as business_rules
 from sparkcodes.business.auth import BusinessAdmin, BusinessRead
+from sparkcodes.kit import limits
 from sparkcodes.models import Business, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from sparkcodes.notification import catalog
 from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_when
@@ -23,7 +24,7 @@ from sparkcodes.webhook.auth import WebhookAdmin, WebhookAdminWithDeleted, Webho
 router = APIRouter(tags=["pages"])
 
 PER_PAGE = 25
-MAX_DESCRIPTION = 200
+MAX_DESCRIPTION = limits.WEBHOOK_DESCRIPTION
 MAX_EVENT_TYPES = 100
 
 LIST_NOTICES = {
@@ -146,8 +147,7 @@ def endpoints_page(business_id: str, web: WebPage, access: BusinessRead,
 
 @router.post("/businesses/{business_id}/webhook-endpoints")
 def create_endpoint(business_id: str, web: WebForm, access: BusinessAdmin,
-                    url: str = Form("", max_length=4000),
-                    description: str = Form("", max_length=1000),
+                    url: str = Form(""), description: str = Form(""),
                     event_types: EventTypes = None) -> Response:
     """Add an endpoint; the answer shows its signing secret, this once."""
     business, role = access.business, access.role
@@ -218,8 +218,7 @@ def endpoint_page(endpoint_id: str, web: WebPage, access: WebhookRead, page: str
 
 @router.post("/webhook-endpoints/{endpoint_id}")
 def update_endpoint(endpoint_id: str, web: WebForm, access: WebhookAdmin,
-                    url: str = Form("", max_length=4000),
-                    description: str = Form("", max_length=1000),
+                    url: str = Form(""), description: str = Form(""),
                     event_types: EventTypes = None,
                     enabled: str = Form("", max_length=10)) -> Response:
     """Change the URL, description, events; ticking "Enabled" re-enables a disabled endpoint."""

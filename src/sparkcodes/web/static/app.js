@@ -48,6 +48,38 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  // A field with a stated limit (maxlength and a "Up to N characters." hint): near the limit the
+  // hint counts, and at the limit it says so, since the browser cuts a longer paste silently.
+  function number(n) { return n.toLocaleString("en-US"); }
+
+  function countTowardsLimit(field) {
+    var max = parseInt(field.getAttribute("maxlength"), 10);
+    if (!max) return;
+    var hint = null;
+    (field.getAttribute("aria-describedby") || "").split(/\s+/).forEach(function (id) {
+      var el = id && document.getElementById(id);
+      if (el && el.hasAttribute("data-count")) hint = el;
+    });
+    if (!hint) return;
+    if (!hint.hasAttribute("data-text")) hint.setAttribute("data-text", hint.textContent);
+    var n = field.value.length;
+    if (n >= max) {
+      hint.textContent = "Limit reached: " + number(max) + " characters. Anything longer was cut off.";
+    } else if (n >= max * 0.8) {
+      hint.textContent = number(n) + " of " + number(max) + " characters.";
+    } else {
+      hint.textContent = hint.getAttribute("data-text");
+    }
+    hint.classList.toggle("text-warn", n >= max);
+  }
+
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("input[maxlength], textarea[maxlength]")) {
+      countTowardsLimit(field);
+    }
+  });
+
   // After an HTMX swap, move focus to a fresh code or error so keyboard and screen-reader users
   // land on what changed.
   document.addEventListener("htmx:afterSettle", function (event) {
