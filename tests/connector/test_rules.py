@@ -161,7 +161,7 @@ def test_app_credentials_refused(app_id, secret, fragment):  # type: ignore[no-u
     assert exc.value.code == "invalid_app_credentials" and fragment in exc.value.message
 
 
-@pytest.mark.parametrize("token", ["", "   ", "a b", "x" * 1001, "\ufeff", "tok\u00e9n", "a\x00b"])
+@pytest.mark.parametrize("token", ["", "   ", "a b", "x" * 1001])
 def test_access_tokens_refused(token):  # type: ignore[no-untyped-def]
     with pytest.raises(rules.InvalidAccessToken) as exc:
         rules.check_access_token(token)
@@ -169,7 +169,8 @@ def test_access_tokens_refused(token):  # type: ignore[no-untyped-def]
     assert exc.value.message == "Paste the long-lived access token TikTok gave you."
 
 
-@pytest.mark.parametrize("token", ["\ufeff", "\ufeffsct_abc", "sct_\u200babc", "tökén", "a\x7fb"])
+@pytest.mark.parametrize("token", ["\ufeff", "\ufeffsct_abc", "sct_\u200babc", "tökén",
+                                   "tok\u00e9n", "a\x7fb", "a\x00b"])
 def test_access_tokens_with_characters_no_header_can_carry_are_refused(token):  # type: ignore[no-untyped-def]
     """Regression: a token with a byte-order mark (or any non-ASCII character) reached httpx,
     which could not put it in the Access-Token header: UnicodeEncodeError, a 500."""
