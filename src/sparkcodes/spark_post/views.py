@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sparkcodes import errors
 from sparkcodes.ad import usage
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
-from sparkcodes.deps import read_only
+from sparkcodes.deps import client_ip, read_only
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
 from sparkcodes.spark_post import rules, service
@@ -48,11 +48,12 @@ def list_context(web: Web, account: AdAccount) -> dict[str, Any]:
 
 
 def render_account(web: Web, account: AdAccount, business: Business, role: str,
-                   extra: dict[str, Any] | None = None, status: int = 200) -> Response:
+                   extra: dict[str, Any] | None = None, status: int = 200,
+                   headers: dict[str, str] | None = None) -> Response:
     ctx = list_context(web, account)
     ctx.update({"business": business, "role": role, "codes_text": "", "codes_error": None,
                 "previews": None, "bind": None, "tab": "spark", **(extra or {})})
-    return web.render("spark_post/account.html", ctx, status=status)
+    return web.render("spark_post/account.html", ctx, status=status, headers=headers)
 
 
 @router.get("/ad-accounts/{ad_account_id}")
@@ -83,7 +84,8 @@ def preview(ad_account_id: str, web: WebForm, access: AdAccountOperate,
     problem = _too_many(web, lines)
     cards: list[dict[str, Any]] = []
     if problem is None:
-        guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account)
+        guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account,
+                                  ip=client_ip(web.request))
         now = utc_now()
         for number, text in enumerate(lines, start=1):
             try:
@@ -113,8 +115,10 @@ def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
     lines = split_codes(codes)
     problem = _too_many(web, lines)
     items: list[dict[str, Any]] = []
+    error: errors.AppError | None = None
     if problem is None:
-        guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account)
+        guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account,
+                                  ip=client_ip(web.request))
         results, error = web.attempt(service.bind_many, web.session, settings=web.settings,
                                      guard=guard, user=web.me, account=account, codes=lines)
         if error is not None:
@@ -134,11 +138,13 @@ def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
            # What is left to fix: the lines that did not link (all of them on a batch error).
            "codes_text": "\n".join(i["text"] for i in items if i["error"]) if items else codes,
            "codes_error": problem}
-    status = 422 if problem else 200
+    # A limit or its store refusing the whole request keeps its status and Retry-After.
+    status = error.status if error is not None else 422 if problem else 200
+    headers = error.headers if error is not None else None
     if web.htmx:
         ctx.update(list_context(web, account))
-        return web.render("spark_post/_bind_results.html", ctx, status=status)
-    return render_account(web, account, business, role, ctx, status=status)
+        return web.render("spark_post/_bind_results.html", ctx, status=status, headers=headers)
+    return render_account(web, account, business, role, ctx, status=status, headers=headers)
 
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts/{spark_post_id}/unbind")
