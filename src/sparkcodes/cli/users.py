@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors
 from sparkcodes.cli.common import console, database, fail, run_app_error
 from sparkcodes.config import Settings
-from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import ApiToken, User
 from sparkcodes.sandbox import service as sandbox_service
 from sparkcodes.user import service
@@ -53,9 +52,9 @@ def create_token(
                 raise errors.NotFound(f"No user with e-mail {email}.", code="user_not_found")
             lifetime = (service.lifetimes(settings).token if days is None
                         else timedelta(days=days) if days else None)
-            expires = utc_now() + lifetime if lifetime is not None else None
-            _, raw = service.issue_token(session, settings=settings, user=user, name=name,
-                                         expires_at=expires)
+            token, raw = service.issue_token(session, settings=settings, user=user, name=name,
+                                             lifetime=lifetime)
+            expires = token.expires_at
     except errors.AppError as exc:
         run_app_error(exc)
     console.print("Token (shown once; send it as 'Authorization: Bearer <token>'):")

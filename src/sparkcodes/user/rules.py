@@ -50,12 +50,6 @@ def status(token: TokenState, *, now: datetime, idle: timedelta | None) -> Token
     return TokenStatus.ACTIVE
 
 
-def expires_at(kind: str, *, now: datetime, lifetimes: Lifetimes) -> datetime | None:
-    """The absolute end of a token issued ``now``."""
-    life = lifetimes.session if kind == SESSION else lifetimes.token
-    return now + life if life is not None else None
-
-
 def needs_touch(token: TokenState, *, now: datetime, idle: timedelta | None) -> bool:
     """Whether to write a session's last use now: only sessions with an idle limit, at most
     once per TOUCH_EVERY (or a tenth of the idle limit, if shorter)."""

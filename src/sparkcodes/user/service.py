@@ -88,17 +88,20 @@ def check_password(session: Session, *, limiter: Limiter, ip: str | None, email:
 
 
 def issue_token(session: Session, *, settings: Settings, user: User, name: str = "",
-                expires_at: datetime | None = None, kind: str = rules.API
-                ) -> tuple[ApiToken, str]:
-    """Create an API token; the raw value is returned once and never stored."""
+                expires_at: datetime | None = None, lifetime: timedelta | None = None,
+                kind: str = rules.API) -> tuple[ApiToken, str]:
+    """Create an API token, ending at ``expires_at`` or ``lifetime`` after now (else never);
+    the raw value is returned once and never stored."""
     raw = crypto.new_api_token()
+    now = utc_now()
     token = ApiToken(
         user_id=user.id,
         name=name,
         kind=kind,
         token_hash=crypto.hash_api_token(settings.secret_key, raw),
         hint=raw[:8],
-        expires_at=expires_at,
+        created_at=now,
+        expires_at=now + lifetime if lifetime is not None else expires_at,
     )
     repository.add(session, token)
     audit.record(session, actor_id=user.id, action="token.created", target_type="api_token",
@@ -110,17 +113,15 @@ def log_in(session: Session, *, settings: Settings, limiter: Limiter, ip: str | 
            email: str, password: str, name: str = "") -> tuple[ApiToken, str]:
     """An API token for the right e-mail and password, ending after auth.token_days."""
     user = check_password(session, limiter=limiter, ip=ip, email=email, password=password)
-    expires = rules.expires_at(rules.API, now=utc_now(), lifetimes=lifetimes(settings))
     return issue_token(session, settings=settings, user=user, name=name or "log-in",
-                       expires_at=expires)
+                       lifetime=lifetimes(settings).token)
 
 
 def start_session(session: Session, *, settings: Settings, user: User) -> tuple[ApiToken, str]:
     """A page session: a token that also ends when idle (auth.session_idle_minutes) and at
     most auth.session_days after log-in."""
-    expires = rules.expires_at(rules.SESSION, now=utc_now(), lifetimes=lifetimes(settings))
     return issue_token(session, settings=settings, user=user, name="web session",
-                       expires_at=expires, kind=rules.SESSION)
+                       lifetime=lifetimes(settings).session, kind=rules.SESSION)
 
 
 def authenticate_token(session: Session, *, settings: Settings, token: str) -> User:
