@@ -20,11 +20,14 @@ import httpx
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from sparkcodes.app import create_app
 from sparkcodes.compat.tiktok import throttle
+from sparkcodes.throttle import tasks
 from sparkcodes.throttle.rules import LOOKUPS, Tier
 from sparkcodes.throttle.service import Limiter
+from sparkcodes.worker.service import SCHEDULES, JobContext
 from tests import factories as f
 from tests.integration._http import assert_error, parallel, preview, unknown_code
 
@@ -262,3 +265,20 @@ def test_a_store_that_is_down_refuses_with_503(client, backend, kind):  # type: 
     # Nothing was bound meanwhile.
     code = client.get(f"/v1/authorizations/{w.code['id']}", headers=w.creator_h).json()
     assert code["status"] == "NOT_USED", code
+
+
+# --- housekeeping -------------------------------------------------------------------------------
+
+def test_the_hourly_sweep_deletes_ended_windows_only(app, backend):  # type: ignore[no-untyped-def]
+    assert tasks.SWEEP in {s.name for s in SCHEDULES}
+    limiter = app.state.limiter
+    ended = Tier(LOOKUPS, "ip", f"made-up-{uuid.uuid4().hex}", "5/1 second")
+    running = Tier(LOOKUPS, "ip", f"kept-{uuid.uuid4().hex}", "5/hour")
+    limiter.reserve([ended])
+    limiter.reserve([running])
+    time.sleep(1.1)
+    tasks.sweep(JobContext(app.state.db, app.state.settings, job=None), {})  # type: ignore[arg-type]
+    with limiter.storage.engine.connect() as conn:
+        keys = " ".join(conn.execute(text("SELECT key FROM rate_limit_counters")).scalars())
+    assert ended.key not in keys and running.key in keys
+    assert limiter.hits(running) == 1

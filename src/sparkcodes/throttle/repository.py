@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import cast
 
 from limits.storage import Storage
-from sqlalchemy import Engine, bindparam, case, delete, func, select, update
+from sqlalchemy import Engine, Table, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,7 +19,7 @@ from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.models import RateLimitCounter
 
 log = logging.getLogger("sparkcodes.throttle")
-T = RateLimitCounter.__table__
+T = cast(Table, RateLimitCounter.__table__)
 
 
 def _when(name: str, value: datetime):  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from limits import RateLimitItem, parse
 from limits.errors import ConfigurationError, StorageError
@@ -83,9 +84,9 @@ def open_storage(url: str, *, key_prefix: str) -> Storage:
     """A `limits` storage for ``url``: memory://, redis://, or an SQLAlchemy database URL."""
     scheme = url.split(":", 1)[0]
     if scheme.startswith(("redis", "rediss", "valkey")):
-        return storage_from_string(url, wrap_exceptions=True, key_prefix=f"{key_prefix}-limits",
-                                   socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                                   socket_timeout=REDIS_TIMEOUT_SECONDS)
+        return cast(Storage, storage_from_string(
+            url, wrap_exceptions=True, key_prefix=f"{key_prefix}-limits",
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS))
     if scheme == "memory":
         return MemoryStorage(wrap_exceptions=True)
     return SqlStorage(_sql_engine(url))
@@ -186,6 +187,15 @@ class Limiter:
         """Forget every count of this store (tests; an operator after an incident)."""
         self.storage.reset()
 
+    def sweep(self) -> int:
+        """Delete the windows that ended from a database store (Redis and memory expire keys
+        themselves): keys an attacker makes up (e-mails, addresses) must not pile up."""
+        return self.storage.sweep() if isinstance(self.storage, SqlStorage) else 0
+
+    def close(self) -> None:
+        if isinstance(self.storage, SqlStorage):
+            self.storage.engine.dispose()
+
     # --- internals -----------------------------------------------------------------------------
 
     def _item(self, tier: Tier) -> RateLimitItem:
@@ -200,7 +210,7 @@ class Limiter:
     def _releaser(self) -> Callable[[str, int], object]:
         storage = self.storage
         if isinstance(storage, RedisStorage):
-            script = storage.get_connection().register_script(_REDIS_RELEASE)
+            script = storage.get_connection().register_script(_REDIS_RELEASE.encode())
             return lambda key, amount: script([storage.prefixed_key(key)], [amount])
         if isinstance(storage, (MemoryStorage, SqlStorage)):
             return storage.decr
