@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -25,6 +26,7 @@ from limits.storage import MemoryStorage, RedisStorage, Storage, storage_from_st
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from sparkcodes import errors
 from sparkcodes.config import Settings
@@ -71,6 +73,7 @@ def _sql_engine(url: str):  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
@@ -150,11 +153,12 @@ class Limiter:
             return Reservation()
         held: list[Tier] = []
         try:
-            for tier in tiers:
-                if not self.strategy.hit(self._item(tier), *self._ids(tier)):
-                    self._give_back([*held, tier])
-                    raise self._refusal(tier)
-                held.append(tier)
+            with self._one_connection():
+                for tier in tiers:
+                    if not self.strategy.hit(self._item(tier), *self._ids(tier)):
+                        self._give_back([*held, tier])
+                        raise self._refusal(tier)
+                    held.append(tier)
         except (StorageError, ConfigurationError) as exc:
             self._give_back(held)
             raise self._unavailable(tiers[0].purpose, exc) from None
@@ -164,9 +168,10 @@ class Limiter:
         """RateLimited if any tier is spent already (a quick refusal of a whole request; the
         exact gate is reserve)."""
         try:
-            for tier in tiers:
-                if not self.strategy.test(self._item(tier), *self._ids(tier)):
-                    raise self._refusal(tier)
+            with self._one_connection():
+                for tier in tiers:
+                    if not self.strategy.test(self._item(tier), *self._ids(tier)):
+                        raise self._refusal(tier)
         except (StorageError, ConfigurationError) as exc:
             raise self._unavailable(tiers[0].purpose, exc) from None
 
@@ -216,13 +221,28 @@ class Limiter:
             return storage.decr
         raise ConfigurationError(f"the limiter cannot give hits back in {type(storage)}")
 
-    def _give_back(self, tiers: Sequence[Tier]) -> None:
-        for tier in tiers:
+    @contextmanager
+    def _one_connection(self) -> Iterator[None]:
+        """The calls of one reserve, check or give-back share a database connection."""
+        stack = ExitStack()
+        if isinstance(self.storage, SqlStorage):
             try:
-                self._release(self._item(tier).key_for(*self._ids(tier)), 1)
-            except Exception:  # the store went down meanwhile: the hit stays counted (safe side)
-                log.warning("limiter store unreachable; one %s hit stays counted", tier.label,
-                            exc_info=True)
+                stack.enter_context(self.storage.connection())
+            except SQLAlchemyError as exc:  # connecting failed: the store is down
+                raise StorageError(exc) from exc
+        with stack:
+            yield
+
+    def _give_back(self, tiers: Sequence[Tier]) -> None:
+        if not tiers:
+            return
+        try:
+            with self._one_connection():
+                for tier in tiers:
+                    self._release(self._item(tier).key_for(*self._ids(tier)), 1)
+        except Exception:  # the store went down meanwhile: the hits stay counted (safe side)
+            log.warning("limiter store unreachable; %s hit(s) stay counted",
+                        ", ".join(t.label for t in tiers), exc_info=True)
 
     def _refusal(self, tier: Tier) -> errors.RateLimited:
         item = self._item(tier)
