@@ -50,11 +50,11 @@ def seed_and_ingest(url: str, events: int, days: int) -> dict:  # type: ignore[t
     from sparkcodes.creator import service as creator_service
     from sparkcodes.db import Database
     from sparkcodes.engagement import service as engagement
-    from sparkcodes.kit.ratelimit import FailureLimiter
     from sparkcodes.models import Ad, AdGroup, Campaign
     from sparkcodes.notification import watch
     from sparkcodes.post import service as post_service
     from sparkcodes.spark_post import service as spark_post_service
+    from sparkcodes.throttle.service import Limiter
     from sparkcodes.user import service as user_service
 
     settings = Settings(database_url=url, secret_key="bench-secret", env="test",
@@ -81,8 +81,8 @@ def seed_and_ingest(url: str, events: int, days: int) -> dict:  # type: ignore[t
                                            bid_micros=5_000_000, schedule_start_at=start,
                                            schedule_end_at=None)
         ad_repository.backdate(s, AdGroup, group.id, start)
-        guard = spark_post_service.guard_for(FailureLimiter("1000000/minute", None), user=brand,
-                                             account=account)
+        guard = spark_post_service.guard_for(Limiter(settings, url="memory://"), user=brand,
+                                             account=account, ip=None)
         ads = []
         for i in range(ADS):
             post = post_service.create(s, user=creator_user, creator=creator,

@@ -75,7 +75,8 @@ def main() -> int:
                 account, _, _ = ad_account_service.access(session, user=me,
                                                           ad_account_id=account_id,
                                                           action="operate")
-                guard = service.guard_for(app.state.limiter, user=me, account=account)
+                guard = service.guard_for(app.state.limiter, user=me, account=account,
+                                          ip=None)
                 results = service.bind_many(session, settings=settings, guard=guard, user=me,
                                             account=account, codes=[code])
                 now = utc_now()

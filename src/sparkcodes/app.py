@@ -18,7 +18,7 @@ from sparkcodes.config import Settings, get_settings
 from sparkcodes.db import Database
 from sparkcodes.kit.context import RequestIdMiddleware
 from sparkcodes.kit.guards import NulGuardMiddleware
-from sparkcodes.kit.ratelimit import FailureLimiter
+from sparkcodes.throttle.service import Limiter
 
 log = logging.getLogger("sparkcodes")
 
@@ -29,12 +29,12 @@ _HTTP_CODES = {
 }
 
 
-def _error(status: int, code: str, message: str,
-           details: dict[str, Any] | None = None) -> JSONResponse:
+def _error(status: int, code: str, message: str, details: dict[str, Any] | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
-    return JSONResponse({"error": body}, status_code=status)
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str, str]]]:
@@ -51,7 +51,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.AppError)
     async def _app_error(request: Request, exc: errors.AppError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message, exc.details)
+        return _error(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database(settings)
-    app.state.limiter = FailureLimiter(settings.codes.failed_lookups_limit, settings.redis_url)
+    app.state.limiter = Limiter(settings)
     app.add_middleware(NulGuardMiddleware, envelope_prefixes=("/open_api/",))
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)

@@ -30,8 +30,28 @@ class CodeLimits(BaseModel):
     batch_size: int = 20
     spark_posts_per_ad_account: int = 10_000
     ads_per_identity: int = 10_000
-    # Brute force (R15): failed look-ups (not found, mistyped) per ad account and per user.
+    # Brute force (R15): failed look-ups (not found, mistyped) per ad account and per user, per
+    # client address (an IPv6 address counts by its /64), and across the whole service. Counted
+    # in the shared limiter store (Settings.limiter_store_url).
     failed_lookups_limit: str = "30/10 minutes"
+    failed_lookups_per_ip: str = "100/10 minutes"
+    failed_lookups_service: str = "1000/10 minutes"
+
+    @field_validator("failed_lookups_limit", "failed_lookups_per_ip", "failed_lookups_service")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        return _rate(value)
+
+
+def _rate(value: str) -> str:
+    """A limit in the `limits` notation ("30/10 minutes"), refused at start-up if malformed."""
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a limit such as '30/10 minutes'") from None
+    return value
 
 
 def _default_database_url() -> str:
@@ -127,6 +147,31 @@ class AuditChain(BaseModel):
     verify_batch: int = Field(2000, ge=100, le=100_000)
 
 
+class Auth(BaseModel):
+    """Log-in throttling and how long tokens and page sessions live.
+
+    Failed log-ins count per account (the e-mail typed) and per client address; a refused
+    attempt does not count, so an account is never locked for longer than one window after its
+    first failure. ``token_days`` is the lifetime of tokens made by log-in (POST /v1/tokens) and
+    the default of `sparkcodes tokens create`; page sessions end ``session_idle_minutes`` after
+    their last request and ``session_days`` after log-in, whichever comes first. None: never.
+    The sandbox clock jumps weeks ahead in rehearsals, so in sandbox mode tokens and sessions
+    do not expire unless ``expire_in_sandbox`` is on.
+    """
+
+    failed_logins_per_account: str = "10/15 minutes"
+    failed_logins_per_ip: str = "50/15 minutes"
+    token_days: int | None = Field(90, ge=1, le=3650)
+    session_idle_minutes: int | None = Field(24 * 60, ge=1, le=525_600)
+    session_days: int | None = Field(30, ge=1, le=3650)
+    expire_in_sandbox: bool = False
+
+    @field_validator("failed_logins_per_account", "failed_logins_per_ip")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        return _rate(value)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SPARKCODES_",
@@ -144,11 +189,18 @@ class Settings(BaseSettings):
     # ever chained audit rows (docs/security.md).
     previous_secret_keys: list[str] = Field(default_factory=list)
     redis_url: str | None = None
+    # Where the brute-force limiters count (code look-ups, log-ins), shared by every process:
+    # Redis when redis_url is set; otherwise a file next to a SQLite database
+    # (<name>.limits.db), or the database itself on PostgreSQL. "memory://" keeps counts in the
+    # process (one process only; for demos). A store that cannot be reached refuses with 503.
+    limiter_store_url: str | None = None
+    limiter_key_prefix: str = "sparkcodes"
     sandbox: bool = False
     embedded_worker: bool = Field(
         default=True, description="Run the job worker inside `sparkcodes serve` (one process)")
     supported_regions: list[str] = Field(default_factory=lambda: list(DEFAULT_REGIONS))
     codes: CodeLimits = Field(default_factory=CodeLimits)
+    auth: Auth = Field(default_factory=Auth)
     engagement: Engagement = Field(default_factory=Engagement)
     reminders: Reminders = Field(default_factory=Reminders)
     mail: Mail = Field(default_factory=Mail)

@@ -24,7 +24,6 @@ from sparkcodes.contract import service as contract_service
 from sparkcodes.creator import service as creator_service
 from sparkcodes.db import Database
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.kit.ratelimit import FailureLimiter
 from sparkcodes.models import (
     Ad,
     AdAccount,
@@ -45,6 +44,7 @@ from sparkcodes.renewal import service as renewal_service
 from sparkcodes.roster import service as roster_service
 from sparkcodes.spark_post import repository as spark_post_repository
 from sparkcodes.spark_post import service as spark_post_service
+from sparkcodes.throttle.service import Limiter
 from sparkcodes.user import repository as user_repository
 from sparkcodes.user import service as user_service
 from sparkcodes.webhook import service as webhook_service
@@ -171,8 +171,9 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
             session.refresh(g.authorization)
         return g
 
-    guard = spark_post_service.guard_for(FailureLimiter("1000/minute", None), user=brand,
-                                         account=us)
+    # The demo's own binds never fail a look-up; an in-process store keeps them off the real one.
+    guard = spark_post_service.guard_for(Limiter(settings, url="memory://"), user=brand,
+                                         account=us, ip=None)
 
     def bind(account: AdAccount, *codes: authorization_service.Generated) -> None:
         results = spark_post_service.bind_many(session, settings=settings, guard=guard,

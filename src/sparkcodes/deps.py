@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors
 from sparkcodes.config import Settings
 from sparkcodes.db import Database
-from sparkcodes.models import User
+from sparkcodes.models import ApiToken, User
 from sparkcodes.sandbox import service as sandbox_service
 from sparkcodes.user import service as user_service
 
@@ -88,6 +88,12 @@ def _end(session: Session, *, commit: bool) -> None:
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
+
+
+def client_ip(request: Request) -> str | None:
+    """The client's address as the server saw it (behind a proxy, run uvicorn with
+    --proxy-headers and --forwarded-allow-ips so that this is the real client's)."""
+    return request.client.host if request.client else None
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -104,9 +110,23 @@ def current_user(request: Request, session: SessionDep, settings: SettingsDep) -
     known = getattr(request.state, "bearer_user", None)
     if known is not None:
         return known
-    user = user_service.authenticate_token(session, settings=settings, token=_bearer(request))
+    user, token = user_service.sign_in(session, settings=settings, token=_bearer(request))
+    _touch(request, session, settings, token)
     request.state.user = request.state.bearer_user = user
     return user
+
+
+def _touch(request: Request, session: Session, settings: Settings, token: ApiToken) -> None:
+    """Record a page session's use (its idle expiry), at most once a minute. A reading request
+    does it in a short transaction of its own: its own session may not write (on SQLite, a
+    reader that starts writing can be refused outright)."""
+    if not user_service.due_for_touch(token, settings=settings):
+        return
+    if _writes(request):
+        user_service.touch(session, settings=settings, token_id=token.id)
+        return
+    with request.app.state.db.unit_of_work() as own:
+        user_service.touch(own, settings=settings, token_id=token.id)
 
 
 UserDep = Annotated[User, Depends(current_user)]
@@ -132,9 +152,11 @@ def cookie_user(request: Request, session: Session, settings: Settings) -> User 
         raw = request.cookies.get(SESSION_COOKIE)
         if raw:
             try:
-                user = user_service.authenticate_token(session, settings=settings, token=raw)
+                user, token = user_service.sign_in(session, settings=settings, token=raw)
             except errors.AppError:
                 user = None
+            else:
+                _touch(request, session, settings, token)
         setattr(request.state, _COOKIE_USER, user)
     return getattr(request.state, _COOKIE_USER)
 

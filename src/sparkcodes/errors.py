@@ -19,6 +19,11 @@ class AppError(Exception):
         self.details = details or {}
         super().__init__(self.message)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the refusal is answered with (Retry-After on 429 and 503)."""
+        return {}
+
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details:
@@ -60,5 +65,22 @@ class InvalidInput(AppError):
     code, status = "validation_error", 422
 
 
-class RateLimited(AppError):
+class _RetryLater(AppError):
+    def __init__(self, message: str | None = None, *, retry_after: int,
+                 code: str | None = None, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, code=code, details=details)
+        self.retry_after = max(1, int(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class RateLimited(_RetryLater):
     code, status, message = "rate_limited", 429, "Too many attempts; wait and try again."
+
+
+class Unavailable(_RetryLater):
+    """A dependency the request needs (the limiter's store) cannot be reached: fail closed."""
+
+    code, status, message = "unavailable", 503, "This is unavailable for a moment; try again."

@@ -7,5 +7,6 @@ from sparkcodes.fallback import tasks as _fallback  # noqa: F401
 from sparkcodes.mail import tasks as _mail  # noqa: F401
 from sparkcodes.reminder import tasks as _reminder  # noqa: F401
 from sparkcodes.renewal import tasks as _renewal  # noqa: F401
+from sparkcodes.throttle import tasks as _throttle  # noqa: F401
 from sparkcodes.webhook import tasks as _webhook  # noqa: F401
 from sparkcodes.worker import service as _worker  # noqa: F401

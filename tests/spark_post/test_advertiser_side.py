@@ -351,15 +351,18 @@ def test_r15_many_unknown_codes_are_rate_limited(client, app):
         assert preview(client, w.brand_h, w.account["id"], bad).status_code == 422
 
     # Now every look-up from this ad account or this user is refused, even a good code.
-    assert_error(preview(client, w.brand_h, w.account["id"], w.code["code"]), 429,
-                 "rate_limited", "Too many unknown or mistyped codes")
+    r = preview(client, w.brand_h, w.account["id"], w.code["code"])
+    assert_error(r, 429, "rate_limited", "Too many unknown or mistyped codes from this ad "
+                 "account (30 in 10 minutes); try again in ")
+    assert 1 <= int(r.headers["Retry-After"]) <= 600
     assert_error(f.bind(client, w.brand_h, w.account["id"], [w.code["code"]]), 429,
-                 "rate_limited", "wait a few minutes")
-    assert_error(f.bind(client, w.brand_h, w.account2["id"], [w.code["code"]]), 429,
-                 "rate_limited", "Too many")  # same user, other ad account
+                 "rate_limited", "check the codes with the creator")
+    r = f.bind(client, w.brand_h, w.account2["id"], [w.code["code"]])  # same user, other account
+    assert_error(r, 429, "rate_limited", "Too many unknown or mistyped codes from your account")
+    assert r.json()["error"]["details"]["limit"] == "lookups.user"
     operator_h = add_member(client, w.brand_h, w.business["id"], "operator")
     assert_error(f.bind(client, operator_h, w.account["id"], [w.code["code"]]), 429,
-                 "rate_limited", "Too many")  # other user, same ad account
+                 "rate_limited", "from this ad account")  # other user, same ad account
     assert get_code(client, w.creator_h, w.code["id"])["status"] == "NOT_USED"
     # Other users on other ad accounts are unaffected.
     other_h = f.user(client)

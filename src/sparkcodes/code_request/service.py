@@ -19,7 +19,6 @@ from sparkcodes.authorization.states import creator_state, post_state
 from sparkcodes.code_request import repository, rules
 from sparkcodes.config import Settings
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.kit.ratelimit import FailureLimiter
 from sparkcodes.models import (
     AdAccount,
     Authorization,
@@ -34,6 +33,7 @@ from sparkcodes.post import repository as post_repository
 from sparkcodes.request_flow import repository as flow_repository
 from sparkcodes.request_flow import service as flow
 from sparkcodes.spark_post import service as spark_post_service
+from sparkcodes.throttle.service import Limiter
 from sparkcodes.values import hint_display
 
 NOT_FOUND = "No such code request."
@@ -169,7 +169,7 @@ def get_for_brand(session: Session, *, user: User, request_id: str,
                           flow=FLOW)
 
 
-def accept(session: Session, *, settings: Settings, limiter: FailureLimiter, user: User,
+def accept(session: Session, *, settings: Settings, limiter: Limiter, user: User,
            view: CodeRequestView) -> CodeRequestView:
     """R25: generate the code and bind it to the requesting ad account, in one transaction; any
     refusal (code_request_expired, code_request_answered, the generation and binding refusals)

@@ -21,6 +21,7 @@ from sparkcodes.models.job import Job
 from sparkcodes.models.misuse_report import MisuseReport
 from sparkcodes.models.notification import Notification
 from sparkcodes.models.post import Post, PostRevision
+from sparkcodes.models.rate_limit_counter import RateLimitCounter
 from sparkcodes.models.reminder import Reminder
 from sparkcodes.models.renewal_request import RenewalRequest
 from sparkcodes.models.roster_entry import RosterEntry
@@ -38,7 +39,8 @@ __all__ = [
     "AuditLink", "Authorization", "Base", "Business", "BusinessMember",
     "Creator", "IdempotencyKey", "Job", "AppGrant", "AppGrantAdAccount", "DeveloperApp",
     "CalendarFeed", "CodeRequest", "Contract", "EmailMessage", "FallbackPolicy", "MisuseReport",
-    "Notification", "Reminder", "RenewalRequest", "RosterEntry", "WebhookDelivery",
+    "Notification", "RateLimitCounter", "Reminder", "RenewalRequest", "RosterEntry",
+    "WebhookDelivery",
     "WebhookEndpoint", "WebhookMessage", "LinkedIdentity", "Post", "PostRevision", "SandboxClock",
     "SparkPost", "TikTokAdvertiser", "TikTokConnection", "TikTokSyncRun", "User", "new_id",
 ]

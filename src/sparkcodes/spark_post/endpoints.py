@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from sparkcodes.ad import usage
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.audit.schemas import AuditEventOut
-from sparkcodes.deps import SessionDep, SettingsDep, UserDep, read_only
+from sparkcodes.deps import SessionDep, SettingsDep, UserDep, client_ip, read_only
 from sparkcodes.idempotency import responses as idempotency
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
@@ -29,7 +29,8 @@ router = APIRouter(prefix="/v1/ad-accounts", tags=["spark posts"])
 
 
 def _guard(request: Request, user: User, account: AdAccount) -> service.Guard:
-    return service.guard_for(request.app.state.limiter, user=user, account=account)
+    return service.guard_for(request.app.state.limiter, user=user, account=account,
+                             ip=client_ip(request))
 
 
 

@@ -21,10 +21,11 @@ from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit import crypto
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.kit.ratelimit import FailureLimiter
 from sparkcodes.models import AdAccount, AuditEvent, Authorization, Creator, Post, SparkPost, User
 from sparkcodes.post import repository as post_repository
 from sparkcodes.spark_post import repository, rules
+from sparkcodes.throttle.rules import Tier
+from sparkcodes.throttle.service import Limiter, Reservation
 
 # Below this many free places, binds of one ad account take its row lock so the cap holds exactly.
 CAPACITY_LOCK_MARGIN = 64
@@ -43,48 +44,43 @@ class Resolved:
 
 @dataclass
 class Guard:
-    """Brute-force accounting for one request (R15): failed look-ups count per ad account and
-    user."""
+    """Brute-force accounting for one request (R15): failed look-ups count per ad account, per
+    user, per client address and across the service (throttle.service.Limiter.lookups)."""
 
-    limiter: FailureLimiter
-    keys: tuple[str, ...]
+    limiter: Limiter
+    tiers: tuple[Tier, ...]
 
     def check(self) -> None:
-        if not self.limiter.allowed(*self.keys):
-            raise _rate_limited()
+        """RateLimited (429) if a tier is spent; Unavailable (503) if its store is down."""
+        if self.tiers:
+            self.limiter.check(self.tiers)
 
-    def failed(self) -> None:
-        self.limiter.fail(*self.keys)
-
-
-def _rate_limited() -> errors.AppError:
-    return errors.RateLimited(
-        "Too many unknown or mistyped codes from this ad account; wait a few minutes and check "
-        "the codes with the creator."
-    )
+    def reserve(self) -> Reservation:
+        """Count one look-up as failed before it is made (atomic; see throttle.service)."""
+        return self.limiter.reserve(self.tiers)
 
 
-def guard_for(limiter: FailureLimiter, *, user: User, account: AdAccount) -> Guard:
-    return Guard(limiter, (f"ad_account:{account.id}", f"user:{user.id}"))
+def guard_for(limiter: Limiter, *, user: User, account: AdAccount, ip: str | None) -> Guard:
+    return Guard(limiter, limiter.lookups(ad_account_id=account.id, user_id=user.id, ip=ip))
 
 
 def resolve(session: Session, *, settings: Settings, guard: Guard, text: str) -> Resolved:
-    """Find the code's rows; mistyped and unknown codes count against the brute-force limit."""
-    guard.check()
+    """Find the code's rows; mistyped and unknown codes count against the brute-force limits,
+    counted before the look-up so racing requests cannot look up more than the limit."""
+    reservation = guard.reserve()
     try:
         parsed = crypto.parse_code(text)
     except crypto.CodeShapeError as exc:
-        guard.failed()
         raise errors.InvalidInput(str(exc), code="code_mistyped") from None
     found = authorization_repository.with_post_by_code_hash(
         session, crypto.hash_code(settings.secret_key, parsed)
     )
     if found is None:
-        guard.failed()
         raise errors.NotFound(
             "No Spark code matches: check it with the creator, or ask for a new one.",
             code="code_not_found",
         )
+    reservation.release()  # a code that exists is no guess
     authorization, post, creator, original = found
     if post is None or creator is None:  # foreign keys make this unreachable; fail closed
         raise errors.NotFound("No Spark code matches.", code="code_not_found")
@@ -193,7 +189,7 @@ class Originals:
             for text in self.texts:
                 try:
                     r = resolve(session, settings=settings, guard=guard, text=text)
-                except errors.RateLimited:
+                except (errors.RateLimited, errors.Unavailable):
                     raise
                 except errors.AppError as exc:
                     self.failures.append(exc)
@@ -231,8 +227,8 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
         try:
             _bind_one(session, settings=settings, guard=guard, user=user, account=account,
                       text=text, originals=originals, result=result)
-        except errors.RateLimited:
-            result.error = _rate_limited()
+        except errors.Unavailable:
+            raise  # the limiter's store is down: the whole request is refused (503)
         except errors.AppError as exc:
             result.error = exc
         results.append(result)

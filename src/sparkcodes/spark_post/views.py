@@ -12,7 +12,7 @@ from sparkcodes import errors
 from sparkcodes.ad import usage
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.authorization.rules import Problem
-from sparkcodes.deps import read_only
+from sparkcodes.deps import client_ip, read_only
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
@@ -61,12 +61,13 @@ def list_context(web: Web, account: AdAccount) -> dict[str, Any]:
 
 
 def render_account(web: Web, account: AdAccount, business: Business, role: str,
-                   extra: dict[str, Any] | None = None, status: int = 200) -> Response:
+                   extra: dict[str, Any] | None = None, status: int = 200,
+                   headers: dict[str, str] | None = None) -> Response:
     ctx = list_context(web, account)
     ctx.update({"business": business, "role": role, "codes_text": "", "codes_error": None,
                 "originals_text": "", "originals_error": None,
                 "previews": None, "bind": None, "tab": "spark", **(extra or {})})
-    return web.render("spark_post/account.html", ctx, status=status)
+    return web.render("spark_post/account.html", ctx, status=status, headers=headers)
 
 
 @router.get("/ad-accounts/{ad_account_id}")
@@ -105,7 +106,8 @@ def preview(ad_account_id: str, web: WebForm, access: AdAccountOperate,
                        or _too_many_originals(web, original_lines))
     cards: list[dict[str, Any]] = []
     if problem is None and originals_error is None:
-        guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account)
+        guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account,
+                                  ip=client_ip(web.request))
         originals = service.Originals(original_lines)
         now = utc_now()
         for number, text in enumerate(lines, start=1):
@@ -168,8 +170,10 @@ def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
     originals_error = (_too_long(original_post_codes, "originals")
                        or _too_many_originals(web, original_lines))
     items: list[dict[str, Any]] = []
+    error: errors.AppError | None = None
     if problem is None and originals_error is None:
-        guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account)
+        guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account,
+                                  ip=client_ip(web.request))
         results, error = web.attempt(service.bind_many, web.session, settings=web.settings,
                                      guard=guard, user=web.me, account=account, codes=lines,
                                      original_codes=original_lines)
@@ -193,11 +197,13 @@ def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
            "codes_error": problem,
            "originals_text": original_post_codes if failed or not items else "",
            "originals_error": originals_error}
-    status = 422 if problem or originals_error else 200
+    # A limit or its store refusing the whole request keeps its status and Retry-After.
+    status = error.status if error is not None else 422 if problem or originals_error else 200
+    headers = error.headers if error is not None else None
     if web.htmx:
         ctx.update(list_context(web, account))
-        return web.render("spark_post/_bind_results.html", ctx, status=status)
-    return render_account(web, account, business, role, ctx, status=status)
+        return web.render("spark_post/_bind_results.html", ctx, status=status, headers=headers)
+    return render_account(web, account, business, role, ctx, status=status, headers=headers)
 
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts/{spark_post_id}/unbind")

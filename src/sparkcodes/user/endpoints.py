@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from sparkcodes.deps import SessionDep, SettingsDep, UserDep
+from sparkcodes.deps import SessionDep, SettingsDep, UserDep, client_ip
 from sparkcodes.user import service
 from sparkcodes.user.schemas import LogIn, NewToken, SignUp, TokenOut, UserOut
 
@@ -17,10 +17,14 @@ def sign_up(body: SignUp, session: SessionDep) -> UserOut:
 
 
 @router.post("/tokens", response_model=NewToken, status_code=201)
-def log_in(body: LogIn, session: SessionDep, settings: SettingsDep) -> NewToken:
-    """Exchange e-mail and password for an API token (shown once)."""
-    token, raw = service.log_in(session, settings=settings, email=body.email,
-                                password=body.password, name=body.name)
+def log_in(body: LogIn, request: Request, session: SessionDep,
+           settings: SettingsDep) -> NewToken:
+    """Exchange e-mail and password for an API token (shown once), which ends after
+    `auth.token_days`. Failed attempts count per account and per client address: over a limit
+    the answer is 429 `rate_limited` with `Retry-After`, whatever the password."""
+    token, raw = service.log_in(session, settings=settings,
+                                limiter=request.app.state.limiter, ip=client_ip(request),
+                                email=body.email, password=body.password, name=body.name)
     return NewToken(**TokenOut.model_validate(token).model_dump(), token=raw)
 
 

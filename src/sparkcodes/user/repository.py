@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.models import ApiToken, User
@@ -44,3 +46,41 @@ def token_of(session: Session, user_id: str, token_id: str) -> ApiToken | None:
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id,
                                ApiToken.developer_app_id.is_(None))
     )
+
+
+def token_by_id(session: Session, token_id: str) -> ApiToken | None:
+    return session.get(ApiToken, token_id)
+
+
+def all_tokens(session: Session, *, user_id: str | None,
+               token_ids: list[str] | None = None) -> list[tuple[ApiToken, User]]:
+    stmt = select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+    if user_id is not None:
+        stmt = stmt.where(ApiToken.user_id == user_id)
+    if token_ids is not None:
+        stmt = stmt.where(ApiToken.id.in_(token_ids))
+    rows = session.execute(stmt.order_by(ApiToken.created_at, ApiToken.id)).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def unrevoked_tokens_of(session: Session, user_id: str) -> list[ApiToken]:
+    return list(session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at, ApiToken.id)))
+
+
+def revoke(session: Session, *, token_id: str, now: datetime) -> bool:
+    """Revoke a token not revoked yet; False when it was already (revoking twice is harmless)."""
+    result = session.execute(
+        update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now).returning(ApiToken.id))
+    return result.first() is not None
+
+
+def touch(session: Session, *, token_id: str, now: datetime, stale_before: datetime) -> None:
+    """Write a session's last use, unless a request did so since ``stale_before``."""
+    session.execute(
+        update(ApiToken).where(ApiToken.id == token_id,
+                               or_(ApiToken.last_used_at.is_(None),
+                                   ApiToken.last_used_at < stale_before))
+        .values(last_used_at=now).execution_options(synchronize_session=False))

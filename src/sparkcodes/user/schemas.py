@@ -34,9 +34,11 @@ class TokenOut(BaseModel):
     id: str
     name: str
     hint: str
+    kind: str = Field(description="api (log-in, CLI) or session (a page's sign-in)")
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    last_used_at: datetime | None = Field(description="A session's last use (to the minute)")
 
 
 class NewToken(TokenOut):

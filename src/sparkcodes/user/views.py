@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from sparkcodes.business import service as business_service
 from sparkcodes.creator import service as creator_service
+from sparkcodes.deps import client_ip
 from sparkcodes.kit import limits
 from sparkcodes.user import service
 from sparkcodes.web.kit import (
@@ -45,10 +46,15 @@ def login(web: WebFormOptional, email: str = Form(""), password: str = Form(""),
     if errs:
         return web.render("user/login.html", {"next": safe_next(next), "email": email,
                                               "errors": errs}, status=422)
-    user, error = web.attempt(service.check_password, web.session, email=email, password=password)
+    user, error = web.attempt(service.check_password, web.session,
+                              limiter=web.request.app.state.limiter,
+                              ip=client_ip(web.request), email=email, password=password)
     if error is not None:
+        # 401 for a wrong password; a limit (429) or its store being down (503) keeps its
+        # status and Retry-After.
         return web.render("user/login.html", {"next": safe_next(next), "email": email,
-                                              "errors": {"password": error.message}}, status=401)
+                                              "errors": {"password": error.message}},
+                          status=error.status, headers=error.headers)
     assert user is not None
     response = web.redirect(safe_next(next))
     web.start_session(response, user)

@@ -71,17 +71,19 @@ def is_page(request: Request) -> bool:
 
 _TITLES = {400: "That did not work", 401: "Please log in", 403: "Not allowed",
            404: "Not found", 405: "Not allowed", 409: "That did not work", 410: "Gone",
-           422: "Please check the form", 429: "Slow down"}
+           422: "Please check the form", 429: "Slow down", 503: "Try again shortly"}
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
+def error_page(request: Request, status: int, message: str,
+               headers: dict[str, str] | None = None) -> Response:
     name = "_error.html" if request.headers.get("hx-request") == "true" else "error.html"
     context: dict[str, Any] = {
         "web": None, "user": None, "csrf_token": "", "sandbox": False, "unread": 0,
         "path": request.url.path, "status": status, "title": _TITLES.get(status, "Error"),
         "message": message, "signed_in": SESSION_COOKIE in request.cookies,
     }
-    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response = templates.TemplateResponse(request, name, context, status_code=status,
+                                          headers=headers)
     return secure_headers(response)
 
 
@@ -114,7 +116,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(errors.AppError)
     async def app_error(request: Request, exc: errors.AppError) -> Response:
         if is_page(request):
-            return error_page(request, exc.status, exc.message)
+            return error_page(request, exc.status, exc.message, exc.headers)
         return await _call(json_app_error, request, exc)
 
     @app.exception_handler(RequestValidationError)

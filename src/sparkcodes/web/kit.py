@@ -14,7 +14,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -222,13 +222,11 @@ class Web:
             return None, exc
 
     def start_session(self, response: Response, user: User) -> None:
-        """Issue an API token for the browser and put it in an HttpOnly cookie."""
-        # The sandbox clock jumps weeks ahead in rehearsals; a server-side expiry measured on it
-        # would sign everyone out, so sandbox sessions end at log-out (the cookie still expires).
-        expires = None if self.settings.sandbox else utc_now() + timedelta(days=SESSION_DAYS)
-        _, raw = user_service.issue_token(self.session, settings=self.settings, user=user,
-                                          name="web session", expires_at=expires)
-        response.set_cookie(SESSION_COOKIE, raw, max_age=SESSION_DAYS * 86400, httponly=True,
+        """Issue a session token for the browser and put it in an HttpOnly cookie; the server
+        ends it when idle or old (settings.auth), whatever the browser keeps."""
+        _, raw = user_service.start_session(self.session, settings=self.settings, user=user)
+        days = self.settings.auth.session_days or SESSION_DAYS
+        response.set_cookie(SESSION_COOKIE, raw, max_age=days * 86400, httponly=True,
                             samesite="lax", secure=self.request.url.scheme == "https", path="/")
 
 

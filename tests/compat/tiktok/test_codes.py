@@ -27,7 +27,8 @@ EXPECTED = {
     "post_unavailable": 40007, "post_not_found": 40007, "not_found": 40007,
     "ad_not_found": 40007,
     "batch_too_large": 40011, "capacity_reached": 40502, "identity_capacity_reached": 40502,
-    "rate_limited": 40016, "unauthorized": 40105, "concurrent_update": 40202,
+    "rate_limited": 40016, "limiter_unavailable": 50002, "unauthorized": 40105,
+    "concurrent_update": 40202,
 }
 
 

@@ -80,7 +80,11 @@ TABLE: dict[str, tuple[int, str | None]] = {
     "batch_too_large": (TOO_MANY_IDS, None),
     "capacity_reached": (AD_LIMIT, None),
     "identity_capacity_reached": (AD_LIMIT, None),
+    # Too many failed code look-ups (R15; the message names the limit and when to retry). Not
+    # 40100: clients retry "QPS limit" refusals within seconds, and this one lasts minutes.
     "rate_limited": (TOO_FREQUENT, None),
+    # The limiter's store is down: look-ups are refused (fail closed), retry later.
+    "limiter_unavailable": (PROCESSING_ERROR, None),
     # Tokens.
     "unauthorized": (TOKEN_INVALID, TOKEN_INVALID_MESSAGE),
     # Two writes raced and this one lost; the client may retry.

@@ -12,6 +12,7 @@ from sparkcodes.compat.tiktok import routing, shapes
 from sparkcodes.compat.tiktok.auth import Caller, CallerDep
 from sparkcodes.compat.tiktok.envelope import ok
 from sparkcodes.compat.tiktok.params import bad
+from sparkcodes.deps import client_ip
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount
 from sparkcodes.post import service as post_service
@@ -28,7 +29,8 @@ EXACT_ITEM_ID_DIGITS = 19  # a keyword of 19+ digits is an exact post id (§2.3)
 
 
 def _guard(caller: Caller, account: AdAccount) -> service.Guard:
-    return service.guard_for(caller.request.app.state.limiter, user=caller.user, account=account)
+    return service.guard_for(caller.request.app.state.limiter, user=caller.user, account=account,
+                             ip=client_ip(caller.request))
 
 
 @router.post("/tt_video/authorize/", summary="Apply a Spark Ads authorization code")

@@ -1,0 +1,145 @@
+"""The limiter's counters in SQL, as a `limits` storage: one row per fixed window, incremented
+by one atomic upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), so concurrent hits from
+any number of threads and processes are counted exactly. Time is real time (the windows are
+about attackers, not about the sandbox clock)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import cast
+
+from limits.storage import Storage
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from sparkcodes.kit.clock import real_now
+from sparkcodes.kit.types import UTCDateTime
+from sparkcodes.models import RateLimitCounter
+
+log = logging.getLogger("sparkcodes.throttle")
+T = cast(Table, RateLimitCounter.__table__)
+
+
+def _when(name: str, value: datetime | None):  # type: ignore[no-untyped-def]
+    return bindparam(name, value, type_=UTCDateTime())
+
+
+def _statements(dialect: str):  # type: ignore[no-untyped-def]
+    """The increment (an upsert that starts a new window when the last one ended) and the
+    give-back, built once: both run for every look-up and log-in."""
+    key, amount = bindparam("b_key", type_=String()), bindparam("b_amount", type_=Integer())
+    now, next_reset = _when("b_now", None), _when("b_next", None)
+    insert = postgresql.insert(T) if dialect == "postgresql" else sqlite.insert(T)
+    ended = T.c.resets_at <= now
+    incr = insert.values(key=key, hits=amount, resets_at=next_reset).on_conflict_do_update(
+        index_elements=[T.c.key],
+        set_={"hits": case((ended, amount), else_=T.c.hits + amount),
+              "resets_at": case((ended, next_reset), else_=T.c.resets_at)},
+    ).returning(T.c.hits)
+    floor = func.max if dialect == "sqlite" else func.greatest
+    decr = (update(T).where(T.c.key == key, T.c.resets_at > now)
+            .values(hits=floor(T.c.hits - amount, 0)).returning(T.c.hits))
+    return incr, decr
+
+
+class SqlStorage(Storage):
+    """Counters in the ``rate_limit_counters`` table of ``engine`` (made if missing). The
+    engine runs in autocommit: each statement is its own transaction, and an increment is one
+    statement. ``connection()`` lets several calls share one pooled connection."""
+
+    STORAGE_SCHEME = None
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(None, wrap_exceptions=True)
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._held = threading.local()
+        self._incr, self._decr = _statements(engine.dialect.name)
+        try:
+            T.create(engine, checkfirst=True)
+        except SQLAlchemyError:
+            # Another process made it meanwhile, or the store is down: hits will tell (503).
+            log.warning("could not make sure rate_limit_counters exists", exc_info=True)
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return SQLAlchemyError
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """One connection for the calls made in this block (by this thread)."""
+        held = getattr(self._held, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self.engine.connect() as conn:
+            self._held.conn = conn
+            try:
+                yield conn
+            finally:
+                self._held.conn = None
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = real_now()
+        with self.connection() as conn:
+            return int(conn.execute(self._incr, {
+                "b_key": key, "b_amount": amount, "b_now": now,
+                "b_next": now + timedelta(seconds=expiry)}).scalar_one())
+
+    def decr(self, key: str, amount: int = 1) -> int:
+        """Give back ``amount`` hits of a window still running (never below zero)."""
+        with self.connection() as conn:
+            hits = conn.execute(self._decr, {"b_key": key, "b_amount": amount,
+                                             "b_now": real_now()}).scalar()
+        return int(hits or 0)
+
+    def get(self, key: str) -> int:
+        with self.connection() as conn:
+            hits = conn.execute(select(T.c.hits).where(
+                T.c.key == key, T.c.resets_at > _when("now", real_now()))).scalar()
+        return int(hits or 0)
+
+    def get_expiry(self, key: str) -> float:
+        now = real_now()
+        with self.connection() as conn:
+            resets_at = conn.execute(select(T.c.resets_at).where(
+                T.c.key == key, T.c.resets_at > _when("now", now))).scalar()
+        return (resets_at or now).timestamp()
+
+    def check(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(1))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        with self.connection() as conn:
+            return conn.execute(delete(T)).rowcount
+
+    def clear(self, key: str) -> None:
+        with self.connection() as conn:
+            conn.execute(delete(T).where(T.c.key == key))
+
+    def sweep(self) -> int:
+        """Delete windows that ended (housekeeping; an ended window counts as zero anyway)."""
+        with self.connection() as conn:
+            return conn.execute(delete(T).where(T.c.resets_at <= _when("now", real_now())))\
+                .rowcount
