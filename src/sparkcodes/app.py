@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sparkcodes import __version__, errors
 from sparkcodes.config import Settings, get_settings
 from sparkcodes.db import Database
+from sparkcodes.kit import text
 from sparkcodes.kit.context import RequestIdMiddleware
 from sparkcodes.kit.guards import NulGuardMiddleware
 from sparkcodes.kit.ratelimit import FailureLimiter
@@ -56,6 +57,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         message, problems = _validation_message(exc)
+        # A name or URL holding a line break gets its own code, like a NUL anywhere does.
+        control = [e for e in exc.errors() if e.get("type") == text.CONTROL_ERROR]
+        if control:
+            field = ".".join(str(p) for p in control[0].get("loc", ()) if p != "body")
+            return _error(422, text.INVALID_CHARACTERS, f"{field}: {control[0]['msg']}.",
+                          {"problems": problems})
         return _error(422, "validation_error", message, {"problems": problems})
 
     @app.exception_handler(StarletteHTTPException)

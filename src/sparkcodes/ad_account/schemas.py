@@ -5,10 +5,11 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from sparkcodes.kit.ids import TikTokId
+from sparkcodes.kit.text import SingleLine
 
 
 class AdAccountIn(BaseModel):
-    name: str = Field(max_length=120)
+    name: SingleLine = Field(max_length=120)
     region: str | None = Field(None, max_length=8)
     timezone: str = Field("UTC", max_length=64)
 

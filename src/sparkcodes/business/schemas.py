@@ -5,11 +5,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparkcodes.kit.text import SingleLine
+
 Role = Literal["admin", "operator", "analyst"]
 
 
 class BusinessIn(BaseModel):
-    name: str = Field(max_length=120)
+    name: SingleLine = Field(max_length=120)
 
 
 class BusinessOut(BaseModel):

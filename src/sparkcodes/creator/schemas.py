@@ -5,13 +5,14 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from sparkcodes.kit.ids import TikTokId
+from sparkcodes.kit.text import SingleLine
 
 
 class CreatorIn(BaseModel):
     handle: str = Field(max_length=40, examples=["maya.makes"])
-    display_name: str = Field("", max_length=80)
+    display_name: SingleLine = Field("", max_length=80)
     region: str = Field(max_length=8, examples=["US"])
-    avatar_url: str | None = Field(None, max_length=500)
+    avatar_url: SingleLine | None = Field(None, max_length=500)
 
 
 class AdSettingsIn(BaseModel):

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sparkcodes import errors
+from sparkcodes.kit.text import refuse_control
 
 MAX_NAME = 120
 MAX_URL = 2000
@@ -73,7 +74,7 @@ class AuthCodeInvalid(errors.AppError):
 
 def check_name(name: str) -> str:
     """The app's name, trimmed; raises InvalidAppName."""
-    name = name.strip()
+    name = refuse_control(name.strip(), name="app's name")
     if not name:
         raise InvalidAppName("Give the app a name: people see it when they authorize it.")
     if len(name) > MAX_NAME:

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sparkcodes.kit.ids import TikTokId
+from sparkcodes.kit.text import SingleLine
 
 Kind = Literal["video", "story", "duet", "stitch"]
 Sound = Literal["original", "commercial_library", "licensed"]
@@ -18,14 +19,14 @@ class PostIn(BaseModel):
     sound: Sound = "original"
     visibility: Visibility = "public"
     original_post_id: str | None = Field(None, max_length=32)
-    cover_url: str | None = Field(None, max_length=500)
+    cover_url: SingleLine | None = Field(None, max_length=500)
 
 
 class PostPatch(BaseModel):
     caption: str | None = Field(None, max_length=2200)
     sound: Sound | None = None
     visibility: Visibility | None = None
-    cover_url: str | None = Field(None, max_length=500)
+    cover_url: SingleLine | None = Field(None, max_length=500)
 
 
 class OrganicStats(BaseModel):

@@ -4,17 +4,19 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparkcodes.kit.text import SingleLine
+
 
 class SignUp(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
-    name: str = Field("", max_length=120)
+    name: SingleLine = Field("", max_length=120)
 
 
 class LogIn(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
-    name: str = Field("", max_length=120, description="A label for the token")
+    name: SingleLine = Field("", max_length=120, description="A label for the token")
 
 
 class UserOut(BaseModel):
