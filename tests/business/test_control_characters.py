@@ -16,7 +16,8 @@ from tests import factories as f
 from tests.integration.test_pages_access import HTML, page_login
 from tests.webhook.test_pages import _field_error
 
-MESSAGE = "may not contain control characters (line breaks, tabs and the like); give it on one line."
+MESSAGE = ("may not contain control characters (line breaks, tabs and the like); give it on "
+           "one line.")
 BAD = ["Glow\r\nBcc: victim@example.com", "Glow\nLabs", "Glow\tLabs", "Glow\x1b[31m",
        "Glow\x7f", "Glow\x85Labs", "Glow\u2028Labs"]
 
@@ -26,7 +27,8 @@ def test_control_characters_are_found(value: str) -> None:
     assert has_control(value)
 
 
-@pytest.mark.parametrize("value", ["Glow Labs", "Glöw — Läbs ✨", "株式会社グロウ", "O'Brien & Co."])
+@pytest.mark.parametrize("value", ["Glow Labs", "Glöw — Läbs ✨", "株式会社グロウ",
+                                   "O'Brien & Co."])
 def test_ordinary_names_pass(value: str) -> None:
     assert not has_control(value)
     assert refuse_control(value, name="business name") == value
