@@ -19,6 +19,7 @@ from sparkcodes.db import Database
 from sparkcodes.kit import text
 from sparkcodes.kit.context import RequestIdMiddleware
 from sparkcodes.kit.guards import NulGuardMiddleware
+from sparkcodes.kit.logs import install_access_log_redaction, redact_target
 from sparkcodes.kit.ratelimit import FailureLimiter
 
 log = logging.getLogger("sparkcodes")
@@ -79,12 +80,14 @@ def install_error_handlers(app: FastAPI) -> None:
         if "NUL" in str(exc.orig):
             return _error(422, "invalid_characters",
                           "Text may not contain NUL (\\u0000) characters.")
-        log.exception("database refused a value on %s %s", request.method, request.url.path)
+        log.exception("database refused a value on %s %s", request.method,
+                      redact_target(request.url.path))
         return _error(422, "invalid_value", "A value is out of the range the database accepts.")
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method,
+                      redact_target(request.url.path))
         return _error(500, "internal_error", "Something went wrong on our side; it was logged.")
 
 
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "them and run Spark Ads, and nobody is surprised by an expiry.",
     )
     app.state.settings = settings
+    install_access_log_redaction()
     app.state.db = Database(settings)
     app.state.limiter = FailureLimiter(settings.codes.failed_lookups_limit, settings.redis_url)
     app.add_middleware(NulGuardMiddleware, envelope_prefixes=("/open_api/",))
