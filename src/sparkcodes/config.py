@@ -123,8 +123,9 @@ class Settings(BaseSettings):
     env: str = Field(default="dev", description="dev, test or prod")
     database_url: str = Field(default_factory=_default_database_url)
     secret_key: str = DEFAULT_SECRET
-    # Secret keys used before the current one: stored connector secrets sealed under them still
-    # open, until `sparkcodes connector rotate-keys` seals them again under the current key.
+    # Secret keys used before the current one: stored secrets sealed under them (connector tokens,
+    # webhook signing secrets) still open, until `sparkcodes rotate-keys` seals them again under
+    # the current key.
     previous_secret_keys: list[str] = Field(default_factory=list)
     redis_url: str | None = None
     sandbox: bool = False

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sparkcodes.cli import codes, connector, db, users
+from sparkcodes.cli import codes, connector, db, keys, users
 from sparkcodes.cli.common import console
 
 if TYPE_CHECKING:  # the commands import these when they run, to keep the CLI quick to start
@@ -24,6 +24,7 @@ from sparkcodes.cli.tracker import tracker as tracker_command  # noqa: E402, I00
 app.command("tracker")(tracker_command)
 app.add_typer(codes.posts_app, name="posts")
 app.add_typer(connector.app, name="connector")
+app.command("rotate-keys")(keys.rotate_keys)
 
 
 @app.command()
