@@ -112,6 +112,27 @@ class Connector(BaseModel):
     authorize_minutes: int = Field(30, ge=1, le=1440)
 
 
+KIB = 1024
+MIB = 1024 * KIB
+
+
+class BodyLimits(BaseModel):
+    """The largest request body each class of route accepts, in bytes. A larger body is refused
+    with 413 while it streams in, before routing, authentication or any check reads it (a
+    Content-Length over the limit before a single byte is read), and the connection is closed.
+
+    ``api``: /v1 JSON and every other non-page route; ``bulk``: /v1 batch routes (binding up to
+    ``codes.batch_size`` codes); ``engagement``: POST /v1/engagement/events (up to
+    ``engagement.batch_size`` events); ``tiktok``: /open_api/v1.3; ``pages``: HTML forms.
+    """
+
+    api: int = Field(256 * KIB, ge=KIB, le=1024 * MIB)
+    bulk: int = Field(1 * MIB, ge=KIB, le=1024 * MIB)
+    engagement: int = Field(4 * MIB, ge=KIB, le=1024 * MIB)
+    tiktok: int = Field(1 * MIB, ge=KIB, le=1024 * MIB)
+    pages: int = Field(256 * KIB, ge=KIB, le=1024 * MIB)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SPARKCODES_",
@@ -139,6 +160,7 @@ class Settings(BaseSettings):
     webhooks: Webhooks = Field(default_factory=Webhooks)
     tiktok: TikTokCompat = Field(default_factory=TikTokCompat)
     connector: Connector = Field(default_factory=Connector)
+    body_limits: BodyLimits = Field(default_factory=BodyLimits)
     public_url: str = Field("http://127.0.0.1:8000",
                             description="Base of links in e-mails and feeds")
     db_pool_size: int = 20
