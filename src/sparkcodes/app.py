@@ -187,6 +187,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 
+    # First of all routes, so a liveness probe is not matched against every route after it, and
+    # async, so it does not wait for a thread of the pool.
+    @app.get("/health", tags=["ops"])
+    async def health() -> dict[str, str]:
+        """Liveness: answers without touching the database."""
+        return {"status": "ok"}
+
     from sparkcodes.ad.endpoints import router as ad_router
     from sparkcodes.ad_account.endpoints import router as ad_account_router
     from sparkcodes.authorization.endpoints import router as authorization_router
@@ -231,10 +238,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from sparkcodes.web import install as install_web
 
     install_web(app)  # HTML/HTMX pages and /static; /v1 JSON routes are untouched
-
-    @app.get("/health", tags=["ops"])
-    def health() -> dict[str, str]:
-        """Liveness: answers without touching the database."""
-        return {"status": "ok"}
 
     return app

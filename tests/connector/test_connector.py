@@ -198,6 +198,8 @@ def test_a_wrong_token_and_an_advertiser_not_granted_are_refused_in_words(client
     ({"base_url": "https://business-api.tiktok.com/other/"}, "invalid_base_url",
      "Give the host only"),
     ({"access_token": "  "}, "invalid_access_token", "Paste the long-lived access token"),
+    ({"access_token": "\ufeffsct_token"}, "invalid_access_token",
+     "paste it again exactly as TikTok shows it"),
     ({"advertiser_ids": []}, "invalid_advertiser_ids", "at least one advertiser"),
     ({"advertiser_ids": ["acme"]}, "invalid_advertiser_ids", "is not an advertiser id"),
 ])
@@ -447,6 +449,19 @@ def test_app_flow_refusals(client, standin):  # type: ignore[no-untyped-def]
                  422, "invalid_app_credentials", "secret")
 
 
+def test_the_callback_opened_without_tiktoks_answer_says_so(client):  # type: ignore[no-untyped-def]
+    """Someone who opens /tiktok/callback by hand (a bookmark, a copied redirect URL) gets a 400
+    page naming the problem, not an error about a forged link; nothing changes."""
+    admin = Admin(client)
+    before = dump_everything(client)
+    for query in ("", "?auth_code=abc", "?state=&auth_code=abc", "?error=access_denied"):
+        r = admin.browser.get(f"/tiktok/callback{query}", headers=HTML)
+        assert r.status_code == 400, (query, r.text)
+        assert "opened without TikTok&#39;s answer (no state)" in r.text, (query, r.text)
+        assert "Nothing was linked." in r.text
+    assert dump_everything(client) == before
+
+
 # --- tenancy, removal, key rotation -------------------------------------------------------------
 
 def test_another_business_cannot_see_or_act_on_a_connection(client, standin):  # type: ignore[no-untyped-def]
@@ -459,7 +474,7 @@ def test_another_business_cannot_see_or_act_on_a_connection(client, standin):  #
     for r in (client.get(theirs, headers=stranger.headers),
               client.post(f"{theirs}/check", headers=stranger.headers),
               client.delete(theirs, headers=stranger.headers)):
-        assert_error(r, 404, "connection_not_found", "No such TikTok connection")
+        assert_error(r, 404, "not_found", "No such TikTok connection")
     for r in (client.get(mine, headers=stranger.headers),
               client.post(f"{mine}/check", headers=stranger.headers)):
         assert r.status_code == 404, r.text

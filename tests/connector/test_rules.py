@@ -166,6 +166,21 @@ def test_access_tokens_refused(token):  # type: ignore[no-untyped-def]
     with pytest.raises(rules.InvalidAccessToken) as exc:
         rules.check_access_token(token)
     assert exc.value.code == "invalid_access_token"
+    assert exc.value.message == "Paste the long-lived access token TikTok gave you."
+
+
+@pytest.mark.parametrize("token", ["\ufeff", "\ufeffsct_abc", "sct_\u200babc", "tökén", "a\x7fb"])
+def test_access_tokens_with_characters_no_header_can_carry_are_refused(token):  # type: ignore[no-untyped-def]
+    """Regression: a token with a byte-order mark (or any non-ASCII character) reached httpx,
+    which could not put it in the Access-Token header: UnicodeEncodeError, a 500."""
+    with pytest.raises(rules.InvalidAccessToken) as exc:
+        rules.check_access_token(token)
+    assert exc.value.code == "invalid_access_token" and exc.value.status == 422
+    assert "paste it again exactly as TikTok shows it" in exc.value.message
+
+
+def test_an_access_token_is_trimmed_and_kept_as_pasted():
+    assert rules.check_access_token("  sct_AbC-123_x.y~  ") == "sct_AbC-123_x.y~"
 
 
 # --- sealing ------------------------------------------------------------------------------------

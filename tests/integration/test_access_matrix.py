@@ -184,6 +184,14 @@ class Tenant:
             "name": f"{name} app", "redirect_url": "https://example.com/callback"}), 201)
         self.app_grant = _ok(client.post("/v1/app-grants", headers=self.h, json={
             "app_id": self.developer_app["app_id"], "ad_account_ids": [acc]}), 201)
+        # A TikTok connection of A's business, through A's developer app on this sparkcodes
+        # (its public URL, plain http on the loopback host in tests): starting the app flow
+        # makes a pending connection and calls nobody.
+        self.tiktok_flow = _ok(client.post(
+            f"/v1/businesses/{self.business['id']}/tiktok-connections/app-flow", headers=self.h,
+            json={"app_id": self.developer_app["app_id"], "secret": self.developer_app["secret"],
+                  "base_url": client.app.state.settings.public_url}), 201)
+        self.tiktok_connection = self.tiktok_flow["connection"]
 
     def snapshot(self) -> dict[str, Any]:
         """Everything this tenant can read about its own objects, order-insensitive."""
@@ -226,7 +234,8 @@ class Tenant:
                 f"/v1/businesses/{biz}/calendar-feeds", f"/v1/creators/{cr}/calendar-feeds",
                 f"/v1/businesses/{biz}/roster", f"/v1/businesses/{biz}/contracts",
                 "/v1/developer-apps", f"/v1/developer-apps/{self.developer_app['id']}",
-                "/v1/app-grants",
+                "/v1/app-grants", f"/v1/businesses/{biz}/tiktok-connections",
+                f"/v1/businesses/{biz}/tiktok-connections/{self.tiktok_connection['id']}",
             ]
         out: dict[str, Any] = {}
         for path in paths:
@@ -317,6 +326,25 @@ def _webhook(t: Tenant) -> str:
 
 def _dev_app(t: Tenant) -> str:
     return t.developer_app["id"]
+
+
+def _connection(t: Tenant) -> str:
+    return t.tiktok_connection["id"]
+
+
+def _connection_attempts() -> list[Attempt]:
+    return [
+        Attempt("A's business, A's connection", _a(business_id=_business,
+                                                   connection_id=_connection)),
+        Attempt("B's own business, A's connection",
+                lambda a, b: {"business_id": b.business["id"],
+                              "connection_id": a.tiktok_connection["id"]}),
+    ]
+
+
+# Where a stranger's link would point if a refusal were missed: a loopback port nobody listens on,
+# so a hole shows as a wrong answer here, never as a call to TikTok.
+_DEAD_TIKTOK = "http://127.0.0.1:9"
 
 
 def _one(label: str = "A's ids", body: Callable[[Tenant, Tenant], Any] | None = None,
@@ -505,6 +533,25 @@ ID_ROUTES: list[IdRoute] = [
     IdRoute("DELETE", "/v1/developer-apps/{developer_app_id}", _one(developer_app_id=_dev_app)),
     IdRoute("DELETE", "/v1/app-grants/{grant_id}",
             _one(grant_id=lambda t: t.app_grant["id"])),
+    IdRoute("GET", "/v1/businesses/{business_id}/tiktok-connections",
+            _one(business_id=_business)),
+    IdRoute("POST", "/v1/businesses/{business_id}/tiktok-connections",
+            _one("B links its own advertiser into A's business",
+                 body=lambda a, b: {"access_token": b.h["Authorization"].split()[1],
+                                    "advertiser_ids": [b.account["tiktok_id"]],
+                                    "base_url": _DEAD_TIKTOK},
+                 business_id=_business)),
+    IdRoute("POST", "/v1/businesses/{business_id}/tiktok-connections/app-flow",
+            _one("B starts its own app's flow on A's business",
+                 body=lambda a, b: {"app_id": a.developer_app["app_id"], "secret": "b-secret",
+                                    "base_url": _DEAD_TIKTOK},
+                 business_id=_business)),
+    IdRoute("GET", "/v1/businesses/{business_id}/tiktok-connections/{connection_id}",
+            _connection_attempts()),
+    IdRoute("POST", "/v1/businesses/{business_id}/tiktok-connections/{connection_id}/check",
+            _connection_attempts()),
+    IdRoute("DELETE", "/v1/businesses/{business_id}/tiktok-connections/{connection_id}",
+            _connection_attempts()),
 ]
 
 _BY_KEY = {(r.method, r.path): r for r in ID_ROUTES}
@@ -562,6 +609,14 @@ NON_PATH_ID_ROUTES = {
         "app_id names any developer app on purpose (a person authorizes someone else's app); "
         "ad_account_ids: test_a_grant_names_only_ad_accounts_you_may_act_on "
         "(test_developer_apps.py)",
+    ("POST", "/v1/businesses/{business_id}/tiktok-connections"):
+        "advertiser_ids are TikTok's advertiser ids, not sparkcodes ids: TikTok decides whether "
+        "the token may use them (advertiser/info/), and 'already linked' is asked of this "
+        "business only; test_tiktok_connection_bodies_name_tiktok_ids_not_ours",
+    ("POST", "/v1/businesses/{business_id}/tiktok-connections/app-flow"):
+        "app_id is the business's own developer app on TikTok, not a sparkcodes id: it only "
+        "starts a pending connection of this business; "
+        "test_tiktok_connection_bodies_name_tiktok_ids_not_ours",
 }
 
 
@@ -713,6 +768,53 @@ def test_ids_in_bodies_are_checked_too(client) -> None:  # type: ignore[no-untyp
     assert [i["creator_id"] for i in identities] == [b.creator["id"]]
 
 
+def test_tiktok_connection_bodies_name_tiktok_ids_not_ours(client, live_url) -> None:  # type: ignore[no-untyped-def]
+    """advertiser_ids and app_id name objects on TikTok (here this sparkcodes' own
+    /open_api/v1.3, served live), not sparkcodes objects. A stranger who knows A's advertiser id
+    or A's app_id gets nothing of A's with them: TikTok refuses B's token on A's advertiser
+    exactly as on an advertiser nobody has (A having linked it is not revealed by a 409), and
+    B's app flow with A's app_id is a pending connection of B's own business. A's connections
+    do not change."""
+    a = Tenant(client, "alice")
+    b = Tenant(client, "bob", full=False)
+    mine, theirs = f"/v1/businesses/{a.business['id']}/tiktok-connections", \
+        f"/v1/businesses/{b.business['id']}/tiktok-connections"
+    a_advertiser, b_advertiser = a.account["tiktok_id"], b.account["tiktok_id"]
+    b_token = b.h["Authorization"].split()[1]
+    linked = _ok(client.post(mine, headers=a.h, json={
+        "access_token": a.h["Authorization"].split()[1], "advertiser_ids": [a_advertiser],
+        "base_url": live_url}), 201)
+    assert linked["state"] == "healthy", linked
+    before = a.snapshot()
+    # B's token on A's advertiser, alone or beside B's own: refused whole, as an id nobody has.
+    ghost = "7" + "0" * 17 + "1"
+    answers = {}
+    for label, ids in (("A's", [a_advertiser]), ("nobody's", [ghost]),
+                       ("B's and A's", [b_advertiser, a_advertiser])):
+        r = client.post(theirs, headers=b.h, json={"access_token": b_token,
+                                                  "advertiser_ids": ids, "base_url": live_url})
+        assert_error(r, 422, "tiktok_advertiser_not_granted")
+        refused = ids[-1]
+        assert r.json()["error"]["details"] == {"advertiser_id": refused}, r.text
+        answers[label] = r.json()["error"]["message"].replace(refused, "<id>")
+    assert answers["A's"] == answers["nobody's"] == answers["B's and A's"], answers
+    assert _ok(client.get(theirs, headers=b.h)) == []
+    # B's app flow with A's app_id: a pending connection of B's business, nothing of A's.
+    started = _ok(client.post(f"{theirs}/app-flow", headers=b.h, json={
+        "app_id": a.developer_app["app_id"], "secret": "a-guess", "base_url": live_url}), 201)
+    assert started["connection"]["business_id"] == b.business["id"]
+    assert started["connection"]["state"] == "awaiting_authorization"
+    assert [c["id"] for c in _ok(client.get(theirs, headers=b.h))] == [
+        started["connection"]["id"]]
+    # A's side: the same, and its link still checks healthy with TikTok.
+    assert a.snapshot() == before
+    listed = _ok(client.get(mine, headers=a.h))
+    assert sorted(c["id"] for c in listed) == sorted([a.tiktok_connection["id"], linked["id"]])
+    checked = _ok(client.post(f"{mine}/{linked['id']}/check", headers=a.h))
+    assert checked["state"] == "healthy" and [x["advertiser_id"] for x in
+                                              checked["advertisers"]] == [a_advertiser]
+
+
 def test_engagement_and_reports_stay_inside_the_tenant(client) -> None:  # type: ignore[no-untyped-def]
     """B can neither record engagement on A's post or ad nor read A's reports; the answers for
     A's ids are the same as for ids that do not exist."""
@@ -854,7 +956,7 @@ PAGE_IDS: dict[str, Callable[[Tenant], str]] = {
     "endpoint_id": _webhook, "entry_id": lambda t: t.roster_entry["id"],
     "contract_id": lambda t: t.contract["id"], "feed_id": lambda t: t.business_feed["id"],
     "user_id": lambda t: t.user_id, "developer_app_id": _dev_app,
-    "grant_id": lambda t: t.app_grant["id"],
+    "grant_id": lambda t: t.app_grant["id"], "connection_id": _connection,
 }
 
 
@@ -975,7 +1077,8 @@ def _reads(staff: Staff) -> list[str]:
         f"/v1/ad-groups/{o.ad_group['id']}/fallback-policy",
         f"/v1/businesses/{biz}/webhook-endpoints", f"/v1/webhook-endpoints/{o.webhook['id']}",
         f"/v1/businesses/{biz}/tracker", f"/v1/businesses/{biz}/roster",
-        f"/v1/businesses/{biz}/contracts",
+        f"/v1/businesses/{biz}/contracts", f"/v1/businesses/{biz}/tiktok-connections",
+        f"/v1/businesses/{biz}/tiktok-connections/{o.tiktok_connection['id']}",
     ]
 
 
@@ -994,6 +1097,14 @@ def _admin_actions(staff: Staff, role: str) -> list[tuple[str, str, Any]]:
         ("PATCH", f"/v1/webhook-endpoints/{o.webhook['id']}", {"url": "https://example.com/x"}),
         ("POST", f"/v1/webhook-endpoints/{o.webhook['id']}/rotate-secret", None),
         ("DELETE", f"/v1/webhook-endpoints/{o.webhook['id']}", None),
+        ("POST", f"/v1/businesses/{biz}/tiktok-connections",
+         {"access_token": me["h"]["Authorization"].split()[1],
+          "advertiser_ids": [o.account["tiktok_id"]], "base_url": _DEAD_TIKTOK}),
+        ("POST", f"/v1/businesses/{biz}/tiktok-connections/app-flow",
+         {"app_id": o.developer_app["app_id"], "secret": "not-theirs", "base_url": _DEAD_TIKTOK}),
+        ("POST", f"/v1/businesses/{biz}/tiktok-connections/{o.tiktok_connection['id']}/check",
+         None),
+        ("DELETE", f"/v1/businesses/{biz}/tiktok-connections/{o.tiktok_connection['id']}", None),
     ]
 
 

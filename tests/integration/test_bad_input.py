@@ -104,10 +104,13 @@ def _send_json(client, method: str, path: str, headers: dict[str, str], value: A
 
 class World:
     """One user who owns everything: creator, posts, codes, business, ad account, Spark posts,
-    a linked identity, a campaign, an ad group and an ad."""
+    a linked identity, a campaign, an ad group and an ad, and a TikTok connection waiting for
+    authorization. ``tiktok_url`` is this app served live: it answers TikTok's /open_api/v1.3,
+    where the user's API token is an access token and the ad account's tiktok_id an advertiser."""
 
-    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client, tiktok_url: str) -> None:  # type: ignore[no-untyped-def]
         self.client = client
+        self.tiktok_url = tiktok_url
         self.email = f"owner{next(_seq)}@example.com"
         self.h = f.user(client, email=self.email, password=PASSWORD)
         me = _ok(client.get("/v1/me", headers=self.h))
@@ -153,7 +156,14 @@ class World:
             "name": "App", "redirect_url": "https://example.com/cb"}), 201)
         self.app_grant = _ok(client.post("/v1/app-grants", headers=self.h, json={
             "app_id": self.developer_app["app_id"], "ad_account_ids": [acc]}), 201)
+        self.raw_token = self.h["Authorization"].split()[1]
+        self.tiktok_flow = _ok(client.post(f"/v1/businesses/{biz}/tiktok-connections/app-flow",
+                                           headers=self.h, json={
+                                               "app_id": self.developer_app["app_id"],
+                                               "secret": self.developer_app["secret"],
+                                               "base_url": tiktok_url}), 201)
         self.ids = {
+            "connection_id": self.tiktok_flow["connection"]["id"],
             "developer_app_id": self.developer_app["id"], "grant_id": self.app_grant["id"],
             "renewal_request_id": self.renewal["id"], "code_request_id": self.code_request["id"],
             "endpoint_id": self.webhook["id"], "feed_id": self.feed["id"],
@@ -177,8 +187,16 @@ class World:
 
 
 @pytest.fixture
-def w(client) -> World:  # type: ignore[no-untyped-def]
-    return World(client)
+def tiktok_url(client, live_url, monkeypatch) -> str:  # type: ignore[no-untyped-def]
+    """TikTok is this app served live, the default base URL included: a body that drops its
+    base_url links to it, never to TikTok's production host."""
+    monkeypatch.setattr(client.app.state.settings.connector, "default_base_url", live_url)
+    return live_url  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def w(client, tiktok_url) -> World:  # type: ignore[no-untyped-def]
+    return World(client, tiktok_url)
 
 
 # ------------------------------------------------------------------ the routes that take a body
@@ -282,6 +300,15 @@ WRITE_ROUTES: dict[tuple[str, str], WriteRoute] = {
     ("POST", "/v1/app-grants"):
         WriteRoute(lambda w: {"app_id": w.developer_app["app_id"],
                               "ad_account_ids": [w.account["id"]]}),
+    ("POST", "/v1/businesses/{business_id}/tiktok-connections"):
+        WriteRoute(lambda w: {"access_token": w.raw_token,
+                              "advertiser_ids": [w.account["tiktok_id"]],
+                              "base_url": w.tiktok_url}),
+    ("POST", "/v1/businesses/{business_id}/tiktok-connections/app-flow"):
+        WriteRoute(lambda w: {"app_id": w.developer_app["app_id"],
+                              "secret": w.developer_app["secret"], "base_url": w.tiktok_url}),
+    ("POST", "/v1/businesses/{business_id}/tiktok-connections/{connection_id}/check"):
+        WriteRoute(None),
 }
 
 
@@ -1239,11 +1266,11 @@ _FUZZ_LAST = ["POST /v1/campaigns/{campaign_id}/status", "POST /v1/ad-groups/{ad
               "POST /v1/sandbox/posts/{post_id}/take-down", "POST /v1/sandbox/clock"]
 
 
-def test_garbage_bodies_never_500(client, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_garbage_bodies_never_500(client, caplog, tiktok_url) -> None:  # type: ignore[no-untyped-def]
     """FUZZ_BODIES random JSON bodies (seeded per route) to every POST/PUT/PATCH route: never a
     5xx, always the error envelope with a readable message. A 5xx is reported with the exception
     the app logged and the innermost sparkcodes frame."""
-    w = World(client)
+    w = World(client, tiktok_url)
     served = write_routes(client.app)
     ids = [w.ids[k] for k in sorted(w.ids)] + [w.email]
     routes = sorted((f"{m} {p}" for m, p in WRITE_ROUTES),

@@ -25,10 +25,13 @@ ID_SOURCES = {
     "renewal_request_id": "renewal_request", "code_request_id": "code_request",
     "endpoint_id": "webhook_endpoint", "feed_id": "calendar_feed", "entry_id": "roster_entry",
     "contract_id": "contract", "user_id": "member", "developer_app_id": "developer_app",
-    "grant_id": "app_grant",
+    "grant_id": "app_grant", "connection_id": "tiktok_connection",
 }
-# Pages that need query parameters: without them they answer 400 (an incomplete link).
-NEEDS_QUERY = {"/oauth/authorize", "/portal/auth"}
+# Pages that need query parameters: without them they answer 400 (an incomplete link). The
+# authorization pages need the app's app_id and redirect; /tiktok/callback is where TikTok sends
+# the admin back with its answer (state, auth_code), and opened without it says so in a 400 page
+# (test_the_callback_opened_without_tiktoks_answer_says_so in tests/connector).
+NEEDS_QUERY = {"/oauth/authorize", "/portal/auth", "/tiktok/callback"}
 
 
 def page_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -111,13 +114,20 @@ def world(client):  # type: ignore[no-untyped-def]
         "name": "Reporting app", "redirect_url": "https://app.example.com/cb"}), 201)
     app_grant = f._ok(client.post("/v1/app-grants", headers=brand_h, json={
         "app_id": developer_app["app_id"], "ad_account_ids": [account["id"]]}), 201)
+    # The app flow with the brand's app on this sparkcodes: a pending connection, no call made.
+    flow = f._ok(client.post(f"/v1/businesses/{business['id']}/tiktok-connections/app-flow",
+                             headers=brand_h, json={
+                                 "app_id": developer_app["app_id"],
+                                 "secret": developer_app["secret"],
+                                 "base_url": client.app.state.settings.public_url}), 201)
     return {"creator": creator["id"], "post": post["id"], "authorization": code["id"],
             "business": business["id"], "ad_account": account["id"], "spark_post": spark["id"],
             "campaign": campaign["id"], "ad_group": group["id"], "ad": ad["id"],
             "renewal_request": renewal["id"], "code_request": code_request["id"],
             "webhook_endpoint": endpoint["id"], "calendar_feed": feed["id"],
             "roster_entry": entry["id"], "contract": contract["id"], "member": member["id"],
-            "developer_app": developer_app["id"], "app_grant": app_grant["id"]}
+            "developer_app": developer_app["id"], "app_grant": app_grant["id"],
+            "tiktok_connection": flow["connection"]["id"]}
 
 
 @pytest.fixture

@@ -20,10 +20,11 @@ from sparkcodes.request_flow import repository as flow
 
 EXPIRED_ACTION = "code_request.expired"
 
+# The code is NULL until the request is accepted (an outer join).
 Row = tuple[CodeRequest, Post, Creator, AdAccount, Business, Authorization | None]
 
 
-def _listing() -> Select:  # type: ignore[type-arg]
+def _listing() -> Select[CodeRequest, Post, Creator, AdAccount, Business, Authorization | None]:
     return (select(CodeRequest, Post, Creator, AdAccount, Business, Authorization)
             .join(Post, Post.id == CodeRequest.post_id)
             .join(Creator, Creator.id == Post.creator_id)
@@ -33,7 +34,8 @@ def _listing() -> Select:  # type: ignore[type-arg]
             .execution_options(populate_existing=True))
 
 
-TABLE = flow.Table(model=CodeRequest, agreed_at=CodeRequest.accepted_at,
+TABLE = flow.Table(model=CodeRequest, id=CodeRequest.id, ad_account_id=CodeRequest.ad_account_id,
+                   created_at=CodeRequest.created_at, agreed_at=CodeRequest.accepted_at,
                    declined_at=CodeRequest.declined_at, withdrawn_at=CodeRequest.cancelled_at,
                    deadline=CodeRequest.expires_at, target_type="code_request",
                    expired_action=EXPIRED_ACTION, listing=_listing)
@@ -80,4 +82,7 @@ def spark_posts_of(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[
                                   SparkPost.id)
                            .where(SparkPost.authorization_id.in_({a for _, a in pairs}))
                            .order_by(SparkPost.bound_at)).all()
-    return {(r[0], r[1]): r[2] for r in rows if (r[0], r[1]) in pairs}
+    # The IN list already leaves out Spark posts without a code; the test narrows the type.
+    return {(account_id, code_id): spark_post_id
+            for account_id, code_id, spark_post_id in rows
+            if code_id is not None and (account_id, code_id) in pairs}

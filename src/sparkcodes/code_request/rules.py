@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from sparkcodes import errors, values
 from sparkcodes.authorization import rules as code_rules
@@ -134,6 +135,15 @@ def is_notice_due(state: CodeRequestState, now: datetime) -> bool:
     return flow.is_notice_due(state.timeline, now)
 
 
-def public_caption(post) -> str | None:  # type: ignore[no-untyped-def]
+class Captioned(Protocol):
+    """What public_caption reads of a post."""
+
+    @property
+    def caption(self) -> str: ...
+    @property
+    def visibility(self) -> str: ...
+
+
+def public_caption(post: Captioned) -> str | None:
     """A brand sees a public post's caption only: a private post's id reveals nothing."""
     return post.caption if post.visibility == "public" else None

@@ -80,7 +80,7 @@ def _views(session: Session, rows: list[repository.Row]) -> list[CodeRequestView
 
 def _load(session: Session, request_id: str) -> CodeRequestView | None:
     row = flow.load(session, FLOW, request_id)
-    return _views(session, [row])[0] if row else None  # type: ignore[list-item]
+    return _views(session, [row])[0] if row else None
 
 
 def _scope(v: CodeRequestView) -> dict[str, Any]:
@@ -251,14 +251,14 @@ def list_for_creator(session: Session, *, user: User, creator_id: str, status: s
     """Requests for codes on this creator account's posts, newest first."""
     rows = flow.of_creator(session, FLOW, user=user, creator_id=creator_id, status=status,
                            now=utc_now(), limit=limit, offset=offset)
-    return _views(session, rows)  # type: ignore[arg-type]
+    return _views(session, rows)
 
 
 def list_for_ad_account(session: Session, *, account: AdAccount, status: str | None, limit: int,
                         offset: int) -> list[CodeRequestView]:
     rows = flow.of_ad_account(session, FLOW, account=account, status=status, now=utc_now(),
                               limit=limit, offset=offset)
-    return _views(session, rows)  # type: ignore[arg-type]
+    return _views(session, rows)
 
 
 # --- expiry -------------------------------------------------------------------------------------

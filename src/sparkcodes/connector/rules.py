@@ -132,9 +132,16 @@ def check_base_url(url: str | None, *, default: str, allow_loopback_http: bool) 
 # --- what the user pastes ---------------------------------------------------------------------
 
 def check_access_token(token: str) -> str:
+    """The token as pasted, trimmed. It travels in the Access-Token header, which holds ASCII
+    only: anything else (an accent, a byte-order mark or a zero-width space picked up while
+    copying) is refused here rather than failing the call."""
     token = token.strip()
     if not token or len(token) > MAX_TOKEN or any(ch.isspace() for ch in token):
         raise InvalidAccessToken()
+    if not all("!" <= ch <= "~" for ch in token):
+        raise InvalidAccessToken("The access token holds a character TikTok's tokens never do "
+                                 "(an accent, or an invisible one picked up while copying): "
+                                 "paste it again exactly as TikTok shows it.")
     return token
 
 

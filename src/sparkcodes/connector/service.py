@@ -184,10 +184,11 @@ def connections_of(session: Session, *, business: Business) -> list[ConnectionVi
 
 
 def access(session: Session, *, business: Business, connection_id: str) -> TikTokConnection:
-    """A live connection of the business; NotFound for any other id (another's included)."""
+    """A live connection of the business; NotFound (``not_found``, as every id in a path) for any
+    other id, another business's included."""
     connection = repository.connection_of_business(session, connection_id, business.id)
     if connection is None:
-        raise errors.NotFound("No such TikTok connection.", code="connection_not_found")
+        raise errors.NotFound("No such TikTok connection.")
     return connection
 
 
@@ -251,6 +252,11 @@ def _pending_for(session: Session, *, settings: Settings, user: User,
                  state: str) -> tuple[TikTokConnection, str]:
     """The pending connection a callback's state names, checked: its signature is this
     person's; StateInvalid otherwise."""
+    if not (state or "").strip():
+        raise rules.StateInvalid(
+            "This is the page TikTok sends you back to after you allow your app, but it was "
+            "opened without TikTok's answer (no state), so there is nothing to link: start "
+            "linking from your business's TikTok page.")
     nonce, _, signature = (state or "").partition(".")
     expected = _signature(settings, nonce, user.id) if nonce else ""
     if not nonce or not hmac.compare_digest(signature.encode(), expected.encode()):

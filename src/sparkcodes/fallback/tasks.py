@@ -1,24 +1,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sparkcodes.fallback import service
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.worker.service import SCHEDULES, Schedule, handler
-
-if TYPE_CHECKING:
-    from sparkcodes.worker.runner import JobContext
+from sparkcodes.worker.service import SCHEDULES, JobContext, Schedule, handler
 
 
-@handler("fallback.sweep")  # type: ignore[arg-type]  # worker's Handler mistypes ctx as a Session
+@handler("fallback.sweep")
 def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Queue the fallback of every delivering ad whose code is about to lapse (R27)."""
     with ctx.db.unit_of_work() as session:
         service.sweep(session, settings=ctx.settings, now=utc_now())
 
 
-@handler(service.APPLY)  # type: ignore[arg-type]  # worker's Handler mistypes ctx as a Session
+@handler(service.APPLY)
 def apply(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Notify, pause or swap one ad for one window end, if still due; once."""
     with ctx.db.unit_of_work() as session:

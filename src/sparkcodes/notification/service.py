@@ -81,7 +81,8 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
     event_id = new_id()
     now = utc_now()
     data = _scrub(data)
-    recipients: dict[str, tuple[User, str | None]] = {}  # user id -> (user, business id)
+    # user id -> (user, the business it is told as a member of; None: the creator account owner)
+    recipients: dict[str, tuple[User, str | None]] = {}
     for business_id, user in repository.business_members(session, business_ids,
                                                             business_roles):
         recipients.setdefault(user.id, (user, business_id))
@@ -90,9 +91,9 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
         recipients.setdefault(owner.id, (owner, None))
     rows: list[object] = []
     emails = []
-    for user, business_id in recipients.values():
-        rows.append(Notification(user_id=user.id, business_id=business_id,
-                                 creator_id=creator_id if business_id is None else None,
+    for user, via_business in recipients.values():
+        rows.append(Notification(user_id=user.id, business_id=via_business,
+                                 creator_id=creator_id if via_business is None else None,
                                  event_id=event_id, event_type=event_type, title=title,
                                  body=body, data=data, created_at=now))
         email = EmailMessage(id=new_id(), to_address=user.email, subject=title,

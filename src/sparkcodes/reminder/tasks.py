@@ -1,17 +1,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.reminder import service
-from sparkcodes.worker.service import SCHEDULES, Schedule, handler
-
-if TYPE_CHECKING:
-    from sparkcodes.worker.runner import JobContext
+from sparkcodes.worker.service import SCHEDULES, JobContext, Schedule, handler
 
 
-@handler("reminder.sweep")  # type: ignore[arg-type]  # worker's Handler mistypes ctx as a Session
+@handler("reminder.sweep")
 def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Send the T−72 h, T−24 h and expiry reminders that are due (each exactly once)."""
     with ctx.db.unit_of_work() as session:

@@ -24,7 +24,7 @@ EXPIRED_ACTION = "renewal_request.expired"
 Row = tuple[RenewalRequest, Authorization, Post, Creator, AdAccount, Business]
 
 
-def _listing() -> Select:  # type: ignore[type-arg]
+def _listing() -> Select[RenewalRequest, Authorization, Post, Creator, AdAccount, Business]:
     return (select(RenewalRequest, Authorization, Post, Creator, AdAccount, Business)
             .join(Authorization, Authorization.id == RenewalRequest.authorization_id)
             .join(Post, Post.id == Authorization.post_id)
@@ -34,7 +34,9 @@ def _listing() -> Select:  # type: ignore[type-arg]
 
 
 # No expires_at column: a request lapses RENEWAL_TTL after it was made.
-TABLE = flow.Table(model=RenewalRequest, agreed_at=RenewalRequest.approved_at,
+TABLE = flow.Table(model=RenewalRequest, id=RenewalRequest.id,
+                   ad_account_id=RenewalRequest.ad_account_id,
+                   created_at=RenewalRequest.created_at, agreed_at=RenewalRequest.approved_at,
                    declined_at=RenewalRequest.declined_at,
                    withdrawn_at=RenewalRequest.cancelled_at, deadline=RenewalRequest.created_at,
                    ttl=RENEWAL_TTL, target_type="renewal_request", expired_action=EXPIRED_ACTION,

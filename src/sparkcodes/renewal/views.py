@@ -43,7 +43,8 @@ def ask(ad_account_id: str, web: WebForm, access: AdAccountOperate,
     return web.redirect(back(web, f"/ad-accounts/{account.id}"))
 
 
-def _answered(web: Web, view, *, error: str | None, status: int) -> Response:  # type: ignore[no-untyped-def]
+def _answered(web: Web, view: service.RenewalView, *, error: str | None,
+              status: int) -> Response:
     """The request's card, and (out of band) the code's card on the post page."""
     if not web.htmx:
         if error is None:

@@ -92,8 +92,8 @@ OriginalAuth = aliased(Authorization)
 
 
 Row = tuple[SparkPost, Post, Creator, Authorization | None, Authorization | None]
-# The codes are outer-joined: SQLAlchemy types them as present, a row may hold None.
-_Listing = Select[SparkPost, Post, Creator, Authorization, Authorization]
+# The codes are outer-joined: a row may hold None for either.
+_Listing = Select[SparkPost, Post, Creator, Authorization | None, Authorization | None]
 
 
 def _listing_stmt(ad_account_id: str) -> _Listing:
@@ -114,7 +114,7 @@ def listing(session: Session, ad_account_id: str, *, include_unbound: bool, limi
     if not include_unbound:
         stmt = stmt.where(SparkPost.unbound_at.is_(None))
     stmt = stmt.order_by(SparkPost.bound_at.desc(), SparkPost.id).limit(limit).offset(offset)
-    return [row.tuple() for row in session.execute(stmt).all()]
+    return list(session.execute(stmt).all())  # each Row is a tuple of _Listing's types
 
 
 def _authorized(ad_account_id: str, *, keyword: str | None, item_tiktok_id: int | None,
@@ -141,7 +141,7 @@ def authorized(session: Session, ad_account_id: str, *, keyword: str | None = No
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(stmt.order_by(SparkPost.bound_at.desc(), SparkPost.id)
                            .limit(limit).offset(offset)).all()
-    return [row.tuple() for row in rows], total
+    return list(rows), total
 
 
 def identities(session: Session, ad_account_id: str) -> list[tuple[Creator, str]]:

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from sparkcodes.kit.types import UTCDateTime
@@ -28,22 +39,28 @@ CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's bound-parame
 
 OriginalAuth = aliased(Authorization)
 
+# The code and the original code are NULL when the Spark post holds none (outer joins).
 Row = tuple[SparkPost, Post, Creator, AdAccount, Authorization | None, Authorization | None]
+RowSelect = Select[SparkPost, Post, Creator, AdAccount, Authorization | None, Authorization | None]
 
 
-def spark_posts(session: Session, business_id: str, *, ad_account_id: str | None = None,
-                creator_id: str | None = None, post_id: str | None = None,
-                include_unbound: bool = False) -> list[Row]:
-    """Every Spark post across the business's ad accounts, with post, creator, account and codes."""
-    stmt = (
+def _rows() -> RowSelect:
+    """Spark posts with post, creator, account and codes."""
+    return (
         select(SparkPost, Post, Creator, AdAccount, Authorization, OriginalAuth)
         .join(AdAccount, AdAccount.id == SparkPost.ad_account_id)
         .join(Post, Post.id == SparkPost.post_id)
         .join(Creator, Creator.id == Post.creator_id)
         .outerjoin(Authorization, Authorization.id == SparkPost.authorization_id)
         .outerjoin(OriginalAuth, OriginalAuth.id == SparkPost.original_authorization_id)
-        .where(AdAccount.business_id == business_id)
     )
+
+
+def spark_posts(session: Session, business_id: str, *, ad_account_id: str | None = None,
+                creator_id: str | None = None, post_id: str | None = None,
+                include_unbound: bool = False) -> list[Row]:
+    """Every Spark post across the business's ad accounts, with post, creator, account and codes."""
+    stmt = _rows().where(AdAccount.business_id == business_id)
     if ad_account_id is not None:
         stmt = stmt.where(SparkPost.ad_account_id == ad_account_id)
     if creator_id is not None:
@@ -53,7 +70,7 @@ def spark_posts(session: Session, business_id: str, *, ad_account_id: str | None
     if not include_unbound:
         stmt = stmt.where(SparkPost.unbound_at.is_(None))
     stmt = stmt.order_by(SparkPost.bound_at, SparkPost.id)
-    return [tuple(row) for row in session.execute(stmt).all()]  # type: ignore[misc]
+    return list(session.execute(stmt).all())  # each Row is a tuple of RowSelect's types
 
 
 def businesses_matching(session: Session, name_or_id: str) -> list[Business]:
@@ -77,23 +94,26 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # rules.order reads a missing window e
 
 @dataclass(frozen=True)
 class StateColumns:
-    """The SQL values spark_post.rules.stop_reasons reads, one per field of SparkPostState."""
+    """The SQL values spark_post.rules.stop_reasons reads, one per field of SparkPostState:
+    ORM columns, or literals (the test that holds the CASE to the pure rule). The code's,
+    original post's and original creator's values are NULL when the outer join finds none."""
 
-    unbound_at: ColumnElement[Any]
-    identity_type: ColumnElement[Any]
-    code_id: ColumnElement[Any]
-    code_expires_at: ColumnElement[Any]
-    code_deleted_at: ColumnElement[Any]
-    original_code_expires_at: ColumnElement[Any]
-    original_code_deleted_at: ColumnElement[Any]
-    post_deleted_at: ColumnElement[Any]
-    post_taken_down_at: ColumnElement[Any]
-    original_post_id: ColumnElement[Any]
-    original_post_deleted_at: ColumnElement[Any]
-    original_post_taken_down_at: ColumnElement[Any]
-    creator_ad_settings_enabled_at: ColumnElement[Any]
-    original_creator_ad_settings_enabled_at: ColumnElement[Any]
-    identity_linked: ColumnElement[Any] | None = None  # None: linked (the tracker's reading)
+    unbound_at: SQLColumnExpression[datetime | None]
+    identity_type: SQLColumnExpression[str]
+    code_id: SQLColumnExpression[str | None]
+    code_expires_at: SQLColumnExpression[datetime | None]
+    code_deleted_at: SQLColumnExpression[datetime | None]
+    original_code_expires_at: SQLColumnExpression[datetime | None]
+    original_code_deleted_at: SQLColumnExpression[datetime | None]
+    post_deleted_at: SQLColumnExpression[datetime | None]
+    post_taken_down_at: SQLColumnExpression[datetime | None]
+    original_post_id: SQLColumnExpression[str | None]
+    original_post_deleted_at: SQLColumnExpression[datetime | None]
+    original_post_taken_down_at: SQLColumnExpression[datetime | None]
+    creator_ad_settings_enabled_at: SQLColumnExpression[datetime | None]
+    original_creator_ad_settings_enabled_at: SQLColumnExpression[datetime | None]
+    # None: linked (the tracker's reading)
+    identity_linked: SQLColumnExpression[bool] | None = None
 
 
 TRACKER_COLUMNS = StateColumns(
@@ -109,8 +129,9 @@ TRACKER_COLUMNS = StateColumns(
 )
 
 
-def window_end_sql(code_expires_at: ColumnElement[Any],
-                   original_expires_at: ColumnElement[Any]) -> ColumnElement[Any]:
+def window_end_sql(code_expires_at: SQLColumnExpression[datetime | None],
+                   original_expires_at: SQLColumnExpression[datetime | None]
+                   ) -> ColumnElement[datetime | None]:
     """spark_post.rules.window_end: the earlier code end, NULL when there is no code."""
     return case((or_(original_expires_at.is_(None), code_expires_at <= original_expires_at),
                  code_expires_at), else_=original_expires_at)
@@ -121,7 +142,7 @@ def status_sql(c: StateColumns, now: datetime) -> ColumnElement[str]:
     AUTHORIZED) as one SQL CASE, evaluated at ``now``; tested against the pure rule."""
     at = literal(now, UTCDateTime())
 
-    def by(instant: ColumnElement[Any]) -> ColumnElement[bool]:
+    def by(instant: SQLColumnExpression[datetime | None]) -> ColumnElement[bool]:
         return and_(instant.is_not(None), instant <= at)
 
     auth = c.identity_type == "AUTH_CODE"
@@ -315,13 +336,6 @@ def rows_by_ids(session: Session, ids: Sequence[str]) -> dict[str, Row]:
     """The Spark posts with these ids, with post, creator, account and codes, by id."""
     out: dict[str, Row] = {}
     for start in range(0, len(ids), CHUNK):
-        stmt = (
-            select(SparkPost, Post, Creator, AdAccount, Authorization, OriginalAuth)
-            .join(AdAccount, AdAccount.id == SparkPost.ad_account_id)
-            .join(Post, Post.id == SparkPost.post_id)
-            .join(Creator, Creator.id == Post.creator_id)
-            .outerjoin(Authorization, Authorization.id == SparkPost.authorization_id)
-            .outerjoin(OriginalAuth, OriginalAuth.id == SparkPost.original_authorization_id)
-            .where(SparkPost.id.in_(ids[start:start + CHUNK])))
-        out.update({row[0].id: tuple(row) for row in session.execute(stmt)})  # type: ignore[misc]
+        stmt = _rows().where(SparkPost.id.in_(ids[start:start + CHUNK]))
+        out.update({row[0].id: row for row in session.execute(stmt)})
     return out

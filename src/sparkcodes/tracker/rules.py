@@ -91,7 +91,7 @@ def expiring_within(window_end: datetime | None, within: timedelta, now: datetim
 def flags(*, bound: bool, window_end: datetime | None, contract_end: datetime | None,
           live_ads: int, now: datetime) -> list[str]:
     """R26: the code ends before the contract does; an ad still runs after the contract ended."""
-    out = []
+    out: list[str] = []
     if not bound or contract_end is None:
         return out
     if window_end is not None and window_end < contract_end:
@@ -120,7 +120,7 @@ def order(items: Sequence[T], fields: Callable[[T], SortFields], *, sort: str,
     expiry: by window end. days_left: by whole days left, the biggest spend at risk first within
     a day. spend_at_risk: by yesterday's spend of the live ads. creator: by handle, then expiry.
     """
-    def key(item: T) -> tuple:  # type: ignore[type-arg]
+    def key(item: T) -> tuple[float | str, ...]:
         f = fields(item)
         end = f.window_end.timestamp() if f.window_end else 0.0
         if sort == "expiry":

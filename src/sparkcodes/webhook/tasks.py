@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.webhook import service
-from sparkcodes.worker.service import Retry, handler
-
-if TYPE_CHECKING:
-    from sparkcodes.worker.runner import JobContext
+from sparkcodes.worker.service import JobContext, Retry, handler
 
 
-@handler("webhook.deliver")  # type: ignore[arg-type]  # worker's Handler mistypes ctx as a Session
+@handler("webhook.deliver")
 def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     """POST one signed message to one endpoint; on failure, come back on the retry schedule.
 
