@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from sparkcodes import __version__, errors
 from sparkcodes.config import Settings, get_settings
 from sparkcodes.db import Database
-from sparkcodes.kit.context import RequestIdMiddleware
+from sparkcodes.kit import text
+from sparkcodes.kit.context import RequestIdMiddleware, current_request_id
 from sparkcodes.kit.guards import NulGuardMiddleware
+from sparkcodes.kit.logs import install_access_log_redaction, redact_target
 from sparkcodes.throttle.service import Limiter
+from sparkcodes.web.kit import NOT_PAGES
 
 log = logging.getLogger("sparkcodes")
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
+    405: "method_not_allowed", 406: "not_acceptable", 413: "body_too_large",
     415: "unsupported_media_type", 429: "rate_limited",
 }
 
@@ -48,6 +53,66 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str
     return f"{first['field']}: {first['problem']}", problems
 
 
+# --- request body limits (settings.body_limits), enforced by kit/guards.py ----------------------
+
+TIKTOK_PREFIX = "/open_api/"
+ENGAGEMENT_EVENTS = "/v1/engagement/events"
+# /v1 routes that take a batch: binding up to codes.batch_size codes at once.
+_BULK_ROUTES = re.compile(r"/v1/ad-accounts/[^/]+/spark-posts/?")
+
+
+def body_class(path: str) -> str:
+    """Which of settings.body_limits applies to a request for ``path``."""
+    if path.startswith(TIKTOK_PREFIX):
+        return "tiktok"
+    if path.rstrip("/") == ENGAGEMENT_EVENTS:
+        return "engagement"
+    if _BULK_ROUTES.fullmatch(path):
+        return "bulk"
+    if path.startswith(NOT_PAGES):
+        return "api"
+    return "pages"
+
+
+def body_limit_for(settings: Settings) -> Callable[[Scope], int]:
+    limits = settings.body_limits
+
+    def limit_for(scope: Scope) -> int:
+        return int(getattr(limits, body_class(scope.get("path", ""))))
+
+    return limit_for
+
+
+def _size(limit: int) -> str:
+    if limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MiB"
+    if limit % 1024 == 0:
+        return f"{limit // 1024} KiB"
+    return f"{limit:,} bytes"
+
+
+def body_too_large(scope: Scope, limit: int) -> Response:
+    """The 413 for a body over ``limit``: TikTok's envelope on its surface (40002, the parameter
+    error, as docs/tiktok.md says), a page for forms, /v1's JSON error elsewhere. The connection
+    closes after it, so the rest of the body is never read."""
+    path = scope.get("path", "")
+    message = (f"The request body is larger than the {_size(limit)} this route accepts; "
+               "send less at once.")
+    response: Response
+    if path.startswith(TIKTOK_PREFIX):
+        response = JSONResponse({"code": 40002, "message": message,
+                                 "request_id": current_request_id(), "data": {}},
+                                status_code=413)
+    elif body_class(path) == "pages":
+        from sparkcodes.web import error_page
+
+        response = error_page(Request(scope), 413, message)
+    else:
+        response = _error(413, "body_too_large", message, {"limit_bytes": limit})
+    response.headers["connection"] = "close"
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.AppError)
     async def _app_error(request: Request, exc: errors.AppError) -> JSONResponse:
@@ -56,6 +121,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         message, problems = _validation_message(exc)
+        # A name or URL holding a line break gets its own code, like a NUL anywhere does.
+        control = [e for e in exc.errors() if e.get("type") == text.CONTROL_ERROR]
+        if control:
+            field = ".".join(str(p) for p in control[0].get("loc", ()) if p != "body")
+            return _error(422, text.INVALID_CHARACTERS, f"{field}: {control[0]['msg']}.",
+                          {"problems": problems})
         return _error(422, "validation_error", message, {"problems": problems})
 
     @app.exception_handler(StarletteHTTPException)
@@ -72,12 +143,14 @@ def install_error_handlers(app: FastAPI) -> None:
         if "NUL" in str(exc.orig):
             return _error(422, "invalid_characters",
                           "Text may not contain NUL (\\u0000) characters.")
-        log.exception("database refused a value on %s %s", request.method, request.url.path)
+        log.exception("database refused a value on %s %s", request.method,
+                      redact_target(request.url.path))
         return _error(422, "invalid_value", "A value is out of the range the database accepts.")
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method,
+                      redact_target(request.url.path))
         return _error(500, "internal_error", "Something went wrong on our side; it was logged.")
 
 
@@ -108,9 +181,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "them and run Spark Ads, and nobody is surprised by an expiry.",
     )
     app.state.settings = settings
+    install_access_log_redaction()
     app.state.db = Database(settings)
     app.state.limiter = Limiter(settings)
-    app.add_middleware(NulGuardMiddleware, envelope_prefixes=("/open_api/",))
+    app.add_middleware(NulGuardMiddleware, envelope_prefixes=(TIKTOK_PREFIX,),
+                       limit_for=body_limit_for(settings), too_large=body_too_large)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 

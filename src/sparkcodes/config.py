@@ -172,6 +172,27 @@ class Auth(BaseModel):
         return _rate(value)
 
 
+KIB = 1024
+MIB = 1024 * KIB
+
+
+class BodyLimits(BaseModel):
+    """The largest request body each class of route accepts, in bytes. A larger body is refused
+    with 413 while it streams in, before routing, authentication or any check reads it (a
+    Content-Length over the limit before a single byte is read), and the connection is closed.
+
+    ``api``: /v1 JSON and every other non-page route; ``bulk``: /v1 batch routes (binding up to
+    ``codes.batch_size`` codes); ``engagement``: POST /v1/engagement/events (up to
+    ``engagement.batch_size`` events); ``tiktok``: /open_api/v1.3; ``pages``: HTML forms.
+    """
+
+    api: int = Field(256 * KIB, ge=KIB, le=1024 * MIB)
+    bulk: int = Field(1 * MIB, ge=KIB, le=1024 * MIB)
+    engagement: int = Field(4 * MIB, ge=KIB, le=1024 * MIB)
+    tiktok: int = Field(1 * MIB, ge=KIB, le=1024 * MIB)
+    pages: int = Field(256 * KIB, ge=KIB, le=1024 * MIB)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SPARKCODES_",
@@ -183,10 +204,10 @@ class Settings(BaseSettings):
     env: str = Field(default="dev", description="dev, test or prod")
     database_url: str = Field(default_factory=_default_database_url)
     secret_key: str = DEFAULT_SECRET
-    # Secret keys used before the current one: stored connector secrets sealed under them still
-    # open, until `sparkcodes connector rotate-keys` seals them again under the current key.
-    # Audit links made under a key verify only while it is listed here: keep every key that
-    # ever chained audit rows (docs/security.md).
+    # Secret keys used before the current one: stored secrets sealed under them (connector tokens,
+    # webhook signing secrets) still open, until `sparkcodes rotate-keys` seals them again under
+    # the current key. Audit links made under a key verify only while it is listed here: keep
+    # every key that ever chained audit rows (docs/security.md).
     previous_secret_keys: list[str] = Field(default_factory=list)
     redis_url: str | None = None
     # Where the brute-force limiters count (code look-ups, log-ins), shared by every process:
@@ -208,6 +229,7 @@ class Settings(BaseSettings):
     tiktok: TikTokCompat = Field(default_factory=TikTokCompat)
     connector: Connector = Field(default_factory=Connector)
     audit: AuditChain = Field(default_factory=AuditChain)
+    body_limits: BodyLimits = Field(default_factory=BodyLimits)
     public_url: str = Field("http://127.0.0.1:8000",
                             description="Base of links in e-mails and feeds")
     db_pool_size: int = 20

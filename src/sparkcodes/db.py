@@ -3,6 +3,7 @@ of work."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,11 +17,23 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sparkcodes.config import Settings
 
 
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only (0600), unless it exists. The SQLite
+    file holds hashed codes, sealed tokens and e-mail addresses; SQLite gives its -wal and -shm
+    files the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def make_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            create_private_file(Path(url.database))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},

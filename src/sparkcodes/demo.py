@@ -309,7 +309,8 @@ def _relationships(session: Session, *, settings: Settings, brand: User, busines
                                 expires_in_days=7)
     # Paused, so the demo does not retry deliveries to an address that does not exist; point it
     # at a real receiver and tick "Enabled" to see alerts arrive signed.
-    endpoint, _ = webhook_service.create(session, user=brand, business=business,
+    endpoint, _ = webhook_service.create(session, settings=settings, user=brand,
+                                         business=business,
                                          url="https://hooks.glow.example/sparkcodes",
                                          description="Ops alerts (demo: paused until you point "
                                                      "it at your own receiver)")

@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from sparkcodes.kit.sealing import WEBHOOK_INFO, Sealer
 from sparkcodes.migrations import alembic_config
 from sparkcodes.models import Base
 from tests import factories as f
@@ -266,12 +267,13 @@ def test_migration_0005_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_migration_0006_upgrades_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
     """0006: webhook_endpoints.previous_secret and previous_secret_expires_at (secret rotation),
-    with an endpoint's row and secret kept through the round trip."""
+    with an endpoint's row and secret kept through the round trip (sealed from 0015 on)."""
     url, drop = _fresh_database(kind, tmp_path)
     engine = create_engine(url)
     added = {"previous_secret", "previous_secret_expires_at"}
+    key = "migration-key"
     try:
-        config = alembic_config(url)
+        config = alembic_config(url, secret_key=key)
 
         def columns() -> set[str]:
             return {c["name"] for c in inspect(engine).get_columns("webhook_endpoints")}
@@ -290,13 +292,24 @@ def test_migration_0006_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
                 "INSERT INTO webhook_endpoints (id, business_id, url, description, secret, "
                 "event_types, created_by_id, created_at) VALUES ('e1', 'b1', "
                 "'https://example.com/h', '', 'whsec_old', '[]', 'u1', CURRENT_TIMESTAMP)"))
-        command.upgrade(config, "head")
+        command.upgrade(config, "0006")
         engine.dispose()
         assert added <= columns()
+
+        def endpoint_row() -> tuple[str, str | None, object]:
+            with engine.connect() as conn:
+                secret, previous, expires = conn.execute(text(
+                    "SELECT secret, previous_secret, previous_secret_expires_at "
+                    "FROM webhook_endpoints WHERE id = 'e1'")).one()
+            return secret, previous, expires
+
+        assert endpoint_row() == ("whsec_old", None, None)
+        command.upgrade(config, "head")  # the schema the models describe
+        engine.dispose()
+        sealed, previous, expires = endpoint_row()
+        assert Sealer(key, info=WEBHOOK_INFO).open(sealed) == "whsec_old"  # sealed by 0015
+        assert (previous, expires) == (None, None)
         with engine.connect() as conn:
-            row = conn.execute(text("SELECT secret, previous_secret, previous_secret_expires_at "
-                                    "FROM webhook_endpoints WHERE id = 'e1'")).one()
-            assert tuple(row) == ("whsec_old", None, None)
             drift = compare_metadata(MigrationContext.configure(
                 conn, opts={"compare_type": True}), Base.metadata)
         assert drift == [], drift

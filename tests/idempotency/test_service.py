@@ -17,6 +17,7 @@ from sparkcodes.models import IdempotencyKey, User
 from sparkcodes.user import repository as user_repository
 from tests import factories as f
 
+KEY = "test-secret-key"
 ANSWER = {"bound": 1, "failed": 0, "results": [{"index": 0, "ok": True}]}
 
 
@@ -51,9 +52,13 @@ def _rows(app: FastAPI) -> int:
 
 # --- fingerprints ------------------------------------------------------------------------------
 
+def _fp(payload: dict[str, Any]) -> str:
+    return service.fingerprint(payload, secret_key=KEY)
+
+
 def test_a_fingerprint_ignores_key_order() -> None:
-    assert service.fingerprint({"codes": ["A"], "original_post_codes": None}) == \
-        service.fingerprint({"original_post_codes": None, "codes": ["A"]})
+    assert _fp({"codes": ["A"], "original_post_codes": None}) == \
+        _fp({"original_post_codes": None, "codes": ["A"]})
 
 
 @pytest.mark.parametrize(("one", "other"), [
@@ -64,15 +69,14 @@ def test_a_fingerprint_ignores_key_order() -> None:
 ])
 def test_different_requests_have_different_fingerprints(one: dict[str, Any],
                                                         other: dict[str, Any]) -> None:
-    assert service.fingerprint(one) != service.fingerprint(other)
+    assert _fp(one) != _fp(other)
 
 
 def test_dates_in_a_payload_are_fingerprinted_by_value() -> None:
     at = datetime(2025, 3, 1, 12, tzinfo=UTC)
-    assert service.fingerprint({"at": at}) == service.fingerprint({"at": datetime(
-        2025, 3, 1, 12, tzinfo=UTC)})
-    assert service.fingerprint({"at": at}) != service.fingerprint({"at": date(2025, 3, 1)})
-    assert len(service.fingerprint({"at": at})) == 64
+    assert _fp({"at": at}) == _fp({"at": datetime(2025, 3, 1, 12, tzinfo=UTC)})
+    assert _fp({"at": at}) != _fp({"at": date(2025, 3, 1)})
+    assert len(_fp({"at": at})) == 64
 
 
 # --- replay and remember -----------------------------------------------------------------------

@@ -196,15 +196,16 @@ def test_two_workers_starting_the_same_attempt_count_it_once(client, app):
             with db.unit_of_work() as s:
                 s.query(WebhookDelivery).filter(WebhookDelivery.id == delivery_id).all()
                 barrier.wait(timeout=10)
-                attempt = webhook_service.prepare(s, delivery_id=delivery_id,
-                                                  now=clock.utc_now())
+                attempt = webhook_service.prepare(s, settings=app.state.settings,
+                                                  delivery_id=delivery_id, now=clock.utc_now())
             return attempt.number if attempt else None
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             numbers = list(pool.map(prepare, range(2)))
     else:
         with db.unit_of_work() as s:
-            first = webhook_service.prepare(s, delivery_id=delivery_id, now=clock.utc_now())
+            first = webhook_service.prepare(s, settings=app.state.settings,
+                                            delivery_id=delivery_id, now=clock.utc_now())
         with db.unit_of_work() as s:  # read attempts == 0 before the first one wrote
             second = webhook_repository.start_attempt(
                 s, delivery_id=delivery_id, number=1, interrupted=False, note=None,

@@ -19,6 +19,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from sparkcodes.kit import clock
 from sparkcodes.models import WebhookEndpoint
+from sparkcodes.webhook import service as webhook_service
 from tests import factories as f
 from tests.webhook.test_webhooks import (
     Receiver,
@@ -52,6 +53,11 @@ def _rotate(client, headers, endpoint_id: str, body: Any = None, status: int = 2
                     **kwargs)
     assert r.status_code == status, r.text
     return r.json()
+
+
+def _clear(db, stored: str) -> str:  # type: ignore[no-untyped-def]
+    """A stored (sealed) secret in clear."""
+    return webhook_service.open_secret(webhook_service.sealer(db.settings), stored)
 
 
 def _when(value: str | None) -> datetime | None:
@@ -239,7 +245,7 @@ def test_bad_overlaps_are_refused_and_change_nothing(client, db, receiver, body,
     assert words in message and len(message.split()) >= 2
     with db.unit_of_work(write=False) as s:
         row = s.get(WebhookEndpoint, endpoint["id"])
-        assert row.secret == endpoint["secret"] and row.previous_secret is None
+        assert _clear(db, row.secret) == endpoint["secret"] and row.previous_secret is None
     assert _history(client, admin, biz["id"]) == []
 
 
@@ -295,6 +301,7 @@ def test_concurrent_rotations_chain_and_lose_no_secret(client, live_url, db, rec
     assert len(handed_out) == 6
     with db.unit_of_work(write=False) as s:
         row = s.get(WebhookEndpoint, endpoint["id"])
-        assert row.secret in handed_out
-        assert row.previous_secret in handed_out and row.previous_secret != row.secret
+        secret, previous = _clear(db, row.secret), _clear(db, row.previous_secret)
+        assert secret in handed_out
+        assert previous in handed_out and previous != secret
     assert len(_history(client, admin, biz["id"])) == 6

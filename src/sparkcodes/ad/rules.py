@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from sparkcodes import errors
 from sparkcodes.kit import limits
+from sparkcodes.kit.text import refuse_control
 from sparkcodes.spark_post.rules import SparkPostState, StopReason, stop_reasons
 
 DELIVERING = "DELIVERING"
@@ -207,6 +208,7 @@ def check_schedule(start: datetime, end: datetime | None) -> None:
 
 def check_landing_url(url: str) -> str:
     """An http(s) URL with a host; UTM parameters are kept as given but must have values."""
+    refuse_control(url, name="landing page URL")
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in url.strip():
         raise errors.InvalidInput("The landing page must be an http:// or https:// address.",

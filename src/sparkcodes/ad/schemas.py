@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sparkcodes.ad.rules import MAX_BID, MAX_BUDGET
 from sparkcodes.kit import limits
 from sparkcodes.kit.ids import TikTokId
+from sparkcodes.kit.text import SingleLine
 from sparkcodes.spark_post.schemas import CreatorCard, PostCard
 
 Money = Decimal
@@ -24,7 +25,7 @@ def from_micros(micros: int | None) -> Decimal | None:
 
 
 class CampaignIn(BaseModel):
-    name: str = Field(max_length=limits.AD_NAME)
+    name: SingleLine = Field(max_length=limits.AD_NAME)
     objective: str = Field("ENGAGEMENT", max_length=40)
     budget_mode: str = Field("BUDGET_MODE_INFINITE", max_length=30)
     budget: Money | None = Field(None, ge=0, le=MAX_BUDGET,
@@ -32,7 +33,7 @@ class CampaignIn(BaseModel):
 
 
 class AdGroupIn(BaseModel):
-    name: str = Field(max_length=limits.AD_NAME)
+    name: SingleLine = Field(max_length=limits.AD_NAME)
     budget: Money = Field(gt=0, le=MAX_BUDGET, description="Daily budget")
     bid: Money = Field(gt=0, le=MAX_BID, description="CPM bid: price of 1,000 impressions")
     schedule_start_time: AwareDatetime | None = Field(None, description="With an offset, e.g. ...Z")
@@ -40,13 +41,13 @@ class AdGroupIn(BaseModel):
 
 
 class CampaignPatch(BaseModel):
-    name: str | None = Field(None, max_length=limits.AD_NAME)
+    name: SingleLine | None = Field(None, max_length=limits.AD_NAME)
     budget_mode: str | None = Field(None, max_length=30)
     budget: Money | None = Field(None, ge=0, le=MAX_BUDGET)
 
 
 class AdGroupPatch(BaseModel):
-    name: str | None = Field(None, max_length=limits.AD_NAME)
+    name: SingleLine | None = Field(None, max_length=limits.AD_NAME)
     budget: Money | None = Field(None, gt=0, le=MAX_BUDGET, description="Daily budget")
     bid: Money | None = Field(None, gt=0, le=MAX_BID, description="CPM bid")
     schedule_start_time: AwareDatetime | None = None
@@ -55,17 +56,17 @@ class AdGroupPatch(BaseModel):
 
 class AdIn(BaseModel):
     spark_post_id: str = Field(max_length=32)
-    name: str = Field("", max_length=limits.AD_NAME)
+    name: SingleLine = Field("", max_length=limits.AD_NAME)
     call_to_action: str = Field("LEARN_MORE", max_length=40)
-    landing_page_url: str = Field(max_length=limits.LANDING_URL)
+    landing_page_url: SingleLine = Field(max_length=limits.LANDING_URL)
     ads_only: bool = Field(False, description="Run without showing on the creator's profile")
     ad_text: str | None = Field(None, description="Not allowed: a Spark Ad uses the post's caption")
 
 
 class AdPatch(BaseModel):
-    name: str | None = Field(None, max_length=limits.AD_NAME)
+    name: SingleLine | None = Field(None, max_length=limits.AD_NAME)
     call_to_action: str | None = Field(None, max_length=40)
-    landing_page_url: str | None = Field(None, max_length=limits.LANDING_URL)
+    landing_page_url: SingleLine | None = Field(None, max_length=limits.LANDING_URL)
     ad_text: str | None = Field(None, description="Not allowed: a Spark Ad uses the post's caption")
 
 

@@ -19,6 +19,7 @@ from sparkcodes.business import repository as business_repository
 from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit.clock import utc_now
+from sparkcodes.kit.text import refuse_control
 from sparkcodes.models import (
     Ad,
     AdAccount,
@@ -54,7 +55,8 @@ def create_campaign(session: Session, *, user: User, account: AdAccount, name: s
         raise errors.InvalidInput(f"objective must be one of {', '.join(rules.OBJECTIVES)}.",
                                   code="invalid_objective")
     rules.check_budget(budget_mode, budget_micros)
-    campaign = Campaign(ad_account_id=account.id, name=name.strip() or "Campaign",
+    name = refuse_control(name.strip(), name="campaign name")
+    campaign = Campaign(ad_account_id=account.id, name=name or "Campaign",
                         objective=objective, budget_mode=budget_mode,
                         budget_micros=None if budget_mode == "BUDGET_MODE_INFINITE"
                         else budget_micros, created_by_id=user.id)
@@ -76,8 +78,9 @@ def create_ad_group(session: Session, *, user: User, account: AdAccount, campaig
                                   code="invalid_budget")
     start = schedule_start_at or utc_now()
     rules.check_schedule(start, schedule_end_at)
+    name = refuse_control(name.strip(), name="ad group name")
     group = AdGroup(campaign_id=campaign.id, ad_account_id=account.id,
-                    name=name.strip() or "Ad group", budget_micros=budget_micros,
+                    name=name or "Ad group", budget_micros=budget_micros,
                     bid_micros=bid_micros, schedule_start_at=start,
                     schedule_end_at=schedule_end_at, created_by_id=user.id)
     repository.add(session, group)
@@ -109,10 +112,11 @@ def create_ad(session: Session, *, settings: Settings, user: User, account: AdAc
         repository.count_on_identity(session, ad_account_id=account.id,
                                      creator_id=post.creator_id),
         settings.codes.ads_per_identity)
+    name = refuse_control(name.strip(), name="ad name")
     ad = Ad(ad_group_id=group.id, campaign_id=group.campaign_id, ad_account_id=account.id,
             spark_post_id=spark.id, post_id=post.id, post_revision=post.revision,
             identity_type=spark.identity_type, creator_id=post.creator_id,
-            name=name.strip() or f"Spark Ad {post.caption[:40]}", call_to_action=call_to_action,
+            name=name or f"Spark Ad {post.caption[:40]}", call_to_action=call_to_action,
             landing_page_url=url, ads_only=ads_only, created_by_id=user.id)
     repository.add(session, ad)
     if post.visibility != "public" and not ads_only:
@@ -164,7 +168,7 @@ def edit_ad_group(session: Session, *, user: User, account: AdAccount, group: Ad
 
 
 def _name(value: str, noun: str) -> str:
-    name = value.strip()
+    name = refuse_control(value.strip(), name=f"{noun} name")
     if not name:
         raise errors.InvalidInput(f"Give the {noun} a name.", code="invalid_name")
     return name

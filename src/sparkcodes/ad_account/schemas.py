@@ -6,10 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sparkcodes.kit import limits
 from sparkcodes.kit.ids import TikTokId
+from sparkcodes.kit.text import SingleLine
 
 
 class AdAccountIn(BaseModel):
-    name: str = Field(max_length=limits.AD_ACCOUNT_NAME)
+    name: SingleLine = Field(max_length=limits.AD_ACCOUNT_NAME)
     region: str | None = Field(None, max_length=limits.REGION)
     timezone: str = Field("UTC", max_length=limits.TIMEZONE)
 

@@ -11,6 +11,7 @@ from sparkcodes.audit import service as audit
 from sparkcodes.business import repository as business_repository
 from sparkcodes.business import rules as business_rules
 from sparkcodes.creator import rules as creator_rules
+from sparkcodes.kit.text import refuse_control
 from sparkcodes.models import NATIVE, AdAccount, Business, Creator, LinkedIdentity, User
 
 
@@ -19,7 +20,7 @@ def create(session: Session, *, user: User, business: Business, name: str,
     """A new ad account of the business; InvalidInput for an empty name, an unknown region or
     time zone."""
     rules.check_timezone(timezone)
-    name = name.strip()
+    name = refuse_control(name.strip(), name="ad account name")
     if not name:
         raise errors.InvalidInput("Give the ad account a name.", code="invalid_name")
     account = AdAccount(

@@ -6,12 +6,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sparkcodes.kit import limits
+from sparkcodes.kit.text import SingleLine
 
 Role = Literal["admin", "operator", "analyst"]
 
 
 class BusinessIn(BaseModel):
-    name: str = Field(max_length=limits.BUSINESS_NAME)
+    name: SingleLine = Field(max_length=limits.BUSINESS_NAME)
 
 
 class BusinessOut(BaseModel):

@@ -10,13 +10,14 @@ from sparkcodes import errors
 from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.business import repository, rules
+from sparkcodes.kit.text import refuse_control
 from sparkcodes.models import AdAccount, AuditEvent, Business, BusinessMember, User
 from sparkcodes.user import repository as user_repository
 
 
 def create(session: Session, *, user: User, name: str) -> Business:
     """A new business; its creator is its first admin."""
-    name = name.strip()
+    name = refuse_control(name.strip(), name="business name")
     if not name:
         raise errors.InvalidInput("Give the business a name.", code="invalid_name")
     business = Business(name=name, created_by_id=user.id)

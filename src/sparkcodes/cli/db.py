@@ -19,7 +19,8 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision")) -> N
     settings = get_settings()
     if settings.is_sqlite:
         make_engine(settings).dispose()  # creates the folder and switches the file to WAL
-    run_upgrade(settings.database_url, revision, secret_key=settings.secret_key)
+    run_upgrade(settings.database_url, revision, secret_key=settings.secret_key,
+                previous_secret_keys=settings.previous_secret_keys)
     url = make_url(settings.database_url)
     shown = url.render_as_string(hide_password=True)
     console.print(f"Database at [bold]{shown}[/] is at {revision}.")

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from sparkcodes.connector import rules
 from sparkcodes.connector.service import ConnectionView, sync_words
+from sparkcodes.kit.text import SingleLine
 
 
 class TokenLinkIn(BaseModel):
@@ -15,7 +16,7 @@ class TokenLinkIn(BaseModel):
                               description="A long-lived access token; stored sealed, never shown")
     advertiser_ids: list[str] = Field(max_length=rules.MAX_ADVERTISERS,
                                       description="The advertisers the token may use")
-    base_url: str | None = Field(None, max_length=rules.MAX_URL,
+    base_url: SingleLine | None = Field(None, max_length=rules.MAX_URL,
                                  description="TikTok's production host unless given")
 
 
@@ -23,7 +24,7 @@ class AppFlowIn(BaseModel):
     app_id: str = Field(max_length=rules.MAX_APP_ID)
     secret: str = Field(max_length=rules.MAX_SECRET,
                         description="The developer app's secret; stored sealed, never shown")
-    base_url: str | None = Field(None, max_length=rules.MAX_URL)
+    base_url: SingleLine | None = Field(None, max_length=rules.MAX_URL)
 
 
 class AdvertiserOut(BaseModel):

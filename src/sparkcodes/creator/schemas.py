@@ -6,13 +6,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sparkcodes.kit import limits
 from sparkcodes.kit.ids import TikTokId
+from sparkcodes.kit.text import SingleLine
 
 
 class CreatorIn(BaseModel):
     handle: str = Field(max_length=limits.HANDLE_INPUT, examples=["maya.makes"])
-    display_name: str = Field("", max_length=limits.DISPLAY_NAME)
+    display_name: SingleLine = Field("", max_length=limits.DISPLAY_NAME)
     region: str = Field(max_length=limits.REGION, examples=["US"])
-    avatar_url: str | None = Field(None, max_length=limits.AVATAR_URL)
+    avatar_url: SingleLine | None = Field(None, max_length=limits.AVATAR_URL)
 
 
 class AdSettingsIn(BaseModel):

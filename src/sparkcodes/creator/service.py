@@ -12,6 +12,7 @@ from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.creator import repository, rules
 from sparkcodes.kit.clock import utc_now
+from sparkcodes.kit.text import refuse_control
 from sparkcodes.models import AuditEvent, Creator, User
 from sparkcodes.ports import AdWatch
 
@@ -24,7 +25,7 @@ def create(session: Session, *, owner: User, handle: str, display_name: str, reg
         owner_id=owner.id,
         handle=handle,
         handle_key=handle.lower(),
-        display_name=display_name.strip() or handle,
+        display_name=refuse_control(display_name.strip(), name="display name") or handle,
         region=rules.normalize_region(region),
         avatar_url=avatar_url,
     )

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sparkcodes import errors
 from sparkcodes.kit import limits
+from sparkcodes.kit.text import refuse_control
 
 MAX_NAME = limits.APP_NAME
 MAX_URL = limits.APP_URL
@@ -74,7 +75,7 @@ class AuthCodeInvalid(errors.AppError):
 
 def check_name(name: str) -> str:
     """The app's name, trimmed; raises InvalidAppName."""
-    name = name.strip()
+    name = refuse_control(name.strip(), name="app's name")
     if not name:
         raise InvalidAppName("Give the app a name: people see it when they authorize it.")
     if len(name) > MAX_NAME:

@@ -6,20 +6,22 @@ from pydantic import BaseModel, Field
 
 from sparkcodes.developer_app import rules
 from sparkcodes.developer_app.service import GrantView
+from sparkcodes.kit.text import SingleLine
 from sparkcodes.models import AdAccount, DeveloperApp
 
 
 class DeveloperAppIn(BaseModel):
-    name: str = Field(max_length=rules.MAX_NAME, description="Shown to people who authorize it")
-    redirect_url: str = Field(
+    name: SingleLine = Field(max_length=rules.MAX_NAME,
+                             description="Shown to people who authorize it")
+    redirect_url: SingleLine = Field(
         max_length=rules.MAX_URL,
         description="Where the authorization step sends people back, with `auth_code`, `code` "
                     "and `state` added: https, or http on localhost/127.0.0.1/[::1] only")
 
 
 class DeveloperAppPatch(BaseModel):
-    name: str | None = Field(None, max_length=rules.MAX_NAME)
-    redirect_url: str | None = Field(None, max_length=rules.MAX_URL)
+    name: SingleLine | None = Field(None, max_length=rules.MAX_NAME)
+    redirect_url: SingleLine | None = Field(None, max_length=rules.MAX_URL)
 
 
 class DeveloperAppOut(BaseModel):
@@ -63,7 +65,7 @@ def authorize_path(app: DeveloperApp) -> str:
 
 class AppGrantIn(BaseModel):
     app_id: str = Field(max_length=19, description="The public app_id of the app to authorize")
-    redirect_uri: str | None = Field(None, max_length=rules.MAX_URL,
+    redirect_uri: SingleLine | None = Field(None, max_length=rules.MAX_URL,
                                      description="Must equal the app's registered redirect "
                                                  "URL; left out, that URL is used")
     state: str | None = Field(None, max_length=rules.MAX_STATE,

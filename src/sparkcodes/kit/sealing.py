@@ -1,5 +1,5 @@
-"""Secrets sparkcodes must read back (a TikTok access token, a developer app's secret), sealed at
-rest with Fernet under a key derived from the secret key.
+"""Secrets sparkcodes must read back (a TikTok access token, a developer app's secret, a webhook
+endpoint's signing secret), sealed at rest with Fernet under a key derived from the secret key.
 
 Codes and API tokens are only ever compared, so they are hashed; these are sent on to TikTok, so
 they are encrypted instead. The key is HKDF-SHA-256 of the secret key for one purpose. Keys used
@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 CONNECTOR_INFO = b"sparkcodes connector"
+# Webhook signing secrets: sparkcodes signs with them, so it must read them back.
+WEBHOOK_INFO = b"sparkcodes webhook secrets"
 
 
 class SealBroken(Exception):

@@ -10,17 +10,24 @@ from alembic.config import Config
 HERE = Path(__file__).parent
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, *, secret_key: str | None = None,
+                   previous_secret_keys: list[str] | None = None) -> Config:
+    """``secret_key`` (and the keys before it): what data migrations key the audit chain with
+    (0012) and seal stored secrets with (0015); without it they use the configured settings'
+    key, read only if a row needs it."""
     config = Config()
     config.set_main_option("script_location", str(HERE))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     config.attributes["configure_logger"] = False
+    if secret_key is not None:
+        config.attributes["secret_key"] = secret_key
+        config.attributes["previous_secret_keys"] = list(previous_secret_keys or [])
     return config
 
 
-def upgrade(database_url: str, revision: str = "head", *, secret_key: str | None = None) -> None:
-    """Migrate; ``secret_key`` keys the audit chain over rows that exist already (0012)."""
-    config = alembic_config(database_url)
-    if secret_key is not None:
-        config.attributes["secret_key"] = secret_key
-    command.upgrade(config, revision)
+def upgrade(database_url: str, revision: str = "head", *, secret_key: str | None = None,
+            previous_secret_keys: list[str] | None = None) -> None:
+    """Migrate; ``secret_key`` keys the audit chain over rows that exist already (0012) and
+    seals stored webhook signing secrets (0015), which also opens under the keys before it."""
+    command.upgrade(alembic_config(database_url, secret_key=secret_key,
+                                   previous_secret_keys=previous_secret_keys), revision)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sparkcodes.kit import limits
 from sparkcodes.kit.ids import TikTokId
+from sparkcodes.kit.text import SingleLine
 
 Kind = Literal["video", "story", "duet", "stitch"]
 Sound = Literal["original", "commercial_library", "licensed"]
@@ -19,14 +20,14 @@ class PostIn(BaseModel):
     sound: Sound = "original"
     visibility: Visibility = "public"
     original_post_id: str | None = Field(None, max_length=32)
-    cover_url: str | None = Field(None, max_length=limits.COVER_URL)
+    cover_url: SingleLine | None = Field(None, max_length=limits.COVER_URL)
 
 
 class PostPatch(BaseModel):
     caption: str | None = Field(None, max_length=limits.CAPTION)
     sound: Sound | None = None
     visibility: Visibility | None = None
-    cover_url: str | None = Field(None, max_length=limits.COVER_URL)
+    cover_url: SingleLine | None = Field(None, max_length=limits.COVER_URL)
 
 
 class OrganicStats(BaseModel):

@@ -69,7 +69,8 @@ def bind_codes(
                                     original_codes=body.original_post_codes)
         return bind_out(session, results, utc_now())
 
-    return idempotency.once(session, user_id=user.id, scope=f"bind:{account.id}",
+    return idempotency.once(session, secret_key=settings.secret_key, user_id=user.id,
+                            scope=f"bind:{account.id}",
                             key=idempotency_key, request=body, run=bind)
 
 

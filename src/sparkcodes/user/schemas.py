@@ -5,18 +5,20 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from sparkcodes.kit import limits
+from sparkcodes.kit.text import SingleLine
 
 
 class SignUp(BaseModel):
     email: str = Field(max_length=limits.EMAIL)
     password: str = Field(max_length=limits.PASSWORD)
-    name: str = Field("", max_length=limits.PERSON_NAME)
+    name: SingleLine = Field("", max_length=limits.PERSON_NAME)
 
 
 class LogIn(BaseModel):
     email: str = Field(max_length=limits.EMAIL)
     password: str = Field(max_length=limits.PASSWORD)
-    name: str = Field("", max_length=limits.PERSON_NAME, description="A label for the token")
+    name: SingleLine = Field("", max_length=limits.PERSON_NAME,
+                             description="A label for the token")
 
 
 class UserOut(BaseModel):

@@ -71,7 +71,8 @@ def is_page(request: Request) -> bool:
 
 _TITLES = {400: "That did not work", 401: "Please log in", 403: "Not allowed",
            404: "Not found", 405: "Not allowed", 409: "That did not work", 410: "Gone",
-           422: "Please check the form", 429: "Slow down", 503: "Try again shortly"}
+           413: "Too much at once", 422: "Please check the form", 429: "Slow down",
+           503: "Try again shortly"}
 
 
 def error_page(request: Request, status: int, message: str,
@@ -135,4 +136,4 @@ def install(app: FastAPI) -> None:
         return await _call(json_http, request, exc)
 
 
-__all__ = ["install", "is_page", "page_routers"]
+__all__ = ["error_page", "install", "is_page", "page_routers"]

@@ -35,8 +35,8 @@ def create_endpoint(business_id: str, access: BusinessAdmin, body: WebhookEndpoi
     """
     business = access.business
     endpoint, secret = service.create(
-        session, user=user, business=business, url=body.url, description=body.description,
-        event_types=body.event_types,
+        session, settings=settings, user=user, business=business, url=body.url,
+        description=body.description, event_types=body.event_types,
         allow_private_addresses=settings.webhooks.allow_private_addresses)
     return WebhookEndpointCreated(**WebhookEndpointOut.of(endpoint).model_dump(), secret=secret)
 
@@ -78,6 +78,7 @@ def delete_endpoint(endpoint_id: str, access: WebhookAdminWithDeleted, user: Use
 
 @router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=WebhookSecretOut)
 def rotate_secret(endpoint_id: str, access: WebhookAdmin, user: UserDep, session: SessionDep,
+                  settings: SettingsDep,
                   body: WebhookRotateIn | None = None) -> WebhookSecretOut:
     """Replace the signing secret; the new one is shown this once and signs every attempt from
     now on. Admins only.
@@ -90,7 +91,7 @@ def rotate_secret(endpoint_id: str, access: WebhookAdmin, user: UserDep, session
     `invalid_rotation_overlap`.
     """
     endpoint = access.endpoint
-    rotated = service.rotate_secret(session, user=user, endpoint=endpoint,
+    rotated = service.rotate_secret(session, settings=settings, user=user, endpoint=endpoint,
                                     overlap_hours=body.overlap_hours if body else None)
     return WebhookSecretOut(endpoint_id=endpoint.id, secret=rotated.secret,
                             previous_secret_valid_until=rotated.previous_secret_valid_until)

@@ -173,3 +173,16 @@ def soft_delete(session: Session, *, endpoint_id: str, now: datetime) -> bool:
 def refresh(session: Session, row: object) -> None:
     session.flush()
     session.refresh(row)
+
+
+def stored_secrets(session: Session) -> list[tuple[str, str, str | None]]:
+    """(id, secret, previous secret) of every endpoint, deleted ones included (as stored)."""
+    rows = session.execute(select(WebhookEndpoint.id, WebhookEndpoint.secret,
+                                  WebhookEndpoint.previous_secret)
+                           .order_by(WebhookEndpoint.id))
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def reseal(session: Session, *, endpoint_id: str, values: dict[str, str]) -> None:
+    session.execute(update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+                    .values(**values).execution_options(synchronize_session=False))

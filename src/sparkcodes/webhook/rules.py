@@ -23,6 +23,7 @@ from standardwebhooks.webhooks import Webhook
 
 from sparkcodes import errors
 from sparkcodes.kit import limits
+from sparkcodes.kit.text import refuse_control
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 24
@@ -59,8 +60,10 @@ class EndpointDisabled(errors.Conflict):
 
 
 def check_url(url: str) -> str:
-    """An absolute http(s) URL with a host; raises InvalidWebhookUrl."""
-    url = url.strip()
+    """An absolute http(s) URL with a host; raises InvalidWebhookUrl, or InvalidInput
+    (invalid_characters) for a line break or other control character, which urlsplit would
+    silently drop while the URL kept it."""
+    url = refuse_control(url.strip(), name="webhook URL")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidWebhookUrl("Give an absolute http:// or https:// URL, e.g. "

@@ -5,12 +5,14 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from sparkcodes.kit import clock, limits
+from sparkcodes.kit.text import SingleLine
 from sparkcodes.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
 from sparkcodes.webhook import rules
 
 
 class WebhookEndpointIn(BaseModel):
-    url: str = Field(max_length=rules.MAX_URL, description="Absolute http:// or https:// URL")
+    url: SingleLine = Field(max_length=rules.MAX_URL,
+                            description="Absolute http:// or https:// URL")
     description: str = Field("", max_length=limits.WEBHOOK_DESCRIPTION)
     event_types: list[str] | None = Field(
         None, max_length=100, description="Event types to receive (see docs/events.md); "
@@ -18,7 +20,7 @@ class WebhookEndpointIn(BaseModel):
 
 
 class WebhookEndpointPatch(BaseModel):
-    url: str | None = Field(None, max_length=rules.MAX_URL)
+    url: SingleLine | None = Field(None, max_length=rules.MAX_URL)
     description: str | None = Field(None, max_length=limits.WEBHOOK_DESCRIPTION)
     event_types: list[str] | None = Field(None, max_length=100,
                                           description="Empty or null: every event")

@@ -26,6 +26,7 @@ from sparkcodes.audit import service as audit
 from sparkcodes.business import service as business_service
 from sparkcodes.config import Settings
 from sparkcodes.kit import clock
+from sparkcodes.kit.sealing import WEBHOOK_INFO, Sealer
 from sparkcodes.models import (
     Business,
     User,
@@ -43,6 +44,20 @@ log = logging.getLogger("sparkcodes.webhook")
 
 DELIVER_JOB = "webhook.deliver"
 DELIVER_MAX_ATTEMPTS = 50  # the retry schedule decides; this only bounds crashed attempts
+
+
+def sealer(settings: Settings) -> Sealer:
+    """Seals signing secrets under the current secret key; opens them under any configured one."""
+    return Sealer(settings.secret_key, settings.previous_secret_keys, info=WEBHOOK_INFO)
+
+
+def open_secret(box: Sealer, stored: str) -> str:
+    """A stored signing secret in clear. Rows written before secrets were sealed hold the secret
+    itself (``whsec_...``, which no sealed value starts with) until migration 0015 or
+    ``sparkcodes rotate-keys`` seals them; they keep signing meanwhile."""
+    if stored.startswith(rules.SECRET_PREFIX):
+        return stored
+    return box.open(stored)
 
 
 def new_secret() -> str:
@@ -81,21 +96,23 @@ def _checked_url(url: str, *, allow_private_addresses: bool) -> str:
     return url
 
 
-def create(session: Session, *, user: User, business: Business, url: str, description: str = "",
-           event_types: list[str] | None = None,
+def create(session: Session, *, settings: Settings, user: User, business: Business, url: str,
+           description: str = "", event_types: list[str] | None = None,
            allow_private_addresses: bool = False) -> tuple[WebhookEndpoint, str]:
-    """A new endpoint and its secret (returned this once). Raises InvalidWebhookUrl,
-    WebhookUrlNotPublic (unless settings.webhooks.allow_private_addresses), UnknownEventType."""
+    """A new endpoint and its secret (returned this once; stored sealed). Raises
+    InvalidWebhookUrl, WebhookUrlNotPublic (unless settings.webhooks.allow_private_addresses),
+    UnknownEventType."""
     url = _checked_url(url, allow_private_addresses=allow_private_addresses)
+    secret = new_secret()
     endpoint = WebhookEndpoint(
         business_id=business.id, url=url, description=description.strip(),
-        secret=new_secret(), created_by_id=user.id, created_at=clock.utc_now(),
+        secret=sealer(settings).seal(secret), created_by_id=user.id, created_at=clock.utc_now(),
         event_types=rules.check_event_types(event_types, catalog.EVENTS))
     repository.add(session, endpoint)
     audit.record(session, actor_id=user.id, action="webhook_endpoint.created",
                  target_type="webhook_endpoint", target_id=endpoint.id,
                  business_id=business.id, after=_view(endpoint))
-    return endpoint, endpoint.secret
+    return endpoint, secret
 
 
 def update(session: Session, *, user: User, endpoint: WebhookEndpoint, changes: dict[str, Any],
@@ -146,7 +163,7 @@ class Rotated:
     previous_secret_valid_until: datetime | None
 
 
-def rotate_secret(session: Session, *, user: User, endpoint: WebhookEndpoint,
+def rotate_secret(session: Session, *, settings: Settings, user: User, endpoint: WebhookEndpoint,
                   overlap_hours: int | None = None) -> Rotated:
     """A new secret, returned this once; it signs every attempt from now on, and the secret it
     replaces also signs for ``overlap_hours`` (default 24; 0 revokes it at once). Raises
@@ -155,7 +172,8 @@ def rotate_secret(session: Session, *, user: User, endpoint: WebhookEndpoint,
     now = clock.utc_now()
     secret = new_secret()
     valid_until = rules.previous_secret_expiry(overlap=overlap, now=now)
-    if not repository.rotate_secret(session, endpoint_id=endpoint.id, new_secret=secret,
+    if not repository.rotate_secret(session, endpoint_id=endpoint.id,
+                                    new_secret=sealer(settings).seal(secret),
                                     previous_expires_at=valid_until):
         raise errors.NotFound("No such webhook endpoint.")
     repository.refresh(session, endpoint)
@@ -245,7 +263,8 @@ class Attempt:
     number: int = 1  # this attempt's number, counted before the POST goes out
 
 
-def prepare(session: Session, *, delivery_id: str, now: datetime) -> Attempt | None:
+def prepare(session: Session, *, settings: Settings, delivery_id: str,
+            now: datetime) -> Attempt | None:
     """The attempt to make, counted in the delivery log before its POST goes out (so an attempt
     whose worker is killed mid-request is counted too), or None: the delivery is settled
     already, another worker started an attempt meanwhile, or its endpoint is deleted or disabled
@@ -268,8 +287,10 @@ def prepare(session: Session, *, delivery_id: str, now: datetime) -> Attempt | N
                                     interrupted=start.interrupted, note=start.note, now=now):
         return None
     body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False)
-    signing = rules.signing_secrets(secret=endpoint.secret,
-                                    previous_secret=endpoint.previous_secret,
+    box = sealer(settings)
+    signing = rules.signing_secrets(secret=open_secret(box, endpoint.secret),
+                                    previous_secret=(open_secret(box, endpoint.previous_secret)
+                                                     if endpoint.previous_secret else None),
                                     previous_secret_expires_at=endpoint.previous_secret_expires_at,
                                     now=now)
     return Attempt(delivery_id=delivery.id, endpoint_id=endpoint.id,
@@ -394,3 +415,27 @@ def _disable_if_failing(session: Session, *, endpoint_id: str, now: datetime) ->
               "failing_since": endpoint.failing_since, "disabled_at": endpoint.disabled_at,
               "reason": reason},
         business_ids={endpoint.business_id})
+
+
+def rotate_keys(session: Session, *, settings: Settings) -> int:
+    """Seal every stored signing secret under the current secret key: secrets sealed under a
+    previous key, and any still stored in clear. How many endpoints changed. Raises SealBroken
+    (nothing changed) if a secret opens under none of the configured keys."""
+    box = sealer(settings)
+
+    def resealed(stored: str | None) -> str | None:
+        if stored is None:
+            return None
+        if stored.startswith(rules.SECRET_PREFIX):
+            return box.seal(stored)
+        return None if box.is_current(stored) else box.reseal(stored)
+
+    changed = 0
+    for endpoint_id, secret, previous in repository.stored_secrets(session):
+        values = {name: value for name, value in (("secret", resealed(secret)),
+                                                  ("previous_secret", resealed(previous)))
+                  if value is not None}
+        if values:
+            repository.reseal(session, endpoint_id=endpoint_id, values=values)
+            changed += 1
+    return changed

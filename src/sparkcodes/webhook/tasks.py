@@ -15,7 +15,8 @@ def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     receiver. A worker killed in between re-sends the same webhook-id: receivers de-duplicate.
     """
     with ctx.db.unit_of_work() as session:
-        attempt = service.prepare(session, delivery_id=payload["delivery_id"], now=utc_now())
+        attempt = service.prepare(session, settings=ctx.settings,
+                                  delivery_id=payload["delivery_id"], now=utc_now())
     if attempt is None:
         return
     status, error = service.post(

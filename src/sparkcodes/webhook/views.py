@@ -157,7 +157,7 @@ def create_endpoint(business_id: str, web: WebForm, access: BusinessAdmin,
     if errs:
         return _list(web, business, role, values=values, errs=errs, status=422)
     created, error = web.attempt(
-        service.create, web.session, user=web.me, business=business, url=url,
+        service.create, web.session, settings=web.settings, user=web.me, business=business, url=url,
         description=description, event_types=event_types,
         allow_private_addresses=web.settings.webhooks.allow_private_addresses)
     if error is not None:
@@ -269,7 +269,8 @@ def rotate_secret(endpoint_id: str, web: WebForm, access: WebhookAdmin,
         return _endpoint_page(web, endpoint, business, role, status=422,
                               errs={"old_secret": "Choose whether the old secret keeps working "
                                                   "for a while or stops now."})
-    rotated = service.rotate_secret(web.session, user=web.me, endpoint=endpoint,
+    rotated = service.rotate_secret(web.session, settings=web.settings, user=web.me,
+                                    endpoint=endpoint,
                                     overlap_hours=OLD_SECRET_CHOICES[old_secret])
     if rotated.previous_secret_valid_until is None:
         notice = ("Secret rotated and the old secret revoked: every delivery from now on is "

@@ -427,3 +427,22 @@ def test_nul_characters_are_refused_in_the_envelope(client, w, method, path, sen
     assert r.status_code == 200, (r.status_code, r.text)
     body = r.json()
     assert set(body) == ENVELOPE_KEYS and body["code"] == 40002 and body["data"] == {}, body
+
+
+@pytest.mark.parametrize("path, send, message", [
+    ("/campaign/create/", {"campaign_name": "Glow\r\nLabs", "objective_type": "ENGAGEMENT"},
+     "campaign_name may not contain control characters (line breaks, tabs and the like); "
+     "give it on one line."),
+    ("/campaign/create/", {"campaign_name": "Glow\tLabs", "objective_type": "ENGAGEMENT"},
+     "campaign_name may not contain control characters (line breaks, tabs and the like); "
+     "give it on one line."),
+])
+def test_names_with_control_characters_are_refused_in_the_envelope(client, w, path, send,
+                                                                   message):
+    """A name is one line here as on /v1: a line break is a parameter error (40002)."""
+    send = {"advertiser_id": w.advertiser_id} | send
+    r = client.post(P + path, content=json.dumps(send),
+                    headers={"Access-Token": w.token, "Content-Type": "application/json"})
+    assert r.status_code == 200, (r.status_code, r.text)
+    body = r.json()
+    assert (body["code"], body["message"]) == (40002, message), body

@@ -125,7 +125,7 @@ def ad_create(caller: CallerDep) -> JSONResponse:
         ads.append(ad_service.create_ad(
             caller.session, settings=caller.settings, user=caller.user, account=account,
             group=group, spark_post_id=spark.id,
-            name=creative.string("ad_name", default="", max_length=512) or "",
+            name=creative.string("ad_name", default="", max_length=512, single_line=True) or "",
             call_to_action=creative.string("call_to_action", required=True, max_length=40) or "",
             landing_page_url=creative.string("landing_page_url", required=True,
                                              max_length=2000) or "",

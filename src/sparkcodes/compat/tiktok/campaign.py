@@ -79,7 +79,7 @@ def campaign_create(caller: CallerDep) -> JSONResponse:
     `budget`; `operation_status` DISABLE creates it paused."""
     p = caller.params
     account = caller.advertiser("operate")
-    name = p.string("campaign_name", required=True, max_length=512) or ""
+    name = p.string("campaign_name", required=True, max_length=512, single_line=True) or ""
     objective = p.string("objective_type", default="ENGAGEMENT", max_length=40) or ""
     mode = p.string("budget_mode", default="BUDGET_MODE_INFINITE", max_length=30) or ""
     budget = p.amount("budget", high=Decimal(ad_rules.MAX_BUDGET))
@@ -102,7 +102,7 @@ def campaign_update(caller: CallerDep) -> JSONResponse:
                               p.id("campaign_id", required=True) or "")
     changes: dict[str, Any] = {}
     if p.has("campaign_name"):
-        changes["name"] = p.string("campaign_name", max_length=512) or ""
+        changes["name"] = p.string("campaign_name", max_length=512, single_line=True) or ""
     if p.has("budget_mode"):
         changes["budget_mode"] = p.string("budget_mode", max_length=30)
     if p.has("budget"):
@@ -150,7 +150,7 @@ def adgroup_create(caller: CallerDep) -> JSONResponse:
         raise bad("budget_mode: sparkcodes ad groups have a daily budget (BUDGET_MODE_DAY).")
     if p.string("billing_event", default="CPM", max_length=30) != "CPM":
         raise bad("billing_event: sparkcodes ad groups bid per 1,000 impressions (CPM).")
-    name = p.string("adgroup_name", required=True, max_length=512) or ""
+    name = p.string("adgroup_name", required=True, max_length=512, single_line=True) or ""
     budget = p.amount("budget", required=True, high=Decimal(ad_rules.MAX_BUDGET))
     bid = p.amount("bid_price", required=True, high=Decimal(ad_rules.MAX_BID))
     schedule = p.choice("schedule_type", ("SCHEDULE_START_END", "SCHEDULE_FROM_NOW"),
@@ -177,7 +177,7 @@ def adgroup_update(caller: CallerDep) -> JSONResponse:
                            p.id("adgroup_id", required=True) or "")
     changes: dict[str, Any] = {}
     if p.has("adgroup_name"):
-        changes["name"] = p.string("adgroup_name", max_length=512) or ""
+        changes["name"] = p.string("adgroup_name", max_length=512, single_line=True) or ""
     if p.has("budget"):
         changes["budget_micros"] = to_micros(p.amount("budget",
                                                       high=Decimal(ad_rules.MAX_BUDGET)))

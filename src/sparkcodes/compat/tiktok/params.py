@@ -11,6 +11,7 @@ from typing import Any
 
 from sparkcodes.compat.tiktok.codes import PARAM_ERROR, TOO_MANY_IDS
 from sparkcodes.compat.tiktok.envelope import TikTokError
+from sparkcodes.kit.text import CONTROL_MESSAGE, has_control
 
 MAX_STRING = 4096
 MAX_ID = 2**63 - 1
@@ -64,7 +65,8 @@ class Params:
         return None if value == "null" and self.from_query else value
 
     def string(self, name: str, *, required: bool = False, default: str | None = None,
-               max_length: int = MAX_STRING) -> str | None:
+               max_length: int = MAX_STRING, single_line: bool = False) -> str | None:
+        """``single_line``: a name or URL, refused with a control character in it."""
         value = self.raw(name)
         if value is None or value == "":
             if required:
@@ -77,6 +79,8 @@ class Params:
             raise bad(f"{name} is too long: at most {max_length} characters.")
         if "\x00" in value:
             raise bad(f"{name} may not contain NUL characters.")
+        if single_line and has_control(value):
+            raise bad(f"{name} {CONTROL_MESSAGE}.")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
