@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sparkcodes.connector.tasks import DONE
+from sparkcodes.db import Database
 from sparkcodes.models import Ad, AdAccount, AdGroup, Campaign, EngagementDaily
 from sparkcodes.worker.service import Retry
 from tests import factories as f
@@ -72,14 +73,18 @@ def aligned(client: TestClient, standin: StandIn) -> None:
         f._ok(c.post("/v1/sandbox/clock", headers=headers, json={"set": later.isoformat()}))
 
 
+def db_of(client: TestClient) -> Database:
+    return cast(Database, client.app.state.db)  # type: ignore[attr-defined]
+
+
 def mirror(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
     """Every mirrored campaign, ad group and ad, and the mirrored ads' daily rollups, every
     column."""
     out = snapshot(client)
-    with client.app.state.db.engine.connect() as conn:
+    with db_of(client).engine.connect() as conn:
         for model in ADS:
             table = model.__table__
-            out[table.name] = [tuple(r) for r in conn.execute(
+            out[model.__tablename__] = [tuple(r) for r in conn.execute(
                 select(table).where(table.c.source == "tiktok").order_by(table.c.id)).all()]
         daily = EngagementDaily.__table__
         mirrored_ads = select(Ad.id).where(Ad.source == "tiktok")
@@ -90,7 +95,7 @@ def mirror(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def mirrored_account(client: TestClient) -> str:
-    with client.app.state.db.session() as session:
+    with db_of(client).session() as session:
         account = session.scalar(select(AdAccount).where(AdAccount.source == "tiktok"))
         assert account is not None
         return account.id
