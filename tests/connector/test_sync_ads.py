@@ -276,6 +276,10 @@ def test_a_sync_stopped_in_the_ads_stage_resumes_at_its_page(client, standin):  
 def test_a_sync_stopped_in_the_spend_stage_resumes_there(client, standin):  # type: ignore[no-untyped-def]
     aligned(client, standin)
     world = WithAds(standin, n=1)
+    # A second ad on the same Spark post, in its own ad group: both are mirrored.
+    group = f.ad_group(world.c, world.h, world.campaign["id"], name="Spring CA")
+    spark_post_id = world.ads[0]["spark_post_id"]
+    f.ad(world.c, world.h, group["id"], spark_post_id, name="Spring ad CA")
     world.spend(0, impressions=3)
     admin, made = linked(client, standin, world)
     once = settings_with(client, max_attempts=1, app_qps=1000, advertiser_qps=1000)
@@ -288,8 +292,10 @@ def test_a_sync_stopped_in_the_spend_stage_resumes_there(client, standin):  # ty
     assert do_sync(client, made, world, settings=once, transport=wire) == DONE
     assert wire.paths == ["/report/integrated/get/"]
     day = date.fromisoformat(runs(client)[0].cursor["days"][1])
-    assert mirror(client)["engagement_daily"][0][
-        EngagementDaily.__table__.c.keys().index("day")] == day
+    rows = mirror(client)
+    assert (len(rows["ads"]), len(rows["ad_groups"]), len(rows["campaigns"])) == (2, 2, 1)
+    assert rows["engagement_daily"][0][EngagementDaily.__table__.c.keys().index("day")] == day
+    assert set(ads_of(client, admin)) == {"Spring ad 0", "Spring ad CA"}
 
 
 # --- read-only in sparkcodes ------------------------------------------------------------------

@@ -363,12 +363,13 @@ class Wanted:
 def spark_ads(session: Session, *, held: Held, ads: list[dict[str, Any]]) -> Wanted:
     """The page's ads that run a Spark post of this advertiser the mirror holds (bound or not:
     an ad whose post was unbound on TikTok still exists there)."""
-    keys = {f"{held.advertiser_id}:{a.get('tiktok_item_id')}": a for a in ads
-            if a.get("ad_id") and a.get("tiktok_item_id")
-            and a.get("identity_type") in rules.SPARK_IDENTITIES}
+    # Several ads may run one post: keyed pairs, not a mapping.
+    keyed = [(f"{held.advertiser_id}:{a.get('tiktok_item_id')}", a) for a in ads
+             if a.get("ad_id") and a.get("tiktok_item_id")
+             and a.get("identity_type") in rules.SPARK_IDENTITIES]
     known = repository.mirrored(session, SparkPost, connection_id=held.connection_id,
-                                external_ids=list(keys))
-    kept = [a for key, a in keys.items() if key in known]
+                                external_ids={key for key, _ in keyed})
+    kept = [a for key, a in keyed if key in known]
     read_groups = set(held.cursor.get("groups") or [])
     read_campaigns = set(held.cursor.get("campaigns") or [])
     group_ids = sorted({str(a["adgroup_id"]) for a in kept if a.get("adgroup_id")}
