@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -269,7 +269,40 @@ def test_schedules_are_due_after_their_period():  # type: ignore[no-untyped-def]
 
 def test_stages_run_in_order_and_stop_at_done():  # type: ignore[no-untyped-def]
     assert [rules.next_stage(s) for s in rules.SYNC_STAGES] == [
-        "posts", "reconcile", "done", "done"]
+        "posts", "ads", "spend", "reconcile", "done", "done"]
+
+
+@pytest.mark.parametrize(("value", "micros"), [
+    ("12.34", 12_340_000), (0.5, 500_000), (3, 3_000_000), ("0.0000015", 2), (None, 0),
+    ("", 0), ("n/a", 0), ("-1", 0), ("NaN", 0), (True, 0)])
+def test_tiktok_money_in_micros(value, micros):  # type: ignore[no-untyped-def]
+    assert rules.micros_of(value) == micros
+
+
+@pytest.mark.parametrize(("value", "count"), [("42", 42), (7, 7), (None, 0), ("x", 0),
+                                              ("-3", 0)])
+def test_report_counts(value, count):  # type: ignore[no-untyped-def]
+    assert rules.count_of(value) == count
+
+
+def test_deleted_and_paused_as_tiktok_says():  # type: ignore[no-untyped-def]
+    assert rules.is_deleted({"secondary_status": "AD_STATUS_DELETE"})
+    assert rules.is_deleted({"secondary_status": "ADGROUP_STATUS_DELETE"})
+    # An ad whose campaign is deleted is not itself deleted: the campaign's row says it.
+    assert not rules.is_deleted({"secondary_status": "AD_STATUS_CAMPAIGN_DELETE"})
+    assert rules.is_paused({"operation_status": "DISABLE"})
+    assert not rules.is_paused({"operation_status": "ENABLE"}) and not rules.is_paused({})
+
+
+def test_advertiser_time_zone_and_the_days_a_sync_reads():  # type: ignore[no-untyped-def]
+    assert rules.zone_or("America/Los_Angeles", "UTC") == "America/Los_Angeles"
+    assert rules.zone_or("Mars/Olympus", "UTC") == "UTC"
+    assert rules.zone_or(None, "Europe/Paris") == "Europe/Paris"
+    at = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # still 1 March in Los Angeles
+    assert rules.report_days(at, "America/Los_Angeles") == (date(2026, 2, 28), date(2026, 3, 1))
+    assert rules.report_days(at, "UTC") == (date(2026, 3, 1), date(2026, 3, 2))
+    assert rules.chunks(["a", "b", "c"], 2) == [["a", "b"], ["c"]]
+    assert rules.chunks([], 2) == []
 
 
 def test_sync_words():  # type: ignore[no-untyped-def]

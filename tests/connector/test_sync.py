@@ -151,7 +151,8 @@ def test_sync_mirrors_the_advertisers_spark_posts_into_the_tracker(client, stand
     # The run says what it found.
     [run] = runs(client)
     assert run.finished_at and run.stage == "done" and run.counts["spark_posts"] == 2
-    assert run.calls == 2 and run.error is None
+    # identity/get, tt_video/list, then step 3's advertiser/info and ad/get (no ads: no report).
+    assert run.calls == 4 and run.error is None
     shown = f._ok(client.get(f"{admin.base}/{made['id']}", headers=admin.headers))
     assert shown["syncs"][0]["words"].startswith("Synced ")
     assert "2 Spark posts" in shown["syncs"][0]["words"]
@@ -299,7 +300,7 @@ def test_a_sync_stopped_mid_way_resumes_from_its_checkpoint(client, standin):  #
     # The next run picks up at page 2: no identity call, no page 1 again.
     wire = Wire()
     assert do_sync(client, made, world, settings=one_page_each, transport=wire) == DONE
-    assert wire.paths == ["/tt_video/list/", "/tt_video/list/"]
+    assert wire.paths == ["/tt_video/list/", "/tt_video/list/", "/advertiser/info/", "/ad/get/"]
     [run] = runs(client)
     assert run.finished_at and run.counts["spark_posts"] == 3 and run.error is None
     assert len(snapshot(client)["spark_posts"]) == 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, or_, select, update
@@ -12,9 +12,13 @@ from sqlalchemy.orm import Session
 
 from sparkcodes.models import (
     TIKTOK,
+    Ad,
     AdAccount,
+    AdGroup,
     Authorization,
+    Campaign,
     Creator,
+    EngagementDaily,
     Post,
     SparkPost,
     TikTokAdvertiser,
@@ -224,7 +228,7 @@ def checkable(session: Session) -> list[TikTokConnection]:
 
 # --- mirrored rows ------------------------------------------------------------------------------
 
-M = TypeVar("M", AdAccount, Creator, Post, Authorization, SparkPost)
+M = TypeVar("M", AdAccount, Creator, Post, Authorization, SparkPost, Campaign, AdGroup, Ad)
 
 
 def mirrored(session: Session, model: type[M], *, connection_id: str,
@@ -268,3 +272,46 @@ def live_mirrored_of_connection(session: Session, connection_id: str) -> list[st
     return list(session.scalars(select(SparkPost.id).where(
         SparkPost.source == TIKTOK, SparkPost.connection_id == connection_id,
         SparkPost.unbound_at.is_(None))))
+
+
+# --- step 3: ads, ad groups, campaigns and their spend ------------------------------------------
+
+def account(session: Session, ad_account_id: str) -> AdAccount | None:
+    return session.get(AdAccount, ad_account_id)
+
+
+def posts_by_ids(session: Session, post_ids: Iterable[str]) -> dict[str, Post]:
+    ids = list(set(post_ids))
+    if not ids:
+        return {}
+    return {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(ids)))}
+
+
+def live_mirrored_ads(session: Session, *, connection_id: str, ad_account_id: str) -> list[Ad]:
+    """The advertiser's mirrored ads not (yet) marked deleted."""
+    return list(session.scalars(select(Ad).where(
+        Ad.source == TIKTOK, Ad.connection_id == connection_id,
+        Ad.ad_account_id == ad_account_id, Ad.deleted_at.is_(None))))
+
+
+def mark_ads_deleted(session: Session, *, ad_ids: list[str], now: datetime) -> int:
+    """Mirrored ads TikTok no longer lists (deleted there)."""
+    if not ad_ids:
+        return 0
+    result = cast("CursorResult[Any]", session.execute(
+        update(Ad)
+        .where(Ad.id.in_(ad_ids), Ad.source == TIKTOK, Ad.deleted_at.is_(None))
+        .values(deleted_at=now)
+        .execution_options(synchronize_session=False)))
+    return result.rowcount
+
+
+def daily_of_ads(session: Session, *, ad_ids: Iterable[str], days: Iterable[date]
+                 ) -> dict[tuple[str, date], EngagementDaily]:
+    """The paid daily rollups of these ads on these days, by (ad, day)."""
+    ids, wanted = list(set(ad_ids)), list(set(days))
+    if not ids or not wanted:
+        return {}
+    rows = session.scalars(select(EngagementDaily).where(
+        EngagementDaily.ad_key.in_(ids), EngagementDaily.day.in_(wanted)))
+    return {(r.ad_key, r.day): r for r in rows}

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sparkcodes import errors
 from sparkcodes.kit import limits
@@ -291,7 +293,7 @@ def state_words(state: str, *, checked_at: datetime | None, summary: str | None,
 # --- the mirror (docs/connector.md, "One model, two sources") -----------------------------------
 
 # A sync's stages, in order; a run is checkpointed at the end of each and after every page.
-SYNC_STAGES = ("identities", "posts", "reconcile", "done")
+SYNC_STAGES = ("identities", "posts", "ads", "spend", "reconcile", "done")
 TIKTOK_TIME = "%Y-%m-%d %H:%M:%S"
 MAX_HANDLE = 24
 # tt_video/list's item statuses (reference §5.3) as a post's visibility; the two deleted ones
@@ -303,6 +305,24 @@ TAKEN_DOWN, USER_DELETED = "AUDIT_DELETE", "USER_DELETE"
 # TikTok says nothing of a post's sound in tt_video/list: the mirror records that it is unknown.
 UNKNOWN_SOUND = "unknown"
 HINT_SYMBOLS = 4
+# Step 3: ads are read a page at a time; ad groups and campaigns, and the report, by at most this
+# many ids per call (TikTok's limit for an id filter).
+IDS_PER_CALL = 100
+REPORT_PAGE_SIZE = 1000
+SPARK_IDENTITIES = ("AUTH_CODE", "TT_USER")
+# What the mirror's EngagementDaily keeps of report/integrated/get's metrics: TikTok's name ->
+# the column. TikTok's ``clicks`` (destination clicks) has no column in sparkcodes' paid
+# engagement model: it is not asked for.
+REPORT_METRICS = {
+    "impressions": "impressions", "likes": "likes", "comments": "comments", "shares": "shares",
+    "follows": "follows", "profile_visits": "profile_visits",
+    "clicks_on_music_disc": "clicks_on_music_disc", "video_watched_2s": "video_watched_2s",
+    "video_watched_6s": "video_watched_6s", "engaged_view_15s": "video_watched_15s",
+    "video_views_p100": "video_views_p100",
+}
+DELETED_STATUSES = frozenset({"CAMPAIGN_STATUS_DELETE", "ADGROUP_STATUS_DELETE",
+                              "AD_STATUS_DELETE"})
+MICROS = Decimal(1_000_000)
 
 
 class NotSyncable(errors.Conflict):
@@ -324,6 +344,58 @@ def parse_time(text: object) -> datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def micros_of(value: object) -> int:
+    """TikTok's money ("12.34", a number, or null) in micros; 0 when absent or unreadable."""
+    if value is None or isinstance(value, bool):
+        return 0
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        return 0
+    if not amount.is_finite() or amount < 0:
+        return 0
+    return int((amount * MICROS).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def count_of(value: object) -> int:
+    """A report's count ("42", a number, or null); 0 when absent or unreadable."""
+    try:
+        return max(0, int(Decimal(str(value))))
+    except (InvalidOperation, ValueError, TypeError):
+        return 0
+
+
+def is_deleted(obj: dict[str, object]) -> bool:
+    """A campaign, ad group or ad TikTok lists as deleted (its secondary status)."""
+    return str(obj.get("secondary_status") or "") in DELETED_STATUSES
+
+
+def is_paused(obj: dict[str, object]) -> bool:
+    return str(obj.get("operation_status") or "ENABLE") == "DISABLE"
+
+
+def zone_or(name: object, fallback: str) -> str:
+    """TikTok's advertiser time zone when it is one this system knows (an IANA name)."""
+    text = str(name or "").strip()
+    if not text:
+        return fallback
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
+    return text
+
+
+def report_days(now: datetime, timezone: str) -> tuple[date, date]:
+    """Yesterday and today in the advertiser's time zone: what each sync reads of spend."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    return today - timedelta(days=1), today
+
+
+def chunks(values: list[str], size: int) -> list[list[str]]:
+    return [values[i:i + size] for i in range(0, len(values), size)]
 
 
 def post_kind(item_info: dict[str, object]) -> str:
@@ -379,7 +451,9 @@ def sync_words(*, finished_at: datetime | None, started_at: datetime, stage: str
     found = f"{posts} Spark post{'s' if posts != 1 else ''}"
     if finished_at is not None and error is None:
         gone = counts.get("unbound", 0)
+        ads = counts.get("ads", 0)
         return (f"Synced {finished_at:%Y-%m-%d %H:%M} UTC: {found}"
+                + (f", {ads} ad{'s' if ads != 1 else ''}" if ads else "")
                 + (f", {gone} no longer on TikTok" if gone else "") + ".")
     if finished_at is not None:
         return f"Sync stopped {finished_at:%Y-%m-%d %H:%M} UTC: {error}"

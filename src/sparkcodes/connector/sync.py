@@ -11,20 +11,25 @@ before writing: a re-run over the same answers changes no mirrored row. Nothing 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sparkcodes.ad import rules as ad_rules
 from sparkcodes.audit import service as audit
 from sparkcodes.config import Settings
 from sparkcodes.connector import repository, rules, service
 from sparkcodes.connector.client import TikTokCallError
 from sparkcodes.models import (
     TIKTOK,
+    Ad,
     AdAccount,
+    AdGroup,
     Authorization,
+    Campaign,
     Creator,
+    EngagementDaily,
     Post,
     SparkPost,
     TikTokAdvertiser,
@@ -308,9 +313,275 @@ def reconcile(session: Session, *, settings: Settings, held: Held, now: datetime
         session, connection_id=held.connection_id, ad_account_id=held.ad_account_id)
         if sp.external_id not in seen]
     held.counts["unbound"] = repository.unbind_mirrored(session, spark_post_ids=stale, now=now)
+    # Ads TikTok no longer lists were deleted there: marked deleted here (their spend stays in
+    # the reports). Only when this run read every page of ads.
+    if "ads_page" in held.cursor:
+        listed = set(held.cursor.get("ads") or [])
+        gone = [ad.id for ad in repository.live_mirrored_ads(
+            session, connection_id=held.connection_id, ad_account_id=held.ad_account_id)
+            if ad.external_id not in listed]
+        held.counts["ads_deleted"] = repository.mark_ads_deleted(session, ad_ids=gone, now=now)
     held.stage = rules.next_stage("reconcile")
     _checkpoint(session, settings, held, now, finished_at=now, holder=None, held_until=None,
                 error=None, error_code=None)
+
+
+# --- step 3: ads, their ad groups and campaigns -------------------------------------------------
+
+# A group whose budget is not daily on TikTok (a lifetime budget, or the campaign's) has no daily
+# cap here: the largest budget sparkcodes allows, so its daily budget never reads as spent.
+NO_DAILY_CAP = ad_rules.MAX_BUDGET * 1_000_000
+BUDGET_MODES = ("BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL", "BUDGET_MODE_INFINITE")
+
+
+def apply_advertiser(session: Session, *, settings: Settings, held: Held,
+                     info: dict[str, Any] | None, now: datetime) -> None:
+    """advertiser/info's answer: the mirrored ad account's time zone (the days its spend is
+    counted in); the ads stage starts at page 1."""
+    account = repository.account(session, held.ad_account_id)
+    timezone = account.timezone if account is not None else "UTC"
+    if account is not None and info is not None:
+        timezone = rules.zone_or(info.get("timezone") or info.get("display_timezone"),
+                                 account.timezone)
+        _set(account, timezone=timezone)
+    held.cursor = {**held.cursor, "ads_page": 1, "ads": [], "groups": [], "campaigns": [],
+                   "tz": timezone}
+    _checkpoint(session, settings, held, now, error=None, error_code=None)
+
+
+@dataclass
+class Wanted:
+    """One page of ad/get narrowed to Spark ads on posts the mirror knows, and the ad groups and
+    campaigns this run has not read yet."""
+
+    ads: list[dict[str, Any]]
+    group_ids: list[str]
+    campaign_ids: list[str]
+    skipped: int = 0
+
+
+def spark_ads(session: Session, *, held: Held, ads: list[dict[str, Any]]) -> Wanted:
+    """The page's ads that run a Spark post of this advertiser the mirror holds (bound or not:
+    an ad whose post was unbound on TikTok still exists there)."""
+    # Several ads may run one post: keyed pairs, not a mapping.
+    keyed = [(f"{held.advertiser_id}:{a.get('tiktok_item_id')}", a) for a in ads
+             if a.get("ad_id") and a.get("tiktok_item_id")
+             and a.get("identity_type") in rules.SPARK_IDENTITIES]
+    known = repository.mirrored(session, SparkPost, connection_id=held.connection_id,
+                                external_ids={key for key, _ in keyed})
+    kept = [a for key, a in keyed if key in known]
+    read_groups = set(held.cursor.get("groups") or [])
+    read_campaigns = set(held.cursor.get("campaigns") or [])
+    group_ids = sorted({str(a["adgroup_id"]) for a in kept if a.get("adgroup_id")}
+                       - read_groups)
+    campaign_ids = sorted({str(a["campaign_id"]) for a in kept if a.get("campaign_id")}
+                          - read_campaigns)
+    return Wanted(ads=kept, group_ids=group_ids, campaign_ids=campaign_ids,
+                  skipped=len(ads) - len(kept))
+
+
+def _switches(found: Campaign | AdGroup | Ad | None, obj: dict[str, Any],
+              now: datetime) -> dict[str, Any]:
+    """disabled_at / deleted_at as TikTok says: the first instant the mirror saw it so."""
+    modified = rules.parse_time(obj.get("modify_time")) or now
+    paused, deleted = rules.is_paused(obj), rules.is_deleted(obj)
+    return {"disabled_at": ((found.disabled_at if found else None) or modified) if paused
+            else None,
+            "deleted_at": ((found.deleted_at if found else None) or modified) if deleted
+            else None}
+
+
+def _campaign(session: Session, held: Held, obj: dict[str, Any], now: datetime) -> None:
+    external_id = str(obj["campaign_id"])
+    found = repository.mirrored(session, Campaign, connection_id=held.connection_id,
+                                external_ids=[external_id]).get(external_id)
+    mode = str(obj.get("budget_mode") or "BUDGET_MODE_INFINITE")
+    if mode not in BUDGET_MODES:
+        mode = "BUDGET_MODE_INFINITE"  # TikTok's dynamic budgets: no cap sparkcodes can check
+    values: dict[str, Any] = {
+        "ad_account_id": held.ad_account_id,
+        "name": str(obj.get("campaign_name") or external_id)[:512],
+        "objective": str(obj.get("objective_type") or "")[:40],
+        "budget_mode": mode,
+        "budget_micros": None if mode == "BUDGET_MODE_INFINITE"
+        else rules.micros_of(obj.get("budget")),
+        **_switches(found, obj, now)}
+    if found is None:
+        repository.add_mirrored(session, Campaign(
+            created_by_id=None, created_at=rules.parse_time(obj.get("create_time")) or now,
+            source=TIKTOK, external_id=external_id, connection_id=held.connection_id, **values))
+        _count(held, "created")
+    elif _set(found, **values):
+        _count(held, "updated")
+
+
+def _ad_group(session: Session, held: Held, obj: dict[str, Any], now: datetime) -> None:
+    external_id = str(obj["adgroup_id"])
+    campaign_id = str(obj.get("campaign_id") or "")
+    campaign = repository.mirrored(session, Campaign, connection_id=held.connection_id,
+                                   external_ids=[campaign_id]).get(campaign_id)
+    if campaign is None:
+        _count(held, "skipped")
+        return
+    found = repository.mirrored(session, AdGroup, connection_id=held.connection_id,
+                                external_ids=[external_id]).get(external_id)
+    created_at = rules.parse_time(obj.get("create_time")) or now
+    daily = obj.get("budget_mode", "BUDGET_MODE_DAY") == "BUDGET_MODE_DAY"
+    end = rules.parse_time(obj.get("schedule_end_time"))
+    values: dict[str, Any] = {
+        "campaign_id": campaign.id, "ad_account_id": held.ad_account_id,
+        "name": str(obj.get("adgroup_name") or external_id)[:512],
+        "budget_micros": rules.micros_of(obj.get("budget")) if daily else NO_DAILY_CAP,
+        "bid_micros": rules.micros_of(obj.get("bid_price")),
+        "schedule_start_at": rules.parse_time(obj.get("schedule_start_time")) or created_at,
+        "schedule_end_at": end if obj.get("schedule_type") != "SCHEDULE_FROM_NOW" else None,
+        **_switches(found, obj, now)}
+    if found is None:
+        repository.add_mirrored(session, AdGroup(
+            created_by_id=None, created_at=created_at, source=TIKTOK, external_id=external_id,
+            connection_id=held.connection_id, **values))
+        _count(held, "created")
+    elif _set(found, **values):
+        _count(held, "updated")
+
+
+def _ad(session: Session, held: Held, obj: dict[str, Any], now: datetime) -> str | None:
+    """The mirrored ad (its external id), or None when its ad group is unknown."""
+    external_id = str(obj["ad_id"])
+    group_id = str(obj.get("adgroup_id") or "")
+    group = repository.mirrored(session, AdGroup, connection_id=held.connection_id,
+                                external_ids=[group_id]).get(group_id)
+    key = f"{held.advertiser_id}:{obj['tiktok_item_id']}"
+    spark = repository.mirrored(session, SparkPost, connection_id=held.connection_id,
+                                external_ids=[key]).get(key)
+    if group is None or spark is None:
+        _count(held, "skipped")
+        return None
+    post = repository.posts_by_ids(session, [spark.post_id])[spark.post_id]
+    found = repository.mirrored(session, Ad, connection_id=held.connection_id,
+                                external_ids=[external_id]).get(external_id)
+    values: dict[str, Any] = {
+        "ad_group_id": group.id, "campaign_id": group.campaign_id,
+        "ad_account_id": held.ad_account_id, "spark_post_id": spark.id, "post_id": post.id,
+        "post_revision": post.revision, "identity_type": str(obj["identity_type"]),
+        "creator_id": post.creator_id, "name": str(obj.get("ad_name") or "")[:512],
+        "call_to_action": str(obj.get("call_to_action") or "")[:40],
+        "landing_page_url": str(obj.get("landing_page_url") or "")[:2000],
+        "ads_only": obj.get("dark_post_status") == "ON",
+        **_switches(found, obj, now)}
+    if found is None:
+        repository.add_mirrored(session, Ad(
+            created_by_id=None, created_at=rules.parse_time(obj.get("create_time")) or now,
+            source=TIKTOK, external_id=external_id, connection_id=held.connection_id,
+            **values))
+        _count(held, "created")
+    elif _set(found, **values):
+        _count(held, "updated")
+    return external_id
+
+
+def apply_ads(session: Session, *, settings: Settings, held: Held, wanted: Wanted,
+              groups: list[dict[str, Any]], campaigns: list[dict[str, Any]],
+              page_info: dict[str, Any], now: datetime) -> None:
+    """One page of ad/get (narrowed by spark_ads) with the ad groups and campaigns it needs:
+    campaigns, then ad groups, then ads are upserted; the cursor moves to the next page, or to
+    the spend stage after the last."""
+    read_campaigns = list(held.cursor.get("campaigns") or [])
+    for obj in campaigns:
+        if obj.get("campaign_id"):
+            _campaign(session, held, obj, now)
+            read_campaigns.append(str(obj["campaign_id"]))
+    read_groups = list(held.cursor.get("groups") or [])
+    for obj in groups:
+        if obj.get("adgroup_id"):
+            _ad_group(session, held, obj, now)
+            read_groups.append(str(obj["adgroup_id"]))
+    seen = list(held.cursor.get("ads") or [])
+    for obj in wanted.ads:
+        external_id = _ad(session, held, obj, now)
+        if external_id is not None and external_id not in seen:
+            seen.append(external_id)
+    _count(held, "not_spark_ads", wanted.skipped)
+    page = int(held.cursor.get("ads_page") or 1)
+    total_pages = int(page_info.get("total_page") or 0)
+    held.counts["ads"] = len(seen)
+    held.counts["ad_groups"] = len(set(read_groups))
+    held.counts["campaigns"] = len(set(read_campaigns))
+    cursor = {**held.cursor, "ads": seen, "groups": sorted(set(read_groups)),
+              "campaigns": sorted(set(read_campaigns))}
+    if page < total_pages:
+        cursor["ads_page"] = page + 1
+    else:
+        start, end = rules.report_days(now, str(cursor.get("tz") or "UTC"))
+        cursor.update(spend_chunk=0, days=[start.isoformat(), end.isoformat()])
+        held.stage = rules.next_stage("ads")
+    held.cursor = cursor
+    _checkpoint(session, settings, held, now, error=None, error_code=None)
+
+
+# --- step 3: spend ------------------------------------------------------------------------------
+
+def spend_chunk(held: Held) -> tuple[list[str], date, date]:
+    """The ads (TikTok ids) whose spend the next report call reads, and its days."""
+    chunks = rules.chunks(list(held.cursor.get("ads") or []), rules.IDS_PER_CALL)
+    index = int(held.cursor.get("spend_chunk") or 0)
+    start, end = (date.fromisoformat(d) for d in held.cursor["days"])
+    return (chunks[index] if index < len(chunks) else []), start, end
+
+
+def _day_of(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value or "")[:10])
+    except ValueError:
+        return None
+
+
+def apply_spend(session: Session, *, settings: Settings, held: Held, ad_ids: list[str],
+                rows: list[dict[str, Any]], now: datetime) -> None:
+    """report/integrated/get's rows (ad_id × stat_time_day) for one chunk of ads: each ad's
+    daily spend and paid engagement in EngagementDaily; a day of these ads the report no longer
+    lists reads zero. The cursor moves to the next chunk, or to reconciling after the last."""
+    start, end = (date.fromisoformat(d) for d in held.cursor["days"])
+    ads = repository.mirrored(session, Ad, connection_id=held.connection_id,
+                              external_ids=ad_ids)
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    existing = repository.daily_of_ads(session, ad_ids=[a.id for a in ads.values()], days=days)
+    wanted: dict[tuple[str, date], dict[str, int]] = {}
+    for row in rows:
+        dims, metrics = row.get("dimensions") or {}, row.get("metrics") or {}
+        ad = ads.get(str(dims.get("ad_id") or ""))
+        day = _day_of(dims.get("stat_time_day"))
+        if ad is None or day is None or not start <= day <= end:
+            continue
+        values = {column: rules.count_of(metrics.get(name))
+                  for name, column in rules.REPORT_METRICS.items()}
+        values["spend_micros"] = rules.micros_of(metrics.get("spend"))
+        wanted[(ad.id, day)] = values
+    zero = {column: 0 for column in [*rules.REPORT_METRICS.values(), "spend_micros"]}
+    for key in existing:
+        wanted.setdefault(key, zero)
+    by_id = {a.id: a for a in ads.values()}
+    for (ad_id, day), values in wanted.items():
+        ad = by_id[ad_id]
+        where = {"post_id": ad.post_id, "ad_group_id": ad.ad_group_id,
+                 "campaign_id": ad.campaign_id, "ad_account_id": ad.ad_account_id}
+        found = existing.get((ad_id, day))
+        if found is None:
+            if not any(values.values()):
+                continue
+            repository.add_mirrored(session, EngagementDaily(ad_key=ad_id, day=day, **where,
+                                                             **values))
+            _count(held, "created")
+        elif _set(found, **where, **values):
+            _count(held, "updated")
+    held.counts["spend_rows"] = held.counts.get("spend_rows", 0) + len(rows)
+    index = int(held.cursor.get("spend_chunk") or 0) + 1
+    if index < len(rules.chunks(list(held.cursor.get("ads") or []), rules.IDS_PER_CALL)):
+        held.cursor = {**held.cursor, "spend_chunk": index}
+    else:
+        held.cursor = {**held.cursor, "spend_chunk": index}
+        held.stage = rules.next_stage("spend")
+    _checkpoint(session, settings, held, now, error=None, error_code=None)
 
 
 # --- when TikTok says no ------------------------------------------------------------------------

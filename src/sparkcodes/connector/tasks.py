@@ -8,6 +8,7 @@ is held while TikTok answers.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,54 @@ def _identities(client: TikTokClient, held: sync.Held) -> list[dict[str, Any]]:
         page += 1
 
 
+def _by_ids(client: TikTokClient, held: sync.Held, path: str, noun: str,
+            ids: list[str]) -> list[dict[str, Any]]:
+    """adgroup/get or campaign/get for these ids, deleted ones included (the mirror marks them),
+    at most rules.IDS_PER_CALL a call, every page."""
+    out: list[dict[str, Any]] = []
+    for chunk in rules.chunks(ids, rules.IDS_PER_CALL):
+        page = 1
+        while True:
+            data = client.get(path, access_token=held.token, advertiser_id=held.advertiser_id,
+                              params={"advertiser_id": held.advertiser_id, "page": page,
+                                      "page_size": rules.IDS_PER_CALL,
+                                      "filtering": json.dumps({f"{noun}_ids": chunk,
+                                                               "primary_status": "STATUS_ALL"})})
+            items = list(data.get("list") or [])
+            out.extend(items)
+            total_pages = int((data.get("page_info") or {}).get("total_page") or 0)
+            if not items or page >= total_pages:
+                break
+            page += 1
+    return out
+
+
+def _report(client: TikTokClient, held: sync.Held, ad_ids: list[str]) -> list[dict[str, Any]]:
+    """report/integrated/get: these ads' spend and paid engagement per day, yesterday and today
+    in the advertiser's time zone, every page."""
+    _, start, end = sync.spend_chunk(held)
+    rows: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        data = client.get("report/integrated/get/", access_token=held.token,
+                          advertiser_id=held.advertiser_id, params={
+                              "advertiser_id": held.advertiser_id, "report_type": "BASIC",
+                              "service_type": "AUCTION", "data_level": "AUCTION_AD",
+                              "dimensions": json.dumps(["ad_id", "stat_time_day"]),
+                              "metrics": json.dumps(["spend", *rules.REPORT_METRICS]),
+                              "start_date": start.isoformat(), "end_date": end.isoformat(),
+                              "filtering": json.dumps([{"field_name": "ad_ids",
+                                                        "filter_type": "IN",
+                                                        "filter_value": json.dumps(ad_ids)}]),
+                              "page": page, "page_size": rules.REPORT_PAGE_SIZE})
+        items = list(data.get("list") or [])
+        rows.extend(items)
+        total_pages = int((data.get("page_info") or {}).get("total_page") or 0)
+        if not items or page >= total_pages:
+            return rows
+        page += 1
+
+
 def run_sync(db: Database, settings: Settings, *, connection_id: str, advertiser_id: str,
              trigger: str, holder: str, transport: httpx.BaseTransport | None = None) -> str:
     """Sync one advertiser of a connection, resuming its open run where it stopped: DONE,
@@ -85,6 +134,44 @@ def run_sync(db: Database, settings: Settings, *, connection_id: str, advertiser
             with db.unit_of_work() as session:
                 sync.apply_page(session, settings=settings, held=held, data=data,
                                 now=utc_now())
+        if held.stage == "ads" and "ads_page" not in held.cursor:
+            found = client.get("advertiser/info/", access_token=held.token,
+                               advertiser_id=held.advertiser_id,
+                               params={"advertiser_ids": json.dumps([held.advertiser_id])})
+            made()
+            info = next((a for a in found.get("list") or []
+                         if str(a.get("advertiser_id")) == held.advertiser_id), None)
+            with db.unit_of_work() as session:
+                sync.apply_advertiser(session, settings=settings, held=held, info=info,
+                                      now=utc_now())
+        while held.stage == "ads":
+            data = client.get("ad/get/", access_token=held.token,
+                              advertiser_id=held.advertiser_id,
+                              params={"advertiser_id": held.advertiser_id,
+                                      "page": int(held.cursor.get("ads_page") or 1),
+                                      "page_size": cfg.sync_page_size,
+                                      "filtering": json.dumps(
+                                          {"primary_status": "STATUS_NOT_DELETE"})})
+            made()
+            with db.unit_of_work() as session:
+                wanted = sync.spark_ads(session, held=held, ads=list(data.get("list") or []))
+            groups = _by_ids(client, held, "adgroup/get/", "adgroup", wanted.group_ids)
+            campaign_ids = sorted(set(wanted.campaign_ids) | (
+                {str(g["campaign_id"]) for g in groups if g.get("campaign_id")}
+                - set(held.cursor.get("campaigns") or [])))
+            campaigns = _by_ids(client, held, "campaign/get/", "campaign", campaign_ids)
+            made()
+            with db.unit_of_work() as session:
+                sync.apply_ads(session, settings=settings, held=held, wanted=wanted,
+                               groups=groups, campaigns=campaigns,
+                               page_info=data.get("page_info") or {}, now=utc_now())
+        while held.stage == "spend":
+            ad_ids, _, _ = sync.spend_chunk(held)
+            rows = _report(client, held, ad_ids) if ad_ids else []
+            made()
+            with db.unit_of_work() as session:
+                sync.apply_spend(session, settings=settings, held=held, ad_ids=ad_ids,
+                                 rows=rows, now=utc_now())
         if held.stage == "reconcile":
             with db.unit_of_work() as session:
                 sync.reconcile(session, settings=settings, held=held, now=utc_now())
