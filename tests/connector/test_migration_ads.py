@@ -36,7 +36,7 @@ def test_migration_0016_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
         def columns(table: str) -> set[str]:
             return {c["name"] for c in inspect(engine).get_columns(table)}
 
-        command.upgrade(config, "0013")
+        command.upgrade(config, "0015")
         engine.dispose()
         assert not {"source", "external_id", "connection_id"} & columns("ads")
         with engine.begin() as conn:
@@ -72,7 +72,7 @@ def test_migration_0016_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
         with pytest.raises(IntegrityError), engine.begin() as conn:
             _campaign(conn, "mirror2", 1000000000000000004, extra=", source, external_id, "
                       "connection_id", values="NULL")
-        command.downgrade(config, "0013")
+        command.downgrade(config, "0015")
         engine.dispose()
         assert "source" not in columns("campaigns")
         with engine.connect() as conn:

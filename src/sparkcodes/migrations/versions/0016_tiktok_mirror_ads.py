@@ -4,14 +4,14 @@ external_id) as in 0011; a mirrored campaign, ad group or ad has no creator in s
 ``created_by_id`` becomes nullable
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06 12:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
