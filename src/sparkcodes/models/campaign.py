@@ -65,3 +65,6 @@ class Ad(Base):
     created_at: Mapped[datetime] = created_at_column()
     disabled_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    # The window end whose fallback (R27) was queued for this ad (the fallback sweep's marker): a
+    # new end, after an extension or a new code, differs from it and re-arms the fallback.
+    fallback_end: Mapped[datetime | None]

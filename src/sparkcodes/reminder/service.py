@@ -3,12 +3,14 @@
 Validity never depends on the sweep: it only notifies. An extension moves the window end, so the
 reminders of the new end are new rows (re-armed); a deleted code is not a candidate (disarmed).
 A code stays a candidate until its expiry alert is recorded, however long the worker was down:
-the alert then goes out late, saying how late, rather than never.
+the alert then goes out late, saying how late, rather than never. Recording it marks the code
+(``reminded_end``), which takes it out of the index the sweep reads: a pass costs the codes with
+a reminder due, not every code ever bound.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -20,14 +22,14 @@ from sparkcodes.reminder import repository, rules
 def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
     """Record and send every reminder due now; returns how many were sent."""
     offsets = settings.reminders.offsets_hours
-    horizon = now + timedelta(hours=max(offsets, default=0))
-    codes = repository.candidates(session, horizon=horizon, last_kind=rules.EXPIRED)
+    codes = repository.candidates(session, horizon=rules.horizon(now, offsets))
     recorded = repository.recorded(session, [a.id for a in codes])
     sent = 0
     for a in codes:
         already = {kind for auth_id, kind, end in recorded
                    if auth_id == a.id and end == a.expires_at}
-        send, skip = rules.plan(rules.due_kinds(a.expires_at, now, offsets), already)
+        due = rules.due_kinds(a.expires_at, now, offsets)
+        send, skip = rules.plan(due, already)
         for kind in skip:
             repository.record(session, authorization_id=a.id, kind=kind,
                               window_end=a.expires_at, now=now, sent=False)
@@ -36,6 +38,8 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
             alerts.code_reminder(session, authorization=a, kind=send, now=now,
                                  late_by=rules.late_by(a.expires_at, send, now))
             sent += 1
+        if rules.EXPIRED in due:  # recorded now or by an earlier (or concurrent) sweep
+            repository.mark_told(session, authorization_id=a.id, window_end=a.expires_at)
     return sent
 
 
@@ -47,16 +51,18 @@ def settle_past(session: Session, *, settings: Settings, now: datetime) -> int:
     Reminders falling due from now on are sent as usual.
     """
     offsets = settings.reminders.offsets_hours
-    horizon = now + timedelta(hours=max(offsets, default=0))
-    codes = repository.candidates(session, horizon=horizon, last_kind=rules.EXPIRED)
+    codes = repository.candidates(session, horizon=rules.horizon(now, offsets))
     recorded = repository.recorded(session, [a.id for a in codes])
     settled = 0
     for a in codes:
         already = {kind for auth_id, kind, end in recorded
                    if auth_id == a.id and end == a.expires_at}
-        for kind in rules.due_kinds(a.expires_at, now, offsets):
+        due = rules.due_kinds(a.expires_at, now, offsets)
+        for kind in due:
             if kind not in already and repository.record(
                     session, authorization_id=a.id, kind=kind, window_end=a.expires_at,
                     now=now, sent=False):
                 settled += 1
+        if rules.EXPIRED in due:
+            repository.mark_told(session, authorization_id=a.id, window_end=a.expires_at)
     return settled
