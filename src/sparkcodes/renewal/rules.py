@@ -16,7 +16,6 @@ from sparkcodes import errors, values
 from sparkcodes.authorization import rules as code_rules
 from sparkcodes.kit.text import clean_text
 from sparkcodes.request_flow import rules as flow
-from sparkcodes.request_flow.rules import NOTICE_GRACE as NOTICE_GRACE
 from sparkcodes.request_flow.rules import clean_reason as clean_reason
 
 MAX_MESSAGE = 1000
@@ -118,5 +117,5 @@ def clean_message(message: str | None) -> str:
 
 
 def is_notice_due(state: RenewalState, now: datetime) -> bool:
-    """The sweep tells the brand once that a request lapsed unanswered, unless that was long ago."""
+    """The sweep tells the brand once that a request lapsed unanswered, however long ago."""
     return flow.is_notice_due(state.timeline, now)
