@@ -125,7 +125,8 @@ def set_policy(session: Session, *, settings: Settings, user: User, account: AdA
 
 def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
     """Queue the fallback of every delivering ad whose code ends within its ad group's
-    ``hours_before``: one job per (ad, window end), however often the sweep runs."""
+    ``hours_before``: one job per (ad, window end), however often the sweep runs. A queued ad is
+    marked (``fallback_end``), so later passes read only the ads still to decide."""
     default_hours = settings.reminders.fallback_hours
     hours = max(repository.max_hours(session) or 0, default_hours)
     ads = repository.candidates(session, now=now, horizon=now + timedelta(hours=hours))
@@ -147,6 +148,8 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
         if jobs.enqueue(session, APPLY, {"ad_id": view.ad.id, "window_end": window},
                         dedupe_key=f"{APPLY}:{view.ad.id}:{window}", max_attempts=5):
             queued += 1
+        # Queued now or by an earlier pass (the dedupe key): this end needs no further look.
+        repository.mark_queued(session, ad_id=view.ad.id, window_end=end)
     return queued
 
 
