@@ -15,19 +15,29 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from sparkcodes.config import Settings
+from sparkcodes.models import Authorization
 from sparkcodes.notification import alerts
 from sparkcodes.reminder import repository, rules
+
+
+def _recorded(session: Session, codes: list[Authorization]) -> dict[str, set[str]]:
+    """The reminders already recorded for each code's current end, by code id."""
+    ends = {a.id: a.expires_at for a in codes}
+    out: dict[str, set[str]] = {}
+    for auth_id, kind, end in repository.recorded(session, list(ends)):
+        if ends[auth_id] == end:
+            out.setdefault(auth_id, set()).add(kind)
+    return out
 
 
 def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
     """Record and send every reminder due now; returns how many were sent."""
     offsets = settings.reminders.offsets_hours
     codes = repository.candidates(session, horizon=rules.horizon(now, offsets))
-    recorded = repository.recorded(session, [a.id for a in codes])
+    recorded = _recorded(session, codes)
     sent = 0
     for a in codes:
-        already = {kind for auth_id, kind, end in recorded
-                   if auth_id == a.id and end == a.expires_at}
+        already = recorded.get(a.id, set())
         due = rules.due_kinds(a.expires_at, now, offsets)
         send, skip = rules.plan(due, already)
         for kind in skip:
@@ -52,11 +62,10 @@ def settle_past(session: Session, *, settings: Settings, now: datetime) -> int:
     """
     offsets = settings.reminders.offsets_hours
     codes = repository.candidates(session, horizon=rules.horizon(now, offsets))
-    recorded = repository.recorded(session, [a.id for a in codes])
+    recorded = _recorded(session, codes)
     settled = 0
     for a in codes:
-        already = {kind for auth_id, kind, end in recorded
-                   if auth_id == a.id and end == a.expires_at}
+        already = recorded.get(a.id, set())
         due = rules.due_kinds(a.expires_at, now, offsets)
         for kind in due:
             if kind not in already and repository.record(
