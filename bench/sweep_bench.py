@@ -129,9 +129,10 @@ def seed(url: str, codes: int, due: int, requests: int) -> dict[str, Any]:  # no
                     expires, told = now - rng.uniform(1, 700) * DAY, True
                 elif roll < 0.9:  # far ahead
                     expires = now + rng.uniform(10, 400) * DAY
-                else:  # deleted or unbound, ending whenever
-                    expires = now + rng.uniform(-300, 300) * DAY
+                else:  # deleted, or unbound (ended and told, or ending 10+ days ahead)
                     deleted, unbound = roll < 0.95, roll >= 0.95
+                    expires = now + rng.choice([-1, 1]) * rng.uniform(10, 300) * DAY
+                    told = unbound and expires < now
             starts = min(now - 10 * DAY, expires - 30 * DAY)
             posts.append({"id": post_id, "creator_id": creator_id, "kind": "video",
                           "caption": f"Bench post {i}", "sound": "original",

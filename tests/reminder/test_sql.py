@@ -78,7 +78,7 @@ def test_a_told_code_leaves_the_sweep_until_an_extension_moves_its_end(client, a
 
     def candidates() -> list[str]:
         with app.state.db.unit_of_work() as s:
-            return [a.id for a in repository.candidates(
+            return [auth_id for auth_id, _ in repository.candidates(
                 s, horizon=rules.horizon(utc_now(), settings_.reminders.offsets_hours))]
 
     with app.state.db.unit_of_work() as s:

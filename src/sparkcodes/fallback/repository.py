@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, func, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.models import Ad, AuditEvent, FallbackPolicy, SparkPost, new_id
 
 APPLIED_ACTION = "ad.fallback_applied"
@@ -61,10 +62,14 @@ def candidates(session: Session, *, now: datetime, horizon: datetime) -> list[Ad
         .order_by(Ad.id)))
 
 
-def mark_queued(session: Session, *, ad_id: str, window_end: datetime) -> None:
-    """Mark the ad's fallback queued for this window end: later passes no longer read it."""
-    session.execute(update(Ad).where(Ad.id == ad_id).values(fallback_end=window_end)
-                    .execution_options(synchronize_session=False))
+def mark_queued(session: Session, queued: dict[str, datetime]) -> None:
+    """Mark each ad's fallback queued for its window end: later passes no longer read it."""
+    ids = list(queued)
+    for i in range(0, len(ids), 400):
+        chunk = {ad_id: literal(queued[ad_id], UTCDateTime()) for ad_id in ids[i:i + 400]}
+        session.execute(update(Ad).where(Ad.id.in_(list(chunk)))
+                        .values(fallback_end=case(chunk, value=Ad.id))
+                        .execution_options(synchronize_session=False))
 
 
 def codes_of_ads(session: Session, ad_ids: list[str]) -> dict[str, set[str]]:

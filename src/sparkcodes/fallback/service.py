@@ -134,7 +134,8 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
         return 0
     policies = repository.of_groups(session, {a.ad_group_id for a in ads})
     default_acts = rules.default_notice_needed(default_hours, settings.reminders.offsets_hours)
-    queued = 0
+    todo: list[tuple[dict[str, str], str]] = []
+    marks: dict[str, datetime] = {}
     for view in ad_service.deliveries(session, ads, now):
         if not view.delivery.delivering:
             continue
@@ -145,11 +146,12 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
         if end is None or not rules.due(end, now, policy.hours_before):
             continue
         window = end.isoformat()
-        if jobs.enqueue(session, APPLY, {"ad_id": view.ad.id, "window_end": window},
-                        dedupe_key=f"{APPLY}:{view.ad.id}:{window}", max_attempts=5):
-            queued += 1
-        # Queued now or by an earlier pass (the dedupe key): this end needs no further look.
-        repository.mark_queued(session, ad_id=view.ad.id, window_end=end)
+        todo.append(({"ad_id": view.ad.id, "window_end": window},
+                     f"{APPLY}:{view.ad.id}:{window}"))
+        marks[view.ad.id] = end
+    queued = jobs.enqueue_many(session, APPLY, todo, max_attempts=5)
+    # Queued now or by an earlier pass (the dedupe key): these ends need no further look.
+    repository.mark_queued(session, marks)
     return queued
 
 

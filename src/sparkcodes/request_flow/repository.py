@@ -134,12 +134,11 @@ def awaiting_notice(t: Table[M, *Ts], now: datetime) -> tuple[ColumnElement[bool
                         deadline=t.deadline, ttl=t.ttl, now=now)
 
 
-def expired_unnoticed(session: Session, t: Table[M, *Ts], *, now: datetime,
-                      limit: int = 500) -> list[M]:
-    """Unanswered requests that lapsed, however long ago, and whose brand was not told yet,
-    earliest first. It reads the partial index of those only: a pass costs what is due."""
+def expired_unnoticed(session: Session, t: Table[M, *Ts], *, now: datetime) -> list[str]:
+    """The ids of unanswered requests that lapsed, however long ago, and whose brand was not told
+    yet, earliest first. It reads the partial index of those only: a pass costs what is due."""
     return list(session.scalars(
-        select(t.model).where(*awaiting_notice(t, now)).order_by(t.deadline, t.id).limit(limit)))
+        select(t.id).where(*awaiting_notice(t, now)).order_by(t.deadline, t.id)))
 
 
 def mark_noticed(session: Session, t: Table[M, *Ts], request_id: str, now: datetime) -> bool:

@@ -133,12 +133,10 @@ def expire_sweep(session: Session, flow: Flow[M, *Ts], *, now: datetime) -> int:
     """Queue one expiry notice per lapsed, unanswered request not noticed yet, however long ago
     it lapsed; the job's unique dedupe key makes it once. Status never depends on this sweep: it
     only notifies."""
-    queued = 0
-    for request in repository.expired_unnoticed(session, flow.table, now=now):
-        if jobs.enqueue(session, flow.notify_job, {flow.payload_key: request.id},
-                        dedupe_key=f"{flow.notify_job}:{request.id}", max_attempts=5):
-            queued += 1
-    return queued
+    return jobs.enqueue_many(session, flow.notify_job, [
+        ({flow.payload_key: request_id}, f"{flow.notify_job}:{request_id}")
+        for request_id in repository.expired_unnoticed(session, flow.table, now=now)],
+        max_attempts=5)
 
 
 def notice_due(session: Session, flow: Flow[M, *Ts], request: M | None,
