@@ -240,6 +240,25 @@ def measure(url: str) -> list[dict[str, Any]]:
                              "goal_met": seconds <= GOAL_S})
                 print(f"  {label:<22} {attempt:<6} pass: {done:>5} acted on in "
                       f"{seconds:7.3f} s (goal <= {GOAL_S} s)", flush=True)
+        # What the reminder pass queued: the alerts themselves, built by the tell jobs the
+        # workers share (not part of the pass). Time 100 of them, one transaction each.
+        from sqlalchemy import select
+
+        from sparkcodes.models import Job
+        with db.unit_of_work(write=False) as s:
+            payloads = list(s.scalars(select(Job.payload).where(
+                Job.name == reminder_service.TELL).limit(100)))
+        t = time.perf_counter()
+        for p in payloads:
+            with db.unit_of_work() as s:
+                reminder_service.tell(s, authorization_id=p["authorization_id"], kind=p["kind"],
+                                      window_end=datetime.fromisoformat(p["window_end"]),
+                                      now=datetime.now(UTC))
+        per = (time.perf_counter() - t) / max(1, len(payloads))
+        rows.append({"sweep": "reminder tell job (each)", "pass": "job", "acted_on": 1,
+                     "seconds": round(per, 4), "cpu_seconds": None, "goal_met": None})
+        print(f"  reminder tell job: {per * 1000:.1f} ms per alert ({len(payloads)} timed)",
+              flush=True)
     finally:
         db.dispose()
     return rows
