@@ -225,7 +225,7 @@ def measure(url: str) -> list[dict[str, Any]]:
         ("renewal notices", lambda s, now: renewal_service.expire_sweep(s, now=now)),
         ("fallback", lambda s, now: fallback_service.sweep(s, settings=settings, now=now)),
     ]
-    rows = []
+    rows: list[dict[str, Any]] = []
     try:
         for label, sweep in sweeps:
             for attempt in ("first", "second"):
@@ -267,7 +267,7 @@ def measure(url: str) -> list[dict[str, Any]]:
 def run(db_name: str, args: argparse.Namespace) -> dict[str, Any]:
     from sparkcodes.migrations import upgrade
 
-    drop = None
+    drop: Callable[[], None] | None = None
     if db_name == "sqlite":
         url = f"sqlite:///{tempfile.mkdtemp(prefix='sparkcodes-sweep-')}/bench.db"
     else:
@@ -277,10 +277,11 @@ def run(db_name: str, args: argparse.Namespace) -> dict[str, Any]:
             c.execute(text(f'CREATE DATABASE "{name}"'))
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
-        def drop() -> None:
+        def drop_database() -> None:
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+        drop = drop_database
     try:
         upgrade(url)
         requests = args.codes if args.requests is None else args.requests
@@ -291,7 +292,7 @@ def run(db_name: str, args: argparse.Namespace) -> dict[str, Any]:
         return {"db": db_name, "codes": args.codes, "requests": requests, "due": args.due,
                 **seeded, "rows": measure(url)}
     finally:
-        if drop:
+        if drop is not None:
             drop()
 
 

@@ -3,10 +3,10 @@ index of what is due, not the table of what is held."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Executable, text
+from sqlalchemy import ClauseElement, Connection, text
 
 
-def plan(conn: Connection, stmt: Executable, *, begin: bool = True) -> str:
+def plan(conn: Connection, stmt: ClauseElement, *, begin: bool = True) -> str:
     """The query plan of ``stmt`` as text. On PostgreSQL with sequential scans priced out, so that
     a test on a near-empty table sees the index the planner would take on a large one (in a
     transaction of its own unless ``begin`` is False: the caller's is open)."""
