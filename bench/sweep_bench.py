@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import subprocess
 import tempfile
 import time
@@ -269,7 +270,12 @@ def run(db_name: str, args: argparse.Namespace) -> dict[str, Any]:
 
     drop: Callable[[], None] | None = None
     if db_name == "sqlite":
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='sparkcodes-sweep-')}/bench.db"
+        tmp = tempfile.mkdtemp(prefix="sparkcodes-sweep-")
+        url = f"sqlite:///{tmp}/bench.db"
+
+        def drop_file() -> None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        drop = drop_file
     else:
         name = f"sparkcodes_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
