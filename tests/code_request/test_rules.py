@@ -8,7 +8,6 @@ import pytest
 
 from sparkcodes import errors
 from sparkcodes.code_request.rules import (
-    NOTICE_GRACE,
     CodeRequestState,
     CodeRequestStatus,
     check_not_pending,
@@ -161,8 +160,8 @@ def test_the_duet_problem_says_what_to_do() -> None:
 @pytest.mark.parametrize(("state", "now", "due"), [
     pytest.param(CodeRequestState(END), END - TICK, False, id="still pending"),
     pytest.param(CodeRequestState(END), END, True, id="just expired"),
-    pytest.param(CodeRequestState(END), END + NOTICE_GRACE - TICK, True, id="within grace"),
-    pytest.param(CodeRequestState(END), END + NOTICE_GRACE, False, id="old news"),
+    pytest.param(CodeRequestState(END), END + 7 * D, True, id="a week on: late, still due"),
+    pytest.param(CodeRequestState(END), END + 800 * D, True, id="years on: never dropped"),
     pytest.param(CodeRequestState(END, accepted_at=NOW), END + D, False, id="accepted"),
     pytest.param(CodeRequestState(END, declined_at=NOW), END + D, False, id="declined"),
     pytest.param(CodeRequestState(END, cancelled_at=NOW), END + D, False, id="withdrawn"),

@@ -11,6 +11,7 @@ from sparkcodes.fallback.rules import (
     BackupState,
     Plan,
     Policy,
+    awaiting,
     check_backup,
     check_policy,
     default,
@@ -120,3 +121,16 @@ def test_plan(policy: Policy, backup: BackupState | None, expected: Plan) -> Non
 ])
 def test_default_notice_needed(hours: int, offsets: list[int], needed: bool) -> None:
     assert default_notice_needed(hours, offsets) is needed
+
+
+@pytest.mark.parametrize(("now", "queued", "expected"), [
+    pytest.param(END - 49 * H, None, False, id="beyond the horizon"),
+    pytest.param(END - 48 * H, None, True, id="at the horizon"),
+    pytest.param(END - H, None, True, id="an hour before"),
+    pytest.param(END - H, END, False, id="queued for this end"),
+    pytest.param(END - H, END - 24 * H, True, id="queued for an earlier end: re-armed"),
+    pytest.param(END, None, False, id="the end: nothing left to prevent"),
+])
+def test_awaiting(now: datetime, queued: datetime | None, expected: bool) -> None:
+    assert awaiting(END, queued, now, 48) is expected
+    assert awaiting(None, queued, now, 48) is False

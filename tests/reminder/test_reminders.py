@@ -264,3 +264,42 @@ def test_a_world_written_with_its_past_settles_what_fell_due_before_it(client, a
     _until(client, run.creator_h, run.code, -0.01)
     _tick(app)
     assert _events(client, run.brand_h)[-1] == "authorization.expired:expired"
+
+
+def test_a_queued_reminder_is_told_once_and_not_at_all_once_its_end_moved(client, app):
+    """The sweep records and queues; the tell job sends once (a rerun sends nothing), and a
+    reminder whose end moved before it was told is skipped: the new end has its own."""
+    run = f.Running(client)
+    settings = app.state.settings
+    with app.state.db.unit_of_work() as s:
+        a = s.get(Authorization, run.code["id"])
+        assert a is not None
+        a.expires_at = end = utc_now() + timedelta(hours=10)
+    with app.state.db.unit_of_work() as s:
+        assert reminder_service.sweep(s, settings=settings, now=utc_now()) == 1
+    with app.state.db.unit_of_work() as s:
+        assert reminder_service.sweep(s, settings=settings, now=utc_now()) == 0  # recorded
+    keys = {"authorization_id": run.code["id"], "kind": "expiring_24h", "window_end": end}
+    for expected in (True, False):
+        with app.state.db.unit_of_work() as s:
+            assert reminder_service.tell(s, **keys, now=utc_now()) is expected
+    assert _events(client, run.brand_h) == ["authorization.expiring:expiring_24h"]
+    with app.state.db.unit_of_work() as s:
+        a = s.get(Authorization, run.code["id"])
+        assert a is not None
+        a.expires_at = utc_now() - timedelta(minutes=1)  # the end came: the expiry is due
+    with app.state.db.unit_of_work() as s:
+        assert reminder_service.sweep(s, settings=settings, now=utc_now()) == 1
+    r = client.post(f"/v1/authorizations/{run.code['id']}/extend", headers=run.creator_h,
+                    json={"days": 7})
+    assert r.status_code == 200, r.text
+    with app.state.db.unit_of_work() as s:
+        a = s.get(Authorization, run.code["id"])
+        assert a is not None
+        expired_end = [r.window_end for r in s.query(Reminder).filter_by(kind="expired")][0]
+        assert reminder_service.tell(s, authorization_id=a.id, kind="expired",
+                                     window_end=expired_end, now=utc_now()) is False
+    with app.state.db.unit_of_work(write=False) as s:
+        (row,) = s.query(Reminder).filter_by(kind="expired").all()
+        assert row.sent_at is None and row.skipped_at is not None
+    assert "authorization.expired:expired" not in _events(client, run.brand_h)

@@ -9,8 +9,10 @@ import pytest
 from sparkcodes.reminder.rules import (
     EXPIRED,
     LATE_AFTER,
+    awaiting,
     due_at,
     due_kinds,
+    horizon,
     kind_for,
     late_by,
     plan,
@@ -94,3 +96,27 @@ DAY = timedelta(days=1)
 )
 def test_late_by(kind: str, now: datetime, expected: timedelta | None) -> None:
     assert late_by(END, kind, now) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "told", "bound", "deleted", "expected"),
+    [
+        pytest.param(END - 73 * H, None, True, False, False, id="no reminder due yet"),
+        pytest.param(END - 72 * H, None, True, False, True, id="T-72h due"),
+        pytest.param(END - TICK, END, True, False, False, id="end told (e.g. settled)"),
+        pytest.param(END + 800 * DAY, None, True, False, True, id="ended years ago, untold"),
+        pytest.param(END + DAY, END, True, False, False, id="expiry told"),
+        pytest.param(END + DAY, END - DAY, True, False, True, id="an earlier end told: re-armed"),
+        pytest.param(END, None, False, False, False, id="never bound"),
+        pytest.param(END, None, True, True, False, id="deleted"),
+    ],
+)
+def test_awaiting(now: datetime, told: datetime | None, bound: bool, deleted: bool,
+                  expected: bool) -> None:
+    assert awaiting(END, told, bound=bound, deleted=deleted, now=now,
+                    offsets_hours=OFFSETS) is expected
+
+
+def test_horizon_is_the_earliest_offset_ahead() -> None:
+    assert horizon(END, OFFSETS) == END + 72 * H
+    assert horizon(END, []) == END

@@ -188,11 +188,30 @@ def test_the_brand_is_told_once_when_a_request_expires_unanswered(app, client, w
     assert len(told(client, w.brand_h)) == 1
 
 
-def test_a_request_that_lapsed_long_before_the_first_sweep_is_old_news(app, client, w):
+def test_a_request_that_lapsed_long_before_the_first_sweep_is_told_late_saying_how_late(
+        app, client, w):
+    """No sweep ran for 8 days after the request lapsed: the brand is still told, once, and the
+    notice says how late it is (it used to be dropped after a week as "old news")."""
     ask(client, w.brand_h, w.account["id"], w.code["id"]).json()
-    f.advance(client, w.brand_h, "P22D")  # 14 days open + 7 days of grace, and then some
+    f.advance(client, w.brand_h, "P22D")  # 14 days open, then 8 days without a sweep
     tick(app)
-    assert told(client, w.brand_h) == []
+    tick(app)
+    (note,) = told(client, w.brand_h)
+    assert note["title"].endswith("expired unanswered (notice 8 days late)")
+    assert note["body"].startswith("This notice is 8 days late: the request expired at ")
+    assert note["data"]["late_by"] == "8 days"
+    tick(app)
+    assert len(told(client, w.brand_h)) == 1
+
+
+def test_a_notice_on_time_does_not_say_late(app, client, w):
+    ask(client, w.brand_h, w.account["id"], w.code["id"]).json()
+    f.advance(client, w.brand_h, "P14DT1M")
+    tick(app)
+    tick(app)
+    (note,) = told(client, w.brand_h)
+    assert "late" not in note["title"] and "late" not in note["body"]
+    assert note["data"]["late_by"] is None
 
 
 def test_sweep_and_notice_are_once_when_rerun(app, client, w):

@@ -8,7 +8,6 @@ import pytest
 
 from sparkcodes import errors
 from sparkcodes.renewal.rules import (
-    NOTICE_GRACE,
     RENEWAL_TTL,
     RenewalState,
     RenewalStatus,
@@ -92,8 +91,8 @@ def test_an_expired_request_is_gone_and_says_when(late: timedelta) -> None:
 @pytest.mark.parametrize(("state", "now", "due"), [
     pytest.param(RenewalState(ASKED), DEADLINE - US, False, id="still open"),
     pytest.param(RenewalState(ASKED), DEADLINE, True, id="just lapsed"),
-    pytest.param(RenewalState(ASKED), DEADLINE + NOTICE_GRACE - US, True, id="within grace"),
-    pytest.param(RenewalState(ASKED), DEADLINE + NOTICE_GRACE, False, id="old news"),
+    pytest.param(RenewalState(ASKED), DEADLINE + 7 * D, True, id="a week on: late, still due"),
+    pytest.param(RenewalState(ASKED), DEADLINE + 800 * D, True, id="years on: never dropped"),
     pytest.param(RenewalState(ASKED, approved_at=NOW), DEADLINE, False, id="approved"),
     pytest.param(RenewalState(ASKED, declined_at=NOW), DEADLINE, False, id="declined"),
     pytest.param(RenewalState(ASKED, cancelled_at=NOW), DEADLINE, False, id="cancelled"),

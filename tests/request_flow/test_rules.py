@@ -10,12 +10,14 @@ import pytest
 
 from sparkcodes import errors
 from sparkcodes.request_flow.rules import (
-    NOTICE_GRACE,
+    NOTICE_LATE_AFTER,
     Ladder,
     Step,
     Timeline,
+    awaits_notice,
     clean_reason,
     is_notice_due,
+    notice_late_by,
     step_at,
 )
 
@@ -145,8 +147,8 @@ def test_check_open_passes_exactly_the_pending(timeline, now, expected) -> None:
 @pytest.mark.parametrize(("timeline", "now", "expected"), [
     pytest.param(Timeline(END), END - TICK, False, id="still pending"),
     pytest.param(Timeline(END), END, True, id="just lapsed"),
-    pytest.param(Timeline(END), END + NOTICE_GRACE - TICK, True, id="within grace"),
-    pytest.param(Timeline(END), END + NOTICE_GRACE, False, id="old news"),
+    pytest.param(Timeline(END), END + 7 * D, True, id="a week on: late, still due"),
+    pytest.param(Timeline(END), END + 800 * D, True, id="years on: never dropped"),
     pytest.param(Timeline(END, agreed_at=NOW), END + D, False, id="agreed"),
     pytest.param(Timeline(END, declined_at=NOW), END + D, False, id="declined"),
     pytest.param(Timeline(END, withdrawn_at=NOW), END + D, False, id="withdrawn"),
@@ -155,8 +157,25 @@ def test_is_notice_due(timeline: Timeline, now: datetime, expected: bool) -> Non
     assert is_notice_due(timeline, now) is expected
 
 
-def test_the_notice_grace_is_a_week() -> None:
-    assert NOTICE_GRACE == 7 * D
+@pytest.mark.parametrize(("noticed_at", "now", "expected"), [
+    pytest.param(None, END - TICK, False, id="still pending"),
+    pytest.param(None, END, True, id="lapsed, not told"),
+    pytest.param(None, END + 800 * D, True, id="lapsed long ago, not told"),
+    pytest.param(END + D, END + 2 * D, False, id="told"),
+])
+def test_awaits_notice(noticed_at: datetime | None, now: datetime, expected: bool) -> None:
+    assert awaits_notice(Timeline(END), noticed_at, now) is expected
+    assert awaits_notice(Timeline(END, agreed_at=NOW), noticed_at, now) is False
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    pytest.param(END, None, id="at the lapse: on time"),
+    pytest.param(END + NOTICE_LATE_AFTER, None, id="within the tolerance: on time"),
+    pytest.param(END + NOTICE_LATE_AFTER + TICK, NOTICE_LATE_AFTER + TICK, id="just late"),
+    pytest.param(END + 9 * D, 9 * D, id="more than a week: late, still sent"),
+])
+def test_notice_late_by(now: datetime, expected: timedelta | None) -> None:
+    assert notice_late_by(Timeline(END), now) == expected
 
 
 @pytest.mark.parametrize(("value", "expected"), [

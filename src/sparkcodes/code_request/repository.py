@@ -37,8 +37,9 @@ def _listing() -> Select[CodeRequest, Post, Creator, AdAccount, Business, Author
 TABLE = flow.Table(model=CodeRequest, id=CodeRequest.id, ad_account_id=CodeRequest.ad_account_id,
                    created_at=CodeRequest.created_at, agreed_at=CodeRequest.accepted_at,
                    declined_at=CodeRequest.declined_at, withdrawn_at=CodeRequest.cancelled_at,
-                   deadline=CodeRequest.expires_at, target_type="code_request",
-                   expired_action=EXPIRED_ACTION, listing=_listing)
+                   deadline=CodeRequest.expires_at,
+                   noticed_at=CodeRequest.expiry_noticed_at, target_type="code_request",
+                   listing=_listing)
 
 
 def pending_for(session: Session, *, ad_account_id: str, post_id: str,

@@ -18,7 +18,6 @@ from sparkcodes.authorization import rules as code_rules
 from sparkcodes.kit import limits
 from sparkcodes.kit.text import clean_text
 from sparkcodes.request_flow import rules as flow
-from sparkcodes.request_flow.rules import NOTICE_GRACE as NOTICE_GRACE
 from sparkcodes.request_flow.rules import clean_reason as clean_reason
 
 DEFAULT_EXPIRES_IN_DAYS = 7
@@ -132,7 +131,7 @@ def request_problems(*, creator: values.CreatorState, post: values.PostState,
 
 
 def is_notice_due(state: CodeRequestState, now: datetime) -> bool:
-    """The sweep tells the brand once that a request lapsed, unless that was long ago."""
+    """The sweep tells the brand once that a request lapsed, however long ago."""
     return flow.is_notice_due(state.timeline, now)
 
 

@@ -278,11 +278,17 @@ def notify_expired(session: Session, *, request_id: str, now: datetime) -> bool:
     assert view is not None
     audit.record(session, actor_id=None, action=repository.EXPIRED_ACTION, **_scope(view),
                  after={"expires_at": view.request.expires_at})
-    notify.emit(session, event_type="code_request.expired",
-                title=f"Your code request to @{view.creator.handle} expired",
-                body=(f"@{view.creator.handle} did not answer your request for a code on the post "
-                      f"\"{(rules.public_caption(view.post) or 'a private post')[:60]}\" by "
-                      f"{view.request.expires_at:%Y-%m-%d %H:%M} UTC. Send a new request, or "
-                      "reach out to the creator."),
-                data=_data(view, now), business_ids={view.account.business_id})
+    late = flow.notice_late(FLOW, view.request, now)
+    when = f"{view.request.expires_at:%Y-%m-%d %H:%M} UTC"
+    title = f"Your code request to @{view.creator.handle} expired"
+    body = (f"@{view.creator.handle} did not answer your request for a code on the post "
+            f"\"{(rules.public_caption(view.post) or 'a private post')[:60]}\" by {when}. "
+            "Send a new request, or reach out to the creator.")
+    if late:
+        title += f" (notice {late} late)"
+        body = (f"This notice is {late} late: the request expired at {when} and no expiry "
+                f"sweep ran since. {body}")
+    notify.emit(session, event_type="code_request.expired", title=title, body=body,
+                data={**_data(view, now), "late_by": late},
+                business_ids={view.account.business_id})
     return True

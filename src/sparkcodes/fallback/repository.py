@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import Ad, AuditEvent, Authorization, FallbackPolicy, SparkPost, new_id
+from sparkcodes.kit.types import UTCDateTime
+from sparkcodes.models import Ad, AuditEvent, FallbackPolicy, SparkPost, new_id
 
 APPLIED_ACTION = "ad.fallback_applied"
 
@@ -41,17 +42,34 @@ def max_hours(session: Session) -> int | None:
     return session.scalar(select(func.max(FallbackPolicy.hours_before)))
 
 
+def awaiting(*, window_end: SQLColumnExpression[datetime | None],
+             queued_end: SQLColumnExpression[datetime | None], now: datetime,
+             horizon: datetime) -> list[ColumnElement[bool]]:
+    """rules.awaiting as SQL, given ``horizon`` = now + the largest hours_before."""
+    return [window_end > now, window_end <= horizon, queued_end.is_distinct_from(window_end)]
+
+
 def candidates(session: Session, *, now: datetime, horizon: datetime) -> list[Ad]:
-    """Enabled code-bound ads whose code (or original-post code) is live and ends by the horizon."""
-    ends_soon = select(SparkPost.id).join(
-        Authorization, or_(Authorization.id == SparkPost.authorization_id,
-                           Authorization.id == SparkPost.original_authorization_id)
-    ).where(SparkPost.unbound_at.is_(None), Authorization.deleted_at.is_(None),
-            Authorization.expires_at > now, Authorization.expires_at <= horizon)
+    """Enabled code-bound ads on a live Spark post whose window (the earlier end of its code and
+    original-post code, kept on spark_posts) ends by the horizon, not queued for that end yet.
+    It reads ix_spark_posts_live_window_end by end: a pass costs the ads ending soon."""
     return list(session.scalars(
-        select(Ad).where(Ad.deleted_at.is_(None), Ad.disabled_at.is_(None),
-                         Ad.identity_type == "AUTH_CODE", Ad.spark_post_id.in_(ends_soon))
+        select(Ad).join(SparkPost, SparkPost.id == Ad.spark_post_id)
+        .where(SparkPost.unbound_at.is_(None), Ad.deleted_at.is_(None), Ad.disabled_at.is_(None),
+               Ad.identity_type == "AUTH_CODE",
+               *awaiting(window_end=SparkPost.window_end_at, queued_end=Ad.fallback_end,
+                         now=now, horizon=horizon))
         .order_by(Ad.id)))
+
+
+def mark_queued(session: Session, queued: dict[str, datetime]) -> None:
+    """Mark each ad's fallback queued for its window end: later passes no longer read it."""
+    ids = list(queued)
+    for i in range(0, len(ids), 400):
+        chunk = {ad_id: literal(queued[ad_id], UTCDateTime()) for ad_id in ids[i:i + 400]}
+        session.execute(update(Ad).where(Ad.id.in_(list(chunk)))
+                        .values(fallback_end=case(chunk, value=Ad.id))
+                        .execution_options(synchronize_session=False))
 
 
 def codes_of_ads(session: Session, ad_ids: list[str]) -> dict[str, set[str]]:

@@ -85,6 +85,16 @@ def due(window_end: datetime, now: datetime, hours_before: int) -> bool:
     return window_end - timedelta(hours=hours_before) <= now < window_end
 
 
+def awaiting(window_end: datetime | None, queued_end: datetime | None, now: datetime,
+             horizon_hours: int) -> bool:
+    """Whether the sweep must look at an ad now: its window ends within ``horizon_hours`` (the
+    largest ``hours_before`` of any policy) and not yet, and its fallback was not queued for that
+    end. fallback.repository.awaiting is this rule in SQL. Past the end there is nothing left to
+    prevent: the ad stopped, and the expiry alert (R23) tells so, late if need be."""
+    return (window_end is not None and queued_end != window_end
+            and due(window_end, now, horizon_hours))
+
+
 @dataclass(frozen=True)
 class Plan:
     pause: bool

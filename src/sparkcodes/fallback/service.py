@@ -125,7 +125,8 @@ def set_policy(session: Session, *, settings: Settings, user: User, account: AdA
 
 def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
     """Queue the fallback of every delivering ad whose code ends within its ad group's
-    ``hours_before``: one job per (ad, window end), however often the sweep runs."""
+    ``hours_before``: one job per (ad, window end), however often the sweep runs. A queued ad is
+    marked (``fallback_end``), so later passes read only the ads still to decide."""
     default_hours = settings.reminders.fallback_hours
     hours = max(repository.max_hours(session) or 0, default_hours)
     ads = repository.candidates(session, now=now, horizon=now + timedelta(hours=hours))
@@ -133,7 +134,8 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
         return 0
     policies = repository.of_groups(session, {a.ad_group_id for a in ads})
     default_acts = rules.default_notice_needed(default_hours, settings.reminders.offsets_hours)
-    queued = 0
+    todo: list[tuple[dict[str, str], str]] = []
+    marks: dict[str, datetime] = {}
     for view in ad_service.deliveries(session, ads, now):
         if not view.delivery.delivering:
             continue
@@ -144,9 +146,12 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
         if end is None or not rules.due(end, now, policy.hours_before):
             continue
         window = end.isoformat()
-        if jobs.enqueue(session, APPLY, {"ad_id": view.ad.id, "window_end": window},
-                        dedupe_key=f"{APPLY}:{view.ad.id}:{window}", max_attempts=5):
-            queued += 1
+        todo.append(({"ad_id": view.ad.id, "window_end": window},
+                     f"{APPLY}:{view.ad.id}:{window}"))
+        marks[view.ad.id] = end
+    queued = jobs.enqueue_many(session, APPLY, todo, max_attempts=5)
+    # Queued now or by an earlier pass (the dedupe key): these ends need no further look.
+    repository.mark_queued(session, marks)
     return queued
 
 

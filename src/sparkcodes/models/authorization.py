@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sparkcodes.models.base import (
@@ -21,7 +21,17 @@ class Authorization(Base):
     one has no code hash (TikTok keeps the code) and no issuer."""
 
     __tablename__ = "authorizations"
-    __table_args__ = (mirror_index("authorizations"),)
+    __table_args__ = (
+        mirror_index("authorizations"),
+        # The reminder sweep's work: codes in use whose last reminder (the expiry alert) of their
+        # current end is not recorded yet, by end. A told code leaves the index, so a pass reads
+        # what is due, not every code ever bound (reminder.repository.awaiting).
+        Index("ix_authorizations_reminder_due", "expires_at",
+              sqlite_where=text("ad_account_id IS NOT NULL AND deleted_at IS NULL "
+                                "AND reminded_end IS NOT expires_at"),
+              postgresql_where=text("ad_account_id IS NOT NULL AND deleted_at IS NULL "
+                                    "AND reminded_end IS DISTINCT FROM expires_at")),
+    )
 
     id: Mapped[str] = id_column()
     post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), index=True)
@@ -38,6 +48,9 @@ class Authorization(Base):
     bound_at: Mapped[datetime | None]
     bound_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
+    # The window end whose expiry alert is recorded (the reminder sweep's marker): an extension
+    # moves expires_at away from it, which re-arms the reminders of the new end.
+    reminded_end: Mapped[datetime | None]
     source: Mapped[str] = source_column()
     external_id: Mapped[str | None] = external_id_column()
     connection_id: Mapped[str | None] = connection_column()

@@ -86,3 +86,6 @@ class Ad(Base):
     source: Mapped[str] = source_column()
     external_id: Mapped[str | None] = external_id_column()
     connection_id: Mapped[str | None] = connection_column()
+    # The window end whose fallback (R27) was queued for this ad (the fallback sweep's marker): a
+    # new end, after an extension or a new code, differs from it and re-arms the fallback.
+    fallback_end: Mapped[datetime | None]

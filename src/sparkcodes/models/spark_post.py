@@ -32,6 +32,9 @@ class SparkPost(Base):
         ),
         # The tracker's pages: a business's Spark posts in window order (docs/tracker.md).
         Index("ix_spark_posts_business_window", "business_id", "window_end_at", "id"),
+        # The fallback sweep's range: live Spark posts by the end of their window.
+        Index("ix_spark_posts_live_window_end", "window_end_at",
+              sqlite_where=text("unbound_at IS NULL"), postgresql_where=text("unbound_at IS NULL")),
         mirror_index("spark_posts"),
     )
 

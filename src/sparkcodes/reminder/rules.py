@@ -36,6 +36,22 @@ def due_kinds(window_end: datetime, now: datetime, offsets_hours: list[int]) -> 
     return due
 
 
+def awaiting(window_end: datetime, reminded_end: datetime | None, *, bound: bool, deleted: bool,
+             now: datetime, offsets_hours: list[int]) -> bool:
+    """Whether the sweep must look at a code now: in use, not deleted, a reminder of its current
+    end is due, and its expiry alert (the last one) is not recorded for that end yet. However long
+    ago the end was: a code is never dropped for being old. reminder.repository.awaiting is this
+    rule in SQL, on the columns of the index it reads."""
+    return (bound and not deleted and reminded_end != window_end
+            and bool(due_kinds(window_end, now, offsets_hours)))
+
+
+def horizon(now: datetime, offsets_hours: list[int]) -> datetime:
+    """The latest window end with a reminder due now: the earliest reminder is due this long
+    before the end."""
+    return now + timedelta(hours=max(offsets_hours, default=0))
+
+
 def plan(due: list[str], already: set[str]) -> tuple[str | None, list[str]]:
     """Send only the latest due reminder not yet recorded; record earlier missed ones as skipped
     (a sweep that ran late must not send three reminders at once)."""

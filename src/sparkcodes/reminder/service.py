@@ -3,40 +3,83 @@
 Validity never depends on the sweep: it only notifies. An extension moves the window end, so the
 reminders of the new end are new rows (re-armed); a deleted code is not a candidate (disarmed).
 A code stays a candidate until its expiry alert is recorded, however long the worker was down:
-the alert then goes out late, saying how late, rather than never.
+the alert then goes out late, saying how late, rather than never. Recording it marks the code
+(``reminded_end``), which takes it out of the index the sweep reads: a pass costs the codes with
+a reminder due, not every code ever bound.
+
+A pass records what is due in a few statements and queues one ``reminder.tell`` job per reminder
+to send, as the notice and fallback sweeps queue theirs: building an alert (its ads, their
+delivery and spend, its recipients) is the expensive part, and the workers share it. The job
+tells once (``sent_at`` is its conditional write), and tells nothing if the end moved meanwhile.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from sparkcodes.config import Settings
 from sparkcodes.notification import alerts
 from sparkcodes.reminder import repository, rules
+from sparkcodes.worker import service as jobs
+
+TELL = "reminder.tell"
+
+
+def _due(session: Session, settings: Settings,
+         now: datetime) -> list[tuple[str, datetime, list[str], set[str]]]:
+    """Each candidate code: its id, end, the reminders due now, and those already recorded."""
+    offsets = settings.reminders.offsets_hours
+    codes = repository.candidates(session, horizon=rules.horizon(now, offsets))
+    ends = dict(codes)
+    recorded: dict[str, set[str]] = {}
+    for auth_id, kind, end in repository.recorded(session, list(ends)):
+        if ends[auth_id] == end:
+            recorded.setdefault(auth_id, set()).add(kind)
+    return [(auth_id, end, rules.due_kinds(end, now, offsets), recorded.get(auth_id, set()))
+            for auth_id, end in codes]
 
 
 def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
-    """Record and send every reminder due now; returns how many were sent."""
-    offsets = settings.reminders.offsets_hours
-    horizon = now + timedelta(hours=max(offsets, default=0))
-    codes = repository.candidates(session, horizon=horizon, last_kind=rules.EXPIRED)
-    recorded = repository.recorded(session, [a.id for a in codes])
-    sent = 0
-    for a in codes:
-        already = {kind for auth_id, kind, end in recorded
-                   if auth_id == a.id and end == a.expires_at}
-        send, skip = rules.plan(rules.due_kinds(a.expires_at, now, offsets), already)
-        for kind in skip:
-            repository.record(session, authorization_id=a.id, kind=kind,
-                              window_end=a.expires_at, now=now, sent=False)
-        if send and repository.record(session, authorization_id=a.id, kind=send,
-                                      window_end=a.expires_at, now=now, sent=True):
-            alerts.code_reminder(session, authorization=a, kind=send, now=now,
-                                 late_by=rules.late_by(a.expires_at, send, now))
-            sent += 1
-    return sent
+    """Record every reminder due now and queue the telling of the latest one of each code (the
+    earlier ones missed are recorded as skipped); returns how many were queued."""
+    skipped: list[tuple[str, str, datetime]] = []
+    sends: list[tuple[str, str, datetime]] = []
+    ended: list[str] = []
+    for auth_id, end, due, already in _due(session, settings, now):
+        send, skip = rules.plan(due, already)
+        skipped += [(auth_id, kind, end) for kind in skip]
+        if send:
+            sends.append((auth_id, send, end))
+        if rules.EXPIRED in due:  # recorded by this pass or an earlier (or concurrent) one
+            ended.append(auth_id)
+    repository.record_many(session, skipped, now=now, skipped=True)
+    new = repository.record_many(session, sends, now=now, skipped=False)
+    queued = jobs.enqueue_many(session, TELL, [
+        ({"authorization_id": auth_id, "kind": kind, "window_end": end.isoformat()},
+         f"{TELL}:{auth_id}:{kind}:{end.isoformat()}")
+        for auth_id, kind, end in sends if (auth_id, kind) in new], max_attempts=5)
+    repository.mark_told(session, ended, now=now)
+    return queued
+
+
+def tell(session: Session, *, authorization_id: str, kind: str, window_end: datetime,
+         now: datetime) -> bool:
+    """Send one recorded reminder, once; a late one says how late it is now. Nothing is sent if
+    the code was deleted or its end moved since it was recorded (the new end has its own
+    reminders): the reminder is marked skipped instead."""
+    a = repository.code(session, authorization_id)
+    if a is None or a.deleted_at is not None or a.expires_at != window_end:
+        repository.mark_skipped(session, authorization_id=authorization_id, kind=kind,
+                                window_end=window_end, now=now)
+        return False
+    if not repository.mark_sent(session, authorization_id=authorization_id, kind=kind,
+                                window_end=window_end, now=now):
+        return False
+    alerts.code_reminder(session, authorization=a, kind=kind, now=now,
+                         late_by=rules.late_by(window_end, kind, now))
+    return True
 
 
 def settle_past(session: Session, *, settings: Settings, now: datetime) -> int:
@@ -46,17 +89,12 @@ def settle_past(session: Session, *, settings: Settings, now: datetime) -> int:
     fell due before that world existed was never due to anyone, so it is not a late alert.
     Reminders falling due from now on are sent as usual.
     """
-    offsets = settings.reminders.offsets_hours
-    horizon = now + timedelta(hours=max(offsets, default=0))
-    codes = repository.candidates(session, horizon=horizon, last_kind=rules.EXPIRED)
-    recorded = repository.recorded(session, [a.id for a in codes])
-    settled = 0
-    for a in codes:
-        already = {kind for auth_id, kind, end in recorded
-                   if auth_id == a.id and end == a.expires_at}
-        for kind in rules.due_kinds(a.expires_at, now, offsets):
-            if kind not in already and repository.record(
-                    session, authorization_id=a.id, kind=kind, window_end=a.expires_at,
-                    now=now, sent=False):
-                settled += 1
+    skipped: list[tuple[str, str, datetime]] = []
+    ended: list[str] = []
+    for auth_id, end, due, already in _due(session, settings, now):
+        skipped += [(auth_id, kind, end) for kind in due if kind not in already]
+        if rules.EXPIRED in due:
+            ended.append(auth_id)
+    settled = len(repository.record_many(session, skipped, now=now, skipped=True))
+    repository.mark_told(session, ended, now=now)
     return settled

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sparkcodes.kit.clock import utc_now
@@ -10,9 +10,19 @@ from sparkcodes.worker.service import SCHEDULES, JobContext, Schedule, handler
 
 @handler("reminder.sweep")
 def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Send the T−72 h, T−24 h and expiry reminders that are due (each exactly once)."""
+    """Record the T−72 h, T−24 h and expiry reminders that are due (each exactly once) and queue
+    their telling."""
     with ctx.db.unit_of_work() as session:
         service.sweep(session, settings=ctx.settings, now=utc_now())
+
+
+@handler(service.TELL)
+def tell(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Send one recorded reminder to the brand and the creator, once."""
+    with ctx.db.unit_of_work() as session:
+        service.tell(session, authorization_id=payload["authorization_id"],
+                     kind=payload["kind"], window_end=datetime.fromisoformat(payload["window_end"]),
+                     now=utc_now())
 
 
 SCHEDULES.append(Schedule("reminder.sweep", timedelta(minutes=1)))

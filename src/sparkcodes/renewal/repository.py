@@ -39,7 +39,8 @@ TABLE = flow.Table(model=RenewalRequest, id=RenewalRequest.id,
                    created_at=RenewalRequest.created_at, agreed_at=RenewalRequest.approved_at,
                    declined_at=RenewalRequest.declined_at,
                    withdrawn_at=RenewalRequest.cancelled_at, deadline=RenewalRequest.created_at,
-                   ttl=RENEWAL_TTL, target_type="renewal_request", expired_action=EXPIRED_ACTION,
+                   noticed_at=RenewalRequest.expiry_noticed_at, ttl=RENEWAL_TTL,
+                   target_type="renewal_request",
                    listing=_listing)
 
 

@@ -17,7 +17,6 @@ from sparkcodes.authorization import rules as code_rules
 from sparkcodes.kit import limits
 from sparkcodes.kit.text import clean_text
 from sparkcodes.request_flow import rules as flow
-from sparkcodes.request_flow.rules import NOTICE_GRACE as NOTICE_GRACE
 from sparkcodes.request_flow.rules import clean_reason as clean_reason
 
 MAX_MESSAGE = limits.RENEWAL_MESSAGE
@@ -119,5 +118,5 @@ def clean_message(message: str | None) -> str:
 
 
 def is_notice_due(state: RenewalState, now: datetime) -> bool:
-    """The sweep tells the brand once that a request lapsed unanswered, unless that was long ago."""
+    """The sweep tells the brand once that a request lapsed unanswered, however long ago."""
     return flow.is_notice_due(state.timeline, now)

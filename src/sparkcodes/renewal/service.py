@@ -230,12 +230,16 @@ def notify_expired(session: Session, *, request_id: str, now: datetime) -> bool:
     audit.record(session, actor_id=None, action=repository.EXPIRED_ACTION, **_scope(view),
                  after={"expires_at": view.expires_at})
     a, handle = view.authorization, view.creator.handle
-    notify.emit(session, event_type="renewal_request.expired",
-                title=f"Your renewal request to @{handle} expired unanswered",
-                body=(f"@{handle} did not answer your request to extend the code "
-                      f"{hint_display(a.code_hint)} by {view.request.days} days before "
-                      f"{view.expires_at:%Y-%m-%d %H:%M} UTC. The code ends at "
-                      f"{a.expires_at:%Y-%m-%d %H:%M} UTC; ask again, or reach out to the "
-                      "creator."),
-                data=_data(view), business_ids={view.account.business_id})
+    late = flow.notice_late(FLOW, view.request, now)
+    when = f"{view.expires_at:%Y-%m-%d %H:%M} UTC"
+    title = f"Your renewal request to @{handle} expired unanswered"
+    body = (f"@{handle} did not answer your request to extend the code "
+            f"{hint_display(a.code_hint)} by {view.request.days} days before {when}. The code "
+            f"ends at {a.expires_at:%Y-%m-%d %H:%M} UTC; ask again, or reach out to the creator.")
+    if late:
+        title += f" (notice {late} late)"
+        body = (f"This notice is {late} late: the request expired at {when} and no expiry "
+                f"sweep ran since. {body}")
+    notify.emit(session, event_type="renewal_request.expired", title=title, body=body,
+                data={**_data(view), "late_by": late}, business_ids={view.account.business_id})
     return True

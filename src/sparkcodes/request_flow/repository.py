@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Exists, Select, exists, select, update
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sparkcodes.kit.sql import rowcount
-from sparkcodes.models import AuditEvent, Post
+from sparkcodes.models import Post
 from sparkcodes.request_flow.rules import Step
 
 
@@ -40,8 +40,8 @@ class Table(Generic[M, *Ts]):
     declined_at: InstrumentedAttribute[datetime | None]
     withdrawn_at: InstrumentedAttribute[datetime | None]
     deadline: InstrumentedAttribute[datetime]
+    noticed_at: InstrumentedAttribute[datetime | None]  # the brand was told it lapsed (marker)
     target_type: str  # of its audit rows
-    expired_action: str  # the audit action that marks the brand told of its expiry
     listing: Callable[[], Select[*Ts]]  # the request with what it concerns
     ttl: timedelta = timedelta(0)
 
@@ -116,27 +116,36 @@ def of_ad_account(session: Session, t: Table[M, *Ts], ad_account_id: str, *,
                  now, limit, offset)
 
 
-def lock(session: Session, t: Table[M, *Ts], request_id: str) -> None:
-    """Serialize the expiry notice of one request on PostgreSQL (SQLite writers are serial
-    already), so two runs of its job cannot both find it unnoticed."""
-    session.execute(select(t.id).where(t.id == request_id).with_for_update())
+def notice_where(*, agreed_at: SQLColumnExpression[datetime | None],
+                 declined_at: SQLColumnExpression[datetime | None],
+                 withdrawn_at: SQLColumnExpression[datetime | None],
+                 noticed_at: SQLColumnExpression[datetime | None],
+                 deadline: SQLColumnExpression[datetime], ttl: timedelta,
+                 now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """rules.awaits_notice as SQL: unanswered, not noticed, lapsed (however long ago). On a
+    request table, the first four terms are the WHERE of its ix_*_notice_due index."""
+    return (agreed_at.is_(None), declined_at.is_(None), withdrawn_at.is_(None),
+            noticed_at.is_(None), deadline <= now - ttl)
 
 
-def _noticed(t: Table[M, *Ts], request_id: InstrumentedAttribute[str] | str) -> Exists:
-    """The audit row written with the expiry notice marks the request as noticed."""
-    return exists().where(AuditEvent.target_type == t.target_type,
-                          AuditEvent.target_id == request_id,
-                          AuditEvent.action == t.expired_action)
+def awaiting_notice(t: Table[M, *Ts], now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return notice_where(agreed_at=t.agreed_at, declined_at=t.declined_at,
+                        withdrawn_at=t.withdrawn_at, noticed_at=t.noticed_at,
+                        deadline=t.deadline, ttl=t.ttl, now=now)
 
 
-def expired_unnoticed(session: Session, t: Table[M, *Ts], *, now: datetime,
-                      since: datetime, limit: int = 500) -> list[M]:
-    """Unanswered requests that lapsed after ``since`` and whose brand was not told yet."""
+def expired_unnoticed(session: Session, t: Table[M, *Ts], *, now: datetime) -> list[str]:
+    """The ids of unanswered requests that lapsed, however long ago, and whose brand was not told
+    yet, earliest first. It reads the partial index of those only: a pass costs what is due."""
     return list(session.scalars(
-        select(t.model).where(*unanswered(t), t.deadline <= now - t.ttl,
-                              t.deadline > since - t.ttl, ~_noticed(t, t.id))
-        .order_by(t.deadline, t.id).limit(limit)))
+        select(t.id).where(*awaiting_notice(t, now)).order_by(t.deadline, t.id)))
 
 
-def expiry_noticed(session: Session, t: Table[M, *Ts], request_id: str) -> bool:
-    return session.scalar(select(_noticed(t, request_id))) or False
+def mark_noticed(session: Session, t: Table[M, *Ts], request_id: str, now: datetime) -> bool:
+    """Mark the request noticed if it still awaits its notice; False if it was answered meanwhile
+    or another run marked it first (zero rows: on PostgreSQL a concurrent run waits for the row
+    and then finds it marked), so the brand is told once."""
+    result = session.execute(
+        update(t.model).where(t.id == request_id, *awaiting_notice(t, now))
+        .values({t.noticed_at: now}).execution_options(synchronize_session=False))
+    return rowcount(result) == 1

@@ -21,8 +21,9 @@ from sparkcodes.kit.choices import parse_choice
 from sparkcodes.kit.text import clean_text
 
 MAX_REASON = limits.DECLINE_REASON
-# A request that lapsed longer ago than this when the sweep first sees it gets no notice: old news.
-NOTICE_GRACE = timedelta(days=7)
+# The sweep runs every minute and the notice job right after: a notice sent later than this after
+# the request lapsed is late, and says so. However late, it is still sent, never dropped as old.
+NOTICE_LATE_AFTER = timedelta(minutes=10)
 
 S = TypeVar("S", bound=Enum)
 
@@ -61,8 +62,20 @@ def step_at(timeline: Timeline, now: datetime) -> Step:
 
 
 def is_notice_due(timeline: Timeline, now: datetime) -> bool:
-    """The sweep tells the brand once that a request lapsed unanswered, unless that was long ago."""
-    return step_at(timeline, now) is Step.EXPIRED and timeline.expires_at > now - NOTICE_GRACE
+    """The sweep tells the brand once that a request lapsed unanswered, however long ago."""
+    return step_at(timeline, now) is Step.EXPIRED
+
+
+def awaits_notice(timeline: Timeline, noticed_at: datetime | None, now: datetime) -> bool:
+    """Whether the sweep must still tell the brand: the notice is due and none was recorded.
+    request_flow.repository.awaiting_notice is this rule in SQL."""
+    return noticed_at is None and is_notice_due(timeline, now)
+
+
+def notice_late_by(timeline: Timeline, now: datetime) -> timedelta | None:
+    """How late a notice sent now is, or None when it is on time (within NOTICE_LATE_AFTER)."""
+    delay = now - timeline.expires_at
+    return delay if delay > NOTICE_LATE_AFTER else None
 
 
 def clean_reason(reason: str | None) -> str:

@@ -15,6 +15,7 @@ from sparkcodes import errors
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.creator import service as creator_service
 from sparkcodes.models import AdAccount, Creator, User
+from sparkcodes.notification.rules import late_words
 from sparkcodes.request_flow import repository, rules
 from sparkcodes.worker import service as jobs
 
@@ -129,23 +130,27 @@ def _step(flow: Flow[M, *Ts], status: str | None) -> rules.Step | None:
 
 
 def expire_sweep(session: Session, flow: Flow[M, *Ts], *, now: datetime) -> int:
-    """Queue one expiry notice per lapsed, unanswered request; the job's unique dedupe key makes
-    it once. Status never depends on this sweep: it only notifies."""
-    queued = 0
-    for request in repository.expired_unnoticed(session, flow.table, now=now,
-                                                since=now - rules.NOTICE_GRACE):
-        if jobs.enqueue(session, flow.notify_job, {flow.payload_key: request.id},
-                        dedupe_key=f"{flow.notify_job}:{request.id}", max_attempts=5):
-            queued += 1
-    return queued
+    """Queue one expiry notice per lapsed, unanswered request not noticed yet, however long ago
+    it lapsed; the job's unique dedupe key makes it once. Status never depends on this sweep: it
+    only notifies."""
+    return jobs.enqueue_many(session, flow.notify_job, [
+        ({flow.payload_key: request_id}, f"{flow.notify_job}:{request_id}")
+        for request_id in repository.expired_unnoticed(session, flow.table, now=now)],
+        max_attempts=5)
 
 
 def notice_due(session: Session, flow: Flow[M, *Ts], request: M | None,
                now: datetime) -> bool:
-    """Whether to tell the brand now that the request lapsed: it did so lately, and no earlier
-    run told it. Locks the request, so a concurrent rerun waits and then finds it noticed; the
-    caller's audit row (``flow.table.expired_action``) is what marks it noticed."""
+    """Whether to tell the brand now that the request lapsed: it did (however long ago), and no
+    earlier run told it. Marks it noticed in the same conditional write, so a concurrent rerun
+    changes nothing and tells nobody."""
     if request is None or not rules.is_notice_due(flow.timeline(request), now):
         return False
-    repository.lock(session, flow.table, request.id)
-    return not repository.expiry_noticed(session, flow.table, request.id)
+    return repository.mark_noticed(session, flow.table, request.id, now)
+
+
+def notice_late(flow: Flow[M, *Ts], request: M, now: datetime) -> str | None:
+    """How late the expiry notice of ``request`` sent now is, in words (None: on time): the
+    notice says so rather than passing an old lapse off as news."""
+    late_by = rules.notice_late_by(flow.timeline(request), now)
+    return late_words(late_by) if late_by is not None else None

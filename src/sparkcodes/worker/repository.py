@@ -29,6 +29,21 @@ def enqueue(session: Session, *, name: str, payload: dict[str, Any], run_at: dat
     return session.execute(stmt).first() is not None
 
 
+def enqueue_many(session: Session, *, name: str, jobs: list[tuple[dict[str, Any], str]],
+                 run_at: datetime, max_attempts: int) -> int:
+    """Insert one job per (payload, dedupe key) in one statement; a key already queued does
+    nothing. Returns how many were new."""
+    if not jobs:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [dict(id=new_id(), name=name, payload=payload, run_at=run_at, dedupe_key=key,
+                 max_attempts=max_attempts, attempts=0) for payload, key in jobs]
+    stmt = (insert(Job).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(Job.id))
+    return len(session.execute(stmt).all())
+
+
 def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (Job.finished_at.is_(None), Job.dead_at.is_(None), Job.run_at <= now,
             or_(Job.locked_until.is_(None), Job.locked_until < now))

@@ -55,6 +55,16 @@ def enqueue(session: Session, name: str, payload: dict[str, Any] | None = None, 
                               max_attempts=max_attempts)
 
 
+def enqueue_many(session: Session, name: str, jobs: list[tuple[dict[str, Any], str]], *,
+                 max_attempts: int = 10, chunk: int = 500) -> int:
+    """Write one ``name`` job per (payload, dedupe key), a few statements for many jobs (a sweep
+    that queues what is due); a key already queued does nothing. Returns how many were new."""
+    now = utc_now()
+    return sum(repository.enqueue_many(session, name=name, jobs=jobs[i:i + chunk], run_at=now,
+                                       max_attempts=max_attempts)
+               for i in range(0, len(jobs), chunk))
+
+
 def backoff(attempts: int, *, base: float = 10.0, cap: float = 6 * 3600.0,
             rng: random.Random | None = None) -> timedelta:
     """Exponential backoff with full jitter: uniform in [base, min(cap, base * 2^(n-1))]."""

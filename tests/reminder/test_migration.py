@@ -1,0 +1,86 @@
+"""Migration 0017 (the sweeps' markers and partial indexes): up, down and up again, matching the
+models, and the backfill: what was told before it (an expiry reminder of a code's current end, an
+expiry notice's audit row) is marked told, so no sweep tells it again; nothing else is."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+
+from sparkcodes.migrations import alembic_config
+from sparkcodes.models import Base
+from tests.code_request.test_cancel import _fresh_database
+
+END, LATER = "2026-01-10 12:00:00.000000", "2026-02-10 12:00:00.000000"
+AT = "2026-01-01 00:00:00.000000"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_migration_0017_upgrades_backfills_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
+    url, drop = _fresh_database(kind, tmp_path)
+    engine = create_engine(url)
+    try:
+        config = alembic_config(url)
+
+        def columns(table: str) -> set[str]:
+            return {c["name"] for c in inspect(engine).get_columns(table)}
+
+        command.upgrade(config, "0016")
+        engine.dispose()
+        with engine.begin() as conn:
+            if kind == "postgres":  # rows without their parents: foreign keys off for the seed
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for id_, end in (("told", END), ("extended", LATER), ("untold", END)):
+                conn.execute(text(
+                    "INSERT INTO authorizations (id, post_id, code_hint, days, starts_at, "
+                    "expires_at, created_at, source) VALUES (:id, 'p', 'ab12', 30, :at, :end, "
+                    ":at, 'local')"), {"id": id_, "end": end, "at": AT})
+            for id_, auth in (("r1", "told"), ("r2", "extended")):  # expired at END, both
+                conn.execute(text(
+                    "INSERT INTO reminders (id, authorization_id, kind, window_end, created_at) "
+                    "VALUES (:id, :a, 'expired', :end, :end)"), {"id": id_, "a": auth, "end": END})
+            for id_ in ("noticed", "unnoticed"):
+                conn.execute(text(
+                    "INSERT INTO code_requests (id, post_id, ad_account_id, days, currency, terms, "
+                    "requested_by_id, created_at, expires_at) VALUES (:id, 'p', 'a', 30, 'USD', "
+                    "'', 'u', :at, :end)"), {"id": id_, "at": AT, "end": END})
+                conn.execute(text(
+                    "INSERT INTO renewal_requests (id, authorization_id, ad_account_id, days, "
+                    "message, requested_by_id, created_at) VALUES (:id, 'told', 'a', 7, '', 'u', "
+                    ":at)"), {"id": id_, "at": AT})
+            for target_type in ("code_request", "renewal_request"):
+                conn.execute(text(
+                    "INSERT INTO audit_events (id, occurred_at, action, target_type, target_id, "
+                    "details) VALUES (:id, :end, :action, :t, 'noticed', '{}')"),
+                    {"id": f"e-{target_type}", "end": LATER, "action": f"{target_type}.expired",
+                     "t": target_type})
+        command.upgrade(config, "head")
+        engine.dispose()
+        with engine.begin() as conn:
+            told = {r[0]: r[1] is not None for r in conn.execute(text(
+                "SELECT id, reminded_end FROM authorizations"))}
+            assert told == {"told": True, "extended": False, "untold": False}
+            for table in ("code_requests", "renewal_requests"):
+                noticed = {r[0]: r[1] is not None for r in conn.execute(text(
+                    f"SELECT id, expiry_noticed_at FROM {table}"))}
+                assert noticed == {"noticed": True, "unnoticed": False}, table
+            drift = compare_metadata(MigrationContext.configure(
+                conn, opts={"compare_type": True}), Base.metadata)
+        assert drift == [], drift
+        indexes = {i["name"] for i in inspect(engine).get_indexes("authorizations")}
+        assert "ix_authorizations_reminder_due" in indexes
+        command.downgrade(config, "0016")
+        engine.dispose()
+        assert "reminded_end" not in columns("authorizations")
+        assert "expiry_noticed_at" not in columns("code_requests")
+        assert "fallback_end" not in columns("ads")
+        command.upgrade(config, "head")
+        engine.dispose()
+        assert "fallback_end" in columns("ads")
+    finally:
+        engine.dispose()
+        if drop is not None:
+            drop()
