@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
+from sqlalchemy.sql.elements import BindParameter
 
 from sparkcodes.kit.clock import real_now
 from sparkcodes.kit.types import UTCDateTime
@@ -37,11 +39,11 @@ log = logging.getLogger("sparkcodes.throttle")
 T = cast(Table, RateLimitCounter.__table__)
 
 
-def _when(name: str, value: datetime | None):  # type: ignore[no-untyped-def]
+def _when(name: str, value: datetime | None) -> BindParameter[datetime]:
     return bindparam(name, value, type_=UTCDateTime())
 
 
-def _statements(dialect: str):  # type: ignore[no-untyped-def]
+def _statements(dialect: str) -> tuple[ReturningInsert[int], ReturningUpdate[int]]:
     """The increment (an upsert that starts a new window when the last one ended) and the
     give-back, built once: both run for every look-up and log-in."""
     key, amount = bindparam("b_key", type_=String()), bindparam("b_amount", type_=Integer())
