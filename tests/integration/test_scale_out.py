@@ -31,7 +31,10 @@ from tests import factories as f
 PG_ENV = "SPARKCODES_TEST_POSTGRES_URL"
 REDIS_URL = os.environ.get("SPARKCODES_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BIN = Path(sys.executable).parent / "sparkcodes"
-FAILED_LOOKUPS = 8  # per window, shared by both API processes through Redis
+# Per window, shared by both API processes through Redis. Above the 20 binds of the race test:
+# each look-up is counted while it runs (and given back when the code exists), so 20 at once
+# by one user hold 20 of the user's count for a moment.
+FAILED_LOOKUPS = 25
 
 
 def _redis_answers() -> str | None:
@@ -167,7 +170,8 @@ def test_twenty_ad_accounts_on_two_processes_race_for_one_code(cluster: Cluster)
     accounts = [f.ad_account(c, w.brand_h, w.business["id"]) for _ in range(20)]
     responses = _spread(cluster, [
         (lambda http, a=a: f.bind(http, w.brand_h, a["id"], [w.code["code"]])) for a in accounts])
-    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    assert all(r.status_code == 200 for r in responses), [
+        (r.status_code, r.text) for r in responses if r.status_code != 200]
     results = [r.json()["results"][0] for r in responses]
     assert sum(res["ok"] for res in results) == 1, results
     assert {res["error"]["code"] for res in results if not res["ok"]} == {"code_used_elsewhere"}
