@@ -14,7 +14,7 @@ from sparkcodes import config
 from sparkcodes.cli import app as cli_app
 from sparkcodes.kit import clock
 from tests import factories as f
-from tests.cli.test_tracker import Shop, cheap_password_hashes  # noqa: F401
+from tests.cli.test_tracker import Shop
 
 
 @pytest.fixture

@@ -4,46 +4,21 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
-from typer.testing import CliRunner
 
-from sparkcodes import config
-from sparkcodes.cli import app as cli_app
-from sparkcodes.kit import crypto
 from tests import factories as f
 from tests.integration._http import assert_error
 
 HTML = {"accept": "text/html"}
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(crypto, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                          parallelism=1))
-
-
 @pytest.fixture
-def cli(app, monkeypatch) -> Iterator[Any]:  # type: ignore[no-untyped-def]
-    """Run `sparkcodes tokens ...` on the test database, in a 200-column terminal."""
-    monkeypatch.setenv("SPARKCODES_DATABASE_URL", app.state.settings.database_url)
-    monkeypatch.setenv("SPARKCODES_SECRET_KEY", app.state.settings.secret_key)
-    monkeypatch.setenv("SPARKCODES_ENV", "test")
-    monkeypatch.setenv("COLUMNS", "200")
-    config.get_settings.cache_clear()
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0):  # type: ignore[no-untyped-def]
-        config.get_settings.cache_clear()
-        result = runner.invoke(cli_app, ["tokens", *args])
-        assert result.exit_code == code, (result.exit_code, result.output, result.exception)
-        return result.output
-
-    yield run
-    config.get_settings.cache_clear()
+def cli(command_line):  # type: ignore[no-untyped-def]
+    """Run `sparkcodes tokens ...` on the test database, in a 200-column terminal; its output."""
+    run = command_line("tokens", 200)
+    return lambda *args, code=0: run(*args, code=code).output
 
 
 class People:

@@ -5,44 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
-from typer.testing import CliRunner
 
-from sparkcodes import config
-from sparkcodes.cli import app as cli_app
-from sparkcodes.kit import crypto
 from tests import factories as f
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(crypto, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                          parallelism=1))
-
-
 @pytest.fixture
-def cli(app, monkeypatch) -> Iterator[Any]:  # type: ignore[no-untyped-def]
-    """Run the CLI on the test database, in a 100-column terminal."""
-    monkeypatch.setenv("SPARKCODES_DATABASE_URL", app.state.settings.database_url)
-    monkeypatch.setenv("SPARKCODES_SECRET_KEY", app.state.settings.secret_key)
-    monkeypatch.setenv("SPARKCODES_ENV", "test")
-    monkeypatch.setenv("COLUMNS", "100")
-    config.get_settings.cache_clear()
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0):  # type: ignore[no-untyped-def]
-        result = runner.invoke(cli_app, ["tracker", *args])
-        assert result.exit_code == code, (result.exit_code, result.output, result.exception)
-        return result
-
-    yield run
-    config.get_settings.cache_clear()
+def cli(command_line):  # type: ignore[no-untyped-def]
+    """Run `sparkcodes tracker ...` on the test database, in a 100-column terminal."""
+    return command_line("tracker", 100)
 
 
 def ok(response, status: int = 200) -> Any:  # type: ignore[no-untyped-def]
