@@ -20,7 +20,7 @@ from sparkcodes.config import Settings, get_settings
 from sparkcodes.db import Database
 from sparkcodes.kit import text
 from sparkcodes.kit.context import RequestIdMiddleware, current_request_id
-from sparkcodes.kit.guards import NulGuardMiddleware
+from sparkcodes.kit.guards import RequestGuardMiddleware
 from sparkcodes.kit.logs import install_access_log_redaction, redact_target
 from sparkcodes.throttle.service import Limiter
 from sparkcodes.web.kit import NOT_PAGES
@@ -184,7 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_access_log_redaction()
     app.state.db = Database(settings)
     app.state.limiter = Limiter(settings)
-    app.add_middleware(NulGuardMiddleware, envelope_prefixes=(TIKTOK_PREFIX,),
+    app.add_middleware(RequestGuardMiddleware, envelope_prefixes=(TIKTOK_PREFIX,),
                        limit_for=body_limit_for(settings), too_large=body_too_large)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)

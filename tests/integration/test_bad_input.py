@@ -1087,9 +1087,9 @@ def _nul_looked_up(w: World) -> list[tuple[str, str, bool, dict[str, Any]]]:
 
 
 ESCAPED_NUL_BUG = (
-    "kit/guards.py NulGuardMiddleware refuses any body whose raw bytes contain the six characters "
-    "\\u0000, without decoding the JSON: a caption that legitimately contains a backslash "
-    "followed by 'u0000' (JSON-encoded as \"\\\\u0000\") is refused with 422 "
+    "kit/guards.py RequestGuardMiddleware refuses any body whose raw bytes contain the six "
+    "characters \\u0000, without decoding the JSON: a caption that legitimately contains a "
+    "backslash followed by 'u0000' (JSON-encoded as \"\\\\u0000\") is refused with 422 "
     "invalid_characters although it holds no NUL. Expected 201 (only a decoded U+0000 is refused)."
 )
 

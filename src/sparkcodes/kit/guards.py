@@ -79,7 +79,7 @@ class TooLarge(Exception):
     pass
 
 
-class NulGuardMiddleware:
+class RequestGuardMiddleware:
     """Bounded bodies and no NUL, before anything else reads the request.
 
     ``envelope_prefixes``: paths that answer in TikTok's envelope instead of /v1's errors.
