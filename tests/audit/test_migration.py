@@ -5,18 +5,14 @@ current order under the secret key the upgrade is given, and verify."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sparkcodes.audit import rules, service
 from sparkcodes.kit import chain
-from sparkcodes.migrations import alembic_config
-from sparkcodes.models import AuditLink, Base
-from tests.code_request.test_cancel import _fresh_database
+from sparkcodes.models import AuditLink
+from tests.migrations import KINDS, migrating
 
 TABLES = {"audit_links", "audit_chain", "audit_alerts"}
 KEY = "the-deployment-secret"
@@ -40,20 +36,12 @@ def _update_refused(engine: Engine) -> bool:
     return False
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_migration_0012_upgrades_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
-    url, drop = _fresh_database(kind, tmp_path)
-    engine = create_engine(url)
-    try:
-        config = alembic_config(url)
-        config.attributes["secret_key"] = KEY
-
-        def tables() -> set[str]:
-            return set(inspect(engine).get_table_names())
-
-        command.upgrade(config, "0011")
-        engine.dispose()
-        assert not TABLES & tables()
+    with migrating(kind, tmp_path, secret_key=KEY) as db:
+        engine = db.engine
+        db.upgrade("0011")
+        assert not TABLES & db.tables()
         with engine.begin() as conn:
             conn.execute(text(
                 "INSERT INTO users (id, email, name, password_hash, created_at) "
@@ -64,9 +52,8 @@ def test_migration_0012_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
                     "target_id, business_id, details) VALUES (:id, :when, 'u1', 'thing.changed', "
                     "'thing', 't1', 'b1', :details)"),
                     {"id": event_id, "when": when, "details": '{"after": {"n": "é"}}'})
-        command.upgrade(config, "head")
-        engine.dispose()
-        assert tables() >= TABLES
+        db.upgrade("head")
+        assert db.tables() >= TABLES
         with Session(engine) as session:
             chained = session.scalars(select(AuditLink).order_by(AuditLink.seq)).all()
         assert [(link.seq, link.event_id) for link in chained] == [
@@ -77,39 +64,27 @@ def test_migration_0012_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
         broken = _verify(engine, "another-key").broken
         assert broken is not None and broken.kind == rules.UNKNOWN_KEY
         assert _update_refused(engine)
-        with engine.begin() as conn:
-            drift = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), Base.metadata)
-        assert drift == [], drift
+        db.assert_matches_models()
 
-        command.downgrade(config, "0011")
-        engine.dispose()
-        assert not TABLES & tables()
+        db.downgrade("0011")
+        assert not TABLES & db.tables()
         assert not _update_refused(engine)  # the triggers went with the chain
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar_one() == 4
             assert conn.execute(text(
                 "SELECT action FROM audit_events WHERE id = 'e1'")).scalar_one() == "thing.forged"
 
-        command.upgrade(config, "head")  # chained again, as the rows now read
-        engine.dispose()
-        assert tables() >= TABLES
+        db.upgrade("head")  # chained again, as the rows now read
+        assert db.tables() >= TABLES
         assert _verify(engine).checked == 4 and _verify(engine).intact
         assert _update_refused(engine)
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()
 
 
 def test_an_empty_log_needs_no_key(tmp_path):  # type: ignore[no-untyped-def]
     """The test harness and a fresh install migrate without naming a key: nothing to chain."""
-    url, _ = _fresh_database("sqlite", tmp_path)
-    command.upgrade(alembic_config(url), "head")
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
+    with migrating("sqlite", tmp_path) as db:
+        db.upgrade("head")
+        with db.engine.connect() as conn:
             assert conn.execute(text("SELECT seq, hash FROM audit_chain")).one() == (
                 0, chain.GENESIS)
-    finally:
-        engine.dispose()
+

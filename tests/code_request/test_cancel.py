@@ -4,23 +4,14 @@ one winner, and concurrent asks make one request."""
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from sparkcodes.kit.sealing import WEBHOOK_INFO, Sealer
-from sparkcodes.migrations import alembic_config
-from sparkcodes.models import Base
 from tests import factories as f
 from tests.code_request.test_code_requests import answer, ask, codes_of_post, tick
-from tests.conftest import PG_ENV, _pg_admin_url
 from tests.integration._http import assert_error, notifications, parallel, spark_posts, ts
+from tests.migrations import KINDS, migrating
 
 ROUNDS = 5
 
@@ -211,75 +202,40 @@ def test_concurrent_requests_for_one_post_make_one(client, live_url, w):
 
 # --- the migration ---------------------------------------------------------------------------
 
-def _fresh_database(kind: str, tmp_path):  # type: ignore[no-untyped-def]
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrations.db'}", None
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"PostgreSQL not configured: set {PG_ENV} to run this test on it")
-    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-    name = f"sparkcodes_mig_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-    url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
-    return url, drop
-
-
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_migration_0005_upgrades_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
-    url, drop = _fresh_database(kind, tmp_path)
-    engine = create_engine(url)
-    try:
-        config = alembic_config(url)
+    with migrating(kind, tmp_path) as db:
 
         def columns() -> set[str]:
-            return {c["name"] for c in inspect(engine).get_columns("code_requests")}
+            return db.columns("code_requests")
 
         def foreign_keys() -> set[str]:
-            return {fk["name"] for fk in inspect(engine).get_foreign_keys("code_requests")}
+            return {fk["name"] for fk in inspect(db.engine).get_foreign_keys("code_requests")}
 
-        command.upgrade(config, "head")
-        engine.dispose()
+        db.upgrade("head")
         assert {"cancelled_at", "cancelled_by_id"} <= columns()
         assert "fk_code_requests_cancelled_by_id_users" in foreign_keys()
-        with engine.connect() as conn:
-            drift = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), Base.metadata)
-        assert drift == [], drift
-        command.downgrade(config, "0004")
-        engine.dispose()
+        db.assert_matches_models()
+        db.downgrade("0004")
         assert not {"cancelled_at", "cancelled_by_id"} & columns()
         assert "fk_code_requests_cancelled_by_id_users" not in foreign_keys()
-        command.upgrade(config, "head")
-        engine.dispose()
+        db.upgrade("head")
         assert {"cancelled_at", "cancelled_by_id"} <= columns()
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_migration_0006_upgrades_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
     """0006: webhook_endpoints.previous_secret and previous_secret_expires_at (secret rotation),
     with an endpoint's row and secret kept through the round trip (sealed from 0015 on)."""
-    url, drop = _fresh_database(kind, tmp_path)
-    engine = create_engine(url)
     added = {"previous_secret", "previous_secret_expires_at"}
     key = "migration-key"
-    try:
-        config = alembic_config(url, secret_key=key)
+    with migrating(kind, tmp_path, secret_key=key) as db:
+        engine = db.engine
 
         def columns() -> set[str]:
-            return {c["name"] for c in inspect(engine).get_columns("webhook_endpoints")}
+            return db.columns("webhook_endpoints")
 
-        command.upgrade(config, "0005")
-        engine.dispose()
+        db.upgrade("0005")
         assert not added & columns()
         with engine.begin() as conn:
             conn.execute(text(
@@ -292,8 +248,7 @@ def test_migration_0006_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
                 "INSERT INTO webhook_endpoints (id, business_id, url, description, secret, "
                 "event_types, created_by_id, created_at) VALUES ('e1', 'b1', "
                 "'https://example.com/h', '', 'whsec_old', '[]', 'u1', CURRENT_TIMESTAMP)"))
-        command.upgrade(config, "0006")
-        engine.dispose()
+        db.upgrade("0006")
         assert added <= columns()
 
         def endpoint_row() -> tuple[str, str | None, object]:
@@ -304,25 +259,15 @@ def test_migration_0006_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
             return secret, previous, expires
 
         assert endpoint_row() == ("whsec_old", None, None)
-        command.upgrade(config, "head")  # the schema the models describe
-        engine.dispose()
+        db.upgrade("head")  # the schema the models describe
         sealed, previous, expires = endpoint_row()
         assert Sealer(key, info=WEBHOOK_INFO).open(sealed) == "whsec_old"  # sealed by 0015
         assert (previous, expires) == (None, None)
-        with engine.connect() as conn:
-            drift = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), Base.metadata)
-        assert drift == [], drift
-        command.downgrade(config, "0005")
-        engine.dispose()
+        db.assert_matches_models()
+        db.downgrade("0005")
         assert not added & columns()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT secret FROM webhook_endpoints")).scalar_one() \
                 == "whsec_old"
-        command.upgrade(config, "head")
-        engine.dispose()
+        db.upgrade("head")
         assert added <= columns()
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()

@@ -4,31 +4,19 @@ models, with a business's rows kept through the round trip."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
-from sparkcodes.migrations import alembic_config
-from sparkcodes.models import Base
-from tests.code_request.test_cancel import _fresh_database
+from tests.migrations import KINDS, migrating
 
 TABLES = {"tiktok_connections", "tiktok_advertisers"}
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_migration_0010_upgrades_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
-    url, drop = _fresh_database(kind, tmp_path)
-    engine = create_engine(url)
-    try:
-        config = alembic_config(url)
-
-        def tables() -> set[str]:
-            return set(inspect(engine).get_table_names())
-
-        command.upgrade(config, "0009")
-        engine.dispose()
-        assert not TABLES & tables()
+    with migrating(kind, tmp_path) as db:
+        engine = db.engine
+        db.upgrade("0009")
+        assert not TABLES & db.tables()
         with engine.begin() as conn:
             conn.execute(text(
                 "INSERT INTO users (id, email, name, password_hash, created_at) "
@@ -36,9 +24,8 @@ def test_migration_0010_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
             conn.execute(text(
                 "INSERT INTO businesses (id, name, created_by_id, created_at) "
                 "VALUES ('b1', 'Biz', 'u1', CURRENT_TIMESTAMP)"))
-        command.upgrade(config, "head")
-        engine.dispose()
-        assert tables() >= TABLES
+        db.upgrade("head")
+        assert db.tables() >= TABLES
         # PostgreSQL also lists the unique constraint's index here.
         assert "ix_tiktok_connections_business_id" in {
             ix["name"] for ix in inspect(engine).get_indexes("tiktok_connections")}
@@ -52,18 +39,10 @@ def test_migration_0010_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
             conn.execute(text(
                 "INSERT INTO tiktok_advertisers (id, connection_id, advertiser_id, name, "
                 "created_at) VALUES ('a1', 'c1', '701', 'Glow', CURRENT_TIMESTAMP)"))
-            drift = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), Base.metadata)
-        assert drift == [], drift
-        command.downgrade(config, "0009")
-        engine.dispose()
-        assert not TABLES & tables()
+            db.assert_matches_models(conn)
+        db.downgrade("0009")
+        assert not TABLES & db.tables()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT name FROM businesses")).scalar_one() == "Biz"
-        command.upgrade(config, "head")
-        engine.dispose()
-        assert tables() >= TABLES
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()
+        db.upgrade("head")
+        assert db.tables() >= TABLES

@@ -5,15 +5,10 @@ the way down, and the mirror's unique key holds."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from sparkcodes.migrations import alembic_config
-from sparkcodes.models import Base
-from tests.code_request.test_cancel import _fresh_database
+from tests.migrations import KINDS, migrating
 
 TABLES = ("campaigns", "ad_groups", "ads")
 
@@ -26,19 +21,12 @@ def _campaign(conn, ident: str, tiktok_id: int, extra: str = "", values: str = "
         "CURRENT_TIMESTAMP" + (", 'tiktok', '7001', 'tc1')" if extra else ")")))
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_migration_0016_upgrades_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
-    url, drop = _fresh_database(kind, tmp_path)
-    engine = create_engine(url)
-    try:
-        config = alembic_config(url)
-
-        def columns(table: str) -> set[str]:
-            return {c["name"] for c in inspect(engine).get_columns(table)}
-
-        command.upgrade(config, "0015")
-        engine.dispose()
-        assert not {"source", "external_id", "connection_id"} & columns("ads")
+    with migrating(kind, tmp_path) as db:
+        engine = db.engine
+        db.upgrade("0015")
+        assert not {"source", "external_id", "connection_id"} & db.columns("ads")
         with engine.begin() as conn:
             for sql in (
                 "INSERT INTO users (id, email, name, password_hash, created_at) "
@@ -54,10 +42,9 @@ def test_migration_0016_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
             ):
                 conn.execute(text(sql))
             _campaign(conn, "native1", 1000000000000000002)
-        command.upgrade(config, "head")
-        engine.dispose()
+        db.upgrade("head")
         for table in TABLES:
-            assert {"source", "external_id", "connection_id"} <= columns(table)
+            assert {"source", "external_id", "connection_id"} <= db.columns(table)
             assert f"uq_{table}_source_connection_id_external_id" in {
                 ix["name"] for ix in inspect(engine).get_indexes(table)}
         with engine.begin() as conn:
@@ -65,22 +52,14 @@ def test_migration_0016_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
                 "SELECT source FROM campaigns WHERE id = 'native1'")).scalar_one() == "native"
             _campaign(conn, "mirror1", 1000000000000000003, extra=", source, external_id, "
                       "connection_id", values="NULL")
-            drift = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), Base.metadata)
-        assert drift == [], drift
+            db.assert_matches_models(conn)
         # One row per TikTok campaign and connection.
         with pytest.raises(IntegrityError), engine.begin() as conn:
             _campaign(conn, "mirror2", 1000000000000000004, extra=", source, external_id, "
                       "connection_id", values="NULL")
-        command.downgrade(config, "0015")
-        engine.dispose()
-        assert "source" not in columns("campaigns")
+        db.downgrade("0015")
+        assert "source" not in db.columns("campaigns")
         with engine.connect() as conn:
             assert [r[0] for r in conn.execute(text("SELECT id FROM campaigns"))] == ["native1"]
-        command.upgrade(config, "head")
-        engine.dispose()
-        assert "source" in columns("campaigns")
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()
+        db.upgrade("head")
+        assert "source" in db.columns("campaigns")

@@ -6,14 +6,9 @@ drops their triggers: the migration makes them again)."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import text
 
-from sparkcodes.migrations import alembic_config
-from sparkcodes.models import Base
-from tests.code_request.test_cancel import _fresh_database
+from tests.migrations import KINDS, migrating
 
 MIRRORED = ("ad_accounts", "creators", "posts", "authorizations", "spark_posts")
 
@@ -56,27 +51,21 @@ def _derived(conn, sp_id: str) -> tuple[str, str]:  # type: ignore[no-untyped-de
     return row[0], str(row[1])[:10]
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_migration_0011_upgrades_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
-    url, drop = _fresh_database(kind, tmp_path)
-    engine = create_engine(url)
-    try:
-        config = alembic_config(url)
-        command.upgrade(config, "0010")
-        engine.dispose()
+    with migrating(kind, tmp_path) as db:
+        engine = db.engine
+        db.upgrade("0010")
         with engine.begin() as conn:
             _rows(conn)
             _bind(conn, "sp1", "a1", "u1")
-        command.upgrade(config, "head")  # the schema the models describe
-        engine.dispose()
-        assert "tiktok_sync_runs" in inspect(engine).get_table_names()
+        db.upgrade("head")  # the schema the models describe
+        assert "tiktok_sync_runs" in db.tables()
         with engine.begin() as conn:
             for table in MIRRORED:
                 assert conn.execute(text(f"SELECT source FROM {table}")).scalars().all() == [
                     "native"], table
-            drift = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), Base.metadata)
-            assert drift == [], drift
+            db.assert_matches_models(conn)
             # A mirrored code: no hash, no issuer; its Spark post has no binder. The 0009
             # triggers still fill the business and the window end, and follow a new end.
             conn.execute(text(
@@ -112,9 +101,8 @@ def test_migration_0011_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
                 "INSERT INTO creators (id, tiktok_id, owner_id, handle, handle_key, "
                 "display_name, region, created_at) VALUES ('c4', 1000000000000000011, 'u1', "
                 "'JO', 'jo', 'Jo', 'US', CURRENT_TIMESTAMP)"))
-        command.downgrade(config, "0010")
-        engine.dispose()
-        assert "tiktok_sync_runs" not in inspect(engine).get_table_names()
+        db.downgrade("0010")
+        assert "tiktok_sync_runs" not in db.tables()
         with engine.begin() as conn:
             assert conn.execute(text("SELECT id FROM spark_posts")).scalars().all() == ["sp1"]
             assert conn.execute(text("SELECT id FROM creators")).scalars().all() == ["c1"]
@@ -122,9 +110,5 @@ def test_migration_0011_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
             conn.execute(text("UPDATE authorizations SET expires_at = '2026-01-21 00:00:00' "
                               "WHERE id = 'a1'"))
             assert _derived(conn, "sp1") == ("b1", "2026-01-21")
-        command.upgrade(config, "head")
-        engine.dispose()
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()
+        db.upgrade("head")
+

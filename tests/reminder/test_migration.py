@@ -5,31 +5,19 @@ expiry notice's audit row) is marked told, so no sweep tells it again; nothing e
 from __future__ import annotations
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
-from sparkcodes.migrations import alembic_config
-from sparkcodes.models import Base
-from tests.code_request.test_cancel import _fresh_database
+from tests.migrations import KINDS, migrating
 
 END, LATER = "2026-01-10 12:00:00.000000", "2026-02-10 12:00:00.000000"
 AT = "2026-01-01 00:00:00.000000"
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_migration_0017_upgrades_backfills_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
-    url, drop = _fresh_database(kind, tmp_path)
-    engine = create_engine(url)
-    try:
-        config = alembic_config(url)
-
-        def columns(table: str) -> set[str]:
-            return {c["name"] for c in inspect(engine).get_columns(table)}
-
-        command.upgrade(config, "0016")
-        engine.dispose()
+    with migrating(kind, tmp_path) as db:
+        engine = db.engine
+        db.upgrade("0016")
         with engine.begin() as conn:
             if kind == "postgres":  # rows without their parents: foreign keys off for the seed
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
@@ -57,8 +45,7 @@ def test_migration_0017_upgrades_backfills_and_downgrades(kind, tmp_path):  # ty
                     "details) VALUES (:id, :end, :action, :t, 'noticed', '{}')"),
                     {"id": f"e-{target_type}", "end": LATER, "action": f"{target_type}.expired",
                      "t": target_type})
-        command.upgrade(config, "head")
-        engine.dispose()
+        db.upgrade("head")
         with engine.begin() as conn:
             told = {r[0]: r[1] is not None for r in conn.execute(text(
                 "SELECT id, reminded_end FROM authorizations"))}
@@ -67,20 +54,12 @@ def test_migration_0017_upgrades_backfills_and_downgrades(kind, tmp_path):  # ty
                 noticed = {r[0]: r[1] is not None for r in conn.execute(text(
                     f"SELECT id, expiry_noticed_at FROM {table}"))}
                 assert noticed == {"noticed": True, "unnoticed": False}, table
-            drift = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), Base.metadata)
-        assert drift == [], drift
+            db.assert_matches_models(conn)
         indexes = {i["name"] for i in inspect(engine).get_indexes("authorizations")}
         assert "ix_authorizations_reminder_due" in indexes
-        command.downgrade(config, "0016")
-        engine.dispose()
-        assert "reminded_end" not in columns("authorizations")
-        assert "expiry_noticed_at" not in columns("code_requests")
-        assert "fallback_end" not in columns("ads")
-        command.upgrade(config, "head")
-        engine.dispose()
-        assert "fallback_end" in columns("ads")
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()
+        db.downgrade("0016")
+        assert "reminded_end" not in db.columns("authorizations")
+        assert "expiry_noticed_at" not in db.columns("code_requests")
+        assert "fallback_end" not in db.columns("ads")
+        db.upgrade("head")
+        assert "fallback_end" in db.columns("ads")

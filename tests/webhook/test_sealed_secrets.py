@@ -9,20 +9,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from sparkcodes import config
 from sparkcodes.cli import app as cli_app
 from sparkcodes.kit.sealing import WEBHOOK_INFO, Sealer
-from sparkcodes.migrations import alembic_config
-from sparkcodes.models import Base, WebhookEndpoint
+from sparkcodes.models import WebhookEndpoint
 from sparkcodes.webhook import service as webhook_service
 from tests import factories as f
-from tests.code_request.test_cancel import _fresh_database
+from tests.migrations import KINDS, migrating
 from tests.webhook.test_rotation import _deliver, _rotate, _verifies
 from tests.webhook.test_webhooks import Receiver, _endpoint, _runner
 
@@ -132,16 +128,13 @@ def test_rotate_keys_reseals_webhook_secrets_under_the_new_key(client, app, rece
     assert "0 webhook endpoint(s)" in out  # nothing left to do
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_migration_0015_seals_existing_secrets_and_opens_them_on_the_way_down(  # type: ignore[no-untyped-def]
         kind, tmp_path) -> None:
-    url, drop = _fresh_database(kind, tmp_path)
-    engine = create_engine(url)
     key = "migration-key"
-    try:
-        cfg = alembic_config(url, secret_key=key)
-        command.upgrade(cfg, "0014")
-        engine.dispose()
+    with migrating(kind, tmp_path, secret_key=key) as db:
+        engine = db.engine
+        db.upgrade("0014")
         secret, previous = webhook_service.new_secret(), webhook_service.new_secret()
         with engine.begin() as conn:
             conn.execute(text(
@@ -162,24 +155,14 @@ def test_migration_0015_seals_existing_secrets_and_opens_them_on_the_way_down(  
                 return {r[0]: (r[1], r[2]) for r in conn.execute(text(
                     "SELECT id, secret, previous_secret FROM webhook_endpoints"))}
 
-        command.upgrade(cfg, "head")
-        engine.dispose()
+        db.upgrade("head")
         rows = stored()
         box = _box(key)
         assert not rows["e1"][0].startswith("whsec_") and box.open(rows["e1"][0]) == secret
         assert box.open(rows["e1"][1] or "") == previous
         assert box.open(rows["e2"][0]) == secret and rows["e2"][1] is None
-        with engine.connect() as conn:
-            drift = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), Base.metadata)
-        assert drift == [], drift
-        command.downgrade(cfg, "0014")
-        engine.dispose()
+        db.assert_matches_models()
+        db.downgrade("0014")
         assert stored() == {"e1": (secret, previous), "e2": (secret, None)}
-        command.upgrade(cfg, "head")
-        engine.dispose()
+        db.upgrade("head")
         assert box.open(stored()["e1"][0]) == secret
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()
