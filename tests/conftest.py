@@ -119,6 +119,15 @@ def _truncate(app) -> None:  # type: ignore[no-untyped-def]
                 conn.execute(text(sql))
 
 
+@pytest.fixture(scope="module")
+def engine(backend):  # type: ignore[no-untyped-def]
+    """An engine of its own on the backend's database, for tests that run SQL directly (the
+    "SQL equals the pure rule" checks, query plans)."""
+    engine = create_engine(backend.url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def _session_app(backend):  # type: ignore[no-untyped-def]
     app = create_app(backend.settings())

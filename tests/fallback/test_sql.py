@@ -5,19 +5,16 @@ by window end, not every ad held."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import and_, create_engine, literal, select, text
+from sqlalchemy import Connection, and_, select, text
 
 from sparkcodes.fallback import repository, rules, service
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.models import Ad, Authorization, SparkPost
 from tests import factories as f
 from tests.plans import plan
+from tests.sql_rules import assert_sql_matches_rule, when
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -29,31 +26,17 @@ ends = st.sampled_from([NOW - 800 * 24 * H, NOW - TICK, NOW, NOW + TICK, NOW + 2
 hours = st.sampled_from([1, 24, 48, 720])
 
 
-def _when(value: datetime | None) -> Any:  # noqa: ANN401
-    return literal(value, UTCDateTime())
-
-
-@pytest.fixture(scope="module")
-def engine(backend):  # type: ignore[no-untyped-def]
-    engine = create_engine(backend.url)
-    yield engine
-    engine.dispose()
-
-
 def test_the_sweeps_where_matches_the_pure_rule(engine) -> None:  # type: ignore[no-untyped-def]
-    with engine.connect() as conn:
+    def check(conn: Connection, end: datetime | None, queued: datetime | None,
+              horizon_hours: int) -> None:
+        where = repository.awaiting(window_end=when(end), queued_end=when(queued), now=NOW,
+                                    horizon=NOW + horizon_hours * H)
+        picked = conn.execute(select(and_(*where))).scalar()
+        assert bool(picked) is rules.awaiting(end, queued, NOW, horizon_hours), (
+            end, queued, horizon_hours)
 
-        @settings(max_examples=400, deadline=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture])
-        @given(end=st.none() | ends, queued=st.none() | ends, horizon_hours=hours)
-        def check(end: datetime | None, queued: datetime | None, horizon_hours: int) -> None:
-            where = repository.awaiting(window_end=_when(end), queued_end=_when(queued), now=NOW,
-                                        horizon=NOW + horizon_hours * H)
-            picked = conn.execute(select(and_(*where))).scalar()
-            assert bool(picked) is rules.awaiting(end, queued, NOW, horizon_hours), (
-                end, queued, horizon_hours)
-
-        check()
+    assert_sql_matches_rule(engine, check, end=st.none() | ends, queued=st.none() | ends,
+                            horizon_hours=hours)
 
 
 def test_a_pass_reads_the_index_of_live_windows_by_end(engine) -> None:  # type: ignore[no-untyped-def]

@@ -5,20 +5,17 @@ must read that index; and a told code must leave it, an extension bring it back.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import String, and_, create_engine, literal, select
+from sqlalchemy import Connection, String, and_, literal, select
 
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.models import Authorization
 from sparkcodes.reminder import repository, rules
 from sparkcodes.reminder import service as reminder_service
 from tests import factories as f
 from tests.plans import plan
+from tests.sql_rules import assert_sql_matches_rule, when
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -31,36 +28,20 @@ ends = st.sampled_from([NOW - 800 * 24 * H, NOW - 8 * 24 * H, NOW - TICK, NOW, N
 offsets = st.sampled_from([[72, 24], [24], [], [48, 12, 1]])
 
 
-def _when(value: datetime | None) -> Any:  # noqa: ANN401
-    return literal(value, UTCDateTime())
-
-
-@pytest.fixture(scope="module")
-def engine(backend):  # type: ignore[no-untyped-def]
-    engine = create_engine(backend.url)
-    yield engine
-    engine.dispose()
-
-
 def test_the_sweeps_where_matches_the_pure_rule(engine) -> None:  # type: ignore[no-untyped-def]
-    with engine.connect() as conn:
+    def check(conn: Connection, end: datetime, told: datetime | None, bound: bool, deleted: bool,
+              hours: list[int]) -> None:
+        where = repository.awaiting(
+            ad_account_id=literal("aa1" if bound else None, String()),
+            deleted_at=when(NOW - H if deleted else None), reminded_end=when(told),
+            expires_at=when(end), horizon=rules.horizon(NOW, hours))
+        picked = conn.execute(select(and_(*where))).scalar()
+        expected = rules.awaiting(end, told, bound=bound, deleted=deleted, now=NOW,
+                                  offsets_hours=hours)
+        assert bool(picked) is expected, (end, told, bound, deleted, hours)
 
-        @settings(max_examples=400, deadline=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture])
-        @given(end=ends, told=st.none() | ends, bound=st.booleans(), deleted=st.booleans(),
-               hours=offsets)
-        def check(end: datetime, told: datetime | None, bound: bool, deleted: bool,
-                  hours: list[int]) -> None:
-            where = repository.awaiting(
-                ad_account_id=literal("aa1" if bound else None, String()),
-                deleted_at=_when(NOW - H if deleted else None), reminded_end=_when(told),
-                expires_at=_when(end), horizon=rules.horizon(NOW, hours))
-            picked = conn.execute(select(and_(*where))).scalar()
-            expected = rules.awaiting(end, told, bound=bound, deleted=deleted, now=NOW,
-                                      offsets_hours=hours)
-            assert bool(picked) is expected, (end, told, bound, deleted, hours)
-
-        check()
+    assert_sql_matches_rule(engine, check, end=ends, told=st.none() | ends, bound=st.booleans(),
+                            deleted=st.booleans(), hours=offsets)
 
 
 def test_a_pass_reads_the_index_of_what_is_due(engine) -> None:  # type: ignore[no-untyped-def]

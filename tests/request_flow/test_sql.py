@@ -5,18 +5,16 @@ lapsed), and a pass of each kind must read its partial index of unnoticed reques
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import and_, create_engine, literal, select
+from sqlalchemy import Connection, and_, select
 
 from sparkcodes.code_request import repository as code_request_repository
-from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.renewal import repository as renewal_repository
 from sparkcodes.request_flow import repository, rules
 from tests.plans import plan
+from tests.sql_rules import assert_sql_matches_rule, when
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
@@ -27,41 +25,25 @@ maybe = st.none() | instants
 ttls = st.sampled_from([timedelta(0), 14 * D])
 
 
-def _when(value: datetime | None) -> Any:  # noqa: ANN401
-    return literal(value, UTCDateTime())
-
-
-@pytest.fixture(scope="module")
-def engine(backend):  # type: ignore[no-untyped-def]
-    engine = create_engine(backend.url)
-    yield engine
-    engine.dispose()
-
-
 def test_the_sweeps_where_matches_the_pure_rule(engine) -> None:  # type: ignore[no-untyped-def]
-    with engine.connect() as conn:
+    def check(conn: Connection, deadline: datetime, ttl: timedelta, answer: str | None,
+              noticed: datetime | None) -> None:
+        answered = {a: (NOW - D if a == answer else None)
+                    for a in ("agreed", "declined", "withdrawn")}
+        where = repository.notice_where(
+            agreed_at=when(answered["agreed"]), declined_at=when(answered["declined"]),
+            withdrawn_at=when(answered["withdrawn"]), noticed_at=when(noticed),
+            deadline=when(deadline), ttl=ttl, now=NOW)
+        picked = conn.execute(select(and_(*where))).scalar()
+        timeline = rules.Timeline(deadline + ttl, agreed_at=answered["agreed"],
+                                  declined_at=answered["declined"],
+                                  withdrawn_at=answered["withdrawn"])
+        assert bool(picked) is rules.awaits_notice(timeline, noticed, NOW), (
+            deadline, ttl, answer, noticed)
 
-        @settings(max_examples=400, deadline=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture])
-        @given(deadline=instants, ttl=ttls, answer=st.sampled_from([None, "agreed", "declined",
-                                                                     "withdrawn"]),
-               noticed=maybe)
-        def check(deadline: datetime, ttl: timedelta, answer: str | None,
-                  noticed: datetime | None) -> None:
-            answered = {a: (NOW - D if a == answer else None)
-                        for a in ("agreed", "declined", "withdrawn")}
-            where = repository.notice_where(
-                agreed_at=_when(answered["agreed"]), declined_at=_when(answered["declined"]),
-                withdrawn_at=_when(answered["withdrawn"]), noticed_at=_when(noticed),
-                deadline=_when(deadline), ttl=ttl, now=NOW)
-            picked = conn.execute(select(and_(*where))).scalar()
-            timeline = rules.Timeline(deadline + ttl, agreed_at=answered["agreed"],
-                                      declined_at=answered["declined"],
-                                      withdrawn_at=answered["withdrawn"])
-            assert bool(picked) is rules.awaits_notice(timeline, noticed, NOW), (
-                deadline, ttl, answer, noticed)
-
-        check()
+    assert_sql_matches_rule(
+        engine, check, deadline=instants, ttl=ttls,
+        answer=st.sampled_from([None, "agreed", "declined", "withdrawn"]), noticed=maybe)
 
 
 @pytest.mark.parametrize(("table", "index"), [

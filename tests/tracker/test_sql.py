@@ -7,10 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import String, create_engine, literal, select, text
+from sqlalchemy import Connection, String, literal, select, text
 
 from sparkcodes.authorization.rules import CodeState, CreatorState, PostState
 from sparkcodes.kit.types import UTCDateTime
@@ -18,6 +16,7 @@ from sparkcodes.spark_post import rules as spark_rules
 from sparkcodes.tracker import repository
 from sparkcodes.tracker import rules as tracker_rules
 from tests import factories as f
+from tests.sql_rules import assert_sql_matches_rule, when
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -43,59 +42,43 @@ def states(draw: Any) -> tuple[spark_rules.SparkPostState, bool]:  # noqa: ANN40
     return state, draw(st.booleans())
 
 
-def _when(value: datetime | None) -> Any:  # noqa: ANN401
-    return literal(value, UTCDateTime())
-
-
 def _columns(state: spark_rules.SparkPostState, unbound: bool) -> repository.StateColumns:
     code, original_code = state.code, state.original_code
     return repository.StateColumns(
-        unbound_at=_when(NOW - timedelta(days=1) if unbound else None),
+        unbound_at=when(NOW - timedelta(days=1) if unbound else None),
         identity_type=literal(state.identity_type),
         code_id=literal("c1" if code else None, String()),
-        code_expires_at=_when(code.expires_at if code else None),
-        code_deleted_at=_when(code.deleted_at if code else None),
-        original_code_expires_at=_when(original_code.expires_at if original_code else None),
-        original_code_deleted_at=_when(original_code.deleted_at if original_code else None),
-        post_deleted_at=_when(state.post.deleted_at),
-        post_taken_down_at=_when(state.post.taken_down_at),
+        code_expires_at=when(code.expires_at if code else None),
+        code_deleted_at=when(code.deleted_at if code else None),
+        original_code_expires_at=when(original_code.expires_at if original_code else None),
+        original_code_deleted_at=when(original_code.deleted_at if original_code else None),
+        post_deleted_at=when(state.post.deleted_at),
+        post_taken_down_at=when(state.post.taken_down_at),
         original_post_id=literal("p0" if state.original_post else None, String()),
-        original_post_deleted_at=_when(state.original_post.deleted_at
+        original_post_deleted_at=when(state.original_post.deleted_at
                                        if state.original_post else None),
-        original_post_taken_down_at=_when(state.original_post.taken_down_at
+        original_post_taken_down_at=when(state.original_post.taken_down_at
                                           if state.original_post else None),
-        creator_ad_settings_enabled_at=_when(state.creator.ad_settings_enabled_at),
-        original_creator_ad_settings_enabled_at=_when(
+        creator_ad_settings_enabled_at=when(state.creator.ad_settings_enabled_at),
+        original_creator_ad_settings_enabled_at=when(
             state.original_creator.ad_settings_enabled_at if state.original_creator else None),
         identity_linked=literal(state.identity_linked),
     )
 
 
-@pytest.fixture(scope="module")
-def engine(backend):  # type: ignore[no-untyped-def]
-    engine = create_engine(backend.url)
-    yield engine
-    engine.dispose()
-
-
 def test_status_and_window_end_in_sql_match_the_pure_rules(engine) -> None:  # type: ignore[no-untyped-def]
-    with engine.connect() as conn:
+    def check(conn: Connection, case: tuple[spark_rules.SparkPostState, bool]) -> None:
+        state, unbound = case
+        cols = _columns(state, unbound)
+        status, end = conn.execute(select(
+            repository.status_sql(cols, NOW),
+            repository.window_end_sql(cols.code_expires_at,
+                                      cols.original_code_expires_at))).one()
+        expected = tracker_rules.UNBOUND if unbound else spark_rules.status_at(state, NOW)
+        assert status == expected, (state, unbound)
+        assert end == spark_rules.window_end(state), state
 
-        @settings(max_examples=400, deadline=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture])
-        @given(states())
-        def check(case: tuple[spark_rules.SparkPostState, bool]) -> None:
-            state, unbound = case
-            cols = _columns(state, unbound)
-            status, end = conn.execute(select(
-                repository.status_sql(cols, NOW),
-                repository.window_end_sql(cols.code_expires_at,
-                                          cols.original_code_expires_at))).one()
-            expected = tracker_rules.UNBOUND if unbound else spark_rules.status_at(state, NOW)
-            assert status == expected, (state, unbound)
-            assert end == spark_rules.window_end(state), state
-
-        check()
+    assert_sql_matches_rule(engine, check, case=states())
 
 
 def _window_end_at(engine, spark_post_id: str) -> datetime | None:  # type: ignore[no-untyped-def]
