@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
+from alembic import command, op
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, create_engine, inspect, text
+from alembic.operations import Operations
+from sqlalchemy import Column, Connection, Engine, Integer, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from sparkcodes.migrations import alembic_config
+from sparkcodes.migrations.batch import batch_alter_table_keeping_triggers
 from sparkcodes.models import Base
 from tests.conftest import PG_ENV, _pg_admin_url
 
@@ -101,3 +103,27 @@ def migrating(kind: str, tmp_path: Path, *, secret_key: str | None = None) -> It
         if drop is not None:
             drop()
 
+
+def triggers(engine: Engine) -> list[tuple[str, str]]:
+    """Every trigger of the schema as (name, definition), by name."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        else:
+            sql = ("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal "
+                   "ORDER BY tgname")
+        return [(r[0], r[1]) for r in conn.execute(text(sql))]
+
+
+def rebuild(engine: Engine, table: str, *, keeping_triggers: bool = True) -> None:
+    """A later migration's batch change to ``table`` that leaves its columns as they were: a
+    column added, then dropped. On SQLite each batch copies the table into a new one (as a
+    constraint change would); ``keeping_triggers`` runs them through the migrations' helper,
+    otherwise through plain ``op.batch_alter_table``."""
+    with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        batch = batch_alter_table_keeping_triggers if keeping_triggers else op.batch_alter_table
+        recreate = "always" if conn.dialect.name == "sqlite" else "auto"
+        with batch(table, recreate=recreate) as batch_op:
+            batch_op.add_column(Column("probe", Integer, nullable=True))
+        with batch(table, recreate=recreate) as batch_op:
+            batch_op.drop_column("probe")

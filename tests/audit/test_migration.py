@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sparkcodes.audit import rules, service
 from sparkcodes.kit import chain
 from sparkcodes.models import AuditLink
-from tests.migrations import KINDS, migrating
+from tests.migrations import KINDS, migrating, rebuild, triggers
 
 TABLES = {"audit_links", "audit_chain", "audit_alerts"}
 KEY = "the-deployment-secret"
@@ -88,3 +88,30 @@ def test_an_empty_log_needs_no_key(tmp_path):  # type: ignore[no-untyped-def]
             assert conn.execute(text("SELECT seq, hash FROM audit_chain")).one() == (
                 0, chain.GENESIS)
 
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_later_rebuild_keeps_the_log_append_only(kind, tmp_path):  # type: ignore[no-untyped-def]
+    """A later migration that rebuilds audit_events or audit_links in batch mode
+    (batch_alter_table_keeping_triggers) keeps 0012's triggers and the rows' chain."""
+    with migrating(kind, tmp_path, secret_key=KEY) as db:
+        db.upgrade("0011")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, email, name, password_hash, created_at) "
+                "VALUES ('u1', 'a@example.com', 'A', 'x', CURRENT_TIMESTAMP)"))
+            for event_id, when in ROWS:
+                conn.execute(text(
+                    "INSERT INTO audit_events (id, occurred_at, actor_id, action, target_type, "
+                    "target_id, details) VALUES (:id, :when, 'u1', 'thing.changed', 'thing', "
+                    "'t1', '{}')"), {"id": event_id, "when": when})
+        db.upgrade("head")
+        before = triggers(db.engine)
+        for table in ("audit_events", "audit_links"):
+            assert any(name.startswith(f"{table}_") for name, _ in before), (table, before)
+        for table in ("audit_events", "audit_links"):
+            rebuild(db.engine, table)
+        assert triggers(db.engine) == before
+        db.assert_matches_models()
+        assert _update_refused(db.engine)
+        result = _verify(db.engine)
+        assert result.intact and result.checked == 4

@@ -1,14 +1,16 @@
 """Migration 0011 (the TikTok mirror's columns, tiktok_sync_runs): up, down and up again,
 matching the models, with native rows kept, and the tracker's trigger-maintained columns of
 migration 0009 still kept for rows written after it (SQLite rebuilds the tables it alters, which
-drops their triggers: the migration makes them again)."""
+drops their triggers: the migration makes them again). A later migration that rebuilds those
+tables keeps the triggers with sparkcodes.migrations.batch instead of copying their SQL."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
-from tests.migrations import KINDS, migrating
+from tests.migrations import KINDS, migrating, rebuild, triggers
 
 MIRRORED = ("ad_accounts", "creators", "posts", "authorizations", "spark_posts")
 
@@ -112,3 +114,40 @@ def test_migration_0011_upgrades_and_downgrades(kind, tmp_path):  # type: ignore
             assert _derived(conn, "sp1") == ("b1", "2026-01-21")
         db.upgrade("head")
 
+
+WINDOW_TRIGGERS = {
+    "sqlite": {"trg_authorizations_window", "trg_spark_posts_derived_insert",
+               "trg_spark_posts_derived_update"},
+    "postgres": {"trg_authorizations_window", "trg_spark_posts_derived"},
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_later_rebuild_keeps_the_window_triggers(kind, tmp_path):  # type: ignore[no-untyped-def]
+    """batch_alter_table_keeping_triggers: authorizations and spark_posts rebuilt at head keep
+    0009's triggers, the same SQL, and they still keep the business and the window end."""
+    with migrating(kind, tmp_path) as db:
+        db.upgrade("head")
+        before = triggers(db.engine)
+        assert {name for name, _ in before} >= WINDOW_TRIGGERS[kind]
+        with db.engine.begin() as conn:
+            _rows(conn)
+        for table in ("authorizations", "spark_posts"):
+            rebuild(db.engine, table)
+        assert triggers(db.engine) == before
+        db.assert_matches_models()
+        with db.engine.begin() as conn:
+            _bind(conn, "sp1", "a1", "u1")
+            assert _derived(conn, "sp1") == ("b1", "2026-01-31")
+            conn.execute(text("UPDATE authorizations SET expires_at = '2026-02-20 00:00:00' "
+                              "WHERE id = 'a1'"))
+            assert _derived(conn, "sp1") == ("b1", "2026-02-20")
+
+
+def test_a_plain_batch_rebuild_on_sqlite_breaks_on_the_triggers(tmp_path):  # type: ignore[no-untyped-def]
+    """Why the helper exists: a plain batch cannot even rename the rebuilt spark_posts back while
+    a trigger on authorizations names it."""
+    with migrating("sqlite", tmp_path) as db:
+        db.upgrade("head")
+        with pytest.raises(OperationalError, match="error in trigger trg_authorizations_window"):
+            rebuild(db.engine, "spark_posts", keeping_triggers=False)

@@ -1,4 +1,11 @@
-"""Alembic migrations, run with ``sparkcodes db upgrade``; configured in code, no ini needed."""
+"""Alembic migrations, run with ``sparkcodes db upgrade``; configured in code, no ini needed.
+
+Writing one: the revision files in ``versions/`` are frozen once merged (a change is a new
+revision); schema changes go through ``op.batch_alter_table`` so SQLite can take them. On SQLite
+a batch that rebuilds a table drops the triggers on it (0009's on spark_posts and authorizations,
+0012's on the audit tables): rebuild such a table with ``batch.batch_alter_table_keeping_triggers``,
+which creates them again. Every migration has a test that goes up, down and up again on both
+backends and compares the schema at head with the models (``tests/migrations.py``)."""
 
 from __future__ import annotations
 
