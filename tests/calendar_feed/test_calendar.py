@@ -237,8 +237,10 @@ def test_who_may_revoke(client, scene: Scene) -> None:  # type: ignore[no-untype
                   json={"email": email, "role": "analyst"}))
     admins_feed = scene.business_feed()
     analysts_feed = new_feed(client, analyst, "businesses", biz)  # any member may subscribe
-    assert_error(client.delete(f"/v1/calendar-feeds/{admins_feed['id']}", headers=analyst),
-                 403, "not_feed_owner")
+    r = client.delete(f"/v1/calendar-feeds/{admins_feed['id']}", headers=analyst)
+    assert_error(r, 403, "not_feed_owner")
+    assert r.json()["error"]["message"] == ("Only the member who made this feed, or an admin, "
+                                            "can revoke it.")
     assert_error(client.delete(f"/v1/calendar-feeds/{admins_feed['id']}",
                                headers=scene.other.brand_h), 404, "not_found")
     creators_feed = scene.creator_feed()

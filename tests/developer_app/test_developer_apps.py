@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from sparkcodes.models import ApiToken, AppGrant, AuditEvent, DeveloperApp
 from tests import factories as f
-from tests.integration._http import parallel
+from tests.integration._http import assert_error, parallel
 
 HTML = {"accept": "text/html"}
 OPEN = "/open_api/v1.3"
@@ -296,7 +296,8 @@ def test_a_rotated_secret_and_a_deleted_app_stop_the_exchange(client, cast):  # 
     # A deleted app cannot be authorized any more.
     r = client.post("/v1/app-grants", headers=c.brand_h,
                     json={"app_id": c.app["app_id"], "ad_account_ids": [c.account["id"]]})
-    assert r.status_code == 404 and r.json()["error"]["code"] == "developer_app_not_found"
+    assert_error(r, 404, "developer_app_not_found",
+                 "No app has this app_id, or it was deleted.")
 
 
 def test_advertiser_get_refusals(client, cast):  # type: ignore[no-untyped-def]
@@ -505,7 +506,7 @@ def test_registering_listing_and_changing_apps(client):  # type: ignore[no-untyp
     assert re.fullmatch(r"[0-9a-f]{40}", local["secret"])
     assert local["secret_hint"] == local["secret"][:4]
     r = client.post("/v1/developer-apps", headers=h, json={"name": " ", "redirect_url": REDIRECT})
-    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_app_name"
+    assert_error(r, 422, "invalid_app_name", "Give the app a name")
     listed = f._ok(client.get("/v1/developer-apps", headers=h))
     assert [a["id"] for a in listed] == [local["id"]] and "secret" not in listed[0]
     changed = f._ok(client.patch(f"/v1/developer-apps/{local['id']}", headers=h,
@@ -536,14 +537,16 @@ def test_a_grant_names_only_ad_accounts_you_may_act_on(client, cast):  # type: i
     assert db_count(client, AppGrant) == 0
     r = client.post("/v1/app-grants", headers=c.brand_h,
                     json={"app_id": c.app["app_id"], "ad_account_ids": []})
-    assert r.status_code == 422 and r.json()["error"]["code"] == "no_ad_accounts_chosen"
+    assert_error(r, 422, "no_ad_accounts_chosen", "Choose at least one ad account for the app.")
     r = client.post("/v1/app-grants", headers=c.brand_h,
                     json={"app_id": c.app["app_id"], "ad_account_ids": [c.account["id"]],
                           "redirect_uri": "https://evil.example.com/cb"})
-    assert r.status_code == 422 and r.json()["error"]["code"] == "redirect_uri_mismatch"
+    assert_error(r, 422, "redirect_uri_mismatch",
+                 "redirect_uri is not the redirect URL the app registered")
     r = client.post("/v1/app-grants", headers=c.brand_h,
                     json={"app_id": "1" * 19, "ad_account_ids": [c.account["id"]]})
-    assert r.status_code == 404 and r.json()["error"]["code"] == "developer_app_not_found"
+    assert_error(r, 404, "developer_app_not_found",
+                 "No app has this app_id, or it was deleted.")
     assert db_count(client, AppGrant) == 0
     # Named twice, an ad account is granted once; the redirect URL keeps its own query.
     app2 = register(client, c.dev_h, name="Query app",

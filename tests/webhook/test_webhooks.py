@@ -510,6 +510,7 @@ def test_three_days_of_failure_disable_the_endpoint_and_tell_the_admins_once(
     assert _log(client, admin, broken["id"])["total"] == 2
     r = client.post(f"/v1/webhook-endpoints/{broken['id']}/test", headers=admin)
     assert r.status_code == 409 and f.error_code(r) == "webhook_endpoint_disabled"
+    assert "This endpoint is disabled; re-enable it first" in r.json()["error"]["message"]
 
     r = client.post(f"/v1/webhook-endpoints/{broken['id']}/rotate-secret", headers=admin)
     receiver.secrets["/broken"] = r.json()["secret"]
