@@ -80,7 +80,9 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
         rows.append({
             "ad": v.ad, "view": v, "out": ad_out(v, creator), "creator": creator, "code": code,
             "text": delivery_sentence(v, code),
-            "can_ask": code is not None and code.deleted_at is None and (expired or soon),
+            # A brand may ask at any time (R24); the form unfolds when the code ends soon.
+            "can_ask": code is not None and code.deleted_at is None,
+            "ask_open": expired or soon,
             "pending": pending.get(code.id) if code is not None else None,
         })
     return rows

@@ -1,4 +1,4 @@
-"""Pages: the business's tracker, filtered, with its CSV download."""
+"""Pages: the business overview (its landing tab), the tracker, filtered, with its CSV download."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
 from sparkcodes import errors
+from sparkcodes.business import rules as business_rules
 from sparkcodes.business import service as business_service
 from sparkcodes.business.auth import BusinessRead
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.tracker import export, rules, service
+from sparkcodes.tracker import export, overview, rules, service
 from sparkcodes.tracker.schemas import item_out, money
 from sparkcodes.web.kit import Web, WebPage
 
@@ -68,6 +69,29 @@ def _params(raw: dict[str, Any], **override: Any) -> str:
 def _page_number(web: Web) -> int:
     text = (web.request.query_params.get("page") or "1").strip()
     return max(1, min(int(text), 100_000)) if text.isdigit() else 1
+
+
+@router.get("/businesses/{business_id}/overview")
+def overview_page(business_id: str, web: WebPage, access: BusinessRead) -> Response:
+    """The page a brand opens each morning: codes ending this week, what stopped, the daily
+    spend at risk, and requests still waiting for a creator."""
+    business, role = access.business, access.role
+    accounts = business_service.ad_accounts(web.session, business=business)
+    view = overview.overview(web.session, business=business, accounts=accounts, now=utc_now())
+    return web.render("tracker/overview.html", {
+        "business": business, "role": role, "accounts": accounts, "o": view,
+        "ending": [item_out(i) for i in view.ending[:overview.SHOWN]],
+        "stopped": [item_out(i) for i in view.stopped],
+        "spend_at_risk": money(view.spend_at_risk_micros),
+        "pending": view.pending_by_code(), "status_label": STATUS_LABEL,
+        "can_operate": business_rules.allows(role, "operate"),
+        "periods": web.settings.codes.allowed_periods,
+        "default_period": web.settings.codes.default_period,
+        "week_url": f"/businesses/{business.id}/tracker?expiring_within=7d",
+        "stopped_url": f"/businesses/{business.id}/tracker?"
+                       + urlencode([("status", s) for s in overview.STOPPED]
+                                   + [("sort", "-expiry")]),
+    })
 
 
 @router.get("/businesses/{business_id}/tracker")
