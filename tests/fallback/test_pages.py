@@ -70,6 +70,10 @@ def test_fallback_page_shows_the_default_and_sets_a_swap(client):  # type: ignor
     assert "Saved." in text
     assert ("Swap Pauses the ad 48 h before its code ends and switches on Ad Backup creative."
             in text)
+    # The ad group's own page says its fallback and links to where it is changed.
+    group_page = _text(client.get(f"/ad-groups/{gid}", headers=HTML).text)
+    assert ("Fallback when a code is about to end: pause the ad and switch on a backup 48 h "
+            "before · Change the fallback") in group_page
     # Pause drops the backup the form still sends: it is used only by a swap.
     r = client.post(f"/ad-groups/{gid}/fallback-policy", headers=HTML, follow_redirects=False,
                     data={"csrf_token": token, "action": "pause", "hours_before": "",

@@ -26,6 +26,7 @@ from sparkcodes.ad.schemas import to_micros
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.business import rules as business_rules
+from sparkcodes.fallback import service as fallback_service
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Business, Campaign
@@ -258,7 +259,9 @@ def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
         "sparks": spark_presenters.spark_posts(web.session, account), "ctas": rules.CALLS_TO_ACTION,
         "values": values or {}, "errors": errs or {}, "status_error": status_error,
         "tab": "campaigns", "periods": web.settings.codes.allowed_periods,
-        "default_period": web.settings.codes.default_period}, status=status)
+        "default_period": web.settings.codes.default_period,
+        "fallback": fallback_service.get_policy(web.session, settings=web.settings,
+                                                group=group).policy}, status=status)
 
 
 @router.get("/ad-groups/{ad_group_id}")
