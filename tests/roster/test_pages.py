@@ -177,6 +177,10 @@ def test_contracts_record_refuse_flag_and_delete(client):  # type: ignore[no-unt
     assert "@maya.makes · every post" in words and "Active" in words and "500.00" in words
     assert "Paid social only" in words and "Upcoming" in words and "Leo's pasta" in words
     assert "the code ends before the contract does" in words
+    # The flag carries its fix: ask the creator to extend, weeks ahead (folded until opened).
+    flag = re.search(r'<ul class="problems small".*?</ul>', page, re.S).group(0)
+    assert f'id="ask-{w["code"]["id"]}"' in flag and "<summary>Ask to extend</summary>" in flag
+    assert f'action="/ad-accounts/{w["account"]["id"]}/renewal-requests"' in flag
     contracts = f._ok(client.get(url.replace("/businesses", "/v1/businesses"),
                                  headers=w["brand_h"]))["items"]
     assert {c["starts_at"][:10] for c in contracts} == {_day(-1), _day(10)}

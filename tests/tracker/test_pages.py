@@ -344,3 +344,63 @@ def test_creator_calendar_is_only_for_its_owner(app, client):  # type: ignore[no
     token = page_login(client, "creator@example.com")
     r = client.get(f"/businesses/{w['business']['id']}/calendar", headers=HTML)
     assert r.status_code == 404
+
+
+def _row(html: str, spark_post_id: str) -> str:
+    match = re.search(rf'<tr id="row-{spark_post_id}">.*?</tr>', html, re.S)
+    assert match, "no row for the Spark post"
+    return match.group(0)
+
+
+def test_tracker_rows_carry_their_actions(client):  # type: ignore[no-untyped-def]
+    w = _world(client)
+    token = page_login(client, "brand@example.com")
+    biz, account = w["business"]["id"], w["account"]["id"]
+    row = _row(client.get(f"/businesses/{biz}/tracker", headers=HTML).text, w["spark_post_id"])
+    assert f'href="/ads/{w["ad"]["id"]}"' in row and "Open the ad" in row
+    assert f'href="/ad-accounts/{account}#apply-title"' in row and "Swap code" in row
+    # 30 days left: asking to extend is there already, folded (R24 sets no window).
+    assert "<summary>Ask to extend</summary>" in row
+    assert f'action="/ad-accounts/{account}/renewal-requests"' in row
+    r = client.post(f"/ad-accounts/{account}/renewal-requests", headers=HTML,
+                    data={"csrf_token": token, "authorization_id": w["code"]["id"],
+                          "days": "60"}, follow_redirects=False)
+    assert r.status_code == 303
+    row = _row(client.get(f"/businesses/{biz}/tracker", headers=HTML).text, w["spark_post_id"])
+    assert "Extension requested" in _text(row) and "by 60 days" in _text(row)
+    assert "Withdraw request" in row
+
+
+def test_tracker_shows_the_chosen_columns_and_keeps_them_across_pages(client):  # type: ignore[no-untyped-def]
+    w = _world(client)
+    page_login(client, "brand@example.com")
+    biz = w["business"]["id"]
+    full = client.get(f"/businesses/{biz}/tracker", headers=HTML).text
+    heads = re.findall(r'<th scope="col"[^>]*>([^<]+)<', full)
+    assert [h.replace("&amp;", "&") for h in heads] == [
+        label for _, label in tracker_views.COLUMNS]
+    assert 'data-label="Spend at risk"' in full  # each cell names its column on a phone
+    r = client.get(f"/businesses/{biz}/tracker?col=post&col=ends&col=actions&col=bogus",
+                   headers=HTML)
+    assert r.status_code == 200
+    heads = re.findall(r'<th scope="col"[^>]*>([^<]+)<', r.text)
+    assert [h.replace("&amp;", "&") for h in heads] == ["Creator & post", "Window ends",
+                                                         "Actions"]
+    assert "Glow US</a>" not in _row(r.text, w["spark_post_id"])  # the ad account is hidden
+    assert re.search(r'name="col" value="spend">', r.text)  # unticked
+    assert re.search(r'name="col" value="ends" checked>', r.text)
+
+
+def test_analyst_sees_row_actions_they_may_not_take_disabled_with_the_reason(app, client):  # type: ignore[no-untyped-def]
+    w = _world(client)
+    f.user(client, email="analyst@example.com")
+    client.put(f"/v1/businesses/{w['business']['id']}/members", headers=w["brand_h"],
+               json={"email": "analyst@example.com", "role": "analyst"})
+    page_login(client, "analyst@example.com")
+    row = _row(client.get(f"/businesses/{w['business']['id']}/tracker", headers=HTML).text,
+               w["spark_post_id"])
+    assert "Open the ad" in row  # reading is theirs
+    assert "<form" not in row
+    assert re.search(r'<button type="button" class="outline small" disabled[^>]*title="Your role '
+                     r'can read only; operators and admins ask creators to extend\."', row)
+    assert 'title="Your role can read only; operators and admins link codes."' in row

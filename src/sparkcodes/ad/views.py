@@ -25,6 +25,8 @@ from sparkcodes.ad.presenters import ad_group_out, ad_out, campaign_out
 from sparkcodes.ad.schemas import to_micros
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
+from sparkcodes.business import rules as business_rules
+from sparkcodes.fallback import service as fallback_service
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Business, Campaign
@@ -80,7 +82,9 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
         rows.append({
             "ad": v.ad, "view": v, "out": ad_out(v, creator), "creator": creator, "code": code,
             "text": delivery_sentence(v, code),
-            "can_ask": code is not None and code.deleted_at is None and (expired or soon),
+            # A brand may ask at any time (R24); the form unfolds when the code ends soon.
+            "can_ask": code is not None and code.deleted_at is None,
+            "ask_open": expired or soon,
             "pending": pending.get(code.id) if code is not None else None,
         })
     return rows
@@ -88,21 +92,23 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
 
 # --- campaigns --------------------------------------------------------------------------------
 
-def _campaigns(web: Web, account: AdAccount, *, values: dict[str, str] | None = None,
+def _campaigns(web: Web, account: AdAccount, role: str, *,
+               values: dict[str, str] | None = None,
                errs: dict[str, str] | None = None, status: int = 200) -> Response:
     campaigns = [campaign_out(web.session, c)
                  for c in service.campaigns_of(web.session, account=account)]
     return web.render("ad/campaigns.html", {
         "account": account, "business": _business(web, account), "campaigns": campaigns,
         "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
-        "errors": errs or {}, "tab": "campaigns"}, status=status)
+        "errors": errs or {}, "tab": "campaigns", "role": role,
+        "can_operate": business_rules.allows(role, "operate")}, status=status)
 
 
 @router.get("/ad-accounts/{ad_account_id}/campaigns")
 def campaigns(ad_account_id: str, web: WebPage, access: AdAccountRead) -> Response:
     """The ad account's campaigns with their delivery, and a form to make one."""
     account = access.account
-    return _campaigns(web, account)
+    return _campaigns(web, account, access.role)
 
 
 @router.post("/ad-accounts/{ad_account_id}/campaigns")
@@ -122,14 +128,14 @@ def create_campaign(ad_account_id: str, web: WebForm, access: AdAccountOperate,
     except errors.AppError as exc:
         errs["budget"] = exc.message
     if errs:
-        return _campaigns(web, account, values=values, errs=errs, status=422)
+        return _campaigns(web, account, access.role, values=values, errs=errs, status=422)
     campaign, error = web.attempt(service.create_campaign, web.session, user=web.me,
                                   account=account, name=name, objective=objective,
                                   budget_mode=budget_mode, budget_micros=to_micros(amount))
     if error is not None:
         field = {"invalid_objective": "objective", "invalid_budget_mode": "budget_mode"}.get(
             error.code, "budget")
-        return _campaigns(web, account, values=values, errs={field: error.message},
+        return _campaigns(web, account, access.role, values=values, errs={field: error.message},
                           status=error.status)
     assert campaign is not None
     return web.redirect(f"/campaigns/{campaign.id}")
@@ -253,7 +259,9 @@ def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
         "sparks": spark_presenters.spark_posts(web.session, account), "ctas": rules.CALLS_TO_ACTION,
         "values": values or {}, "errors": errs or {}, "status_error": status_error,
         "tab": "campaigns", "periods": web.settings.codes.allowed_periods,
-        "default_period": web.settings.codes.default_period}, status=status)
+        "default_period": web.settings.codes.default_period,
+        "fallback": fallback_service.get_policy(web.session, settings=web.settings,
+                                                group=group).policy}, status=status)
 
 
 @router.get("/ad-groups/{ad_group_id}")

@@ -24,7 +24,15 @@ from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.fallback import repository, rules
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, FallbackPolicy, User
+from sparkcodes.models import (
+    Ad,
+    AdAccount,
+    AdGroup,
+    Authorization,
+    Campaign,
+    FallbackPolicy,
+    User,
+)
 from sparkcodes.notification import service as notify
 from sparkcodes.spark_post import rules as spark_rules
 from sparkcodes.values import hint_display
@@ -119,6 +127,42 @@ def set_policy(session: Session, *, settings: Settings, user: User, account: AdA
                  after={"action": policy.action, "hours_before": policy.hours_before,
                         "backup_ad_id": policy.backup_ad_id})
     return after
+
+
+@dataclass
+class GroupPolicy:
+    """One ad group of a business with its policy and the ads of its ad account (a backup is
+    one of them; the rules refuse one on the same code)."""
+
+    account: AdAccount
+    campaign: Campaign
+    view: PolicyView
+    backups: list[Ad]
+
+
+def policies_of(session: Session, *, settings: Settings,
+                accounts: list[AdAccount]) -> list[GroupPolicy]:
+    """Every live ad group of these ad accounts with its policy (the default when none was set),
+    by ad account, then campaign and ad group, oldest first."""
+    found: list[tuple[AdAccount, Campaign, AdGroup]] = [
+        (account, campaign, group)
+        for account in accounts
+        for campaign in ad_service.campaigns_of(session, account=account)
+        for group in ad_service.ad_groups_of(session, campaign=campaign)]
+    rows = repository.of_groups(session, {g.id for _, _, g in found})
+    default_hours = settings.reminders.fallback_hours
+    ads = {a.id: ad_service.ads_of(session, account=a) for a in accounts}
+    out = []
+    for account, campaign, group in found:
+        row = rows.get(group.id)
+        policy = _policy(row, default_hours)
+        by_id = {ad.id: ad for ad in ads[account.id]}
+        backup = by_id.get(policy.backup_ad_id) if policy.backup_ad_id else None
+        if policy.backup_ad_id and backup is None:
+            backup = _ad(session, policy.backup_ad_id)  # deleted since: still named
+        out.append(GroupPolicy(account, campaign, PolicyView(group, policy, row, backup),
+                               ads[account.id]))
+    return out
 
 
 # --- the sweep ---------------------------------------------------------------------------------

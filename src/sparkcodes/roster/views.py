@@ -21,6 +21,7 @@ from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Business
 from sparkcodes.roster import rules, service
 from sparkcodes.roster.presenters import entry_out
+from sparkcodes.spark_post import presenters as spark_presenters
 from sparkcodes.tracker import rules as tracker_rules
 from sparkcodes.tracker import service as tracker_service
 from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount, too_long
@@ -111,6 +112,11 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
             query["offset"] = str(new_offset)
         return f"/businesses/{business.id}/roster" + (f"?{urlencode(query)}" if query else "")
 
+    # A flagged code can be asked to extend right here (R24, at any time).
+    flagged_accounts = {i.account.id: i.account for items in flagged.values() for i in items}
+    pending = {code_id: view for account in flagged_accounts.values()
+               for code_id, view in spark_presenters.pending_renewals(web.session,
+                                                                      account).items()}
     return web.render("roster/page.html", {
         "business": business, "role": role, "can_operate": business_rules.allows(role, "operate"),
         "entries": entries, "total": total, "offset": offset, "page_size": PAGE_SIZE,
@@ -121,7 +127,8 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
         "flagged": flagged, "flag_text": FLAG_TEXT, "contract_badge": CONTRACT_BADGE,
         "pickable": pickable, "parties": parties, "known_posts": list(posts.values()),
         "values": values or {}, "errors": errs or {}, "open_entry": open_entry,
-        "max_rate": MAX_RATE,
+        "max_rate": MAX_RATE, "pending": pending, "periods": web.settings.codes.allowed_periods,
+        "default_period": web.settings.codes.default_period,
     }, status=status)
 
 

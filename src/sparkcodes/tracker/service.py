@@ -83,6 +83,7 @@ class Item:
     total_ads: int = 0
     spend_at_risk_micros: int = 0
     flags: list[str] = field(default_factory=list)
+    ad_ids: list[str] = field(default_factory=list)  # live ones first, each oldest first
 
     @property
     def bound(self) -> bool:
@@ -274,6 +275,9 @@ def _attach_ads(session: Session, items: list[Item], now: datetime) -> None:
             if view.delivery.delivering:
                 item.live_ads += 1
                 live.setdefault(item.spark_post.id, []).append(view.ad.id)
+                item.ad_ids.insert(item.live_ads - 1, view.ad.id)
+            else:
+                item.ad_ids.append(view.ad.id)
     yesterdays = {i.account.id: ad_service.local_day(now, i.account.timezone) - timedelta(days=1)
                   for i in items}
     spend = engagement_repository.spend_by_ad_day(

@@ -1,4 +1,4 @@
-"""Pages: the business's tracker, filtered, with its CSV download."""
+"""Pages: the business overview (its landing tab), the tracker, filtered, with its CSV download."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
 from sparkcodes import errors
+from sparkcodes.business import rules as business_rules
 from sparkcodes.business import service as business_service
 from sparkcodes.business.auth import BusinessRead
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.tracker import export, rules, service
+from sparkcodes.spark_post import presenters as spark_presenters
+from sparkcodes.tracker import export, overview, rules, service
 from sparkcodes.tracker.schemas import item_out, money
 from sparkcodes.web.kit import Web, WebPage
 
@@ -32,6 +34,10 @@ FLAG_LABEL = {rules.CODE_SHORTER_THAN_CONTRACT: "Code ends before the contract",
 # Which filter a refusal of the service is about, so it shows next to that field.
 _FIELD = {"invalid_expiring_within": "expiring_within", "invalid_status": "status",
           "invalid_sort": "sort", "invalid_handle": "creator", "not_found": "ad_account_id"}
+# The table's columns, in order; the user picks which to show (all by default).
+COLUMNS = [("post", "Creator & post"), ("account", "Ad account"), ("status", "Code & status"),
+           ("ends", "Window ends"), ("ads", "Live ads"), ("spend", "Spend at risk"),
+           ("contract", "Contract"), ("actions", "Actions")]
 _SINGLE = ("expiring_within", "ad_account_id", "creator", "sort", "post_id", "creator_id")
 _TRUE = ("on", "true", "1")
 
@@ -43,6 +49,8 @@ def _raw(web: Web) -> dict[str, Any]:
                            for name in _SINGLE}
     raw["status"] = [v[:MAX_VALUE] for v in params.getlist("status") if v.strip()][:20]
     raw["include_unbound"] = (params.get("include_unbound") or "") in _TRUE
+    known = dict(COLUMNS)
+    raw["col"] = [c for c in dict.fromkeys(params.getlist("col")) if c in known]
     return raw
 
 
@@ -61,6 +69,7 @@ def _params(raw: dict[str, Any], **override: Any) -> str:
     pairs += [(name, raw[name]) for name in _SINGLE if raw[name]]
     if raw["include_unbound"]:
         pairs.append(("include_unbound", "on"))
+    pairs += [("col", c) for c in raw.get("col", [])]
     pairs += [(k, str(v)) for k, v in override.items() if v]
     return urlencode(pairs)
 
@@ -68,6 +77,29 @@ def _params(raw: dict[str, Any], **override: Any) -> str:
 def _page_number(web: Web) -> int:
     text = (web.request.query_params.get("page") or "1").strip()
     return max(1, min(int(text), 100_000)) if text.isdigit() else 1
+
+
+@router.get("/businesses/{business_id}/overview")
+def overview_page(business_id: str, web: WebPage, access: BusinessRead) -> Response:
+    """The page a brand opens each morning: codes ending this week, what stopped, the daily
+    spend at risk, and requests still waiting for a creator."""
+    business, role = access.business, access.role
+    accounts = business_service.ad_accounts(web.session, business=business)
+    view = overview.overview(web.session, business=business, accounts=accounts, now=utc_now())
+    return web.render("tracker/overview.html", {
+        "business": business, "role": role, "accounts": accounts, "o": view,
+        "ending": [item_out(i) for i in view.ending[:overview.SHOWN]],
+        "stopped": [item_out(i) for i in view.stopped],
+        "spend_at_risk": money(view.spend_at_risk_micros),
+        "pending": view.pending_by_code(), "status_label": STATUS_LABEL,
+        "can_operate": business_rules.allows(role, "operate"),
+        "periods": web.settings.codes.allowed_periods,
+        "default_period": web.settings.codes.default_period,
+        "week_url": f"/businesses/{business.id}/tracker?expiring_within=7d",
+        "stopped_url": f"/businesses/{business.id}/tracker?"
+                       + urlencode([("status", s) for s in overview.STOPPED]
+                                   + [("sort", "-expiry")]),
+    })
 
 
 @router.get("/businesses/{business_id}/tracker")
@@ -99,6 +131,11 @@ def tracker_page(business_id: str, web: WebPage, access: BusinessRead) -> Respon
     pages = max(1, ceil(total / PER_PAGE))
     first = (number - 1) * PER_PAGE + 1
     base = f"/businesses/{business.id}/tracker"
+    shown = raw["col"] or [key for key, _ in COLUMNS]
+    accounts_shown = {i.account.id: i.account for i in result.items} if result else {}
+    pending = {code_id: view for account in accounts_shown.values()
+               for code_id, view in spark_presenters.pending_renewals(web.session,
+                                                                      account).items()}
     return web.render("tracker/page.html", {
         "business": business, "role": role, "raw": raw, "errors": errs, "accounts": accounts,
         "within_choices": within, "sort_choices": SORTS, "statuses": rules.STATUSES,
@@ -114,6 +151,11 @@ def tracker_page(business_id: str, web: WebPage, access: BusinessRead) -> Respon
         "csv_url": f"/businesses/{business.id}/tracker.csv?{_params(raw)}".rstrip("?"),
         "filtered": any(raw[name] for name in (*_SINGLE, "status", "include_unbound")
                         if name != "sort"),
+        "columns": COLUMNS, "shown": shown,
+        "ad_ids": {i.spark_post.id: i.ad_ids for i in result.items} if result else {},
+        "pending": pending, "can_operate": business_rules.allows(role, "operate"),
+        "periods": web.settings.codes.allowed_periods,
+        "default_period": web.settings.codes.default_period,
     }, status=status)
 
 

@@ -38,6 +38,7 @@ def page_routers(settings: Settings) -> list[APIRouter]:
     from sparkcodes.connector.views import router as connector_pages
     from sparkcodes.creator.views import router as creator_pages
     from sparkcodes.developer_app.views import router as developer_app_pages
+    from sparkcodes.fallback.views import router as fallback_pages
     from sparkcodes.notification.views import router as notification_pages
     from sparkcodes.post.views import router as post_pages
     from sparkcodes.renewal.views import router as renewal_pages
@@ -51,7 +52,7 @@ def page_routers(settings: Settings) -> list[APIRouter]:
     routers = [user_pages, creator_pages, post_pages, authorization_pages, renewal_pages,
                code_request_pages, business_pages, spark_post_pages, ad_pages, report_pages,
                tracker_pages, calendar_pages, roster_pages, webhook_pages, notification_pages,
-               developer_app_pages, connector_pages]
+               developer_app_pages, connector_pages, fallback_pages]
     if settings.sandbox:
         from sparkcodes.sandbox.views import router as sandbox_pages
 
