@@ -20,6 +20,7 @@ from sparkcodes.business import repository as business_repository
 from sparkcodes.business import service as business_service
 from sparkcodes.code_request import service as code_request_service
 from sparkcodes.config import VAR_DIR, Settings
+from sparkcodes.connector import service as connector_service
 from sparkcodes.contract import service as contract_service
 from sparkcodes.creator import service as creator_service
 from sparkcodes.db import Database
@@ -52,6 +53,10 @@ from sparkcodes.webhook import service as webhook_service
 PASSWORD = "sparkcodes-demo"
 BRAND_EMAIL = "brand@demo.sparkcodes.dev"
 ANALYST_EMAIL = "analyst@demo.sparkcodes.dev"
+# The rehearsal "TikTok": an advertiser served by this same server's /open_api/v1.3, owned by an
+# account of its own (TikTok's side), which Glow Skincare links with a long-lived token.
+TIKTOK_EMAIL = "ads@tiktok.demo.sparkcodes.dev"
+TIKTOK_ADVERTISER = "Glow Skincare (TikTok Ads Manager)"
 CODES_FILE = VAR_DIR / "demo-codes.txt"
 # Codes of the posts the demo's duet and stitch were made from: what a brand pastes under
 # "Codes of the original posts" to link them (R3). One "code<TAB>what it is for" a line.
@@ -99,6 +104,8 @@ class DemoResult:
     original_codes: list[tuple[str, str]] = field(default_factory=list)
     # The brand's ad accounts as the TikTok surface names them: (name, advertiser_id).
     advertisers: list[tuple[str, str]] = field(default_factory=list)
+    # The linked "TikTok" advertiser of the rehearsal: (name, advertiser_id, base URL).
+    rehearsal: tuple[str, str, str] | None = None
     # What happens after the simulated traffic, so that ads stop for every reason.
     stops: dict[str, str] = field(default_factory=dict)
 
@@ -126,7 +133,8 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
         saved = codes_file.read_text().split() if codes_file.exists() else []
         return DemoResult(created=False, logins=logins, free_codes=saved,
                           original_codes=_read_originals(originals_file),
-                          advertisers=_advertisers(session, existing))
+                          advertisers=_advertisers(session, existing),
+                          rehearsal=_rehearsal_of(session, settings))
 
     now = utc_now()
     brand = _user(session, BRAND_EMAIL, "Priya (Glow Skincare)")
@@ -233,6 +241,9 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
                    now=now, creators=creators, routine=routine, serum=serum,
                    routine_eu=routine_eu)
 
+    rehearsal = _tiktok_rehearsal(session, settings=settings, brand=brand, business=business,
+                                  creators=creators, post=post, code=code)
+
     # The world is written with its past behind it: the code that "lapsed ten days ago" was never
     # due an alert from this install, so the first worker tick must not send it as a late one.
     reminder_service.settle_past(session, settings=settings, now=now)
@@ -244,13 +255,73 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
     originals_file.write_text("".join(f"{c}\t{label}\n" for c, label in originals))
     originals_file.chmod(0o600)
     return DemoResult(created=True, logins=logins, free_codes=free, original_codes=originals,
-                      stops=stops, advertisers=_advertisers(session, brand))
+                      stops=stops, advertisers=_advertisers(session, brand),
+                      rehearsal=rehearsal)
+
+
+def _tiktok_rehearsal(session: Session, *, settings: Settings, brand: User, business: Business,
+                      creators: Creators, post: NewPost, code: NewCode
+                      ) -> tuple[str, str, str]:
+    """A "TikTok" advertiser on this server's own /open_api/v1.3, with three Spark posts and an
+    ad, and Glow Skincare's connection to it by token. The sync is queued: the worker runs it
+    once the server answers at ``public_url`` (docs/connector.md, "Rehearsal")."""
+    tiktok = _user(session, TIKTOK_EMAIL, "TikTok Ads Manager (rehearsal)")
+    owner_business = business_service.create(session, user=tiktok,
+                                              name="Glow Skincare on TikTok")
+    account = ad_account_service.create(session, user=tiktok, business=owner_business,
+                                        name=TIKTOK_ADVERTISER, region="US",
+                                        timezone="America/New_York")
+    guard = spark_post_service.guard_for(Limiter(settings, url="memory://"), user=tiktok,
+                                         account=account, ip=None)
+    glow = post("maya.makes", "3 SPF myths, busted ☀️ #ad", (41_200, 3_900, 310, 205))
+    lifts = post("leo_lifts", "Skin care in 60 seconds after the gym #ad", (18_400, 1_610, 96, 40))
+    plays = post("pedro.plays", "Sunscreen speedrun, glitchless #ad", (7_300, 690, 52, 11))
+    windows = [code("maya.makes", glow, 30, age_days=4),      # 26 days left
+               code("leo_lifts", lifts, 30, age_days=28),     # ends in 2 days
+               code("pedro.plays", plays, 60, age_days=10)]   # 50 days left
+    results = spark_post_service.bind_many(session, settings=settings, guard=guard, user=tiktok,
+                                           account=account, codes=[g.code for g in windows])
+    failed = [r.error for r in results if r.error]
+    assert not failed, failed
+    campaign = ad_service.create_campaign(session, user=tiktok, account=account,
+                                          name="Summer SPF — Spark Ads", objective="ENGAGEMENT",
+                                          budget_mode="BUDGET_MODE_INFINITE", budget_micros=None)
+    group = ad_service.create_ad_group(session, user=tiktok, account=account, campaign=campaign,
+                                       name="SPF creators", budget_micros=5_000_000,
+                                       bid_micros=6_000_000,
+                                       schedule_start_at=utc_now() - timedelta(days=3),
+                                       schedule_end_at=None)
+    sp = spark_post_repository.active_for_authorization(session, account.id,
+                                                        windows[0].authorization.id)
+    assert sp is not None
+    ad_service.create_ad(session, settings=settings, user=tiktok, account=account, group=group,
+                         spark_post_id=sp.id, name="Maya — SPF myths", call_to_action="SHOP_NOW",
+                         landing_page_url="https://glow.example/spf", ads_only=False)
+    _, token = user_service.issue_token(session, settings=settings, user=tiktok,
+                                        name="Glow Skincare's sparkcodes connection")
+    base_url = settings.public_url.rstrip("/")
+    connector_service.link_for_rehearsal(session, settings=settings, user=brand,
+                                         business=business, base_url=base_url,
+                                         access_token=token,
+                                         advertisers={str(account.tiktok_id): account.name})
+    return account.name, str(account.tiktok_id), base_url
 
 
 def _advertisers(session: Session, brand: User) -> list[tuple[str, str]]:
     return [(account.name, str(account.tiktok_id))
             for business, _ in business_repository.of_user(session, brand.id)
-            for account in business_repository.ad_accounts(session, business.id)]
+            for account in business_repository.ad_accounts(session, business.id)
+            if account.source == "native"]
+
+
+def _rehearsal_of(session: Session, settings: Settings) -> tuple[str, str, str] | None:
+    tiktok = user_repository.by_email(session, TIKTOK_EMAIL)
+    if tiktok is None:
+        return None
+    accounts = [a for business, _ in business_repository.of_user(session, tiktok.id)
+                for a in business_repository.ad_accounts(session, business.id)]
+    return ((accounts[0].name, str(accounts[0].tiktok_id), settings.public_url.rstrip("/"))
+            if accounts else None)
 
 
 def install(db: Database, settings: Settings, *,

@@ -32,7 +32,8 @@ def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     result, outcome = demo.install(app.state.db, app.state.settings)
     assert result.created and outcome is not None and outcome.accepted > 0
     with app.state.db.unit_of_work() as s:
-        business = s.scalars(select(Business)).one()
+        # The demo's rehearsal "TikTok" advertiser has a business of its own.
+        business = s.scalars(select(Business).where(Business.name == "Glow Skincare")).one()
         us = s.scalars(select(AdAccount).where(AdAccount.name == "Glow US")).one()
         campaign = s.scalars(select(Campaign).where(Campaign.ad_account_id == us.id)
                              .order_by(Campaign.created_at)).first()

@@ -305,6 +305,9 @@ WRITE_ROUTES: dict[tuple[str, str], WriteRoute] = {
                               "ends_at": "2027-01-01T00:00:00Z", "fee": "10.00"}),
     ("POST", "/v1/sandbox/clock"): WriteRoute(lambda w: {"advance": "PT1S"}),
     ("POST", "/v1/sandbox/posts/{post_id}/take-down"): WriteRoute(lambda w: {"reason": "test"}),
+    # Arms one fault of this server's TikTok surface; the limiter's reset between tests clears it.
+    ("POST", "/v1/sandbox/tiktok-faults"): WriteRoute(lambda w: {"kind": "processing",
+                                                                "path": "tt_video/list/"}),
     ("POST", "/v1/developer-apps"):
         WriteRoute(lambda w: {"name": "App", "redirect_url": "https://example.com/cb2"}),
     ("PATCH", "/v1/developer-apps/{developer_app_id}"): WriteRoute(lambda w: {"name": "renamed"}),

@@ -163,6 +163,13 @@ def demo() -> None:
                       "(docs/tiktok.md); Access-Token: a token from the log-in below; "
                       "advertiser_id: " + ", ".join(f"{adv} ({name})"
                                                     for name, adv in result.advertisers))
+    if result.rehearsal:
+        name, advertiser_id, base_url = result.rehearsal
+        console.print(f"TikTok rehearsal: Glow Skincare is linked to the \"TikTok\" advertiser "
+                      f"{name} ({advertiser_id}), served by this server's own "
+                      f"{base_url}/open_api/v1.3; once the server runs, its worker syncs it "
+                      "into the TikTok tab, the tracker and the calendar (README, \"Connect a "
+                      "TikTok advertiser\").", soft_wrap=True)
     console.print(
         "Log in: curl -s -X POST http://127.0.0.1:8000/v1/tokens -H 'content-type: "
         f"application/json' -d '{{\"email\": \"{demo_data.BRAND_EMAIL}\", \"password\": "

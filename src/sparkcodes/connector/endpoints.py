@@ -31,10 +31,13 @@ def list_connections(business_id: str, access: BusinessRead,
 def link_by_token(business_id: str, body: TokenLinkIn, access: BusinessAdmin,
                   session: SessionDep, settings: SettingsDep) -> ConnectionOut:
     """Link advertisers with a pasted long-lived access token (admins). sparkcodes first asks
-    TikTok (`advertiser/info/`) whether the token reaches each advertiser. Refusals: 422
-    `tiktok_token_refused` (TikTok rejects the token), `tiktok_advertiser_not_granted` (not one
-    of the token's advertisers), `invalid_base_url`, `invalid_advertiser_ids`; 409
-    `advertiser_already_linked`; 503 `tiktok_throttled`; 502 `tiktok_unreachable`."""
+    TikTok (`advertiser/info/`) whether the token reaches each advertiser. An advertiser of a
+    connection whose token TikTok revoked is reconnected in place: that connection (its id, its
+    mirrored rows) takes the new token. Refusals: 422 `tiktok_token_refused` (TikTok rejects the
+    token), `tiktok_advertiser_not_granted` (not one of the token's advertisers),
+    `invalid_base_url`, `invalid_advertiser_ids`; 409 `advertiser_already_linked`,
+    `connection_changed_meanwhile` (reconnected or removed by someone else meanwhile); 503
+    `tiktok_throttled`; 502 `tiktok_unreachable`."""
     done = service.link_by_token(session, settings=settings, user=access.user,
                                  business=access.business, base_url=body.base_url,
                                  access_token=body.access_token,

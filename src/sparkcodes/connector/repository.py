@@ -96,6 +96,37 @@ def live_linked_advertisers(session: Session, business_id: str, base_url: str
                TikTokConnection.access_token_sealed.is_not(None))))
 
 
+def revoked_connection_for(session: Session, business_id: str, base_url: str,
+                           advertiser_ids: list[str]) -> TikTokConnection | None:
+    """The business's live token connection to ``base_url`` whose token was revoked and which
+    holds one of these advertisers (the newest): the one a new token reconnects in place."""
+    return session.scalars(
+        select(TikTokConnection)
+        .join(TikTokAdvertiser, TikTokAdvertiser.connection_id == TikTokConnection.id)
+        .where(TikTokConnection.business_id == business_id,
+               TikTokConnection.base_url == base_url,
+               TikTokConnection.method == "token",
+               TikTokConnection.deleted_at.is_(None),
+               TikTokConnection.token_revoked_at.is_not(None),
+               TikTokAdvertiser.advertiser_id.in_(advertiser_ids))
+        .order_by(TikTokConnection.created_at.desc()).limit(1)).first()
+
+
+def reconnect(session: Session, *, connection_id: str, sealed: str, summary: str,
+              now: datetime) -> bool:
+    """A new token for a connection whose token was revoked: one conditional write, True when
+    this call made it (False: reconnected or removed meanwhile)."""
+    result = cast("CursorResult[Any]", session.execute(
+        update(TikTokConnection)
+        .where(TikTokConnection.id == connection_id, TikTokConnection.deleted_at.is_(None),
+               TikTokConnection.token_revoked_at.is_not(None))
+        .values(access_token_sealed=sealed, token_revoked_at=None, authorized_at=now,
+                checked_at=now, check_summary=summary, last_error_code=None,
+                last_error_message=None, throttled_until=None, alerted_state=None)
+        .execution_options(synchronize_session=False)))
+    return result.rowcount == 1
+
+
 def set_alerted(session: Session, *, connection_id: str, state: str) -> bool:
     """Record that ``state`` was alerted unless it already was: True when this call did it."""
     result = cast("CursorResult[Any]", session.execute(

@@ -226,9 +226,13 @@ def link_by_token(session: Session, *, settings: Settings, user: User, business:
     token = rules.check_access_token(access_token)
     ids = rules.check_advertiser_ids(advertiser_ids)
     _refuse_linked(session, business, base, ids)
-    connection_id = new_id()
+    revoked = repository.revoked_connection_for(session, business.id, base, ids)
+    connection_id = revoked.id if revoked is not None else new_id()
     names = _verify(_client(settings, base, f"token:{connection_id}"), token, ids,
                     base_url=base)
+    if revoked is not None:
+        return _reconnect(session, settings=settings, user=user, connection=revoked,
+                          token=token, names=names)
     now = utc_now()
     connection = TikTokConnection(
         id=connection_id, business_id=business.id, base_url=base, method="token",
@@ -238,6 +242,58 @@ def link_by_token(session: Session, *, settings: Settings, user: User, business:
                                     created_at=now) for a, n in names.items()]
     repository.add(session, connection)
     repository.add(session, *advertisers)
+    _audit(session, "tiktok_connection.linked", user_id=user.id, connection=connection,
+           advertiser_ids=ids)
+    linked = view(session, connection)
+    enqueue_syncs(session, view=linked, trigger="linked")
+    return linked
+
+
+def _reconnect(session: Session, *, settings: Settings, user: User,
+               connection: TikTokConnection, token: str,
+               names: dict[str, str]) -> ConnectionView:
+    """A new token for a connection TikTok revoked: the same connection (so the same mirrored
+    rows) is healthy again, with any advertiser it did not hold yet; its sync is queued.
+    Raises Conflict (``connection_changed_meanwhile``) when another request reconnected or
+    removed it first."""
+    before = view(session, connection)
+    now = utc_now()
+    if not repository.reconnect(session, connection_id=connection.id,
+                                sealed=sealer(settings).seal(token), summary=_summary(names),
+                                now=now):
+        raise errors.Conflict("This connection was reconnected or removed a moment ago, by "
+                              "someone else: nothing was changed. Reload to see it.",
+                              code="connection_changed_meanwhile")
+    session.refresh(connection)
+    held = {a.advertiser_id for a in before.advertisers}
+    repository.add(session, *[TikTokAdvertiser(connection_id=connection.id, advertiser_id=a,
+                                               name=n, created_at=now)
+                              for a, n in names.items() if a not in held])
+    _audit(session, "tiktok_connection.reconnected", user_id=user.id, connection=connection,
+           advertiser_ids=list(names))
+    after = _settle(session, before, connection, user=user, code=None)
+    enqueue_syncs(session, view=after, trigger="reconnected")
+    return after
+
+
+def link_for_rehearsal(session: Session, *, settings: Settings, user: User, business: Business,
+                       base_url: str, access_token: str,
+                       advertisers: dict[str, str]) -> ConnectionView:
+    """Link advertisers of a sparkcodes server's own /open_api/v1.3 by token without asking it
+    first: the demo's rehearsal, written before its server runs. Its sync is queued; the first
+    check is the sync's first call. Raises what link_by_token raises for the token and ids."""
+    token = rules.check_access_token(access_token)
+    ids = rules.check_advertiser_ids(list(advertisers))
+    _refuse_linked(session, business, base_url, ids)
+    now = utc_now()
+    connection = TikTokConnection(
+        business_id=business.id, base_url=base_url, method="token",
+        access_token_sealed=sealer(settings).seal(token), authorized_at=now, created_at=now,
+        created_by_id=user.id)
+    repository.add(session, connection)
+    repository.add(session, *[TikTokAdvertiser(connection_id=connection.id, advertiser_id=a,
+                                               name=advertisers[a], created_at=now)
+                              for a in ids])
     _audit(session, "tiktok_connection.linked", user_id=user.id, connection=connection,
            advertiser_ids=ids)
     linked = view(session, connection)

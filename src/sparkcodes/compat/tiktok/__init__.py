@@ -5,6 +5,7 @@ shapes (docs/tiktok.md). No rule lives here."""
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from sparkcodes.compat.tiktok.throttle import Throttle
 from sparkcodes.config import Settings
@@ -30,3 +31,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     for router in routers:
         app.include_router(router)
     app.include_router(fallback.build(routers))
+    if settings.sandbox:
+        from sparkcodes.compat.tiktok import faults
+
+        paths = frozenset(faults.scope_of(route.path) for r in routers for route in r.routes
+                          if isinstance(route, APIRoute))
+        faults.install(app, app.state.limiter.storage, paths)

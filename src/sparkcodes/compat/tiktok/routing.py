@@ -39,6 +39,10 @@ class TikTokRoute(APIRoute):
                 raise
 
         async def answer(request: Request) -> Response:
+            # Sandbox mode's faults on demand (faults.py), served before anything else.
+            serve_fault = getattr(request.app.state, "tiktok_faults_hook", None)
+            if serve_fault is not None and (fault := await serve_fault(request)) is not None:
+                return fault
             try:
                 return await route(request)
             except TikTokError as exc:
