@@ -232,9 +232,13 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
     return stmt
 
 
-def count(session: Session, f: Filters, now: datetime) -> int:
-    """How many Spark posts match."""
-    return session.execute(_matching([func.count()], f, now, joined=False)).scalar_one()
+def count(session: Session, f: Filters, now: datetime, *, up_to: int | None = None) -> int:
+    """How many Spark posts match; with ``up_to``, counting stops after ``up_to + 1`` rows (a
+    count past the bound costs what the bound costs, not what the business holds)."""
+    if up_to is None:
+        return session.execute(_matching([func.count()], f, now, joined=False)).scalar_one()
+    bounded = _matching([SparkPost.id], f, now, joined=False).limit(up_to + 1).subquery()
+    return session.execute(select(func.count()).select_from(bounded)).scalar_one()
 
 
 Order = list[tuple[Any, bool]]  # (expression, descending)
@@ -309,7 +313,26 @@ def _after(order: Order, values: tuple[Any, ...]) -> ColumnElement[bool]:
     return or_(*terms)
 
 
-def spend_candidates(f: Filters, now: datetime, days: dict[str, date]) -> Select[Any]:
+@dataclass(frozen=True)
+class SpendCandidates:
+    """The matching Spark posts with an ad that spent yesterday: ``ids`` selects their ids."""
+
+    ids: Select[Any]
+    days: frozenset[date]  # yesterday in each time zone of the business
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A spending Spark post: what ordering needs, and what its ads spent yesterday, live or
+    not (its spend at risk is at most that)."""
+
+    id: str
+    window_end: datetime | None
+    handle: str
+    spent_micros: int
+
+
+def spend_candidates(f: Filters, now: datetime, days: dict[str, date]) -> SpendCandidates:
     """Matching Spark posts with an ad that spent on the day before ``now`` in its ad account's
     time zone (``days``: time zone -> that day): only these can have spend at risk."""
     day_of = [and_(AdAccount.timezone == tz, EngagementDaily.day == day)
@@ -319,11 +342,23 @@ def spend_candidates(f: Filters, now: datetime, days: dict[str, date]) -> Select
              .join(AdAccount, AdAccount.id == Ad.ad_account_id)
              .where(AdAccount.business_id == f.business_id, EngagementDaily.spend_micros > 0,
                     or_(*day_of) if day_of else false()))
-    return _matching([SparkPost.id], f, now).where(SparkPost.id.in_(spent))
+    return SpendCandidates(_matching([SparkPost.id], f, now).where(SparkPost.id.in_(spent)),
+                           frozenset(days.values()))
 
 
-def candidate_ids(session: Session, candidates: Select[Any]) -> list[str]:
-    return list(session.scalars(candidates))
+def candidates(session: Session, c: SpendCandidates) -> list[Candidate]:
+    """The spending Spark posts with their window end, handle and an upper bound of their spend
+    at risk: what all their ads spent on any of the days (each ad's own day is among them)."""
+    upper = (select(func.coalesce(func.sum(EngagementDaily.spend_micros), 0))
+             .join(Ad, Ad.id == EngagementDaily.ad_key)
+             .where(Ad.spark_post_id == SparkPost.id, EngagementDaily.spend_micros > 0,
+                    EngagementDaily.day.in_(sorted(c.days)))
+             .correlate(SparkPost).scalar_subquery())
+    stmt = (select(SparkPost.id, SparkPost.window_end_at, Creator.handle_key, upper)
+            .join(Post, Post.id == SparkPost.post_id)
+            .join(Creator, Creator.id == Post.creator_id)
+            .where(SparkPost.id.in_(c.ids)))
+    return [Candidate(*row) for row in session.execute(stmt)]
 
 
 def timezones(session: Session, business_id: str) -> list[str]:
