@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Subquery,
     SQLColumnExpression,
     and_,
     case,
@@ -199,10 +200,15 @@ class Key:
 
 
 def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
-              joined: bool = True) -> Select[Any]:
+              joined: bool = True, among: Subquery | None = None) -> Select[Any]:
     """The matching rows; ``joined`` False joins posts and creators only if a filter needs them
-    (for counting)."""
-    stmt = select(*columns).select_from(SparkPost).where(SparkPost.business_id == f.business_id)
+    (for counting); ``among``: only the rows whose ids it holds, read from it first."""
+    stmt = select(*columns)
+    if among is not None:
+        stmt = stmt.select_from(among).join(SparkPost, SparkPost.id == among.c.id)
+    else:
+        stmt = stmt.select_from(SparkPost)
+    stmt = stmt.where(SparkPost.business_id == f.business_id)
     if joined or f.statuses is not None or f.creator_id is not None:
         stmt = stmt.join(Post, Post.id == SparkPost.post_id)
     if joined or f.statuses is not None:
@@ -239,6 +245,19 @@ def count(session: Session, f: Filters, now: datetime, *, up_to: int | None = No
         return session.execute(_matching([func.count()], f, now, joined=False)).scalar_one()
     bounded = _matching([SparkPost.id], f, now, joined=False).limit(up_to + 1).subquery()
     return session.execute(select(func.count()).select_from(bounded)).scalar_one()
+
+
+def count_status_among(session: Session, f: Filters, now: datetime, *,
+                       examine: int) -> tuple[int, bool]:
+    """How many of the first ``examine`` Spark posts matching the filters other than status
+    have the status asked: a status is a CASE over six joined rows, so a count examines a
+    bounded number of rows. Returns the count and whether every row was examined."""
+    others = _matching([SparkPost.id], replace(f, statuses=None), now, joined=False)
+    scanned = others.limit(examine + 1).subquery()
+    seen = session.execute(select(func.count()).select_from(scanned)).scalar_one()
+    counted = session.execute(_matching([func.count()], f, now, joined=False,
+                                        among=scanned)).scalar_one()
+    return counted, seen <= examine
 
 
 Order = list[tuple[Any, bool]]  # (expression, descending)

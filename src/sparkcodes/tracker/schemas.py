@@ -62,7 +62,8 @@ class TrackerOut(BaseModel):
     total: int = Field(description="How many Spark posts match; a lower bound when total_exact "
                                     "is false")
     total_exact: bool = Field(description="False when counting stopped: at least `total` match "
-                                          "(counting stops past 10,000, or past the page's end)")
+                                          "(counting stops past 10,000 matches, or past the page's "
+                                          "end; with a status filter it reads 2,000 rows)")
     limit: int
     offset: int
     as_of: datetime
