@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    Subquery,
     SQLColumnExpression,
+    Subquery,
     and_,
     case,
     false,
@@ -268,10 +268,11 @@ def _segments(f: Filters, now: datetime, *, sort: str, descending: bool,
     """The matching rows as statements read one after the other, each with its order, in
     rules.order's order for rows whose spend at risk is zero: a timed sort puts rows without a
     window last by handle; otherwise a missing window end counts as the smallest."""
-    base = _matching([SparkPost.id, SparkPost.window_end_at, Creator.handle_key], f, now)
+    handle = SparkPost.creator_handle_key  # the creator's handle_key, kept by the database
+    base = _matching([SparkPost.id, SparkPost.window_end_at, handle], f, now, joined=False)
     if exclude is not None:
         base = base.where(SparkPost.id.not_in(exclude))
-    end, ident, handle = SparkPost.window_end_at, SparkPost.id, Creator.handle_key
+    end, ident = SparkPost.window_end_at, SparkPost.id
     timed = base.where(end.is_not(None))
     untimed = base.where(end.is_(None))
     if sort in ("expiry", "days_left"):
@@ -334,10 +335,14 @@ def _after(order: Order, values: tuple[Any, ...]) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class SpendCandidates:
-    """The matching Spark posts with an ad that spent yesterday: ``ids`` selects their ids."""
+    """The matching Spark posts with an ad that spent yesterday. ``ids`` selects the ids of the
+    business's Spark posts with such an ad, matching or not: as an exclusion beside matching rows
+    it excludes exactly the matching ones, and it is read from the few spending ads alone."""
 
     ids: Select[Any]
     days: frozenset[date]  # yesterday in each time zone of the business
+    filters: Filters
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -356,13 +361,12 @@ def spend_candidates(f: Filters, now: datetime, days: dict[str, date]) -> SpendC
     time zone (``days``: time zone -> that day): only these can have spend at risk."""
     day_of = [and_(AdAccount.timezone == tz, EngagementDaily.day == day)
               for tz, day in days.items()]
-    spent = (select(Ad.spark_post_id)
+    spent = (select(Ad.spark_post_id.label("id")).distinct()
              .join(EngagementDaily, EngagementDaily.ad_key == Ad.id)
              .join(AdAccount, AdAccount.id == Ad.ad_account_id)
              .where(AdAccount.business_id == f.business_id, EngagementDaily.spend_micros > 0,
                     or_(*day_of) if day_of else false()))
-    return SpendCandidates(_matching([SparkPost.id], f, now).where(SparkPost.id.in_(spent)),
-                           frozenset(days.values()))
+    return SpendCandidates(spent, frozenset(days.values()), f, now)
 
 
 def candidates(session: Session, c: SpendCandidates) -> list[Candidate]:
@@ -373,10 +377,9 @@ def candidates(session: Session, c: SpendCandidates) -> list[Candidate]:
              .where(Ad.spark_post_id == SparkPost.id, EngagementDaily.spend_micros > 0,
                     EngagementDaily.day.in_(sorted(c.days)))
              .correlate(SparkPost).scalar_subquery())
-    stmt = (select(SparkPost.id, SparkPost.window_end_at, Creator.handle_key, upper)
-            .join(Post, Post.id == SparkPost.post_id)
-            .join(Creator, Creator.id == Post.creator_id)
-            .where(SparkPost.id.in_(c.ids)))
+    # Read from the few spending ads first, not from every Spark post of the business.
+    stmt = _matching([SparkPost.id, SparkPost.window_end_at, SparkPost.creator_handle_key, upper],
+                     c.filters, c.now, joined=False, among=c.ids.subquery())
     return [Candidate(*row) for row in session.execute(stmt)]
 
 
