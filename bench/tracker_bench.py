@@ -380,7 +380,11 @@ def measure_http(url: str, ids: dict, repeats: int, csv: bool) -> list[dict]:  #
                 print(f"  csv     {rows[-1]}", flush=True)
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=60)  # a loaded machine can take its time to stop a server
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     return rows
 
 
