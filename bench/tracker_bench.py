@@ -333,12 +333,13 @@ def measure_http(url: str, ids: dict, repeats: int, csv: bool) -> list[dict]:  #
     rows = []
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
-            for _ in range(200):
+            deadline = time.monotonic() + 180  # a loaded machine starts a server slowly
+            while time.monotonic() < deadline:
                 try:
                     if http.get("/health").status_code == 200:
                         break
                 except httpx.HTTPError:
-                    time.sleep(0.1)
+                    time.sleep(0.2)
             token = http.post("/v1/tokens", json={"email": "brand@bench.local",
                                                   "password": "benchmark!"}).json()["token"]
             headers = {"Authorization": f"Bearer {token}"}
