@@ -85,12 +85,17 @@ class Figure:
         return "yes" if ok else "NO"
 
     def row(self) -> list[str]:
-        value = "n/a" if self.measured is None else f"{self.measured:,.3g} {self.unit}"
+        value = "n/a" if self.measured is None else f"{_number(self.measured)} {self.unit}"
         if self.goal is None:
             goal = ""
         else:
             goal = f"{'>=' if self.higher_is_better else '<='} {self.goal:,g} {self.unit}"
         return [self.name, value, goal, self.met, self.ceiling, self.note]
+
+
+def _number(value: float) -> str:
+    """Three significant digits, never in exponent form."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _read(path: Path) -> dict[str, Any]:
