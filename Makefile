@@ -66,8 +66,9 @@ lock: | $(UV_STAMP)
 check-lock: | $(UV_STAMP)
 	$(check_lock)
 
+# Every figure of issue 14 beside its goal (bench/README.md); QUICK=1 for a run of minutes.
 bench: $(STAMP)
-	$(BIN)/python bench/bind_bench.py
+	$(BIN)/python bench/all.py $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -144,6 +144,46 @@ def tree_cpu(root: int) -> float:
     return sum((_proc_stat(p) or (0, 0.0))[1] for p in tree_pids(root))
 
 
+def tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and its children, from /proc (kB)."""
+    total = 0
+    for pid in tree_pids(root):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total
+
+
+class RssPeak:
+    """The peak resident memory of a process tree while the block runs, sampled 10 times a
+    second in a thread."""
+
+    def __init__(self, root: int) -> None:
+        import threading
+
+        self.root, self.peak_kb = root, tree_rss_kb(root)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.root))
+
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak_kb / 1024, 1)
+
+    def __enter__(self) -> RssPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_kb = max(self.peak_kb, tree_rss_kb(self.root))
+
+
 def postgres_cpu() -> float:
     """CPU seconds of every PostgreSQL process, including backends that exited meanwhile.
 
@@ -655,7 +695,9 @@ def run_config(kind: str, workers: int, args: argparse.Namespace, tmp_root: Path
         server_cpu0 = tree_cpu(server.proc.pid)
         pg_cpu0 = postgres_cpu()
         backends0 = pg_backends(db.name)
-        result = run_loadgen(spec, tmp, timeout=args.max_seconds + 60)
+        with RssPeak(server.proc.pid) as rss:
+            result = run_loadgen(spec, tmp, timeout=args.max_seconds + 60)
+        result["server_rss_peak_mb"] = rss.peak_mb
         busy1, total1 = machine_cpu()
         server_cpu = tree_cpu(server.proc.pid) - server_cpu0
         pg_cpu = postgres_cpu() - pg_cpu0

@@ -116,14 +116,14 @@ def measure(server: Server, path: str, headers: dict[str, str], args: argparse.N
             "cpu_ms_per_request": 1000 * used / max(1, done)}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--requests", type=int, default=20000)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--max-seconds", type=float, default=30)
     p.add_argument("--out", type=Path)
-    args = p.parse_args()
+    args = p.parse_args(argv)
 
     import os
     env = dict(os.environ)

@@ -59,16 +59,19 @@ INSERT INTO businesses (id, name, created_by_id, created_at)
 INSERT INTO business_members (id, business_id, user_id, role, created_at)
   SELECT md5('mem' || g), md5('biz' || g), md5('user' || g), 'admin', now()
   FROM generate_series(1, 4) g;
-INSERT INTO ad_accounts (id, business_id, name, region, timezone, created_at)
-  SELECT md5('acct' || g), md5('biz' || ((g - 1) / 2 + 1)), 'Account ' || g, 'US', 'UTC', now()
+INSERT INTO ad_accounts (id, tiktok_id, business_id, name, region, timezone, created_at)
+  SELECT md5('acct' || g), 7100000000000000000 + g, md5('biz' || ((g - 1) / 2 + 1)),
+         'Account ' || g, 'US', 'UTC', now()
   FROM generate_series(1, 8) g;
-INSERT INTO creators (id, owner_id, handle, handle_key, display_name, region,
+INSERT INTO creators (id, tiktok_id, owner_id, handle, handle_key, display_name, region,
                       ad_settings_enabled_at, ad_terms_accepted_at, created_at)
-  SELECT md5('cr' || g), md5('user' || (5 + g %% 4)), 'bench_' || g, 'bench_' || g, 'Bench', 'US',
+  SELECT md5('cr' || g), 7200000000000000000 + g, md5('user' || (5 + g %% 4)), 'bench_' || g,
+         'bench_' || g, 'Bench', 'US',
          now(), now(), now() FROM generate_series(1, 40) g;
-INSERT INTO posts (id, creator_id, kind, caption, sound, visibility, revision, published_at,
-                   views, likes, comments, shares, created_at)
-  SELECT md5('post' || g), md5('cr' || (g %% 40 + 1)), 'video', 'Bench post ' || g, 'original',
+INSERT INTO posts (id, tiktok_id, creator_id, kind, caption, sound, visibility, revision,
+                   published_at, views, likes, comments, shares, created_at)
+  SELECT md5('post' || g), 7300000000000000000 + g, md5('cr' || (g %% 40 + 1)), 'video',
+         'Bench post ' || g, 'original',
          'public', 1, now(), 0, 0, 0, 0, now()
   FROM generate_series(1, (%(codes)s + 7) / 8) g;
 INSERT INTO authorizations (id, post_id, code_hash, code_hint, days, created_by_id, starts_at,
@@ -113,14 +116,15 @@ def percentiles(log_dir: Path) -> dict[str, float]:
     return {"p50_ms": pick(50), "p99_ms": pick(99), "max_ms": lat[-1], "count": len(lat)}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pg-url", default=DEFAULT_PG)
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--transactions-per-client", type=int, default=150)
     p.add_argument("--scripts", default="app-shaped,one-statement")
-    args = p.parse_args()
+    p.add_argument("--out", type=Path, help="JSON result file (default bench/results/...)")
+    args = p.parse_args(argv)
     pgbench = shutil.which("pgbench")
     if pgbench is None:
         raise SystemExit("pgbench not found (Debian: postgresql-contrib / postgresql-client)")
@@ -199,7 +203,7 @@ def main() -> int:
     info = machine_info()
     info["postgresql"] = pg_version
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = RESULTS_DIR / f"pgfloor-{stamp}.json"
+    out = args.out or RESULTS_DIR / f"pgfloor-{stamp}.json"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"benchmark": "pg_floor", "machine": info, "source": source,
                                "clients": args.clients, "transactions_per_client":

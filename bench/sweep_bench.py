@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -37,20 +35,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text
+from tracker_bench import Seeder, bench_database
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-BATCH = 5_000
 ACCOUNTS = 100
 GOAL_S = 1.0
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 
 
 def seed(url: str, codes: int, due: int, requests: int) -> dict[str, Any]:  # noqa: PLR0915
-    from sparkcodes.business import service as business_service
-    from sparkcodes.config import Settings
-    from sparkcodes.db import Database
     from sparkcodes.models import (
         Ad,
         AdAccount,
@@ -65,23 +58,14 @@ def seed(url: str, codes: int, due: int, requests: int) -> dict[str, Any]:  # no
         SparkPost,
         new_id,
     )
-    from sparkcodes.user import service as user_service
 
-    db = Database(Settings(database_url=url, secret_key="bench-secret", env="test",
-                           embedded_worker=False))
+    seeder = Seeder(url)
     rng = random.Random(14)
-    now = datetime.now(UTC)
-    t0 = time.perf_counter()
-    with db.unit_of_work() as s:
-        brand = user_service.sign_up(s, email="brand@bench.local", password="benchmark!")
-        creator_user = user_service.sign_up(s, email="creator@bench.local", password="benchmark!")
-        business = business_service.create(s, user=brand, name="Bench brand")
-        brand_id, creator_user_id, business_id = brand.id, creator_user.id, business.id
-
-    def bulk(model: Any, rows: list[dict[str, Any]]) -> None:  # noqa: ANN401
-        with db.unit_of_work() as s:
-            for start in range(0, len(rows), BATCH):
-                s.execute(insert(model), rows[start:start + BATCH])
+    now = seeder.now
+    t0 = seeder.started
+    brand_id, creator_user_id, business_id = (seeder.brand_id, seeder.creator_user_id,
+                                              seeder.business_id)
+    bulk = seeder.bulk
 
     accounts = [{"id": new_id(), "business_id": business_id, "name": f"Bench {i:03d}",
                  "timezone": "UTC"} for i in range(ACCOUNTS)]
@@ -199,14 +183,7 @@ def seed(url: str, codes: int, due: int, requests: int) -> dict[str, Any]:  # no
         print(f"  {requests:>9,} {model.__tablename__} seeded "
               f"({time.perf_counter() - t0:.0f} s)", flush=True)
 
-    with db.engine.connect() as c:
-        if url.startswith("postgresql"):
-            c.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
-        else:
-            c.execute(text("ANALYZE"))
-            c.commit()
-    db.dispose()
-    return {"seed_seconds": round(time.perf_counter() - t0, 1)}
+    return {"seed_seconds": seeder.finish()}
 
 
 def measure(url: str) -> list[dict[str, Any]]:
@@ -281,30 +258,7 @@ def measure(url: str) -> list[dict[str, Any]]:
 
 
 def run(db_name: str, args: argparse.Namespace) -> dict[str, Any]:
-    from sparkcodes.migrations import upgrade
-
-    drop: Callable[[], None] | None = None
-    if db_name == "sqlite":
-        tmp = tempfile.mkdtemp(prefix="sparkcodes-sweep-")
-        url = f"sqlite:///{tmp}/bench.db"
-
-        def drop_file() -> None:
-            shutil.rmtree(tmp, ignore_errors=True)
-        drop = drop_file
-    else:
-        name = f"sparkcodes_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-        def drop_database() -> None:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-        drop = drop_database
-    try:
-        upgrade(url)
+    with bench_database(db_name, prefix="sparkcodes-sweep-") as url:
         requests = args.codes if args.requests is None else args.requests
         print(f"[{db_name}] seeding {args.codes:,} codes and {requests:,} requests of each "
               f"kind, {args.due:,} due…", flush=True)
@@ -312,9 +266,6 @@ def run(db_name: str, args: argparse.Namespace) -> dict[str, Any]:
         print(f"  seeded in {seeded['seed_seconds']} s", flush=True)
         return {"db": db_name, "codes": args.codes, "requests": requests, "due": args.due,
                 **seeded, "rows": measure(url)}
-    finally:
-        if drop is not None:
-            drop()
 
 
 def main() -> None:

@@ -404,3 +404,23 @@ def test_analyst_sees_row_actions_they_may_not_take_disabled_with_the_reason(app
     assert re.search(r'<button type="button" class="outline small" disabled[^>]*title="Your role '
                      r'can read only; operators and admins ask creators to extend\."', row)
     assert 'title="Your role can read only; operators and admins link codes."' in row
+def test_tracker_page_says_at_least_when_counting_stopped(client, monkeypatch):  # type: ignore[no-untyped-def]
+    """Past the count's bound the page reads "of 2+" and still offers the next page."""
+    from sparkcodes.tracker import service as tracker_service
+
+    w = _world(client)
+    for caption in ("Second post", "Third post"):
+        post = f.post(client, w["creator_h"], w["creator"]["id"], caption=caption)
+        code = f.code(client, w["creator_h"], post["id"])
+        f.spark_post_id(client, w["brand_h"], w["account"]["id"], code["code"])
+    monkeypatch.setattr(tracker_views, "PER_PAGE", 1)
+    monkeypatch.setattr(tracker_service, "TOTAL_BOUND", 2)
+    page_login(client, "brand@example.com")
+    r = client.get(f"/businesses/{w['business']['id']}/tracker", headers=HTML)
+    text = _text(r.text)
+    assert "Showing 1–1 of 2+" in text and "Page 1" in text and "Page 1 of" not in text
+    nxt = re.search(r'href="([^"]+)" rel="next"', r.text).group(1).replace("&amp;", "&")
+    r = client.get(nxt, headers=HTML)
+    assert "Showing 2–2 of 2+" in _text(r.text) and 'rel="next"' in r.text
+    r = client.get(nxt.replace("page=2", "page=3"), headers=HTML)
+    assert "Showing 3–3 of 3" in _text(r.text) and 'rel="next"' not in r.text

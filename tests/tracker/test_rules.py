@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sparkcodes import errors
 from sparkcodes.contract import rules as contract_rules
@@ -201,3 +203,19 @@ def _fields(ident: str) -> rules.SortFields:
 def test_order(sort: str, expected: list[str]) -> None:
     name, descending = rules.parse_sort(sort)
     assert rules.order(list(ROWS), _fields, sort=name, descending=descending) == expected
+
+
+@given(end=st.none() | st.integers(-200 * 24, 200 * 24).map(lambda h: NOW + h * H),
+       spend=st.integers(0, 10**9), upper_extra=st.integers(0, 10**9),
+       sort=st.sampled_from(["expiry", "-expiry", "days_left", "-days_left", "spend_at_risk",
+                             "-spend_at_risk", "creator", "-creator"]))
+def test_best_rank_is_never_after_the_rank_of_any_spend_up_to_the_bound(
+        end: datetime | None, spend: int, upper_extra: int, sort: str) -> None:
+    """What lets a spend sort skip building a spending row: its best rank with spend between 0
+    and what its ads spent is no later than its rank at its true spend."""
+    name, descending = rules.parse_sort(sort)
+    days, _ = rules.time_left(end, NOW)
+    f = rules.SortFields(window_end=end, days_left=days, spend_at_risk_micros=spend,
+                         handle="Maya", ident="x")
+    best = rules.best_rank(f, spend + upper_extra, sort=name, descending=descending)
+    assert not rules.rank(f, sort=name, descending=descending) < best

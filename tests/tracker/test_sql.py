@@ -103,3 +103,28 @@ def test_the_kept_window_end_follows_binds_and_extensions(client, engine):  # ty
         business_id = conn.execute(text("SELECT business_id FROM spark_posts WHERE id = :i"),
                                    {"i": spark_post_id}).scalar()
     assert business_id == w.business["id"]
+
+
+def _handle_key(engine, spark_post_id: str) -> str | None:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT creator_handle_key FROM spark_posts WHERE id = :i"),
+                            {"i": spark_post_id}).scalar()
+
+
+def test_the_kept_handle_follows_binds_renames_and_moved_posts(client, engine):  # type: ignore[no-untyped-def]
+    """spark_posts.creator_handle_key (the creator sort's index) is the post's creator's
+    handle_key after a bind, a rename (as the TikTok mirror's sync writes it) and a post moved
+    to another creator."""
+    w = f.World(client)
+    spark_post_id = f.spark_post_id(client, w.brand_h, w.account["id"], w.code["code"])
+    assert _handle_key(engine, spark_post_id) == w.creator["handle"].lower()
+    other_h = f.user(client)
+    other = f.creator(client, other_h, handle="Zoe.Makes")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE creators SET handle = 'Maya.Renamed', "
+                          "handle_key = 'maya.renamed' WHERE id = :i"), {"i": w.creator["id"]})
+    assert _handle_key(engine, spark_post_id) == "maya.renamed"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE posts SET creator_id = :c WHERE id = :p"),
+                     {"c": other["id"], "p": w.post["id"]})
+    assert _handle_key(engine, spark_post_id) == "zoe.makes"

@@ -411,3 +411,73 @@ def test_filters_by_another_tenants_ids_reveal_nothing(client, brand: Brand) -> 
     assert other_sp not in brand.ids()
     mine = tracker(client, other.brand_h, other.business["id"], creator_id=brand.maya["id"])
     assert mine["total"] == 0
+
+
+def test_spend_sorts_page_like_the_full_order_when_few_spending_rows_are_built(
+        client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A page of a spend sort builds spending rows in order of the best rank they could have
+    (their ads' whole spend yesterday, live or not) and stops once none left can make the cut;
+    every page still matches the full order, which builds them all (the CSV)."""
+    from sparkcodes.tracker import service as tracker_service
+
+    monkeypatch.setattr(tracker_service, "PRUNE_BATCH", 1)
+    starter = f.user(client)
+    start = (now_of(client, starter) + timedelta(days=2)).replace(hour=11, minute=0, second=0,
+                                                                  microsecond=0)
+    ok(client.post("/v1/sandbox/clock", headers=starter, json={"set": start.isoformat()}))
+    maya_h = f.user(client)
+    maya = f.creator(client, maya_h)
+    h = f.user(client)
+    business = f.business(client, h)
+    account = f.ad_account(client, h, business["id"], name="Spenders")
+    # (impressions yesterday, paused since): a paused ad spent yesterday but puts nothing at risk.
+    plan = [(30, False), (300, True), (120, False), (0, False), (120, False), (5, False),
+            (200, True), (60, False)]
+    ads, events = [], []
+    for i, (impressions, _) in enumerate(plan):
+        post = f.post(client, maya_h, maya["id"], caption=f"Look {i}")
+        code = f.code(client, maya_h, post["id"], days=(7, 30, 60)[i % 3])
+        sp = bind_code(client, h, account["id"], code["code"])
+        ad = run_ad(client, h, account["id"], sp)
+        ads.append(ad)
+        events += [f.event(post["id"], ad_id=ad["id"]) for _ in range(impressions)]
+    assert ok(f.events(client, h, events))["accepted"] == len(events)
+    f.advance(client, h, "P1D")
+    for ad, (_, paused) in zip(ads, plan, strict=True):
+        if paused:
+            ok(f.set_status(client, h, "ad", ad["id"], "DISABLE"))
+    for sort in ("spend_at_risk", "-spend_at_risk", "days_left", "-days_left"):
+        full = [r["spark_post_id"] for r in tracker_csv(client, h, business["id"], sort=sort)]
+        assert len(full) == len(plan)
+        for limit in (1, 3):
+            paged = [i["spark_post_id"]
+                     for offset in range(0, len(plan), limit)
+                     for i in tracker(client, h, business["id"], sort=sort, limit=limit,
+                                      offset=offset)["items"]]
+            assert paged == full, (sort, limit)
+    top = tracker(client, h, business["id"], sort="spend_at_risk", limit=2)["items"]
+    assert [i["spend_at_risk"] for i in top] == ["1.20", "1.20"]  # the paused 3.00 and 2.00 fell
+
+
+def test_total_stops_counting_past_the_bound(client, brand: Brand, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Counting stops past TOTAL_BOUND (or the page's end): the total then reads "at least"."""
+    from sparkcodes.tracker import service as tracker_service
+
+    assert brand.get()["total_exact"] is True
+    monkeypatch.setattr(tracker_service, "TOTAL_BOUND", 2)
+    first = brand.get(limit=1)
+    assert (first["total"], first["total_exact"], len(first["items"])) == (2, False, 1)
+    assert (brand.get(limit=2)["total"], brand.get(limit=2)["total_exact"]) == (2, False)
+    last = brand.get(limit=2, offset=2)  # the page's end is the bound: 4 rows, counted exactly
+    assert (last["total"], last["total_exact"]) == (4, True)
+    assert brand.get(status="UNBOUND", limit=1) | {"items": [], "as_of": None} == {
+        "items": [], "total": 0, "total_exact": True, "limit": 1, "offset": 0, "as_of": None,
+        "spend_at_risk": "0.00"}
+    # A status filter counts among a bounded number of rows read: "at least" past them.
+    assert brand.get(status="AUTHORIZED")["total"] == 4
+    monkeypatch.setattr(tracker_service, "STATUS_EXAMINE", 1)
+    some = brand.get(status="AUTHORIZED", limit=1)
+    assert some["total_exact"] is False and 1 <= some["total"] < 4
+    assert brand.get(status="AUTHORIZED", limit=4) | {"items": [], "as_of": None} == {
+        "items": [], "total": 4, "total_exact": True, "limit": 4, "offset": 0, "as_of": None,
+        "spend_at_risk": "0.00"}

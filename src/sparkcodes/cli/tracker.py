@@ -150,7 +150,9 @@ def tracker(
         return
     at_risk = sum(i.spend_at_risk for i in items)
     flagged = sum(1 for i in items if i.flags)
-    shown = f"{len(items)} of {result.total}" if result.total > len(items) else f"{len(items)}"
+    more = "" if result.total_exact else "+"
+    shown = f"{len(items)} of {result.total:,}{more}" if result.total > len(items) \
+        else f"{len(items)}"
     console.print(_table(items, f"{name}: {shown} Spark post(s)", console.width))
     console.print(f"Spend at risk {at_risk:,.2f} a day · {flagged} flagged against a contract")
     if flagged:

@@ -45,7 +45,9 @@ def tracker(business_id: str, access: BusinessRead, session: SessionDep, q: Filt
             page: Annotated[Page, Depends(Page.dep)]) -> TrackerOut:
     """Every Spark post the business holds across its ad accounts (R22): creator, post, ad
     account, code, status, window end and time left, live ads, spend at risk, the governing
-    contract and its flags (R26). Filter, sort and page; `total` counts every match."""
+    contract and its flags (R26). Filter, sort and page; `total` counts the matches, up to 10,000
+    or the page's end, among 2,000 rows with a status filter (`total_exact` false: at least that
+    many)."""
     business = access.business
     result = service.track(session, business=business, q=q, now=utc_now(), limit=page.limit,
                            offset=page.offset)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     SQLColumnExpression,
+    Subquery,
     and_,
     case,
     false,
@@ -178,7 +179,8 @@ RUNNING_WINDOW = frozenset({AUTHORIZED, StopReason.POST_UNAVAILABLE.value,
 
 @dataclass(frozen=True)
 class Filters:
-    """Which Spark posts of one business the tracker shows (already checked by the service)."""
+    """Which Spark posts of one business the tracker shows (already checked by the service:
+    an ad account named here is one of the business's)."""
 
     business_id: str
     ad_account_id: str | None = None
@@ -199,10 +201,18 @@ class Key:
 
 
 def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
-              joined: bool = True) -> Select[Any]:
+              joined: bool = True, among: Subquery | None = None) -> Select[Any]:
     """The matching rows; ``joined`` False joins posts and creators only if a filter needs them
-    (for counting)."""
-    stmt = select(*columns).select_from(SparkPost).where(SparkPost.business_id == f.business_id)
+    (for counting); ``among``: only the rows whose ids it holds, read from it first."""
+    stmt = select(*columns)
+    if among is not None:
+        stmt = stmt.select_from(among).join(SparkPost, SparkPost.id == among.c.id)
+    else:
+        stmt = stmt.select_from(SparkPost)
+    if f.ad_account_id is None:
+        stmt = stmt.where(SparkPost.business_id == f.business_id)
+    else:  # the service checked the account is the business's: its index alone is the cheap one
+        stmt = stmt.where(SparkPost.ad_account_id == f.ad_account_id)
     if joined or f.statuses is not None or f.creator_id is not None:
         stmt = stmt.join(Post, Post.id == SparkPost.post_id)
     if joined or f.statuses is not None:
@@ -218,8 +228,6 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
             stmt = stmt.where(or_(SparkPost.window_end_at > at, SparkPost.window_end_at.is_(None)))
         elif f.statuses == {StopReason.AUTHORIZATION_EXPIRED.value}:
             stmt = stmt.where(SparkPost.window_end_at <= at)
-    if f.ad_account_id is not None:
-        stmt = stmt.where(SparkPost.ad_account_id == f.ad_account_id)
     if f.creator_id is not None:
         stmt = stmt.where(Post.creator_id == f.creator_id)
     if f.post_id is not None:
@@ -232,9 +240,26 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
     return stmt
 
 
-def count(session: Session, f: Filters, now: datetime) -> int:
-    """How many Spark posts match."""
-    return session.execute(_matching([func.count()], f, now, joined=False)).scalar_one()
+def count(session: Session, f: Filters, now: datetime, *, up_to: int | None = None) -> int:
+    """How many Spark posts match; with ``up_to``, counting stops after ``up_to + 1`` rows (a
+    count past the bound costs what the bound costs, not what the business holds)."""
+    if up_to is None:
+        return session.execute(_matching([func.count()], f, now, joined=False)).scalar_one()
+    bounded = _matching([SparkPost.id], f, now, joined=False).limit(up_to + 1).subquery()
+    return session.execute(select(func.count()).select_from(bounded)).scalar_one()
+
+
+def count_status_among(session: Session, f: Filters, now: datetime, *,
+                       examine: int) -> tuple[int, bool]:
+    """How many of the first ``examine`` Spark posts matching the filters other than status
+    have the status asked: a status is a CASE over six joined rows, so a count examines a
+    bounded number of rows. Returns the count and whether every row was examined."""
+    others = _matching([SparkPost.id], replace(f, statuses=None), now, joined=False)
+    scanned = others.limit(examine + 1).subquery()
+    seen = session.execute(select(func.count()).select_from(scanned)).scalar_one()
+    counted = session.execute(_matching([func.count()], f, now, joined=False,
+                                        among=scanned)).scalar_one()
+    return counted, seen <= examine
 
 
 Order = list[tuple[Any, bool]]  # (expression, descending)
@@ -245,10 +270,11 @@ def _segments(f: Filters, now: datetime, *, sort: str, descending: bool,
     """The matching rows as statements read one after the other, each with its order, in
     rules.order's order for rows whose spend at risk is zero: a timed sort puts rows without a
     window last by handle; otherwise a missing window end counts as the smallest."""
-    base = _matching([SparkPost.id, SparkPost.window_end_at, Creator.handle_key], f, now)
+    handle = SparkPost.creator_handle_key  # the creator's handle_key, kept by the database
+    base = _matching([SparkPost.id, SparkPost.window_end_at, handle], f, now, joined=False)
     if exclude is not None:
         base = base.where(SparkPost.id.not_in(exclude))
-    end, ident, handle = SparkPost.window_end_at, SparkPost.id, Creator.handle_key
+    end, ident = SparkPost.window_end_at, SparkPost.id
     timed = base.where(end.is_not(None))
     untimed = base.where(end.is_(None))
     if sort in ("expiry", "days_left"):
@@ -309,21 +335,54 @@ def _after(order: Order, values: tuple[Any, ...]) -> ColumnElement[bool]:
     return or_(*terms)
 
 
-def spend_candidates(f: Filters, now: datetime, days: dict[str, date]) -> Select[Any]:
+@dataclass(frozen=True)
+class SpendCandidates:
+    """The matching Spark posts with an ad that spent yesterday. ``ids`` selects the ids of the
+    business's Spark posts with such an ad, matching or not: as an exclusion beside matching rows
+    it excludes exactly the matching ones, and it is read from the few spending ads alone."""
+
+    ids: Select[Any]
+    days: frozenset[date]  # yesterday in each time zone of the business
+    filters: Filters
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A spending Spark post: what ordering needs, and what its ads spent yesterday, live or
+    not (its spend at risk is at most that)."""
+
+    id: str
+    window_end: datetime | None
+    handle: str
+    spent_micros: int
+
+
+def spend_candidates(f: Filters, now: datetime, days: dict[str, date]) -> SpendCandidates:
     """Matching Spark posts with an ad that spent on the day before ``now`` in its ad account's
     time zone (``days``: time zone -> that day): only these can have spend at risk."""
     day_of = [and_(AdAccount.timezone == tz, EngagementDaily.day == day)
               for tz, day in days.items()]
-    spent = (select(Ad.spark_post_id)
+    spent = (select(Ad.spark_post_id.label("id")).distinct()
              .join(EngagementDaily, EngagementDaily.ad_key == Ad.id)
              .join(AdAccount, AdAccount.id == Ad.ad_account_id)
              .where(AdAccount.business_id == f.business_id, EngagementDaily.spend_micros > 0,
                     or_(*day_of) if day_of else false()))
-    return _matching([SparkPost.id], f, now).where(SparkPost.id.in_(spent))
+    return SpendCandidates(spent, frozenset(days.values()), f, now)
 
 
-def candidate_ids(session: Session, candidates: Select[Any]) -> list[str]:
-    return list(session.scalars(candidates))
+def candidates(session: Session, c: SpendCandidates) -> list[Candidate]:
+    """The spending Spark posts with their window end, handle and an upper bound of their spend
+    at risk: what all their ads spent on any of the days (each ad's own day is among them)."""
+    upper = (select(func.coalesce(func.sum(EngagementDaily.spend_micros), 0))
+             .join(Ad, Ad.id == EngagementDaily.ad_key)
+             .where(Ad.spark_post_id == SparkPost.id, EngagementDaily.spend_micros > 0,
+                    EngagementDaily.day.in_(sorted(c.days)))
+             .correlate(SparkPost).scalar_subquery())
+    # Read from the few spending ads first, not from every Spark post of the business.
+    stmt = _matching([SparkPost.id, SparkPost.window_end_at, SparkPost.creator_handle_key, upper],
+                     c.filters, c.now, joined=False, among=c.ids.subquery())
+    return [Candidate(*row) for row in session.execute(stmt)]
 
 
 def timezones(session: Session, business_id: str) -> list[str]:

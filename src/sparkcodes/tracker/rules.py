@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -113,27 +113,58 @@ class SortFields:
 T = TypeVar("T")
 
 
-def order(items: Sequence[T], fields: Callable[[T], SortFields], *, sort: str,
-          descending: bool) -> list[T]:
-    """Items in the asked order; rows without a window (own posts) always come last by time.
+class _Reversed:
+    """A key compared the other way round (a descending sort as an ascending one)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple[float | str, ...]) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return other.key < self.key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reversed) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+def rank(f: SortFields, *, sort: str, descending: bool) -> tuple[object, ...]:
+    """Where a row goes in ``order``: rows compare by rank, smallest first.
 
     expiry: by window end. days_left: by whole days left, the biggest spend at risk first within
     a day. spend_at_risk: by yesterday's spend of the live ads. creator: by handle, then expiry.
+    Rows without a window (own posts) always come last by time, by handle.
     """
-    def key(item: T) -> tuple[float | str, ...]:
-        f = fields(item)
-        end = f.window_end.timestamp() if f.window_end else 0.0
-        if sort == "expiry":
-            return (end, f.ident)
-        if sort == "days_left":
-            return (f.days_left or 0, -f.spend_at_risk_micros if not descending
-                    else f.spend_at_risk_micros, end, f.ident)
-        if sort == "spend_at_risk":
-            return (f.spend_at_risk_micros, -end if descending else end, f.ident)
-        return (f.handle.lower(), -end if descending else end, f.ident)
+    if sort in ("expiry", "days_left") and f.window_end is None:
+        return (1, f.handle.lower(), f.ident)
+    end = f.window_end.timestamp() if f.window_end else 0.0
+    key: tuple[float | str, ...]
+    if sort == "expiry":
+        key = (end, f.ident)
+    elif sort == "days_left":
+        key = (f.days_left or 0, -f.spend_at_risk_micros if not descending
+               else f.spend_at_risk_micros, end, f.ident)
+    elif sort == "spend_at_risk":
+        key = (f.spend_at_risk_micros, -end if descending else end, f.ident)
+    else:
+        key = (f.handle.lower(), -end if descending else end, f.ident)
+    return (0, _Reversed(key) if descending else key)
 
-    timed = sort in ("expiry", "days_left")
-    with_time = [i for i in items if not timed or fields(i).window_end is not None]
-    without = [i for i in items if timed and fields(i).window_end is None]
-    ordered = sorted(with_time, key=key, reverse=descending)
-    return ordered + sorted(without, key=lambda i: (fields(i).handle.lower(), fields(i).ident))
+
+def order(items: Sequence[T], fields: Callable[[T], SortFields], *, sort: str,
+          descending: bool) -> list[T]:
+    """Items in the asked order (see ``rank``)."""
+    return sorted(items, key=lambda i: rank(fields(i), sort=sort, descending=descending))
+
+
+def best_rank(f: SortFields, spend_at_most: int, *, sort: str,
+              descending: bool) -> tuple[object, ...]:
+    """The earliest rank a row can have when all that is known of its spend at risk is that it
+    lies between 0 and ``spend_at_most`` (the rank moves one way as the spend grows, so the
+    earliest is at one end)."""
+    ranks = [rank(replace(f, spend_at_risk_micros=spend), sort=sort, descending=descending)
+             for spend in (0, spend_at_most)]
+    return min(ranks)

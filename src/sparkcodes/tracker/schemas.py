@@ -59,7 +59,11 @@ class TrackerItemOut(BaseModel):
 
 class TrackerOut(BaseModel):
     items: list[TrackerItemOut]
-    total: int
+    total: int = Field(description="How many Spark posts match; a lower bound when total_exact "
+                                    "is false")
+    total_exact: bool = Field(description="False when counting stopped: at least `total` match "
+                                          "(counting stops past 10,000 matches, or past the page's "
+                                          "end; with a status filter it reads 2,000 rows)")
     limit: int
     offset: int
     as_of: datetime
@@ -90,6 +94,7 @@ def item_out(i: Item) -> TrackerItemOut:
 
 
 def tracker_out(result: Result, *, limit: int, offset: int) -> TrackerOut:
-    return TrackerOut(items=[item_out(i) for i in result.items], total=result.total, limit=limit,
+    return TrackerOut(items=[item_out(i) for i in result.items], total=result.total,
+                      total_exact=result.total_exact, limit=limit,
                       offset=offset, as_of=result.now,
                       spend_at_risk=money(result.spend_at_risk_micros))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -100,10 +100,19 @@ class Result:
     items: list[Item]
     total: int
     now: datetime
+    total_exact: bool = True  # False: at least ``total`` match (counting stopped there)
 
     @property
     def spend_at_risk_micros(self) -> int:
         return sum(i.spend_at_risk_micros for i in self.items)
+
+
+# A page counts its matches up to TOTAL_BOUND (or up to its own end, if further); with a status
+# filter it examines at most STATUS_EXAMINE rows (a CASE over six joined rows each). Past that
+# the total reads "at least".
+TOTAL_BOUND = 10_000
+STATUS_EXAMINE = 2_000
+PRUNE_BATCH = 64  # spending rows whose exact spend at risk is computed at a time
 
 
 def track(session: Session, *, business: Business, q: Query, now: datetime,
@@ -114,23 +123,84 @@ def track(session: Session, *, business: Business, q: Query, now: datetime,
     f = _filters(session, business, q)
     if f is None:
         return Result([], 0, now)
-    total = repository.count(session, f, now)
     if limit is None:
         items = [i for chunk in _chunks(session, business, f, q, now) for i in chunk]
-        return Result(items, total, now)
+        return Result(items, len(items), now)
+    total, exact = _total(session, f, now, at_least=offset + limit)
     if q.sort not in SPEND_SORTS:
         keys = repository.keys(session, f, now, sort=q.sort, descending=q.descending,
                                offset=offset, limit=limit)
-        return Result(_items(session, business, keys, now), total, now)
-    candidates, spent = _spending(session, business, f, now)
+        items = _items(session, business, keys, now)
+        return Result(items, _at_least(total, items, offset), now, exact)
+    candidates = repository.spend_candidates(f, now, _yesterdays(session, business, now))
     # The first offset + limit rows of the whole order are among the spending rows and the first
     # offset + limit of the others (whose spend at risk is zero, already in order in SQL).
     others = repository.keys(session, f, now, sort=q.sort, descending=q.descending, offset=0,
-                             limit=offset + limit, exclude=candidates)
+                             limit=offset + limit, exclude=candidates.ids)
+    spent = _spenders_within(session, business, candidates, others, q, now,
+                             wanted=offset + limit)
     fields = _fields(spent, now)
     page = rules.order([*spent, *others], fields, sort=q.sort,
                        descending=q.descending)[offset:offset + limit]
-    return Result(_items(session, business, page, now, known=spent), total, now)
+    items = _items(session, business, page, now, known=spent)
+    return Result(items, _at_least(total, items, offset), now, exact)
+
+
+def _at_least(total: int, items: list[Item], offset: int) -> int:
+    """A count that stopped early is still at least the rows up to this page's last one."""
+    return max(total, offset + len(items)) if items else total
+
+
+def _total(session: Session, f: repository.Filters, now: datetime, *,
+           at_least: int) -> tuple[int, bool]:
+    """How many rows match, and whether that is exact or a lower bound: counting stops past
+    TOTAL_BOUND matches (or past ``at_least``, the page's end); with a status filter, it counts
+    the matches among the first STATUS_EXAMINE rows of the other filters (the status is a CASE
+    over joins, so a rare status would otherwise cost every row held)."""
+    if f.statuses is not None:
+        examine = max(STATUS_EXAMINE, at_least)
+        counted, complete = repository.count_status_among(session, f, now, examine=examine)
+        return counted, complete
+    bound = max(TOTAL_BOUND, at_least)
+    counted = repository.count(session, f, now, up_to=bound)
+    return min(counted, bound), counted <= bound
+
+
+def _spenders_within(session: Session, business: Business,
+                     candidates: repository.SpendCandidates, others: list[repository.Key],
+                     q: Query, now: datetime, *, wanted: int) -> dict[str, Item]:
+    """The spending rows that can be among the first ``wanted`` of the order, as items with
+    their exact live ads and spend at risk.
+
+    A spending row's spend at risk lies between 0 and what its ads spent yesterday (live or
+    not), so its earliest possible rank is known before its ads' delivery is. Rows are built in
+    order of that earliest rank; once ``wanted`` rows known exactly all rank before the next
+    one's earliest, no row left can make the cut."""
+    def best(c: repository.Candidate) -> tuple[object, ...]:
+        days, _ = rules.time_left(c.window_end, now)
+        f = rules.SortFields(window_end=c.window_end, days_left=days, spend_at_risk_micros=0,
+                             handle=c.handle, ident=c.id)
+        return rules.best_rank(f, c.spent_micros, sort=q.sort, descending=q.descending)
+
+    queue = sorted(repository.candidates(session, candidates), key=best)
+    spent: dict[str, Item] = {}
+    zero = _fields({}, now)
+    known = [rules.rank(zero(k), sort=q.sort, descending=q.descending) for k in others]
+    for start in range(0, len(queue), PRUNE_BATCH):
+        if len(known) >= wanted and sorted(known)[wanted - 1] < best(queue[start]):
+            break
+        batch = queue[start:start + PRUNE_BATCH]
+        for item in _items(session, business, [repository.Key(c.id, None, "") for c in batch],
+                           now):
+            spent[item.spark_post.id] = item
+            known.append(rules.rank(item.sort_fields(), sort=q.sort, descending=q.descending))
+    return spent
+
+
+def _yesterdays(session: Session, business: Business, now: datetime) -> dict[str, date]:
+    """The day before ``now`` in each time zone of the business's ad accounts."""
+    return {tz: ad_service.local_day(now, tz) - timedelta(days=1)
+            for tz in repository.timezones(session, business.id)}
 
 
 def stream(session: Session, *, business: Business, q: Query, now: datetime) -> Iterator[Item]:
@@ -172,13 +242,10 @@ def _spending(session: Session, business: Business, f: repository.Filters,
               now: datetime) -> tuple[Any, dict[str, Item]]:
     """The matching Spark posts with an ad that spent yesterday (the only ones whose spend at
     risk can be above zero), as a statement and as items with live ads and spend computed."""
-    days = {tz: ad_service.local_day(now, tz) - timedelta(days=1)
-            for tz in repository.timezones(session, business.id)}
-    candidates = repository.spend_candidates(f, now, days)
-    ids = repository.candidate_ids(session, candidates)
-    keys = [repository.Key(i, None, "") for i in ids]
+    candidates = repository.spend_candidates(f, now, _yesterdays(session, business, now))
+    keys = [repository.Key(c.id, None, "") for c in repository.candidates(session, candidates)]
     items = _items(session, business, keys, now)
-    return candidates, {i.spark_post.id: i for i in items}
+    return candidates.ids, {i.spark_post.id: i for i in items}
 
 
 def _fields(spent: dict[str, Item], now: datetime) -> Any:  # noqa: ANN401

@@ -128,6 +128,7 @@ def tracker_page(business_id: str, web: WebPage, access: BusinessRead) -> Respon
     if raw["expiring_within"] and raw["expiring_within"] not in dict(within):
         within.append((raw["expiring_within"], raw["expiring_within"]))
     total = result.total if result else 0
+    exact = result.total_exact if result else True
     pages = max(1, ceil(total / PER_PAGE))
     first = (number - 1) * PER_PAGE + 1
     base = f"/businesses/{business.id}/tracker"
@@ -143,10 +144,11 @@ def tracker_page(business_id: str, web: WebPage, access: BusinessRead) -> Respon
         "items": [item_out(i) for i in result.items] if result else [],
         "as_of": result.now if result else utc_now(),
         "page_spend": money(result.spend_at_risk_micros) if result else None,
-        "total": total, "number": number, "pages": pages, "first": first,
+        "total": total, "total_exact": exact, "number": number, "pages": pages, "first": first,
         "last": min(total, number * PER_PAGE),
         "prev_url": f"{base}?{_params(raw, page=number - 1)}" if number > 1 else None,
-        "next_url": f"{base}?{_params(raw, page=number + 1)}" if number < pages else None,
+        "next_url": f"{base}?{_params(raw, page=number + 1)}"
+        if number < pages or not exact else None,
         "first_url": f"{base}?{_params(raw)}",
         "csv_url": f"/businesses/{business.id}/tracker.csv?{_params(raw)}".rstrip("?"),
         "filtered": any(raw[name] for name in (*_SINGLE, "status", "include_unbound")
