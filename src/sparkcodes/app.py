@@ -202,6 +202,19 @@ def install_metrics(app: FastAPI, settings: Settings) -> None:
         return Response(body, media_type=metrics.CONTENT_TYPE)
 
 
+class App(FastAPI):
+    """The app, whose OpenAPI document also lists what each /v1 route answers when it refuses."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            from sparkcodes.web.apidocs import document_errors
+
+            schema = super().openapi()
+            document_errors(self, schema)
+            self.openapi_schema = schema
+        return self.openapi_schema
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -219,7 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             thread.join(timeout=10)
         app.state.db.dispose()
 
-    app = FastAPI(
+    app = App(
         lifespan=lifespan,
         title="sparkcodes",
         docs_url=None,  # web.apidocs serves /docs and /redoc without a CDN
