@@ -194,7 +194,7 @@ class BodyLimits(BaseModel):
 
 
 class Metrics(BaseModel):
-    """GET /metrics, Prometheus' text format (docs/operations.md).
+    """GET /metrics, Prometheus' text format (docs/metrics.md).
 
     ``enabled``: None serves it in dev and test, and in sandbox mode, but not in production;
     True or False decides. In production it needs ``token``, which a scraper sends as

@@ -56,6 +56,25 @@ def seed(client: Any) -> tuple[dict[str, str], dict[str, str]]:
                        json={})
     assert feed.status_code == 201, feed.text
     me = client.get("/v1/me", headers=headers).json()
+    third_post = f.post(client, headers, creator["id"])
+    created = {
+        "developer_app_id": client.post("/v1/developer-apps", headers=headers, json={
+            "name": "Schedule tool", "redirect_url": "https://tool.example.com/back"}),
+        "code_request_id": client.post(f"/v1/ad-accounts/{account['id']}/code-requests",
+                                       headers=headers,
+                                       json={"post_id": third_post["id"], "days": 30}),
+        "renewal_request_id": client.post(f"/v1/ad-accounts/{account['id']}/renewal-requests",
+                                          headers=headers,
+                                          json={"authorization_id": bound["id"], "days": 30}),
+        "contract_id": client.post(f"/v1/businesses/{business['id']}/contracts", headers=headers,
+                                   json={"creator_id": creator["id"],
+                                         "starts_at": "2026-01-01T00:00:00Z",
+                                         "ends_at": "2027-12-31T00:00:00Z"}),
+        "entry_id": client.post(f"/v1/businesses/{business['id']}/roster", headers=headers,
+                                json={"creator_id": creator["id"]}),
+    }
+    for name, response in created.items():
+        assert response.status_code == 201, (name, response.text)
     ids = {
         "creator_id": creator["id"], "post_id": other_post["id"],
         "authorization_id": code["id"], "business_id": business["id"],
@@ -63,6 +82,7 @@ def seed(client: Any) -> tuple[dict[str, str], dict[str, str]]:
         "campaign_id": campaign["id"], "ad_group_id": ad_group["id"], "ad_id": ad["id"],
         "endpoint_id": endpoint.json()["id"], "feed_id": feed.json()["id"],
         "user_id": me["id"],
+        **{name: response.json()["id"] for name, response in created.items()},
     }
     return headers, ids
 

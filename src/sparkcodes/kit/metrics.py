@@ -170,6 +170,9 @@ class RequestMetricsMiddleware:
         m = _metrics()
         self.requests = m.requests
         self.latency = m.latency
+        # The labelled children, found once per (method, route, status): labels() takes a lock
+        # and builds its key on every call. Bounded: routes and methods are the app's own.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -190,5 +193,11 @@ class RequestMetricsMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-            self.requests.labels(method, template, str(status)).inc()
-            self.latency.labels(method, template).observe(time.perf_counter() - started)
+            key = (method, template, status)
+            children = self._children.get(key)
+            if children is None:
+                children = self._children[key] = (
+                    self.requests.labels(method, template, str(status)),
+                    self.latency.labels(method, template))
+            children[0].inc()
+            children[1].observe(time.perf_counter() - started)
