@@ -168,7 +168,7 @@ def test_production_refuses_to_start_metrics_without_a_token(backend):  # type: 
 # --- several processes ---------------------------------------------------------------------------
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.time() + 90
+    deadline = time.time() + 240
     while time.time() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()}")
@@ -178,7 +178,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer /health within 90 s:\n{log.read_text()}")
+    raise RuntimeError(f"{url} did not answer /health within 240 s:\n{log.read_text()}")
 
 
 def _health_counts_per_file(directory: Path) -> dict[str, float]:
@@ -208,7 +208,7 @@ def test_counts_add_up_across_server_processes_and_a_separate_worker(backend, ap
     try:
         _wait_healthy(base, server, log)
         # Wait until both worker processes have started (each writes its own file).
-        deadline = time.time() + 60
+        deadline = time.time() + 180
         while len(list(directory.glob("counter_*.db"))) < 2 and time.time() < deadline:
             time.sleep(0.2)
         before = scrape(httpx.get(base + "/metrics", timeout=10).text)

@@ -29,7 +29,7 @@ app.add_typer(mail.app, name="mail")
 app.command("rotate-keys")(keys.rotate_keys)
 
 
-WORKER_START_SECONDS = 60
+WORKER_START_SECONDS = 120
 
 
 @app.command()
