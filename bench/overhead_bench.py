@@ -7,7 +7,10 @@ before and after, the whole server process tree) and requests per second for:
 
 - a minimal FastAPI app, ``async def`` route: the framework's ceiling;
 - a minimal FastAPI app, plain ``def`` route (a thread-pool hop per request);
-- sparkcodes ``GET /health`` (the whole middleware stack and router, no database);
+- sparkcodes ``GET /health`` (the whole middleware stack and router, no database), counted in
+  /metrics with the counts in files as `sparkcodes serve` keeps them (PROMETHEUS_MULTIPROC_DIR);
+- the same with /metrics turned off (SPARKCODES_METRICS__ENABLED=false): the ratio of the two is
+  what counting a request costs;
 - sparkcodes ``GET /v1/me`` (a bearer token checked against the database: one indexed read);
 
 each ``--rounds`` times in turn, so the ratios come from the same machine state. The goal of
@@ -135,14 +138,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         minimal = MinimalServer(tmp, env)
         servers.append(minimal)
-        sparkcodes = Server(db.url, 1, tmp, {**env, "SPARKCODES_EMBEDDED_WORKER": "false"})
+        # /metrics as `sparkcodes serve` runs it: counts in files shared by every process.
+        (tmp / "metrics").mkdir()
+        sparkcodes = Server(db.url, 1, tmp, {**env, "SPARKCODES_EMBEDDED_WORKER": "false",
+                                             "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics")})
         servers.append(sparkcodes)
+        unmetered = Server(db.url, 1, tmp, {**env, "SPARKCODES_EMBEDDED_WORKER": "false",
+                                            "SPARKCODES_METRICS__ENABLED": "false"})
+        servers.append(unmetered)
         minimal.wait_ready()
         sparkcodes.wait_ready()
+        unmetered.wait_ready()
         auth = {"authorization": f"Bearer {_token(sparkcodes.base)}"}
         cases = [("minimal async def", minimal, "/async", {}),
                  ("minimal def", minimal, "/sync", {}),
                  ("sparkcodes GET /health", sparkcodes, "/health", {}),
+                 ("GET /health, no metrics", unmetered, "/health", {}),
                  ("sparkcodes GET /v1/me", sparkcodes, "/v1/me", auth)]
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name, *_ in cases}
         for r in range(args.rounds):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,7 +19,7 @@ from starlette.types import Scope
 from sparkcodes import __version__, errors
 from sparkcodes.config import Settings, get_settings
 from sparkcodes.db import Database
-from sparkcodes.kit import text
+from sparkcodes.kit import metrics, text
 from sparkcodes.kit.context import RequestIdMiddleware, current_request_id
 from sparkcodes.kit.guards import RequestGuardMiddleware
 from sparkcodes.kit.logs import install_access_log_redaction, redact_target
@@ -154,6 +155,66 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", "Something went wrong on our side; it was logged.")
 
 
+def _metrics_token(settings: Settings, authorization: str | None) -> None:
+    """In production /metrics needs settings.metrics.token (elsewhere only when one is set)."""
+    expected = settings.metrics.token
+    if not expected:
+        return
+    how = "send 'Authorization: Bearer <token>' with the value of SPARKCODES_METRICS__TOKEN."
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise errors.Unauthorized("/metrics needs the metrics token: " + how,
+                                  code="metrics_token_required")
+    if not secrets.compare_digest(given.strip().encode(), expected.encode()):
+        raise errors.Unauthorized("That is not the metrics token: " + how,
+                                  code="metrics_token_invalid")
+
+
+def install_metrics(app: FastAPI, settings: Settings) -> None:
+    """GET /metrics: every process's counters (kit/metrics.py) and the job queue as it is now."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    from sparkcodes.kit.clock import utc_now
+    from sparkcodes.worker import service as worker_service
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    def prometheus_metrics(request: Request) -> Response:
+        _metrics_token(settings, request.headers.get("authorization"))
+        with app.state.db.unit_of_work(write=False) as session:
+            lines = worker_service.queue(session, now=utc_now())
+        queued = GaugeMetricFamily("sparkcodes_jobs_queued",
+                                   "Jobs not finished and not given up, by job name.",
+                                   labels=["job"])
+        due = GaugeMetricFamily("sparkcodes_jobs_due", "Jobs due now (run_at passed), by job name.",
+                                labels=["job"])
+        oldest = GaugeMetricFamily("sparkcodes_jobs_oldest_due_seconds",
+                                   "How long the oldest due job has been waiting, by job name.",
+                                   labels=["job"])
+        for line in lines:
+            queued.add_metric([line.name], line.queued)
+            due.add_metric([line.name], line.due)
+            oldest.add_metric([line.name], line.oldest_due_seconds)
+        oldest_all = GaugeMetricFamily(
+            "sparkcodes_jobs_oldest_due_seconds_max",
+            "How long the oldest due job of any name has been waiting (0: none is due).",
+            value=max((line.oldest_due_seconds for line in lines), default=0.0))
+        body = metrics.exposition([queued, due, oldest, oldest_all])
+        return Response(body, media_type=metrics.CONTENT_TYPE)
+
+
+class App(FastAPI):
+    """The app, whose OpenAPI document also lists what each /v1 route answers when it refuses."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            from sparkcodes.web.apidocs import document_errors
+
+            schema = super().openapi()
+            document_errors(self, schema)
+            self.openapi_schema = schema
+        return self.openapi_schema
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -171,7 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             thread.join(timeout=10)
         app.state.db.dispose()
 
-    app = FastAPI(
+    app = App(
         lifespan=lifespan,
         title="sparkcodes",
         docs_url=None,  # web.apidocs serves /docs and /redoc without a CDN
@@ -187,6 +248,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuardMiddleware, envelope_prefixes=(TIKTOK_PREFIX,),
                        limit_for=body_limit_for(settings), too_large=body_too_large)
     app.add_middleware(RequestIdMiddleware)
+    if settings.metrics_served:
+        app.add_middleware(metrics.RequestMetricsMiddleware)  # outermost: edge refusals count
     install_error_handlers(app)
 
     # First of all routes, so a liveness probe is not matched against every route after it, and
@@ -195,6 +258,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health() -> dict[str, str]:
         """Liveness: answers without touching the database."""
         return {"status": "ok"}
+
+    if settings.metrics_served:
+        install_metrics(app, settings)
 
     from sparkcodes.ad.endpoints import router as ad_router
     from sparkcodes.ad_account.endpoints import router as ad_account_router

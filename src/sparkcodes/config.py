@@ -193,6 +193,21 @@ class BodyLimits(BaseModel):
     pages: int = Field(256 * KIB, ge=KIB, le=1024 * MIB)
 
 
+class Metrics(BaseModel):
+    """GET /metrics, Prometheus' text format (docs/metrics.md).
+
+    ``enabled``: None serves it in dev and test, and in sandbox mode, but not in production;
+    True or False decides. In production it needs ``token``, which a scraper sends as
+    'Authorization: Bearer <token>' (elsewhere the token is optional, and checked when set).
+    ``directory``: where each process of `sparkcodes serve` and `sparkcodes worker` writes its
+    counts, so a scrape adds every process up (PROMETHEUS_MULTIPROC_DIR overrides it).
+    """
+
+    enabled: bool | None = None
+    token: str | None = None
+    directory: Path = VAR_DIR / "metrics"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SPARKCODES_",
@@ -230,6 +245,7 @@ class Settings(BaseSettings):
     connector: Connector = Field(default_factory=Connector)
     audit: AuditChain = Field(default_factory=AuditChain)
     body_limits: BodyLimits = Field(default_factory=BodyLimits)
+    metrics: Metrics = Field(default_factory=Metrics)
     public_url: str = Field("http://127.0.0.1:8000",
                             description="Base of links in e-mails and feeds")
     db_pool_size: int = 20
@@ -259,7 +275,18 @@ class Settings(BaseSettings):
             self.secret_key = _dev_secret()
         if self.codes.default_period not in self.codes.allowed_periods:
             raise ValueError("codes.default_period must be one of codes.allowed_periods")
+        if self.env == "prod" and self.metrics.enabled and not self.metrics.token:
+            raise ValueError(
+                "SPARKCODES_METRICS__ENABLED in production needs SPARKCODES_METRICS__TOKEN: "
+                "/metrics tells anyone who reads it how the service is used")
         return self
+
+    @property
+    def metrics_served(self) -> bool:
+        """Whether GET /metrics answers: on by default everywhere but production."""
+        if self.metrics.enabled is not None:
+            return self.metrics.enabled
+        return self.env != "prod" or self.sandbox
 
     @property
     def is_sqlite(self) -> bool:

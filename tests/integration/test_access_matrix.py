@@ -1237,7 +1237,10 @@ def test_admin_promotes_and_roles_take_effect_at_once(client) -> None:  # type: 
 PUBLIC = {("POST", "/v1/users"), ("POST", "/v1/tokens"), ("GET", "/health"),
           ("GET", "/v1/calendar/{token}.ics"),
           ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
-          ("GET", "/redoc")}
+          ("GET", "/redoc"),
+          # Open outside production; there it needs its own token (tests/integration/
+          # test_metrics.py), never a user's.
+          ("GET", "/metrics")}
 
 
 def _protected_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]

@@ -29,6 +29,9 @@ app.add_typer(mail.app, name="mail")
 app.command("rotate-keys")(keys.rotate_keys)
 
 
+WORKER_START_SECONDS = 120
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on"),
@@ -47,8 +50,18 @@ def serve(
     console.print(f"[bold]sparkcodes[/] on [link]http://{host}:{port}[/] "
                   f"(API docs: http://{host}:{port}/docs) — database: {where}"
                   + (" — [yellow]sandbox mode[/]" if settings.sandbox else ""))
+    if settings.metrics_served:
+        from sparkcodes.kit.metrics import share_across_processes
+
+        # Before any process starts: every worker process, and `sparkcodes worker`, count into
+        # the same directory, and /metrics on any of them adds them all up.
+        share_across_processes(settings.metrics.directory)
     uvicorn.run("sparkcodes.app:create_app", factory=True, host=host, port=port,
-                workers=workers, reload=reload, log_level="info")
+                workers=workers, reload=reload, log_level="info",
+                # uvicorn kills a worker process that does not answer its ping within this many
+                # seconds; a new one imports the whole app first, which on a busy machine takes
+                # longer than uvicorn's 5 s, and the workers were killed before they ever served.
+                timeout_worker_healthcheck=WORKER_START_SECONDS)
 
 
 def _simulate(db_: Database, settings: Settings, *, days: int, seed: int, paid: int,
@@ -106,6 +119,10 @@ def worker(
     from sparkcodes.worker.runner import Runner
 
     db_, settings = database()
+    if settings.metrics_served:
+        from sparkcodes.kit.metrics import share_across_processes
+
+        share_across_processes(settings.metrics.directory)  # /metrics of `serve` reads it
     runner = Runner(db_, settings)
     if once:
         console.print(f"Ran {runner.tick()} job(s).")

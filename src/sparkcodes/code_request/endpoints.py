@@ -14,6 +14,7 @@ from sparkcodes.code_request.schemas import (
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
+from sparkcodes.web.apidocs import LIMITED
 
 router = APIRouter(prefix="/v1", tags=["code requests"])
 
@@ -61,7 +62,8 @@ def list_creator_code_requests(creator_id: str, user: UserDep, session: SessionD
     return [code_request_out(v, now) for v in views]
 
 
-@router.post("/code-requests/{code_request_id}/accept", response_model=CodeRequestOut)
+@router.post("/code-requests/{code_request_id}/accept", response_model=CodeRequestOut,
+             responses=LIMITED)
 def accept_code_request(code_request_id: str, request: Request, user: UserDep,
                         session: SessionDep, settings: SettingsDep) -> CodeRequestOut:
     """Accept: the code is generated and bound to the brand's ad account at once. The response

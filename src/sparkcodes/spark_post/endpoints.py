@@ -24,6 +24,7 @@ from sparkcodes.spark_post.schemas import (
     PreviewOut,
     SparkPostOut,
 )
+from sparkcodes.web.apidocs import LIMITED
 
 router = APIRouter(prefix="/v1/ad-accounts", tags=["spark posts"])
 
@@ -35,7 +36,8 @@ def _guard(request: Request, user: User, account: AdAccount) -> service.Guard:
 
 
 
-@router.post("/{ad_account_id}/spark-posts/preview", response_model=PreviewOut)
+@router.post("/{ad_account_id}/spark-posts/preview", response_model=PreviewOut,
+             responses=LIMITED)
 @read_only
 def preview_code(ad_account_id: str, access: AdAccountOperate, body: PreviewIn, request: Request,
                  user: UserDep,
@@ -48,7 +50,7 @@ def preview_code(ad_account_id: str, access: AdAccountOperate, body: PreviewIn, 
     return preview_out(p, utc_now())
 
 
-@router.post("/{ad_account_id}/spark-posts", response_model=BindOut)
+@router.post("/{ad_account_id}/spark-posts", response_model=BindOut, responses=LIMITED)
 def bind_codes(
     ad_account_id: str, access: AdAccountOperate, body: BindIn, request: Request, user: UserDep,
     session: SessionDep,

@@ -19,7 +19,7 @@ from sparkcodes.authorization import rules as code_rules
 from sparkcodes.authorization.states import code_state, creator_state, post_state
 from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
-from sparkcodes.kit import crypto
+from sparkcodes.kit import crypto, metrics
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, AuditEvent, Authorization, Creator, Post, SparkPost, User
 from sparkcodes.post import repository as post_repository
@@ -231,6 +231,7 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
             raise  # the limiter's store is down: the whole request is refused (503)
         except errors.AppError as exc:
             result.error = exc
+        metrics.count_bind(result.error.code if result.error is not None else None)
         results.append(result)
     return results
 

@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sparkcodes import errors
 from sparkcodes.config import Settings
+from sparkcodes.kit import metrics
 from sparkcodes.throttle import rules
 from sparkcodes.throttle.repository import SqlStorage
 from sparkcodes.throttle.rules import LOGINS, LOOKUPS, Tier
@@ -254,6 +255,7 @@ class Limiter:
         reset_time = self.strategy.get_window_stats(item, *self._ids(tier)).reset_time
         retry_after = max(1, math.ceil(reset_time - time.time()))
         window = item.get_expiry()
+        metrics.count_limiter_refusal(tier.label)
         return errors.RateLimited(
             rules.refusal_message(tier, amount=item.amount, window_seconds=window,
                                   retry_after=retry_after),

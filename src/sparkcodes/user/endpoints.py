@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep, client_ip
 from sparkcodes.user import service
 from sparkcodes.user.schemas import LogIn, NewToken, SignUp, TokenOut, UserOut
+from sparkcodes.web.apidocs import LIMITED, ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["users"])
 
@@ -16,7 +17,8 @@ def sign_up(body: SignUp, session: SessionDep) -> UserOut:
     return UserOut.model_validate(user)
 
 
-@router.post("/tokens", response_model=NewToken, status_code=201)
+@router.post("/tokens", response_model=NewToken, status_code=201, responses={
+    **LIMITED, 401: {"model": ErrorOut, "description": "The e-mail or password is wrong."}})
 def log_in(body: LogIn, request: Request, session: SessionDep,
            settings: SettingsDep) -> NewToken:
     """Exchange e-mail and password for an API token (shown once), which ends after

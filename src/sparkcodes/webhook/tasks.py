@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sparkcodes.kit import metrics
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.webhook import service
+from sparkcodes.webhook import rules, service
 from sparkcodes.worker.service import JobContext, Retry, handler
 
 
@@ -25,6 +26,7 @@ def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     with ctx.db.unit_of_work() as session:
         wait = service.record_outcome(session, attempt=attempt, status=status, error=error,
                                       settings=ctx.settings, now=utc_now())
+    metrics.count_webhook_delivery("delivered" if rules.is_success(status) else "failed")
     if wait is not None:
         raise Retry(wait, f"delivery {attempt.delivery_id} failed ({error}); "
                           f"next attempt in {wait}")

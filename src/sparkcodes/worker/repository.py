@@ -103,3 +103,15 @@ def counts(session: Session) -> dict[str, int]:
         func.count().filter(Job.dead_at.is_not(None)),
     )).one()
     return {"pending": rows[0], "finished": rows[1], "dead": rows[2]}
+
+
+def queue_by_name(session: Session, *,
+                  now: datetime) -> list[tuple[str, int, int, datetime | None]]:
+    """Per job name, of the jobs not finished and not given up: how many, how many are due now,
+    and when the oldest due one was due. One pass over the unfinished end of ix_jobs_due."""
+    due = Job.run_at <= now
+    rows = session.execute(
+        select(Job.name, func.count(), func.count().filter(due), func.min(Job.run_at).filter(due))
+        .where(Job.finished_at.is_(None), Job.dead_at.is_(None))
+        .group_by(Job.name).order_by(Job.name))
+    return [(name, queued, due_now, oldest) for name, queued, due_now, oldest in rows]

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from sparkcodes.config import Settings
 from sparkcodes.db import Database
+from sparkcodes.kit import metrics
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import Job, new_id
 from sparkcodes.sandbox import service as sandbox_service
@@ -83,9 +84,11 @@ class Runner:
                 run_at = None if job.attempts >= job.max_attempts else now + wait
                 repository.retry_or_bury(session, job_id=job.id, worker_id=self.worker_id,
                                          error=error, run_at=run_at, now=now)
+            metrics.count_job(job.name, "retried" if run_at is not None else "failed")
             return
         with self.db.unit_of_work() as session:
             repository.finish(session, job_id=job.id, worker_id=self.worker_id, now=utc_now())
+        metrics.count_job(job.name, "finished")
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         log.info("worker %s started", self.worker_id)

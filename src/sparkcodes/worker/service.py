@@ -99,3 +99,20 @@ class Schedule:
 
 
 SCHEDULES: list[Schedule] = []
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    """One job name's share of the queue, for /metrics."""
+
+    name: str
+    queued: int
+    due: int
+    oldest_due_seconds: float
+
+
+def queue(session: Session, *, now: datetime) -> list[QueueLine]:
+    """The jobs waiting, per name: queued, due now, and how late the oldest due one is."""
+    return [QueueLine(name, queued, due,
+                      (now - oldest).total_seconds() if oldest is not None else 0.0)
+            for name, queued, due, oldest in repository.queue_by_name(session, now=now)]
