@@ -136,3 +136,109 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait(timeout=20)
+
+
+# The launcher: one Python process that imports sparkcodes whole (every route, page and job
+# handler) and then forks a child per `sparkcodes serve` or `sparkcodes worker` it is asked for,
+# which runs the command line as the installed script would. A child starts in a fraction of a
+# second instead of the seconds of CPU a cold start costs (every route's schemas are built), so a
+# trial can kill and restart processes fifty times on a loaded machine. The launcher holds no
+# connection, thread or event loop when it forks: each child opens its own.
+_LAUNCHER = r"""
+import faulthandler, importlib, json, os, pkgutil, signal, sys
+import sparkcodes
+from sparkcodes.cli import app
+for module in pkgutil.walk_packages(sparkcodes.__path__, "sparkcodes."):
+    if not module.name.startswith("sparkcodes.migrations"):
+        importlib.import_module(module.name)
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped as they die
+print("ready", flush=True)
+for line in sys.stdin:
+    order = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        log = os.open(order["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        faulthandler.enable()
+        code = 0
+        try:
+            app(args=order["args"], prog_name="sparkcodes")
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    print(pid, flush=True)
+"""
+
+
+class Forked:
+    """A process the launcher forked: alive until killed (the launcher reaps it)."""
+
+    def __init__(self, pid: int, log: Path) -> None:
+        self.pid = pid
+        self.log = log
+
+    def alive(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def signal(self, sig: int, wait: float = 30) -> None:
+        """Send ``sig`` and wait until the process is gone."""
+        try:
+            os.kill(self.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while self.alive():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"process {self.pid} outlived signal {sig}: see {self.log}")
+            time.sleep(0.02)
+
+
+class Launcher:
+    """Starts `sparkcodes serve` and `sparkcodes worker` by forking a warmed-up process."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self._log = log.open("ab")
+        self._process = subprocess.Popen([sys.executable, "-c", _LAUNCHER], env=env,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self._log)
+        assert self._process.stdout is not None and self._process.stdin is not None
+        self._out, self._in = self._process.stdout, self._process.stdin
+        if self._out.readline().strip() != b"ready":
+            raise RuntimeError(f"the launcher did not start: see {log}")
+
+    def start(self, args: list[str], log: Path) -> Forked:
+        import json
+
+        self._in.write((json.dumps({"args": args, "log": str(log)}) + "\n").encode())
+        self._in.flush()
+        return Forked(int(self._out.readline()), log)
+
+    def serve(self, log: Path) -> tuple[str, Forked]:
+        """`sparkcodes serve` on a free port of 127.0.0.1, not waited for."""
+        port = f.free_port()
+        return (f"http://127.0.0.1:{port}",
+                self.start(["serve", "--host", "127.0.0.1", "--port", str(port)], log))
+
+    def worker(self, log: Path, poll: float = 0.1) -> Forked:
+        return self.start(["worker", "--poll", str(poll)], log)
+
+    def close(self) -> None:
+        self._in.close()
+        self._process.terminate()
+        self._process.wait(timeout=20)
+        self._log.close()

@@ -12,9 +12,11 @@ code's end and the workers left to finish, the promises still hold:
 - no job lost: nothing due left undone, nothing given up on;
 - the audit chain intact (`sparkcodes audit verify` exits 0).
 
-Real processes (`sparkcodes serve`, two `sparkcodes worker`), real HTTP, a database of their own,
-the sandbox clock moved over HTTP. ``SPARKCODES_CRASH_KILLS`` sets the number of kills (default
-50 on PostgreSQL, 12 on SQLite), ``SPARKCODES_CRASH_SEED`` the random seed (printed on failure).
+Real processes (`sparkcodes serve`, two `sparkcodes worker`, forked from a warmed-up launcher so
+that fifty restarts fit in a few minutes of a loaded machine), real HTTP, a database of their
+own, the sandbox clock moved over HTTP, a webhook receiver in this process.
+``SPARKCODES_CRASH_KILLS`` sets the number of kills (default 50 on PostgreSQL, 12 on SQLite),
+``SPARKCODES_CRASH_SEED`` the random seed (printed on failure).
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ from tests.webhook.test_webhooks import Receiver
 
 DEFAULT_KILLS = {"postgresql": 50, "sqlite": 12}
 RACERS = 3  # ad accounts binding each code at once
+# Rounds run at once. With three, some API processes on PostgreSQL answered every bind with 500
+# (NoSuchColumnError for the aliased original post in authorization.repository
+# .with_post_by_code_hash) for their whole life: not yet explained, so one until it is.
+DRIVERS = 1
 SENT_UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
                    httpx.ReadTimeout)
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
@@ -78,23 +84,27 @@ def receiver() -> Iterator[Receiver]:
 
 @dataclass
 class Process:
-    popen: subprocess.Popen[bytes]
-    log: Path
+    forked: processes.Forked
     url: str = ""  # an API process's base URL
+
+    @property
+    def log(self) -> Path:
+        return self.forked.log
 
 
 class Deployment:
     """One API process and two workers, each killed with SIGKILL and replaced.
 
-    Starting a process costs seconds of CPU (every route's schemas are built), which on a loaded
-    machine is most of a minute: so the next API process starts beforehand, and the active one
-    is killed once its successor answers, while it serves; a worker is killed only once it runs
-    (it said so), its successor started at once. The driver follows ``url``.
+    Processes are forked from a warmed-up launcher (tests/integration/_processes.py), so a
+    restart costs a fraction of a second rather than the seconds of CPU a cold start takes. The
+    next API process is started before the active one is killed, and takes over once it answers;
+    a worker is killed only once it runs (it said so), its successor started at once. The driver
+    follows ``url``.
     """
 
     def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env = env
         self.logs = logs
+        self.launcher = processes.Launcher(env, logs / "launcher.log")
         self.spawned = 0
         self.api: Process | None = None
         self.standby: Process | None = None
@@ -111,17 +121,19 @@ class Deployment:
         return self.logs / f"{self.spawned:03d}-{name}.log"
 
     def _spawn_api(self) -> Process:
-        log = self._log("api")
-        url, popen = processes.spawn_server(self.env, log)
-        return Process(popen, log, url)
+        url, forked = self.launcher.serve(self._log("api"))
+        return Process(forked, url)
 
     def _spawn_worker(self) -> Process:
-        log = self._log("worker")
-        return Process(processes.worker(self.env, log, poll=0.1), log)
+        return Process(self.launcher.worker(self._log("worker")))
 
     def start(self) -> None:
         self.api = self._spawn_api()
-        processes.wait_healthy(self.api.url, self.api.popen, self.api.log)
+        deadline = time.monotonic() + 120
+        while not processes.healthy(self.api.url):
+            assert self.api.forked.alive(), f"the API did not start: see {self.api.log}"
+            assert time.monotonic() < deadline, f"the API did not answer: see {self.api.log}"
+            time.sleep(0.1)
         self.standby = self._spawn_api()
         self.workers = [self._spawn_worker() for _ in range(2)]
 
@@ -133,7 +145,7 @@ class Deployment:
         """The processes that may be killed now: the API once its successor answers, each worker
         once it runs."""
         for p in self.running():
-            assert p.popen.poll() is None, f"a process exited by itself: see {p.log}"
+            assert p.forked.alive(), f"a process exited by itself: see {p.log}"
         targets = [f"worker{i}" for i, w in enumerate(self.workers) if self._worker_runs(w)]
         if self.standby is not None and processes.healthy(self.standby.url):
             targets.append("api")
@@ -147,8 +159,7 @@ class Deployment:
             i = int(target[-1])
             victim, self.workers[i] = self.workers[i], self._spawn_worker()
         assert victim is not None
-        victim.popen.send_signal(signal.SIGKILL)
-        victim.popen.wait(timeout=30)
+        victim.forked.signal(signal.SIGKILL)
         self.kills.append(f"{at:7.2f}s {target} ({victim.log.name})")
 
     def running(self) -> list[Process]:
@@ -160,6 +171,11 @@ class Deployment:
         while not all(self._worker_runs(w) for w in self.workers):
             assert time.monotonic() < deadline, f"the workers did not start: see {self.logs}"
             time.sleep(0.2)
+
+    def stop(self) -> None:
+        for p in self.running():
+            p.forked.signal(signal.SIGTERM)
+        self.launcher.close()
 
 
 def send(url: Callable[[], str], method: str, path: str, *, headers: dict[str, str] | None = None,
@@ -192,7 +208,14 @@ class Ledger:
     extended: Counter[str] = field(default_factory=Counter)  # code id -> confirmed extensions
     unanswered_extensions: Counter[str] = field(default_factory=Counter)
     server_errors: list[str] = field(default_factory=list)
-    rounds: int = 0
+    rounds: int = 0  # started
+    done: int = 0  # finished
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_round(self) -> int:
+        with self.lock:
+            self.rounds += 1
+            return self.rounds
 
 
 @dataclass
@@ -238,9 +261,9 @@ def _round(url: Callable[[], str], cast: Cast, ledger: Ledger, rng: random.Rando
            pool: ThreadPoolExecutor) -> None:
     """A post and a code; three ad accounts race to bind it; maybe an extension; every third
     round, the clock moves on most of a day (reminders fall due, dead workers' leases lapse)."""
-    ledger.rounds += 1
+    number = ledger.next_round()
     post = _ok(send(url, "POST", f"/v1/creators/{cast.creator_id}/posts", headers=cast.creator_h,
-                    json={"caption": f"Round {ledger.rounds} #ad", "kind": "video",
+                    json={"caption": f"Round {number} #ad", "kind": "video",
                           "sound": "original", "visibility": "public"},
                     retry_unanswered=True), 201, ledger)
     if post is None:
@@ -275,7 +298,7 @@ def _round(url: Callable[[], str], cast: Cast, ledger: Ledger, rng: random.Rando
             ledger.unanswered_extensions[code["id"]] += 1
         elif _ok(r, 200, ledger) is not None:
             ledger.extended[code["id"]] += 1
-    if ledger.rounds % 3 == 0:
+    if number % 3 == 0:
         send(url, "POST", "/v1/sandbox/clock", headers=cast.brand_h, json={"advance": "PT20H"},
              retry_unanswered=False)
 
@@ -370,19 +393,28 @@ def test_killed_processes_break_no_promise(database: str, receiver: Receiver,
                     except BaseException as exc:  # noqa: BLE001 - reported by the test thread
                         failure.append(exc)
                         return
+                    with ledger.lock:
+                        ledger.done += 1
 
-        driver = threading.Thread(target=drive, name="crash-trial-driver", daemon=True)
+        drivers = [threading.Thread(target=drive, name=f"crash-trial-driver-{i}", daemon=True)
+                   for i in range(DRIVERS)]
         started = time.monotonic()
-        driver.start()
+        for driver in drivers:
+            driver.start()
         kill_rng = random.Random(seed + 1)
+        done_at_last_kill = 0
         while len(deployment.kills) < kills and not failure:
             time.sleep(kill_rng.uniform(0.3, 1.5))
             targets = deployment.ready()
-            if targets:
+            # Each kill lands on work: a round has finished since the last one.
+            if targets and ledger.done > done_at_last_kill:
+                done_at_last_kill = ledger.done
                 deployment.kill(kill_rng.choice(sorted(targets)), time.monotonic() - started)
         stop.set()
-        driver.join(timeout=180)
-        assert not driver.is_alive(), f"the driver is stuck ({why})"
+        for driver in drivers:
+            driver.join(timeout=180)
+            assert not driver.is_alive(), f"a driver is stuck ({why})"
+        why += f", {ledger.done} rounds, {len(ledger.winners)} codes bound"
         if failure:
             raise failure[0]
         assert len(deployment.kills) == kills, why
@@ -395,7 +427,7 @@ def test_killed_processes_break_no_promise(database: str, receiver: Receiver,
                                 capture_output=True, text=True, timeout=300)
         assert verify.returncode == 0, (verify.stdout, verify.stderr, why)
     finally:
-        processes.stop([p.popen for p in deployment.running()])
+        deployment.stop()
         db.dispose()
 
 
