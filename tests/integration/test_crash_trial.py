@@ -49,9 +49,10 @@ from tests.webhook.test_webhooks import Receiver
 
 DEFAULT_KILLS = {"postgresql": 50, "sqlite": 12}
 RACERS = 3  # ad accounts binding each code at once
-# Rounds run at once. With three, some API processes on PostgreSQL answered every bind with 500
-# (NoSuchColumnError for the aliased original post in authorization.repository
-# .with_post_by_code_hash) for their whole life: not yet explained, so one until it is.
+# Rounds run at once. With three, on PostgreSQL, some API processes answered binds with 500
+# (NoSuchColumnError for the anonymous original-post alias of
+# authorization.repository.with_post_by_code_hash), in two of three runs; with the alias named,
+# none in two runs. One until that has held longer.
 DRIVERS = 1
 SENT_UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
                    httpx.ReadTimeout)
