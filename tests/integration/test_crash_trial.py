@@ -49,10 +49,9 @@ from tests.webhook.test_webhooks import Receiver
 
 DEFAULT_KILLS = {"postgresql": 50, "sqlite": 12}
 RACERS = 3  # ad accounts binding each code at once
-# Rounds run at once. With three, on PostgreSQL, some API processes answered binds with 500
-# (NoSuchColumnError for the anonymous original-post alias of
-# authorization.repository.with_post_by_code_hash), in two of three runs; with the alias named,
-# none in two runs. One until that has held longer.
+# Rounds run at once. On PostgreSQL some freshly started API processes answer binds with 500
+# (NoSuchColumnError for the original-post alias of
+# authorization.repository.with_post_by_code_hash), more often with more drivers: open.
 DRIVERS = 1
 SENT_UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
                    httpx.ReadTimeout)
