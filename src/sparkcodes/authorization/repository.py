@@ -24,7 +24,7 @@ def by_code_hash(session: Session, code_hash: str) -> Authorization | None:
     return session.scalar(select(Authorization).where(Authorization.code_hash == code_hash))
 
 
-OriginalPost = aliased(Post, name="original_post")
+OriginalPost = aliased(Post)
 
 
 def with_post_by_code_hash(session: Session, code_hash: str
