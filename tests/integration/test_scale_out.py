@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -23,31 +22,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests import factories as f
+from tests.integration import _processes as processes
+from tests.integration._processes import PG_ENV
 
-PG_ENV = "SPARKCODES_TEST_POSTGRES_URL"
 REDIS_URL = os.environ.get("SPARKCODES_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-BIN = Path(sys.executable).parent / "sparkcodes"
 # Per window, shared by both API processes through Redis. Above the 20 binds of the race test:
 # each look-up is counted while it runs (and given back when the code exists), so 20 at once
 # by one user hold 20 of the user's count for a moment.
 FAILED_LOOKUPS = 25
-
-
-def _redis_answers() -> str | None:
-    """None when Redis answers PING at REDIS_URL, else why not."""
-    try:
-        import redis
-    except ImportError:  # pragma: no cover - redis comes with the test extra
-        return "the redis client is not installed"
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no Redis here"
-        return f"Redis at {REDIS_URL} does not answer ({exc.__class__.__name__})"
-    return None
 
 
 pytestmark = [
@@ -66,84 +50,37 @@ class Cluster:
         return httpx.Client(base_url=self.apis[i % len(self.apis)], timeout=30)
 
 
-def _pg_url(name: str | None = None) -> str:
-    url = os.environ[PG_ENV]
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url[len(prefix):]
-    if name is None:
-        return url
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer /health within 60 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    why = _redis_answers()
+    why = processes.redis_answers(REDIS_URL)
     if why is not None:
         pytest.skip(f"needs Redis for the shared limits: {why}")
-    name = f"sparkcodes_scale_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(_pg_url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
     logs = tmp_path_factory.mktemp("scale-out")
-    env = {**os.environ,
-           "SPARKCODES_DATABASE_URL": _pg_url(name),
-           "SPARKCODES_REDIS_URL": REDIS_URL,
-           "SPARKCODES_SECRET_KEY": "scale-out-test-secret-" + uuid.uuid4().hex,
-           "SPARKCODES_SANDBOX": "1",
-           "SPARKCODES_EMBEDDED_WORKER": "false",
-           "SPARKCODES_CODES__FAILED_LOOKUPS_LIMIT": f"{FAILED_LOOKUPS}/10 minutes",
-           "SPARKCODES_DB_POOL_SIZE": "10"}
-    env.pop(PG_ENV, None)
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        subprocess.run([str(BIN), "db", "upgrade"], env=env, check=True, capture_output=True,
-                       timeout=120)
-        apis = []
-        for i in range(2):
-            port = f.free_port()
-            log = logs / f"api{i}.log"
-            p = subprocess.Popen([str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                 env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-            processes.append(p)
-            apis.append(f"http://127.0.0.1:{port}")
-            _wait_healthy(apis[-1], p, log)
-        workers = []
-        for i in range(2):
-            log = logs / f"worker{i}.log"
-            workers.append(subprocess.Popen([str(BIN), "worker", "--poll", "0.2"], env=env,
-                                            stdout=log.open("wb"), stderr=subprocess.STDOUT))
-        processes += workers
-        yield Cluster(apis=apis, workers=workers, logs=logs)
-        for w in workers:
-            assert w.poll() is None, (logs / "worker0.log").read_text()
-    finally:
-        for p in processes:
-            p.terminate()
-        for p in processes:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with processes.pg_database("sparkcodes_scale") as url:
+        env = {**os.environ,
+               "SPARKCODES_DATABASE_URL": url,
+               "SPARKCODES_REDIS_URL": REDIS_URL,
+               "SPARKCODES_SECRET_KEY": "scale-out-test-secret-" + uuid.uuid4().hex,
+               "SPARKCODES_SANDBOX": "1",
+               "SPARKCODES_EMBEDDED_WORKER": "false",
+               "SPARKCODES_CODES__FAILED_LOOKUPS_LIMIT": f"{FAILED_LOOKUPS}/10 minutes",
+               "SPARKCODES_DB_POOL_SIZE": "10"}
+        env.pop(PG_ENV, None)
+        running: list[subprocess.Popen[bytes]] = []
+        try:
+            processes.upgrade(env)
+            apis = []
+            for i in range(2):
+                api, p = processes.serve(env, logs / f"api{i}.log")
+                running.append(p)
+                apis.append(api)
+            workers = [processes.worker(env, logs / f"worker{i}.log") for i in range(2)]
+            running += workers
+            yield Cluster(apis=apis, workers=workers, logs=logs)
+            for w in workers:
+                assert w.poll() is None, (logs / "worker0.log").read_text()
+        finally:
+            processes.stop(running)
 
 
 def _spread(cluster: Cluster, calls: list) -> list[httpx.Response]:  # type: ignore[type-arg]
