@@ -20,7 +20,7 @@ import httpx
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from sparkcodes.app import create_app
 from sparkcodes.compat.tiktok import throttle
@@ -155,6 +155,28 @@ def test_racing_reservations_over_shared_tiers_count_exactly_and_give_back_whole
     finally:
         if store == "redis":
             limiter.reset()
+        limiter.close()
+
+
+def test_a_dead_pooled_connection_is_replaced_not_refused(backend):  # type: ignore[no-untyped-def]
+    """The database store pings no connection on checkout: a pooled connection that died (a
+    restart of PostgreSQL) costs one retry, not a 503."""
+    if backend.name != "postgres":
+        pytest.skip("SQLite connections do not die under a running process")
+    limiter = Limiter(backend.settings())
+    tiers = limiter.lookups(ad_account_id=uuid.uuid4().hex, user_id=uuid.uuid4().hex, ip=None)
+    try:
+        limiter.reserve(tiers)
+        with limiter.storage.engine.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        killer = create_engine(backend.url)
+        with killer.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        killer.dispose()
+        limiter.check(tiers)
+        limiter.reserve(tiers).release()
+        assert [limiter.hits(t) for t in tiers] == [1, 1, 1, 1]
+    finally:
         limiter.close()
 
 

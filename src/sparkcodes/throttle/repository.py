@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import cast
+from typing import TypeVar, cast
 
 from limits.storage import Storage
 from sqlalchemy import (
@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.sql.dml import Insert, ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter
 
@@ -38,6 +38,7 @@ from sparkcodes.models import RateLimitCounter
 
 log = logging.getLogger("sparkcodes.throttle")
 T = cast(Table, RateLimitCounter.__table__)
+R = TypeVar("R")
 
 
 def _when(name: str, value: datetime | None) -> BindParameter[datetime]:
@@ -136,19 +137,30 @@ class SqlStorage(Storage):
             finally:
                 self._held.conn = None
 
+    def run(self, work: Callable[[Connection], R]) -> R:
+        """``work`` on a pooled connection, and once more on a fresh one when the pooled one
+        turned out dead (the database restarted meanwhile): the engine does not ping every
+        checkout, which would cost a round trip per statement. A store that is down still
+        fails (connecting fails)."""
+        try:
+            with self.connection() as conn:
+                return work(conn)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated or getattr(self._held, "conn", None) is not None:
+                raise
+        with self.connection() as conn:
+            return work(conn)
+
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = real_now()
-        with self.connection() as conn:
-            return int(conn.execute(self._incr, {
-                "b_key": key, "b_amount": amount, "b_now": now,
-                "b_next": now + timedelta(seconds=expiry)}).scalar_one())
+        params = {"b_key": key, "b_amount": amount, "b_now": now,
+                  "b_next": now + timedelta(seconds=expiry)}
+        return self.run(lambda conn: int(conn.execute(self._incr, params).scalar_one()))
 
     def decr(self, key: str, amount: int = 1) -> int:
         """Give back ``amount`` hits of a window still running (never below zero)."""
-        with self.connection() as conn:
-            hits = conn.execute(self._decr, {"b_key": key, "b_amount": amount,
-                                             "b_now": real_now()}).scalar()
-        return int(hits or 0)
+        params = {"b_key": key, "b_amount": amount, "b_now": real_now()}
+        return self.run(lambda conn: int(conn.execute(self._decr, params).scalar() or 0))
 
     def hit_many(self, windows: Sequence[tuple[str, int]]) -> dict[str, int]:
         """Count one hit in each (key, window seconds) at once, in one statement: each key's
@@ -162,8 +174,7 @@ class SqlStorage(Storage):
         params: dict[str, object] = {"b_now": now}
         for i, (key, expiry) in enumerate(ordered):
             params[f"k{i}"], params[f"r{i}"] = key, now + timedelta(seconds=expiry)
-        with self.connection() as conn:
-            return {key: int(hits) for key, hits in conn.execute(stmt, params)}
+        return self.run(lambda conn: {key: int(hits) for key, hits in conn.execute(stmt, params)})
 
     def give_back_many(self, keys: Sequence[str]) -> None:
         """Give back one hit of each key's running window, in one statement."""
@@ -175,28 +186,23 @@ class SqlStorage(Storage):
                 self.engine.dialect.name, n)
         params: dict[str, object] = {"b_now": real_now()}
         params.update({f"k{i}": key for i, key in enumerate(ordered)})
-        with self.connection() as conn:
-            conn.execute(stmt, params)
+        self.run(lambda conn: conn.execute(stmt, params))
 
     def get_many(self, keys: Sequence[str]) -> dict[str, int]:
         """Each key's count in its running window (0 if none), in one statement."""
-        with self.connection() as conn:
-            rows = conn.execute(select(T.c.key, T.c.hits).where(
-                T.c.key.in_(list(keys)), T.c.resets_at > _when("now", real_now())))
-            found = {key: int(hits) for key, hits in rows}
+        stmt = select(T.c.key, T.c.hits).where(T.c.key.in_(list(keys)),
+                                                T.c.resets_at > _when("now", real_now()))
+        found = self.run(lambda conn: {key: int(hits) for key, hits in conn.execute(stmt)})
         return {key: found.get(key, 0) for key in keys}
 
     def get(self, key: str) -> int:
-        with self.connection() as conn:
-            hits = conn.execute(select(T.c.hits).where(
-                T.c.key == key, T.c.resets_at > _when("now", real_now()))).scalar()
-        return int(hits or 0)
+        stmt = select(T.c.hits).where(T.c.key == key, T.c.resets_at > _when("now", real_now()))
+        return self.run(lambda conn: int(conn.execute(stmt).scalar() or 0))
 
     def get_expiry(self, key: str) -> float:
         now = real_now()
-        with self.connection() as conn:
-            resets_at = conn.execute(select(T.c.resets_at).where(
-                T.c.key == key, T.c.resets_at > _when("now", now))).scalar()
+        stmt = select(T.c.resets_at).where(T.c.key == key, T.c.resets_at > _when("now", now))
+        resets_at = self.run(lambda conn: conn.execute(stmt).scalar())
         return (resets_at or now).timestamp()
 
     def check(self) -> bool:

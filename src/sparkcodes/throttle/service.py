@@ -96,8 +96,9 @@ def _sql_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     # Counters are not worth a disk flush each: without waiting for it an increment costs a
     # fraction of the time. A crash of PostgreSQL itself may forget the last moment's hits, which
-    # a limit measured in minutes does not notice.
-    return create_engine(parsed, pool_size=5, max_overflow=20, pool_pre_ping=True,
+    # a limit measured in minutes does not notice. No ping per checkout: the statements a bind
+    # sends retry once on a connection found dead instead (SqlStorage.run).
+    return create_engine(parsed, pool_size=5, max_overflow=20, pool_pre_ping=False,
                          connect_args={"connect_timeout": 5,
                                        "options": "-c synchronous_commit=off"})
 
@@ -333,9 +334,14 @@ class Limiter:
             log.warning("limiter store unreachable; %s hit(s) stay counted",
                         ", ".join(t.label for t in tiers), exc_info=True)
 
-    def _refusal(self, tier: Tier) -> errors.RateLimited:
+    def _refusal(self, tier: Tier) -> errors.AppError:
+        """RateLimited, naming the tier and when its window ends; Unavailable if the store
+        cannot say (it went down meanwhile)."""
         item = self._item(tier)
-        reset_time = self.strategy.get_window_stats(item, *self._ids(tier)).reset_time
+        try:
+            reset_time = self.strategy.get_window_stats(item, *self._ids(tier)).reset_time
+        except (StorageError, ConfigurationError) as exc:
+            return self._unavailable(tier.purpose, exc)
         retry_after = max(1, math.ceil(reset_time - time.time()))
         window = item.get_expiry()
         return errors.RateLimited(
