@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sparkcodes.ad_account import repository as ad_account_repository
 from tests import factories as f
 from tests.integration._http import parallel
 
@@ -96,3 +97,26 @@ def test_concurrent_handles_make_one_creator(client, live_url):
     ])
     codes = sorted(r.status_code for r in responses)
     assert codes.count(201) == 1 and codes.count(409) == 5, [r.text for r in responses]
+
+
+def test_binds_racing_for_the_last_places_of_an_ad_account_take_exactly_them(
+        client, app, live_url, monkeypatch):  # type: ignore[no-untyped-def]
+    """R18 with the counter: ten fresh codes race for the two places left; two bind, eight are
+    refused capacity_reached, and the counter holds what is bound."""
+    monkeypatch.setattr(app.state.settings.codes, "spark_posts_per_ad_account", 3)
+    w = f.World(client)
+    assert f.bind(client, w.brand_h, w.account["id"], [w.code["code"]]).json()["bound"] == 1
+    codes = [f.code(client, w.creator_h, f.post(client, w.creator_h, w.creator["id"])["id"])
+             for _ in range(10)]
+    responses = parallel(live_url, [
+        (lambda http, c=c: f.bind(http, w.brand_h, w.account["id"], [c["code"]]))
+        for c in codes
+    ])
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    results = [r.json()["results"][0] for r in responses]
+    assert sum(res["ok"] for res in results) == 2, results
+    assert {res["error"]["code"] for res in results if not res["ok"]} == {"capacity_reached"}
+    listed = client.get(f"/v1/ad-accounts/{w.account['id']}/spark-posts", headers=w.brand_h)
+    assert len(listed.json()) == 3
+    with app.state.db.unit_of_work(write=False) as session:
+        assert ad_account_repository.places_taken(session, w.account["id"]) == 3

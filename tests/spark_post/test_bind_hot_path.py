@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
+from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.authorization import repository as authorization_repository
+from sparkcodes.authorization.rules import has_room
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import AuditEvent, Authorization, SparkPost
+from sparkcodes.models import AdAccount, AuditEvent, Authorization, SparkPost
 from sparkcodes.spark_post import repository as spark_post_repository
 from tests import factories as f
-from tests.integration._http import preview, spark_posts
+from tests.integration._http import bound_item, preview, spark_posts
 
 
 def _count(app, stmt) -> int:  # type: ignore[no-untyped-def]
@@ -110,3 +112,56 @@ def test_insert_active_and_claim_return_the_rows_they_wrote(client, app):
     finally:
         session.rollback()
         session.close()
+
+
+# --- R18 capacity as a counter (migration 0020) ---------------------------------------------------
+
+def _counter(app, ad_account_id: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """The ad account's counter and the count it stands for."""
+    with app.state.db.unit_of_work(write=False) as session:
+        return (ad_account_repository.places_taken(session, ad_account_id),
+                spark_post_repository.count_active(session, ad_account_id))
+
+
+def test_the_capacity_statement_and_the_rule_agree(client, app):
+    """take_place's WHERE clause decides as authorization.rules.has_room, on every count around
+    the limit; a refused place changes nothing."""
+    w = f.World(client)
+    for limit in range(4):
+        for held in range(6):
+            with app.state.db.unit_of_work(write=True) as session:
+                session.execute(update(AdAccount).where(AdAccount.id == w.account["id"])
+                                .values(active_spark_posts=held))
+                taken = ad_account_repository.take_place(session, w.account["id"], limit=limit)
+                assert (taken is not None) == has_room(held, limit), (held, limit)
+                assert ad_account_repository.places_taken(session, w.account["id"]) == (
+                    held + 1 if taken is not None else held)
+                session.rollback()
+
+
+def test_the_counter_follows_binds_refusals_swaps_and_unbinds(client, app, monkeypatch):
+    w = f.World(client)
+    codes = [w.code] + [f.code(client, w.creator_h, f.post(client, w.creator_h,
+                                                            w.creator["id"])["id"])
+                        for _ in range(2)]
+    f.bind(client, w.brand_h, w.account["id"], [c["code"] for c in codes])
+    assert _counter(app, w.account["id"]) == (3, 3)
+    # The same code again, and a new code of a held post: no new place.
+    f.bind(client, w.brand_h, w.account["id"], [codes[0]["code"]])
+    newer = f.code(client, w.creator_h, w.post["id"])
+    assert bound_item(f.bind(client, w.brand_h, w.account["id"], [newer["code"]]))["replaced"]
+    assert _counter(app, w.account["id"]) == (3, 3)
+    # A claim refused after the place was taken gives the place back.
+    fourth = f.code(client, w.creator_h, f.post(client, w.creator_h, w.creator["id"])["id"])
+    monkeypatch.setattr(authorization_repository, "bind", lambda *a, **k: None)
+    item = f.bind(client, w.brand_h, w.account["id"], [fourth["code"]]).json()["results"][0]
+    assert item["error"]["code"] == "code_used_elsewhere"
+    monkeypatch.undo()
+    assert _counter(app, w.account["id"]) == (3, 3)
+    # Unbinding frees a place, once.
+    sp = spark_posts(client, w.brand_h, w.account["id"])[0]
+    for _ in range(2):
+        assert client.delete(f"/v1/ad-accounts/{w.account['id']}/spark-posts/{sp['id']}",
+                             headers=w.brand_h).status_code == 200
+    assert _counter(app, w.account["id"]) == (2, 2)
+    assert _counter(app, w.account2["id"]) == (0, 0)

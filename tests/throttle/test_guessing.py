@@ -20,7 +20,7 @@ import httpx
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from sparkcodes.app import create_app
 from sparkcodes.compat.tiktok import throttle
@@ -111,6 +111,73 @@ def test_32_threads_reserving_at_once_get_exactly_the_limit(backend, store):  # 
     finally:
         if store == "redis":
             limiter.reset()
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_racing_reservations_over_shared_tiers_count_exactly_and_give_back_whole(backend, store):  # type: ignore[no-untyped-def]
+    """One round trip counts all tiers: 32 attempts over a shared tier (limit 10) and a tier of
+    their own, listed in either order, half of them given back at once as others count; no
+    deadlock, exactly 10 counted in the shared tier, a refused attempt left in no tier."""
+    limiter = Limiter(backend.settings(**_store(store)))
+    run = uuid.uuid4().hex
+    shared = Tier(LOOKUPS, "service", f"shared-{run}", "10/minute")
+    own = [Tier(LOOKUPS, "ip", f"own-{run}-{i}", "5/minute") for i in range(32)]
+    start, results = threading.Barrier(32), {}
+
+    def reserve(i: int) -> None:
+        tiers = [shared, own[i]] if i % 2 else [own[i], shared]
+        start.wait()
+        try:
+            reservation = limiter.reserve(tiers)
+        except Exception as exc:  # noqa: BLE001 - the refusal is the result
+            results[i] = getattr(exc, "code", repr(exc))
+            return
+        results[i] = "counted"
+        if i % 4 == 0:
+            reservation.release()
+            results[i] = "released"
+
+    threads = [threading.Thread(target=reserve, args=(i,)) for i in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        outcomes = Counter(results.values())
+        assert set(outcomes) <= {"counted", "released", "rate_limited"}, outcomes
+        held, admitted = outcomes["counted"], outcomes["counted"] + outcomes["released"]
+        # The first ten to count are in; a release may let a later one in too, never more
+        # than ten at once.
+        assert admitted >= 10 and outcomes["rate_limited"] == 32 - admitted, outcomes
+        assert limiter.hits(shared) == held <= 10
+        for i, outcome in results.items():
+            assert limiter.hits(own[i]) == (1 if outcome == "counted" else 0), (i, outcome)
+    finally:
+        if store == "redis":
+            limiter.reset()
+        limiter.close()
+
+
+def test_a_dead_pooled_connection_is_replaced_not_refused(backend):  # type: ignore[no-untyped-def]
+    """The database store pings no connection on checkout: a pooled connection that died (a
+    restart of PostgreSQL) costs one retry, not a 503."""
+    if backend.name != "postgres":
+        pytest.skip("SQLite connections do not die under a running process")
+    limiter = Limiter(backend.settings())
+    tiers = limiter.lookups(ad_account_id=uuid.uuid4().hex, user_id=uuid.uuid4().hex, ip=None)
+    try:
+        limiter.reserve(tiers)
+        with limiter.storage.engine.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        killer = create_engine(backend.url)
+        with killer.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        killer.dispose()
+        limiter.check(tiers)
+        limiter.reserve(tiers).release()
+        assert [limiter.hits(t) for t in tiers] == [1, 1, 1, 1]
+    finally:
+        limiter.close()
 
 
 def test_a_code_that_exists_is_no_failed_look_up(client, app):  # type: ignore[no-untyped-def]

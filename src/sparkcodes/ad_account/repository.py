@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.models import AdAccount, Business, BusinessMember, Creator, LinkedIdentity
@@ -13,6 +13,38 @@ def add(session: Session, obj: object) -> None:
 
 def by_id(session: Session, ad_account_id: str) -> AdAccount | None:
     return session.get(AdAccount, ad_account_id)
+
+
+def take_place(session: Session, ad_account_id: str, *, limit: int) -> int | None:
+    """R18: count one more live Spark post in the ad account if it has room (the WHERE clause
+    is authorization.rules.has_room): the new count, or None when it is full. The row stays
+    locked until commit, so racing binds cannot both take the last place."""
+    return session.scalar(
+        update(AdAccount)
+        .where(AdAccount.id == ad_account_id, AdAccount.active_spark_posts < limit)
+        .values(active_spark_posts=AdAccount.active_spark_posts + 1)
+        .returning(AdAccount.active_spark_posts)
+        .execution_options(synchronize_session=False))
+
+
+def free_places(session: Session, ad_account_id: str, n: int = 1) -> None:
+    """``n`` live Spark posts of the ad account were unbound (or never made it)."""
+    add_places(session, ad_account_id, -n)
+
+
+def add_places(session: Session, ad_account_id: str, n: int) -> None:
+    """``n`` more (or, negative, fewer) live Spark posts in the ad account, without the cap:
+    for Spark posts TikTok holds (the mirror follows TikTok, whose own cap applies there)."""
+    session.execute(
+        update(AdAccount).where(AdAccount.id == ad_account_id)
+        .values(active_spark_posts=AdAccount.active_spark_posts + n)
+        .execution_options(synchronize_session=False))
+
+
+def places_taken(session: Session, ad_account_id: str) -> int:
+    """How many live Spark posts the ad account holds, by its counter."""
+    return session.scalar(select(AdAccount.active_spark_posts)
+                          .where(AdAccount.id == ad_account_id)) or 0
 
 
 def with_membership(session: Session, ad_account_id: str | None, user_id: str, *,

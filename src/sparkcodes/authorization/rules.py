@@ -255,9 +255,16 @@ def original_code_problems(
     return problems
 
 
+def has_room(active_spark_posts: int, limit: int) -> bool:
+    """R18: an ad account holding this many live Spark posts may take one more. The bind's
+    statement says the same in SQL (ad_account.repository.take_place; a test proves they
+    agree)."""
+    return active_spark_posts < limit
+
+
 def check_capacity(active_spark_posts: int, limit: int) -> None:
     """R18."""
-    if active_spark_posts >= limit:
+    if not has_room(active_spark_posts, limit):
         raise errors.Conflict(
             f"This ad account already holds {limit:,} Spark Ad posts, the most it may; unbind "
             "posts no ad uses to make room.",

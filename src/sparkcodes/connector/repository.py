@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.models import (
     TIKTOK,
     Ad,
@@ -290,13 +291,16 @@ def unbind_mirrored(session: Session, *, spark_post_ids: list[str], now: datetim
     """Mirrored Spark posts TikTok no longer lists (or whose connection was removed)."""
     if not spark_post_ids:
         return 0
-    result = cast("CursorResult[Any]", session.execute(
+    accounts = list(session.scalars(
         update(SparkPost)
         .where(SparkPost.id.in_(spark_post_ids), SparkPost.source == TIKTOK,
                SparkPost.unbound_at.is_(None))
         .values(unbound_at=now)
+        .returning(SparkPost.ad_account_id)
         .execution_options(synchronize_session=False)))
-    return result.rowcount
+    for ad_account_id in sorted(set(accounts)):  # the ad accounts' live Spark post counters
+        ad_account_repository.free_places(session, ad_account_id, accounts.count(ad_account_id))
+    return len(accounts)
 
 
 def live_mirrored_of_connection(session: Session, connection_id: str) -> list[str]:

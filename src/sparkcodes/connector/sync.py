@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sparkcodes.ad import rules as ad_rules
+from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.audit import service as audit
 from sparkcodes.config import Settings
 from sparkcodes.connector import repository, rules, service
@@ -260,8 +261,14 @@ def _spark_post(session: Session, held: Held, post: Post, code: Authorization,
         repository.add_mirrored(session, SparkPost(
             bound_by_id=None, bound_at=now, source=TIKTOK, external_id=key,
             connection_id=held.connection_id, **values))
+        ad_account_repository.add_places(session, held.ad_account_id, 1)
         _count(held, "created")
         return
+    if found.unbound_at is not None or found.ad_account_id != held.ad_account_id:
+        # Live again, or live in another ad account: the counters follow.
+        if found.unbound_at is None:
+            ad_account_repository.free_places(session, found.ad_account_id)
+        ad_account_repository.add_places(session, held.ad_account_id, 1)
     values["unbound_at"] = None  # listed again on TikTok
     if _set(found, **values):
         _count(held, "updated")

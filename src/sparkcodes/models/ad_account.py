@@ -31,6 +31,9 @@ class AdAccount(Base):
     source: Mapped[str] = source_column()
     external_id: Mapped[str | None] = external_id_column()
     connection_id: Mapped[str | None] = connection_column()
+    # Live (not unbound) Spark posts, kept by the statements that bind and unbind them so the
+    # capacity check (R18) reads one row instead of counting them (migration 0020).
+    active_spark_posts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class LinkedIdentity(Base):

@@ -27,9 +27,6 @@ from sparkcodes.spark_post import repository, rules
 from sparkcodes.throttle.rules import Tier
 from sparkcodes.throttle.service import Limiter, Reservation
 
-# Below this many free places, binds of one ad account take its row lock so the cap holds exactly.
-CAPACITY_LOCK_MARGIN = 64
-
 
 @dataclass
 class Resolved:
@@ -255,14 +252,12 @@ def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
     result.resolved, result.original = r, original
 
     existing = repository.active_for_post(session, account.id, r.post.id)
-    if existing is None:
-        _check_capacity(session, settings=settings, account=account)
-        if original is None:
-            if _bind_new(session, r, account=account, user=user, now=now, settings=settings,
-                         result=result):
-                return
-            # A concurrent request of this ad account bound the same post first.
-            existing = repository.active_for_post(session, account.id, r.post.id)
+    if existing is None and original is None:
+        if _bind_new(session, r, account=account, user=user, now=now, settings=settings,
+                     result=result):
+            return
+        # A concurrent request of this ad account bound the same post first.
+        existing = repository.active_for_post(session, account.id, r.post.id)
     # Several writes that can each be refused: a savepoint undoes the earlier ones.
     with session.begin_nested():
         _bind_existing_or_original(session, r, original, existing, account=account, user=user,
@@ -282,9 +277,15 @@ def _bind_new(session: Session, r: Resolved, *, account: AdAccount, user: User, 
     if spark_post is None:
         return False
     try:
+        _take_place(session, settings=settings, account=account)
+    except errors.AppError:
+        repository.discard(session, spark_post)
+        raise
+    try:
         _claim(session, r, account=account, user=user, now=now, settings=settings)
     except errors.AppError:
         repository.discard(session, spark_post)
+        ad_account_repository.free_places(session, account.id)
         raise
     result.spark_post, result.created = spark_post, True
     _audit_bound(session, user, account, r, spark_post, action="spark_post.bound")
@@ -294,6 +295,8 @@ def _bind_new(session: Session, r: Resolved, *, account: AdAccount, user: User, 
 def _bind_existing_or_original(session: Session, r: Resolved, original: Resolved | None,
                                existing: SparkPost | None, *, account: AdAccount, user: User,
                                now: datetime, settings: Settings, result: BindResult) -> None:
+    if existing is None:  # a place first, so a full ad account refuses before any claim
+        _take_place(session, settings=settings, account=account)
     _claim(session, r, account=account, user=user, now=now, settings=settings)
     original_id = None
     if original is not None:
@@ -311,6 +314,7 @@ def _bind_existing_or_original(session: Session, r: Resolved, original: Resolved
             _audit_bound(session, user, account, r, spark_post, action="spark_post.bound")
             return
         # A concurrent request of this ad account bound the same post first.
+        ad_account_repository.free_places(session, account.id)
         existing = repository.active_for_post(session, account.id, r.post.id)
         if existing is None:
             raise errors.Conflict("The Spark post changed meanwhile; try again.",
@@ -349,13 +353,13 @@ def _claim(session: Session, r: Resolved, *, account: AdAccount, user: User, now
         "This code is already used by another ad account.", code="code_used_elsewhere"))
 
 
-def _check_capacity(session: Session, *, settings: Settings, account: AdAccount) -> None:
+def _take_place(session: Session, *, settings: Settings, account: AdAccount) -> None:
+    """R18: one more live Spark post in the ad account, or Conflict capacity_reached."""
     limit = settings.codes.spark_posts_per_ad_account
-    active = repository.count_active(session, account.id)
-    if active >= limit - CAPACITY_LOCK_MARGIN:
-        ad_account_repository.lock(session, account.id)
-        active = repository.count_active(session, account.id)
-    code_rules.check_capacity(active, limit)
+    if ad_account_repository.take_place(session, account.id, limit=limit) is None:
+        code_rules.check_capacity(ad_account_repository.places_taken(session, account.id), limit)
+        raise errors.Conflict("The ad account changed meanwhile; try again.",
+                              code="concurrent_update")
 
 
 def _audit_bound(session: Session, user: User, account: AdAccount, r: Resolved,
@@ -388,6 +392,7 @@ def unbind(session: Session, *, user: User, account: AdAccount, spark_post: Spar
             code="spark_post_in_use", details={"live_ads": [a.ad_id for a in live_ads]},
         )
     if repository.unbind(session, spark_post_id=spark_post.id, user_id=user.id, now=utc_now()):
+        ad_account_repository.free_places(session, spark_post.ad_account_id)
         session.refresh(spark_post)
         post = post_repository.by_id(session, spark_post.post_id)
         audit.record(session, actor_id=user.id, action="spark_post.unbound",
@@ -413,12 +418,12 @@ def bind_own_post(session: Session, *, settings: Settings, user: User, account: 
     existing = repository.active_for_post(session, account.id, post.id)
     if existing is not None:
         return existing, False
-    _check_capacity(session, settings=settings, account=account)
     spark_post = SparkPost(ad_account_id=account.id, post_id=post.id, identity_type="TT_USER",
                            linked_identity_id=link.id, bound_by_id=user.id, bound_at=utc_now())
     try:
         with session.begin_nested():
             repository.add(session, spark_post)
+            _take_place(session, settings=settings, account=account)
     except IntegrityError:
         existing = repository.active_for_post(session, account.id, post.id)
         if existing is None:

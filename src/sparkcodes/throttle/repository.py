@@ -1,16 +1,17 @@
 """The limiter's counters in SQL, as a `limits` storage: one row per fixed window, incremented
 by one atomic upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), so concurrent hits from
-any number of threads and processes are counted exactly. Time is real time (the windows are
-about attackers, not about the sandbox clock)."""
+any number of threads and processes are counted exactly. The limiter counts an attempt against
+all its tiers in one multi-row upsert and gives it back in another (hit_many, give_back_many).
+Time is real time (the windows are about attackers, not about the sandbox clock)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import cast
+from typing import TypeVar, cast
 
 from limits.storage import Storage
 from sqlalchemy import (
@@ -27,8 +28,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.sql.dml import Insert, ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter
 
 from sparkcodes.kit.clock import real_now
@@ -37,6 +38,7 @@ from sparkcodes.models import RateLimitCounter
 
 log = logging.getLogger("sparkcodes.throttle")
 T = cast(Table, RateLimitCounter.__table__)
+R = TypeVar("R")
 
 
 def _when(name: str, value: datetime | None) -> BindParameter[datetime]:
@@ -61,6 +63,42 @@ def _statements(dialect: str) -> tuple[ReturningInsert[int], ReturningUpdate[int
     return incr, decr
 
 
+def _insert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    return postgresql.insert(T) if dialect == "postgresql" else sqlite.insert(T)
+
+
+def _hit_many_statement(dialect: str, n: int) -> ReturningInsert[str, int]:
+    """One hit in each of ``n`` windows (keys k0.., window ends r0.. if a new one starts)."""
+    now = _when("b_now", None)
+    insert = _insert(dialect)
+    insert = insert.values([
+        {"key": bindparam(f"k{i}", type_=String()), "hits": 1,
+         "resets_at": _when(f"r{i}", None)} for i in range(n)])
+    ended = T.c.resets_at <= now
+    return insert.on_conflict_do_update(
+        index_elements=[T.c.key],
+        set_={"hits": case((ended, 1), else_=T.c.hits + 1),
+              "resets_at": case((ended, insert.excluded.resets_at), else_=T.c.resets_at)},
+    ).returning(T.c.key, T.c.hits)
+
+
+def _give_back_many_statement(dialect: str, n: int) -> Insert:
+    """One hit given back in each of ``n`` windows still running (never below zero). An upsert,
+    not an UPDATE, so it locks rows in the order given, as the hit does: two statements locking
+    the same keys in one order cannot deadlock. A window that is gone is written as an ended
+    window of zero hits (it counts as zero, and the sweep deletes it)."""
+    now = _when("b_now", None)
+    insert = _insert(dialect)
+    insert = insert.values([
+        {"key": bindparam(f"k{i}", type_=String()), "hits": 0, "resets_at": now}
+        for i in range(n)])
+    floor = func.max if dialect == "sqlite" else func.greatest
+    return insert.on_conflict_do_update(
+        index_elements=[T.c.key],
+        set_={"hits": case((T.c.resets_at > now, floor(T.c.hits - 1, 0)), else_=T.c.hits)},
+    )
+
+
 class SqlStorage(Storage):
     """Counters in the ``rate_limit_counters`` table of ``engine`` (made if missing). The
     engine runs in autocommit: each statement is its own transaction, and an increment is one
@@ -73,6 +111,8 @@ class SqlStorage(Storage):
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._held = threading.local()
         self._incr, self._decr = _statements(engine.dialect.name)
+        self._hit_many: dict[int, ReturningInsert[str, int]] = {}
+        self._give_back_many: dict[int, Insert] = {}
         try:
             T.create(engine, checkfirst=True)
         except SQLAlchemyError:
@@ -97,31 +137,72 @@ class SqlStorage(Storage):
             finally:
                 self._held.conn = None
 
+    def run(self, work: Callable[[Connection], R]) -> R:
+        """``work`` on a pooled connection, and once more on a fresh one when the pooled one
+        turned out dead (the database restarted meanwhile): the engine does not ping every
+        checkout, which would cost a round trip per statement. A store that is down still
+        fails (connecting fails)."""
+        try:
+            with self.connection() as conn:
+                return work(conn)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated or getattr(self._held, "conn", None) is not None:
+                raise
+        with self.connection() as conn:
+            return work(conn)
+
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = real_now()
-        with self.connection() as conn:
-            return int(conn.execute(self._incr, {
-                "b_key": key, "b_amount": amount, "b_now": now,
-                "b_next": now + timedelta(seconds=expiry)}).scalar_one())
+        params = {"b_key": key, "b_amount": amount, "b_now": now,
+                  "b_next": now + timedelta(seconds=expiry)}
+        return self.run(lambda conn: int(conn.execute(self._incr, params).scalar_one()))
 
     def decr(self, key: str, amount: int = 1) -> int:
         """Give back ``amount`` hits of a window still running (never below zero)."""
-        with self.connection() as conn:
-            hits = conn.execute(self._decr, {"b_key": key, "b_amount": amount,
-                                             "b_now": real_now()}).scalar()
-        return int(hits or 0)
+        params = {"b_key": key, "b_amount": amount, "b_now": real_now()}
+        return self.run(lambda conn: int(conn.execute(self._decr, params).scalar() or 0))
+
+    def hit_many(self, windows: Sequence[tuple[str, int]]) -> dict[str, int]:
+        """Count one hit in each (key, window seconds) at once, in one statement: each key's
+        count after it. Keys are written in sorted order (see _give_back_many_statement)."""
+        ordered = sorted(dict(windows).items())
+        n = len(ordered)
+        stmt = self._hit_many.get(n)
+        if stmt is None:
+            stmt = self._hit_many[n] = _hit_many_statement(self.engine.dialect.name, n)
+        now = real_now()
+        params: dict[str, object] = {"b_now": now}
+        for i, (key, expiry) in enumerate(ordered):
+            params[f"k{i}"], params[f"r{i}"] = key, now + timedelta(seconds=expiry)
+        return self.run(lambda conn: {key: int(hits) for key, hits in conn.execute(stmt, params)})
+
+    def give_back_many(self, keys: Sequence[str]) -> None:
+        """Give back one hit of each key's running window, in one statement."""
+        ordered = sorted(set(keys))
+        n = len(ordered)
+        stmt = self._give_back_many.get(n)
+        if stmt is None:
+            stmt = self._give_back_many[n] = _give_back_many_statement(
+                self.engine.dialect.name, n)
+        params: dict[str, object] = {"b_now": real_now()}
+        params.update({f"k{i}": key for i, key in enumerate(ordered)})
+        self.run(lambda conn: conn.execute(stmt, params))
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, int]:
+        """Each key's count in its running window (0 if none), in one statement."""
+        stmt = select(T.c.key, T.c.hits).where(T.c.key.in_(list(keys)),
+                                                T.c.resets_at > _when("now", real_now()))
+        found = self.run(lambda conn: {key: int(hits) for key, hits in conn.execute(stmt)})
+        return {key: found.get(key, 0) for key in keys}
 
     def get(self, key: str) -> int:
-        with self.connection() as conn:
-            hits = conn.execute(select(T.c.hits).where(
-                T.c.key == key, T.c.resets_at > _when("now", real_now()))).scalar()
-        return int(hits or 0)
+        stmt = select(T.c.hits).where(T.c.key == key, T.c.resets_at > _when("now", real_now()))
+        return self.run(lambda conn: int(conn.execute(stmt).scalar() or 0))
 
     def get_expiry(self, key: str) -> float:
         now = real_now()
-        with self.connection() as conn:
-            resets_at = conn.execute(select(T.c.resets_at).where(
-                T.c.key == key, T.c.resets_at > _when("now", now))).scalar()
+        stmt = select(T.c.resets_at).where(T.c.key == key, T.c.resets_at > _when("now", now))
+        resets_at = self.run(lambda conn: conn.execute(stmt).scalar())
         return (resets_at or now).timestamp()
 
     def check(self) -> bool:

@@ -1,13 +1,14 @@
-"""The limiter: tiers counted with the `limits` library's fixed-window strategy, whose hit() is
-one atomic increment in the store (a Lua script on Redis, one upsert in SQL, a lock in memory).
+"""The limiter: tiers counted in fixed windows (the `limits` library's keys and storages: a
+Redis key, a row in SQL, a dict in memory).
 
-An attempt is counted *before* it is made (reserve), against every tier at once: the hit that
-takes a tier over its limit is refused and given back, so however many requests race, no more
-attempts are made than the limit allows. An attempt that turns out not to be a failure (a code
-that exists, a right password) is given back too (Reservation.release). A refused attempt is
-not counted, so a window always ends on time and nobody is locked out for longer than one
-window. A store that cannot be reached refuses every attempt (503, limiter_unavailable):
-guessing must never become unlimited because Redis went down.
+An attempt is counted *before* it is made (reserve), against every tier at once and in one round
+trip to the store (one multi-row upsert in SQL, one Lua script on Redis): when that takes any tier
+over its limit, the attempt is refused and given back in every tier, so however many requests
+race, no more attempts are made than the limit allows. An attempt that turns out not to be a
+failure (a code that exists, a right password) is given back too (Reservation.release), again in
+one round trip. A refused attempt is not counted, so a window always ends on time and nobody is
+locked out for longer than one window. A store that cannot be reached refuses every attempt
+(503, limiter_unavailable): guessing must never become unlimited because Redis went down.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -27,7 +28,6 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import SQLAlchemyError
 
 from sparkcodes import errors
 from sparkcodes.config import Settings
@@ -38,11 +38,25 @@ from sparkcodes.throttle.rules import LOGINS, LOOKUPS, Tier
 
 log = logging.getLogger("sparkcodes.throttle")
 
-_REDIS_RELEASE = """
-local v = tonumber(redis.call('get', KEYS[1]) or '0')
-if v <= 0 then return 0 end
-return redis.call('decrby', KEYS[1], math.min(v, tonumber(ARGV[1])))
+# One hit in each key (ARGV: each key's window in seconds, set when its window starts), and each
+# key's count after it.
+_REDIS_HIT_MANY = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('incrby', key, 1)
+  if n == 1 then redis.call('expire', key, ARGV[i]) end
+  out[i] = n
+end
+return out
 """
+# One hit given back in each key whose window still runs (never below zero, never a new key).
+_REDIS_GIVE_BACK_MANY = """
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('get', key) or '0') > 0 then redis.call('decrby', key, 1) end
+end
+return 0
+"""
+_REDIS_GET_MANY = "return redis.call('mget', unpack(KEYS))"
 # Redis must answer quickly or the attempt is refused; a hung store must not hang requests.
 REDIS_TIMEOUT_SECONDS = 2.0
 
@@ -83,8 +97,9 @@ def _sql_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     # Counters are not worth a disk flush each: without waiting for it an increment costs a
     # fraction of the time. A crash of PostgreSQL itself may forget the last moment's hits, which
-    # a limit measured in minutes does not notice.
-    return create_engine(parsed, pool_size=5, max_overflow=20, pool_pre_ping=True,
+    # a limit measured in minutes does not notice. No ping per checkout: the statements a bind
+    # sends retry once on a connection found dead instead (SqlStorage.run).
+    return create_engine(parsed, pool_size=5, max_overflow=20, pool_pre_ping=False,
                          connect_args={"connect_timeout": 5,
                                        "options": "-c synchronous_commit=off"})
 
@@ -99,6 +114,96 @@ def open_storage(url: str, *, key_prefix: str) -> Storage:
     if scheme == "memory":
         return MemoryStorage(wrap_exceptions=True)
     return SqlStorage(_sql_engine(url))
+
+
+class _Counts:
+    """Several windows counted at once, in one round trip to the store; the store's own errors
+    become StorageError."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    def hit(self, windows: Sequence[tuple[str, int]]) -> list[int]:
+        """One hit in each (key, window seconds): each count after it."""
+        with self._errors():
+            return self._hit(windows)
+
+    def give_back(self, keys: Sequence[str]) -> None:
+        with self._errors():
+            self._give_back(keys)
+
+    def get(self, keys: Sequence[str]) -> list[int]:
+        with self._errors():
+            return self._get(keys)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except StorageError:
+            raise
+        except self.storage.base_exceptions as exc:
+            raise StorageError(exc) from exc
+
+    def _hit(self, windows: Sequence[tuple[str, int]]) -> list[int]:
+        return [self.storage.incr(key, expiry) for key, expiry in windows]
+
+    def _give_back(self, keys: Sequence[str]) -> None:
+        storage = self.storage
+        assert isinstance(storage, MemoryStorage)
+        for key in keys:
+            storage.decr(key)
+
+    def _get(self, keys: Sequence[str]) -> list[int]:
+        return [self.storage.get(key) for key in keys]
+
+
+class _SqlCounts(_Counts):
+    storage: SqlStorage
+
+    def _hit(self, windows: Sequence[tuple[str, int]]) -> list[int]:
+        counts = self.storage.hit_many(windows)
+        return [counts[key] for key, _ in windows]
+
+    def _give_back(self, keys: Sequence[str]) -> None:
+        self.storage.give_back_many(keys)
+
+    def _get(self, keys: Sequence[str]) -> list[int]:
+        counts = self.storage.get_many(keys)
+        return [counts[key] for key in keys]
+
+
+class _RedisCounts(_Counts):
+    storage: RedisStorage
+
+    def __init__(self, storage: RedisStorage) -> None:
+        super().__init__(storage)
+        connection = storage.get_connection()
+        self._hit_many = connection.register_script(_REDIS_HIT_MANY.encode())
+        self._give_back_many = connection.register_script(_REDIS_GIVE_BACK_MANY.encode())
+        self._get_many = connection.register_script(_REDIS_GET_MANY.encode())
+
+    def _hit(self, windows: Sequence[tuple[str, int]]) -> list[int]:
+        keys = [self.storage.prefixed_key(key) for key, _ in windows]
+        counts = self._hit_many(keys, [expiry for _, expiry in windows])
+        return [int(n) for n in cast(list[int], counts)]
+
+    def _give_back(self, keys: Sequence[str]) -> None:
+        self._give_back_many([self.storage.prefixed_key(key) for key in keys], [])
+
+    def _get(self, keys: Sequence[str]) -> list[int]:
+        values = self._get_many([self.storage.prefixed_key(key) for key in keys], [])
+        return [int(v or 0) for v in cast(list[bytes | None], values)]
+
+
+def _counts(storage: Storage) -> _Counts:
+    if isinstance(storage, RedisStorage):
+        return _RedisCounts(storage)
+    if isinstance(storage, SqlStorage):
+        return _SqlCounts(storage)
+    if isinstance(storage, MemoryStorage):
+        return _Counts(storage)
+    raise ConfigurationError(f"the limiter cannot count in {type(storage)}")
 
 
 @dataclass
@@ -132,7 +237,7 @@ class Limiter:
             (LOGINS, "ip"): settings.auth.failed_logins_per_ip,
         }
         self._items: dict[str, RateLimitItem] = {}
-        self._release: Callable[[str, int], object] = self._releaser()
+        self._counts = _counts(self.storage)
 
     # --- the tiers -----------------------------------------------------------------------------
 
@@ -152,34 +257,34 @@ class Limiter:
     # --- counting ------------------------------------------------------------------------------
 
     def reserve(self, tiers: Sequence[Tier]) -> Reservation:
-        """Count one attempt against every tier, atomically per tier; RateLimited naming the
-        first tier over its limit (nothing stays counted then), Unavailable if the store is
-        down."""
+        """Count one attempt against every tier at once (one round trip); RateLimited naming
+        the first tier it took over its limit (nothing stays counted then), Unavailable if the
+        store is down."""
         if not tiers:
             return Reservation()
-        held: list[Tier] = []
         try:
-            with self._one_connection():
-                for tier in tiers:
-                    if not self.strategy.hit(self._item(tier), *self._ids(tier)):
-                        self._give_back([*held, tier])
-                        raise self._refusal(tier)
-                    held.append(tier)
+            counts = self._counts.hit([(self._key(t), self._item(t).get_expiry())
+                                       for t in tiers])
         except (StorageError, ConfigurationError) as exc:
-            self._give_back(held)
             raise self._unavailable(tiers[0].purpose, exc) from None
-        return Reservation(self, held)
+        for tier, count in zip(tiers, counts, strict=True):
+            if count > self._item(tier).amount:
+                self._give_back(tiers)
+                raise self._refusal(tier)
+        return Reservation(self, list(tiers))
 
     def check(self, tiers: Sequence[Tier]) -> None:
         """RateLimited if any tier is spent already (a quick refusal of a whole request; the
-        exact gate is reserve)."""
+        exact gate is reserve); one round trip."""
+        if not tiers:
+            return
         try:
-            with self._one_connection():
-                for tier in tiers:
-                    if not self.strategy.test(self._item(tier), *self._ids(tier)):
-                        raise self._refusal(tier)
+            counts = self._counts.get([self._key(t) for t in tiers])
         except (StorageError, ConfigurationError) as exc:
             raise self._unavailable(tiers[0].purpose, exc) from None
+        for tier, count in zip(tiers, counts, strict=True):
+            if count >= self._item(tier).amount:
+                raise self._refusal(tier)
 
     def forget(self, tier: Tier) -> None:
         """Start the tier's count afresh (a right password clears its account's failures)."""
@@ -218,41 +323,26 @@ class Limiter:
     def _ids(self, tier: Tier) -> tuple[str, ...]:
         return (self.prefix, tier.purpose, tier.name, tier.key)
 
-    def _releaser(self) -> Callable[[str, int], object]:
-        storage = self.storage
-        if isinstance(storage, RedisStorage):
-            script = storage.get_connection().register_script(_REDIS_RELEASE.encode())
-            return lambda key, amount: script([storage.prefixed_key(key)], [amount])
-        if isinstance(storage, (MemoryStorage, SqlStorage)):
-            return storage.decr
-        raise ConfigurationError(f"the limiter cannot give hits back in {type(storage)}")
-
-    @contextmanager
-    def _one_connection(self) -> Iterator[None]:
-        """The calls of one reserve, check or give-back share a database connection."""
-        stack = ExitStack()
-        if isinstance(self.storage, SqlStorage):
-            try:
-                stack.enter_context(self.storage.connection())
-            except SQLAlchemyError as exc:  # connecting failed: the store is down
-                raise StorageError(exc) from exc
-        with stack:
-            yield
+    def _key(self, tier: Tier) -> str:
+        return self._item(tier).key_for(*self._ids(tier))
 
     def _give_back(self, tiers: Sequence[Tier]) -> None:
         if not tiers:
             return
         try:
-            with self._one_connection():
-                for tier in tiers:
-                    self._release(self._item(tier).key_for(*self._ids(tier)), 1)
+            self._counts.give_back([self._key(t) for t in tiers])
         except Exception:  # the store went down meanwhile: the hits stay counted (safe side)
             log.warning("limiter store unreachable; %s hit(s) stay counted",
                         ", ".join(t.label for t in tiers), exc_info=True)
 
-    def _refusal(self, tier: Tier) -> errors.RateLimited:
+    def _refusal(self, tier: Tier) -> errors.AppError:
+        """RateLimited, naming the tier and when its window ends; Unavailable if the store
+        cannot say (it went down meanwhile)."""
         item = self._item(tier)
-        reset_time = self.strategy.get_window_stats(item, *self._ids(tier)).reset_time
+        try:
+            reset_time = self.strategy.get_window_stats(item, *self._ids(tier)).reset_time
+        except (StorageError, ConfigurationError) as exc:
+            return self._unavailable(tier.purpose, exc)
         retry_after = max(1, math.ceil(reset_time - time.time()))
         window = item.get_expiry()
         metrics.count_limiter_refusal(tier.label)
