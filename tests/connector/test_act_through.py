@@ -14,7 +14,7 @@ from sparkcodes.models import Ad, AuditEvent
 from tests import factories as f
 from tests.connector.test_connector import HTML, Admin, csrf_of
 from tests.connector.test_sync import _tick, do_sync, linked, set_clocks, tracker
-from tests.connector.test_sync_ads import WithAds, aligned, ads_of
+from tests.connector.test_sync_ads import WithAds, ads_of, aligned
 from tests.integration._http import assert_error
 
 

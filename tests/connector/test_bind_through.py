@@ -5,7 +5,10 @@ database, over real HTTP), then syncs so the tracker shows it at once."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -75,7 +78,8 @@ def world(client, standin):  # type: ignore[no-untyped-def]
 
 
 def test_bind_through_tiktok_gives_each_code_its_result_and_tracks_the_post(client, standin,  # type: ignore[no-untyped-def]
-                                                                             world):
+                                                                             world, caplog):
+    caplog.set_level(logging.DEBUG)
     world, admin, _ = world
     account_id = mirrored_account(client, admin)
     codes = Codes(client, standin, admin, world)
@@ -109,15 +113,46 @@ def test_bind_through_tiktok_gives_each_code_its_result_and_tracks_the_post(clie
     again = f._ok(f.bind(client, admin.headers, account_id, [codes.fresh["code"]]))
     assert again["bound"] == 1 and not again["results"][0]["created"]
     assert again["results"][0]["spark_post"]["id"] == sp["id"]
-    # No code kept raw: not in any row (audit rows included), only its hint.
+    # No code kept raw: not in any row (audit rows, outbox and webhook rows included), nor in
+    # the logs (tt_video/info's query string is masked), only its hint.
     dump = dump_everything(client)
     for raw in (*codes.raw(), codes.unknown):
         assert raw not in dump
+        assert raw not in caplog.text
+    assert "auth_code=***" in caplog.text
     with client.app.state.db.session() as session:
         [event] = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "spark_post.bound_on_tiktok",
             AuditEvent.target_id == sp["id"])).all()
         assert event.details["after"]["code_hint"] == codes.fresh["code"].split("-")[1]
+
+
+def test_two_binds_of_one_code_racing_leave_one_spark_post(client, standin, world):  # type: ignore[no-untyped-def]
+    world, admin, _ = world
+    account_id = mirrored_account(client, admin)
+    codes = Codes(client, standin, admin, world)
+    barrier = threading.Barrier(2)
+    answers: list[dict[str, Any]] = []
+
+    def bind() -> None:
+        barrier.wait()
+        answers.append(f._ok(f.bind(client, admin.headers, account_id, [codes.fresh["code"]])))
+
+    threads = [threading.Thread(target=bind) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 2
+    for body in answers:
+        [item] = body["results"]
+        assert item["ok"], item  # TikTok applies the same code again as a no-op
+    # One Spark post on TikTok, one in the mirror, whichever sync came first.
+    assert str(codes.post["id"]) in standin_items(standin, world)
+    assert [r["post"]["caption"] for r in tracker(client, admin)].count("Night routine #ad") == 1
+    ids = {b["results"][0]["spark_post"]["id"] for b in answers
+           if b["results"][0]["spark_post"]}
+    assert len(ids) == 1
 
 
 def test_preview_through_tiktok_shows_the_post_and_what_stops_it(client, standin, world):  # type: ignore[no-untyped-def]
