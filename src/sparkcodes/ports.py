@@ -4,6 +4,10 @@ Creator accounts, posts and codes refuse a change while a live ad runs on them (
 and tell the businesses that hold them what changed (R23). Both answers belong above them (ads
 decide what is live, notifications decide whom to tell), so their services take an ``AdWatch``;
 ``sparkcodes.notification.watch`` implements it and every adapter passes that module.
+
+An ad account mirrored from TikTok is changed where it lives: binds, previews, pauses and
+unbinds on it go through an ``AdActions`` (``sparkcodes.connector.actions`` calls TikTok and then
+syncs the advertiser); native ad accounts keep today's services.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import Authorization, Post
-from sparkcodes.values import LiveAd
+from sparkcodes.config import Settings
+from sparkcodes.models import Ad, AdAccount, Authorization, Post, SparkPost, User
+from sparkcodes.values import LiveAd, RemoteBound, RemoteCode
 
 
 class AdWatch(Protocol):
@@ -38,3 +43,27 @@ class AdWatch(Protocol):
     def post_changed(self, session: Session, *, posts: list[Post], event_type: str, title: str,
                      body: str, now: datetime, tell_creator: bool = False) -> None:
         """Tell the businesses holding the posts that a change stopped (or may stop) their ads."""
+
+
+class AdActions(Protocol):
+    """Writes on a mirrored ad account, made on the TikTok it is mirrored from. Each ends the
+    caller's transaction before calling TikTok (nothing is held while TikTok answers) and syncs
+    the advertiser after a change, so the mirror shows what TikTok now says."""
+
+    def preview_code(self, session: Session, *, settings: Settings, account: AdAccount,
+                     text: str) -> RemoteCode:
+        """What the code would attach, and what stops it (tt_video/info); raises AppError when
+        TikTok refuses the code."""
+
+    def bind_codes(self, session: Session, *, settings: Settings, user: User,
+                   account: AdAccount, codes: list[str],
+                   original_codes: list[str]) -> list[RemoteBound]:
+        """Apply each code (tt_video/info, then tt_video/authorize), one result per code."""
+
+    def set_ad_status(self, session: Session, *, settings: Settings, user: User | None,
+                      account: AdAccount, ad: Ad, enable: bool) -> None:
+        """Pause (``enable`` False) or enable the ad on TikTok (ad/status/update)."""
+
+    def unbind(self, session: Session, *, settings: Settings, user: User, account: AdAccount,
+               spark_post: SparkPost) -> None:
+        """Remove the post from the advertiser's authorized posts (tt_video/unbind)."""

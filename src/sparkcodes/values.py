@@ -64,3 +64,38 @@ def days_left(expires_at: datetime, now: datetime) -> int:
 def hint_display(hint: str) -> str:
     """How a code is named without being shown: its prefix and first symbols."""
     return f"{CODE_PREFIX}-{hint}-…"
+
+
+@dataclass
+class RemoteCode:
+    """A code as the TikTok an ad account is mirrored from shows it (tt_video/info): never the
+    code itself, only its first symbols."""
+
+    code_hint: str
+    item_id: str
+    caption: str
+    kind: str  # video, duet or stitch
+    handle: str
+    display_name: str
+    avatar_url: str | None
+    starts_at: datetime
+    expires_at: datetime
+    status: str  # TikTok's ad_auth_status: AUTHORIZED, EXPIRED, CANCELED
+    problems: list[Message]
+    # The mirror's post and creator, when a sync has already seen them.
+    post_id: str | None = None
+    creator_id: str | None = None
+    bound_here: bool = False
+
+
+@dataclass
+class RemoteBound:
+    """One code's result of a bind made on TikTok: the mirrored Spark post it now has, or the
+    refusal (``error``: an AppError, kept untyped here so this leaf imports no error type)."""
+
+    index: int
+    code_hint: str | None
+    item_id: str | None = None
+    spark_post_id: str | None = None
+    created: bool = False
+    error: Exception | None = None

@@ -323,7 +323,8 @@ def test_native_writes_on_mirrored_campaigns_ad_groups_and_ads_are_refused(clien
                                 "call_to_action": "SHOP_NOW",
                                 "landing_page_url": "https://shop.example.com/"}),
               client.patch(f"/v1/ads/{ad['id']}", headers=h, json={"name": "x"}),
-              f.set_status(client, h, "ad", ad["id"], "DISABLE")):
+              # Pause and enable go to TikTok (tests/connector/test_act_through.py).
+              f.set_status(client, h, "ad", ad["id"], "DELETE")):
         error = assert_error(r, 409, "mirrored_from_tiktok", "mirrored from TikTok")
         assert "change it in TikTok Ads Manager" in error["message"]
     assert do_sync(client, made, world) == DONE

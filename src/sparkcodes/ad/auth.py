@@ -48,9 +48,10 @@ def _ad_group(action: str) -> Callable[..., Held[AdGroup]]:
     return dependency
 
 
-def _ad(action: str) -> Callable[..., Held[Ad]]:
+def _ad(action: str, through_tiktok: bool = False) -> Callable[..., Held[Ad]]:
     def dependency(ad_id: str, user: CallerDep, session: SessionDep) -> Held[Ad]:
-        obj, account = service.held(session, user=user, model=Ad, obj_id=ad_id, action=action)
+        obj, account = service.held(session, user=user, model=Ad, obj_id=ad_id, action=action,
+                                    through_tiktok=through_tiktok)
         assert isinstance(obj, Ad)
         return Held(obj, account, user)
 
@@ -63,3 +64,5 @@ AdGroupRead = Annotated[Held[AdGroup], Depends(_ad_group("read"))]
 AdGroupOperate = Annotated[Held[AdGroup], Depends(_ad_group("operate"))]
 AdRead = Annotated[Held[Ad], Depends(_ad("read"))]
 AdOperate = Annotated[Held[Ad], Depends(_ad("operate"))]
+# Operate, on a mirrored ad too: the route pauses or enables it on TikTok (ports.AdActions).
+AdOperateThrough = Annotated[Held[Ad], Depends(_ad("operate", True))]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from sparkcodes.ad import rules, service
 from sparkcodes.ad.auth import (
     AdGroupOperate,
     AdGroupRead,
     AdOperate,
+    AdOperateThrough,
     AdRead,
     CampaignOperate,
     CampaignRead,
@@ -26,6 +27,7 @@ from sparkcodes.ad.schemas import (
     to_micros,
 )
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
+from sparkcodes.connector.actions import TikTokActions
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.pagination import Page
 
@@ -194,10 +196,13 @@ def edit_ad(ad_id: str, held: AdOperate, body: AdPatch, user: UserDep,
 
 
 @router.post("/ads/{ad_id}/status", response_model=AdOut)
-def ad_status(ad_id: str, held: AdOperate, body: StatusIn, user: UserDep,
-              session: SessionDep) -> AdOut:
-    """Enable, pause (DISABLE) or delete an ad."""
+def ad_status(ad_id: str, held: AdOperateThrough, body: StatusIn, user: UserDep,
+              request: Request, session: SessionDep, settings: SettingsDep) -> AdOut:
+    """Enable, pause (DISABLE) or delete an ad. An ad mirrored from TikTok is paused or enabled
+    on TikTok (ad/status/update) and synced back; deleting it is refused (409
+    `mirrored_from_tiktok`: delete it in TikTok Ads Manager)."""
     ad, account = held.obj, held.account
-    service.set_operation(session, user=user, account=account, obj=ad,
-                          operation=body.operation_status)
+    ad = service.set_ad_status(session, settings=settings, user=user, account=account, ad=ad,
+                               operation=body.operation_status,
+                               actions=TikTokActions(request.app.state.db))
     return ads_out(session, [ad])[0]

@@ -21,6 +21,7 @@ from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.text import refuse_control
 from sparkcodes.models import (
+    NATIVE,
     Ad,
     AdAccount,
     AdGroup,
@@ -32,6 +33,7 @@ from sparkcodes.models import (
     SparkPost,
     User,
 )
+from sparkcodes.ports import AdActions
 from sparkcodes.post import repository as post_repository
 from sparkcodes.spark_post import service as spark_post_service
 from sparkcodes.values import LiveAd
@@ -350,7 +352,7 @@ def live_ads_of_views(session: Session, views: list[AdView]) -> list[LiveAd]:
 
 
 def held(session: Session, *, user: User, model: type[Lifecycle], obj_id: str,
-         action: str) -> tuple[Lifecycle, AdAccount]:
+         action: str, through_tiktok: bool = False) -> tuple[Lifecycle, AdAccount]:
     """A campaign, ad group or ad with its ad account, if the user's role there allows
     ``action``; NotFound (naming the object) when it does not exist or the user is no member."""
     noun = _NOUN[model]
@@ -359,10 +361,35 @@ def held(session: Session, *, user: User, model: type[Lifecycle], obj_id: str,
         raise errors.NotFound(f"No such {noun}.")
     try:
         account, _, _ = ad_account_service.access(session, user=user,
-                                                  ad_account_id=obj.ad_account_id, action=action)
+                                                  ad_account_id=obj.ad_account_id, action=action,
+                                                  through_tiktok=through_tiktok)
     except errors.NotFound:
         raise errors.NotFound(f"No such {noun}.") from None
     return obj, account
+
+
+def set_ad_status(session: Session, *, settings: Settings, user: User, account: AdAccount,
+                  ad: Ad, operation: str, actions: AdActions | None) -> Ad:
+    """ENABLE, DISABLE or DELETE an ad where it lives: here (``set_operation``), or, for an ad
+    mirrored from TikTok, on TikTok (pause and enable; then synced back). Deleting a mirrored
+    ad is left to TikTok Ads Manager: MirroredFromTikTok."""
+    if account.source == NATIVE:
+        changed = set_operation(session, user=user, account=account, obj=ad, operation=operation)
+        assert isinstance(changed, Ad)
+        return changed
+    if operation not in ("ENABLE", "DISABLE"):
+        if operation not in OPERATIONS:
+            raise errors.InvalidInput("operation_status must be ENABLE, DISABLE or DELETE.",
+                                      code="invalid_operation_status")
+        raise errors.MirroredFromTikTok(details={"ad_account_id": account.id})
+    if actions is None:
+        raise errors.MirroredFromTikTok(details={"ad_account_id": account.id})
+    if ad.deleted_at is not None:
+        raise errors.Gone("That ad was deleted and cannot change.", code="ad_deleted")
+    actions.set_ad_status(session, settings=settings, user=user, account=account, ad=ad,
+                          enable=operation == "ENABLE")
+    session.refresh(ad)
+    return ad
 
 
 def by_tiktok_ids(session: Session, *, model: type[repository.Lifecycle], account: AdAccount,

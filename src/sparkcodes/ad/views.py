@@ -16,7 +16,7 @@ from sparkcodes.ad import rules, service
 from sparkcodes.ad.auth import (
     AdGroupOperate,
     AdGroupRead,
-    AdOperate,
+    AdOperateThrough,
     AdRead,
     CampaignOperate,
     CampaignRead,
@@ -26,10 +26,11 @@ from sparkcodes.ad.schemas import to_micros
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.business import rules as business_rules
+from sparkcodes.connector.actions import TikTokActions
 from sparkcodes.fallback import service as fallback_service
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Ad, AdAccount, AdGroup, Authorization, Business, Campaign
+from sparkcodes.models import NATIVE, Ad, AdAccount, AdGroup, Authorization, Business, Campaign
 from sparkcodes.spark_post import presenters as spark_presenters
 from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_ago, form_amount, too_long
 
@@ -323,10 +324,19 @@ def ad_page(ad_id: str, web: WebPage, held: AdRead) -> Response:
 
 
 @router.post("/ads/{ad_id}/status")
-def ad_status(ad_id: str, web: WebForm, held: AdOperate,
+def ad_status(ad_id: str, web: WebForm, held: AdOperateThrough,
               operation: str = Form("", max_length=10)) -> Response:
-    """Enable, pause or delete an ad."""
+    """Enable, pause or delete an ad; an ad mirrored from TikTok is paused or enabled there."""
     ad, account = held.obj, held.account
+    if account.source != NATIVE:
+        # On TikTok, which ends this request's transaction before calling it: no savepoint.
+        try:
+            service.set_ad_status(web.session, settings=web.settings, user=web.me,
+                                  account=account, ad=ad, operation=operation,
+                                  actions=TikTokActions(web.request.app.state.db))
+        except errors.AppError as exc:
+            return _ad_page(web, ad, account, error=exc.message, status=exc.status)
+        return web.redirect(f"/ads/{ad.id}")
     return _switch(web, ad, account, operation, here=f"/ads/{ad.id}",
                    after_delete=f"/ad-groups/{ad.ad_group_id}",
                    refused=lambda message, status: _ad_page(web, ad, account, error=message,

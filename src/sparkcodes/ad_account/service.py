@@ -35,12 +35,15 @@ def create(session: Session, *, user: User, business: Business, name: str,
 
 
 def access(session: Session, *, user: User, ad_account_id: str | None,
-           action: str, tiktok_id: int | None = None) -> tuple[AdAccount, Business, str]:
+           action: str, tiktok_id: int | None = None,
+           through_tiktok: bool = False) -> tuple[AdAccount, Business, str]:
     """The ad account if the user's role in its business allows ``action``; NotFound otherwise.
 
     Non-members get NotFound, as for the business itself; members whose role is too low get
     Forbidden (``business.rules.check``). One query for account, business and membership. The
-    TikTok surface names the account by its ``tiktok_id`` instead.
+    TikTok surface names the account by its ``tiktok_id`` instead. A mirrored account refuses
+    every change (MirroredFromTikTok) except those its caller makes on TikTok
+    (``through_tiktok``: binds, previews, pauses and unbinds through ``ports.AdActions``).
     """
     found = repository.with_membership(session, ad_account_id, user.id, tiktok_id=tiktok_id)
     if found is None:
@@ -49,7 +52,7 @@ def access(session: Session, *, user: User, ad_account_id: str | None,
     if business is None or role is None:
         raise errors.NotFound("No such ad account.")
     business_rules.check(role, action)
-    if action != "read" and account.source != NATIVE:
+    if action != "read" and account.source != NATIVE and not through_tiktok:
         raise errors.MirroredFromTikTok(details={"ad_account_id": account.id})
     return account, business, role
 

@@ -350,3 +350,21 @@ def daily_of_ads(session: Session, *, ad_ids: Iterable[str], days: Iterable[date
     rows = session.scalars(select(EngagementDaily).where(
         EngagementDaily.ad_key.in_(ids), EngagementDaily.day.in_(wanted)))
     return {(r.ad_key, r.day): r for r in rows}
+
+
+def bound_external_ids(session: Session, ad_account_id: str) -> set[str]:
+    """The external ids of the mirrored ad account's Spark posts bound now."""
+    return {str(k) for k in session.scalars(select(SparkPost.external_id).where(
+        SparkPost.ad_account_id == ad_account_id, SparkPost.source == TIKTOK,
+        SparkPost.unbound_at.is_(None)))}
+
+
+def mirrored_posts(session: Session, connection_id: str,
+                   item_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """The mirror's (post id, creator id) of TikTok items, by item id."""
+    ids = [i for i in item_ids if i]
+    if not ids:
+        return {}
+    rows = session.execute(select(Post.external_id, Post.id, Post.creator_id).where(
+        Post.source == TIKTOK, Post.connection_id == connection_id, Post.external_id.in_(ids)))
+    return {str(r[0]): (r[1], r[2]) for r in rows}

@@ -460,3 +460,88 @@ def sync_words(*, finished_at: datetime | None, started_at: datetime, stage: str
     if error is not None:
         return f"Sync paused at {stage} ({found} so far): {error} It resumes on its own."
     return f"Syncing since {started_at:%H:%M} UTC ({stage}, {found} so far)."
+
+
+# --- writes through TikTok (step 4) -----------------------------------------------------------
+
+MAX_CODE_TEXT = 200  # TikTok's codes are short; anything longer is not one
+POST_CODE_INCORRECT = "post code is incorrect"
+AUTHORIZED, EXPIRED, CANCELED = "AUTHORIZED", "EXPIRED", "CANCELED"
+
+
+class ConnectionNotUsable(errors.Conflict):
+    """A write through TikTok on an ad account whose connection cannot call it any more."""
+
+    code = "connection_not_usable"
+    message = ("This ad account's TikTok connection cannot be used (its token was revoked, the "
+               "advertiser is no longer granted, or the connection was removed): reconnect it "
+               "on the business's TikTok tab, then try again.")
+
+
+def code_refusal(kind: str, code: int | None, message: str) -> errors.AppError:
+    """A refusal of tt_video/info or tt_video/authorize in sparkcodes' words, under sparkcodes'
+    stable code where one fits (a code TikTok does not know, one another ad account holds, a
+    post that is gone) and a generic one, with TikTok's own words, where none does."""
+    said = f' (TikTok said: "{message}")' if message else ""
+    if kind == "revoked":
+        return TokenRefused("TikTok refused this connection's access token: reconnect the "
+                            "advertiser on the business's TikTok tab." + said)
+    if kind in ("retry", "budget"):
+        return TikTokThrottled("TikTok is throttling calls right now; try this code again in "
+                               "a minute." + said)
+    if kind == "unreachable":
+        return TikTokUnreachable("TikTok did not answer; try this code again in a minute."
+                                 + said)
+    if code == 40002 and POST_CODE_INCORRECT in message.lower():
+        return errors.NotFound("TikTok does not recognize this code: check it with the "
+                               "creator (every symbol counts), or ask for a new one.",
+                               code="code_not_found")
+    if code == 40001:
+        return errors.Conflict("TikTok says this code is not for this ad account: it is "
+                               "already used by another ad account, or this connection may "
+                               "not use it. Ask the creator for a new code for this one." + said,
+                               code="code_used_elsewhere")
+    if code == 40007:
+        return errors.AppError("TikTok no longer has the post behind this code (deleted or "
+                               "taken down)." + said, code="post_unavailable", status=410)
+    return TikTokCodeRefused(f"TikTok refused this code{f' ({code})' if code else ''}" +
+                             (f': "{message}"' if message else ".") +
+                             " Check it with the creator, or ask for a new one.")
+
+
+class TikTokCodeRefused(errors.Conflict):
+    """TikTok refused a code for a reason sparkcodes has no word of its own for."""
+
+    code = "tiktok_code_refused"
+
+
+def window_refusal(status: str, ends_at: datetime | None) -> errors.AppError | None:
+    """What tt_video/info's ``ad_auth_status`` forbids: an expired or cancelled code is not
+    applied (None: it may be)."""
+    if status == EXPIRED:
+        when = f" on {ends_at:%Y-%m-%d %H:%M} UTC" if ends_at else ""
+        return errors.Gone(f"This code expired{when}; ask the creator to extend it in the "
+                           "TikTok app or send a new one.", code="code_expired")
+    if status == CANCELED:
+        return errors.Gone("The creator cancelled this code in the TikTok app; ask for a new "
+                           "one.", code="code_deleted")
+    return None
+
+
+def action_refusal(kind: str, code: int | None, message: str, *, what: str) -> errors.AppError:
+    """A refusal of ad/status/update or tt_video/unbind in sparkcodes' words."""
+    said = f' (TikTok said: "{message}")' if message else ""
+    if kind == "revoked":
+        return TokenRefused("TikTok refused this connection's access token: reconnect the "
+                            "advertiser on the business's TikTok tab." + said)
+    if kind in ("retry", "budget"):
+        return TikTokThrottled(f"TikTok is throttling calls right now; {what} was not done, "
+                               "try again in a minute." + said)
+    if kind == "unreachable":
+        return TikTokUnreachable(f"TikTok did not answer; {what} was not done, try again in a "
+                                 "minute." + said)
+    if code == 40007:
+        return errors.NotFound(f"TikTok no longer has this object; {what} was not done. The "
+                               "next sync removes it here." + said)
+    return TikTokRefused(f"TikTok refused: {what} was not done{f' ({code})' if code else ''}."
+                         + said)

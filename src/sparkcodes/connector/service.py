@@ -532,6 +532,15 @@ def enqueue_syncs(session: Session, *, view: ConnectionView, trigger: str,
     return queued
 
 
+def enqueue_advertiser_sync(session: Session, *, connection_id: str, advertiser_id: str,
+                            trigger: str) -> bool:
+    """Queue one sync of an advertiser after a write made on TikTok (when it could not run at
+    once): a job row, run by the worker after this transaction commits."""
+    return jobs.enqueue(session, SYNC_JOB, {"connection_id": connection_id,
+                                            "advertiser_id": advertiser_id, "trigger": trigger},
+                        max_attempts=20)
+
+
 def sync_now(session: Session, *, user: User, connection: TikTokConnection) -> list[str]:
     """Queue a sync of every advertiser of the connection now. Raises NotSyncable (409) when
     it is not authorized yet, its token was revoked, or every advertiser is gone."""

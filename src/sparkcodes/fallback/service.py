@@ -25,6 +25,7 @@ from sparkcodes.creator import repository as creator_repository
 from sparkcodes.fallback import repository, rules
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import (
+    NATIVE,
     Ad,
     AdAccount,
     AdGroup,
@@ -34,6 +35,7 @@ from sparkcodes.models import (
     User,
 )
 from sparkcodes.notification import service as notify
+from sparkcodes.ports import AdActions
 from sparkcodes.spark_post import rules as spark_rules
 from sparkcodes.values import hint_display
 from sparkcodes.worker import service as jobs
@@ -72,9 +74,11 @@ def load_group(session: Session, *, user: User, ad_group_id: str,
     if not isinstance(group, AdGroup):  # None: get(AdGroup, ...) finds an ad group or nothing
         raise errors.NotFound("No such ad group.")
     try:
+        # The policy is sparkcodes' own row, on a mirrored ad group too: what it does to the
+        # ads is done on TikTok (ports.AdActions).
         account, _, _ = ad_account_service.access(session, user=user,
                                                   ad_account_id=group.ad_account_id,
-                                                  action=action)
+                                                  action=action, through_tiktok=True)
     except errors.NotFound:
         raise errors.NotFound("No such ad group.") from None
     return group, account
@@ -200,9 +204,10 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
 
 
 def apply(session: Session, *, settings: Settings, ad_id: str, window_end: str,
-          now: datetime) -> str | None:
+          now: datetime, actions: AdActions | None = None) -> str | None:
     """Apply the ad group's policy to one ad for one window end, if still due; returns the action
-    taken, or None when nothing was left to do (extended, paused, stopped, already applied)."""
+    taken, or None when nothing was left to do (extended, paused, stopped, already applied).
+    A mirrored ad is paused (and its backup enabled) on TikTok through ``actions``."""
     ad = _ad(session, ad_id)
     if ad is None or ad.deleted_at is not None:
         return None
@@ -226,14 +231,14 @@ def apply(session: Session, *, settings: Settings, ad_id: str, window_end: str,
                       ad_codes=repository.codes_of_ads(session, [ad.id])[ad.id], backup=backup)
     backup_ad = None
     if plan.pause:
-        ad_service.set_operation(session, user=None, account=account, obj=ad,
-                                 operation="DISABLE")
+        _switch(session, settings=settings, account=account, ad=ad, enable=False,
+                actions=actions)
     if plan.enable_backup:
         assert policy.backup_ad_id is not None  # rules.plan enables a backup that exists
         backup_ad = _ad(session, policy.backup_ad_id)
         assert backup_ad is not None
-        ad_service.set_operation(session, user=None, account=account, obj=backup_ad,
-                                 operation="ENABLE")
+        _switch(session, settings=settings, account=account, ad=backup_ad, enable=True,
+                actions=actions)
     spark = view.spark_post
     ending = [a for a in (authorization_repository.by_id(session, i) for i in
                           (spark.authorization_id, spark.original_authorization_id) if i)
@@ -251,6 +256,20 @@ def apply(session: Session, *, settings: Settings, ad_id: str, window_end: str,
           backup_ad=backup_ad, code=code, handle=creator.handle if creator else "?", end=end,
           now=now)
     return policy.action
+
+
+def _switch(session: Session, *, settings: Settings, account: AdAccount, ad: Ad, enable: bool,
+            actions: AdActions | None) -> None:
+    """Pause or enable an ad where it lives: here, or on the TikTok it is mirrored from (then
+    synced back)."""
+    if account.source == NATIVE:
+        ad_service.set_operation(session, user=None, account=account, obj=ad,
+                                 operation="ENABLE" if enable else "DISABLE")
+        return
+    if actions is None:
+        raise errors.MirroredFromTikTok(details={"ad_account_id": account.id})
+    actions.set_ad_status(session, settings=settings, user=None, account=account, ad=ad,
+                          enable=enable)
 
 
 def _tell(session: Session, *, ad: Ad, group: AdGroup, account: AdAccount, policy: rules.Policy,

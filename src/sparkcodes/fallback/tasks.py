@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sparkcodes.connector.actions import TikTokActions
 from sparkcodes.fallback import service
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.worker.service import SCHEDULES, JobContext, Schedule, handler
@@ -17,10 +18,12 @@ def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 @handler(service.APPLY)
 def apply(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Notify, pause or swap one ad for one window end, if still due; once."""
+    """Notify, pause or swap one ad for one window end, if still due; once. A mirrored ad is
+    paused (its backup enabled) on TikTok, then its advertiser synced."""
     with ctx.db.unit_of_work() as session:
         service.apply(session, settings=ctx.settings, ad_id=payload["ad_id"],
-                      window_end=payload["window_end"], now=utc_now())
+                      window_end=payload["window_end"], now=utc_now(),
+                      actions=TikTokActions(ctx.db))
 
 
 SCHEDULES.append(Schedule("fallback.sweep", timedelta(minutes=1)))

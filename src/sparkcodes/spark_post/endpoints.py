@@ -6,16 +6,23 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from sparkcodes.ad import usage
-from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
+from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountOperateThrough, AdAccountRead
 from sparkcodes.audit.schemas import AuditEventOut
+from sparkcodes.connector.actions import TikTokActions
 from sparkcodes.deps import SessionDep, SettingsDep, UserDep, client_ip, read_only
 from sparkcodes.idempotency import responses as idempotency
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
-from sparkcodes.models import AdAccount, User
+from sparkcodes.models import NATIVE, AdAccount, User
 from sparkcodes.post import service as post_service
 from sparkcodes.spark_post import service
-from sparkcodes.spark_post.presenters import bind_out, load_out, preview_out, spark_posts
+from sparkcodes.spark_post.presenters import (
+    bind_out,
+    load_out,
+    preview_out,
+    remote_preview_out,
+    spark_posts,
+)
 from sparkcodes.spark_post.schemas import (
     BindIn,
     BindOut,
@@ -29,6 +36,11 @@ from sparkcodes.web.apidocs import LIMITED
 router = APIRouter(prefix="/v1/ad-accounts", tags=["spark posts"])
 
 
+def actions_of(request: Request) -> TikTokActions:
+    """The writes on mirrored ad accounts, made on TikTok (ports.AdActions)."""
+    return TikTokActions(request.app.state.db)
+
+
 def _guard(request: Request, user: User, account: AdAccount) -> service.Guard:
     return service.guard_for(request.app.state.limiter, user=user, account=account,
                              ip=client_ip(request))
@@ -39,11 +51,18 @@ def _guard(request: Request, user: User, account: AdAccount) -> service.Guard:
 @router.post("/{ad_account_id}/spark-posts/preview", response_model=PreviewOut,
              responses=LIMITED)
 @read_only
-def preview_code(ad_account_id: str, access: AdAccountOperate, body: PreviewIn, request: Request,
-                 user: UserDep,
+def preview_code(ad_account_id: str, access: AdAccountOperateThrough, body: PreviewIn,
+                 request: Request, user: UserDep,
                  session: SessionDep, settings: SettingsDep) -> PreviewOut:
-    """Look at what a code would attach (post, creator, window, problems) without binding (R13)."""
+    """Look at what a code would attach (post, creator, window, problems) without binding (R13).
+
+    On an ad account mirrored from TikTok the code is looked up there (tt_video/info)."""
     account = access.account
+    if account.source != NATIVE:
+        remote = service.preview_remote(session, settings=settings,
+                                        guard=_guard(request, user, account), account=account,
+                                        text=body.code, actions=actions_of(request))
+        return remote_preview_out(remote, utc_now())
     p = service.preview(session, settings=settings, guard=_guard(request, user, account),
                         account=account, text=body.code,
                         originals=service.Originals(list(body.original_post_codes)))
@@ -52,7 +71,8 @@ def preview_code(ad_account_id: str, access: AdAccountOperate, body: PreviewIn, 
 
 @router.post("/{ad_account_id}/spark-posts", response_model=BindOut, responses=LIMITED)
 def bind_codes(
-    ad_account_id: str, access: AdAccountOperate, body: BindIn, request: Request, user: UserDep,
+    ad_account_id: str, access: AdAccountOperateThrough, body: BindIn, request: Request,
+    user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
@@ -60,7 +80,8 @@ def bind_codes(
     """Bind 1–20 codes to this ad account ("apply for authorization", R14–R16).
 
     Each code gets its own result; some may succeed while others fail with a precise error code.
-    Send an `Idempotency-Key` header to make retries safe.
+    Send an `Idempotency-Key` header to make retries safe. On an ad account mirrored from TikTok
+    each code is applied there (tt_video/authorize) and the advertiser synced at once.
     """
     account = access.account
 
@@ -68,7 +89,8 @@ def bind_codes(
         results = service.bind_many(session, settings=settings,
                                     guard=_guard(request, user, account), user=user,
                                     account=account, codes=body.codes,
-                                    original_codes=body.original_post_codes)
+                                    original_codes=body.original_post_codes,
+                                    actions=actions_of(request))
         return bind_out(session, results, utc_now())
 
     return idempotency.once(session, secret_key=settings.secret_key, user_id=user.id,
@@ -95,14 +117,21 @@ def get_spark_post(ad_account_id: str, access: AdAccountRead, spark_post_id: str
 
 
 @router.delete("/{ad_account_id}/spark-posts/{spark_post_id}", response_model=SparkPostOut)
-def unbind_spark_post(ad_account_id: str, access: AdAccountOperate, spark_post_id: str,
-                      user: UserDep,
-                      session: SessionDep) -> SparkPostOut:
-    """Unbind a Spark post that no live ad uses (R17)."""
+def unbind_spark_post(ad_account_id: str, access: AdAccountOperateThrough, spark_post_id: str,
+                      user: UserDep, request: Request,
+                      session: SessionDep, settings: SettingsDep) -> SparkPostOut:
+    """Unbind a Spark post that no live ad uses (R17); on TikTok (tt_video/unbind) for an ad
+    account mirrored from there."""
     account = access.account
     sp = service.get_in_account(session, account=account, spark_post_id=spark_post_id)
     now = utc_now()
     live = usage.live_ads_of_post(session, post_id=sp.post_id, now=now)
+    if account.source != NATIVE:
+        sp = service.unbind_remote(session, settings=settings, user=user, account=account,
+                                   spark_post=sp,
+                                   live_ads=[a for a in live if a.ad_account_id == account.id],
+                                   actions=actions_of(request))
+        return load_out(session, sp, utc_now())
     sp = service.unbind(session, user=user, account=account, spark_post=sp,
                         live_ads=[a for a in live if a.ad_account_id == account.id])
     return load_out(session, sp, now)

@@ -25,7 +25,7 @@ from sparkcodes.spark_post.schemas import (
     SparkPostOut,
     Window,
 )
-from sparkcodes.values import Message, days_left, hint_display
+from sparkcodes.values import Message, RemoteCode, days_left, hint_display
 
 
 def creator_card(c: Creator) -> CreatorCard:
@@ -149,13 +149,35 @@ def preview_out(p: service.Preview, now: datetime) -> PreviewOut:
     )
 
 
+def remote_preview_out(remote: RemoteCode, now: datetime) -> PreviewOut:
+    """What a code would attach on the TikTok a mirrored ad account comes from: TikTok's card
+    of the post and creator (ids are the mirror's when a sync has seen them, TikTok's item and
+    handle otherwise; counts TikTok does not give read zero)."""
+    return PreviewOut(
+        code_hint=hint_display(remote.code_hint), eligible=not remote.problems,
+        already_bound_here=remote.bound_here,
+        needs_original_post_code=remote.kind in ("duet", "stitch"),
+        creator=CreatorCard(id=remote.creator_id or remote.handle, handle=remote.handle,
+                            display_name=remote.display_name, avatar_url=remote.avatar_url,
+                            region=""),
+        post=PostCard(id=remote.post_id or remote.item_id, kind=remote.kind,
+                      caption=remote.caption, cover_url=None, sound="unknown",
+                      visibility="public", revision=1, published_at=remote.starts_at,
+                      original_post_id=None, views=0, likes=0, comments=0, shares=0),
+        window=Window(starts_at=remote.starts_at, expires_at=remote.expires_at,
+                      days_left=days_left(remote.expires_at, now)),
+        problems=remote.problems, warnings=[],
+    )
+
+
 def bind_out(session: Session, results: list[service.BindResult], now: datetime) -> BindOut:
     """Each code's result of one bind, for the JSON API."""
     items = [BindItemOut(
         index=res.index, ok=res.error is None,
         code_hint=hint_display(res.code_hint) if res.code_hint else None,
         created=res.created, replaced=res.replaced,
-        spark_post=bound_out(session, res, now) if res.spark_post else None,
+        spark_post=(bound_out(session, res, now) if res.resolved else
+                    load_out(session, res.spark_post, now)) if res.spark_post else None,
         error=Message(code=res.error.code, message=res.error.message) if res.error else None,
         warnings=_messages(res.warnings),
     ) for res in results]

@@ -21,7 +21,17 @@ from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit import crypto, metrics
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import AdAccount, AuditEvent, Authorization, Creator, Post, SparkPost, User
+from sparkcodes.models import (
+    NATIVE,
+    AdAccount,
+    AuditEvent,
+    Authorization,
+    Creator,
+    Post,
+    SparkPost,
+    User,
+)
+from sparkcodes.ports import AdActions
 from sparkcodes.post import repository as post_repository
 from sparkcodes.spark_post import repository, rules
 from sparkcodes.throttle.rules import Tier
@@ -205,8 +215,11 @@ class Originals:
 
 def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
               account: AdAccount, codes: list[str],
-              original_codes: list[str] | None = None) -> list[BindResult]:
-    """R14–R16: bind up to the batch size of codes; each succeeds or fails on its own."""
+              original_codes: list[str] | None = None,
+              actions: AdActions | None = None) -> list[BindResult]:
+    """R14–R16: bind up to the batch size of codes; each succeeds or fails on its own. On an ad
+    account mirrored from TikTok the codes are applied there (``actions``; without one, the
+    account refuses with MirroredFromTikTok)."""
     limit = settings.codes.batch_size
     refusal = rules.batch_refusal(len(codes), limit)
     if refusal is rules.BatchRefusal.EMPTY:
@@ -217,6 +230,10 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
             code=refusal.value,
         )
     guard.check()
+    if account.source != NATIVE:
+        return _bind_remote(session, settings=settings, user=user, account=account,
+                            codes=codes, original_codes=list(original_codes or []),
+                            actions=actions)
     originals = Originals(list(original_codes or []))
     results = []
     for index, text in enumerate(codes):
@@ -231,6 +248,65 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
         metrics.count_bind(result.error.code if result.error is not None else None)
         results.append(result)
     return results
+
+
+def _remote_actions(account: AdAccount, actions: AdActions | None) -> AdActions:
+    if actions is None:
+        raise errors.MirroredFromTikTok(details={"ad_account_id": account.id})
+    return actions
+
+
+def _bind_remote(session: Session, *, settings: Settings, user: User, account: AdAccount,
+                 codes: list[str], original_codes: list[str],
+                 actions: AdActions | None) -> list[BindResult]:
+    """The codes applied on the TikTok the account is mirrored from, as per-code results."""
+    bound = _remote_actions(account, actions).bind_codes(
+        session, settings=settings, user=user, account=account, codes=codes,
+        original_codes=original_codes)
+    results = []
+    for b in bound:
+        error = b.error
+        if error is not None and not isinstance(error, errors.AppError):
+            raise error
+        warnings = []
+        if error is None and b.spark_post_id is None:
+            warnings.append(code_rules.Problem(
+                "bound_sync_pending", "TikTok applied the code; the post shows here after the "
+                "next sync, in a minute or two."))
+        results.append(BindResult(
+            index=b.index, code_hint=b.code_hint, created=b.created, error=error,
+            warnings=warnings,
+            spark_post=repository.by_id(session, b.spark_post_id) if b.spark_post_id else None))
+    return results
+
+
+def preview_remote(session: Session, *, settings: Settings, guard: Guard, account: AdAccount,
+                   text: str, actions: AdActions | None) -> values.RemoteCode:
+    """R13 on a mirrored ad account: what TikTok shows of the code (tt_video/info)."""
+    guard.check()
+    return _remote_actions(account, actions).preview_code(session, settings=settings,
+                                                          account=account, text=text)
+
+
+def unbind_remote(session: Session, *, settings: Settings, user: User, account: AdAccount,
+                  spark_post: SparkPost, live_ads: list[values.LiveAd],
+                  actions: AdActions | None) -> SparkPost:
+    """R17 on a mirrored ad account: the post is unbound on TikTok (tt_video/unbind), then
+    the sync shows it unbound here. Refused while a live ad runs on it, as natively."""
+    _refuse_in_use(live_ads)
+    if spark_post.unbound_at is None:
+        _remote_actions(account, actions).unbind(session, settings=settings, user=user,
+                                                 account=account, spark_post=spark_post)
+        session.refresh(spark_post)
+    return spark_post
+
+
+def _refuse_in_use(live_ads: list[values.LiveAd]) -> None:
+    if live_ads:
+        raise errors.Conflict(
+            f"{len(live_ads)} live ad(s) run on this post; pause or delete them first.",
+            code="spark_post_in_use", details={"live_ads": [a.ad_id for a in live_ads]},
+        )
 
 
 def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
@@ -386,11 +462,7 @@ def get_in_account(session: Session, *, account: AdAccount, spark_post_id: str) 
 def unbind(session: Session, *, user: User, account: AdAccount, spark_post: SparkPost,
            live_ads: list[values.LiveAd]) -> SparkPost:
     """R17: unbind a Spark post no live ad uses; unbinding twice is harmless."""
-    if live_ads:
-        raise errors.Conflict(
-            f"{len(live_ads)} live ad(s) run on this post; pause or delete them first.",
-            code="spark_post_in_use", details={"live_ads": [a.ad_id for a in live_ads]},
-        )
+    _refuse_in_use(live_ads)
     if repository.unbind(session, spark_post_id=spark_post.id, user_id=user.id, now=utc_now()):
         ad_account_repository.free_places(session, spark_post.ad_account_id)
         session.refresh(spark_post)

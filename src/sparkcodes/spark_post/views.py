@@ -10,17 +10,19 @@ from fastapi.responses import Response
 
 from sparkcodes import errors
 from sparkcodes.ad import usage
-from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
+from sparkcodes.ad_account.auth import AdAccountOperateThrough, AdAccountRead
 from sparkcodes.authorization.rules import Problem
+from sparkcodes.connector.actions import TikTokActions
 from sparkcodes.deps import client_ip, read_only
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import AdAccount, Business
+from sparkcodes.models import NATIVE, AdAccount, Business
 from sparkcodes.spark_post import rules, service
 from sparkcodes.spark_post.presenters import (
     ENDS_SOON_HOURS,
     load_out,
     pending_renewals,
+    remote_preview_out,
     spark_posts,
 )
 from sparkcodes.spark_post.schemas import SparkPostOut
@@ -94,7 +96,7 @@ def _too_many(web: Web, codes: list[str]) -> str | None:
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts/preview")
 @read_only
-def preview(ad_account_id: str, web: WebForm, access: AdAccountOperate,
+def preview(ad_account_id: str, web: WebForm, access: AdAccountOperateThrough,
             codes: str = Form(""), original_post_codes: str = Form("")) -> Response:
     """R13: what each code would attach and every problem in plain words; binds nothing. A duet
     or stitch is checked with the original-post codes as Link would check it (R3)."""
@@ -110,6 +112,9 @@ def preview(ad_account_id: str, web: WebForm, access: AdAccountOperate,
                                   ip=client_ip(web.request))
         originals = service.Originals(original_lines)
         now = utc_now()
+        if account.source != NATIVE:
+            lines = []  # looked up on TikTok instead
+            cards = _remote_cards(web, account, guard, split_codes(codes))
         for number, text in enumerate(lines, start=1):
             try:
                 p = service.preview(web.session, settings=web.settings, guard=guard,
@@ -120,11 +125,13 @@ def preview(ad_account_id: str, web: WebForm, access: AdAccountOperate,
                 continue
             a = p.resolved.authorization
             cards.append({"line": number, "text": text, "error": None, "p": p,
+                          "hint": p.resolved.parsed.hint,
                           "creator": p.resolved.creator, "post": p.resolved.post,
                           "starts_at": a.starts_at, "expires_at": a.expires_at,
                           "days_left": days_left(a.expires_at, now),
                           "problems": [page_message(pr) for pr in p.problems]})
-        _point_at_originals_in_the_batch(cards)
+        if account.source == NATIVE:
+            _point_at_originals_in_the_batch(cards)
     ctx = {"account": account, "codes_text": codes, "codes_error": problem,
            "originals_text": original_post_codes, "originals_error": originals_error,
            "previews": cards,
@@ -133,6 +140,27 @@ def preview(ad_account_id: str, web: WebForm, access: AdAccountOperate,
     if web.htmx:
         return web.render("spark_post/_preview.html", ctx, status=status)
     return render_account(web, account, business, role, ctx, status=status)
+
+
+def _remote_cards(web: Web, account: AdAccount, guard: service.Guard,
+                  lines: list[str]) -> list[dict[str, Any]]:
+    """The preview cards of codes looked up on the TikTok a mirrored account comes from."""
+    cards: list[dict[str, Any]] = []
+    for number, text in enumerate(lines, start=1):
+        try:
+            remote = service.preview_remote(web.session, settings=web.settings, guard=guard,
+                                            account=account, text=text,
+                                            actions=TikTokActions(web.request.app.state.db))
+        except errors.AppError as exc:
+            cards.append({"line": number, "text": text, "error": exc.message, "code": exc.code})
+            continue
+        out = remote_preview_out(remote, utc_now())
+        cards.append({"line": number, "text": text, "error": None, "p": remote,
+                      "hint": remote.code_hint, "creator": out.creator, "post": out.post,
+                      "starts_at": out.window.starts_at, "expires_at": out.window.expires_at,
+                      "days_left": out.window.days_left,
+                      "problems": [m.message for m in remote.problems]})
+    return cards
 
 
 def _too_many_originals(web: Web, lines: list[str]) -> str | None:
@@ -158,7 +186,7 @@ def _point_at_originals_in_the_batch(cards: list[dict[str, Any]]) -> None:
 
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts")
-def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
+def bind(ad_account_id: str, web: WebForm, access: AdAccountOperateThrough,
          codes: str = Form(""), original_post_codes: str = Form("")) -> Response:
     """R14–R16: link one to twenty codes; each gets its own result. Duets and stitches take the
     code of their original post from the second box (R3), as the JSON API's
@@ -174,9 +202,21 @@ def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
     if problem is None and originals_error is None:
         guard = service.guard_for(web.request.app.state.limiter, user=web.me, account=account,
                                   ip=client_ip(web.request))
-        results, error = web.attempt(service.bind_many, web.session, settings=web.settings,
-                                     guard=guard, user=web.me, account=account, codes=lines,
-                                     original_codes=original_lines)
+        if account.source != NATIVE:
+            # Applied on TikTok, which ends this request's transaction before calling it (so
+            # not in a savepoint); each code's refusal is in its own result.
+            results, error = None, None
+            try:
+                results = service.bind_many(web.session, settings=web.settings, guard=guard,
+                                            user=web.me, account=account, codes=lines,
+                                            original_codes=original_lines,
+                                            actions=TikTokActions(web.request.app.state.db))
+            except errors.AppError as exc:
+                error = exc
+        else:
+            results, error = web.attempt(service.bind_many, web.session, settings=web.settings,
+                                         guard=guard, user=web.me, account=account,
+                                         codes=lines, original_codes=original_lines)
         if error is not None:
             problem = error.message
         for res in results or []:
@@ -207,15 +247,24 @@ def bind(ad_account_id: str, web: WebForm, access: AdAccountOperate,
 
 
 @router.post("/ad-accounts/{ad_account_id}/spark-posts/{spark_post_id}/unbind")
-def unbind(ad_account_id: str, access: AdAccountOperate, spark_post_id: str,
+def unbind(ad_account_id: str, access: AdAccountOperateThrough, spark_post_id: str,
            web: WebForm) -> Response:
-    """R17: unbind a Spark post that no live ad uses."""
+    """R17: unbind a Spark post that no live ad uses (on TikTok, for a mirrored account)."""
     account, business, role = access.account, access.business, access.role
     sp = service.get_in_account(web.session, account=account, spark_post_id=spark_post_id)
     live = [a for a in usage.live_ads_of_post(web.session, post_id=sp.post_id, now=utc_now())
             if a.ad_account_id == account.id]
-    _, error = web.attempt(service.unbind, web.session, user=web.me, account=account,
-                           spark_post=sp, live_ads=live)
+    error: errors.AppError | None = None
+    if account.source != NATIVE:
+        try:
+            service.unbind_remote(web.session, settings=web.settings, user=web.me,
+                                  account=account, spark_post=sp, live_ads=live,
+                                  actions=TikTokActions(web.request.app.state.db))
+        except errors.AppError as exc:
+            error = exc
+    else:
+        _, error = web.attempt(service.unbind, web.session, user=web.me, account=account,
+                               spark_post=sp, live_ads=live)
     extra = {"spark_errors": {sp.id: error.message} if error else {}}
     status = error.status if error else 200
     if web.htmx:
