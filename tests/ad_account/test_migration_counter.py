@@ -48,12 +48,12 @@ def test_migration_0020_backfills_the_counter_and_downgrades(kind, tmp_path):  #
     engine = create_engine(url)
     try:
         config = alembic_config(url)
-        command.upgrade(config, "0017")
+        command.upgrade(config, "0018")
         engine.dispose()
         with engine.begin() as conn:
             for statement in _SEED + _accounts_and_posts():
                 conn.execute(text(statement))
-        command.upgrade(config, "0020")
+        command.upgrade(config, "0019")
         engine.dispose()
         with engine.begin() as conn:
             counts = dict(conn.execute(text(
@@ -62,11 +62,11 @@ def test_migration_0020_backfills_the_counter_and_downgrades(kind, tmp_path):  #
             drift = compare_metadata(MigrationContext.configure(
                 conn, opts={"compare_type": True}), Base.metadata)
         assert drift == [], drift
-        command.downgrade(config, "0017")
+        command.downgrade(config, "0018")
         engine.dispose()
         assert "active_spark_posts" not in {
             c["name"] for c in inspect(engine).get_columns("ad_accounts")}
-        command.upgrade(config, "0020")
+        command.upgrade(config, "0019")
         engine.dispose()
     finally:
         engine.dispose()

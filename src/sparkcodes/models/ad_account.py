@@ -32,7 +32,7 @@ class AdAccount(Base):
     external_id: Mapped[str | None] = external_id_column()
     connection_id: Mapped[str | None] = connection_column()
     # Live (not unbound) Spark posts, kept by the statements that bind and unbind them so the
-    # capacity check (R18) reads one row instead of counting them (migration 0020).
+    # capacity check (R18) reads one row instead of counting them (migration 0019).
     active_spark_posts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 

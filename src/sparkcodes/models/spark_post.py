@@ -32,7 +32,7 @@ class SparkPost(Base):
         ),
         # The tracker's pages: a business's Spark posts in window order (docs/tracker.md).
         Index("ix_spark_posts_business_window", "business_id", "window_end_at", "id"),
-        # The tracker's creator sort: a business's Spark posts by handle (migration 0019).
+        # The tracker's creator sort: a business's Spark posts by handle (migration 0018).
         Index("ix_spark_posts_business_handle", "business_id", "creator_handle_key"),
         # The fallback sweep's range: live Spark posts by the end of their window.
         Index("ix_spark_posts_live_window_end", "window_end_at",
@@ -65,7 +65,7 @@ class SparkPost(Base):
         ForeignKey("businesses.id"), server_default=FetchedValue(), server_onupdate=FetchedValue())
     window_end_at: Mapped[datetime | None] = mapped_column(
         server_default=FetchedValue(), server_onupdate=FetchedValue())
-    # Kept by the database too (migration 0019): the post's creator's handle_key, for the
+    # Kept by the database too (migration 0018): the post's creator's handle_key, for the
     # tracker's creator sort.
     creator_handle_key: Mapped[str | None] = mapped_column(
         String(24), server_default=FetchedValue(), server_onupdate=FetchedValue())

@@ -2,15 +2,15 @@
 ad account's live (not unbound) Spark posts, kept by the statements that bind and unbind them.
 Backfilled from spark_posts.
 
-Revision ID: 0020
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-06 05:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0020'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """Tracker's creator sort: spark_posts.creator_handle_key (the post's creator's handle, lower
 case), kept by triggers, with the index (business, handle) the sort reads in order
 
-Revision ID: 0019
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-06 05:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0019'
+revision = '0018'
 down_revision = '0017'
 branch_labels = None
 depends_on = None
