@@ -1,17 +1,12 @@
-"""Migration 0020 (ad_accounts.active_spark_posts): up with the counter backfilled from the live
+"""Migration 0019 (ad_accounts.active_spark_posts): up with the counter backfilled from the live
 Spark posts, no drift from the models, down and up again."""
 
 from __future__ import annotations
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import text
 
-from sparkcodes.migrations import alembic_config
-from sparkcodes.models import Base
-from tests.code_request.test_cancel import _fresh_database
+from tests.migrations import KINDS, migrating
 
 _SEED = [
     "INSERT INTO users (id, email, name, password_hash, created_at) "
@@ -42,33 +37,19 @@ def _accounts_and_posts() -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
-def test_migration_0020_backfills_the_counter_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
-    url, drop = _fresh_database(kind, tmp_path)
-    engine = create_engine(url)
-    try:
-        config = alembic_config(url)
-        command.upgrade(config, "0018")
-        engine.dispose()
-        with engine.begin() as conn:
+@pytest.mark.parametrize("kind", KINDS)
+def test_migration_0019_backfills_the_counter_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
+    with migrating(kind, tmp_path) as db:
+        db.upgrade("0018")
+        with db.engine.begin() as conn:
             for statement in _SEED + _accounts_and_posts():
                 conn.execute(text(statement))
-        command.upgrade(config, "0019")
-        engine.dispose()
-        with engine.begin() as conn:
+        db.upgrade("0019")
+        with db.engine.begin() as conn:
             counts = dict(conn.execute(text(
                 "SELECT id, active_spark_posts FROM ad_accounts")).all())
             assert counts == {"a1": 3, "a2": 0, "a3": 0}
-            drift = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), Base.metadata)
-        assert drift == [], drift
-        command.downgrade(config, "0018")
-        engine.dispose()
-        assert "active_spark_posts" not in {
-            c["name"] for c in inspect(engine).get_columns("ad_accounts")}
-        command.upgrade(config, "0019")
-        engine.dispose()
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()
+            db.assert_matches_models(conn)
+        db.downgrade("0018")
+        assert "active_spark_posts" not in db.columns("ad_accounts")
+        db.upgrade("0019")
