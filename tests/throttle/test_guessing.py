@@ -200,7 +200,7 @@ def _serve(backend, port: int, tmp_path: Path) -> subprocess.Popen:  # type: ign
         [sys.executable, "-m", "uvicorn", "sparkcodes.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env, cwd=tmp_path)
-    deadline = time.time() + 30
+    deadline = time.time() + 120  # a cold start takes tens of seconds on a loaded machine
     while time.time() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
