@@ -190,7 +190,10 @@ def test_a_fault_outlasting_the_retries_leaves_the_run_to_resume_and_says_so(  #
         client, standin, faults, kind):
     world = OnTikTok(standin, n=3)
     admin, made = linked(client, standin, world)
-    quick = settings_with(client, sync_page_size=1, max_attempts=2, timeout_seconds=0.5)
+    # A budget as wide as the stand-in's: the run must end on the fault, not on this process's
+    # own 10 calls a second, which the one-post pages and their retries can spend.
+    quick = settings_with(client, sync_page_size=1, max_attempts=2, timeout_seconds=0.5,
+                          app_qps=100_000, advertiser_qps=100_000)
     assert do_sync(client, made, world, settings=quick) == DONE
     before = snapshot(client)
     # On the next run, tt_video/list fails as often as the client tries.
