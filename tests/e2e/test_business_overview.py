@@ -20,7 +20,7 @@ def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     result, outcome = demo.install(app.state.db, app.state.settings)
     assert result.created and outcome is not None
     with app.state.db.unit_of_work() as s:
-        business = s.scalars(select(Business)).one()
+        business = s.scalars(select(Business).where(Business.name == "Glow Skincare")).one()
         us = s.scalars(select(AdAccount).where(AdAccount.name == "Glow US")).one()
         campaign = s.scalars(select(Campaign).where(Campaign.ad_account_id == us.id)
                              .order_by(Campaign.created_at)).first()
