@@ -49,9 +49,10 @@ from tests.webhook.test_webhooks import Receiver
 
 DEFAULT_KILLS = {"postgresql": 50, "sqlite": 12}
 RACERS = 3  # ad accounts binding each code at once
-# Rounds run at once. On PostgreSQL some freshly started API processes answer binds with 500
-# (NoSuchColumnError for the original-post alias of
-# authorization.repository.with_post_by_code_hash), more often with more drivers: open.
+# Rounds run at once. Freshly started API processes used to answer simultaneous first binds with
+# 500 (NoSuchColumnError for the original-post alias of
+# authorization.repository.with_post_by_code_hash): threads raced to build the module-level
+# alias's columns, fixed by kit.sql.shared_alias (tests/kit/test_shared_alias.py).
 DRIVERS = 1
 SENT_UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
                    httpx.ReadTimeout)
