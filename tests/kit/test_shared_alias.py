@@ -1,14 +1,18 @@
 """Module-level aliases are shared by every request thread: their column collections must be
-built at import (kit/sql.py shared_alias). An alias left to build ``.c`` on first use can be
-built twice by threads racing on a fresh process's first requests, and the query that uses it
-then fails with NoSuchColumnError for the life of the process."""
+built at import (kit/sql.py shared_alias), and the mappers configured at import too
+(models/__init__.py). An alias left to build ``.c`` on first use can be built twice by threads
+racing on a fresh process's first requests, and the query that uses it then fails with
+NoSuchColumnError, up to the life of the process; mappers left to the first query are
+configured while other request threads already compile with them."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from typing import Any
 
+import pytest
 from sqlalchemy import inspect
 from sqlalchemy.orm import aliased
 
@@ -22,6 +26,8 @@ import importlib, json, pkgutil
 from sqlalchemy import inspect
 from sqlalchemy.orm.util import AliasedClass
 import sparkcodes
+from sparkcodes.models import Base
+unconfigured = sorted(str(m) for m in Base.registry.mappers if not m.configured)
 aliases, lazy = [], []
 for module in pkgutil.walk_packages(sparkcodes.__path__, "sparkcodes."):
     if module.name.startswith("sparkcodes.migrations"):
@@ -32,16 +38,26 @@ for module in pkgutil.walk_packages(sparkcodes.__path__, "sparkcodes."):
             aliases.append(f"{module.name}.{name}")
             if not inspect(value).selectable._cols_populated:
                 lazy.append(f"{module.name}.{name}")
-print(json.dumps({"aliases": aliases, "lazy": lazy}))
+print(json.dumps({"aliases": aliases, "lazy": lazy, "unconfigured": unconfigured}))
 """
 
 
-def test_every_module_level_alias_has_its_columns_built_at_import() -> None:
+@pytest.fixture(scope="module")
+def probe() -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
                          check=True, timeout=300)
-    found = json.loads(out.stdout)
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def test_every_module_level_alias_has_its_columns_built_at_import(
+        probe: dict[str, Any]) -> None:
+    found = probe
     assert "sparkcodes.authorization.repository.OriginalPost" in found["aliases"]
     assert found["lazy"] == [], "build these with kit.sql.shared_alias, not aliased()"
+
+
+def test_importing_the_models_configures_every_mapper(probe: dict[str, Any]) -> None:
+    assert probe["unconfigured"] == []
 
 
 def test_shared_alias_builds_the_columns_once_and_keeps_them() -> None:
