@@ -56,9 +56,10 @@ PG_OPEN_BUG = ("the crash trial on PostgreSQL runs when SPARKCODES_CRASH_KILLS i
                "open bug (some freshly started API processes answer binds with 500, "
                "NoSuchColumnError) in some runs, so CI does not run it by default")
 RACERS = 3  # ad accounts binding each code at once
-# Rounds run at once. On PostgreSQL some freshly started API processes answer binds with 500
-# (NoSuchColumnError for the original-post alias of
-# authorization.repository.with_post_by_code_hash), more often with more drivers: open.
+# Rounds run at once. Freshly started API processes used to answer simultaneous first binds with
+# 500 (NoSuchColumnError for the original-post alias of
+# authorization.repository.with_post_by_code_hash): threads raced to build the module-level
+# alias's columns, fixed by kit.sql.shared_alias (tests/kit/test_shared_alias.py).
 DRIVERS = 1
 SENT_UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
                    httpx.ReadTimeout)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from sparkcodes.kit.sql import rowcount
+from sparkcodes.kit.sql import rowcount, shared_alias
 from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post
 
 
@@ -24,7 +24,7 @@ def by_code_hash(session: Session, code_hash: str) -> Authorization | None:
     return session.scalar(select(Authorization).where(Authorization.code_hash == code_hash))
 
 
-OriginalPost = aliased(Post)
+OriginalPost = shared_alias(Post)
 
 
 def with_post_by_code_hash(session: Session, code_hash: str

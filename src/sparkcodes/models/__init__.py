@@ -1,5 +1,7 @@
 """All tables. Import from here so the metadata is complete."""
 
+from sqlalchemy.orm import configure_mappers
+
 from sparkcodes.models.ad_account import AdAccount, LinkedIdentity
 from sparkcodes.models.api_token import ApiToken
 from sparkcodes.models.audit_chain import AuditAlert, AuditChainHead, AuditLink
@@ -44,3 +46,9 @@ __all__ = [
     "WebhookEndpoint", "WebhookMessage", "LinkedIdentity", "Post", "PostRevision", "SandboxClock",
     "SparkPost", "TikTokAdvertiser", "TikTokConnection", "TikTokSyncRun", "User", "new_id",
 ]
+
+# Every model is imported: configure the mappers now, at import, while one thread runs, before
+# any module builds an alias of them (kit.sql.shared_alias). Left to the first query, the
+# configuration runs while request threads already use the aliases, and expires the mappers'
+# memoized state under them.
+configure_mappers()

@@ -4,9 +4,9 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from sparkcodes.kit.sql import rowcount
+from sparkcodes.kit.sql import rowcount, shared_alias
 from sparkcodes.models import Authorization, Creator, LinkedIdentity, Post, SparkPost
 
 
@@ -88,7 +88,7 @@ def unbind(session: Session, *, spark_post_id: str, user_id: str, now: datetime)
     return rowcount(result) == 1
 
 
-OriginalAuth = aliased(Authorization)
+OriginalAuth = shared_alias(Authorization)
 
 
 Row = tuple[SparkPost, Post, Creator, Authorization | None, Authorization | None]

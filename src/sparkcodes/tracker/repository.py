@@ -20,8 +20,9 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from sparkcodes.kit.sql import shared_alias
 from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.models import (
     Ad,
@@ -38,7 +39,7 @@ from sparkcodes.tracker import rules
 
 CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
 
-OriginalAuth = aliased(Authorization)
+OriginalAuth = shared_alias(Authorization)
 
 # The code and the original code are NULL when the Spark post holds none (outer joins).
 Row = tuple[SparkPost, Post, Creator, AdAccount, Authorization | None, Authorization | None]
@@ -85,10 +86,10 @@ def businesses_matching(session: Session, name_or_id: str) -> list[Business]:
 
 # --- the tracker in SQL (docs/tracker.md) ------------------------------------------------------
 
-Code = aliased(Authorization, name="code")
-OriginalCode = aliased(Authorization, name="original_code")
-OriginalPost = aliased(Post, name="original_post")
-OriginalCreator = aliased(Creator, name="original_creator")
+Code = shared_alias(Authorization, name="code")
+OriginalCode = shared_alias(Authorization, name="original_code")
+OriginalPost = shared_alias(Post, name="original_post")
+OriginalCreator = shared_alias(Creator, name="original_creator")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # rules.order reads a missing window end as 0
 
