@@ -207,10 +207,12 @@ def test_counts_add_up_across_server_processes_and_a_separate_worker(backend, ap
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, server, log)
-        # Wait until both worker processes have started (each writes its own file).
+        # A process writes its counter file when it first counts something: knock (a new
+        # connection each time) until both server processes have answered at least once.
         deadline = time.time() + 180
-        while len(list(directory.glob("counter_*.db"))) < 2 and time.time() < deadline:
-            time.sleep(0.2)
+        while len(list(directory.glob("counter_*.db"))) < 2:
+            assert time.time() < deadline, "the second server process never answered"
+            assert httpx.get(base + "/health", timeout=10).status_code == 200
         before = scrape(httpx.get(base + "/metrics", timeout=10).text)
         sent = 60
         for _ in range(sent):  # a new connection each: the kernel spreads them over both
