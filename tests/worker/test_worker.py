@@ -29,6 +29,25 @@ def _fail(ctx, payload):  # type: ignore[no-untyped-def]
     raise RuntimeError("receiver said 500")
 
 
+SLOW_STARTED = threading.Event()
+SLOW_RELEASE = threading.Event()
+
+
+@service.handler("test.slow")
+def _slow(ctx, payload):  # type: ignore[no-untyped-def]
+    SLOW_STARTED.set()
+    assert SLOW_RELEASE.wait(60), "the test never released the slow job"
+
+
+class _Killed(BaseException):
+    """The worker process dying mid-job: nothing in the runner catches it."""
+
+
+@service.handler("test.die")
+def _die(ctx, payload):  # type: ignore[no-untyped-def]
+    raise _Killed
+
+
 @pytest.fixture
 def db(app, monkeypatch):  # type: ignore[no-untyped-def]
     RAN.clear()
@@ -68,7 +87,7 @@ def test_two_workers_run_every_job_exactly_once(db, app):
     with db.unit_of_work() as s:
         for n in range(60):
             service.enqueue(s, "test.count", {"n": n})
-    runners = [Runner(db, app.state.settings, worker_id=f"w{i}", batch=3) for i in range(3)]
+    runners = [Runner(db, app.state.settings, worker_id=f"w{i}") for i in range(3)]
     threads = [threading.Thread(target=r.tick) for r in runners]
     for t in threads:
         t.start()
@@ -111,6 +130,43 @@ def test_a_lost_worker_s_job_is_run_by_another_and_its_late_finish_is_ignored(db
         assert repository.finish(s, job_id=claimed.id, worker_id="A", now=clock.utc_now()) is False
     (job,) = _jobs(db)
     assert job.attempts == 2 and job.finished_at is not None
+
+
+def test_jobs_waiting_behind_a_long_one_are_left_for_other_workers(db, app):
+    SLOW_STARTED.clear()
+    SLOW_RELEASE.clear()
+    now = clock.utc_now()
+    with db.unit_of_work() as s:
+        service.enqueue(s, "test.slow", run_at=now - timedelta(seconds=1))  # first in line
+        for n in range(3):
+            service.enqueue(s, "test.count", {"n": n})
+    a = Runner(db, app.state.settings, worker_id="A")
+    busy = threading.Thread(target=a.tick)
+    busy.start()
+    try:
+        assert SLOW_STARTED.wait(60)
+        b = Runner(db, app.state.settings, worker_id="B")
+        assert b.tick() == 3  # A holds only the job it is running
+        assert sorted(RAN) == [0, 1, 2]
+    finally:
+        SLOW_RELEASE.set()
+        busy.join(60)
+    assert all(j.finished_at is not None for j in _jobs(db))
+
+
+def test_a_worker_killed_mid_job_spends_an_attempt_of_that_job_only(db, app):
+    now = clock.utc_now()
+    with db.unit_of_work() as s:
+        service.enqueue(s, "test.die", run_at=now - timedelta(seconds=1))
+        for n in range(3):
+            service.enqueue(s, "test.count", {"n": n})
+    with pytest.raises(_Killed):
+        Runner(db, app.state.settings, worker_id="A").tick()
+    jobs = {j.name: j for j in _jobs(db) if j.name == "test.die"}
+    waiting = [j for j in _jobs(db) if j.name == "test.count"]
+    assert jobs["test.die"].attempts == 1 and jobs["test.die"].locked_by == "A"
+    assert [(j.attempts, j.locked_by) for j in waiting] == [(0, None)] * 3
+    assert Runner(db, app.state.settings, worker_id="B").tick() == 3  # not held by the dead A
 
 
 def test_schedules_enqueue_once_per_period_whoever_ticks(db, app, monkeypatch):

@@ -29,14 +29,13 @@ log = logging.getLogger("sparkcodes.worker")
 
 class Runner:
     def __init__(self, db: Database, settings: Settings, *, worker_id: str | None = None,
-                 lease: timedelta = timedelta(minutes=5), batch: int = 20) -> None:
+                 lease: timedelta = timedelta(minutes=5)) -> None:
         import sparkcodes.tasks  # noqa: F401  (registers every handler and schedule)
 
         self.db = db
         self.settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.lease = lease
-        self.batch = batch
         self.started = False
 
     def tick(self) -> int:
@@ -58,15 +57,17 @@ class Runner:
         self.started = True
         ran = 0
         while True:
+            # One job leased at a time: a job leased here but waiting behind a slow one would be
+            # out of other workers' reach for the whole lease, and a worker killed mid-job would
+            # spend an attempt of every job it held.
             with self.db.unit_of_work() as session:
                 now = utc_now()
                 jobs = repository.claim(session, worker_id=self.worker_id, now=now,
-                                        lease_until=now + self.lease, limit=self.batch)
+                                        lease_until=now + self.lease, limit=1)
             if not jobs:
                 return ran
-            for job in jobs:
-                self.run_one(job)
-                ran += 1
+            self.run_one(jobs[0])
+            ran += 1
 
     def run_one(self, job: Job) -> None:
         fn = service.HANDLERS.get(job.name)
