@@ -55,6 +55,9 @@ class Backend:
             admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+                # A test database need not survive a crash of the server: commits need not wait
+                # for the disk (the suite commits tens of thousands of times).
+                conn.execute(text(f'ALTER DATABASE "{db_name}" SET synchronous_commit = off'))
             self.url = make_url(admin_url).set(database=db_name).render_as_string(
                 hide_password=False
             )
@@ -107,7 +110,11 @@ def _truncate(app) -> None:  # type: ignore[no-untyped-def]
         # and only it, steps around them.
         if engine.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
-            conn.execute(text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
+            # Truncating every table costs far more than finding the few a test filled.
+            filled = conn.scalars(text(" UNION ALL ".join(
+                f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables))).all()
+            if filled:
+                conn.execute(text("TRUNCATE " + ", ".join(filled) + " CASCADE"))
         else:
             triggers = conn.execute(text(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
