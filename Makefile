@@ -44,8 +44,10 @@ run: $(STAMP)
 	$(BIN)/sparkcodes demo
 	$(BIN)/sparkcodes serve --host 127.0.0.1 --port 8000
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs it in this one.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
 $(LINT_STAMP): pyproject.toml uv.lock | $(STAMP)
 	$(UV) sync --locked --inexact --extra test --extra lint --quiet

@@ -11,6 +11,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+# rich fixes a console's width from COLUMNS when the console is made (at import, in cli.common),
+# and pytest-xdist starts its workers with COLUMNS=80. Unset, each CLI test's own COLUMNS applies.
+os.environ.pop("COLUMNS", None)
+
 import pytest
 import uvicorn
 from argon2 import PasswordHasher
