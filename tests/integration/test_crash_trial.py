@@ -15,8 +15,7 @@ code's end and the workers left to finish, the promises still hold:
 Real processes (`sparkcodes serve`, two `sparkcodes worker`, forked from a warmed-up launcher so
 that fifty restarts fit in a few minutes of a loaded machine), real HTTP, a database of their
 own, the sandbox clock moved over HTTP, a webhook receiver in this process.
-``SPARKCODES_CRASH_KILLS`` sets the number of kills (default 12 on SQLite; on PostgreSQL the
-trial runs only when it is set, 50 being the trial's size there: see PG_OPEN_BUG),
+``SPARKCODES_CRASH_KILLS`` sets the number of kills (default 12 on SQLite, 50 on PostgreSQL),
 ``SPARKCODES_CRASH_SEED`` the random seed (printed on failure).
 """
 
@@ -49,26 +48,18 @@ from tests.integration._processes import PG_ENV
 from tests.webhook.test_webhooks import Receiver
 
 DEFAULT_KILLS = {"postgresql": 50, "sqlite": 12}
-# On PostgreSQL the trial runs only when SPARKCODES_CRASH_KILLS asks for it. The bind 500s it
-# found there (see DRIVERS) are fixed, but the 50-kill trial has not yet passed enough runs since
-# to be trusted not to pass or fail CI by chance. On SQLite it always runs.
-PG_OPEN_BUG = ("the crash trial on PostgreSQL runs when SPARKCODES_CRASH_KILLS is set: the bind "
-               "500s it found are fixed, but it has not yet passed enough runs since to run in "
-               "CI by default")
 RACERS = 3  # ad accounts binding each code at once
-# Rounds run at once. Freshly started API processes used to answer simultaneous first binds with
-# 500 (NoSuchColumnError for the original-post alias of
+# Rounds run at once, so that freshly started API processes meet simultaneous first binds. They
+# used to answer them with 500 (NoSuchColumnError for the original-post alias of
 # authorization.repository.with_post_by_code_hash): threads raced to build the module-level
 # alias's columns, fixed by kit.sql.shared_alias (tests/kit/test_shared_alias.py).
-DRIVERS = 1
+DRIVERS = 3
 SENT_UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
                    httpx.ReadTimeout)
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
 
 
 def _kills(backend: str) -> int:
-    if backend == "postgresql" and "SPARKCODES_CRASH_KILLS" not in os.environ:
-        pytest.skip(PG_OPEN_BUG)
     return int(os.environ.get("SPARKCODES_CRASH_KILLS", DEFAULT_KILLS[backend]))
 
 
