@@ -316,3 +316,21 @@ def test_sync_words():  # type: ignore[no-untyped-def]
                             error="TikTok: “revoked” (40105)").startswith("Sync stopped")
     assert rules.sync_words(finished_at=None, started_at=T0, stage="posts", counts={},
                             error=None) == "Syncing since 00:00 UTC (posts, 0 Spark posts so far)."
+
+
+@pytest.mark.parametrize(("kind", "code", "message", "words"), [
+    ("budget", None, "This connection's call budget is spent for this second.",
+     "Not sent to TikTok: This connection's call budget is spent for this second."),
+    ("budget", None, "", "Not sent to TikTok: the call budget was spent."),
+    ("retry", 40100, "Too many requests", "TikTok: “Too many requests” (40100)."),
+    ("revoked", 40105, "Access token is revoked", "TikTok: “Access token is revoked” (40105)."),
+    ("refused", 40002, "", "TikTok answered code 40002."),
+    ("refused", None, "The base URL did not answer as TikTok's API does.",
+     "TikTok: The base URL did not answer as TikTok's API does."),
+    ("refused", None, "", "TikTok refused the call."),
+    ("unreachable", None, "TikTok did not answer in time.", "TikTok did not answer in time."),
+    ("unreachable", None, "", "TikTok did not answer."),
+])
+def test_failure_words(kind, code, message, words):  # type: ignore[no-untyped-def]
+    assert rules.failure_words(kind, code, message) == words
+    assert "None" not in words

@@ -61,7 +61,7 @@ class TikTokCallError(Exception):
     spent), revoked (the token), gone (no such advertiser, or not the token's), refused."""
 
     def __init__(self, kind: str, code: int | None, message: str) -> None:
-        super().__init__(f"{kind}: {code} {message}")
+        super().__init__(rules.failure_words(kind, code, message))
         self.kind = kind
         self.code = code
         self.message = message

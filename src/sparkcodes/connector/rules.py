@@ -478,6 +478,19 @@ class ConnectionNotUsable(errors.Conflict):
                "on the business's TikTok tab, then try again.")
 
 
+def failure_words(kind: str, code: int | None, message: str) -> str:
+    """A call that did not succeed, as a sync run and a job's log keep it: TikTok's words and
+    code when TikTok answered, and plainly not TikTok's when the call never left this process
+    (its own call budget was spent)."""
+    if kind == "budget":
+        return f"Not sent to TikTok: {message or 'the call budget was spent.'}"
+    if kind == "unreachable":  # our own sentence: there is no answer of TikTok's to quote
+        return message or "TikTok did not answer."
+    if code is not None:
+        return f"TikTok: “{message}” ({code})." if message else f"TikTok answered code {code}."
+    return f"TikTok: {message}" if message else "TikTok refused the call."
+
+
 def code_refusal(kind: str, code: int | None, message: str) -> errors.AppError:
     """A refusal of tt_video/info or tt_video/authorize in sparkcodes' words, under sparkcodes'
     stable code where one fits (a code TikTok does not know, one another ad account holds, a

@@ -599,8 +599,7 @@ def failed(session: Session, *, settings: Settings, held: Held, exc: TikTokCallE
     and mark the connection (its admins are told once); throttling and an unreachable TikTok
     leave the run open, unheld, to resume from its checkpoint: True then (try again later)."""
     resumable = exc.kind in ("retry", "budget", "unreachable")
-    said = f"“{exc.message}” ({exc.code})" if exc.code is not None else exc.message
-    values: dict[str, Any] = {"error": f"TikTok: {said}"[:500], "error_code": exc.code,
+    values: dict[str, Any] = {"error": str(exc)[:500], "error_code": exc.code,
                               "holder": None, "held_until": None}
     if not resumable:
         values["finished_at"] = now
