@@ -217,6 +217,20 @@ def test_an_interrupted_import_resumes_where_it_stopped(  # type: ignore[no-unty
     assert results_of(results)[1]["error_code"] == "code_used_elsewhere"
 
 
+def test_a_line_torn_by_a_kill_is_redone(cli, brand: Brand, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    who = ["-b", brand.business["id"], "--as", brand.email]
+    source = write_csv(tmp_path / "codes.csv", ["code", "ad_account", "note"], [
+        [brand.raw(0), brand.us["id"], "first"], [brand.raw(1), brand.us["id"]]])  # a short row
+    results = tmp_path / "codes.results.csv"
+    results.write_text(",".join(("row", "ad_account", "code_hint", "status", "error_code",
+                                 "message", "spark_post_id")) + "\r\n1," + brand.us["id"]
+                       + f",{hint(brand.raw(0))},bou", encoding="utf-8")
+    result = cli("codes", str(source), *who)
+    assert "2 bound, 0 already bound, 0 failed" in result.output
+    assert [(r["row"], r["status"]) for r in results_of(results)] == [("1", "bound"),
+                                                                      ("2", "bound")]
+
+
 def test_a_changed_row_is_not_taken_for_the_bound_one(cli, brand: Brand,  # type: ignore[no-untyped-def]
                                                       tmp_path: Path) -> None:
     who = ["-b", brand.business["id"], "--as", brand.email]

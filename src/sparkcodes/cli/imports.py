@@ -68,8 +68,9 @@ def _read(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
                      f"row needs {', '.join(required)}"
                      + (f" ({', '.join(optional)} optional)." if optional else "."), 2)
             reader.fieldnames = headers
-            return [{k: (v or "").strip() for k, v in row.items() if isinstance(v, str)}
-                    for row in reader]
+            # A short row's missing cells are empty; cells beyond the header are left out.
+            return [{k: (v or "").strip() for k, v in row.items()
+                     if k is not None and not isinstance(v, list)} for row in reader]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         fail(f"Cannot read {path}: {exc}", 2)
 
@@ -181,6 +182,7 @@ def _results_writer(path: Path) -> Iterator[Callable[[dict[str, str]], None]]:
     interrupted run leaves every finished row recorded."""
     fresh = not path.exists() or path.stat().st_size == 0
     try:
+        torn = not fresh and not path.read_bytes().endswith(b"\n")
         fh: IO[str] = path.open("a", newline="", encoding="utf-8")
     except OSError as exc:
         fail(f"Cannot write {path}: {exc}", 2)
@@ -188,6 +190,8 @@ def _results_writer(path: Path) -> Iterator[Callable[[dict[str, str]], None]]:
         writer = csv.DictWriter(fh, fieldnames=RESULT_COLUMNS, lineterminator="\r\n")
         if fresh:
             writer.writeheader()
+        elif torn:  # a run killed mid-line: end that line so the next starts on its own
+            fh.write("\r\n")
 
         def write(record: dict[str, str]) -> None:
             writer.writerow(record)
