@@ -169,6 +169,13 @@ def test_bad_files_and_options_exit_2(cli, brand: Brand, tmp_path: Path) -> None
         code=2).output
     assert "No business named or with id 'Nope'" in cli(
         "codes", str(good), "-b", "Nope", "--as", brand.email, code=2).output
+    short = tmp_path / "short.csv"
+    short.write_text(f"code,ad_account\r\n{brand.raw(0)}\r\n", encoding="utf-8")
+    assert "(no ad account)  failed not_found" in cli("codes", str(short), *who, code=1).output
+    formula = write_csv(tmp_path / "formula.csv", ["code", "ad_account"],
+                        [[brand.raw(0), "=1+1"]])
+    cli("codes", str(formula), *who, code=1)
+    assert results_of(tmp_path / "formula.results.csv")[0]["ad_account"] == "'=1+1"
     not_results = write_csv(tmp_path / "other.csv", ["a", "b"], [["1", "2"]])
     assert "is not a results file" in cli("codes", str(good), *who, "--results",
                                           str(not_results), code=2).output

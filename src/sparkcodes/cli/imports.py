@@ -30,6 +30,7 @@ from sparkcodes.cli.common import (
 )
 from sparkcodes.config import Settings
 from sparkcodes.kit import crypto
+from sparkcodes.kit.spreadsheet import safe_cell
 from sparkcodes.models import AdAccount, Business, User
 from sparkcodes.roster import service as roster_service
 from sparkcodes.roster.schemas import RosterIn
@@ -194,7 +195,7 @@ def _results_writer(path: Path) -> Iterator[Callable[[dict[str, str]], None]]:
             fh.write("\r\n")
 
         def write(record: dict[str, str]) -> None:
-            writer.writerow(record)
+            writer.writerow({k: safe_cell(v) for k, v in record.items()})
             fh.flush()
             os.fsync(fh.fileno())
 
@@ -250,7 +251,7 @@ def import_codes(
                 before = done.get(number)
                 if (before is not None and before["status"] == BOUND
                         and before["code_hint"] == (hint or "")
-                        and before["ad_account"] == row["ad_account"]):
+                        and before["ad_account"] == safe_cell(row["ad_account"])):
                     skipped += 1
                     _line(number, label, "already bound (skipped)")
                     progress.advance(task)
