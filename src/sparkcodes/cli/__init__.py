@@ -1,4 +1,5 @@
-"""The `sparkcodes` command: serve, db upgrade, demo, users, tokens, codes, posts, audit, mail."""
+"""The `sparkcodes` command: serve, db upgrade, demo, users, tokens, codes, posts, audit, mail,
+import and export."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sparkcodes.cli import audit, codes, connector, db, keys, mail, users
+from sparkcodes.cli import audit, codes, connector, db, exports, imports, keys, mail, users
 from sparkcodes.cli.common import console
 
 if TYPE_CHECKING:  # the commands import these when they run, to keep the CLI quick to start
@@ -26,6 +27,8 @@ app.add_typer(codes.posts_app, name="posts")
 app.add_typer(connector.app, name="connector")
 app.add_typer(audit.app, name="audit")
 app.add_typer(mail.app, name="mail")
+app.add_typer(imports.app, name="import")
+app.add_typer(exports.app, name="export")
 app.command("rotate-keys")(keys.rotate_keys)
 
 

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from sparkcodes import errors
 from sparkcodes.config import Settings, get_settings
 from sparkcodes.db import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from sparkcodes.models import Business
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,3 +40,27 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def run_app_error(exc: errors.AppError) -> NoReturn:
     fail(f"{exc.message} ({exc.code})")
+
+
+def bulk_progress(*, quiet: bool) -> Progress:
+    """The progress bar of a bulk command, on standard error so it never mixes with a CSV on
+    standard output; off with --quiet or when standard error is not a terminal. Standard output
+    goes through the bar (printed above it) only when it is the terminal too: piped, it stays
+    a clean file."""
+    return Progress("[progress.description]{task.description}", BarColumn(),
+                    MofNCompleteColumn(), TimeRemainingColumn(), console=err_console,
+                    disable=quiet or not err_console.is_terminal,
+                    redirect_stdout=console.is_terminal)
+
+
+def one_business(session: Session, name_or_id: str) -> Business:
+    """The business with this id or (ignoring case) this name; exits 2 when none or several."""
+    from sparkcodes.tracker import service as tracker_service
+
+    found = tracker_service.businesses_matching(session, name_or_id=name_or_id)
+    if not found:
+        fail(f"No business named or with id {name_or_id!r}.", 2)
+    if len(found) > 1:
+        ids = ", ".join(b.id for b in found)
+        fail(f"{len(found)} businesses are named {name_or_id!r}; give the id ({ids}).", 2)
+    return found[0]

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from sparkcodes.db import Database
+from sparkcodes.kit.spreadsheet import safe_cell
 from sparkcodes.models import Business
 from sparkcodes.tracker import service
 from sparkcodes.tracker.schemas import TrackerItemOut, item_out
@@ -17,18 +18,6 @@ COLUMNS = (
     "code_hint", "status", "window_end", "days_left", "hours_left", "live_ads", "total_ads",
     "spend_at_risk", "contract_end", "flags", "spark_post_id",
 )
-
-# A cell starting with one of these is a formula in spreadsheet apps (CSV injection): captions
-# come from creators, so such cells are quoted with a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def filename(now: datetime) -> str:
     """The download's name: tracker-20261124-1530.csv (service clock, UTC)."""
@@ -46,7 +35,7 @@ def row(item: TrackerItemOut) -> dict[str, str]:
         "contract_end": item.contract.ends_at if item.contract else None,
         "flags": ";".join(item.flags), "spark_post_id": item.spark_post_id,
     }
-    return {k: _cell(v) for k, v in values.items()}
+    return {k: safe_cell(v) for k, v in values.items()}
 
 
 def lines(items: Iterable[TrackerItemOut]) -> Iterator[str]:
