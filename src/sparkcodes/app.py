@@ -18,6 +18,7 @@ from starlette.types import Scope
 
 from sparkcodes import __version__, errors
 from sparkcodes.config import Settings, get_settings
+from sparkcodes.connector.actions import TikTokActions
 from sparkcodes.db import Database
 from sparkcodes.kit import metrics, text
 from sparkcodes.kit.context import RequestIdMiddleware, current_request_id
@@ -245,6 +246,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_access_log_redaction()
     app.state.db = Database(settings)
     app.state.limiter = Limiter(settings)
+    # The writes on mirrored ad accounts, made on TikTok (ports.AdActions): one for the app.
+    app.state.ad_actions = TikTokActions(app.state.db)
     app.add_middleware(RequestGuardMiddleware, envelope_prefixes=(TIKTOK_PREFIX,),
                        limit_for=body_limit_for(settings), too_large=body_too_large)
     app.add_middleware(RequestIdMiddleware)

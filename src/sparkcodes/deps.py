@@ -9,7 +9,7 @@ import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from sparkcodes import errors
+from sparkcodes import errors, ports
 from sparkcodes.config import Settings
 from sparkcodes.db import Database
 from sparkcodes.models import ApiToken, User
@@ -181,3 +181,9 @@ def caller(request: Request, session: SessionDep, settings: SettingsDep) -> User
 
 
 CallerDep = Annotated[User, Depends(caller)]
+
+
+def ad_actions(request: Request) -> ports.AdActions:
+    """The writes on mirrored ad accounts, made on TikTok: built once with the app."""
+    actions: ports.AdActions = request.app.state.ad_actions
+    return actions

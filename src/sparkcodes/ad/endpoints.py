@@ -27,8 +27,7 @@ from sparkcodes.ad.schemas import (
     to_micros,
 )
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
-from sparkcodes.connector.actions import TikTokActions
-from sparkcodes.deps import SessionDep, SettingsDep, UserDep
+from sparkcodes.deps import SessionDep, SettingsDep, UserDep, ad_actions
 from sparkcodes.kit.pagination import Page
 
 router = APIRouter(prefix="/v1", tags=["ads"])
@@ -204,5 +203,5 @@ def ad_status(ad_id: str, held: AdOperateThrough, body: StatusIn, user: UserDep,
     ad, account = held.obj, held.account
     ad = service.set_ad_status(session, settings=settings, user=user, account=account, ad=ad,
                                operation=body.operation_status,
-                               actions=TikTokActions(request.app.state.db))
+                               actions=ad_actions(request))
     return ads_out(session, [ad])[0]

@@ -26,7 +26,7 @@ from sparkcodes.ad.schemas import to_micros
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.business import rules as business_rules
-from sparkcodes.connector.actions import TikTokActions
+from sparkcodes.deps import ad_actions
 from sparkcodes.fallback import service as fallback_service
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
@@ -333,7 +333,7 @@ def ad_status(ad_id: str, web: WebForm, held: AdOperateThrough,
         try:
             service.set_ad_status(web.session, settings=web.settings, user=web.me,
                                   account=account, ad=ad, operation=operation,
-                                  actions=TikTokActions(web.request.app.state.db))
+                                  actions=ad_actions(web.request))
         except errors.AppError as exc:
             return _ad_page(web, ad, account, error=exc.message, status=exc.status)
         return web.redirect(f"/ads/{ad.id}")

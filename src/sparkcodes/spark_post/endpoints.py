@@ -8,8 +8,7 @@ from fastapi.responses import JSONResponse
 from sparkcodes.ad import usage
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountOperateThrough, AdAccountRead
 from sparkcodes.audit.schemas import AuditEventOut
-from sparkcodes.connector.actions import TikTokActions
-from sparkcodes.deps import SessionDep, SettingsDep, UserDep, client_ip, read_only
+from sparkcodes.deps import SessionDep, SettingsDep, UserDep, ad_actions, client_ip, read_only
 from sparkcodes.idempotency import responses as idempotency
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.kit.pagination import Page
@@ -36,11 +35,6 @@ from sparkcodes.web.apidocs import LIMITED
 router = APIRouter(prefix="/v1/ad-accounts", tags=["spark posts"])
 
 
-def actions_of(request: Request) -> TikTokActions:
-    """The writes on mirrored ad accounts, made on TikTok (ports.AdActions)."""
-    return TikTokActions(request.app.state.db)
-
-
 def _guard(request: Request, user: User, account: AdAccount) -> service.Guard:
     return service.guard_for(request.app.state.limiter, user=user, account=account,
                              ip=client_ip(request))
@@ -61,7 +55,7 @@ def preview_code(ad_account_id: str, access: AdAccountOperateThrough, body: Prev
     if account.source != NATIVE:
         remote = service.preview_remote(session, settings=settings,
                                         guard=_guard(request, user, account), account=account,
-                                        text=body.code, actions=actions_of(request))
+                                        text=body.code, actions=ad_actions(request))
         return remote_preview_out(remote, utc_now())
     p = service.preview(session, settings=settings, guard=_guard(request, user, account),
                         account=account, text=body.code,
@@ -90,7 +84,7 @@ def bind_codes(
                                     guard=_guard(request, user, account), user=user,
                                     account=account, codes=body.codes,
                                     original_codes=body.original_post_codes,
-                                    actions=actions_of(request))
+                                    actions=ad_actions(request))
         return bind_out(session, results, utc_now())
 
     return idempotency.once(session, secret_key=settings.secret_key, user_id=user.id,
@@ -130,7 +124,7 @@ def unbind_spark_post(ad_account_id: str, access: AdAccountOperateThrough, spark
         sp = service.unbind_remote(session, settings=settings, user=user, account=account,
                                    spark_post=sp,
                                    live_ads=[a for a in live if a.ad_account_id == account.id],
-                                   actions=actions_of(request))
+                                   actions=ad_actions(request))
         return load_out(session, sp, utc_now())
     sp = service.unbind(session, user=user, account=account, spark_post=sp,
                         live_ads=[a for a in live if a.ad_account_id == account.id])

@@ -12,8 +12,7 @@ from sparkcodes import errors
 from sparkcodes.ad import usage
 from sparkcodes.ad_account.auth import AdAccountOperateThrough, AdAccountRead
 from sparkcodes.authorization.rules import Problem
-from sparkcodes.connector.actions import TikTokActions
-from sparkcodes.deps import client_ip, read_only
+from sparkcodes.deps import ad_actions, client_ip, read_only
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import NATIVE, AdAccount, Business
@@ -150,7 +149,7 @@ def _remote_cards(web: Web, account: AdAccount, guard: service.Guard,
         try:
             remote = service.preview_remote(web.session, settings=web.settings, guard=guard,
                                             account=account, text=text,
-                                            actions=TikTokActions(web.request.app.state.db))
+                                            actions=ad_actions(web.request))
         except errors.AppError as exc:
             cards.append({"line": number, "text": text, "error": exc.message, "code": exc.code})
             continue
@@ -210,7 +209,7 @@ def bind(ad_account_id: str, web: WebForm, access: AdAccountOperateThrough,
                 results = service.bind_many(web.session, settings=web.settings, guard=guard,
                                             user=web.me, account=account, codes=lines,
                                             original_codes=original_lines,
-                                            actions=TikTokActions(web.request.app.state.db))
+                                            actions=ad_actions(web.request))
             except errors.AppError as exc:
                 error = exc
         else:
@@ -259,7 +258,7 @@ def unbind(ad_account_id: str, access: AdAccountOperateThrough, spark_post_id: s
         try:
             service.unbind_remote(web.session, settings=web.settings, user=web.me,
                                   account=account, spark_post=sp, live_ads=live,
-                                  actions=TikTokActions(web.request.app.state.db))
+                                  actions=ad_actions(web.request))
         except errors.AppError as exc:
             error = exc
     else:
