@@ -334,3 +334,13 @@ def test_sync_words():  # type: ignore[no-untyped-def]
 def test_failure_words(kind, code, message, words):  # type: ignore[no-untyped-def]
     assert rules.failure_words(kind, code, message) == words
     assert "None" not in words
+
+
+@pytest.mark.parametrize("removed", [False, True])
+@pytest.mark.parametrize("has_token", [False, True])
+@pytest.mark.parametrize("token_revoked", [False, True])
+@pytest.mark.parametrize("advertiser_gone", [False, True])
+def test_can_act_on_only_a_whole_connection(removed, has_token, token_revoked, advertiser_gone):  # type: ignore[no-untyped-def]
+    usable = has_token and not (removed or token_revoked or advertiser_gone)
+    assert rules.can_act_on(has_token=has_token, removed=removed, token_revoked=token_revoked,
+                            advertiser_gone=advertiser_gone) is usable

@@ -51,9 +51,11 @@ def target(session: Session, *, settings: Settings, account: AdAccount) -> Targe
                   if account.connection_id else None)
     advertiser = (repository.advertiser(session, connection.id, account.external_id or "")
                   if connection is not None else None)
-    if (connection is None or connection.deleted_at is not None
-            or connection.access_token_sealed is None or connection.token_revoked_at is not None
-            or advertiser is None or advertiser.gone_at is not None):
+    if (connection is None or advertiser is None or connection.access_token_sealed is None
+            or not rules.can_act_on(has_token=True,
+                                    removed=connection.deleted_at is not None,
+                                    token_revoked=connection.token_revoked_at is not None,
+                                    advertiser_gone=advertiser.gone_at is not None)):
         raise rules.ConnectionNotUsable(details={"ad_account_id": account.id})
     return Target(connection_id=connection.id, advertiser_id=advertiser.advertiser_id,
                   base_url=connection.base_url, app_key=service.app_key(connection),

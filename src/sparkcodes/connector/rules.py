@@ -242,6 +242,15 @@ def state_of(facts: ConnectionFacts, now: datetime) -> State:
     return "healthy"
 
 
+def can_act_on(*, has_token: bool, removed: bool, token_revoked: bool,
+               advertiser_gone: bool) -> bool:
+    """Whether writes on an ad account mirrored through a connection (with its advertiser
+    listed) may be sent to TikTok: the connection holds a token, is not removed, TikTok has not
+    revoked the token, and the token still reaches the advertiser. A throttled or unreachable
+    connection may: the call is tried, and refused in TikTok's words if it must be."""
+    return has_token and not removed and not token_revoked and not advertiser_gone
+
+
 def is_broken(state: str) -> bool:
     return state in BROKEN_STATES
 
