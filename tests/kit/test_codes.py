@@ -217,7 +217,11 @@ def test_aliases_show_in_the_fixed_code() -> None:
                      "has 27 characters after the prefix, a Spark code has 28", id="27 symbols"),
         pytest.param(FIXED + "0", "length", "has 29 characters after the prefix",
                      id="29 symbols"),
-        pytest.param("ABC", "length", "has 3 characters", id="3 symbols"),
+        pytest.param("ABC", "length", "That is not a Spark code: a code is SPARK- and 28",
+                     id="3 symbols"),
+        pytest.param("hello world", "length", "That is not a Spark code", id="words"),
+        pytest.param(FIXED[:14], "length", "has 14 characters after the prefix",
+                     id="half a code: a slip, not words"),
         pytest.param(display(FIXED)[:-1], "length", "a Spark code has 28",
                      id="prefix, one symbol short"),
         pytest.param(display(FIXED) + "0", "length", "a Spark code has 28",
@@ -243,7 +247,8 @@ def test_shape_errors(text: str | None, reason: str, fragment: str) -> None:
     assert error.reason == reason
     assert fragment in str(error)
     if reason in ("length", "symbol", "check"):
-        assert "mistyped" in str(error) or "far longer" in str(error)
+        assert any(words in str(error)
+                   for words in ("mistyped", "far longer", "not a Spark code"))
 
 
 def test_at_most_five_bad_symbols_are_shown() -> None:

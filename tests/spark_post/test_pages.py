@@ -155,3 +155,21 @@ def test_json_preview_checks_the_original_code_as_bind_does(client) -> None:  # 
     r = f.bind(client, brand_h, account, [w["duet_code"]["code"]],
                original_post_codes=[w["code"]["code"]])
     assert r.json()["bound"] == 1
+
+
+def test_preview_numbers_lines_as_the_box_shows_them_and_flags_a_repeat(client) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: a repeated line counted as ready, and line numbers skipped blank lines."""
+    w = _world(client)
+    token = page_login(client, "brand@example.com")
+    code = w["code"]["code"]
+    r = _post(client, w, "/preview", token, [code, "", "hello world", code.lower()])
+    assert r.status_code == 200
+    text = _text(r.text)
+    assert "1 ready to link · 2 with problems (lines 3, 4)" in text
+    assert ("Line 4 repeats line 1: a code is linked once, so this line adds nothing."
+            in text)
+    assert "That is not a Spark code" in text
+    # Link numbers its results the same way.
+    r = _post(client, w, "", token, ["", "", code])
+    assert r.status_code == 200
+    assert "<strong>Line 3</strong>" in r.text and "<strong>Line 1</strong>" not in r.text

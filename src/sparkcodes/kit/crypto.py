@@ -125,8 +125,16 @@ def parse_code(text: str) -> ParsedCode:
     if compact.startswith("#"):
         compact = compact[1:]
     expected = RANDOM_SYMBOLS + 1
-    if compact.startswith(CODE_PREFIX) and len(compact) != expected:
+    prefixed = compact.startswith(CODE_PREFIX)
+    if prefixed and len(compact) != expected:
         compact = compact[len(CODE_PREFIX) :]
+    if not prefixed and len(compact) < expected // 2:
+        # Words, a name, half a line: not a code with a slip in it.
+        raise CodeShapeError(
+            "length",
+            f"That is not a Spark code: a code is {CODE_PREFIX}- and {expected} letters and "
+            "digits in groups of four. Paste the whole code the creator sent.",
+        )
     compact = compact.translate(_ALIASES)
     bad = sorted({ch for ch in compact if ch not in _VALUE})
     if bad:

@@ -33,7 +33,29 @@ router = APIRouter(tags=["pages"])
 
 def split_codes(text: str) -> list[str]:
     """One code per line; blank lines are ignored."""
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [text for _number, text in numbered_codes(text)]
+
+
+def numbered_codes(text: str) -> list[tuple[int, str]]:
+    """Each code with the number of its line in the box, as the person sees it (blank lines
+    are skipped but keep their place)."""
+    return [(number, line.strip()) for number, line in enumerate(text.splitlines(), start=1)
+            if line.strip()]
+
+
+def _same_code(text: str) -> str:
+    """What two pastings of one code have in common (case, spaces and dashes aside)."""
+    return "".join(text.split()).replace("-", "").upper()
+
+
+def repeated_line(cards: list[dict[str, Any]], number: int, text: str) -> dict[str, Any] | None:
+    """The card of a line that repeats an earlier one: it would link nothing more."""
+    for card in cards:
+        if _same_code(card["text"]) == _same_code(text):
+            return {"line": number, "text": text, "code": "duplicate_line",
+                    "error": f"Line {number} repeats line {card['line']}: a code is linked "
+                             "once, so this line adds nothing."}
+    return None
 
 
 ORIGINALS_BOX = "Codes of the original posts"
@@ -111,10 +133,15 @@ def preview(ad_account_id: str, web: WebForm, access: AdAccountOperateThrough,
                                   ip=client_ip(web.request))
         originals = service.Originals(original_lines)
         now = utc_now()
+        numbered = numbered_codes(codes)
         if account.source != NATIVE:
-            lines = []  # looked up on TikTok instead
-            cards = _remote_cards(web, account, guard, split_codes(codes))
-        for number, text in enumerate(lines, start=1):
+            cards = _remote_cards(web, account, guard, numbered)
+            numbered = []  # looked up on TikTok instead
+        for number, text in numbered:
+            repeat = repeated_line(cards, number, text)
+            if repeat is not None:
+                cards.append(repeat)
+                continue
             try:
                 p = service.preview(web.session, settings=web.settings, guard=guard,
                                     account=account, text=text, originals=originals)
@@ -142,10 +169,14 @@ def preview(ad_account_id: str, web: WebForm, access: AdAccountOperateThrough,
 
 
 def _remote_cards(web: Web, account: AdAccount, guard: service.Guard,
-                  lines: list[str]) -> list[dict[str, Any]]:
+                  lines: list[tuple[int, str]]) -> list[dict[str, Any]]:
     """The preview cards of codes looked up on the TikTok a mirrored account comes from."""
     cards: list[dict[str, Any]] = []
-    for number, text in enumerate(lines, start=1):
+    for number, text in lines:
+        repeat = repeated_line(cards, number, text)
+        if repeat is not None:
+            cards.append(repeat)
+            continue
         try:
             remote = service.preview_remote(web.session, settings=web.settings, guard=guard,
                                             account=account, text=text,
@@ -191,7 +222,8 @@ def bind(ad_account_id: str, web: WebForm, access: AdAccountOperateThrough,
     code of their original post from the second box (R3), as the JSON API's
     original_post_codes."""
     account, business, role = access.account, access.business, access.role
-    lines = split_codes(codes)
+    numbered = numbered_codes(codes)
+    lines = [text for _number, text in numbered]
     original_lines = split_codes(original_post_codes)
     problem = _too_long(codes, "codes") or _too_many(web, lines)
     originals_error = (_too_long(original_post_codes, "originals")
@@ -219,7 +251,7 @@ def bind(ad_account_id: str, web: WebForm, access: AdAccountOperateThrough,
         if error is not None:
             problem = error.message
         for res in results or []:
-            item: dict[str, Any] = {"line": res.index + 1, "text": lines[res.index],
+            item: dict[str, Any] = {"line": numbered[res.index][0], "text": lines[res.index],
                                     "error": page_message(res.error) if res.error else None,
                                     "code": res.error.code if res.error else None,
                                     "replaced": res.replaced, "created": res.created,
