@@ -481,17 +481,17 @@ IN_USE = [
                   "can be deleted only after those ads are paused or deleted"],
                  "AUTHORIZATION_DELETED", id="R9 delete the code"),
     pytest.param(_delete_post, "post_in_use",
-                 ["This post runs in 1 live ad(s); it can be deleted after they stop."],
+                 ["This post runs in 1 live ad; it can be deleted after it stops."],
                  "POST_UNAVAILABLE", id="R11 delete the post"),
     pytest.param(_make_private, "post_in_use",
                  ["The post's visibility cannot change while it runs as a live ad."],
                  "POST_PRIVATE", id="R4 change visibility"),
     pytest.param(_settings_off, "code_in_use",
-                 ["1 live ad(s) run on this account's codes",
-                  "can be switched off only after they stop"],
+                 ["1 live ad runs on this account's codes",
+                  "can be switched off only after it stops"],
                  "ACCOUNT_AD_SETTINGS_OFF", id="R1 switch ad settings off"),
     pytest.param(_unbind, "spark_post_in_use",
-                 ["1 live ad(s) run on this post; pause or delete them first."],
+                 ["1 live ad runs on this post; pause or delete it first."],
                  "SPARK_POST_UNBOUND", id="R17 unbind the spark post"),
 ]
 
@@ -641,11 +641,11 @@ def test_a_duet_ad_holds_its_original_post_and_code_too(client):
         (client.delete(f"/v1/authorizations/{orig_code['id']}", headers=orig_h), "code_in_use",
          "live ads of Acme (ads: Duet hero)"),
         (client.delete(f"/v1/posts/{original['id']}", headers=orig_h), "post_in_use",
-         "runs in 1 live ad(s)"),
+         "runs in 1 live ad;"),
         (client.patch(f"/v1/posts/{original['id']}", headers=orig_h,
                       json={"visibility": "private"}), "post_in_use", "visibility cannot change"),
         (client.put(f"/v1/creators/{orig_creator['id']}/ad-settings", headers=orig_h,
-                    json={"enabled": False}), "code_in_use", "1 live ad(s)"),
+                    json={"enabled": False}), "code_in_use", "1 live ad runs"),
     ]
     for response, code, fragment in refusals:
         assert assert_error(response, 409, code, fragment)["details"] == {"live_ads": [ad["id"]]}

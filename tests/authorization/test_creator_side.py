@@ -855,7 +855,7 @@ def _duet_live(client):  # type: ignore[no-untyped-def]
 def test_r1_switching_off_is_refused_while_a_live_ad_runs_on_a_code(client):
     w, _, ad = _live(client)
     r = set_ad_settings(client, w.creator_h, w.creator["id"], enabled=False)
-    error = assert_error(r, 409, "code_in_use", "1 live ad(s) run on this account's codes")
+    error = assert_error(r, 409, "code_in_use", "1 live ad runs on this account's codes")
     assert error["details"]["live_ads"] == [ad["id"]]
     assert client.get(f"/v1/creators/{w.creator['id']}", headers=w.creator_h).json()[
         "ad_settings_enabled"] is True
@@ -868,7 +868,7 @@ def test_r1_switching_off_is_refused_while_a_live_ad_runs_on_a_code(client):
 def test_r1_the_original_creator_cannot_switch_off_under_a_live_duet_ad(client):
     w, _, _, ad = _duet_live(client)
     r = set_ad_settings(client, w.creator_h, w.creator["id"], enabled=False)
-    assert_error(r, 409, "code_in_use", "live ad(s) run on this account's codes")
+    assert_error(r, 409, "code_in_use", "1 live ad runs on this account's codes")
     assert delivery(client, w.brand_h, ad["id"])["status"] == "DELIVERING"
 
 
@@ -969,7 +969,7 @@ def test_r10_editing_the_video_stops_ads_on_the_old_revision(client):
 def test_r11_a_post_under_a_live_ad_cannot_be_deleted_but_can_be_taken_down(client):
     w, _, ad = _live(client)
     r = client.delete(f"/v1/posts/{w.post['id']}", headers=w.creator_h)
-    error = assert_error(r, 409, "post_in_use", "runs in 1 live ad(s)")
+    error = assert_error(r, 409, "post_in_use", "runs in 1 live ad;")
     assert error["details"]["live_ads"] == [ad["id"]]
     assert client.get(f"/v1/posts/{w.post['id']}", headers=w.creator_h).json()[
         "deleted_at"] is None

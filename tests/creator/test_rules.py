@@ -135,6 +135,10 @@ def test_disable_is_refused_while_live_ads_run(count: int) -> None:
         check_disable(ads)
     assert caught.value.code == "code_in_use"
     assert caught.value.status == 409
-    assert f"{count} live ad(s) run on this account's codes" in caught.value.message
-    assert "switched off only after they stop" in caught.value.message
+    if count == 1:
+        assert "1 live ad runs on this account's codes" in caught.value.message
+        assert "switched off only after it stops" in caught.value.message
+    else:
+        assert f"{count} live ads run on this account's codes" in caught.value.message
+        assert "switched off only after they stop" in caught.value.message
     assert caught.value.details == {"live_ads": [ad.ad_id for ad in ads]}

@@ -155,7 +155,8 @@ def test_unbind_is_refused_while_an_ad_runs(client):  # type: ignore[no-untyped-
                                 headers=w["brand_h"]))[0]["id"]
     r = client.post(f"/ad-accounts/{w['account']['id']}/spark-posts/{spark_id}/unbind",
                     headers={**HX, "x-csrf-token": token})
-    assert r.status_code == 409 and "live ad(s) run on this post" in r.text
+    assert r.status_code == 409
+    assert "1 live ad runs on this post; pause or delete it first." in r.text
 
 
 def test_empty_states_say_what_to_do_next(client):  # type: ignore[no-untyped-def]

@@ -140,7 +140,7 @@ def test_a_live_ad_holds_the_post(client):  # type: ignore[no-untyped-def]
     assert "The post&#39;s visibility cannot change while it runs as a live ad." in r.text
     r = _post(client, f"/posts/{post_id}/delete", token)
     assert r.status_code == 409
-    assert "This post runs in 1 live ad(s); it can be deleted after they stop." in r.text
+    assert "This post runs in 1 live ad; it can be deleted after it stops." in r.text
     assert client.get(f"/v1/posts/{post_id}", headers=w["creator_h"]).json()["deleted_at"] is None
 
 

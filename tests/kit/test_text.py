@@ -6,7 +6,7 @@ import pytest
 
 from sparkcodes import errors
 from sparkcodes.code_request import rules as code_request_rules
-from sparkcodes.kit.text import clean_text
+from sparkcodes.kit.text import clean_text, counted
 from sparkcodes.renewal import rules as renewal_rules
 from sparkcodes.transparency import rules as transparency_rules
 
@@ -42,3 +42,12 @@ def test_refusals(call, code: str, message: str) -> None:  # type: ignore[no-unt
     with pytest.raises(errors.AppError) as caught:
         call()
     assert (caught.value.code, caught.value.message, caught.value.status) == (code, message, 422)
+
+
+@pytest.mark.parametrize(("n", "noun", "plural", "words"), [
+    (0, "live ad", None, "0 live ads"), (1, "live ad", None, "1 live ad"),
+    (2, "live ad", None, "2 live ads"), (1, "reply", "replies", "1 reply"),
+    (3, "reply", "replies", "3 replies"),
+])
+def test_counted(n, noun, plural, words):  # type: ignore[no-untyped-def]
+    assert counted(n, noun, plural) == words

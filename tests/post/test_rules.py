@@ -140,5 +140,5 @@ def test_delete_is_refused_while_live_ads_run() -> None:
         check_delete(ADS)
     assert caught.value.code == "post_in_use"
     assert caught.value.status == 409
-    assert "runs in 2 live ad(s); it can be deleted after they stop" in caught.value.message
+    assert "runs in 2 live ads; it can be deleted after they stop" in caught.value.message
     assert caught.value.details == {"live_ads": ["ad-1", "ad-2"]}

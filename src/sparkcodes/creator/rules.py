@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sparkcodes import errors
+from sparkcodes.kit.text import counted
 from sparkcodes.values import LiveAd
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_.]{2,24}$")
@@ -45,8 +46,9 @@ def check_disable(live_ads: list[LiveAd]) -> None:
     """R1: switching off is refused while a code of the account runs a live ad."""
     if live_ads:
         raise errors.Conflict(
-            f"{len(live_ads)} live ad(s) run on this account's codes; ad settings can be switched "
-            "off only after they stop.",
+            f"{counted(len(live_ads), 'live ad')} "
+            f"{'runs' if len(live_ads) == 1 else 'run'} on this account's codes; ad settings can "
+            f"be switched off only after {'it stops' if len(live_ads) == 1 else 'they stop'}.",
             code="code_in_use",
             details={"live_ads": [ad.ad_id for ad in live_ads]},
         )

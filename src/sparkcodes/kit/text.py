@@ -59,3 +59,8 @@ def clean_text(value: str | None, *, name: str, max_length: int,
         raise errors.InvalidInput(f"The {name} may be at most {max_length} characters.",
                                   code=f"{name}_too_long")
     return text
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it needs: "1 live ad", "2 live ads", "0 live ads"."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from sparkcodes import errors
+from sparkcodes.kit.text import counted
 from sparkcodes.values import LiveAd
 
 KINDS = ("video", "story", "duet", "stitch")
@@ -100,7 +101,8 @@ def check_delete(live_ads: list[LiveAd]) -> None:
     """R11: the owner cannot delete a post a live ad runs on (a take-down is always possible)."""
     if live_ads:
         raise errors.Conflict(
-            f"This post runs in {len(live_ads)} live ad(s); it can be deleted after they stop.",
+            f"This post runs in {counted(len(live_ads), 'live ad')}; it can be deleted after "
+            f"{'it stops' if len(live_ads) == 1 else 'they stop'}.",
             code="post_in_use",
             details={"live_ads": [ad.ad_id for ad in live_ads]},
         )

@@ -21,6 +21,7 @@ from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit import crypto, metrics
 from sparkcodes.kit.clock import utc_now
+from sparkcodes.kit.text import counted
 from sparkcodes.models import (
     NATIVE,
     AdAccount,
@@ -304,7 +305,8 @@ def unbind_remote(session: Session, *, settings: Settings, user: User, account: 
 def _refuse_in_use(live_ads: list[values.LiveAd]) -> None:
     if live_ads:
         raise errors.Conflict(
-            f"{len(live_ads)} live ad(s) run on this post; pause or delete them first.",
+            f"{counted(len(live_ads), 'live ad')} {'runs' if len(live_ads) == 1 else 'run'} "
+            f"on this post; pause or delete {'it' if len(live_ads) == 1 else 'them'} first.",
             code="spark_post_in_use", details={"live_ads": [a.ad_id for a in live_ads]},
         )
 
