@@ -14,7 +14,7 @@ from sparkcodes.models import EmailMessage
 from sparkcodes.notification import service as notification
 from sparkcodes.worker.runner import Runner
 from tests import factories as f
-from tests.integration.test_pages_access import HTML, csrf_of, page_login
+from tests.integration.test_pages_access import HTML, page_login
 
 CREATOR, BRAND = "maya.creator@example.com", "glow.brand@example.com"
 

@@ -270,11 +270,12 @@ def _brand(kind: str, f: _Facts, data: Mapping[str, Any]) -> Advice:
 def _creator(kind: str, f: _Facts) -> Advice:
     match kind:
         case "authorization.expiring":
-            return Advice(f"Extend your code before it ends: {f.account}'s ads on your post stop "
-                          "then.", f.your_code(), _same(f.your_code(), "Extend your code"))
+            return Advice(f"Extend your code before it ends, so {f.account} can keep running "
+                          "your post.", f.your_code(), _same(f.your_code(), "Extend your code"))
         case "authorization.expired":
-            return Advice(f"Extend your code: {f.account}'s ads on your post resume as they were.",
-                          f.your_code(), _same(f.your_code(), "Extend your code"))
+            return Advice(f"Extend your code so {f.account} can run your post again: any ads "
+                          "on it resume as they were.", f.your_code(),
+                          _same(f.your_code(), "Extend your code"))
         case "post.taken_down":
             return Advice("Moderation took your post down; nothing in sparkcodes can bring it "
                           "back.", f.your_post(), None)
