@@ -17,6 +17,7 @@ from tests import factories as f
 from tests.integration.test_pages_access import HTML, page_login
 
 CREATOR, BRAND = "maya.creator@example.com", "glow.brand@example.com"
+UNKNOWN = "That is not an alert sparkcodes sends to people: choose among the listed kinds."
 
 
 class Cast:
@@ -127,7 +128,7 @@ def test_an_unknown_kind_is_refused_and_nothing_changes(client, cast):  # type: 
     token = page_login(client, BRAND)
     r = _choose(client, token, ["post.edited", "no.such.alert"])
     assert r.status_code == 422
-    assert "That is not an alert sparkcodes sends; reload the page and choose again." in r.text
+    assert UNKNOWN in r.text
     page = client.get("/notifications/email", headers=HTML).text
     assert page.count(" checked") == len(notification.choosable_kinds())
 
@@ -173,3 +174,33 @@ def test_the_alerts_page_links_the_subject_and_the_next_step(client, app, cast):
     page_login(client, CREATOR)
     target = client.get(f"/posts/{cast.post['id']}", headers=HTML).text
     assert f'id="code-{cast.code["id"]}"' in target and f"/codes/{cast.code['id']}/extend" in target
+
+
+def test_the_json_api_reads_and_sets_the_same_choices(client, cast):  # type: ignore[no-untyped-def]
+    kinds = [k.name for k in notification.choosable_kinds()]
+    r = client.get("/v1/notifications/email", headers=cast.brand_h)
+    assert r.status_code == 200 and [c["kind"] for c in r.json()] == kinds
+    assert all(c["emailed"] for c in r.json())
+    r = client.put("/v1/notifications/email", headers=cast.brand_h,
+                   json={"emailed": ["authorization.expired"]})
+    assert r.status_code == 200
+    assert [c["kind"] for c in r.json() if c["emailed"]] == ["authorization.expired"]
+    page_login(client, BRAND)
+    assert client.get("/notifications/email", headers=HTML).text.count(" checked") == 1
+    # Another user's choices are untouched.
+    assert all(c["emailed"] for c in client.get("/v1/notifications/email",
+                                                headers=cast.creator_h).json())
+
+
+def test_the_json_api_refuses_an_unknown_kind(client, cast):  # type: ignore[no-untyped-def]
+    r = client.put("/v1/notifications/email", headers=cast.brand_h,
+                   json={"emailed": ["post.edited", "webhook.test"]})
+    assert r.status_code == 422
+    assert r.json()["error"] == {
+        "code": "unknown_alert_kind",
+        "message": UNKNOWN,
+        "details": {"kinds": ["webhook.test"]}}
+    assert all(c["emailed"] for c in client.get("/v1/notifications/email",
+                                                headers=cast.brand_h).json())
+    r = client.put("/v1/notifications/email", json={"emailed": []})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"

@@ -174,7 +174,7 @@ class EmailChoice:
 
 class UnknownAlertKind(AppError):
     code, status = "unknown_alert_kind", 422
-    message = "That is not an alert sparkcodes sends; reload the page and choose again."
+    message = "That is not an alert sparkcodes sends to people: choose among the listed kinds."
 
 
 def choosable_kinds() -> list[catalog.EventType]:
