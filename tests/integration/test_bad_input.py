@@ -271,6 +271,7 @@ WRITE_ROUTES: dict[tuple[str, str], WriteRoute] = {
         WriteRoute(lambda w: {"events": [{"event_id": f"e{next(_seq)}", "post_id": w.post["id"],
                                           "type": "like"}]}),
     ("POST", "/v1/notifications/read"): WriteRoute(lambda w: {"ids": [uuid.uuid4().hex]}),
+    ("PUT", "/v1/notifications/email"): WriteRoute(lambda w: {"emailed": ["post.edited"]}),
     ("POST", "/v1/ad-accounts/{ad_account_id}/renewal-requests"):
         WriteRoute(lambda w: {"authorization_id": w.code["id"], "days": 30}),
     ("POST", "/v1/renewal-requests/{renewal_request_id}/approve"): WriteRoute(None),

@@ -101,3 +101,26 @@ def test_expiring_reminder(kind: str, now: datetime, live: int, late: timedelta 
     assert told.title == title
     assert all(text in told.body for text in in_body), told.body
     assert "0 live ad(s)" not in told.body
+
+
+@pytest.mark.parametrize(
+    ("kind", "now", "live", "title", "body_has"),
+    [
+        pytest.param("t72", END - 72 * H, 2, "Extend your code: it ends in 72 h",
+                     "2 live ad(s) in Glow US on your post will stop", id="reminder, live ads"),
+        pytest.param("t24", END - 24 * H, 0, "Extend your code: it ends in 24 h",
+                     "No ad in Glow US runs on it now", id="reminder, no ads"),
+        pytest.param(EXPIRED, END, 1, "Your code expired: Glow US's ads on your post stopped",
+                     "Extend the same code: the ads resume", id="expired, ads stopped"),
+        pytest.param(EXPIRED, END, 0, "Your code expired; no ads were running on it",
+                     "nothing stopped", id="expired, nothing stopped"),
+    ],
+)
+def test_the_creator_reads_her_own_words(kind, now, live, title, body_has):  # type: ignore[no-untyped-def]
+    told = code_reminder(kind=kind, handle="maya", code_hint="SPARK-AB12-…", account="Glow US",
+                         window_end=END, now=now, live_ads=live, spend_at_risk="12.00",
+                         late_by=None, reader="creator")
+    assert told.title == title
+    assert body_has in told.body
+    assert "@maya" not in told.title + told.body and "Ask " not in told.title + told.body
+    assert "spend at risk" not in told.body  # the brand's money is the brand's business

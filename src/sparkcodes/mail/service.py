@@ -25,6 +25,9 @@ RELEASE_JOB = "email.release_held"
 SEND_JOB = "email.send"
 SEND_MAX_ATTEMPTS = 8
 RELEASE_BATCH = 500
+# Written in place of the site's address in links of a message body; the sender puts
+# settings.public_url there, so rows stay valid when the site moves.
+SITE = "{{site}}"
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,19 @@ def compose(outgoing: Outgoing, *, sender: str) -> MimeMessage:
     return mime
 
 
-def pending(session: Session, *, email_id: str, mail: Mail, now: datetime) -> Outgoing | None:
-    """The message to send now, or None: unknown, already sent, or no SMTP host configured
-    (then it is held in the outbox, with the reason, until a worker with SMTP releases it)."""
+def pending(session: Session, *, email_id: str, mail: Mail, now: datetime,
+            site: str = "") -> Outgoing | None:
+    """The message to send now, with its links on ``site`` (the public URL), or None: unknown,
+    already sent, or no SMTP host configured (then it is held in the outbox, with the reason,
+    until a worker with SMTP releases it)."""
     row = repository.get(session, email_id)
     if row is None or row.sent_at is not None:
         return None
     if not mail.host:
         repository.hold(session, email_id=row.id, reason=HELD, now=now)
         return None
-    return Outgoing(id=row.id, to_address=row.to_address, subject=row.subject, body=row.body,
-                    created_at=row.created_at)
+    return Outgoing(id=row.id, to_address=row.to_address, subject=row.subject,
+                    body=row.body.replace(SITE, site.rstrip("/")), created_at=row.created_at)
 
 
 def send(outgoing: Outgoing, *, mail: Mail) -> None:

@@ -21,7 +21,8 @@ def send(ctx: JobContext, payload: dict[str, Any]) -> None:
     email_id = payload["email_id"]
     mail = ctx.settings.mail
     with ctx.db.unit_of_work() as session:
-        outgoing = service.pending(session, email_id=email_id, mail=mail, now=utc_now())
+        outgoing = service.pending(session, email_id=email_id, mail=mail, now=utc_now(),
+                                   site=ctx.settings.public_url)
     if outgoing is None:
         return
     try:

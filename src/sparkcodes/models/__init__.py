@@ -16,6 +16,7 @@ from sparkcodes.models.contract import Contract
 from sparkcodes.models.creator import Creator
 from sparkcodes.models.developer_app import AppGrant, AppGrantAdAccount, DeveloperApp
 from sparkcodes.models.email_message import EmailMessage
+from sparkcodes.models.email_opt_out import EmailOptOut
 from sparkcodes.models.engagement import METRICS, EngagementDaily, EngagementEvent
 from sparkcodes.models.fallback_policy import FallbackPolicy
 from sparkcodes.models.idempotency_key import IdempotencyKey
@@ -40,7 +41,8 @@ __all__ = [
     "EngagementEvent", "AdAccount", "ApiToken", "AuditAlert", "AuditChainHead", "AuditEvent",
     "AuditLink", "Authorization", "Base", "Business", "BusinessMember",
     "Creator", "IdempotencyKey", "Job", "AppGrant", "AppGrantAdAccount", "DeveloperApp",
-    "CalendarFeed", "CodeRequest", "Contract", "EmailMessage", "FallbackPolicy", "MisuseReport",
+    "CalendarFeed", "CodeRequest", "Contract", "EmailMessage", "EmailOptOut", "FallbackPolicy",
+    "MisuseReport",
     "Notification", "RateLimitCounter", "Reminder", "RenewalRequest", "RosterEntry",
     "WebhookDelivery",
     "WebhookEndpoint", "WebhookMessage", "LinkedIdentity", "Post", "PostRevision", "SandboxClock",

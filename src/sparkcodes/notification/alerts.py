@@ -61,18 +61,20 @@ def code_reminder(session: Session, *, authorization: Authorization, kind: str,
     at = authorization.expires_at - timedelta(seconds=1) if expired else now
     context = _ads_context(session, ads, at)
     live = [x for x in context["ads"] if x["delivery"] == "DELIVERING"]
-    told = rules.code_reminder(
-        kind=kind, handle=(data["creator"] or {}).get("handle", "?"),
-        code_hint=data["code_hint"], account=(data["ad_account"] or {}).get("name", "?"),
-        window_end=authorization.expires_at, now=now, live_ads=len(live),
-        spend_at_risk=context["spend_at_risk"], late_by=late_by)
+    words = {"kind": kind, "handle": (data["creator"] or {}).get("handle", "?"),
+             "code_hint": data["code_hint"],
+             "account": (data["ad_account"] or {}).get("name", "?"),
+             "window_end": authorization.expires_at, "now": now, "live_ads": len(live),
+             "spend_at_risk": context["spend_at_risk"], "late_by": late_by}
+    told = rules.code_reminder(**words, reader=rules.BRAND)
+    to_creator = rules.code_reminder(**words, reader=rules.CREATOR)
     data.update(context, kind=kind, live_ads=len(live), late_by=told.late_by)
     event = "authorization.expired" if expired else "authorization.expiring"
     account_row = _account(session, authorization.ad_account_id)
     creator_id = (data["creator"] or {}).get("id")
     service.emit(session, event_type=event, title=told.title, body=told.body, data=data,
                  business_ids={account_row.business_id} if account_row else set(),
-                 creator_id=creator_id)
+                 creator_id=creator_id, creator_words=(to_creator.title, to_creator.body))
 
 
 def code_changed(session: Session, *, authorization: Authorization, event_type: str,

@@ -5,7 +5,13 @@ from fastapi import APIRouter, Depends, Query
 from sparkcodes.deps import SessionDep, UserDep
 from sparkcodes.kit.pagination import Page
 from sparkcodes.notification import service
-from sparkcodes.notification.schemas import MarkReadIn, NotificationOut, NotificationsOut
+from sparkcodes.notification.schemas import (
+    EmailChoiceOut,
+    EmailChoicesIn,
+    MarkReadIn,
+    NotificationOut,
+    NotificationsOut,
+)
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 
@@ -25,3 +31,19 @@ def mark_read(body: MarkReadIn, user: UserDep, session: SessionDep) -> Notificat
     """Mark some (ids) or all of your notifications read; marking twice is harmless."""
     unread = service.mark_read(session, user=user, ids=body.ids)
     return NotificationsOut(unread=unread, items=[])
+
+
+@router.get("/notifications/email", response_model=list[EmailChoiceOut])
+def email_choices(user: UserDep, session: SessionDep) -> list[EmailChoiceOut]:
+    """Every alert kind you can be told of, and whether it reaches you by e-mail."""
+    return [EmailChoiceOut.model_validate(c)
+            for c in service.email_choices(session, user=user)]
+
+
+@router.put("/notifications/email", response_model=list[EmailChoiceOut])
+def choose_emails(body: EmailChoicesIn, user: UserDep,
+                  session: SessionDep) -> list[EmailChoiceOut]:
+    """Only the kinds in `emailed` reach you by e-mail from now on; all still appear in-app.
+    A kind sparkcodes never tells a person is refused with `unknown_alert_kind` (422)."""
+    return [EmailChoiceOut.model_validate(c)
+            for c in service.choose_emails(session, user=user, emailed=body.emailed)]

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.engagement import repository as engagement_repository
@@ -13,6 +13,7 @@ from sparkcodes.models import (
     AdAccount,
     BusinessMember,
     Creator,
+    EmailOptOut,
     Notification,
     Post,
     SparkPost,
@@ -101,3 +102,28 @@ def spend_yesterday(session: Session, ad_ids: list[str], now: datetime) -> dict[
             for ad_id, tz in rows}
     spend = engagement_repository.spend_by_ad_day(session, days, set(days.values()))
     return {ad_id: spend.get((ad_id, day), 0) for ad_id, day in days.items()}
+
+
+def opted_out(session: Session, *, user_ids: set[str], event_type: str) -> set[str]:
+    """Of these users, those who chose not to get this kind by e-mail."""
+    if not user_ids:
+        return set()
+    return set(session.scalars(select(EmailOptOut.user_id).where(
+        EmailOptOut.user_id.in_(user_ids), EmailOptOut.event_type == event_type)))
+
+
+def opted_out_kinds(session: Session, user_id: str) -> set[str]:
+    return set(session.scalars(select(EmailOptOut.event_type)
+                               .where(EmailOptOut.user_id == user_id)))
+
+
+def replace_opt_outs(session: Session, *, user_id: str, kinds: set[str], now: datetime) -> None:
+    """The user's opt-outs become exactly ``kinds``: those no longer chosen are removed, new ones
+    added; the rows kept keep their date."""
+    session.execute(delete(EmailOptOut).where(EmailOptOut.user_id == user_id,
+                                              EmailOptOut.event_type.not_in(kinds))
+                    .execution_options(synchronize_session=False))
+    new = kinds - opted_out_kinds(session, user_id)
+    session.add_all([EmailOptOut(user_id=user_id, event_type=k, created_at=now)
+                     for k in sorted(new)])
+    session.flush()

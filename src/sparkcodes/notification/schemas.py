@@ -28,3 +28,17 @@ class NotificationsOut(BaseModel):
 
 class MarkReadIn(BaseModel):
     ids: list[str] | None = Field(None, max_length=500, description="Leave out to mark all read")
+
+
+class EmailChoiceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str = Field(description="The event type, as in the event catalog")
+    audience: str
+    summary: str
+    emailed: bool = Field(description="False: you unticked it; it still appears in-app")
+
+
+class EmailChoicesIn(BaseModel):
+    emailed: list[str] = Field(max_length=100, description=(
+        "The event types that reach you by e-mail; every other one is in-app only"))

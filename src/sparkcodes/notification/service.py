@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sparkcodes.errors import AppError
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.mail import service as mail_service
 from sparkcodes.models import (
@@ -22,11 +23,12 @@ from sparkcodes.models import (
     WebhookMessage,
     new_id,
 )
-from sparkcodes.notification import catalog, repository
+from sparkcodes.notification import catalog, repository, rules
 from sparkcodes.worker import service as jobs
 
 # Field names whose values are secrets and never reach a notification, e-mail or webhook.
 _SECRET_KEYS = {"code", "code_hash", "token", "token_hash", "secret", "password"}
+EMAIL_CHOICES_PAGE = "/notifications/email"
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,30 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+def email_body(body: str, advice: rules.Advice | None) -> str:
+    """An alert's e-mail: its words, then what to do and where, as links to the site (the
+    sender puts the site's address in place of mail.service.SITE), and where to choose."""
+    lines = [body]
+    if advice is not None:
+        lines += ["", advice.sentence]
+        links = [x for x in (advice.action, advice.subject) if x is not None]
+        if links:
+            lines += [""] + [f"{x.label}: {mail_service.SITE}{x.href}" for x in links]
+    lines += ["", f"Choose which alerts you get by e-mail: {mail_service.SITE}{EMAIL_CHOICES_PAGE}",
+              "", "— sparkcodes"]
+    return "\n".join(lines)
+
+
 def emit(session: Session, *, event_type: str, title: str, body: str, data: dict[str, Any],
          business_ids: set[str] | None = None, creator_id: str | None = None,
-         business_roles: set[str] | None = None, tell_people: bool = True) -> Emitted:
+         business_roles: set[str] | None = None, tell_people: bool = True,
+         creator_words: tuple[str, str] | None = None) -> Emitted:
     """Tell the businesses and the creator account concerned; returns what was queued.
     ``business_roles`` narrows the businesses' members told in-app and by e-mail (webhooks go
     to every endpoint of the business as always). ``tell_people`` False writes the webhook
-    messages only: the people concerned are told of the same change by another alert."""
+    messages only: the people concerned are told of the same change by another alert.
+    ``creator_words`` (title, body) is what the creator reads when ``title`` and ``body`` are
+    the brand's words. A user who opted out of this kind by e-mail gets no e-mail of it."""
     if event_type not in catalog.EVENTS:
         raise ValueError(f"unknown event type {event_type!r}: add it to the catalog")
     business_ids = {b for b in (business_ids or set()) if b}
@@ -94,13 +113,22 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
         recipients.setdefault(owner.id, (owner, None))
     rows: list[object] = []
     emails = []
+    no_email = repository.opted_out(session, user_ids=set(recipients), event_type=event_type)
     for user, via_business in recipients.values():
+        reader = rules.reader_of(via_business)
+        told_title, told_body = (creator_words if creator_words and reader == rules.CREATOR
+                                 else (title, body))
         rows.append(Notification(user_id=user.id, business_id=via_business,
                                  creator_id=creator_id if via_business is None else None,
-                                 event_id=event_id, event_type=event_type, title=title,
-                                 body=body, data=data, created_at=now))
-        email = EmailMessage(id=new_id(), to_address=user.email, subject=title,
-                             body=f"{body}\n\n— sparkcodes", event_id=event_id, created_at=now)
+                                 event_id=event_id, event_type=event_type, title=told_title,
+                                 body=told_body, data=data, created_at=now))
+        if user.id in no_email:
+            continue
+        advice = rules.advice(kind=event_type, reader=reader, data=data,
+                              business_id=via_business)
+        email = EmailMessage(id=new_id(), to_address=user.email, subject=told_title,
+                             body=email_body(told_body, advice), event_id=event_id,
+                             created_at=now)
         rows.append(email)
         emails.append(email.id)
     deliveries = []
@@ -132,3 +160,42 @@ def emit(session: Session, *, event_type: str, title: str, body: str, data: dict
 def unread_count(session: Session, *, user_id: str) -> int:
     """How many of a user's notifications are unread."""
     return repository.unread_count(session, user_id)
+
+
+@dataclass(frozen=True)
+class EmailChoice:
+    """One alert kind a person can be told of, and whether it reaches them by e-mail."""
+
+    kind: str
+    audience: str
+    summary: str
+    emailed: bool
+
+
+class UnknownAlertKind(AppError):
+    code, status = "unknown_alert_kind", 422
+    message = "That is not an alert sparkcodes sends to people: choose among the listed kinds."
+
+
+def choosable_kinds() -> list[catalog.EventType]:
+    """The kinds a person can be told of (not the webhook-only ones), in catalog order."""
+    return [e for e in catalog.EVENTS.values() if e.name not in rules.WEBHOOK_ONLY]
+
+
+def email_choices(session: Session, *, user: User) -> list[EmailChoice]:
+    """Every alert kind a person can get, each ticked unless the user opted out of its e-mail."""
+    off = repository.opted_out_kinds(session, user.id)
+    return [EmailChoice(e.name, e.audience, e.summary, e.name not in off)
+            for e in choosable_kinds()]
+
+
+def choose_emails(session: Session, *, user: User, emailed: list[str]) -> list[EmailChoice]:
+    """Only the kinds in ``emailed`` reach the user by e-mail from now on (every kind still
+    appears in-app). Raises UnknownAlertKind for a kind sparkcodes never sends to people."""
+    kinds = {e.name for e in choosable_kinds()}
+    unknown = sorted(set(emailed) - kinds)
+    if unknown:
+        raise UnknownAlertKind(details={"kinds": unknown[:10]})
+    repository.replace_opt_outs(session, user_id=user.id, kinds=kinds - set(emailed),
+                                now=utc_now())
+    return email_choices(session, user=user)
