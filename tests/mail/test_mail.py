@@ -78,7 +78,7 @@ def _emit(db, business_id: str) -> str:  # type: ignore[no-untyped-def]
         emitted = notification.emit(
             s, event_type="authorization.expired",
             title="Ads stopped: @maya's authorization expired",
-            body="The code SPARK-7QF2-… ended. 2 ad(s) in Spring stopped.",
+            body="The code SPARK-7QF2-… ended. 2 ads in Spring stopped.",
             data={"code": RAW_CODE, "authorization_id": "a1"}, business_ids={business_id})
     assert emitted.emails == 2
     return emitted.event_id
@@ -117,7 +117,7 @@ def test_emitted_events_are_sent_over_smtp_once(client, app, db, backend):
             assert msg["From"] == "Spark Codes <alerts@sparkcodes.test>"
             assert msg["Message-ID"] == f"<{row.id}@sparkcodes.test>"
             text = msg.get_payload(decode=True).decode()
-            assert "2 ad(s) in Spring stopped" in text and RAW_CODE not in text
+            assert "2 ads in Spring stopped" in text and RAW_CODE not in text
             assert row.sent_at is not None and row.attempts == 1 and row.last_error is None
             assert row.event_id == event_id
 

@@ -117,7 +117,7 @@ def test_reminders_name_the_live_ads_and_never_the_raw_code(client, app, bound):
     _tick(app)
     note = _latest(client, w.brand_h, "authorization.expiring")
     assert note["data"]["live_ads"] == 1 and note["data"]["ads"][0]["ad_id"] == ad["id"]
-    assert "Extend or swap now" in note["title"] and "1 live ad(s)" in note["body"]
+    assert "Extend or swap now" in note["title"] and "1 live ad in" in note["body"]
     _until(client, w.creator_h, w.code, -0.01)
     _tick(app)
     note = _latest(client, w.brand_h, "authorization.expired")
@@ -181,7 +181,7 @@ def test_an_expiry_alert_overdue_by_more_than_a_week_still_goes_out_saying_how_l
     assert note["title"].startswith("Ads stopped")
     assert "9 days and 3 hours late" in note["title"]
     assert "This alert is 9 days and 3 hours late" in note["body"]
-    assert "1 ad(s)" in note["body"] and note["data"]["live_ads"] == 1
+    assert "1 ad in" in note["body"] and note["data"]["live_ads"] == 1
     assert note["data"]["late_by"] == "9 days and 3 hours"
     with app.state.db.unit_of_work(write=False) as s:
         payloads = [m.payload for m in s.query(WebhookMessage)]
@@ -208,7 +208,7 @@ def test_an_expired_code_with_no_live_ads_does_not_claim_ads_stopped(client, app
     note = _latest(client, w.brand_h, "authorization.expired")
     handle = w.creator["handle"]
     assert note["title"] == f"@{handle}'s code expired; no ads were running on it"
-    assert "Ads stopped" not in note["title"] and "0 ad(s)" not in note["body"]
+    assert "Ads stopped" not in note["title"] and "0 ads" not in note["body"]
     assert "nothing stopped" in note["body"] and note["data"]["live_ads"] == 0
 
 
@@ -217,7 +217,7 @@ def test_a_reminder_with_no_live_ads_does_not_count_zero_ads(client, app, bound)
     _until(client, w.creator_h, w.code, 24 - 0.01)
     _tick(app)
     note = _latest(client, w.brand_h, "authorization.expiring")
-    assert "0 live ad(s)" not in note["body"] and "No ad runs on it now" in note["body"]
+    assert "0 live ads" not in note["body"] and "No ad runs on it now" in note["body"]
 
 
 def test_a_late_reminder_names_the_hours_really_left(client, app, bound):

@@ -15,6 +15,7 @@ from sparkcodes.ad import repository as ad_repository
 from sparkcodes.ad import service as ad_service
 from sparkcodes.ad_account import repository as ad_account_repository
 from sparkcodes.creator import repository as creator_repository
+from sparkcodes.kit.text import counted
 from sparkcodes.models import Ad, AdAccount, Authorization, Post
 from sparkcodes.notification import repository, rules, service
 from sparkcodes.post import repository as post_repository
@@ -91,7 +92,7 @@ def code_changed(session: Session, *, authorization: Authorization, event_type: 
     if event_type == "authorization.deleted":
         title = f"@{handle} deleted a code you use"
         body = (f"The code {data['code_hint']} was deleted. Ads on it cannot deliver "
-                f"({len(ads)} ad(s) in {account.name}). Ask @{handle} for a new code.")
+                f"({counted(len(ads), 'ad')} in {account.name}). Ask @{handle} for a new code.")
     else:
         title = f"@{handle} extended a code you use"
         body = (f"The code {data['code_hint']} now ends at "

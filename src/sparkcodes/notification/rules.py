@@ -14,6 +14,7 @@ from typing import Any
 
 import humanize
 
+from sparkcodes.kit.text import counted
 from sparkcodes.notification.catalog import EVENTS
 
 EXPIRED = "expired"
@@ -57,7 +58,7 @@ def code_reminder(*, kind: str, handle: str, code_hint: str, account: str, windo
     if kind == EXPIRED:
         if creator and live_ads:
             title = f"Your code expired: {account}'s ads on your post stopped"
-            body = (f"Your code {code_hint} ended at {end}. {live_ads} ad(s) in {account} "
+            body = (f"Your code {code_hint} ended at {end}. {counted(live_ads, 'ad')} in {account} "
                     "stopped. Extend the same code: the ads resume as they were.")
         elif creator:
             title = "Your code expired; no ads were running on it"
@@ -65,9 +66,10 @@ def code_reminder(*, kind: str, handle: str, code_hint: str, account: str, windo
                     "on it, so nothing stopped. Extend it if they still want to run your post.")
         elif live_ads:
             title = f"Ads stopped: @{handle}'s authorization expired"
-            body = (f"The code {code_hint} for @{handle}'s post ended at {end}. {live_ads} ad(s) "
-                    f"in {account} stopped (spend at risk {spend_at_risk}/day). Ask @{handle} "
-                    "to extend the same code: the ads resume as they were.")
+            body = (f"The code {code_hint} for @{handle}'s post ended at {end}. "
+                    f"{counted(live_ads, 'ad')} in {account} stopped (spend at risk "
+                    f"{spend_at_risk}/day). Ask @{handle} to extend the same code: the ads "
+                    "resume as they were.")
         else:
             title = f"@{handle}'s code expired; no ads were running on it"
             body = (f"The code {code_hint} for @{handle}'s post ended at {end}. No ad in "
@@ -82,13 +84,13 @@ def code_reminder(*, kind: str, handle: str, code_hint: str, account: str, windo
     if creator:
         title = f"Extend your code: it ends in {hours} h"
         body = f"Your code {code_hint} ends at {end}. "
-        body += (f"{live_ads} live ad(s) in {account} on your post will stop." if live_ads
+        body += (f"{counted(live_ads, 'live ad')} in {account} on your post will stop." if live_ads
                  else f"No ad in {account} runs on it now; new ones would stop then.")
     else:
         title = (f"Extend or swap now: @{handle}'s code ends in {hours} h" if hours <= 24
                  else f"Ask @{handle} to extend: code ends in {hours} h")
         body = f"The code {code_hint} for @{handle}'s post ends at {end}. "
-        body += (f"{live_ads} live ad(s) in {account} will stop (spend at risk "
+        body += (f"{counted(live_ads, 'live ad')} in {account} will stop (spend at risk "
                  f"{spend_at_risk}/day)." if live_ads
                  else f"No ad runs on it now in {account}; new ones would stop then.")
     if late:
