@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sparkcodes.models.base import Base, created_at_column, id_column
@@ -27,6 +27,9 @@ class EngagementEvent(Base):
     type: Mapped[str] = mapped_column(String(30))
     occurred_at: Mapped[datetime]
     spend_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A comment's text as posted (public), and its VADER compound score in [-1, 1] (R30).
+    comment_text: Mapped[str | None] = mapped_column(String(500))
+    sentiment: Mapped[float | None] = mapped_column(Float)
     received_at: Mapped[datetime] = created_at_column()
 
 
