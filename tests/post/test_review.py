@@ -9,6 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from sparkcodes import simulate
 from sparkcodes.kit import crypto
 from sparkcodes.models import EngagementEvent
 from tests import factories as f
@@ -143,3 +144,13 @@ def test_the_code_preview_carries_the_review(client):
     assert out["review"]["verdict"] == "not_ready"
     assert lines(out["review"])["organic_age"]["status"] == "failed"
     assert lines(out["review"])["completion_15s"]["status"] == "passed"
+
+
+def test_the_simulators_comments_carry_text(client, app):  # type: ignore[no-untyped-def]
+    w = f.World(client)
+    f.advance(client, w.brand_h, "P1D")
+    plan = simulate.plan(app.state.db, days=1, seed=7, paid_per_day=0, organic_per_day=1000)
+    comments = [e for e in plan if e.type == "comment"]
+    assert comments
+    assert {e.comment_text for e in comments} <= set(simulate.COMMENTS)
+    assert {e.comment_text for e in plan if e.type != "comment"} == {None}
