@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sparkcodes.models.base import Base, created_at_column, id_column
@@ -18,7 +27,13 @@ class EngagementEvent(Base):
     """One engagement on a post, organic (ad_id is None) or produced by an ad (R21)."""
 
     __tablename__ = "engagement_events"
-    __table_args__ = (UniqueConstraint("post_id", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("post_id", "event_id"),
+        # The review reads a post's scored comments without walking all its other events.
+        Index("ix_engagement_events_post_scored", "post_id",
+              sqlite_where=text("sentiment IS NOT NULL"),
+              postgresql_where=text("sentiment IS NOT NULL")),
+    )
 
     id: Mapped[str] = id_column()
     event_id: Mapped[str] = mapped_column(String(100))

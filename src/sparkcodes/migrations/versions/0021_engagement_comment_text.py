@@ -1,6 +1,6 @@
 """R30: a comment event keeps the comment's text and its VADER compound score, so the
 pre-promotion review can read the post's comment sentiment. Both nullable: events stored before,
-and events of other types, have neither.
+and events of other types, have neither. A partial index finds a post's scored comments.
 
 Revision ID: 0021
 Revises: 0019
@@ -19,8 +19,14 @@ def upgrade() -> None:
     # Plain ADD/DROP COLUMN, no batch: SQLite can do both in place (3.35+).
     op.add_column('engagement_events', sa.Column('comment_text', sa.String(length=500), nullable=True))
     op.add_column('engagement_events', sa.Column('sentiment', sa.Float(), nullable=True))
+    # Partial: only scored comments are indexed, so the hot insert path of other events pays
+    # nothing for it.
+    op.create_index('ix_engagement_events_post_scored', 'engagement_events', ['post_id'],
+                    sqlite_where=sa.text('sentiment IS NOT NULL'),
+                    postgresql_where=sa.text('sentiment IS NOT NULL'))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_engagement_events_post_scored', table_name='engagement_events')
     op.drop_column('engagement_events', 'sentiment')
     op.drop_column('engagement_events', 'comment_text')
