@@ -3,6 +3,7 @@ GET /v1/posts/{id}/review and on a code's preview, private to the post's owner."
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -14,6 +15,13 @@ from sparkcodes.kit import crypto
 from sparkcodes.models import EngagementEvent
 from tests import factories as f
 from tests.integration._http import assert_error, preview
+
+
+def event(post_id: str, type_: str) -> dict[str, Any]:
+    """An organic event with an id of its own (the shared factory's numbering is left as other
+    tests expect it)."""
+    return {"event_id": f"review-{uuid.uuid4().hex}", "post_id": post_id, "type": type_}
+
 
 POSITIVE = ["Love this, so helpful!", "Amazing results, great video", "So good 😍",
             "Best routine ever, thank you", "Wow, beautiful skin", "Great tips, love it",
@@ -34,7 +42,7 @@ def ok(response, status: int = 200) -> Any:  # type: ignore[no-untyped-def]
 
 
 def comment(post_id: str, text: str) -> dict[str, Any]:
-    return {**f.event(post_id, "comment"), "comment_text": text}
+    return {**event(post_id, "comment"), "comment_text": text}
 
 
 def review(client, w: f.World) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -48,8 +56,8 @@ def lines(out: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def organic_life(client, w: f.World, *, watched_15s: int = 65,  # type: ignore[no-untyped-def]
                  comments: list[str] | None = None) -> None:
     post_id = w.post["id"]
-    batch = ([f.event(post_id, "impression") for _ in range(100)]
-             + [f.event(post_id, "view_15s") for _ in range(watched_15s)]
+    batch = ([event(post_id, "impression") for _ in range(100)]
+             + [event(post_id, "view_15s") for _ in range(watched_15s)]
              + [comment(post_id, t) for t in (POSITIVE + NEGATIVE if comments is None
                                               else comments)])
     out = ok(f.events(client, w.creator_h, batch))
@@ -100,7 +108,7 @@ def test_weak_retention_and_mixed_comments_fail(client):
 def test_comment_text_is_stored_with_its_vader_score(client, app):  # type: ignore[no-untyped-def]
     w = f.World(client)
     ok(f.events(client, w.creator_h, [comment(w.post["id"], "  Love this, so helpful!  "),
-                                      f.event(w.post["id"], "comment")]))
+                                      event(w.post["id"], "comment")]))
     with app.state.db.unit_of_work(write=False) as session:
         rows = session.execute(select(EngagementEvent.comment_text, EngagementEvent.sentiment)
                                .where(EngagementEvent.post_id == w.post["id"])
@@ -113,7 +121,7 @@ def test_comment_text_is_stored_with_its_vader_score(client, app):  # type: igno
 
 def test_comment_text_only_on_comment_events(client):
     w = f.World(client)
-    out = ok(f.events(client, w.creator_h, [{**f.event(w.post["id"], "like"),
+    out = ok(f.events(client, w.creator_h, [{**event(w.post["id"], "like"),
                                             "comment_text": "nice"}]))
     result = out["results"][0]
     assert result["status"] == "refused"

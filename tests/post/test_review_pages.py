@@ -3,6 +3,9 @@ code preview, with the numbers behind each line."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from tests import factories as f
@@ -10,11 +13,17 @@ from tests.integration.test_pages import _world
 from tests.integration.test_pages_access import HTML, page_login, page_text
 
 
+def event(post_id: str, type_: str) -> dict[str, Any]:
+    """An organic event with an id of its own (the shared factory's numbering is left as other
+    tests expect it)."""
+    return {"event_id": f"review-{uuid.uuid4().hex}", "post_id": post_id, "type": type_}
+
+
 def _organic_life(client: TestClient, w: dict) -> None:  # type: ignore[type-arg]
     post_id = w["post"]["id"]
-    batch = ([f.event(post_id, "impression") for _ in range(120)]
-             + [f.event(post_id, "view_15s") for _ in range(60)]
-             + [{**f.event(post_id, "comment"), "comment_text": "Love it, great routine!"}
+    batch = ([event(post_id, "impression") for _ in range(120)]
+             + [event(post_id, "view_15s") for _ in range(60)]
+             + [{**event(post_id, "comment"), "comment_text": "Love it, great routine!"}
                 for _ in range(3)])
     f._ok(f.events(client, w["creator_h"], batch))
 
