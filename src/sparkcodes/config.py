@@ -65,6 +65,21 @@ class Engagement(BaseModel):
     max_future_skew_seconds: int = 300
 
 
+class Review(BaseModel):
+    """R30: what a post's organic life must show before a brand asks for a code or links one."""
+
+    min_age_hours: int = 48
+    min_completion_15s_percent: float = 60.0
+    # Fewer organic views than this and the completion rate says nothing yet.
+    min_organic_views: int = 100
+    min_positive_percent: float = 75.0
+    # Fewer comments with a tone than this and the sentiment says nothing yet.
+    min_toned_comments: int = 10
+    # VADER's usual cut-offs on the compound score: above is positive, below negative.
+    positive_compound: float = 0.05
+    negative_compound: float = -0.05
+
+
 class Reminders(BaseModel):
     """R23: when to remind before a code's window ends (hours), and the fallback default (R27)."""
 
@@ -239,6 +254,7 @@ class Settings(BaseSettings):
     auth: Auth = Field(default_factory=Auth)
     engagement: Engagement = Field(default_factory=Engagement)
     reminders: Reminders = Field(default_factory=Reminders)
+    review: Review = Field(default_factory=Review)
     mail: Mail = Field(default_factory=Mail)
     webhooks: Webhooks = Field(default_factory=Webhooks)
     tiktok: TikTokCompat = Field(default_factory=TikTokCompat)

@@ -28,6 +28,15 @@ FUNNEL = {
 }
 
 
+# What simulated comments say: mostly warm, some mixed, a few cold, as real comment sections.
+COMMENTS = (
+    "Love this, so helpful!", "Omg my skin needs this 😍", "Great video, thanks for sharing",
+    "Where did you get it?", "This actually works, amazing results", "Best routine I've seen",
+    "Not sure about this one", "Looks fake honestly", "So good, trying it tonight!",
+    "Ok but the price though", "Wow, beautiful", "Terrible, broke me out",
+)
+
+
 @dataclass
 class Outcome:
     sent: int = 0
@@ -49,8 +58,11 @@ def _events_for(rng: random.Random, *, key: str, post_id: str, ad_id: str | None
                                  at, ad_id)
         for kind, (organic_rate, paid_rate) in FUNNEL.items():
             if rng.random() < (organic_rate if organic else paid_rate):
+                # Picked by position, not drawn: the other events stay what they were.
+                text = COMMENTS[(n + day_start.day) % len(COMMENTS)] if kind == "comment" else None
                 yield engagement.EventIn(f"sim-{key}-{day_start:%Y%m%d}-{n}-{kind}", post_id,
-                                         kind, at + timedelta(seconds=rng.randint(1, 40)), ad_id)
+                                         kind, at + timedelta(seconds=rng.randint(1, 40)), ad_id,
+                                         comment_text=text)
 
 
 def plan(db: Database, *, days: int, seed: int, paid_per_day: int,

@@ -377,6 +377,7 @@ ID_ROUTES: list[IdRoute] = [
                  post_id=_post)),
     IdRoute("DELETE", "/v1/posts/{post_id}", _one(post_id=_post)),
     IdRoute("GET", "/v1/posts/{post_id}/history", _one(post_id=_post)),
+    IdRoute("GET", "/v1/posts/{post_id}/review", _one(post_id=_post)),
     IdRoute("POST", "/v1/posts/{post_id}/authorizations",
             _one(body=lambda a, b: {"days": 7}, post_id=_post)),
     IdRoute("GET", "/v1/posts/{post_id}/authorizations", _one(post_id=_post)),

@@ -21,7 +21,8 @@ def ingest_events(body: EventsIn, user: UserDep, session: SessionDep,
     account."""
     results = service.ingest(session, settings=settings, user=user, events=[
         service.EventIn(event_id=e.event_id, post_id=e.post_id, type=e.type,
-                        occurred_at=e.occurred_at, ad_id=e.ad_id) for e in body.events
+                        occurred_at=e.occurred_at, ad_id=e.ad_id,
+                        comment_text=e.comment_text) for e in body.events
     ])
     out = [EventResultOut(event_id=r.event_id, status=r.status,
                           error=Message(code=r.error.code, message=r.error.message)

@@ -22,6 +22,8 @@ class EventRow(TypedDict):
     type: str
     occurred_at: datetime
     spend_micros: int
+    comment_text: str | None
+    sentiment: float | None
 
 
 def _insert(session: Session, model: type[EngagementEvent] | type[EngagementDaily]

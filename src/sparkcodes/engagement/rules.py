@@ -48,3 +48,13 @@ def check_batch(size: int, limit: int) -> None:
     if size > limit:
         raise errors.InvalidInput(f"At most {limit} events per request; {size} were sent.",
                                   code="batch_too_large")
+
+
+def comment_text(event_type: str, text: str | None) -> str | None:
+    """The comment's text to keep, or None; only a comment event carries text."""
+    if text is None or not text.strip():
+        return None
+    if event_type != "comment":
+        raise errors.InvalidInput("Only a comment event carries comment_text.",
+                                  code="comment_text_not_allowed")
+    return text.strip()

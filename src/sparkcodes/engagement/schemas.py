@@ -21,6 +21,10 @@ class EventIn(BaseModel):
                               description="The ad that produced it; none = organic")
     occurred_at: datetime | None = Field(
         None, description="Defaults to now; give an offset (a bad instant refuses only its event)")
+    comment_text: str | None = Field(
+        None, max_length=500,
+        description="A comment event's text as posted; scored for the pre-promotion review's "
+                    "comment sentiment. Refused on other event types")
 
 
 class EventsIn(BaseModel):

@@ -18,6 +18,7 @@ from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.engagement import repository, rules
 from sparkcodes.kit.clock import utc_now
+from sparkcodes.kit.sentiment import compound
 from sparkcodes.models import Ad, Post, User
 from sparkcodes.post import repository as post_repository
 
@@ -35,6 +36,7 @@ class EventIn:
     type: str
     occurred_at: datetime | None = None
     ad_id: str | None = None
+    comment_text: str | None = None
 
 
 @dataclass
@@ -138,6 +140,7 @@ def _plan(session: Session, settings: Settings, user: User | None, event: EventI
     """Check one event (who may send it, its instant, its ad's delivery then); raises if refused."""
     if event.type not in rules.EVENT_TYPES:
         raise errors.InvalidInput(f"Unknown event type {event.type!r}.", code="invalid_event_type")
+    text = rules.comment_text(event.type, event.comment_text)
     at = rules.check_time(event.occurred_at or now, now,
                           timedelta(seconds=settings.engagement.max_future_skew_seconds))
     post = _post(session, batch, event.post_id)
@@ -170,7 +173,9 @@ def _plan(session: Session, settings: Settings, user: User | None, event: EventI
                                                   .bid_micros)
         key = (post.id, ad.id, day, ad.ad_group_id, ad.campaign_id, ad.ad_account_id)
     row = repository.EventRow(event_id=event.event_id, post_id=post.id, ad_id=event.ad_id,
-                              type=event.type, occurred_at=at, spend_micros=spend)
+                              type=event.type, occurred_at=at, spend_micros=spend,
+                              comment_text=text,
+                              sentiment=compound(text) if text is not None else None)
     return _Planned(post.id, row, key, metric, counter, spend)
 
 

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sparkcodes.models.base import Base, created_at_column, id_column
@@ -18,7 +27,13 @@ class EngagementEvent(Base):
     """One engagement on a post, organic (ad_id is None) or produced by an ad (R21)."""
 
     __tablename__ = "engagement_events"
-    __table_args__ = (UniqueConstraint("post_id", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("post_id", "event_id"),
+        # The review reads a post's scored comments without walking all its other events.
+        Index("ix_engagement_events_post_scored", "post_id",
+              sqlite_where=text("sentiment IS NOT NULL"),
+              postgresql_where=text("sentiment IS NOT NULL")),
+    )
 
     id: Mapped[str] = id_column()
     event_id: Mapped[str] = mapped_column(String(100))
@@ -27,6 +42,9 @@ class EngagementEvent(Base):
     type: Mapped[str] = mapped_column(String(30))
     occurred_at: Mapped[datetime]
     spend_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A comment's text as posted (public), and its VADER compound score in [-1, 1] (R30).
+    comment_text: Mapped[str | None] = mapped_column(String(500))
+    sentiment: Mapped[float | None] = mapped_column(Float)
     received_at: Mapped[datetime] = created_at_column()
 
 

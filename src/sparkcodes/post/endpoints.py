@@ -4,12 +4,19 @@ from fastapi import APIRouter, Depends
 
 from sparkcodes.audit.schemas import AuditEventOut
 from sparkcodes.creator import service as creator_service
-from sparkcodes.deps import SessionDep, UserDep
+from sparkcodes.deps import SessionDep, SettingsDep, UserDep
 from sparkcodes.kit.pagination import Page
 from sparkcodes.models import Post
 from sparkcodes.notification import watch
 from sparkcodes.post import service
-from sparkcodes.post.schemas import OrganicStats, PostIn, PostOut, PostPatch
+from sparkcodes.post.schemas import (
+    OrganicStats,
+    PostIn,
+    PostOut,
+    PostPatch,
+    ReviewOut,
+    review_out,
+)
 
 router = APIRouter(prefix="/v1", tags=["posts"])
 
@@ -70,3 +77,13 @@ def post_history(post_id: str, user: UserDep, session: SessionDep,
     post, _ = service.get_owned(session, user=user, post_id=post_id)
     events = service.history(session, post=post, limit=page.limit, offset=page.offset)
     return [AuditEventOut.model_validate(e) for e in events]
+
+
+@router.get("/posts/{post_id}/review", response_model=ReviewOut)
+def post_review(post_id: str, user: UserDep, session: SessionDep,
+                settings: SettingsDep) -> ReviewOut:
+    """The pre-promotion review of one of your posts: organic age, completion at 15 s and comment
+    sentiment, each line with the numbers behind it. Advice, not a gate: a code can still be
+    generated and linked."""
+    post, _ = service.get_owned(session, user=user, post_id=post_id)
+    return review_out(service.pre_promotion_review(session, settings=settings, post=post))

@@ -45,6 +45,8 @@ def post_context(web: Web, post_id: str) -> dict[str, Any]:
         "edit_values": {}, "edit_errors": {}, "post_error": None, "post_notice": None,
         "code_errors": {}, "code_notices": {},
         "original_post": service.original_of(web.session, post=post),
+        "review": (None if post.deleted_at or post.taken_down_at else
+                   service.pre_promotion_review(web.session, settings=web.settings, post=post)),
         "kinds": dict(KINDS), "sounds": dict(SOUNDS), "visibilities": dict(VISIBILITIES),
     }
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import Authorization, Post, PostRevision
+from sparkcodes.models import Authorization, EngagementDaily, EngagementEvent, Post, PostRevision
 
 
 def add(session: Session, obj: Post | PostRevision) -> None:
@@ -61,3 +61,21 @@ def revisions(session: Session, post_id: str) -> list[PostRevision]:
             .order_by(PostRevision.number)
         )
     )
+
+
+def organic_views(session: Session, post_id: str) -> tuple[int, int]:
+    """R30: the post's organic views and views that reached 15 s, from the daily rollups."""
+    row = session.execute(
+        select(func.coalesce(func.sum(EngagementDaily.impressions), 0),
+               func.coalesce(func.sum(EngagementDaily.video_watched_15s), 0))
+        .where(EngagementDaily.post_id == post_id, EngagementDaily.ad_key == "")).one()
+    return int(row[0]), int(row[1])
+
+
+def comment_scores(session: Session, post_id: str) -> list[float]:
+    """R30: the sentiment of every scored comment on the post (organic or under an ad: all show
+    on the post)."""
+    return [float(s) for s in session.scalars(
+        select(EngagementEvent.sentiment).where(
+            EngagementEvent.post_id == post_id, EngagementEvent.type == "comment",
+            EngagementEvent.sentiment.is_not(None))) if s is not None]

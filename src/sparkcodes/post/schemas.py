@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sparkcodes.kit import limits
 from sparkcodes.kit.ids import TikTokId
 from sparkcodes.kit.text import SingleLine
+from sparkcodes.post import review
 
 Kind = Literal["video", "story", "duet", "stitch"]
 Sound = Literal["original", "commercial_library", "licensed"]
@@ -60,3 +61,26 @@ class PostOut(BaseModel):
 
 class TakeDownIn(BaseModel):
     reason: str = Field(min_length=1, max_length=limits.TAKE_DOWN_REASON)
+
+
+class CheckLineOut(BaseModel):
+    name: Literal["organic_age", "completion_15s", "comment_sentiment"]
+    status: Literal["passed", "failed", "not_enough_data"]
+    numbers: dict[str, int | float | None] = Field(
+        description="The figures behind the line and the thresholds it was held to")
+    sentence: str
+
+
+class ReviewOut(BaseModel):
+    """R30 pre-promotion review: the post's organic life against the thresholds."""
+
+    verdict: Literal["ready", "not_ready", "not_enough_data"] = Field(
+        description="not_ready when a line failed; not_enough_data when none failed but one "
+                    "lacks data")
+    lines: list[CheckLineOut]
+
+
+def review_out(result: review.Review) -> ReviewOut:
+    return ReviewOut(verdict=result.verdict, lines=[
+        CheckLineOut(name=line.name, status=line.status, numbers=dict(line.numbers),
+                     sentence=line.sentence) for line in result.lines])

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors
 from sparkcodes.audit import repository as audit_repository
 from sparkcodes.audit import service as audit
+from sparkcodes.config import Settings
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AuditEvent, Creator, Post, PostRevision, User
 from sparkcodes.ports import AdWatch
-from sparkcodes.post import repository, rules
+from sparkcodes.post import repository, review, rules
 
 
 def _snapshot(post: Post) -> dict[str, Any]:
@@ -192,3 +193,13 @@ def caption_locked(session: Session, *, post: Post) -> bool:
 def history(session: Session, *, post: Post, limit: int, offset: int) -> Sequence[AuditEvent]:
     """The post's audit trail, oldest first."""
     return audit_repository.for_target(session, "post", post.id, limit=limit, offset=offset)
+
+
+def pre_promotion_review(session: Session, *, settings: Settings, post: Post) -> review.Review:
+    """R30: the post's organic age, completion at 15 s and comment sentiment against the
+    thresholds in settings, as a checklist."""
+    views, watched_15s = repository.organic_views(session, post.id)
+    numbers = review.OrganicNumbers(published_at=post.published_at, views=views,
+                                    watched_15s=watched_15s,
+                                    comment_scores=repository.comment_scores(session, post.id))
+    return review.review(numbers, now=utc_now(), thresholds=settings.review)

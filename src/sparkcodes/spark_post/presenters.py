@@ -14,6 +14,7 @@ from sparkcodes.ad import service as ad_service
 from sparkcodes.authorization.rules import Problem
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Authorization, Creator, Post, SparkPost
+from sparkcodes.post.schemas import review_out
 from sparkcodes.renewal import service as renewal_service
 from sparkcodes.spark_post import repository, rules, service
 from sparkcodes.spark_post.schemas import (
@@ -146,6 +147,7 @@ def preview_out(p: service.Preview, now: datetime) -> PreviewOut:
         window=Window(starts_at=r.authorization.starts_at, expires_at=r.authorization.expires_at,
                       days_left=days_left(r.authorization.expires_at, now)),
         problems=_messages(p.problems), warnings=_messages(p.warnings),
+        review=review_out(p.review) if p.review is not None else None,
     )
 
 

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from sparkcodes.config import CodeLimits
 from sparkcodes.kit.crypto import MAX_CODE_INPUT
+from sparkcodes.post.schemas import ReviewOut
 from sparkcodes.values import Message
 
 CodeText = str
@@ -74,6 +75,9 @@ class PreviewOut(BaseModel):
     window: Window
     problems: list[Message]
     warnings: list[Message]
+    review: ReviewOut | None = Field(
+        None, description="The post's pre-promotion review (R30): advice before linking; none "
+                          "for a code checked on TikTok")
 
 
 class SparkPostOut(BaseModel):

@@ -34,6 +34,8 @@ from sparkcodes.models import (
 )
 from sparkcodes.ports import AdActions
 from sparkcodes.post import repository as post_repository
+from sparkcodes.post import review as post_review
+from sparkcodes.post import service as post_service
 from sparkcodes.spark_post import repository, rules
 from sparkcodes.throttle.rules import Tier
 from sparkcodes.throttle.service import Limiter, Reservation
@@ -115,6 +117,7 @@ class Preview:
     # code given for it (None when none of the codes given is for that post).
     original_post: tuple[Post, Creator] | None = None
     original: Resolved | None = None
+    review: post_review.Review | None = None
 
 
 def preview(session: Session, *, settings: Settings, guard: Guard, account: AdAccount,
@@ -146,6 +149,7 @@ def preview(session: Session, *, settings: Settings, guard: Guard, account: AdAc
         resolved=r, problems=problems, warnings=code_rules.sound_warnings(r.post.sound),
         bound_here=r.authorization.ad_account_id == account.id,
         needs_original=needs_original, original_post=original_post, original=original,
+        review=post_service.pre_promotion_review(session, settings=settings, post=r.post),
     )
 
 
