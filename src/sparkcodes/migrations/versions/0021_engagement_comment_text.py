@@ -3,14 +3,14 @@ pre-promotion review can read the post's comment sentiment. Both nullable: event
 and events of other types, have neither. A partial index finds a post's scored comments.
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-06 20:15:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0021'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
