@@ -198,7 +198,8 @@ def test_the_json_api_refuses_an_unknown_kind(client, cast):  # type: ignore[no-
     assert r.status_code == 422
     assert r.json()["error"] == {
         "code": "unknown_alert_kind",
-        "message": UNKNOWN,
+        "message": "That is not an alert sparkcodes sends to people: choose among the listed "
+                   "kinds.",
         "details": {"kinds": ["webhook.test"]}}
     assert all(c["emailed"] for c in client.get("/v1/notifications/email",
                                                 headers=cast.brand_h).json())
