@@ -74,7 +74,7 @@ def test_a_new_post_is_not_ready_and_says_why(client):
     assert "wait" in by_name["organic_age"]["sentence"]
     assert by_name["completion_15s"]["status"] == "not_enough_data"
     assert by_name["completion_15s"]["sentence"] == (
-        "0 organic views so far; the rate at 15 s means something from 100.")
+        "0 organic views so far; the rate at 15 s is judged from 100 views.")
     assert by_name["comment_sentiment"]["status"] == "not_enough_data"
 
 

@@ -37,8 +37,8 @@ def test_the_post_page_shows_the_checklist_with_its_numbers(client) -> None:  # 
     assert "✗ Organic age: Live for 0 h only; wait 48 h more to see 48 h of organic life." in text
     assert ("✗ Watched to 15 s: Only 50 % of 120 organic views reached 15 s; 60 % is asked "
             "for.") in text
-    assert ("… Comment sentiment: 3 comments with a tone so far; the sentiment means something "
-            "from 10.") in text
+    assert ("… Comment sentiment: 3 comments with a tone so far; the sentiment is judged from "
+            "10 of them.") in text
 
 
 def test_the_brands_preview_card_shows_the_checklist(client) -> None:  # type: ignore[no-untyped-def]

@@ -60,7 +60,7 @@ def test_completion_sentences() -> None:
     assert completion_line(100, 59, T).sentence == (
         "Only 59 % of 100 organic views reached 15 s; 60 % is asked for.")
     assert completion_line(40, 30, T).sentence == (
-        "40 organic views so far; the rate at 15 s means something from 100.")
+        "40 organic views so far; the rate at 15 s is judged from 100 views.")
 
 
 def _scores(pos: int, neg: int, neutral: int = 0) -> list[float]:

@@ -68,8 +68,8 @@ def completion_line(views: int, watched_15s: int, t: Thresholds) -> CheckLine:
         "min_organic_views": t.min_organic_views}
     if views < t.min_organic_views or percent is None:
         return CheckLine("completion_15s", "not_enough_data", numbers,
-                         f"{views} organic views so far; the rate at 15 s means something from "
-                         f"{t.min_organic_views}.")
+                         f"{views} organic views so far; the rate at 15 s is judged from "
+                         f"{t.min_organic_views} views.")
     if percent >= t.min_completion_15s_percent:
         return CheckLine("completion_15s", "passed", numbers,
                          f"{percent:g} % of {views} organic views reached 15 s "
@@ -91,8 +91,8 @@ def sentiment_line(scores: Sequence[float], t: Thresholds) -> CheckLine:
         "min_toned_comments": t.min_toned_comments}
     if toned < t.min_toned_comments or percent is None:
         return CheckLine("comment_sentiment", "not_enough_data", numbers,
-                         f"{toned} comments with a tone so far; the sentiment means something "
-                         f"from {t.min_toned_comments}.")
+                         f"{toned} comments with a tone so far; the sentiment is judged from "
+                         f"{t.min_toned_comments} of them.")
     if percent >= t.min_positive_percent:
         return CheckLine("comment_sentiment", "passed", numbers,
                          f"{positive} of {toned} comments with a tone are positive "
