@@ -22,6 +22,7 @@ own, the sandbox clock moved over HTTP, a webhook receiver in this process.
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import signal
@@ -33,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -330,10 +331,27 @@ def _outstanding(db: Engine, now: datetime) -> dict[str, int]:
         }
 
 
+def _next_job_at(db: Engine) -> datetime | None:
+    """When the earliest unfinished job may run: its retry time (a webhook that failed under
+    load waits out its backoff, hours after a few attempts), or the end of the lease a killed
+    worker left on it."""
+    with db.connect() as conn:
+        at = conn.execute(text(
+            "SELECT min(CASE WHEN locked_until IS NOT NULL AND locked_until > run_at "
+            "THEN locked_until ELSE run_at END) FROM jobs "
+            "WHERE finished_at IS NULL AND dead_at IS NULL")).scalar_one()
+    if isinstance(at, str):  # SQLite
+        at = datetime.fromisoformat(at)
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at
+
+
 def _settle(url: Callable[[], str], headers: dict[str, str], db: Engine, deployment: Deployment,
             seconds: float = 240) -> dict[str, int]:
-    """Let the workers finish: move the clock past every code's end, then on by six minutes
-    whenever they stall (a killed worker's lease lasts five), until nothing is owed."""
+    """Let the workers finish: move the clock past every code's end, then, whenever they stall,
+    to the moment the next unfinished job may run (six minutes on when none waits: a killed
+    worker's lease lasts five), until nothing is owed."""
     r = send(url, "POST", "/v1/sandbox/clock", headers=headers, json={"advance": "P30D"},
              retry_unanswered=True)
     assert r is not None and r.status_code == 200, r
@@ -348,7 +366,11 @@ def _settle(url: Callable[[], str], headers: dict[str, str], db: Engine, deploym
             owed = _outstanding(db, _sandbox_now(url, headers))
             if not any(owed.values()):
                 return owed
-        send(url, "POST", "/v1/sandbox/clock", headers=headers, json={"advance": "PT6M"},
+        now = _sandbox_now(url, headers)
+        next_at = _next_job_at(db)
+        ahead = (math.ceil((next_at - now).total_seconds()) + 1
+                 if next_at is not None and next_at > now else 360)
+        send(url, "POST", "/v1/sandbox/clock", headers=headers, json={"advance": f"PT{ahead}S"},
              retry_unanswered=True)
     return owed
 
