@@ -765,7 +765,8 @@ def test_r17_list_shows_live_ads_and_unbind_is_refused_while_one_runs(client):
 
     r = client.delete(f"/v1/ad-accounts/{w.account['id']}/spark-posts/{sp['id']}",
                       headers=w.brand_h)
-    error = assert_error(r, 409, "spark_post_in_use", "1 live ad runs on this post; pause or delete it first")
+    error = assert_error(r, 409, "spark_post_in_use",
+                         "1 live ad runs on this post; pause or delete it first")
     assert error["details"]["live_ads"] == [ad["id"]]
     assert spark_posts(client, w.brand_h, w.account["id"])[0]["unbound_at"] is None
 
