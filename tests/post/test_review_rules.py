@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sparkcodes.config import Review as Thresholds
-from sparkcodes.post.review import (
+from sparkcodes.post.rules import (
     OrganicNumbers,
     age_line,
     completion_line,

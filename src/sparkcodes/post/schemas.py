@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sparkcodes.kit import limits
 from sparkcodes.kit.ids import TikTokId
 from sparkcodes.kit.text import SingleLine
-from sparkcodes.post import review
+from sparkcodes.post import rules
 
 Kind = Literal["video", "story", "duet", "stitch"]
 Sound = Literal["original", "commercial_library", "licensed"]
@@ -80,7 +80,7 @@ class ReviewOut(BaseModel):
     lines: list[CheckLineOut]
 
 
-def review_out(result: review.Review) -> ReviewOut:
+def review_out(result: rules.Review) -> ReviewOut:
     return ReviewOut(verdict=result.verdict, lines=[
         CheckLineOut(name=line.name, status=line.status, numbers=dict(line.numbers),
                      sentence=line.sentence) for line in result.lines])

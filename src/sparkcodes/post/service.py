@@ -16,7 +16,7 @@ from sparkcodes.creator import repository as creator_repository
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AuditEvent, Creator, Post, PostRevision, User
 from sparkcodes.ports import AdWatch
-from sparkcodes.post import repository, review, rules
+from sparkcodes.post import repository, rules
 
 
 def _snapshot(post: Post) -> dict[str, Any]:
@@ -195,11 +195,11 @@ def history(session: Session, *, post: Post, limit: int, offset: int) -> Sequenc
     return audit_repository.for_target(session, "post", post.id, limit=limit, offset=offset)
 
 
-def pre_promotion_review(session: Session, *, settings: Settings, post: Post) -> review.Review:
+def pre_promotion_review(session: Session, *, settings: Settings, post: Post) -> rules.Review:
     """R30: the post's organic age, completion at 15 s and comment sentiment against the
     thresholds in settings, as a checklist."""
     views, watched_15s = repository.organic_views(session, post.id)
-    numbers = review.OrganicNumbers(published_at=post.published_at, views=views,
+    numbers = rules.OrganicNumbers(published_at=post.published_at, views=views,
                                     watched_15s=watched_15s,
                                     comment_scores=repository.comment_scores(session, post.id))
-    return review.review(numbers, now=utc_now(), thresholds=settings.review)
+    return rules.review(numbers, now=utc_now(), thresholds=settings.review)

@@ -34,7 +34,7 @@ from sparkcodes.models import (
 )
 from sparkcodes.ports import AdActions
 from sparkcodes.post import repository as post_repository
-from sparkcodes.post import review as post_review
+from sparkcodes.post import rules as post_rules
 from sparkcodes.post import service as post_service
 from sparkcodes.spark_post import repository, rules
 from sparkcodes.throttle.rules import Tier
@@ -117,7 +117,7 @@ class Preview:
     # code given for it (None when none of the codes given is for that post).
     original_post: tuple[Post, Creator] | None = None
     original: Resolved | None = None
-    review: post_review.Review | None = None
+    review: post_rules.Review | None = None
 
 
 def preview(session: Session, *, settings: Settings, guard: Guard, account: AdAccount,
