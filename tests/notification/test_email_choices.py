@@ -14,6 +14,7 @@ from sparkcodes.models import EmailMessage
 from sparkcodes.notification import service as notification
 from sparkcodes.worker.runner import Runner
 from tests import factories as f
+from tests.integration._http import parallel
 from tests.integration.test_pages_access import HTML, page_login
 
 CREATOR, BRAND = "maya.creator@example.com", "glow.brand@example.com"
@@ -205,3 +206,18 @@ def test_the_json_api_refuses_an_unknown_kind(client, cast):  # type: ignore[no-
                                                 headers=cast.brand_h).json())
     r = client.put("/v1/notifications/email", json={"emailed": []})
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+def test_simultaneous_saves_of_one_users_choices_all_succeed(client, cast, live_url):  # type: ignore[no-untyped-def]
+    """Each save replaced the rows by reading then inserting: two at once could insert the same
+    opt-out twice and fail with a server error."""
+    wanted = ["authorization.expired"]
+
+    def save(http):  # type: ignore[no-untyped-def]
+        return http.put("/v1/notifications/email", headers=cast.brand_h, json={"emailed": wanted})
+
+    responses = parallel(live_url, [save] * 8)
+    assert [r.status_code for r in responses] == [200] * 8, [r.text for r in responses]
+    emailed = [c["kind"] for c in client.get("/v1/notifications/email",
+                                             headers=cast.brand_h).json() if c["emailed"]]
+    assert emailed == wanted

@@ -5,6 +5,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sparkcodes.engagement import repository as engagement_repository
@@ -123,7 +124,10 @@ def replace_opt_outs(session: Session, *, user_id: str, kinds: set[str], now: da
     session.execute(delete(EmailOptOut).where(EmailOptOut.user_id == user_id,
                                               EmailOptOut.event_type.not_in(kinds))
                     .execution_options(synchronize_session=False))
-    new = kinds - opted_out_kinds(session, user_id)
-    session.add_all([EmailOptOut(user_id=user_id, event_type=k, created_at=now)
-                     for k in sorted(new)])
-    session.flush()
+    if not kinds:
+        return
+    # A save racing this one may add the same rows: theirs stand, nothing fails.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(EmailOptOut).values(
+        [{"user_id": user_id, "event_type": k, "created_at": now} for k in sorted(kinds)])
+        .on_conflict_do_nothing(index_elements=["user_id", "event_type"]))
