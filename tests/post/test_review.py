@@ -6,12 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from sparkcodes import simulate
-from sparkcodes.kit import crypto
 from sparkcodes.models import EngagementEvent
 from tests import factories as f
 from tests.integration._http import assert_error, preview
@@ -30,23 +27,12 @@ POSITIVE = ["Love this, so helpful!", "Amazing results, great video", "So good ð
 NEGATIVE = ["Terrible, broke me out", "This is awful and fake"]
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(crypto, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                          parallelism=1))
-
-
-def ok(response, status: int = 200) -> Any:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, (response.status_code, response.text)
-    return response.json()
-
-
 def comment(post_id: str, text: str) -> dict[str, Any]:
     return {**event(post_id, "comment"), "comment_text": text}
 
 
 def review(client, w: f.World) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return ok(client.get(f"/v1/posts/{w.post['id']}/review", headers=w.creator_h))
+    return f._ok(client.get(f"/v1/posts/{w.post['id']}/review", headers=w.creator_h))
 
 
 def lines(out: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -60,7 +46,7 @@ def organic_life(client, w: f.World, *, watched_15s: int = 65,  # type: ignore[n
              + [event(post_id, "view_15s") for _ in range(watched_15s)]
              + [comment(post_id, t) for t in (POSITIVE + NEGATIVE if comments is None
                                               else comments)])
-    out = ok(f.events(client, w.creator_h, batch))
+    out = f._ok(f.events(client, w.creator_h, batch))
     assert out["accepted"] == len(batch), out
 
 
@@ -107,7 +93,7 @@ def test_weak_retention_and_mixed_comments_fail(client):
 
 def test_comment_text_is_stored_with_its_vader_score(client, app):  # type: ignore[no-untyped-def]
     w = f.World(client)
-    ok(f.events(client, w.creator_h, [comment(w.post["id"], "  Love this, so helpful!  "),
+    f._ok(f.events(client, w.creator_h, [comment(w.post["id"], "  Love this, so helpful!  "),
                                       event(w.post["id"], "comment")]))
     with app.state.db.unit_of_work(write=False) as session:
         rows = session.execute(select(EngagementEvent.comment_text, EngagementEvent.sentiment)
@@ -121,7 +107,7 @@ def test_comment_text_is_stored_with_its_vader_score(client, app):  # type: igno
 
 def test_comment_text_only_on_comment_events(client):
     w = f.World(client)
-    out = ok(f.events(client, w.creator_h, [{**event(w.post["id"], "like"),
+    out = f._ok(f.events(client, w.creator_h, [{**event(w.post["id"], "like"),
                                             "comment_text": "nice"}]))
     result = out["results"][0]
     assert result["status"] == "refused"
@@ -147,7 +133,7 @@ def test_only_the_posts_owner_sees_its_review(client):
 def test_the_code_preview_carries_the_review(client):
     w = f.World(client)
     organic_life(client, w)
-    out = ok(preview(client, w.brand_h, w.account["id"], w.code["code"]))
+    out = f._ok(preview(client, w.brand_h, w.account["id"], w.code["code"]))
     assert out["eligible"] is True  # advice, not a gate
     assert out["review"]["verdict"] == "not_ready"
     assert lines(out["review"])["organic_age"]["status"] == "failed"
