@@ -217,14 +217,20 @@ def test_counts_add_up_across_server_processes_and_a_separate_worker(backend, ap
         sent = 60
         for _ in range(sent):  # a new connection each: the kernel spreads them over both
             assert httpx.get(base + "/health", timeout=10).status_code == 200
-        per_file = _health_counts_per_file(directory)
-        assert len([n for n in per_file.values() if n > 0]) >= 2, per_file
         wanted = value(before, "sparkcodes_http_requests_total", method="GET", route="/health",
                        status="200") + sent
+        # A request is counted just after its answer is sent: let the last one land.
+        deadline = time.time() + 10
+        while value(scrape(httpx.get(base + "/metrics", timeout=10).text),
+                    "sparkcodes_http_requests_total", method="GET", route="/health",
+                    status="200") < wanted and time.time() < deadline:
+            time.sleep(0.1)
         for _ in range(6):  # whichever process answers the scrape, it adds up every process
             samples = scrape(httpx.get(base + "/metrics", timeout=10).text)
             assert value(samples, "sparkcodes_http_requests_total", method="GET",
                          route="/health", status="200") == wanted
+        per_file = _health_counts_per_file(directory)
+        assert len([n for n in per_file.values() if n > 0]) >= 2, per_file
         assert sum(per_file.values()) == wanted
 
         # Jobs run by `sparkcodes worker` (its schedules, due at start), a process of its own,
