@@ -27,6 +27,8 @@ class AdAccount(Base):
     name: Mapped[str] = mapped_column(String(120))
     region: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # ISO 4217; every amount shown for the account is in it (migration 0022).
+    currency: Mapped[str] = mapped_column(String(3), default="USD", server_default=text("'USD'"))
     created_at: Mapped[datetime] = created_at_column()
     source: Mapped[str] = source_column()
     external_id: Mapped[str | None] = external_id_column()
