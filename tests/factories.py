@@ -196,3 +196,25 @@ def member(client, admin_headers, business_id: str, role: str) -> dict[str, str]
     _ok(client.put(f"/v1/businesses/{business_id}/members", headers=admin_headers,
                    json={"email": email, "role": role}))
     return headers
+
+
+def emailed_request(client, headers, business_id: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A creator who is not on sparkcodes on the business's roster (by handle and e-mail), and a
+    code request e-mailed to her for a TikTok-linked ad account. The ad account is written as
+    sync would write a mirrored one (no TikTok is called: asking calls nobody). Returns the ids:
+    ``entry_id``, ``link_id`` and ``tiktok_account_id``."""
+    from sparkcodes.models import TIKTOK, AdAccount
+
+    handle = f"outside_{next(_seq)}"
+    with client.app.state.db.unit_of_work() as session:
+        account = AdAccount(business_id=business_id, name=f"TikTok {handle}", source=TIKTOK,
+                            external_id=f"advertiser-{handle}")
+        session.add(account)
+        session.flush()
+        account_id = account.id
+    entry = _ok(client.post(f"/v1/businesses/{business_id}/roster", headers=headers,
+                            json={"handle": handle, "email": f"{handle}@example.com"}), 201)
+    link = _ok(client.post(f"/v1/roster/{entry['id']}/creator-links", headers=headers,
+                           json={"kind": "code", "ad_account_id": account_id, "days": 30,
+                                 "post_url": "the unboxing"}), 201)
+    return {"entry_id": entry["id"], "link_id": link["id"], "tiktok_account_id": account_id}

@@ -274,6 +274,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from sparkcodes.connector.endpoints import router as connector_router
     from sparkcodes.contract.endpoints import router as contract_router
     from sparkcodes.creator.endpoints import router as creator_router
+    from sparkcodes.creator_link.endpoints import router as creator_link_router
     from sparkcodes.developer_app.endpoints import router as developer_app_router
     from sparkcodes.engagement.endpoints import router as engagement_router
     from sparkcodes.fallback.endpoints import router as fallback_router
@@ -299,7 +300,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    business_router, ad_account_router, spark_post_router, ad_router,
                    engagement_router, report_router, notification_router, webhook_router,
                    tracker_router, calendar_feed_router, roster_router, contract_router,
-                   developer_app_router, connector_router):
+                   developer_app_router, connector_router, creator_link_router):
         app.include_router(router)
     if settings.sandbox:
         from sparkcodes.sandbox.endpoints import router as sandbox_router

@@ -152,6 +152,8 @@ class Connector(BaseModel):
     check_minutes: int = Field(60, ge=1, le=10_080)
     sync_page_size: int = Field(50, ge=1, le=50)
     sync_hold_seconds: int = Field(300, ge=10, le=3600)
+    # How long a link e-mailed to a creator who is not on sparkcodes works (step 5).
+    link_days: int = Field(14, ge=1, le=90)
 
 
 class AuditChain(BaseModel):

@@ -55,10 +55,15 @@ class AdActions(Protocol):
         """What the code would attach, and what stops it (tt_video/info); raises AppError when
         TikTok refuses the code."""
 
-    def bind_codes(self, session: Session, *, settings: Settings, user: User,
+    def bind_codes(self, session: Session, *, settings: Settings, user: User | None,
                    account: AdAccount, codes: list[str],
                    original_codes: list[str]) -> list[RemoteBound]:
-        """Apply each code (tt_video/info, then tt_video/authorize), one result per code."""
+        """Apply each code (tt_video/info, then tt_video/authorize), one result per code.
+        ``user`` None: the creator applied it through an e-mailed link (no account)."""
+
+    def resync(self, session: Session, *, settings: Settings, account: AdAccount) -> bool:
+        """Sync the advertiser now (what TikTok says of its posts' code windows); False when
+        the sync could not finish now (another worker holds it, TikTok throttles)."""
 
     def set_ad_status(self, session: Session, *, settings: Settings, user: User | None,
                       account: AdAccount, ad: Ad, enable: bool) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+# The stand-in TikTok (a second sparkcodes server) for browser tests of the connector.
+from tests.connector.test_connector import _standin, standin, standin_settings  # noqa: F401
 from tests.e2e.browsing import _PROBLEMS, CHROMIUM_ARGS, chromium_path, sync_api
 
 

@@ -192,6 +192,8 @@ class Tenant:
             json={"app_id": self.developer_app["app_id"], "secret": self.developer_app["secret"],
                   "base_url": client.app.state.settings.public_url}), 201)
         self.tiktok_connection = self.tiktok_flow["connection"]
+        # A creator who is not on sparkcodes, asked for a code by e-mail.
+        self.emailed = f.emailed_request(client, self.h, self.business["id"])
 
     def snapshot(self) -> dict[str, Any]:
         """Everything this tenant can read about its own objects, order-insensitive."""
@@ -236,6 +238,7 @@ class Tenant:
                 "/v1/developer-apps", f"/v1/developer-apps/{self.developer_app['id']}",
                 "/v1/app-grants", f"/v1/businesses/{biz}/tiktok-connections",
                 f"/v1/businesses/{biz}/tiktok-connections/{self.tiktok_connection['id']}",
+                f"/v1/businesses/{biz}/creator-links",
             ]
         out: dict[str, Any] = {}
         for path in paths:
@@ -515,6 +518,13 @@ ID_ROUTES: list[IdRoute] = [
             _one(body=lambda a, b: {"notes": "B was here"},
                  entry_id=lambda t: t.roster_entry["id"])),
     IdRoute("DELETE", "/v1/roster/{entry_id}", _one(entry_id=lambda t: t.roster_entry["id"])),
+    IdRoute("POST", "/v1/roster/{entry_id}/creator-links",
+            _one(body=lambda a, b: {"kind": "code", "ad_account_id": a.emailed["tiktok_account_id"],
+                                    "days": 30, "post_url": "B asks"},
+                 entry_id=lambda t: t.emailed["entry_id"])),
+    IdRoute("GET", "/v1/businesses/{business_id}/creator-links", _one(business_id=_business)),
+    IdRoute("DELETE", "/v1/creator-links/{link_id}",
+            _one(link_id=lambda t: t.emailed["link_id"])),
     IdRoute("POST", "/v1/businesses/{business_id}/contracts",
             _one(body=lambda a, b: {"creator_id": b.creator["id"],
                                     "starts_at": "2026-01-01T00:00:00Z",
@@ -600,6 +610,9 @@ NON_PATH_ID_ROUTES = {
         "test_code_requests_do_not_reveal_private_posts",
     ("POST", "/v1/businesses/{business_id}/roster"):
         "creator_id names any creator on purpose (R31: the brand's creator pipeline)",
+    ("POST", "/v1/roster/{entry_id}/creator-links"):
+        "ad_account_id and spark_post_id must be the entry's business's: "
+        "test_links_refuse_what_they_cannot_do (tests/connector/test_creator_links.py)",
     ("POST", "/v1/businesses/{business_id}/contracts"):
         "creator_id/post_id name any creator and post on purpose (R26: a contract with a creator)",
     ("GET", "/v1/businesses/{business_id}/contracts"):
@@ -960,7 +973,12 @@ PAGE_IDS: dict[str, Callable[[Tenant], str]] = {
     "contract_id": lambda t: t.contract["id"], "feed_id": lambda t: t.business_feed["id"],
     "user_id": lambda t: t.user_id, "developer_app_id": _dev_app,
     "grant_id": lambda t: t.app_grant["id"], "connection_id": _connection,
+    "link_id": lambda t: t.emailed["link_id"],
+    # The e-mailed link's page needs no login (its token is the only key): one nobody was sent.
+    "token": lambda t: "0" * 40,
 }
+# Pages anyone holding the link may open, signed in or not: a token nobody was sent is 404.
+CAPABILITY_PAGES = {"/answer/{token}"}
 
 
 def test_pages_show_strangers_nothing(client) -> None:  # type: ignore[no-untyped-def]
@@ -998,7 +1016,11 @@ def test_pages_show_strangers_nothing(client) -> None:  # type: ignore[no-untype
     for method, path in pages:
         url = path.format(**{n: PAGE_IDS[n](a) for n in re.findall(r"{(\w+)}", path)})
         r = client.request(method, url, follow_redirects=False)
-        if method == "GET" and (r.status_code != 303 or "/login" not in r.headers["location"]):
+        if path in CAPABILITY_PAGES:
+            if method == "GET" and r.status_code != 404:
+                problems.append(f"{method} {path} signed out, a token nobody was sent: "
+                                f"{r.status_code}, not 404")
+        elif method == "GET" and (r.status_code != 303 or "/login" not in r.headers["location"]):
             problems.append(f"{method} {path} signed out: {r.status_code}, not a 303 to /login")
         if method != "GET" and r.status_code < 300 or r.status_code >= 500:
             problems.append(f"{method} {path} signed out: {r.status_code}")

@@ -162,12 +162,15 @@ class World:
                                                "app_id": self.developer_app["app_id"],
                                                "secret": self.developer_app["secret"],
                                                "base_url": tiktok_url}), 201)
+        self.emailed = f.emailed_request(client, self.h, biz)
         self.ids = {
+            "link_id": self.emailed["link_id"],
             "connection_id": self.tiktok_flow["connection"]["id"],
             "developer_app_id": self.developer_app["id"], "grant_id": self.app_grant["id"],
             "renewal_request_id": self.renewal["id"], "code_request_id": self.code_request["id"],
             "endpoint_id": self.webhook["id"], "feed_id": self.feed["id"],
             "entry_id": self.roster_entry["id"], "contract_id": self.contract["id"],
+            "emailed_entry_id": self.emailed["entry_id"],
             "token": self.feed["url"].rsplit("/", 1)[-1].removesuffix(".ics"),
             "creator_id": self.creator["id"], "post_id": self.post["id"],
             "authorization_id": self.spare["id"], "business_id": self.business["id"],
@@ -301,6 +304,11 @@ WRITE_ROUTES: dict[tuple[str, str], WriteRoute] = {
     ("POST", "/v1/businesses/{business_id}/roster"):
         WriteRoute(lambda w: {"handle": "@" + w.creator2["handle"], "notes": "n"}),
     ("PATCH", "/v1/roster/{entry_id}"): WriteRoute(lambda w: {"notes": "more notes"}),
+    # A second open request to the same creator and account: refused as pending.
+    ("POST", "/v1/roster/{entry_id}/creator-links"):
+        WriteRoute(lambda w: {"kind": "code", "ad_account_id": w.emailed["tiktok_account_id"],
+                              "days": 30}, ids={"entry_id": "emailed_entry_id"},
+                   expect=(409, "creator_link_pending")),
     ("POST", "/v1/businesses/{business_id}/contracts"):
         WriteRoute(lambda w: {"creator_id": w.creator["id"], "starts_at": "2026-01-01T00:00:00Z",
                               "ends_at": "2027-01-01T00:00:00Z", "fee": "10.00"}),

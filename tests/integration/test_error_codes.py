@@ -33,8 +33,12 @@ TESTS = Path(__file__).parent.parent
 NOT_IMPORTED = ("sparkcodes.migrations", "sparkcodes.__main__")
 
 _CALLBACK = "only the /tiktok/callback page, in a browser, shows it: its words, not its code"
+_LINK_PAGE = ("only the e-mailed link's page shows it (a creator with no account, no API): its "
+              "words, not its code")
 # Codes whose words a person reads, but not the code: the reason.
 WORDS_ONLY = {
+    "link_used": _LINK_PAGE, "link_cancelled": _LINK_PAGE, "link_expired": _LINK_PAGE,
+    "link_busy": _LINK_PAGE, "link_not_found": _LINK_PAGE, "end_not_moved": _LINK_PAGE,
     "app_credentials_invalid": "the TikTok surface answers it as code 40101 with these words",
     "authorization_denied": _CALLBACK,
     "auth_code_missing": _CALLBACK,

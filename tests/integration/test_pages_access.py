@@ -12,7 +12,11 @@ import re
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from sparkcodes.creator_link import service as link_service
+from sparkcodes.models import TIKTOK, AdAccount, Business, User
+from sparkcodes.roster import service as roster_service
 from tests import factories as f
 
 HTML = {"accept": "text/html"}
@@ -25,8 +29,13 @@ ID_SOURCES = {
     "renewal_request_id": "renewal_request", "code_request_id": "code_request",
     "endpoint_id": "webhook_endpoint", "feed_id": "calendar_feed", "entry_id": "roster_entry",
     "contract_id": "contract", "user_id": "member", "developer_app_id": "developer_app",
-    "grant_id": "app_grant", "connection_id": "tiktok_connection",
+    "grant_id": "app_grant", "connection_id": "tiktok_connection", "link_id": "creator_link",
+    # The e-mailed link's page needs no login: its token is the only key. Filled with a token
+    # nobody was sent, it must say no more than "not valid".
+    "token": "unsent_token",
 }
+# Pages anyone holding the link may open, signed in or not (the token is the authorization).
+CAPABILITY_PAGES = {"/answer/{token}"}
 # Pages that need query parameters: without them they answer 400 (an incomplete link). The
 # authorization pages need the app's app_id and redirect; /tiktok/callback is where TikTok sends
 # the admin back with its answer (state, auth_code), and opened without it says so in a 400 page
@@ -120,6 +129,23 @@ def world(client):  # type: ignore[no-untyped-def]
                                  "app_id": developer_app["app_id"],
                                  "secret": developer_app["secret"],
                                  "base_url": client.app.state.settings.public_url}), 201)
+    # A request e-mailed to a creator who is not on sparkcodes, through a TikTok-linked account.
+    with client.app.state.db.unit_of_work() as session:
+        victim = session.scalar(select(User).where(User.email == "victim.brand@example.com"))
+        biz = session.get(Business, business["id"])
+        tiktok = AdAccount(business_id=business["id"], name="Victim TikTok", source=TIKTOK,
+                           external_id="victim-advertiser")
+        session.add(tiktok)
+        session.flush()
+        contact = roster_service.add(session, user=victim, business=biz, creator_id=None,
+                                     handle="victim_outside", status="prospect",
+                                     rate_micros=None, currency="USD", notes="",
+                                     email="victim.outside@example.com")
+        link = link_service.ask_for_code(session, settings=client.app.state.settings,
+                                         user=victim, business=biz, entry=contact,
+                                         account=tiktok, post_url="victim post", days=30,
+                                         fee_micros=None, currency="USD", message="")
+        link_id = link.link.id
     return {"creator": creator["id"], "post": post["id"], "authorization": code["id"],
             "business": business["id"], "ad_account": account["id"], "spark_post": spark["id"],
             "campaign": campaign["id"], "ad_group": group["id"], "ad": ad["id"],
@@ -127,7 +153,8 @@ def world(client):  # type: ignore[no-untyped-def]
             "webhook_endpoint": endpoint["id"], "calendar_feed": feed["id"],
             "roster_entry": entry["id"], "contract": contract["id"], "member": member["id"],
             "developer_app": developer_app["id"], "app_grant": app_grant["id"],
-            "tiktok_connection": flow["connection"]["id"]}
+            "tiktok_connection": flow["connection"]["id"], "creator_link": link_id,
+            "unsent_token": "0" * 40}
 
 
 @pytest.fixture
@@ -193,7 +220,7 @@ def test_lists_without_ids_show_only_your_own(app, world, intruder):  # type: ig
 
 def test_signed_out_pages_redirect_to_login(app, client, world):  # type: ignore[no-untyped-def]
     for method, path in page_routes(app):
-        if method != "GET" or path in ("/login", "/signup"):
+        if method != "GET" or path in ("/login", "/signup") or path in CAPABILITY_PAGES:
             continue
         url = _fill(path, world)
         r = client.get(url, headers=HTML, follow_redirects=False)

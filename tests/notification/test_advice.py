@@ -75,6 +75,9 @@ TABLE: dict[tuple[str, str], tuple[str | None, str | None, str | None] | None] =
     ("code_request.expired", CREATOR): None,
     ("code_request.cancelled", BRAND): None,
     ("code_request.cancelled", CREATOR): (None, None, "/posts/po1"),
+    ("creator_link.answered", BRAND): ("Run it in an ad", "/ad-accounts/aa1/campaigns",
+                                       "/ad-accounts/aa1#spark-sp1"),
+    ("creator_link.answered", CREATOR): None,
     ("misuse.reported", BRAND): ("Review the Spark posts", CODE, CODE),
     ("misuse.reported", CREATOR): None,
     ("webhook_endpoint.disabled", BRAND): ("Fix the endpoint", "/webhook-endpoints/we1",
@@ -113,6 +116,14 @@ def test_advice(kind: str, reader: str) -> None:
         # Never the brand's words: a creator is not told to ask herself.
         assert "@maya" not in told.sentence and "Ask " not in told.sentence
         assert all("@maya" not in x.label for x in (told.action, told.subject) if x)
+
+
+def test_a_renewal_answered_by_link_asks_nothing_more() -> None:
+    told = advice(kind="creator_link.answered", reader=BRAND, data={**DATA, "kind": "renewal"},
+                  business_id="bu1")
+    assert told is not None and told.action is None
+    assert told.sentence == "Nothing to do: @maya extended the code and its ads keep running."
+    assert told.subject is not None and told.subject.href == "/ad-accounts/aa1#spark-sp1"
 
 
 def test_brand_readers_are_told_to_ask_the_creator_and_creators_to_extend() -> None:

@@ -67,7 +67,8 @@ def test_add_by_handle_or_id_and_list(client) -> None:  # type: ignore[no-untype
                 status="active", rate="150.5", currency="eur", notes="  posts twice a week ")
     assert entry["creator"] == {"id": w.creator["id"], "handle": w.creator["handle"],
                                 "display_name": "Test Creator", "region": "US",
-                                "region_supported": True}
+                                "region_supported": True, "on_sparkcodes": True}
+    assert entry["email"] is None
     assert (entry["status"], entry["rate"], entry["currency"]) == ("active", "150.50", "EUR")
     assert entry["notes"] == "posts twice a week"
     assert entry["codes"] == {"held": 0, "live": 0, "expired": 0}

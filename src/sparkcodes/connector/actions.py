@@ -137,7 +137,7 @@ class TikTokActions:
                              in repository.bound_external_ids(session, account.id))
         return remote
 
-    def bind_codes(self, session: Session, *, settings: Settings, user: User,
+    def bind_codes(self, session: Session, *, settings: Settings, user: User | None,
                    account: AdAccount, codes: list[str],
                    original_codes: list[str]) -> list[RemoteBound]:
         """Each code: tt_video/info (refused, expired or cancelled: not applied), then
@@ -193,12 +193,14 @@ class TikTokActions:
                 r.created = key not in bound_before
                 if not r.created:
                     continue  # the same code again: nothing changed (idempotent)
-                audit.record(session, actor_id=user.id, action="spark_post.bound_on_tiktok",
+                audit.record(session, actor_id=user.id if user else None,
+                             action="spark_post.bound_on_tiktok",
                              target_type="spark_post" if sp else "ad_account",
                              target_id=sp.id if sp else account.id,
                              business_id=account.business_id,
                              after={"ad_account_id": account.id, "item_id": r.item_id,
-                                    "code_hint": r.code_hint})
+                                    "code_hint": r.code_hint,
+                                    "via": "account" if user else "creator_link"})
         return results
 
     def _originals(self, client: TikTokClient, t: Target, texts: list[str]) -> dict[str, str]:
@@ -254,6 +256,19 @@ class TikTokActions:
                      target_type="spark_post", target_id=spark_post.id,
                      business_id=account.business_id,
                      after={"ad_account_id": account.id, "item_id": item_id})
+
+    def resync(self, session: Session, *, settings: Settings, account: AdAccount) -> bool:
+        """Sync the advertiser now (a renewal's "Done": has the code's end moved?)."""
+        t = target(session, settings=settings, account=account)
+        end_transaction(session)
+        try:
+            outcome = run_sync(self.db, settings, connection_id=t.connection_id,
+                               advertiser_id=t.advertiser_id, trigger="renewal_done",
+                               holder=f"renewal_done/{new_id()}", transport=self.transport)
+        except Exception as exc:  # noqa: BLE001 - throttled or unreachable: say "not now"
+            log.info("sync on request of %s deferred: %s", t.advertiser_id, type(exc).__name__)
+            return False
+        return outcome == DONE
 
     def _sync(self, settings: Settings, t: Target, *, trigger: str) -> None:
         """Sync the advertiser now, so the mirror shows the change; when another worker holds

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sparkcodes.models import NATIVE, Creator, Post
+from sparkcodes.models import CONTACT, NATIVE, TIKTOK, AdAccount, Creator, Post, RosterEntry
 
 
 def add(session: Session, creator: Creator) -> None:
@@ -28,6 +28,25 @@ def by_tiktok_id(session: Session, tiktok_id: int) -> Creator | None:
 def by_handle(session: Session, handle: str) -> Creator | None:
     return session.scalar(select(Creator).where(Creator.handle_key == handle.lower(),
                                                Creator.source == NATIVE))
+
+
+def known_to_business(session: Session, handle: str, business_id: str) -> Creator | None:
+    """A creator with no sparkcodes account that this business already knows by the handle:
+    one mirrored from its linked TikTok advertisers, or one its roster put there by e-mail."""
+    key = handle.lower()
+    mirrored = session.scalar(
+        select(Creator).where(Creator.handle_key == key, Creator.source == TIKTOK,
+                              Creator.connection_id.in_(
+                                  select(AdAccount.connection_id)
+                                  .where(AdAccount.business_id == business_id,
+                                         AdAccount.connection_id.is_not(None))))
+        .order_by(Creator.created_at, Creator.id).limit(1))
+    if mirrored is not None:
+        return mirrored
+    return session.scalar(
+        select(Creator).join(RosterEntry, RosterEntry.creator_id == Creator.id)
+        .where(Creator.handle_key == key, Creator.source == CONTACT,
+               RosterEntry.business_id == business_id).limit(1))
 
 
 def owned_by(session: Session, user_id: str) -> list[Creator]:

@@ -182,6 +182,12 @@ def new_url_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
+def link_token(secret_key: str, nonce: str) -> str:
+    """The token of an e-mailed link, derived from a nonce under the secret key (40 hex
+    characters, 160 bits): a row that holds the nonce (the outbox's) does not hold the link."""
+    return keyed_hash(secret_key, nonce, purpose="e-mailed link token")[:40]
+
+
 _hasher = PasswordHasher()
 
 

@@ -9,6 +9,7 @@ row id), so the repeat is recognisable.
 
 from __future__ import annotations
 
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from email.utils import format_datetime, parseaddr
 from sqlalchemy.orm import Session
 
 from sparkcodes.config import Mail
+from sparkcodes.kit import crypto
 from sparkcodes.mail import repository
 
 HELD = "Held: SMTP is not configured; sent once it is"
@@ -28,6 +30,18 @@ RELEASE_BATCH = 500
 # Written in place of the site's address in links of a message body; the sender puts
 # settings.public_url there, so rows stay valid when the site moves.
 SITE = "{{site}}"
+# Written in place of an e-mailed link's token: the sender derives the token from the nonce
+# under the secret key (kit.crypto.link_token), so the outbox never holds a working link.
+_TOKEN = re.compile(r"\{\{token:([A-Za-z0-9_-]{16,64})\}\}")
+
+
+def token_placeholder(nonce: str) -> str:
+    return "{{token:" + nonce + "}}"
+
+
+def _with_links(body: str, *, site: str, secret_key: str) -> str:
+    body = body.replace(SITE, site.rstrip("/"))
+    return _TOKEN.sub(lambda m: crypto.link_token(secret_key, m.group(1)), body)
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,7 @@ def compose(outgoing: Outgoing, *, sender: str) -> MimeMessage:
 
 
 def pending(session: Session, *, email_id: str, mail: Mail, now: datetime,
-            site: str = "") -> Outgoing | None:
+            site: str = "", secret_key: str = "") -> Outgoing | None:
     """The message to send now, with its links on ``site`` (the public URL), or None: unknown,
     already sent, or no SMTP host configured (then it is held in the outbox, with the reason,
     until a worker with SMTP releases it)."""
@@ -72,7 +86,8 @@ def pending(session: Session, *, email_id: str, mail: Mail, now: datetime,
         repository.hold(session, email_id=row.id, reason=HELD, now=now)
         return None
     return Outgoing(id=row.id, to_address=row.to_address, subject=row.subject,
-                    body=row.body.replace(SITE, site.rstrip("/")), created_at=row.created_at)
+                    body=_with_links(row.body, site=site, secret_key=secret_key),
+                    created_at=row.created_at)
 
 
 def send(outgoing: Outgoing, *, mail: Mail) -> None:

@@ -22,7 +22,8 @@ def send(ctx: JobContext, payload: dict[str, Any]) -> None:
     mail = ctx.settings.mail
     with ctx.db.unit_of_work() as session:
         outgoing = service.pending(session, email_id=email_id, mail=mail, now=utc_now(),
-                                   site=ctx.settings.public_url)
+                                   site=ctx.settings.public_url,
+                                   secret_key=ctx.settings.secret_key)
     if outgoing is None:
         return
     try:

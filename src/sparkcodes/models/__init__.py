@@ -7,13 +7,14 @@ from sparkcodes.models.api_token import ApiToken
 from sparkcodes.models.audit_chain import AuditAlert, AuditChainHead, AuditLink
 from sparkcodes.models.audit_event import AuditEvent
 from sparkcodes.models.authorization import Authorization
-from sparkcodes.models.base import NATIVE, TIKTOK, Base, new_id
+from sparkcodes.models.base import CONTACT, NATIVE, TIKTOK, Base, new_id
 from sparkcodes.models.business import Business, BusinessMember
 from sparkcodes.models.calendar_feed import CalendarFeed
 from sparkcodes.models.campaign import Ad, AdGroup, Campaign
 from sparkcodes.models.code_request import CodeRequest
 from sparkcodes.models.contract import Contract
 from sparkcodes.models.creator import Creator
+from sparkcodes.models.creator_link import CreatorLink
 from sparkcodes.models.developer_app import AppGrant, AppGrantAdAccount, DeveloperApp
 from sparkcodes.models.email_message import EmailMessage
 from sparkcodes.models.email_opt_out import EmailOptOut
@@ -37,12 +38,12 @@ from sparkcodes.models.webhook_endpoint import WebhookEndpoint
 from sparkcodes.models.webhook_message import WebhookMessage
 
 __all__ = [
-    "METRICS", "NATIVE", "TIKTOK", "Ad", "AdGroup", "Campaign", "EngagementDaily",
+    "CONTACT", "METRICS", "NATIVE", "TIKTOK", "Ad", "AdGroup", "Campaign", "EngagementDaily",
     "EngagementEvent", "AdAccount", "ApiToken", "AuditAlert", "AuditChainHead", "AuditEvent",
     "AuditLink", "Authorization", "Base", "Business", "BusinessMember",
     "Creator", "IdempotencyKey", "Job", "AppGrant", "AppGrantAdAccount", "DeveloperApp",
-    "CalendarFeed", "CodeRequest", "Contract", "EmailMessage", "EmailOptOut", "FallbackPolicy",
-    "MisuseReport",
+    "CalendarFeed", "CodeRequest", "Contract", "CreatorLink", "EmailMessage", "EmailOptOut",
+    "FallbackPolicy", "MisuseReport",
     "Notification", "RateLimitCounter", "Reminder", "RenewalRequest", "RosterEntry",
     "WebhookDelivery",
     "WebhookEndpoint", "WebhookMessage", "LinkedIdentity", "Post", "PostRevision", "SandboxClock",

@@ -56,6 +56,8 @@ def created_at_column() -> Mapped[datetime]:
 # --- the TikTok mirror (docs/connector.md, "One model, two sources") ------------------------------
 
 NATIVE, TIKTOK = "native", "tiktok"
+# A creator who is not on sparkcodes, known to a brand's roster by handle and e-mail only.
+CONTACT = "contact"
 
 
 def source_column() -> Mapped[str]:

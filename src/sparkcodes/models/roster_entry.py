@@ -23,5 +23,7 @@ class RosterEntry(Base):
     rate_micros: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Where to reach a creator who is not on sparkcodes (code and renewal requests by e-mail).
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime | None]

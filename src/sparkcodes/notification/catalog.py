@@ -52,6 +52,9 @@ EVENTS = {e.name: e for e in [
     EventType("code_request.expired", "business", "Your code request expired unanswered."),
     EventType("code_request.cancelled", "creator",
               "The brand withdrew its code request: there is nothing to answer."),
+    EventType("creator_link.answered", "business",
+              "A creator who is not on sparkcodes answered your e-mailed link: their code is "
+              "bound on TikTok, or TikTok shows their code's new end."),
     EventType("misuse.reported", "business", "A creator reported misuse of a code you use."),
     EventType("webhook_endpoint.disabled", "business",
               "A webhook endpoint failed for three days and was disabled."),

@@ -242,6 +242,17 @@ def _brand(kind: str, f: _Facts, data: Mapping[str, Any]) -> Advice:
                             f"{data.get('code_request_id')}") if f.account_id else None)
             return Advice(f"Ask {f.who} again, or ask another creator for a code.", subject,
                           f.ask_for_code("Ask for a code again"))
+        case "creator_link.answered":
+            sp = data.get("spark_post_id")
+            subject = (Link(f"{f.who}'s Spark post in {f.account}",
+                            f"/ad-accounts/{f.account_id}" + (f"#spark-{sp}" if sp else ""))
+                       if f.account_id else None)
+            if data.get("kind") == "renewal":
+                return Advice(f"Nothing to do: {f.who} extended the code and its ads keep "
+                              "running.", subject, None)
+            action = (Link("Run it in an ad", f"/ad-accounts/{f.account_id}/campaigns")
+                      if f.account_id else None)
+            return Advice("The code is bound on TikTok: run the post in an ad.", subject, action)
         case "misuse.reported":
             return Advice(f"Check how the ads in {f.account} use {f.who}'s post.",
                           f.brand_code(),

@@ -52,7 +52,7 @@ def add_to_roster(business_id: str, access: BusinessOperate, body: RosterIn, use
     business = access.business
     entry = service.add(session, user=user, business=business, creator_id=body.creator_id,
                         handle=body.handle, status=body.status, rate_micros=to_micros(body.rate),
-                        currency=body.currency, notes=body.notes)
+                        currency=body.currency, notes=body.notes, email=body.email)
     return _one(session, entry, settings, utc_now())
 
 
@@ -66,6 +66,8 @@ def edit_roster_entry(entry_id: str, body: RosterPatch, user: UserDep, session: 
     for name in ("status", "currency", "notes"):
         if sent.get(name) is not None:
             changes[name] = sent[name]
+    if "email" in sent:
+        changes["email"] = sent["email"] or None
     if "rate" in sent:
         changes["rate_micros"] = to_micros(body.rate)
     entry = service.update(session, user=user, business=business, entry=entry, changes=changes)

@@ -17,8 +17,10 @@ def entry_out(entry: RosterEntry, creator: Creator, counts: tuple[int, int] | No
         creator=RosterCreator(id=creator.id, handle=creator.handle,
                               display_name=creator.display_name, region=creator.region,
                               region_supported=rules.region_supported(
-                                  creator.region, settings.supported_regions)),
+                                  creator.region, settings.supported_regions),
+                              on_sparkcodes=creator.owner_id is not None),
         status=entry.status, rate=from_micros(entry.rate_micros), currency=entry.currency,
-        notes=entry.notes, codes=CodesHeld(held=live + expired, live=live, expired=expired),
+        notes=entry.notes, email=entry.email,
+        codes=CodesHeld(held=live + expired, live=live, expired=expired),
         created_at=entry.created_at, updated_at=entry.updated_at,
     )

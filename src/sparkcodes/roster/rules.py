@@ -8,6 +8,7 @@ from sparkcodes import errors
 
 STATUSES = ("prospect", "active", "paused")
 _CURRENCY = re.compile(r"[A-Za-z]{3}", flags=re.ASCII)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_status(status: str) -> str:
@@ -24,6 +25,20 @@ def normalize_currency(currency: str) -> str:
         raise errors.InvalidInput("currency is a three-letter code such as USD or EUR.",
                                   code="invalid_currency")
     return value.upper()
+
+
+def clean_email(email: str | None) -> str | None:
+    """A creator's contact e-mail as kept: trimmed, lower-cased, one address; None when empty."""
+    value = (email or "").strip().lower()
+    if not value:
+        return None
+    local, at, domain = value.partition("@")
+    if (_CONTROL.search(value) or not at or not local or "@" in domain or "." not in domain
+            or domain.startswith(".") or domain.endswith(".") or " " in value or "," in value
+            or len(value) > 254):
+        raise errors.InvalidInput("That does not look like an e-mail address.",
+                                  code="invalid_email")
+    return value
 
 
 def check_creator_choice(*, creator_id: str | None, handle: str | None) -> None:

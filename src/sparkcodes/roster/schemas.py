@@ -20,6 +20,10 @@ class RosterIn(BaseModel):
                               description="Usual fee per post")
     currency: str = Field("USD", min_length=3, max_length=limits.CURRENCY)
     notes: str = Field("", max_length=limits.NOTES)
+    email: str | None = Field(None, max_length=limits.EMAIL,
+                              description="The creator's e-mail. Needed for a creator who is "
+                                          "not on sparkcodes: requests then reach them by "
+                                          "e-mail")
 
 
 class RosterPatch(BaseModel):
@@ -28,6 +32,7 @@ class RosterPatch(BaseModel):
                               description="null clears the rate")
     currency: str | None = Field(None, min_length=3, max_length=limits.CURRENCY)
     notes: str | None = Field(None, max_length=limits.NOTES)
+    email: str | None = Field(None, max_length=limits.EMAIL, description="\"\" clears it")
 
 
 class CodesHeld(BaseModel):
@@ -43,6 +48,7 @@ class RosterCreator(BaseModel):
     display_name: str
     region: str
     region_supported: bool
+    on_sparkcodes: bool = Field(description="False: reached by e-mail (no sparkcodes account)")
 
 
 class RosterEntryOut(BaseModel):
@@ -53,6 +59,7 @@ class RosterEntryOut(BaseModel):
     rate: Decimal | None
     currency: str
     notes: str
+    email: str | None
     codes: CodesHeld
     created_at: datetime
     updated_at: datetime | None

@@ -15,7 +15,7 @@ from sparkcodes.business import service as business_service
 from sparkcodes.creator import repository as creator_repository
 from sparkcodes.creator import rules as creator_rules
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Business, Creator, Post, RosterEntry, User
+from sparkcodes.models import CONTACT, Business, Creator, Post, RosterEntry, User
 from sparkcodes.roster import repository, rules
 
 
@@ -76,15 +76,42 @@ def find_creator(session: Session, *, creator_id: str | None, handle: str | None
     return creator
 
 
+def _creator_for_roster(session: Session, *, business: Business, creator_id: str | None,
+                        handle: str | None, email: str | None) -> Creator:
+    """The creator named: a sparkcodes creator; else, by handle, one the business knows from
+    TikTok or its roster; else, given an e-mail, a new contact (a creator not on sparkcodes)."""
+    try:
+        return find_creator(session, creator_id=creator_id, handle=handle)
+    except errors.NotFound:
+        if handle is None:
+            raise
+    key = creator_rules.normalize_handle(handle)
+    known = creator_repository.known_to_business(session, key, business.id)
+    if known is not None:
+        return known
+    if email is None:
+        raise errors.NotFound("No creator account by that name. To add a creator who is not on "
+                              "sparkcodes, give their e-mail too: code and renewal requests "
+                              "then reach them by e-mail.", code="creator_not_found")
+    creator = Creator(owner_id=None, handle=key, handle_key=key.lower(), display_name=key,
+                      region="", source=CONTACT)
+    creator_repository.add(session, creator)
+    return creator
+
+
 def add(session: Session, *, user: User, business: Business, creator_id: str | None,
         handle: str | None, status: str, rate_micros: int | None, currency: str,
-        notes: str) -> RosterEntry:
+        notes: str, email: str | None = None) -> RosterEntry:
     """Put a creator (by id or handle) on the roster once; a second time is Conflict
-    roster_entry_exists, an unknown creator NotFound creator_not_found."""
+    roster_entry_exists, an unknown creator NotFound creator_not_found unless an ``email`` is
+    given (then the creator is kept as a contact who is not on sparkcodes)."""
     status, currency = rules.check_status(status), rules.normalize_currency(currency)
-    creator = find_creator(session, creator_id=creator_id, handle=handle)
+    email = rules.clean_email(email)
+    creator = _creator_for_roster(session, business=business, creator_id=creator_id,
+                                  handle=handle, email=email)
     entry = RosterEntry(business_id=business.id, creator_id=creator.id, status=status,
-                        rate_micros=rate_micros, currency=currency, notes=notes.strip())
+                        rate_micros=rate_micros, currency=currency, notes=notes.strip(),
+                        email=email)
     try:
         with session.begin_nested():
             repository.add(session, entry)
@@ -95,7 +122,7 @@ def add(session: Session, *, user: User, business: Business, creator_id: str | N
                  target_type="roster_entry", target_id=entry.id, business_id=business.id,
                  creator_id=creator.id,
                  after={"status": entry.status, "rate_micros": rate_micros,
-                        "currency": entry.currency})
+                        "currency": entry.currency, "email": email})
     return entry
 
 
@@ -122,6 +149,8 @@ def update(session: Session, *, user: User, business: Business, entry: RosterEnt
         changes["currency"] = rules.normalize_currency(changes["currency"])
     if "notes" in changes:
         changes["notes"] = changes["notes"].strip()
+    if "email" in changes:
+        changes["email"] = rules.clean_email(changes["email"])
     before = {k: getattr(entry, k) for k in changes}
     changed = {k: v for k, v in changes.items() if before[k] != v}
     if not changed:

@@ -16,9 +16,10 @@ from sparkcodes.business import service as business_service
 from sparkcodes.business.auth import BusinessOperate, BusinessRead
 from sparkcodes.contract import service as contract_service
 from sparkcodes.contract.presenters import contract_out
+from sparkcodes.creator_link import service as link_service
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import Business
+from sparkcodes.models import NATIVE, AdAccount, Business
 from sparkcodes.roster import rules, service
 from sparkcodes.roster.presenters import entry_out
 from sparkcodes.spark_post import presenters as spark_presenters
@@ -33,7 +34,7 @@ CONTRACTS_SHOWN = 500
 MAX_RATE = 100_000_000
 # What the roster's entry form takes; the handle is checked as typed ("@maya.makes ").
 _ENTRY_LIMITS = {"handle": limits.HANDLE_INPUT, "currency": limits.CURRENCY,
-                 "notes": limits.NOTES}
+                 "notes": limits.NOTES, "email": limits.EMAIL}
 STATUS_LABELS = {"prospect": "Prospect", "active": "Active", "paused": "Paused"}
 CONTRACT_BADGE = {"upcoming": "neutral", "active": "ok", "ended": "muted"}
 FLAG_TEXT = {
@@ -46,7 +47,10 @@ FLAG_TEXT = {
 _PLAIN = {"creator_required": "Type the creator's handle or pick one from the list — one of "
                               "the two, not both."}
 _ADD_FIELD = {"invalid_roster_status": "status", "invalid_currency": "currency",
-              "invalid_handle": "handle"}
+              "invalid_handle": "handle", "invalid_email": "email"}
+_MAIL_FIELD = {"invalid_period": "days", "invalid_post_url": "post_url", "not_found": "account",
+               "link_needs_tiktok_account": "account", "invalid_currency": "fee",
+               "spark_post_not_theirs": "spark_post"}
 _CONTRACT_FIELD = {"post_not_found": "contract_post", "post_not_of_creator": "contract_post",
                    "invalid_contract_window": "contract_ends"}
 
@@ -112,6 +116,15 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
             query["offset"] = str(new_offset)
         return f"/businesses/{business.id}/roster" + (f"?{urlencode(query)}" if query else "")
 
+    # Creators who are not on sparkcodes: asked by e-mail, the requests sent and their state.
+    links: dict[str, list[Any]] = {}
+    for view in link_service.of_business(web.session, business=business):
+        if view.link.roster_entry_id:
+            links.setdefault(view.link.roster_entry_id, []).append(view)
+    their_posts: dict[str, list[Any]] = {}
+    for item in posts.values():
+        if item.account.source != NATIVE and item.code is not None and item.bound:
+            their_posts.setdefault(item.creator.id, []).append(item)
     # A flagged code can be asked to extend right here (R24, at any time).
     flagged_accounts = {i.account.id: i.account for items in flagged.values() for i in items}
     pending = {code_id: view for account in flagged_accounts.values()
@@ -129,6 +142,11 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
         "values": values or {}, "errors": errs or {}, "open_entry": open_entry,
         "max_rate": MAX_RATE, "pending": pending, "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period,
+        "links": links, "their_posts": their_posts, "now": now,
+        "link_days": web.settings.connector.link_days,
+        "mail_open": open_entry if any(k.startswith(("mail-", "extend-"))
+                                       for k in (errs or {})) else None,
+        "tiktok_accounts": link_service.tiktok_accounts(web.session, business=business),
     }, status=status)
 
 
@@ -148,11 +166,12 @@ def add_to_roster(business_id: str, web: WebForm, access: BusinessOperate,
                   handle: str = Form(""), creator_id: str = Form("", max_length=32),
                   status: str = Form("prospect", max_length=10),
                   rate: str = Form(""), currency: str = Form("USD"),
-                  notes: str = Form("")) -> Response:
-    """R31: put a creator on the roster, by handle or picked from the creators you run."""
+                  notes: str = Form(""), email: str = Form("")) -> Response:
+    """R31: put a creator on the roster, by handle or picked from the creators you run; a
+    creator who is not on sparkcodes by handle and e-mail."""
     business, role = access.business, access.role
     values = {"handle": handle, "creator_id": creator_id, "status": status, "rate": rate,
-              "currency": currency, "notes": notes}
+              "currency": currency, "notes": notes, "email": email}
     errs = too_long(values, _ENTRY_LIMITS)
     if errs:
         return _page(web, business, role, values=values, errs=errs, status=422)
@@ -164,7 +183,8 @@ def add_to_roster(business_id: str, web: WebForm, access: BusinessOperate,
     entry, error = web.attempt(service.add, web.session, user=web.me, business=business,
                                creator_id=creator_id.strip() or None,
                                handle=handle.strip() or None, status=status,
-                               rate_micros=to_micros(amount), currency=currency, notes=notes)
+                               rate_micros=to_micros(amount), currency=currency, notes=notes,
+                               email=email)
     if error is not None:
         field = _ADD_FIELD.get(error.code, "handle")
         if error.code == "creator_not_found" and creator_id.strip() and not handle.strip():
@@ -178,15 +198,15 @@ def add_to_roster(business_id: str, web: WebForm, access: BusinessOperate,
 @router.post("/roster/{entry_id}")
 def edit_entry(entry_id: str, web: WebForm, status: str = Form("", max_length=10),
                rate: str = Form(""), currency: str = Form(""),
-               notes: str = Form("")) -> Response:
-    """Change an entry's status, rate (empty clears it), currency or notes."""
+               notes: str = Form(""), email: str = Form("")) -> Response:
+    """Change an entry's status, rate (empty clears it), currency, notes or e-mail."""
     entry, business = service.get(web.session, user=web.me, entry_id=entry_id,
                                   action="operate")
     _, role = business_service.access(web.session, user=web.me, business_id=business.id,
                                       action="operate")
     key = f"edit-{entry.id}-"
     values = {key + "status": status, key + "rate": rate, key + "currency": currency,
-              key + "notes": notes}
+              key + "notes": notes, key + "email": email}
     errs = too_long(values, {key + name: n for name, n in _ENTRY_LIMITS.items()})
     if errs:
         return _page(web, business, role, values=values, errs=errs, open_entry=entry.id,
@@ -197,15 +217,15 @@ def edit_entry(entry_id: str, web: WebForm, status: str = Form("", max_length=10
         return _page(web, business, role, values=values, errs={key + "rate": exc.message},
                      open_entry=entry.id, status=exc.status)
     changes: dict[str, Any] = {"status": status, "rate_micros": to_micros(amount),
-                               "notes": notes}
+                               "notes": notes, "email": email}
     if currency.strip():
         changes["currency"] = currency
     _, error = web.attempt(service.update, web.session, user=web.me, business=business,
                            entry=entry, changes=changes)
     if error is not None:
         web.session.refresh(entry)
-        field = {"invalid_roster_status": "status", "invalid_currency": "currency"}.get(
-            error.code, "notes")
+        field = {"invalid_roster_status": "status", "invalid_currency": "currency",
+                 "invalid_email": "email"}.get(error.code, "notes")
         return _page(web, business, role, values=values, errs={key + field: error.message},
                      open_entry=entry.id, status=error.status)
     return web.redirect(back(web, f"/businesses/{business.id}/roster"))
@@ -218,6 +238,89 @@ def remove_entry(entry_id: str, web: WebForm) -> Response:
                                   action="operate")
     service.remove(web.session, user=web.me, business=business, entry=entry)
     return web.redirect(f"/businesses/{business.id}/roster")
+
+
+# --- creators who are not on sparkcodes: requests by e-mail -----------------------------------
+
+@router.post("/roster/{entry_id}/email-code")
+def email_code_request(entry_id: str, web: WebForm, ad_account_id: str = Form("", max_length=32),
+                       post_url: str = Form(""), days: str = Form("", max_length=4),
+                       fee: str = Form(""), message: str = Form("")) -> Response:
+    """E-mail a creator who is not on sparkcodes a link to paste a code for a post."""
+    entry, business = service.get(web.session, user=web.me, entry_id=entry_id,
+                                  action="operate")
+    _, role = business_service.access(web.session, user=web.me, business_id=business.id,
+                                      action="operate")
+    key = f"mail-{entry.id}-"
+    values = {key + "account": ad_account_id, key + "post_url": post_url, key + "days": days,
+              key + "fee": fee, key + "message": message}
+    errs = too_long(values, {key + "post_url": 300, key + "message": limits.TERMS})
+    if errs:
+        return _page(web, business, role, values=values, errs=errs, open_entry=entry.id,
+                     status=422)
+    try:
+        amount = form_amount(fee, what="fee", high=MAX_RATE)
+    except errors.AppError as exc:
+        return _page(web, business, role, values=values, errs={key + "fee": exc.message},
+                     open_entry=entry.id, status=exc.status)
+    account = web.session.get(AdAccount, ad_account_id) if ad_account_id else None
+    if account is None or account.business_id != business.id:
+        return _page(web, business, role, values=values, open_entry=entry.id, status=422,
+                     errs={key + "account": "Choose the TikTok ad account the code is for."})
+    _, error = web.attempt(link_service.ask_for_code, web.session, settings=web.settings,
+                           user=web.me, business=business, entry=entry, account=account,
+                           post_url=post_url, days=int(days) if days.isdigit() else 0,
+                           fee_micros=to_micros(amount), currency=entry.currency,
+                           message=message)
+    if error is not None:
+        return _page(web, business, role, values=values, open_entry=entry.id,
+                     status=error.status,
+                     errs={key + _MAIL_FIELD.get(error.code, "form"): error.message})
+    return web.redirect(f"/businesses/{business.id}/roster#entry-{entry.id}")
+
+
+@router.post("/roster/{entry_id}/email-extend")
+def email_renewal_request(entry_id: str, web: WebForm,
+                          spark_post_id: str = Form("", max_length=32),
+                          days: str = Form("", max_length=4),
+                          message: str = Form("")) -> Response:
+    """E-mail a creator who is not on sparkcodes a link to extend a code and press Done."""
+    entry, business = service.get(web.session, user=web.me, entry_id=entry_id,
+                                  action="operate")
+    _, role = business_service.access(web.session, user=web.me, business_id=business.id,
+                                      action="operate")
+    key = f"extend-{entry.id}-"
+    values = {key + "spark_post": spark_post_id, key + "days": days, key + "message": message}
+    errs = too_long(values, {key + "message": limits.TERMS})
+    if errs:
+        return _page(web, business, role, values=values, errs=errs, open_entry=entry.id,
+                     status=422)
+    _, error = web.attempt(link_service.ask_to_extend, web.session, settings=web.settings,
+                           user=web.me, business=business, entry=entry,
+                           spark_post_id=spark_post_id,
+                           days=int(days) if days.isdigit() else 0, message=message)
+    if error is not None:
+        field = "spark_post" if error.code in ("not_found", "spark_post_not_theirs") else \
+            _MAIL_FIELD.get(error.code, "form")
+        return _page(web, business, role, values=values, open_entry=entry.id,
+                     status=error.status, errs={key + field: error.message})
+    return web.redirect(f"/businesses/{business.id}/roster#entry-{entry.id}")
+
+
+@router.post("/creator-links/{link_id}/withdraw")
+def withdraw_link(link_id: str, web: WebForm) -> Response:
+    """Withdraw an e-mailed request: its link stops working."""
+    view = link_service.get(web.session, link_id=link_id)
+    if view is None:
+        raise errors.NotFound("No such e-mailed request.")
+    try:
+        business_service.access(web.session, user=web.me, business_id=view.business.id,
+                                action="operate")
+    except errors.NotFound:
+        raise errors.NotFound("No such e-mailed request.") from None
+    link_service.withdraw(web.session, user=web.me, view=view)
+    anchor = f"#entry-{view.link.roster_entry_id}" if view.link.roster_entry_id else ""
+    return web.redirect(f"/businesses/{view.business.id}/roster{anchor}")
 
 
 # --- contracts -------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ def page_routers(settings: Settings) -> list[APIRouter]:
     from sparkcodes.code_request.views import router as code_request_pages
     from sparkcodes.connector.views import router as connector_pages
     from sparkcodes.creator.views import router as creator_pages
+    from sparkcodes.creator_link.views import router as creator_link_pages
     from sparkcodes.developer_app.views import router as developer_app_pages
     from sparkcodes.fallback.views import router as fallback_pages
     from sparkcodes.notification.views import router as notification_pages
@@ -52,7 +53,7 @@ def page_routers(settings: Settings) -> list[APIRouter]:
     routers = [user_pages, creator_pages, post_pages, authorization_pages, renewal_pages,
                code_request_pages, business_pages, spark_post_pages, ad_pages, report_pages,
                tracker_pages, calendar_pages, roster_pages, webhook_pages, notification_pages,
-               developer_app_pages, connector_pages, fallback_pages]
+               developer_app_pages, connector_pages, fallback_pages, creator_link_pages]
     if settings.sandbox:
         from sparkcodes.sandbox.views import router as sandbox_pages
 

@@ -1,0 +1,1 @@
+"""Creators who are not on sparkcodes: requests answered through an e-mailed link."""
