@@ -362,6 +362,11 @@ def _relationships(session: Session, *, settings: Settings, brand: User, busines
         roster_service.add(session, user=brand, business=business,
                            creator_id=creators[handle][1].id, handle=None, status=status,
                            rate_micros=rate, currency="USD", notes=notes)
+    # A creator who is not on sparkcodes: code and renewal requests reach her by e-mail.
+    roster_service.add(session, user=brand, business=business, creator_id=None,
+                       handle="nina.glows", status="prospect", rate_micros=200_000_000,
+                       currency="USD", notes="Not on sparkcodes: ask her by e-mail from here.",
+                       email="nina.glows@example.com")
     contract_service.create(session, user=brand, business=business,
                             creator_id=creators["maya.makes"][1].id, post_id=routine.id,
                             starts_at=now - timedelta(days=30), ends_at=now + timedelta(days=10),
