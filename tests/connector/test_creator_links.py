@@ -176,6 +176,10 @@ def test_a_renewal_done_is_answered_only_once_tiktok_shows_the_new_end(client, s
     assert links[0]["status"] == "answered" and links[0]["end_after"] > links[0]["end_before"]
     after = next(i for i in tracker(client, admin) if i["spark_post_id"] == item["spark_post_id"])
     assert after["window_end"] == links[0]["end_after"]
+    # Where the code's end is shown, a code that lives on TikTok is asked for by e-mail.
+    page = admin.browser.get(f"/businesses/{admin.business['id']}/tracker", headers=HTML).text
+    assert "This code lives on TikTok: " in page
+    assert f'<a href="/businesses/{admin.business["id"]}/roster">ask the creator by e-mail' in page
 
 
 def test_links_refuse_what_they_cannot_do(client, standin, world):  # type: ignore[no-untyped-def]

@@ -116,7 +116,8 @@ def test_every_spark_post_across_the_ad_accounts(client, brand: Brand) -> None: 
     assert one["creator"] == {"id": brand.maya["id"], "handle": brand.maya["handle"]}
     assert one["post"] == {"id": brand.post1["id"], "kind": "video",
                            "caption": "Morning glow routine"}
-    assert one["ad_account"] == {"id": brand.a["id"], "name": "Glow US", "timezone": "UTC"}
+    assert one["ad_account"] == {"id": brand.a["id"], "name": "Glow US", "timezone": "UTC",
+                                 "source": "native", "business_id": brand.business["id"]}
     assert one["identity_type"] == "AUTH_CODE"
     assert one["authorization_id"] == brand.code1["id"]
     assert one["code_hint"] == brand.code1["code_hint"]

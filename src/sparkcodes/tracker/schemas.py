@@ -25,6 +25,8 @@ class TrackerAdAccount(BaseModel):
     id: str
     name: str
     timezone: str
+    source: str = Field(description="native, or tiktok: mirrored from a linked TikTok advertiser")
+    business_id: str
 
 
 class TrackerContract(BaseModel):
@@ -81,6 +83,7 @@ def item_out(i: Item) -> TrackerItemOut:
         creator=TrackerCreator(id=i.creator.id, handle=i.creator.handle),
         post=TrackerPost(id=i.post.id, kind=i.post.kind, caption=i.post.caption),
         ad_account=TrackerAdAccount(id=i.account.id, name=i.account.name,
+                                    source=i.account.source, business_id=i.account.business_id,
                                     timezone=i.account.timezone),
         identity_type=i.spark_post.identity_type, authorization_id=i.spark_post.authorization_id,
         code_hint=hint_display(i.code.code_hint) if i.code else None,
