@@ -15,12 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sparkcodes.connector import rules
-from sparkcodes.connector.tasks import DONE
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, AuditEvent
 from tests import factories as f
 from tests.connector.test_connector import HTML, Admin, StandIn, csrf_of, dump_everything
-from tests.connector.test_sync import OnTikTok, do_sync, linked, set_clocks, tracker
+from tests.connector.test_sync import OnTikTok, set_clocks, tracker
 from tests.integration._http import assert_error
 from tests.tiktok_world import Creator as TikTokCreator
 
@@ -67,14 +66,6 @@ class Codes:
     def raw(self) -> list[str]:
         return [self.fresh["code"], self.expired["code"], self.deleted["code"],
                 self.elsewhere["code"]]
-
-
-@pytest.fixture
-def world(client, standin):  # type: ignore[no-untyped-def]
-    world = OnTikTok(standin, n=1)
-    admin, made = linked(client, standin, world)
-    assert do_sync(client, made, world) == DONE
-    return world, admin, made
 
 
 def test_bind_through_tiktok_gives_each_code_its_result_and_tracks_the_post(client, standin,  # type: ignore[no-untyped-def]

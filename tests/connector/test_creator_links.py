@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from sparkcodes import errors
 from sparkcodes.connector.actions import TikTokActions
-from sparkcodes.connector.tasks import DONE
 from sparkcodes.creator_link import service as link_service
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.mail import service as mail_service
@@ -26,20 +25,12 @@ from sparkcodes.models import AuditEvent, EmailMessage, Notification, RosterEntr
 from tests import factories as f
 from tests.connector.test_bind_through import mirrored_account, standin_items
 from tests.connector.test_connector import HTML, Admin, csrf_of, dump_everything
-from tests.connector.test_sync import OnTikTok, do_sync, linked, set_clocks, tracker
+from tests.connector.test_sync import set_clocks, tracker
 from tests.integration._http import assert_error
 from tests.tiktok_world import Creator as TikTokCreator
 from tests.tiktok_world import extend
 
 LINK = re.compile(r"https?://[^/\s]+/answer/([0-9a-f]{40})")
-
-
-@pytest.fixture
-def world(client, standin):  # type: ignore[no-untyped-def]
-    world = OnTikTok(standin, n=1)
-    admin, made = linked(client, standin, world)
-    assert do_sync(client, made, world) == DONE
-    return world, admin, made
 
 
 def add_contact(client: TestClient, admin: Admin, handle: str,
