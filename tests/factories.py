@@ -149,8 +149,10 @@ def set_status(client, headers, level: str, obj_id: str, operation: str):  # typ
 
 def event(post_id: str, type: str = "impression", *, ad_id: str | None = None,  # noqa: A002
           event_id: str | None = None, occurred_at: str | None = None) -> dict[str, Any]:
-    """One engagement event for POST /v1/engagement/events (organic unless ad_id is given)."""
-    body: dict[str, Any] = {"event_id": event_id or f"ev-{next(_seq)}", "post_id": post_id,
+    """One engagement event for POST /v1/engagement/events (organic unless ad_id is given). The
+    ids are zero-padded: a batch is processed in the text order of its ids, which is then the
+    order the events were made in (``ev-1000`` would come before ``ev-999``)."""
+    body: dict[str, Any] = {"event_id": event_id or f"ev-{next(_seq):09d}", "post_id": post_id,
                             "type": type}
     if ad_id is not None:
         body["ad_id"] = ad_id

@@ -4,6 +4,7 @@ event counted once however often (and however concurrently) it is sent."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -243,6 +244,17 @@ def test_daily_budget_accepts_impressions_until_spent_then_refuses(client):
     f.advance(client, w.brand_h, "P1D")  # a new day, a new daily budget
     assert w.get_ad()["delivery"]["status"] == "DELIVERING"
     assert statuses(ingest(client, w.creator_h, paid(w, "impression"))) == ["accepted"]
+
+
+def test_a_budget_is_spent_in_the_order_the_factory_made_the_events(client, monkeypatch):
+    """The shared factory numbers events from one counter: where that counter passes 999 within
+    a batch, the first events made are still the ones the budget buys."""
+    w = f.Running(client, ad_group_fields={"budget": "0.02", "bid": "10.00"})
+    monkeypatch.setattr(f, "_seq", itertools.count(998))
+    batch = paid(w, "impression", 4)  # numbered 998, 999, 1000, 1001
+    out = ingest(client, w.creator_h, batch)
+    assert statuses(out) == ["accepted", "accepted", "refused", "refused"]
+    not_delivering(out, 2, "BUDGET_EXHAUSTED")
 
 
 def test_campaign_lifetime_budget_does_not_renew_the_next_day(client):
