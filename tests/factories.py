@@ -18,8 +18,9 @@ def free_port() -> int:
 
 
 def _ok(response, status: int = 200):  # type: ignore[no-untyped-def]
+    """The response's JSON (None for an empty body), once its status is ``status``."""
     assert response.status_code == status, (response.status_code, response.text)
-    return response.json()
+    return response.json() if response.content else None
 
 
 def user(client, *, email: str | None = None, password: str = "correct horse") -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -84,6 +85,20 @@ class World:
         self.business = business(client, self.brand_h)
         self.account = ad_account(client, self.brand_h, self.business["id"])
         self.account2 = ad_account(client, self.brand_h, self.business["id"])
+
+
+def page_world(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The pages' world: Maya (creator@example.com) with a post and a code, and a brand
+    (brand@example.com) with a business and an ad account, as a dict."""
+    creator_h = user(client, email="creator@example.com")
+    maker = creator(client, creator_h, handle="maya.makes")
+    made = post(client, creator_h, maker["id"], caption="Morning routine")
+    made_code = code(client, creator_h, made["id"])
+    brand_h = user(client, email="brand@example.com")
+    owned = business(client, brand_h, "Glow Skincare")
+    account = ad_account(client, brand_h, owned["id"], "Glow US")
+    return {"creator_h": creator_h, "creator": maker, "post": made, "code": made_code,
+            "brand_h": brand_h, "business": owned, "account": account}
 
 
 def error_code(response) -> str:  # type: ignore[no-untyped-def]

@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event as sql_event
 
 from tests import factories as f
-from tests.integration.test_pages import _world
 from tests.integration.test_pages_access import HTML, page_login, page_text
 
 
@@ -30,7 +29,7 @@ def _organic_life(client: TestClient, w: dict) -> None:  # type: ignore[type-arg
 
 
 def test_the_post_page_shows_the_checklist_with_its_numbers(client) -> None:  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     _organic_life(client, w)
     page_login(client, "creator@example.com")
     text = page_text(client.get(f"/posts/{w['post']['id']}", headers=HTML).text)
@@ -43,7 +42,7 @@ def test_the_post_page_shows_the_checklist_with_its_numbers(client) -> None:  # 
 
 
 def test_the_brands_preview_card_shows_the_checklist(client) -> None:  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     _organic_life(client, w)
     f.advance(client, w["brand_h"], "PT48H")
     token = page_login(client, "brand@example.com")
@@ -60,7 +59,7 @@ def test_the_brands_preview_card_shows_the_checklist(client) -> None:  # type: i
 def test_a_batch_preview_reviews_every_code_in_one_statement(client, app) -> None:  # type: ignore[no-untyped-def]
     """Three codes of three posts: one statement reads the engagement of all three (two per code
     before), and each card shows its own post's numbers."""
-    w = _world(client)
+    w = f.page_world(client)
     _organic_life(client, w)
     codes = [w["code"]["code"]]
     for caption in ("Evening routine", "Night routine"):
