@@ -10,21 +10,12 @@ from typing import Any
 
 from sparkcodes import simulate
 from tests import factories as f
-from tests.integration._http import parallel
+from tests.integration._http import assert_error, parallel
 
 ev = f.event
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-def assert_error(response, status: int, code: str, *fragments: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, (response.status_code, response.text)
-    error = response.json()["error"]
-    assert error["code"] == code, error
-    for fragment in fragments:
-        assert fragment.lower() in error["message"].lower(), (fragment, error)
-    return error
-
 
 def ingest(client, headers, batch: list[dict[str, Any]]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     out = f._ok(f.events(client, headers, batch))
