@@ -18,8 +18,9 @@ def free_port() -> int:
 
 
 def _ok(response, status: int = 200):  # type: ignore[no-untyped-def]
+    """The response's JSON (None for an empty body), once its status is ``status``."""
     assert response.status_code == status, (response.status_code, response.text)
-    return response.json()
+    return response.json() if response.content else None
 
 
 def user(client, *, email: str | None = None, password: str = "correct horse") -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -86,6 +87,20 @@ class World:
         self.account2 = ad_account(client, self.brand_h, self.business["id"])
 
 
+def page_world(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The pages' world: Maya (creator@example.com) with a post and a code, and a brand
+    (brand@example.com) with a business and an ad account, as a dict."""
+    creator_h = user(client, email="creator@example.com")
+    maker = creator(client, creator_h, handle="maya.makes")
+    made = post(client, creator_h, maker["id"], caption="Morning routine")
+    made_code = code(client, creator_h, made["id"])
+    brand_h = user(client, email="brand@example.com")
+    owned = business(client, brand_h, "Glow Skincare")
+    account = ad_account(client, brand_h, owned["id"], "Glow US")
+    return {"creator_h": creator_h, "creator": maker, "post": made, "code": made_code,
+            "brand_h": brand_h, "business": owned, "account": account}
+
+
 def error_code(response) -> str:  # type: ignore[no-untyped-def]
     return response.json()["error"]["code"]
 
@@ -149,8 +164,10 @@ def set_status(client, headers, level: str, obj_id: str, operation: str):  # typ
 
 def event(post_id: str, type: str = "impression", *, ad_id: str | None = None,  # noqa: A002
           event_id: str | None = None, occurred_at: str | None = None) -> dict[str, Any]:
-    """One engagement event for POST /v1/engagement/events (organic unless ad_id is given)."""
-    body: dict[str, Any] = {"event_id": event_id or f"ev-{next(_seq)}", "post_id": post_id,
+    """One engagement event for POST /v1/engagement/events (organic unless ad_id is given). The
+    ids are zero-padded: a batch is processed in the text order of its ids, which is then the
+    order the events were made in (``ev-1000`` would come before ``ev-999``)."""
+    body: dict[str, Any] = {"event_id": event_id or f"ev-{next(_seq):09d}", "post_id": post_id,
                             "type": type}
     if ad_id is not None:
         body["ad_id"] = ad_id

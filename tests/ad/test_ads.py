@@ -9,35 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
-from sparkcodes.kit import crypto
 from tests import factories as f
+from tests.integration._http import assert_error
 
 LANDING = "https://shop.example.com/spring?utm_source=tiktok&utm_medium=paid&utm_campaign=launch"
 PAUSED_TEXT = "it is paused (ad, ad group or campaign)"
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):  # type: ignore[no-untyped-def]
-    """Sign-up is not under test here: cheap argon2 keeps the many sign-ups fast."""
-    monkeypatch.setattr(crypto, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                          parallelism=1))
-
-
-def assert_error(response, status: int, code: str, *fragments: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """The error envelope: HTTP status, stable machine code, and words a person understands."""
-    assert response.status_code == status, (response.status_code, response.text)
-    error = response.json()["error"]
-    assert error["code"] == code, error
-    for fragment in fragments:
-        assert fragment.lower() in error["message"].lower(), (fragment, error)
-    return error
-
-
-def ok(response, status: int = 200) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, (response.status_code, response.text)
-    return response.json()
 
 
 def reasons(ad: dict[str, Any]) -> list[str]:
@@ -45,11 +22,11 @@ def reasons(ad: dict[str, Any]) -> list[str]:
 
 
 def clock_now(client, headers) -> datetime:  # type: ignore[no-untyped-def]
-    return datetime.fromisoformat(ok(client.get("/v1/sandbox/clock", headers=headers))["now"])
+    return datetime.fromisoformat(f._ok(client.get("/v1/sandbox/clock", headers=headers))["now"])
 
 
 def get(client, headers, url: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return ok(client.get(url, headers=headers))
+    return f._ok(client.get(url, headers=headers))
 
 
 # --- creating ----------------------------------------------------------------------------------
@@ -61,7 +38,7 @@ def test_campaign_ad_group_and_ad_are_created_and_the_ad_delivers(client):
     r = client.post(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h, json={
         "name": "Spring", "objective": "TRAFFIC", "budget_mode": "BUDGET_MODE_DAY",
         "budget": "50.00"})
-    campaign = ok(r, 201)
+    campaign = f._ok(r, 201)
     assert campaign["ad_account_id"] == w.account["id"]
     assert (campaign["name"], campaign["objective"]) == ("Spring", "TRAFFIC")
     assert (campaign["budget_mode"], campaign["budget"]) == ("BUDGET_MODE_DAY", "50.00")
@@ -71,7 +48,7 @@ def test_campaign_ad_group_and_ad_are_created_and_the_ad_delivers(client):
 
     r = client.post(f"/v1/campaigns/{campaign['id']}/ad-groups", headers=w.brand_h,
                     json={"name": "US 18-34", "budget": "20", "bid": "5.5"})
-    group = ok(r, 201)
+    group = f._ok(r, 201)
     assert group["campaign_id"] == campaign["id"]
     assert (group["budget"], group["bid"]) == ("20.00", "5.50")
     assert group["schedule_end_time"] is None
@@ -80,7 +57,7 @@ def test_campaign_ad_group_and_ad_are_created_and_the_ad_delivers(client):
 
     r = client.post(f"/v1/ad-groups/{group['id']}/ads", headers=w.brand_h, json={
         "spark_post_id": sp_id, "call_to_action": "SHOP_NOW", "landing_page_url": LANDING})
-    ad = ok(r, 201)
+    ad = f._ok(r, 201)
     assert ad["name"] == "Spark Ad Morning routine #ad"
     assert ad["caption"] == w.post["caption"] == ad["post"]["caption"]
     assert (ad["identity_type"], ad["identity_id"]) == ("AUTH_CODE", w.creator["id"])
@@ -98,13 +75,13 @@ def test_campaign_ad_group_and_ad_are_created_and_the_ad_delivers(client):
     assert get(client, w.brand_h, f"/v1/campaigns/{campaign['id']}")["delivery"] == one_live
     assert get(client, w.brand_h, f"/v1/ad-groups/{group['id']}")["delivery"] == one_live
     assert get(client, w.brand_h, f"/v1/ads/{ad['id']}") == ad
-    listed = ok(client.get(f"/v1/ad-accounts/{w.account['id']}/ads", headers=w.brand_h))
+    listed = f._ok(client.get(f"/v1/ad-accounts/{w.account['id']}/ads", headers=w.brand_h))
     assert [a["id"] for a in listed] == [ad["id"]]
-    listed = ok(client.get(f"/v1/ad-groups/{group['id']}/ads", headers=w.brand_h))
+    listed = f._ok(client.get(f"/v1/ad-groups/{group['id']}/ads", headers=w.brand_h))
     assert [a["id"] for a in listed] == [ad["id"]]
-    listed = ok(client.get(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h))
+    listed = f._ok(client.get(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h))
     assert [c["id"] for c in listed] == [campaign["id"]]
-    listed = ok(client.get(f"/v1/campaigns/{campaign['id']}/ad-groups", headers=w.brand_h))
+    listed = f._ok(client.get(f"/v1/campaigns/{campaign['id']}/ad-groups", headers=w.brand_h))
     assert [g["id"] for g in listed] == [group["id"]]
 
 
@@ -125,14 +102,14 @@ def test_ad_text_is_refused_the_caption_comes_from_the_post(client):
                      "cannot be set or changed on the ad")
         r = client.patch(f"/v1/ads/{w.ad['id']}", headers=w.brand_h, json={"ad_text": ad_text})
         assert_error(r, 422, "caption_not_editable", "creator's own caption")
-    ads = ok(client.get(f"/v1/ad-groups/{w.ad_group['id']}/ads", headers=w.brand_h))
+    ads = f._ok(client.get(f"/v1/ad-groups/{w.ad_group['id']}/ads", headers=w.brand_h))
     assert len(ads) == 1 and ads[0]["caption"] == w.post["caption"]
 
 
 def test_an_ad_edit_changes_name_cta_and_landing_page_only(client):
     w = f.Running(client)
     url = "https://shop.example.com/new?utm_source=tiktok&utm_content=v2"
-    edited = ok(client.patch(f"/v1/ads/{w.ad['id']}", headers=w.brand_h, json={
+    edited = f._ok(client.patch(f"/v1/ads/{w.ad['id']}", headers=w.brand_h, json={
         "name": "Hero v2", "call_to_action": "LEARN_MORE", "landing_page_url": url}))
     assert (edited["name"], edited["call_to_action"], edited["landing_page_url"]) == (
         "Hero v2", "LEARN_MORE", url)
@@ -167,7 +144,8 @@ def test_invalid_campaigns_are_refused(client):
         r = client.post(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h,
                         json={"name": "C", **body})
         assert_error(r, 422, code, fragment)
-    assert ok(client.get(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h)) == []
+    assert f._ok(client.get(f"/v1/ad-accounts/{w.account['id']}/campaigns",
+                            headers=w.brand_h)) == []
 
 
 BAD_AD_GROUPS = [
@@ -190,7 +168,7 @@ def test_invalid_ad_groups_are_refused(client):
         r = client.post(f"/v1/campaigns/{c['id']}/ad-groups", headers=w.brand_h,
                         json={"name": "G", "budget": "10", "bid": "2", **body})
         assert_error(r, 422, code, fragment)
-    assert ok(client.get(f"/v1/campaigns/{c['id']}/ad-groups", headers=w.brand_h)) == []
+    assert f._ok(client.get(f"/v1/campaigns/{c['id']}/ad-groups", headers=w.brand_h)) == []
 
 
 BAD_ADS = [
@@ -215,7 +193,7 @@ def test_invalid_ads_are_refused(client):
         r = client.post(f"/v1/ad-groups/{w.ad_group['id']}/ads", headers=w.brand_h, json={
             "spark_post_id": w.spark_post_id, "landing_page_url": LANDING, **body})
         assert_error(r, 422, code, fragment)
-    assert len(ok(client.get(f"/v1/ad-groups/{w.ad_group['id']}/ads", headers=w.brand_h))) == 1
+    assert len(f._ok(client.get(f"/v1/ad-groups/{w.ad_group['id']}/ads", headers=w.brand_h))) == 1
 
 
 def test_an_ad_runs_only_a_spark_post_bound_to_its_own_ad_account(client):
@@ -235,12 +213,12 @@ def test_an_ad_runs_only_a_spark_post_bound_to_its_own_ad_account(client):
     third_post = f.post(client, w.creator_h, w.creator["id"], caption="Night routine")
     third_code = f.code(client, w.creator_h, third_post["id"])
     third_sp = f.spark_post_id(client, w.brand_h, w.account["id"], third_code["code"])
-    ok(client.delete(f"/v1/ad-accounts/{w.account['id']}/spark-posts/{third_sp}",
-                     headers=w.brand_h))
+    f._ok(client.delete(f"/v1/ad-accounts/{w.account['id']}/spark-posts/{third_sp}",
+                        headers=w.brand_h))
     r = client.post(url, headers=w.brand_h, json={"spark_post_id": third_sp,
                                                   "landing_page_url": LANDING})
     assert_error(r, 409, "spark_post_unbound", "was unbound", "bind the code again")
-    assert len(ok(client.get(url, headers=w.brand_h))) == 1
+    assert len(f._ok(client.get(url, headers=w.brand_h))) == 1
 
 
 def test_other_tenants_and_analysts_cannot_build_ads(client):
@@ -265,8 +243,8 @@ def test_other_tenants_and_analysts_cannot_build_ads(client):
                  "not_found", "No such campaign.")
 
     analyst = f.user(client, email="analyst@example.com")
-    ok(client.put(f"/v1/businesses/{w.business['id']}/members", headers=w.brand_h,
-                  json={"email": "analyst@example.com", "role": "analyst"}))
+    f._ok(client.put(f"/v1/businesses/{w.business['id']}/members", headers=w.brand_h,
+                     json={"email": "analyst@example.com", "role": "analyst"}))
     assert get(client, analyst, f"/v1/ads/{w.ad['id']}")["delivery"]["status"] == "DELIVERING"
     r = client.post(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=analyst,
                     json={"name": "x"})
@@ -289,14 +267,14 @@ def _obj_id(w: f.Running, level: str) -> str:
 def test_pausing_any_level_pauses_the_ad_and_enabling_resumes_it(client, level):
     w = f.Running(client)
     obj_id = _obj_id(w, level)
-    paused = ok(f.set_status(client, w.brand_h, level, obj_id, "DISABLE"))
+    paused = f._ok(f.set_status(client, w.brand_h, level, obj_id, "DISABLE"))
     assert paused["operation_status"] == "DISABLE"
     ad = w.get_ad()
     assert ad["delivery"] == {"status": "NOT_DELIVERING", "reasons": ["PAUSED"],
                               "text": f"Not delivering: {PAUSED_TEXT}."}
-    again = ok(f.set_status(client, w.brand_h, level, obj_id, "DISABLE"))  # harmless
+    again = f._ok(f.set_status(client, w.brand_h, level, obj_id, "DISABLE"))  # harmless
     assert again["operation_status"] == "DISABLE"
-    enabled = ok(f.set_status(client, w.brand_h, level, obj_id, "ENABLE"))
+    enabled = f._ok(f.set_status(client, w.brand_h, level, obj_id, "ENABLE"))
     assert enabled["operation_status"] == "ENABLE"
     assert w.get_ad()["delivery"]["status"] == "DELIVERING"
 
@@ -305,7 +283,7 @@ def test_pausing_any_level_pauses_the_ad_and_enabling_resumes_it(client, level):
 def test_deleting_any_level_stops_the_ad_for_good(client, level):
     w = f.Running(client)
     obj_id = _obj_id(w, level)
-    deleted = ok(f.set_status(client, w.brand_h, level, obj_id, "DELETE"))
+    deleted = f._ok(f.set_status(client, w.brand_h, level, obj_id, "DELETE"))
     assert deleted["operation_status"] == "DELETE"
     ad = w.get_ad()
     assert reasons(ad) == ["DELETED"]
@@ -315,38 +293,39 @@ def test_deleting_any_level_stops_the_ad_for_good(client, level):
     for op in ("ENABLE", "DISABLE"):
         assert_error(f.set_status(client, w.brand_h, level, obj_id, op), 410, f"{level}_deleted",
                      f"That {noun} was deleted and cannot change.")
-    assert ok(f.set_status(client, w.brand_h, level, obj_id, "DELETE"))["operation_status"] == \
+    assert f._ok(f.set_status(client, w.brand_h, level, obj_id, "DELETE"))["operation_status"] == \
         "DELETE"  # deleting twice is harmless
     assert reasons(w.get_ad()) == ["DELETED"]
 
 
 def test_deleted_containers_take_no_new_children_and_lists_hide_them(client):
     w = f.Running(client)
-    ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "DELETE"))
+    f._ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "DELETE"))
     r = client.patch(f"/v1/ads/{w.ad['id']}", headers=w.brand_h, json={"name": "again"})
     assert_error(r, 410, "ad_deleted", "That ad was deleted.")
-    assert ok(client.get(f"/v1/ad-groups/{w.ad_group['id']}/ads", headers=w.brand_h)) == []
-    listed = ok(client.get(f"/v1/ad-groups/{w.ad_group['id']}/ads", headers=w.brand_h,
-                           params={"include_deleted": True}))
+    assert f._ok(client.get(f"/v1/ad-groups/{w.ad_group['id']}/ads", headers=w.brand_h)) == []
+    listed = f._ok(client.get(f"/v1/ad-groups/{w.ad_group['id']}/ads", headers=w.brand_h,
+                              params={"include_deleted": True}))
     assert [a["operation_status"] for a in listed] == ["DELETE"]
 
-    ok(f.set_status(client, w.brand_h, "ad_group", w.ad_group["id"], "DELETE"))
+    f._ok(f.set_status(client, w.brand_h, "ad_group", w.ad_group["id"], "DELETE"))
     r = client.post(f"/v1/ad-groups/{w.ad_group['id']}/ads", headers=w.brand_h,
                     json={"spark_post_id": w.spark_post_id, "landing_page_url": LANDING})
     assert_error(r, 410, "ad_group_deleted", "That ad group was deleted.")
-    assert ok(client.get(f"/v1/campaigns/{w.campaign['id']}/ad-groups", headers=w.brand_h)) == []
+    assert f._ok(client.get(f"/v1/campaigns/{w.campaign['id']}/ad-groups", headers=w.brand_h)) == []
 
     live_group = f.ad_group(client, w.brand_h, w.campaign["id"])
-    ok(f.set_status(client, w.brand_h, "campaign", w.campaign["id"], "DELETE"))
+    f._ok(f.set_status(client, w.brand_h, "campaign", w.campaign["id"], "DELETE"))
     r = client.post(f"/v1/campaigns/{w.campaign['id']}/ad-groups", headers=w.brand_h,
                     json={"name": "x", "budget": "1", "bid": "1"})
     assert_error(r, 410, "campaign_deleted", "That campaign was deleted.")
     r = client.post(f"/v1/ad-groups/{live_group['id']}/ads", headers=w.brand_h,
                     json={"spark_post_id": w.spark_post_id, "landing_page_url": LANDING})
     assert_error(r, 410, "campaign_deleted", "That campaign was deleted.")
-    assert ok(client.get(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h)) == []
-    listed = ok(client.get(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h,
-                           params={"include_deleted": True}))
+    assert f._ok(client.get(f"/v1/ad-accounts/{w.account['id']}/campaigns",
+                            headers=w.brand_h)) == []
+    listed = f._ok(client.get(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h,
+                              params={"include_deleted": True}))
     assert [c["operation_status"] for c in listed] == ["DELETE"]
 
 
@@ -387,7 +366,7 @@ def test_container_delivery_summaries(client):
     assert delivery("campaign", w.campaign["id"]) == {
         "status": "DELIVERING", "live_ads": 3, "total_ads": 3, "reasons": {},
         "text": "3 live ads"}
-    ok(f.set_status(client, w.brand_h, "ad", second["id"], "DISABLE"))
+    f._ok(f.set_status(client, w.brand_h, "ad", second["id"], "DISABLE"))
     assert delivery("campaign", w.campaign["id"]) == {
         "status": "DELIVERING", "live_ads": 2, "total_ads": 3, "reasons": {"PAUSED": 1},
         "text": "2 live ads, 1 stopped"}
@@ -396,7 +375,7 @@ def test_container_delivery_summaries(client):
         "text": "1 live ad, 1 stopped"}
     assert delivery("ad_group", other_group["id"])["text"] == "1 live ad"
 
-    paused = ok(f.set_status(client, w.brand_h, "ad_group", w.ad_group["id"], "DISABLE"))
+    paused = f._ok(f.set_status(client, w.brand_h, "ad_group", w.ad_group["id"], "DISABLE"))
     assert paused["delivery"] == {"status": "NOT_DELIVERING", "live_ads": 0, "total_ads": 2,
                                   "reasons": {"PAUSED": 2},
                                   "text": f"Not delivering: {PAUSED_TEXT}."}
@@ -407,7 +386,7 @@ def test_container_delivery_summaries(client):
         "status": "NOT_DELIVERING", "live_ads": 0, "total_ads": 3,
         "reasons": {"PAUSED": 2, "AUTHORIZATION_EXPIRED": 3},
         "text": "Not delivering: the creator's authorization expired — ask to extend."}
-    listed = ok(client.get(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h))
+    listed = f._ok(client.get(f"/v1/ad-accounts/{w.account['id']}/campaigns", headers=w.brand_h))
     assert listed[0]["delivery"]["reasons"] == {"PAUSED": 2, "AUTHORIZATION_EXPIRED": 3}
 
 
@@ -416,8 +395,8 @@ def test_spark_post_list_shows_live_ads(client):
     sp_id = f.spark_post_id(client, w.brand_h, w.account["id"], w.code["code"])
 
     def listed() -> dict[str, Any]:
-        rows = ok(client.get(f"/v1/ad-accounts/{w.account['id']}/spark-posts",
-                             headers=w.brand_h))
+        rows = f._ok(client.get(f"/v1/ad-accounts/{w.account['id']}/spark-posts",
+                                headers=w.brand_h))
         assert [r["id"] for r in rows] == [sp_id]
         one = get(client, w.brand_h, f"/v1/ad-accounts/{w.account['id']}/spark-posts/{sp_id}")
         assert {k: one[k] for k in ("live_ads", "total_ads", "ads_text")} == {
@@ -433,7 +412,7 @@ def test_spark_post_list_shows_live_ads(client):
     sp = listed()
     assert (sp["live_ads"], sp["total_ads"], sp["ads_text"]) == (2, 2, "2 live ads")
     assert sp["status"] == "AUTHORIZED"
-    ok(f.set_status(client, w.brand_h, "ad", first["id"], "DISABLE"))
+    f._ok(f.set_status(client, w.brand_h, "ad", first["id"], "DISABLE"))
     sp = listed()
     assert (sp["live_ads"], sp["total_ads"]) == (1, 2)
     assert sp["ads_text"] == f"1 live ad, 1 stopped: {PAUSED_TEXT}"
@@ -442,7 +421,7 @@ def test_spark_post_list_shows_live_ads(client):
     assert sp["status"] == "AUTHORIZATION_EXPIRED"
     assert (sp["live_ads"], sp["total_ads"]) == (0, 2)
     assert sp["ads_text"] == "2 stopped: the creator's authorization expired"
-    ok(f.set_status(client, w.brand_h, "ad", first["id"], "DELETE"))
+    f._ok(f.set_status(client, w.brand_h, "ad", first["id"], "DELETE"))
     sp = listed()
     assert (sp["live_ads"], sp["total_ads"]) == (0, 1)
 
@@ -504,9 +483,9 @@ def test_in_use_by_a_live_ad_is_refused_until_the_ad_is_paused(client, action, c
     assert error["details"] == {"live_ads": [w.ad["id"]]}
     assert w.get_ad()["delivery"]["status"] == "DELIVERING"  # nothing changed
 
-    ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "DISABLE"))
-    ok(action(client, w))
-    resumed = ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "ENABLE"))
+    f._ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "DISABLE"))
+    f._ok(action(client, w))
+    resumed = f._ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "ENABLE"))
     assert resumed["operation_status"] == "ENABLE"
     assert resumed["delivery"]["status"] == "NOT_DELIVERING"
     assert resumed["delivery"]["reasons"] == [reason]
@@ -525,7 +504,7 @@ def test_an_ad_that_is_not_delivering_does_not_hold_anything(client, action, cod
     ad = f.ad(client, w.brand_h, g["id"], sp_id)
     assert reasons(ad) == ["NOT_STARTED"]
     w.ad, w.spark_post_id = ad, sp_id  # type: ignore[attr-defined]
-    ok(action(client, w))
+    f._ok(action(client, w))
     assert reason in reasons(get(client, w.brand_h, f"/v1/ads/{ad['id']}"))
 
 
@@ -578,8 +557,8 @@ def test_r4_an_ads_only_ad_keeps_the_post_private_and_delivers(client):
 
 def test_r10_a_new_sound_is_allowed_while_the_ad_runs_and_stops_it(client):
     w = f.Running(client)
-    edited = ok(client.patch(f"/v1/posts/{w.post['id']}", headers=w.creator_h,
-                             json={"sound": "commercial_library"}))
+    edited = f._ok(client.patch(f"/v1/posts/{w.post['id']}", headers=w.creator_h,
+                                json={"sound": "commercial_library"}))
     assert edited["revision"] == 2
     ad = w.get_ad()
     assert ad["post_revision"] == 1 and ad["post"]["revision"] == 2
@@ -597,7 +576,7 @@ def test_r11_a_sandbox_take_down_stops_the_live_ad_at_once(client):
     w = f.Running(client)
     r = client.post(f"/v1/sandbox/posts/{w.post['id']}/take-down", headers=w.creator_h,
                     json={"reason": "Community guidelines"})
-    assert ok(r)["reason"] == "Community guidelines"
+    assert f._ok(r)["reason"] == "Community guidelines"
     ad = w.get_ad()
     assert ad["delivery"] == {"status": "NOT_DELIVERING", "reasons": ["POST_UNAVAILABLE"],
                               "text": "Not delivering: the post was deleted or taken down."}
@@ -613,8 +592,8 @@ def test_code_expiry_and_extension_stop_and_resume_the_ad(client):
     assert reasons(ad) == ["AUTHORIZATION_EXPIRED"]
     assert ad["delivery"]["text"] == ("Not delivering: the creator's authorization expired — "
                                       "ask to extend.")
-    ok(client.post(f"/v1/authorizations/{w.code['id']}/extend", headers=w.creator_h,
-                   json={"days": 30}))
+    f._ok(client.post(f"/v1/authorizations/{w.code['id']}/extend", headers=w.creator_h,
+                      json={"days": 30}))
     assert w.get_ad()["delivery"]["status"] == "DELIVERING"
 
 
@@ -628,8 +607,8 @@ def test_a_duet_ad_holds_its_original_post_and_code_too(client):
     duet = f.post(client, w.creator_h, w.creator["id"], kind="duet",
                   original_post_id=original["id"])
     duet_code = f.code(client, w.creator_h, duet["id"])
-    item = ok(f.bind(client, w.brand_h, w.account["id"], [duet_code["code"]],
-                     original_post_codes=[orig_code["code"]]))["results"][0]
+    item = f._ok(f.bind(client, w.brand_h, w.account["id"], [duet_code["code"]],
+                        original_post_codes=[orig_code["code"]]))["results"][0]
     assert item["ok"], item
     c = f.campaign(client, w.brand_h, w.account["id"])
     g = f.ad_group(client, w.brand_h, c["id"])
@@ -651,6 +630,6 @@ def test_a_duet_ad_holds_its_original_post_and_code_too(client):
         assert assert_error(response, 409, code, fragment)["details"] == {"live_ads": [ad["id"]]}
     assert get(client, w.brand_h, f"/v1/ads/{ad['id']}")["delivery"]["status"] == "DELIVERING"
     # A take-down of the original is always possible, and stops the duet's ad.
-    ok(client.post(f"/v1/sandbox/posts/{original['id']}/take-down", headers=orig_h,
-                   json={"reason": "Copyright"}))
+    f._ok(client.post(f"/v1/sandbox/posts/{original['id']}/take-down", headers=orig_h,
+                      json={"reason": "Copyright"}))
     assert reasons(get(client, w.brand_h, f"/v1/ads/{ad['id']}")) == ["POST_UNAVAILABLE"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from tests import factories as f
-from tests.integration.test_pages import _world
 from tests.integration.test_pages_access import HTML, page_login
 
 
@@ -16,7 +15,7 @@ def _field_error(html: str, field: str) -> str:
 
 
 def test_a_schedule_that_is_not_a_date_and_time_is_refused_in_words(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     token = page_login(client, "brand@example.com")
     campaign = f.campaign(client, w["brand_h"], w["account"]["id"])
     r = client.post(f"/campaigns/{campaign['id']}/ad-groups", headers=HTML, data={

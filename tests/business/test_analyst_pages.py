@@ -14,18 +14,13 @@ from tests.integration.test_pages_access import page_text as _text
 
 
 def _world(client: TestClient) -> dict:  # type: ignore[type-arg]
-    creator_h = f.user(client, email="creator@example.com")
-    creator = f.creator(client, creator_h, handle="maya.makes")
-    post = f.post(client, creator_h, creator["id"], caption="Morning routine")
-    code = f.code(client, creator_h, post["id"])
-    brand_h = f.user(client, email="brand@example.com")
-    business = f.business(client, brand_h, "Glow Skincare")
-    account = f.ad_account(client, brand_h, business["id"], "Glow US")
-    sp = f.spark_post_id(client, brand_h, account["id"], code["code"])
+    """The pages' world with Maya's code bound to Glow US, and an analyst of the business."""
+    w = f.page_world(client)
+    sp = f.spark_post_id(client, w["brand_h"], w["account"]["id"], w["code"]["code"])
     f.user(client, email="analyst@example.com")
-    client.put(f"/v1/businesses/{business['id']}/members", headers=brand_h,
+    client.put(f"/v1/businesses/{w['business']['id']}/members", headers=w["brand_h"],
                json={"email": "analyst@example.com", "role": "analyst"})
-    return {"account": account, "spark_post_id": sp, "code": code}
+    return {"account": w["account"], "spark_post_id": sp, "code": w["code"]}
 
 
 def _disabled(html: str, name: str, reason: str) -> bool:

@@ -9,23 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from argon2 import PasswordHasher
 from icalendar import Calendar
 from sqlalchemy import text
 
-from sparkcodes.kit import crypto
 from tests import factories as f
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(crypto, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                          parallelism=1))
-
-
-def ok(response, status: int = 200) -> Any:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, (response.status_code, response.text)
-    return response.json()
 
 
 def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -39,7 +26,7 @@ def ts(value: str) -> datetime:
 
 
 def new_feed(client, headers, owner: str, owner_id: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return ok(client.post(f"/v1/{owner}/{owner_id}/calendar-feeds", headers=headers), 201)
+    return f._ok(client.post(f"/v1/{owner}/{owner_id}/calendar-feeds", headers=headers), 201)
 
 
 def fetch(client, url: str):  # type: ignore[no-untyped-def]
@@ -138,7 +125,7 @@ def test_an_extension_moves_the_same_event(client, scene: Scene) -> None:  # typ
     feed = scene.business_feed()
     before = events(client, feed["url"])[uid(scene.code)]
     f.advance(client, scene.brand_h, "PT1M")
-    extended = ok(client.post(f"/v1/authorizations/{scene.code['id']}/extend",
+    extended = f._ok(client.post(f"/v1/authorizations/{scene.code['id']}/extend",
                               headers=scene.creator_h, json={"days": 30}))
     assert ts(extended["expires_at"]) == ts(scene.code["expires_at"]) + timedelta(days=30)
     after = events(client, feed["url"])
@@ -164,7 +151,7 @@ def test_ended_codes_stay_30_days_and_deleted_ones_go(client, scene: Scene) -> N
     assert str(evs[uid(scene.code)]["SUMMARY"]).startswith("Spark code ended: ")
     cfeed = scene.creator_feed()
     assert set(events(client, cfeed["url"])) == {uid(scene.code), uid(scene.spare)}
-    ok(client.delete(f"/v1/authorizations/{scene.spare['id']}", headers=scene.creator_h))
+    f._ok(client.delete(f"/v1/authorizations/{scene.spare['id']}", headers=scene.creator_h))
     assert set(events(client, cfeed["url"])) == {uid(scene.code)}
 
 
@@ -205,7 +192,7 @@ def test_revoked_or_unknown_feeds_are_404(client, app, scene: Scene) -> None:  #
     feed = scene.business_feed()
     second = scene.business_feed()
     assert fetch(client, feed["url"]).status_code == 200
-    listed = ok(client.get(f"/v1/businesses/{scene.w.business['id']}/calendar-feeds",
+    listed = f._ok(client.get(f"/v1/businesses/{scene.w.business['id']}/calendar-feeds",
                            headers=scene.brand_h))
     assert [x["id"] for x in listed] == [second["id"], feed["id"]]
     token = urlsplit(feed["url"]).path.rsplit("/", 1)[1].removesuffix(".ics")
@@ -213,16 +200,16 @@ def test_revoked_or_unknown_feeds_are_404(client, app, scene: Scene) -> None:  #
     with app.state.db.engine.connect() as conn:  # only a keyed hash is stored
         stored = [r[0] for r in conn.execute(text("SELECT token_hash FROM calendar_feeds"))]
     assert token not in stored and len(stored) == 2
-    revoked = ok(client.delete(f"/v1/calendar-feeds/{feed['id']}", headers=scene.brand_h))
+    revoked = f._ok(client.delete(f"/v1/calendar-feeds/{feed['id']}", headers=scene.brand_h))
     assert revoked["active"] is False and revoked["revoked_at"] is not None
-    again = ok(client.delete(f"/v1/calendar-feeds/{feed['id']}", headers=scene.brand_h))
+    again = f._ok(client.delete(f"/v1/calendar-feeds/{feed['id']}", headers=scene.brand_h))
     assert again["revoked_at"] == revoked["revoked_at"]  # revoking twice is harmless
     assert_error(fetch(client, feed["url"]), 404, "not_found")
     assert fetch(client, second["url"]).status_code == 200  # the other one still works
     for path in ("/v1/calendar/nope.ics", f"/v1/calendar/{'x' * 200}.ics",
                  f"/v1/calendar/{token[:-1]}.ics"):
         assert_error(client.get(path), 404, "not_found")
-    history = ok(client.get(f"/v1/businesses/{scene.w.business['id']}/history",
+    history = f._ok(client.get(f"/v1/businesses/{scene.w.business['id']}/history",
                             headers=scene.brand_h))
     actions = [e["action"] for e in history]
     assert actions.count("calendar_feed.created") == 2
@@ -233,7 +220,7 @@ def test_who_may_revoke(client, scene: Scene) -> None:  # type: ignore[no-untype
     biz = scene.w.business["id"]
     email = f"analyst{next(f._seq)}@example.com"
     analyst = f.user(client, email=email)
-    ok(client.put(f"/v1/businesses/{biz}/members", headers=scene.brand_h,
+    f._ok(client.put(f"/v1/businesses/{biz}/members", headers=scene.brand_h,
                   json={"email": email, "role": "analyst"}))
     admins_feed = scene.business_feed()
     analysts_feed = new_feed(client, analyst, "businesses", biz)  # any member may subscribe
@@ -246,8 +233,8 @@ def test_who_may_revoke(client, scene: Scene) -> None:  # type: ignore[no-untype
     creators_feed = scene.creator_feed()
     assert_error(client.delete(f"/v1/calendar-feeds/{creators_feed['id']}",
                                headers=scene.brand_h), 404, "not_found")
-    ok(client.delete(f"/v1/calendar-feeds/{creators_feed['id']}", headers=scene.creator_h))
-    ok(client.delete(f"/v1/calendar-feeds/{analysts_feed['id']}", headers=scene.brand_h))
+    f._ok(client.delete(f"/v1/calendar-feeds/{creators_feed['id']}", headers=scene.creator_h))
+    f._ok(client.delete(f"/v1/calendar-feeds/{analysts_feed['id']}", headers=scene.brand_h))
     assert_error(fetch(client, analysts_feed["url"]), 404, "not_found")
 
 
@@ -255,11 +242,11 @@ def test_a_feed_stops_when_its_maker_leaves_the_business(client, scene: Scene) -
     biz = scene.w.business["id"]
     email = f"op{next(f._seq)}@example.com"
     operator = f.user(client, email=email)
-    ok(client.put(f"/v1/businesses/{biz}/members", headers=scene.brand_h,
+    f._ok(client.put(f"/v1/businesses/{biz}/members", headers=scene.brand_h,
                   json={"email": email, "role": "operator"}))
     feed = new_feed(client, operator, "businesses", biz)
     assert fetch(client, feed["url"]).status_code == 200
-    me = ok(client.get("/v1/me", headers=operator))
+    me = f._ok(client.get("/v1/me", headers=operator))
     r = client.delete(f"/v1/businesses/{biz}/members/{me['id']}", headers=scene.brand_h)
     assert r.status_code in (200, 204), r.text
     assert_error(fetch(client, feed["url"]), 404, "not_found")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from sparkcodes import demo
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -75,6 +77,18 @@ def log_in(page, email: str, next_path: str = "/") -> None:  # type: ignore[no-u
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(re.escape(next_path) + r"$"))
+
+
+def logged_in_page(browser, site: str, email: str, password: str = demo.PASSWORD):  # type: ignore[no-untyped-def]
+    """A new page of ``site``, logged in as ``email`` (by default a user of the demo)."""
+    page = new_page(browser, site)
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Log out").or_(
+        page.get_by_role("button", name="Log out"))).to_be_visible()
+    return page
 
 
 def chromium_path() -> str | None:

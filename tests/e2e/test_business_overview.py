@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from sparkcodes import demo
 from sparkcodes.models import AdAccount, AdGroup, Business, Campaign
-from tests.e2e.browsing import DESKTOP, PHONE, expect, new_page, shoot
+from tests.e2e.browsing import DESKTOP, PHONE, expect, logged_in_page, shoot
 
 
 @pytest.fixture
@@ -29,20 +29,9 @@ def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
                 "group": group.id, "group_name": group.name}
 
 
-def _log_in(browser, site: str, email: str):  # type: ignore[no-untyped-def]
-    page = new_page(browser, site)
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(demo.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Log out").or_(
-        page.get_by_role("button", name="Log out"))).to_be_visible()
-    return page
-
-
 def test_the_brand_lands_on_the_overview_and_asks_to_extend_from_it(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], demo.BRAND_EMAIL)
+    page = logged_in_page(browser, w["site"], demo.BRAND_EMAIL)
     page.goto("/businesses")
     page.get_by_role("link", name=w["business_name"]).first.click()
     page.wait_for_url(f"**/businesses/{w['business']}/overview")
@@ -68,7 +57,7 @@ def test_the_brand_lands_on_the_overview_and_asks_to_extend_from_it(browser, wor
 
 def test_fallback_policies_are_set_from_the_page(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], demo.BRAND_EMAIL)
+    page = logged_in_page(browser, w["site"], demo.BRAND_EMAIL)
     page.goto(f"/businesses/{w['business']}/overview")
     page.get_by_role("navigation", name="Business").get_by_role("link", name="Fallback").click()
     card = page.locator(f"#group-{w['group']}")
@@ -90,7 +79,7 @@ def test_fallback_policies_are_set_from_the_page(browser, world):  # type: ignor
 
 def test_the_tracker_fits_the_screen_and_rows_carry_their_actions(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], demo.BRAND_EMAIL)
+    page = logged_in_page(browser, w["site"], demo.BRAND_EMAIL)
     page.goto(f"/businesses/{w['business']}/tracker")
     scroll = page.locator(".table-scroll")
     clipped = scroll.evaluate("e => e.scrollWidth - e.clientWidth")
@@ -123,7 +112,7 @@ def test_the_tracker_fits_the_screen_and_rows_carry_their_actions(browser, world
 
 def test_the_analyst_sees_what_they_may_not_do_disabled_with_the_reason(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], demo.ANALYST_EMAIL)
+    page = logged_in_page(browser, w["site"], demo.ANALYST_EMAIL)
     page.goto(f"/businesses/{w['business']}/tracker")
     row = page.locator(".tracker-table tbody tr").first
     ask = row.get_by_role("button", name="Ask to extend")

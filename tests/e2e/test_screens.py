@@ -21,7 +21,7 @@ from sparkcodes.models import (
     Post,
     WebhookEndpoint,
 )
-from tests.e2e.browsing import expect, new_page, shoot
+from tests.e2e.browsing import expect, logged_in_page, shoot
 
 
 @pytest.fixture
@@ -49,17 +49,6 @@ def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
                 "original_codes": [c for c, _ in result.original_codes]}
 
 
-def _log_in(browser, site: str, email: str):  # type: ignore[no-untyped-def]
-    page = new_page(browser, site)
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(demo.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Log out").or_(
-        page.get_by_role("button", name="Log out"))).to_be_visible()
-    return page
-
-
 def _visit(page, path: str, name: str, words: str) -> None:  # type: ignore[no-untyped-def]
     response = page.goto(path)
     assert response is not None and response.status == 200, (path, response and response.status)
@@ -71,7 +60,7 @@ def _visit(page, path: str, name: str, words: str) -> None:  # type: ignore[no-u
 
 def test_brand_pages_over_the_demo(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], demo.BRAND_EMAIL)
+    page = logged_in_page(browser, w["site"], demo.BRAND_EMAIL)
     biz, us = f"/businesses/{w['business']}", f"/ad-accounts/{w['us']}"
     for path, name, words in (
         (biz, "business", "Glow US"),
@@ -99,14 +88,14 @@ def test_brand_pages_over_the_demo(browser, world):  # type: ignore[no-untyped-d
 
 def test_analyst_sees_but_is_not_offered_changes(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], demo.ANALYST_EMAIL)
+    page = logged_in_page(browser, w["site"], demo.ANALYST_EMAIL)
     _visit(page, f"/businesses/{w['business']}/tracker", "analyst-tracker", "@maya.makes")
     _visit(page, f"/campaigns/{w['campaign']}", "analyst-campaign", "Always-on creators")
 
 
 def test_creator_pages_over_the_demo(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], "maya@demo.sparkcodes.dev")
+    page = logged_in_page(browser, w["site"], "maya@demo.sparkcodes.dev")
     for path, name, words in (
         ("/creators", "creators", "@maya.makes"),
         (f"/creators/{w['maya']}", "creator", "Glow Skincare"),
@@ -122,7 +111,7 @@ def test_the_demo_duet_and_stitch_link_from_the_page(browser, world):  # type: i
     preview says what they lack before Link; with the original posts' codes in their own box,
     all four link."""
     w = world
-    page = _log_in(browser, w["site"], demo.BRAND_EMAIL)
+    page = logged_in_page(browser, w["site"], demo.BRAND_EMAIL)
     page.goto(f"/ad-accounts/{w['us']}")
     page.get_by_label("Authorization codes").fill("\n".join(w["codes"]))
     page.get_by_role("button", name="Preview").click()
@@ -149,7 +138,7 @@ def test_the_demo_duet_and_stitch_link_from_the_page(browser, world):  # type: i
 def test_a_creator_publishes_a_duet_from_the_form(browser, world):  # type: ignore[no-untyped-def]
     """Issue 13, item 1: "Publish a post" offers Duet and names the original by its post ID."""
     w = world
-    page = _log_in(browser, w["site"], "maya@demo.sparkcodes.dev")
+    page = logged_in_page(browser, w["site"], "maya@demo.sparkcodes.dev")
     page.goto(f"/posts/{w['post']}")
     post_id = page.locator("p", has_text="Post ID").locator("code").inner_text()
     page.goto(f"/creators/{w['maya']}")

@@ -4,45 +4,21 @@ event counted once however often (and however concurrently) it is sent."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
-from argon2 import PasswordHasher
-
 from sparkcodes import simulate
-from sparkcodes.kit import crypto
 from tests import factories as f
-from tests.integration._http import parallel
+from tests.integration._http import assert_error, parallel
 
 ev = f.event
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):  # type: ignore[no-untyped-def]
-    """Sign-up is not under test here: cheap argon2 keeps the many sign-ups fast."""
-    monkeypatch.setattr(crypto, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                          parallelism=1))
-
-
 # --- helpers -----------------------------------------------------------------------------------
 
-def ok(response, status: int = 200) -> Any:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, (response.status_code, response.text)
-    return response.json()
-
-
-def assert_error(response, status: int, code: str, *fragments: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, (response.status_code, response.text)
-    error = response.json()["error"]
-    assert error["code"] == code, error
-    for fragment in fragments:
-        assert fragment.lower() in error["message"].lower(), (fragment, error)
-    return error
-
-
 def ingest(client, headers, batch: list[dict[str, Any]]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    out = ok(f.events(client, headers, batch))
+    out = f._ok(f.events(client, headers, batch))
     assert [r["event_id"] for r in out["results"]] == [e["event_id"] for e in batch]
     assert out["accepted"] + out["duplicates"] + out["refused"] == len(batch)
     return out
@@ -62,13 +38,13 @@ def refusal(out: dict[str, Any], index: int, code: str, *fragments: str) -> str:
 
 
 def now_of(client, headers) -> datetime:  # type: ignore[no-untyped-def]
-    return datetime.fromisoformat(ok(client.get("/v1/sandbox/clock", headers=headers))["now"])
+    return datetime.fromisoformat(f._ok(client.get("/v1/sandbox/clock", headers=headers))["now"])
 
 
 def report(client, headers, level: str, obj_id: str, start: date, end: date,  # type: ignore[no-untyped-def]
            granularity: str = "total") -> dict[str, Any]:
-    return ok(f.report(client, headers, level, obj_id, start_date=start.isoformat(),
-                       end_date=end.isoformat(), granularity=granularity))
+    return f._ok(f.report(client, headers, level, obj_id, start_date=start.isoformat(),
+                          end_date=end.isoformat(), granularity=granularity))
 
 
 def paid(w: f.Running, type_: str = "impression", n: int = 1, **kw: Any) -> list[dict[str, Any]]:
@@ -80,7 +56,7 @@ def organic(w: f.Running, type_: str = "like", n: int = 1, **kw: Any) -> list[di
 
 
 def post_stats(client, w: f.Running) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    return ok(client.get(f"/v1/posts/{w.post['id']}", headers=w.creator_h))["stats"]
+    return f._ok(client.get(f"/v1/posts/{w.post['id']}", headers=w.creator_h))["stats"]
 
 
 class Books:
@@ -149,8 +125,8 @@ def test_paid_and_organic_engagement_through_expiry_and_extension(client):
     assert {r["stat_time_day"] for r in by_day["rows"]} <= {
         day0.isoformat(), before_expiry.date().isoformat()}  # counted on its own day
 
-    ok(client.post(f"/v1/authorizations/{w.code['id']}/extend", headers=w.creator_h,
-                   json={"days": 30}))
+    f._ok(client.post(f"/v1/authorizations/{w.code['id']}/extend", headers=w.creator_h,
+                      json={"days": 30}))
     assert w.get_ad()["delivery"]["status"] == "DELIVERING"
     out = ingest(client, w.brand_h, paid(w, "impression") + paid(w, "like"))
     assert statuses(out) == ["accepted", "accepted"]
@@ -165,8 +141,8 @@ def test_paid_and_organic_engagement_through_expiry_and_extension(client):
 def test_post_edited_refuses_paid_events_until_a_new_ad_is_made(client):
     w = f.Running(client)
     assert ingest(client, w.creator_h, paid(w, "impression"))["accepted"] == 1
-    ok(client.patch(f"/v1/posts/{w.post['id']}", headers=w.creator_h,
-                    json={"sound": "commercial_library"}))
+    f._ok(client.patch(f"/v1/posts/{w.post['id']}", headers=w.creator_h,
+                       json={"sound": "commercial_library"}))
     out = ingest(client, w.creator_h, paid(w, "impression") + paid(w, "like") + organic(w))
     assert statuses(out) == ["refused", "refused", "accepted"]
     not_delivering(out, 0, "POST_EDITED")
@@ -182,7 +158,8 @@ def test_an_event_dated_before_a_post_edit_but_sent_after_it_is_accepted(client)
     w = f.Running(client)
     before_edit = now_of(client, w.brand_h)
     f.advance(client, w.brand_h, "PT1M")
-    ok(client.patch(f"/v1/posts/{w.post['id']}", headers=w.creator_h, json={"sound": "licensed"}))
+    f._ok(client.patch(f"/v1/posts/{w.post['id']}", headers=w.creator_h,
+                       json={"sound": "licensed"}))
     out = ingest(client, w.creator_h, paid(w, "like", occurred_at=before_edit.isoformat()))
     assert statuses(out) == ["accepted"], out
 
@@ -191,8 +168,8 @@ def test_post_taken_down_refuses_paid_events_but_not_those_from_before(client):
     w = f.Running(client)
     before = now_of(client, w.brand_h)
     f.advance(client, w.brand_h, "PT1M")
-    ok(client.post(f"/v1/sandbox/posts/{w.post['id']}/take-down", headers=w.creator_h,
-                   json={"reason": "Community guidelines"}))
+    f._ok(client.post(f"/v1/sandbox/posts/{w.post['id']}/take-down", headers=w.creator_h,
+                      json={"reason": "Community guidelines"}))
     out = ingest(client, w.creator_h, paid(w, "impression") + paid(w, "like"))
     assert statuses(out) == ["refused", "refused"]
     not_delivering(out, 0, "POST_UNAVAILABLE")
@@ -206,16 +183,16 @@ def test_post_taken_down_refuses_paid_events_but_not_those_from_before(client):
 def test_account_ad_settings_off_refuses_paid_events_until_switched_back_on(client):
     w = f.Running(client)
     settings = f"/v1/creators/{w.creator['id']}/ad-settings"
-    ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "DISABLE"))
+    f._ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "DISABLE"))
     out = ingest(client, w.creator_h, paid(w, "impression"))
     not_delivering(out, 0, "PAUSED")
-    ok(client.put(settings, headers=w.creator_h, json={"enabled": False}))
-    ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "ENABLE"))
+    f._ok(client.put(settings, headers=w.creator_h, json={"enabled": False}))
+    f._ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "ENABLE"))
     assert w.get_ad()["delivery"]["reasons"] == ["ACCOUNT_AD_SETTINGS_OFF"]
     out = ingest(client, w.creator_h, paid(w, "impression") + paid(w, "like") + organic(w))
     assert statuses(out) == ["refused", "refused", "accepted"]
     not_delivering(out, 0, "ACCOUNT_AD_SETTINGS_OFF")
-    ok(client.put(settings, headers=w.creator_h, json={"enabled": True}))
+    f._ok(client.put(settings, headers=w.creator_h, json={"enabled": True}))
     out = ingest(client, w.creator_h, paid(w, "impression"))
     assert statuses(out) == ["accepted"]
 
@@ -237,12 +214,23 @@ def test_daily_budget_accepts_impressions_until_spent_then_refuses(client):
     not_delivering(out, 0, "BUDGET_EXHAUSTED")
     total = report(client, w.brand_h, "ad", w.ad["id"], today, today + timedelta(days=1))["total"]
     assert (total["impressions"], total["spend"], total["likes"]) == (5, 0.05, 0)
-    group = ok(client.get(f"/v1/ad-groups/{w.ad_group['id']}", headers=w.brand_h))
+    group = f._ok(client.get(f"/v1/ad-groups/{w.ad_group['id']}", headers=w.brand_h))
     assert group["delivery"]["reasons"] == {"BUDGET_EXHAUSTED": 1}
 
     f.advance(client, w.brand_h, "P1D")  # a new day, a new daily budget
     assert w.get_ad()["delivery"]["status"] == "DELIVERING"
     assert statuses(ingest(client, w.creator_h, paid(w, "impression"))) == ["accepted"]
+
+
+def test_a_budget_is_spent_in_the_order_the_factory_made_the_events(client, monkeypatch):
+    """The shared factory numbers events from one counter: where that counter passes 999 within
+    a batch, the first events made are still the ones the budget buys."""
+    w = f.Running(client, ad_group_fields={"budget": "0.02", "bid": "10.00"})
+    monkeypatch.setattr(f, "_seq", itertools.count(998))
+    batch = paid(w, "impression", 4)  # numbered 998, 999, 1000, 1001
+    out = ingest(client, w.creator_h, batch)
+    assert statuses(out) == ["accepted", "accepted", "refused", "refused"]
+    not_delivering(out, 2, "BUDGET_EXHAUSTED")
 
 
 def test_campaign_lifetime_budget_does_not_renew_the_next_day(client):
@@ -253,24 +241,24 @@ def test_campaign_lifetime_budget_does_not_renew_the_next_day(client):
     f.advance(client, w.brand_h, "P1D")
     assert w.get_ad()["delivery"]["reasons"] == ["BUDGET_EXHAUSTED"]
     not_delivering(ingest(client, w.brand_h, paid(w, "impression")), 0, "BUDGET_EXHAUSTED")
-    campaign = ok(client.get(f"/v1/campaigns/{w.campaign['id']}", headers=w.brand_h))
+    campaign = f._ok(client.get(f"/v1/campaigns/{w.campaign['id']}", headers=w.brand_h))
     assert campaign["delivery"]["text"] == "Not delivering: the budget is spent."
 
 
 def test_paused_campaign_refuses_paid_events_until_enabled(client):
     w = f.Running(client)
-    ok(f.set_status(client, w.brand_h, "campaign", w.campaign["id"], "DISABLE"))
+    f._ok(f.set_status(client, w.brand_h, "campaign", w.campaign["id"], "DISABLE"))
     out = ingest(client, w.brand_h, paid(w, "impression") + paid(w, "share"))
     assert statuses(out) == ["refused", "refused"]
     not_delivering(out, 1, "PAUSED")
-    ok(f.set_status(client, w.brand_h, "campaign", w.campaign["id"], "ENABLE"))
+    f._ok(f.set_status(client, w.brand_h, "campaign", w.campaign["id"], "ENABLE"))
     assert statuses(ingest(client, w.brand_h, paid(w, "share"))) == ["accepted"]
     assert post_stats(client, w)["shares"] == 1
 
 
 def test_a_refusal_states_the_instant_in_utc(client):
     w = f.Running(client)
-    ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "DISABLE"))
+    f._ok(f.set_status(client, w.brand_h, "ad", w.ad["id"], "DISABLE"))
     at = now_of(client, w.brand_h)
     sent = at.astimezone(timezone(timedelta(hours=2))).isoformat()
     out = ingest(client, w.creator_h, paid(w, "like", occurred_at=sent))
@@ -301,10 +289,10 @@ def test_campaign_daily_budget_is_shared_by_its_ad_groups(client):
 
 def test_paid_days_are_the_ad_accounts_and_organic_days_utc(client):
     w = f.World(client)
-    account = ok(client.post(f"/v1/businesses/{w.business['id']}/ad-accounts",
-                             headers=w.brand_h,
-                             json={"name": "Line Islands", "timezone": "Pacific/Kiritimati"}),
-                 201)
+    account = f._ok(client.post(f"/v1/businesses/{w.business['id']}/ad-accounts",
+                                headers=w.brand_h,
+                                json={"name": "Line Islands", "timezone": "Pacific/Kiritimati"}),
+                    201)
     sp_id = f.spark_post_id(client, w.brand_h, account["id"], w.code["code"])
     c = f.campaign(client, w.brand_h, account["id"])
     g = f.ad_group(client, w.brand_h, c["id"])
@@ -413,14 +401,14 @@ def test_who_may_send_events(client):
     refusal(out, 0, "post_not_found", "No such post.")
     # An analyst of the brand may read, not send.
     analyst_h = f.user(client, email="analyst@example.com")
-    ok(client.put(f"/v1/businesses/{w.business['id']}/members", headers=w.brand_h,
-                  json={"email": "analyst@example.com", "role": "analyst"}))
+    f._ok(client.put(f"/v1/businesses/{w.business['id']}/members", headers=w.brand_h,
+                     json={"email": "analyst@example.com", "role": "analyst"}))
     out = ingest(client, analyst_h, paid(w, "like"))
     refusal(out, 0, "post_not_found", "No such post.")
     # An operator may.
     operator_h = f.user(client, email="operator@example.com")
-    ok(client.put(f"/v1/businesses/{w.business['id']}/members", headers=w.brand_h,
-                  json={"email": "operator@example.com", "role": "operator"}))
+    f._ok(client.put(f"/v1/businesses/{w.business['id']}/members", headers=w.brand_h,
+                     json={"email": "operator@example.com", "role": "operator"}))
     assert statuses(ingest(client, operator_h, paid(w, "like"))) == ["accepted"]
     # The post's owner may send both.
     assert statuses(ingest(client, w.creator_h, organic(w) + paid(w, "like"))) == [
@@ -520,7 +508,7 @@ def test_reports_by_day_and_in_total_at_every_level(client):
     assert [r["stat_time_day"] for r in only_second["rows"]] == [d2.isoformat()]
     assert only_second["total"]["impressions"] == 2
     # Default range: the seven days up to today.
-    default = ok(f.report(client, w.brand_h, "ad", w.ad["id"]))
+    default = f._ok(f.report(client, w.brand_h, "ad", w.ad["id"]))
     assert (default["start_date"], default["end_date"]) == (
         (d2 - timedelta(days=6)).isoformat(), d2.isoformat())
     assert default["total"] == total["total"]
@@ -547,8 +535,8 @@ def test_report_input_is_validated(client):
     tomorrow = now_of(client, w.brand_h).date() + timedelta(days=1)
     r = f.report(client, w.brand_h, "ad", w.ad["id"], start_date=tomorrow.isoformat())
     assert_error(r, 422, "invalid_date_range", "start_date is after end_date.")
-    ok(f.report(client, w.brand_h, "ad", w.ad["id"], start_date="2025-01-01",
-                end_date="2026-01-01"))  # 366 days: the most
+    f._ok(f.report(client, w.brand_h, "ad", w.ad["id"], start_date="2025-01-01",
+                   end_date="2026-01-01"))  # 366 days: the most
     assert_error(f.report(client, w.brand_h, "creative", w.ad["id"]), 422, "validation_error",
                  "level")
     assert_error(f.report(client, w.brand_h, "ad", w.ad["id"], start_date="2026-02-30"), 422,
@@ -577,9 +565,9 @@ def test_reports_are_private_to_their_tenant(client):
     assert_error(f.report(client, w.creator_h, "ad", w.ad["id"]), 404, "not_found",
                  "No such ad.")
     analyst = f.user(client, email="reader@example.com")
-    ok(client.put(f"/v1/businesses/{w.business['id']}/members", headers=w.brand_h,
-                  json={"email": "reader@example.com", "role": "analyst"}))
-    assert ok(f.report(client, analyst, "ad", w.ad["id"]))["total"]["likes"] == 1
+    f._ok(client.put(f"/v1/businesses/{w.business['id']}/members", headers=w.brand_h,
+                     json={"email": "reader@example.com", "role": "analyst"}))
+    assert f._ok(f.report(client, analyst, "ad", w.ad["id"]))["total"]["likes"] == 1
 
 
 # --- races -------------------------------------------------------------------------------------

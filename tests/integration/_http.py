@@ -19,12 +19,15 @@ def ts(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def assert_error(response: Any, status: int, code: str, fragment: str) -> dict[str, Any]:
-    """The JSON API error envelope: HTTP status, stable machine code, words a person understands."""
+def assert_error(response: Any, status: int, code: str, fragment: str,
+                 *more: str) -> dict[str, Any]:
+    """The JSON API error envelope: HTTP status, stable machine code, words a person understands
+    (each fragment, in any case)."""
     assert response.status_code == status, (response.status_code, response.text)
     error = response.json()["error"]
     assert error["code"] == code, error
-    assert fragment.lower() in error["message"].lower(), error
+    for words in (fragment, *more):
+        assert words.lower() in error["message"].lower(), (words, error)
     return error
 
 

@@ -14,18 +14,6 @@ from tests.integration.test_pages_access import page_text as _text
 HX = {"hx-request": "true"}
 
 
-def _world(client: TestClient) -> dict:  # type: ignore[type-arg]
-    creator_h = f.user(client, email="creator@example.com")
-    creator = f.creator(client, creator_h, handle="maya.makes")
-    post = f.post(client, creator_h, creator["id"], caption="Morning routine")
-    code = f.code(client, creator_h, post["id"])
-    brand_h = f.user(client, email="brand@example.com")
-    business = f.business(client, brand_h, "Glow Skincare")
-    account = f.ad_account(client, brand_h, business["id"], "Glow US")
-    return {"creator_h": creator_h, "creator": creator, "post": post, "code": code,
-            "brand_h": brand_h, "business": business, "account": account}
-
-
 def _running_ad(client: TestClient, w: dict) -> dict:  # type: ignore[type-arg]
     sp = f.spark_post_id(client, w["brand_h"], w["account"]["id"], w["code"]["code"])
     campaign = f.campaign(client, w["brand_h"], w["account"]["id"])
@@ -37,7 +25,7 @@ def _running_ad(client: TestClient, w: dict) -> dict:  # type: ignore[type-arg]
 
 
 def test_forms_show_the_services_words_next_to_the_field(client):  # type: ignore[no-untyped-def]
-    _world(client)
+    f.page_world(client)
     token = page_login(client, "brand@example.com")
     r = client.post("/creators", headers=HTML, data={"handle": "maya.makes", "region": "US",
                                                      "csrf_token": token})
@@ -56,7 +44,7 @@ def test_forms_show_the_services_words_next_to_the_field(client):  # type: ignor
 
 
 def test_code_cards_extend_refuse_and_delete(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     token = page_login(client, "creator@example.com")
     code_id = w["code"]["id"]
     headers = {**HX, "x-csrf-token": token}
@@ -95,7 +83,7 @@ def test_generate_refuses_in_plain_words_and_the_code_is_never_shown_again(clien
 
 
 def test_decline_needs_a_reason_and_the_brand_reads_it(app, client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     _running_ad(client, w)
     f.advance(client, w["brand_h"], "P29DT12H")
     renewal = f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/renewal-requests",
@@ -122,7 +110,7 @@ def test_decline_needs_a_reason_and_the_brand_reads_it(app, client):  # type: ig
 
 
 def test_ends_soon_asks_for_an_extension_before_the_ad_stops(app, client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     ad = _running_ad(client, w)
     f.advance(client, w["brand_h"], "P28D")
     token = page_login(client, "brand@example.com")
@@ -148,7 +136,7 @@ def test_ends_soon_asks_for_an_extension_before_the_ad_stops(app, client):  # ty
 
 
 def test_unbind_is_refused_while_an_ad_runs(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     _running_ad(client, w)
     token = page_login(client, "brand@example.com")
     spark_id = f._ok(client.get(f"/v1/ad-accounts/{w['account']['id']}/spark-posts",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 from sparkcodes.ad_account import repository as ad_account_repository
 from tests import factories as f
@@ -120,3 +122,57 @@ def test_binds_racing_for_the_last_places_of_an_ad_account_take_exactly_them(
     assert len(listed.json()) == 3
     with app.state.db.unit_of_work(write=False) as session:
         assert ad_account_repository.places_taken(session, w.account["id"]) == 3
+
+
+def test_a_place_freed_before_a_full_ad_account_is_recounted_answers_concurrent_update(
+        client, app, live_url, monkeypatch):  # type: ignore[no-untyped-def]
+    """R18: a bind finds its ad account full (the counter's conditional UPDATE takes no place)
+    and reads the counter again to say so; an unbind of the same account commits in between.
+    On PostgreSQL the recount sees the freed place, so the bind answers concurrent_update rather
+    than an untrue capacity_reached, and binding again works. On SQLite a writer holds the write
+    lock from its first statement: the unbind waits until the bind is over, which then is
+    refused capacity_reached (the account was full all along)."""
+    monkeypatch.setattr(app.state.settings.codes, "spark_posts_per_ad_account", 1)
+    w = f.World(client)
+    first = f.bind(client, w.brand_h, w.account["id"], [w.code["code"]]).json()["results"][0]
+    assert first["ok"], first
+    second = f.code(client, w.creator_h, f.post(client, w.creator_h, w.creator["id"])["id"])
+    postgres = app.state.db.engine.dialect.name == "postgresql"
+    in_the_gap, freed = threading.Event(), threading.Event()
+    freed_before_recount: list[bool] = []
+    recount = ad_account_repository.places_taken
+
+    def recount_after_the_unbind(session, ad_account_id: str) -> int:  # type: ignore[no-untyped-def]
+        if not in_the_gap.is_set():  # the racing bind's recount, once
+            in_the_gap.set()
+            # SQLite: the unbind cannot commit while this writer is open; a second shows it.
+            freed_before_recount.append(freed.wait(timeout=30 if postgres else 1))
+        return recount(session, ad_account_id)
+
+    monkeypatch.setattr(ad_account_repository, "places_taken", recount_after_the_unbind)
+
+    def unbind(http) -> Any:  # type: ignore[no-untyped-def]
+        assert in_the_gap.wait(timeout=30), "the bind never found the ad account full"
+        r = http.delete(f"/v1/ad-accounts/{w.account['id']}/spark-posts/"
+                        f"{first['spark_post']['id']}", headers=w.brand_h)
+        freed.set()
+        return r
+
+    bind, unbound = parallel(live_url, [
+        lambda http: f.bind(http, w.brand_h, w.account["id"], [second["code"]]), unbind])
+    assert unbound.status_code == 200, unbound.text
+    assert bind.status_code == 200, bind.text
+    item = bind.json()["results"][0]
+    assert not item["ok"], item
+    if postgres:
+        assert freed_before_recount == [True]
+        assert item["error"]["code"] == "concurrent_update"
+        assert item["error"]["message"] == "The ad account changed meanwhile; try again."
+    else:
+        assert freed_before_recount == [False]
+        assert item["error"]["code"] == "capacity_reached"
+        assert item["error"]["message"].startswith("This ad account already holds 1 Spark Ad")
+    again = f.bind(client, w.brand_h, w.account["id"], [second["code"]]).json()["results"][0]
+    assert again["ok"], again
+    with app.state.db.unit_of_work(write=False) as session:
+        assert recount(session, w.account["id"]) == 1

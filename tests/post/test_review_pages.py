@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event as sql_event
 
 from tests import factories as f
-from tests.integration.test_pages import _world
 from tests.integration.test_pages_access import HTML, page_login, page_text
 
 
@@ -29,7 +29,7 @@ def _organic_life(client: TestClient, w: dict) -> None:  # type: ignore[type-arg
 
 
 def test_the_post_page_shows_the_checklist_with_its_numbers(client) -> None:  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     _organic_life(client, w)
     page_login(client, "creator@example.com")
     text = page_text(client.get(f"/posts/{w['post']['id']}", headers=HTML).text)
@@ -42,7 +42,7 @@ def test_the_post_page_shows_the_checklist_with_its_numbers(client) -> None:  # 
 
 
 def test_the_brands_preview_card_shows_the_checklist(client) -> None:  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     _organic_life(client, w)
     f.advance(client, w["brand_h"], "PT48H")
     token = page_login(client, "brand@example.com")
@@ -54,3 +54,34 @@ def test_the_brands_preview_card_shows_the_checklist(client) -> None:  # type: i
     assert "Pre-promotion review Not ready to promote" in text
     assert "✓ Organic age: Live for 48 h, at least the 48 h asked for." in text
     assert "Only 50 % of 120 organic views reached 15 s" in text
+
+
+def test_a_batch_preview_reviews_every_code_in_one_statement(client, app) -> None:  # type: ignore[no-untyped-def]
+    """Three codes of three posts: one statement reads the engagement of all three (two per code
+    before), and each card shows its own post's numbers."""
+    w = f.page_world(client)
+    _organic_life(client, w)
+    codes = [w["code"]["code"]]
+    for caption in ("Evening routine", "Night routine"):
+        post = f.post(client, w["creator_h"], w["creator"]["id"], caption=caption)
+        codes.append(f.code(client, w["creator_h"], post["id"])["code"])
+    token = page_login(client, "brand@example.com")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *_):  # type: ignore[no-untyped-def]
+        if "engagement_" in statement:
+            statements.append(statement)
+
+    sql_event.listen(app.state.db.engine, "before_cursor_execute", record)
+    try:
+        r = client.post(f"/ad-accounts/{w['account']['id']}/spark-posts/preview",
+                        data={"codes": "\n".join(codes), "csrf_token": token}, headers=HTML)
+    finally:
+        sql_event.remove(app.state.db.engine, "before_cursor_execute", record)
+    assert r.status_code == 200, r.text
+    assert len(statements) == 1, statements
+    text = page_text(r.text)
+    assert text.count("Pre-promotion review Not ready to promote") == 3
+    assert text.count("Only 50 % of 120 organic views reached 15 s") == 1
+    assert text.count("0 organic views so far") == 2
+    assert text.count("3 comments with a tone so far") == 1

@@ -9,10 +9,13 @@ import pytest
 from sparkcodes.config import Review as Thresholds
 from sparkcodes.post.rules import (
     OrganicNumbers,
+    Tones,
     age_line,
     completion_line,
     review,
     sentiment_line,
+    tone_of,
+    tones,
 )
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -63,8 +66,8 @@ def test_completion_sentences() -> None:
         "40 organic views so far; the rate at 15 s is judged from 100 views.")
 
 
-def _scores(pos: int, neg: int, neutral: int = 0) -> list[float]:
-    return [0.6] * pos + [-0.4] * neg + [0.0] * neutral
+def _scores(pos: int, neg: int, neutral: int = 0) -> Tones:
+    return tones([0.6] * pos + [-0.4] * neg + [0.0] * neutral, T)
 
 
 @pytest.mark.parametrize(("pos", "neg", "neutral", "status", "percent"), [
@@ -92,9 +95,17 @@ def test_sentiment(pos: int, neg: int, neutral: int, status: str,
     (0.05, "positive"), (0.049, "neutral"), (-0.049, "neutral"), (-0.05, "negative"),
 ])
 def test_vader_cut_offs(score: float, tone: str) -> None:
-    line = sentiment_line([score], T)
+    assert tone_of(score, T) == tone
+    line = sentiment_line(tones([score], T), T)
     assert {"positive": line.numbers["positive"], "negative": line.numbers["negative"],
             "neutral": line.numbers["neutral"]}[tone] == 1
+
+
+def test_overlapping_cut_offs_call_a_score_positive_first() -> None:
+    overlapping = Thresholds(positive_compound=-0.1, negative_compound=0.1)
+    assert [tone_of(s, overlapping) for s in (-0.5, 0.0, 0.5)] == [
+        "negative", "positive", "positive"]
+    assert tones([-0.5, 0.0, 0.5], overlapping) == Tones(positive=2, negative=1, neutral=0)
 
 
 def test_sentiment_sentences() -> None:
@@ -116,10 +127,10 @@ YOUNG = NOW - timedelta(hours=10)
     (OLD, 1000, 700, _scores(10, 10), "not_ready"),
     (OLD, 10, 7, _scores(20, 2), "not_enough_data"),
     (OLD, 1000, 700, _scores(2, 0), "not_enough_data"),
-    (YOUNG, 10, 7, [], "not_ready"),  # a failed line outweighs missing data
+    (YOUNG, 10, 7, Tones(), "not_ready"),  # a failed line outweighs missing data
     (OLD, 10, 5, _scores(1, 1), "not_enough_data"),
 ])
-def test_verdict(published: datetime, views: int, watched: int, scores: list[float],
+def test_verdict(published: datetime, views: int, watched: int, scores: Tones,
                  verdict: str) -> None:
     result = review(OrganicNumbers(published, views, watched, scores), now=NOW, thresholds=T)
     assert result.verdict == verdict

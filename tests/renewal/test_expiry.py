@@ -18,7 +18,6 @@ from sparkcodes.renewal import repository, rules, service
 from sparkcodes.worker.runner import Runner
 from tests import factories as f
 from tests.integration._http import assert_error, get_code, notifications, ts
-from tests.integration.test_pages import _world
 from tests.integration.test_pages_access import HTML, page_login
 from tests.integration.test_pages_access import page_text as _text
 from tests.renewal.test_renewals import actions, answer, ask
@@ -276,7 +275,7 @@ def test_two_notices_of_one_request_race_one_tells(app, client, w):
 # --- pages ---------------------------------------------------------------------------------------
 
 def test_pages_show_expired_unanswered_without_answer_buttons(app, client):
-    w = _world(client)
+    w = f.page_world(client)
     f.spark_post_id(client, w["brand_h"], w["account"]["id"], w["code"]["code"])
     f.advance(client, w["brand_h"], "P28D")  # the code ends in two days: the brand asks
     req = f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/renewal-requests",

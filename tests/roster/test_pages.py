@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from sparkcodes.kit import crypto
 from tests import factories as f
-from tests.integration.test_pages import _world
 from tests.integration.test_pages_access import HTML, page_login
 from tests.integration.test_pages_access import page_text as _text
 
@@ -39,7 +38,7 @@ def _day(offset_days: int) -> str:
 # --- roster --------------------------------------------------------------------------------
 
 def test_roster_page_empty_states_tabs_and_crumbs(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     page_login(client, "brand@example.com")
     r = client.get(f"/businesses/{w['business']['id']}/roster", headers=HTML)
     assert r.status_code == 200
@@ -51,7 +50,7 @@ def test_roster_page_empty_states_tabs_and_crumbs(client):  # type: ignore[no-un
 
 
 def test_add_edit_filter_and_remove_a_roster_entry(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     f.bind(client, w["brand_h"], w["account"]["id"], [w["code"]["code"]])
     other_h = f.user(client, email="other@example.com")
     other = f.creator(client, other_h, handle="leo.cooks")
@@ -116,7 +115,7 @@ def test_add_edit_filter_and_remove_a_roster_entry(client):  # type: ignore[no-u
 
 
 def test_roster_pages_beyond_fifty_entries(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     owner = f.user(client, email="many@example.com")
     for i in range(51):
         c = f.creator(client, owner, handle=f"c{i:02d}_many", enabled=False)
@@ -133,7 +132,7 @@ def test_roster_pages_beyond_fifty_entries(client):  # type: ignore[no-untyped-d
 
 
 def test_contracts_record_refuse_flag_and_delete(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     f.bind(client, w["brand_h"], w["account"]["id"], [w["code"]["code"]])
     other_h = f.user(client, email="other@example.com")
     other = f.creator(client, other_h, handle="leo.cooks")
@@ -199,7 +198,7 @@ def test_contracts_record_refuse_flag_and_delete(client):  # type: ignore[no-unt
 
 
 def test_an_analyst_reads_the_roster_but_cannot_change_it(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     biz = w["business"]["id"]
     entry = f._ok(client.post(f"/v1/businesses/{biz}/roster", headers=w["brand_h"],
                               json={"creator_id": w["creator"]["id"]}), 201)
@@ -225,7 +224,7 @@ def test_an_analyst_reads_the_roster_but_cannot_change_it(client):  # type: igno
 # --- the brand's requests tab ------------------------------------------------------------------
 
 def test_requests_page_empty_states(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     page_login(client, "brand@example.com")
     r = client.get(f"/ad-accounts/{w['account']['id']}/requests", headers=HTML)
     assert r.status_code == 200
@@ -236,7 +235,7 @@ def test_requests_page_empty_states(client):  # type: ignore[no-untyped-def]
 
 
 def test_request_a_code_and_every_refusal_next_to_its_field(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     other_post = f.post(client, w["creator_h"], w["creator"]["id"], caption="Evening routine")
     off_h = f.user(client, email="off@example.com")
     off = f.creator(client, off_h, handle="off_account", enabled=False)
@@ -280,7 +279,7 @@ def test_request_a_code_and_every_refusal_next_to_its_field(client):  # type: ig
 
 
 def test_creator_accepts_the_brand_sees_it_bound_but_never_the_code(client, monkeypatch):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     wanted = f.post(client, w["creator_h"], w["creator"]["id"], caption="Evening routine")
     request = f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/code-requests",
                                 headers=w["brand_h"],
@@ -327,7 +326,7 @@ def test_creator_accepts_the_brand_sees_it_bound_but_never_the_code(client, monk
 
 
 def test_decline_needs_a_reason_with_and_without_htmx(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     ask = {"post_id": w["post"]["id"], "days": 30}
     first = f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/code-requests",
                               headers=w["brand_h"], json=ask), 201)
@@ -367,7 +366,7 @@ def test_decline_needs_a_reason_with_and_without_htmx(client):  # type: ignore[n
 
 
 def test_another_user_cannot_answer_and_an_expired_request_says_so(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     request = f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/code-requests",
                                 headers=w["brand_h"],
                                 json={"post_id": w["post"]["id"], "days": 30,
@@ -387,7 +386,7 @@ def test_another_user_cannot_answer_and_an_expired_request_says_so(client):  # t
 
 
 def test_renewal_requests_on_the_tab_and_withdrawing_one(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     f.bind(client, w["brand_h"], w["account"]["id"], [w["code"]["code"]])
     renewal = f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/renewal-requests",
                                 headers=w["brand_h"],
@@ -417,7 +416,7 @@ def test_renewal_requests_on_the_tab_and_withdrawing_one(client):  # type: ignor
 
 
 def test_an_analyst_follows_requests_but_cannot_send_them(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     f.bind(client, w["brand_h"], w["account"]["id"], [w["code"]["code"]])
     f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/renewal-requests",
                       headers=w["brand_h"],
@@ -445,7 +444,7 @@ def test_post_ref_takes_an_id_or_an_address(value, expected):  # type: ignore[no
 # --- the brand withdraws a code request; one open request per post ---------------------------
 
 def test_withdraw_a_code_request_in_place_and_without_htmx(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     acc = w["account"]["id"]
     other = f.post(client, w["creator_h"], w["creator"]["id"], caption="Evening routine")
     first = f._ok(client.post(f"/v1/ad-accounts/{acc}/code-requests", headers=w["brand_h"],
@@ -497,7 +496,7 @@ def test_withdraw_a_code_request_in_place_and_without_htmx(client):  # type: ign
 
 
 def test_an_analyst_cannot_withdraw_a_code_request(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     request = f._ok(client.post(f"/v1/ad-accounts/{w['account']['id']}/code-requests",
                                 headers=w["brand_h"],
                                 json={"post_id": w["post"]["id"], "days": 30}), 201)
@@ -513,7 +512,7 @@ def test_an_analyst_cannot_withdraw_a_code_request(client):  # type: ignore[no-u
 
 
 def test_a_second_request_for_the_same_post_is_refused_next_to_the_post_field(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     token = page_login(client, "brand@example.com")
     url = f"/ad-accounts/{w['account']['id']}/code-requests"
     data = {"post_id": w["post"]["id"], "days": "30", "expires_in_days": "3",
@@ -537,7 +536,7 @@ def test_a_second_request_for_the_same_post_is_refused_next_to_the_post_field(cl
 
 
 def test_the_post_field_offers_public_posts_of_roster_creators(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     private = f.post(client, w["creator_h"], w["creator"]["id"], caption="Just for me",
                      visibility="private")
     stranger_h = f.user(client, email="stranger@example.com")

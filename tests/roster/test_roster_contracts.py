@@ -7,21 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
-from sparkcodes.kit import crypto
 from tests import factories as f
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(crypto, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                          parallelism=1))
-
-
-def ok(response, status: int = 200) -> Any:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, (response.status_code, response.text)
-    return response.json() if response.content else None
 
 
 def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -30,32 +17,24 @@ def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-u
 
 
 def now_of(client, headers) -> datetime:  # type: ignore[no-untyped-def]
-    return datetime.fromisoformat(ok(client.get("/v1/sandbox/clock", headers=headers))["now"])
-
-
-def member(client, admin_h, business_id: str, role: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    email = f"{role}{next(f._seq)}@example.com"
-    headers = f.user(client, email=email)
-    ok(client.put(f"/v1/businesses/{business_id}/members", headers=admin_h,
-                  json={"email": email, "role": role}))
-    return headers
+    return datetime.fromisoformat(f._ok(client.get("/v1/sandbox/clock", headers=headers))["now"])
 
 
 def history_actions(client, headers, business_id: str) -> list[str]:  # type: ignore[no-untyped-def]
-    return [e["action"] for e in ok(client.get(f"/v1/businesses/{business_id}/history",
-                                               headers=headers, params={"limit": 500}))]
+    return [e["action"] for e in f._ok(client.get(f"/v1/businesses/{business_id}/history",
+                                                  headers=headers, params={"limit": 500}))]
 
 
 # --- roster --------------------------------------------------------------------------------------
 
 def roster(client, headers, business_id: str, **params) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return ok(client.get(f"/v1/businesses/{business_id}/roster", headers=headers,
-                         params=params))
+    return f._ok(client.get(f"/v1/businesses/{business_id}/roster", headers=headers,
+                            params=params))
 
 
 def add(client, headers, business_id: str, expect: int = 201, **body):  # type: ignore[no-untyped-def]
     r = client.post(f"/v1/businesses/{business_id}/roster", headers=headers, json=body)
-    return ok(r, expect) if expect < 400 else r
+    return f._ok(r, expect) if expect < 400 else r
 
 
 def test_add_by_handle_or_id_and_list(client) -> None:  # type: ignore[no-untyped-def]
@@ -119,7 +98,7 @@ def test_codes_held_count_only_this_business_codes(client) -> None:  # type: ign
     other = f.World(client)  # another brand holds another code of the same creator
     theirs = f.code(client, w.creator_h, w.post["id"])
     f.spark_post_id(client, other.brand_h, other.account["id"], theirs["code"])
-    ok(client.delete(f"/v1/authorizations/{gone['id']}", headers=w.creator_h))
+    f._ok(client.delete(f"/v1/authorizations/{gone['id']}", headers=w.creator_h))
     assert roster(client, w.brand_h, biz)["items"][0]["codes"] == {"held": 2, "live": 2,
                                                                    "expired": 0}
     f.advance(client, w.brand_h, "P8D")
@@ -133,19 +112,19 @@ def test_edit_and_remove(client) -> None:  # type: ignore[no-untyped-def]
     biz = w.business["id"]
     entry = add(client, w.brand_h, biz, creator_id=w.creator["id"], rate="99.99")
     path = f"/v1/roster/{entry['id']}"
-    edited = ok(client.patch(path, headers=w.brand_h,
-                             json={"status": "paused", "notes": "on holiday"}))
+    edited = f._ok(client.patch(path, headers=w.brand_h,
+                                json={"status": "paused", "notes": "on holiday"}))
     assert (edited["status"], edited["notes"], edited["rate"]) == ("paused", "on holiday",
                                                                    "99.99")
     assert edited["updated_at"] is not None
-    cleared = ok(client.patch(path, headers=w.brand_h, json={"rate": None, "currency": "gbp"}))
+    cleared = f._ok(client.patch(path, headers=w.brand_h, json={"rate": None, "currency": "gbp"}))
     assert (cleared["rate"], cleared["currency"]) == (None, "GBP")
-    same = ok(client.patch(path, headers=w.brand_h, json={"status": "paused"}))
+    same = f._ok(client.patch(path, headers=w.brand_h, json={"status": "paused"}))
     assert same["updated_at"] == cleared["updated_at"]  # nothing changed, nothing written
     assert history_actions(client, w.brand_h, biz).count("roster_entry.updated") == 2
     assert_error(client.patch(path, headers=w.brand_h, json={"status": "gone"}), 422,
                  "validation_error")
-    assert ok(client.delete(path, headers=w.brand_h), 204) is None
+    assert f._ok(client.delete(path, headers=w.brand_h), 204) is None
     assert roster(client, w.brand_h, biz)["total"] == 0
     assert_error(client.delete(path, headers=w.brand_h), 404, "not_found")
     assert_error(client.patch(path, headers=w.brand_h, json={"notes": "x"}), 404, "not_found")
@@ -159,15 +138,15 @@ def test_roster_roles_and_tenancy(client) -> None:  # type: ignore[no-untyped-de
     biz = w.business["id"]
     entry = add(client, w.brand_h, biz, creator_id=w.creator["id"])
     path = f"/v1/roster/{entry['id']}"
-    analyst = member(client, w.brand_h, biz, "analyst")
-    operator = member(client, w.brand_h, biz, "operator")
+    analyst = f.member(client, w.brand_h, biz, "analyst")
+    operator = f.member(client, w.brand_h, biz, "operator")
     assert roster(client, analyst, biz)["total"] == 1
     assert_error(add(client, analyst, biz, 403, handle=w.creator["handle"]), 403,
                  "role_insufficient")
     assert_error(client.patch(path, headers=analyst, json={"status": "active"}), 403,
                  "role_insufficient")
     assert_error(client.delete(path, headers=analyst), 403, "role_insufficient")
-    assert ok(client.patch(path, headers=operator, json={"status": "active"}))["status"] == \
+    assert f._ok(client.patch(path, headers=operator, json={"status": "active"}))["status"] == \
         "active"
     stranger = f.World(client)
     assert_error(client.get(f"/v1/businesses/{biz}/roster", headers=stranger.brand_h), 404,
@@ -180,19 +159,19 @@ def test_roster_roles_and_tenancy(client) -> None:  # type: ignore[no-untyped-de
     # The stranger may put the same creator on its own roster; ours does not change.
     add(client, stranger.brand_h, stranger.business["id"], creator_id=w.creator["id"])
     assert roster(client, w.brand_h, biz)["items"][0]["status"] == "active"
-    assert ok(client.delete(path, headers=operator), 204) is None
+    assert f._ok(client.delete(path, headers=operator), 204) is None
 
 
 # --- contracts -----------------------------------------------------------------------------------
 
 def create_contract(client, headers, business_id: str, expect: int = 201, **body):  # type: ignore[no-untyped-def]
     r = client.post(f"/v1/businesses/{business_id}/contracts", headers=headers, json=body)
-    return ok(r, expect) if expect < 400 else r
+    return f._ok(r, expect) if expect < 400 else r
 
 
 def contracts(client, headers, business_id: str, **params) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return ok(client.get(f"/v1/businesses/{business_id}/contracts", headers=headers,
-                         params=params))
+    return f._ok(client.get(f"/v1/businesses/{business_id}/contracts", headers=headers,
+                            params=params))
 
 
 def test_record_list_and_delete_contracts(client) -> None:  # type: ignore[no-untyped-def]
@@ -215,9 +194,9 @@ def test_record_list_and_delete_contracts(client) -> None:  # type: ignore[no-un
     assert out["total"] == 2 and [c["id"] for c in out["items"]] == [c2["id"], c1["id"]]
     assert contracts(client, w.brand_h, biz, post_id=w.post["id"])["total"] == 1
     assert contracts(client, w.brand_h, biz, creator_id="0" * 32)["total"] == 0
-    deleted = ok(client.delete(f"/v1/contracts/{c1['id']}", headers=w.brand_h))
+    deleted = f._ok(client.delete(f"/v1/contracts/{c1['id']}", headers=w.brand_h))
     assert deleted["status"] == "deleted" and deleted["deleted_at"] is not None
-    again = ok(client.delete(f"/v1/contracts/{c1['id']}", headers=w.brand_h))
+    again = f._ok(client.delete(f"/v1/contracts/{c1['id']}", headers=w.brand_h))
     assert again["deleted_at"] == deleted["deleted_at"]  # twice is harmless
     assert [c["id"] for c in contracts(client, w.brand_h, biz)["items"]] == [c2["id"]]
     assert contracts(client, w.brand_h, biz, include_deleted="true")["total"] == 2
@@ -267,8 +246,8 @@ def test_contract_roles_and_tenancy(client) -> None:  # type: ignore[no-untyped-
     now = now_of(client, w.brand_h)
     body = {"creator_id": w.creator["id"], "starts_at": now.isoformat(),
             "ends_at": (now + timedelta(days=30)).isoformat()}
-    analyst = member(client, w.brand_h, biz, "analyst")
-    operator = member(client, w.brand_h, biz, "operator")
+    analyst = f.member(client, w.brand_h, biz, "analyst")
+    operator = f.member(client, w.brand_h, biz, "operator")
     c = create_contract(client, operator, biz, **body)
     assert contracts(client, analyst, biz)["total"] == 1
     assert_error(create_contract(client, analyst, biz, 403, **body), 403, "role_insufficient")
@@ -282,4 +261,4 @@ def test_contract_roles_and_tenancy(client) -> None:  # type: ignore[no-untyped-
                  "not_found")
     assert contracts(client, stranger.brand_h, stranger.business["id"])["total"] == 0
     assert contracts(client, w.brand_h, biz)["items"][0]["status"] == "active"
-    ok(client.delete(f"/v1/contracts/{c['id']}", headers=operator))
+    f._ok(client.delete(f"/v1/contracts/{c['id']}", headers=operator))

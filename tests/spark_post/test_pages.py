@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sparkcodes.models import SparkPost
 from tests import factories as f
 from tests.integration._http import preview, substitute, unknown_code
-from tests.integration.test_pages import _world
 from tests.integration.test_pages_access import HTML, page_login, page_text
 
 
@@ -29,7 +28,7 @@ REQUIRED = ("This post is a {kind}: also paste a code of the post it was made fr
 
 def _duet_world(client: TestClient, kind: str = "duet") -> dict:  # type: ignore[type-arg]
     """Maya's post with a code, Leo's duet (or stitch) of it with a code, and a brand."""
-    w = _world(client)
+    w = f.page_world(client)
     leo_h = f.user(client, email="leo@example.com")
     leo = f.creator(client, leo_h, handle="leo_lifts")
     duet = f.post(client, leo_h, leo["id"], kind=kind, original_post_id=w["post"]["id"],
@@ -159,7 +158,7 @@ def test_json_preview_checks_the_original_code_as_bind_does(client) -> None:  # 
 
 def test_preview_numbers_lines_as_the_box_shows_them_and_flags_a_repeat(client) -> None:  # type: ignore[no-untyped-def]
     """Issue 13: a repeated line counted as ready, and line numbers skipped blank lines."""
-    w = _world(client)
+    w = f.page_world(client)
     token = page_login(client, "brand@example.com")
     code = w["code"]["code"]
     r = _post(client, w, "/preview", token, [code, "", "hello world", code.lower()])

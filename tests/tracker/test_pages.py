@@ -17,22 +17,16 @@ from tests.integration.test_pages_access import page_text as _text
 
 
 def _world(client: TestClient) -> dict:  # type: ignore[type-arg]
-    """A creator's code bound to a brand's ad account with one delivering ad on it."""
-    creator_h = f.user(client, email="creator@example.com")
-    creator = f.creator(client, creator_h, handle="maya.makes")
-    post = f.post(client, creator_h, creator["id"], caption="Morning routine")
-    code = f.code(client, creator_h, post["id"])
-    brand_h = f.user(client, email="brand@example.com")
-    business = f.business(client, brand_h, "Glow Skincare")
-    account = f.ad_account(client, brand_h, business["id"], "Glow US")
-    other_account = f.ad_account(client, brand_h, business["id"], "Glow EU")
-    sp = f.spark_post_id(client, brand_h, account["id"], code["code"])
+    """The pages' world with a second ad account, and Maya's code bound to Glow US with one
+    delivering ad on it."""
+    w = f.page_world(client)
+    brand_h, account = w["brand_h"], w["account"]
+    other_account = f.ad_account(client, brand_h, w["business"]["id"], "Glow EU")
+    sp = f.spark_post_id(client, brand_h, account["id"], w["code"]["code"])
     campaign = f.campaign(client, brand_h, account["id"])
     group = f.ad_group(client, brand_h, campaign["id"])
     ad = f.ad(client, brand_h, group["id"], sp)
-    return {"creator_h": creator_h, "creator": creator, "post": post, "code": code,
-            "brand_h": brand_h, "business": business, "account": account,
-            "other_account": other_account, "spark_post_id": sp, "ad": ad}
+    return {**w, "other_account": other_account, "spark_post_id": sp, "ad": ad}
 
 
 def _month(iso: str) -> str:

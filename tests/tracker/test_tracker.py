@@ -11,21 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
-from sparkcodes.kit import crypto
 from tests import factories as f
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(crypto, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                          parallelism=1))
-
-
-def ok(response, status: int = 200) -> Any:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, (response.status_code, response.text)
-    return response.json()
 
 
 def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -34,8 +21,8 @@ def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-u
 
 
 def tracker(client, headers, business_id: str, **params) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return ok(client.get(f"/v1/businesses/{business_id}/tracker", headers=headers,
-                         params=params))
+    return f._ok(client.get(f"/v1/businesses/{business_id}/tracker", headers=headers,
+                            params=params))
 
 
 def tracker_csv(client, headers, business_id: str, **params) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -47,7 +34,7 @@ def tracker_csv(client, headers, business_id: str, **params) -> list[dict[str, s
 
 
 def now_of(client, headers) -> datetime:  # type: ignore[no-untyped-def]
-    return datetime.fromisoformat(ok(client.get("/v1/sandbox/clock", headers=headers))["now"])
+    return datetime.fromisoformat(f._ok(client.get("/v1/sandbox/clock", headers=headers))["now"])
 
 
 def ts(value: str) -> datetime:
@@ -166,8 +153,8 @@ def test_filters(client, brand: Brand) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_unbound_spark_posts_only_when_asked(client, brand: Brand) -> None:  # type: ignore[no-untyped-def]
-    ok(client.delete(f"/v1/ad-accounts/{brand.b['id']}/spark-posts/{brand.sp3}",
-                     headers=brand.h))
+    f._ok(client.delete(f"/v1/ad-accounts/{brand.b['id']}/spark-posts/{brand.sp3}",
+                        headers=brand.h))
     assert brand.sp3 not in brand.ids()
     items = {i["spark_post_id"]: i for i in brand.get(include_unbound="true")["items"]}
     assert items[brand.sp3]["status"] == "UNBOUND"
@@ -177,11 +164,11 @@ def test_unbound_spark_posts_only_when_asked(client, brand: Brand) -> None:  # t
 
 def test_own_posts_have_no_code_and_no_window(client, brand: Brand) -> None:  # type: ignore[no-untyped-def]
     own = f.creator(client, brand.h, handle=f"glow_official_{next(f._seq)}")
-    ok(client.post(f"/v1/ad-accounts/{brand.a['id']}/identities", headers=brand.h,
-                   json={"creator_id": own["id"]}), 201)
+    f._ok(client.post(f"/v1/ad-accounts/{brand.a['id']}/identities", headers=brand.h,
+                      json={"creator_id": own["id"]}), 201)
     post = f.post(client, brand.h, own["id"], caption="Our own launch video")
-    sp = ok(client.post(f"/v1/ad-accounts/{brand.a['id']}/spark-posts/own", headers=brand.h,
-                        json={"post_id": post["id"]}), 201)["id"]
+    sp = f._ok(client.post(f"/v1/ad-accounts/{brand.a['id']}/spark-posts/own", headers=brand.h,
+                           json={"post_id": post["id"]}), 201)["id"]
     items = brand.get()["items"]
     assert items[-1]["spark_post_id"] == sp  # no window: last by expiry, either direction
     assert brand.get(sort="-expiry")["items"][-1]["spark_post_id"] == sp
@@ -242,7 +229,7 @@ def test_spend_at_risk_is_yesterdays_spend_of_the_live_ads_in_the_account_time_z
     # 11:00 UTC is already the next day in Kiritimati (UTC+14): a UTC "yesterday" would miss it.
     start = (now_of(client, starter) + timedelta(days=2)).replace(hour=11, minute=0, second=0,
                                                                   microsecond=0)
-    ok(client.post("/v1/sandbox/clock", headers=starter, json={"set": start.isoformat()}))
+    f._ok(client.post("/v1/sandbox/clock", headers=starter, json={"set": start.isoformat()}))
     maya_h = f.user(client)
     maya = f.creator(client, maya_h)
     post = f.post(client, maya_h, maya["id"])
@@ -250,8 +237,8 @@ def test_spend_at_risk_is_yesterdays_spend_of_the_live_ads_in_the_account_time_z
     code, code2 = f.code(client, maya_h, post["id"]), f.code(client, maya_h, other["id"])
     h = f.user(client)
     business = f.business(client, h)
-    account = ok(client.post(f"/v1/businesses/{business['id']}/ad-accounts", headers=h,
-                             json={"name": "Pacific", "timezone": "Pacific/Kiritimati"}), 201)
+    account = f._ok(client.post(f"/v1/businesses/{business['id']}/ad-accounts", headers=h,
+                                json={"name": "Pacific", "timezone": "Pacific/Kiritimati"}), 201)
     sp = bind_code(client, h, account["id"], code["code"])
     sp2 = bind_code(client, h, account["id"], code2["code"])
     ad = run_ad(client, h, account["id"], sp)
@@ -261,9 +248,9 @@ def test_spend_at_risk_is_yesterdays_spend_of_the_live_ads_in_the_account_time_z
     batch = ([f.event(post["id"], ad_id=ad["id"]) for _ in range(250)]
              + [f.event(post["id"], ad_id=ad2["id"]) for _ in range(50)]
              + [f.event(other["id"], ad_id=ad3["id"]) for _ in range(120)])
-    assert ok(f.events(client, h, batch))["accepted"] == 420
+    assert f._ok(f.events(client, h, batch))["accepted"] == 420
     organic = [f.event(post["id"]) for _ in range(40)]  # the creator's own: no spend
-    assert ok(f.events(client, maya_h, organic))["accepted"] == 40
+    assert f._ok(f.events(client, maya_h, organic))["accepted"] == 40
     # Today's spend is not yesterday's.
     items = {i["spark_post_id"]: i for i in tracker(client, h, business["id"])["items"]}
     assert items[sp]["spend_at_risk"] == "0.00" and items[sp]["live_ads"] == 2
@@ -275,7 +262,7 @@ def test_spend_at_risk_is_yesterdays_spend_of_the_live_ads_in_the_account_time_z
     assert [i["spark_post_id"] for i in tracker(client, h, business["id"],
                                                 sort="-spend_at_risk")["items"]] == [sp2, sp]
     # Only ads live now put spend at risk: pause one and its spend drops out.
-    ok(f.set_status(client, h, "ad", ad2["id"], "DISABLE"))
+    f._ok(f.set_status(client, h, "ad", ad2["id"], "DISABLE"))
     items = {i["spark_post_id"]: i for i in tracker(client, h, business["id"])["items"]}
     assert (items[sp]["live_ads"], items[sp]["total_ads"]) == (1, 2)
     assert items[sp]["spend_at_risk"] == "2.50"
@@ -289,8 +276,8 @@ def test_spend_at_risk_is_yesterdays_spend_of_the_live_ads_in_the_account_time_z
 # --- contracts (R26) -----------------------------------------------------------------------------
 
 def contract(client, headers, business_id: str, **body) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return ok(client.post(f"/v1/businesses/{business_id}/contracts", headers=headers,
-                          json=body), 201)
+    return f._ok(client.post(f"/v1/businesses/{business_id}/contracts", headers=headers,
+                             json=body), 201)
 
 
 def test_contract_flags(client, brand: Brand) -> None:  # type: ignore[no-untyped-def]
@@ -326,8 +313,8 @@ def test_contract_flags(client, brand: Brand) -> None:  # type: ignore[no-untype
     items = {i["spark_post_id"]: i for i in brand.get()["items"]}
     assert items[brand.sp3]["contract"]["id"] == c3b["id"]
     assert items[brand.sp3]["flags"] == ["code_shorter_than_contract"]
-    ok(client.delete(f"/v1/contracts/{c3b['id']}", headers=brand.h))
-    ok(client.delete(f"/v1/contracts/{c1['id']}", headers=brand.h))
+    f._ok(client.delete(f"/v1/contracts/{c3b['id']}", headers=brand.h))
+    f._ok(client.delete(f"/v1/contracts/{c1['id']}", headers=brand.h))
     items = {i["spark_post_id"]: i for i in brand.get()["items"]}
     assert items[brand.sp3]["contract"]["id"] == c3["id"]
     assert items[brand.sp1]["contract"] is None and items[brand.sp1]["flags"] == []
@@ -388,8 +375,8 @@ def test_strangers_get_404_and_analysts_may_read(client, brand: Brand) -> None: 
         assert_error(client.get(f"/v1/businesses/{biz}/{suffix}"), 401, "unauthorized")
     analyst_email = f"analyst{f._seq.__next__()}@example.com"
     analyst = f.user(client, email=analyst_email)
-    ok(client.put(f"/v1/businesses/{biz}/members", headers=brand.h,
-                  json={"email": analyst_email, "role": "analyst"}))
+    f._ok(client.put(f"/v1/businesses/{biz}/members", headers=brand.h,
+                     json={"email": analyst_email, "role": "analyst"}))
     assert tracker(client, analyst, biz)["total"] == 4
     assert len(tracker_csv(client, analyst, biz)) == 4
 
@@ -425,7 +412,7 @@ def test_spend_sorts_page_like_the_full_order_when_few_spending_rows_are_built(
     starter = f.user(client)
     start = (now_of(client, starter) + timedelta(days=2)).replace(hour=11, minute=0, second=0,
                                                                   microsecond=0)
-    ok(client.post("/v1/sandbox/clock", headers=starter, json={"set": start.isoformat()}))
+    f._ok(client.post("/v1/sandbox/clock", headers=starter, json={"set": start.isoformat()}))
     maya_h = f.user(client)
     maya = f.creator(client, maya_h)
     h = f.user(client)
@@ -442,11 +429,11 @@ def test_spend_sorts_page_like_the_full_order_when_few_spending_rows_are_built(
         ad = run_ad(client, h, account["id"], sp)
         ads.append(ad)
         events += [f.event(post["id"], ad_id=ad["id"]) for _ in range(impressions)]
-    assert ok(f.events(client, h, events))["accepted"] == len(events)
+    assert f._ok(f.events(client, h, events))["accepted"] == len(events)
     f.advance(client, h, "P1D")
     for ad, (_, paused) in zip(ads, plan, strict=True):
         if paused:
-            ok(f.set_status(client, h, "ad", ad["id"], "DISABLE"))
+            f._ok(f.set_status(client, h, "ad", ad["id"], "DISABLE"))
     for sort in ("spend_at_risk", "-spend_at_risk", "days_left", "-days_left"):
         full = [r["spark_post_id"] for r in tracker_csv(client, h, business["id"], sort=sort)]
         assert len(full) == len(plan)

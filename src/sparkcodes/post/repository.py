@@ -1,9 +1,24 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Float,
+    Select,
+    SQLColumnExpression,
+    bindparam,
+    case,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
+from sparkcodes.config import Review as Thresholds
 from sparkcodes.models import Authorization, EngagementDaily, EngagementEvent, Post, PostRevision
+from sparkcodes.post import rules
 
 
 def add(session: Session, obj: Post | PostRevision) -> None:
@@ -63,19 +78,51 @@ def revisions(session: Session, post_id: str) -> list[PostRevision]:
     )
 
 
-def organic_views(session: Session, post_id: str) -> tuple[int, int]:
-    """R30: the post's organic views and views that reached 15 s, from the daily rollups."""
-    row = session.execute(
-        select(func.coalesce(func.sum(EngagementDaily.impressions), 0),
-               func.coalesce(func.sum(EngagementDaily.video_watched_15s), 0))
-        .where(EngagementDaily.post_id == post_id, EngagementDaily.ad_key == "")).one()
-    return int(row[0]), int(row[1])
+def tones_sql(score: SQLColumnExpression[float | None]) -> tuple[ColumnElement[int], ...]:
+    """Aggregates counting the positive, negative and neutral scores among ``score``'s rows:
+    rules.tone_of in SQL (positive first, then negative, the rest neutral), the cut-offs given
+    as the parameters ``positive`` and ``negative``."""
+    tone = case((score >= bindparam("positive", type_=Float), "positive"),
+                (score <= bindparam("negative", type_=Float), "negative"), else_="neutral")
+    return tuple(func.count(case((tone == name, 1))) for name in ("positive", "negative",
+                                                                   "neutral"))
 
 
-def comment_scores(session: Session, post_id: str) -> list[float]:
-    """R30: the sentiment of every scored comment on the post (organic or under an ad: all show
-    on the post)."""
-    return [float(s) for s in session.scalars(
-        select(EngagementEvent.sentiment).where(
-            EngagementEvent.post_id == post_id, EngagementEvent.type == "comment",
-            EngagementEvent.sentiment.is_not(None))) if s is not None]
+def _organic_numbers_statement() -> Select[Any]:
+    """R30's numbers of the posts ``ids`` (an expanding parameter), built once: views and views
+    that reached 15 s from the daily rollups, and the tones of the scored comments."""
+    ids: BindParameter[list[str]] = bindparam("ids", expanding=True)
+    views = (select(EngagementDaily.post_id.label("post_id"),
+                    func.sum(EngagementDaily.impressions).label("views"),
+                    func.sum(EngagementDaily.video_watched_15s).label("watched"))
+             .where(EngagementDaily.post_id.in_(ids), EngagementDaily.ad_key == "")
+             .group_by(EngagementDaily.post_id).subquery())
+    positive, negative, neutral = tones_sql(EngagementEvent.sentiment)
+    comments = (select(EngagementEvent.post_id.label("post_id"), positive.label("positive"),
+                       negative.label("negative"), neutral.label("neutral"))
+                .where(EngagementEvent.post_id.in_(ids), EngagementEvent.type == "comment",
+                       EngagementEvent.sentiment.is_not(None))
+                .group_by(EngagementEvent.post_id).subquery())
+    return (select(Post.id, views.c.views, views.c.watched, comments.c.positive,
+                   comments.c.negative, comments.c.neutral)
+            .outerjoin(views, views.c.post_id == Post.id)
+            .outerjoin(comments, comments.c.post_id == Post.id)
+            .where(Post.id.in_(ids)))
+
+
+_ORGANIC_NUMBERS = _organic_numbers_statement()
+
+
+def organic_numbers(session: Session, post_ids: Collection[str],
+                    t: Thresholds) -> dict[str, tuple[int, int, rules.Tones]]:
+    """R30, for each of these posts in one statement: organic views and views that reached 15 s
+    (from the daily rollups), and the tones of its scored comments (organic or under an ad: all
+    show on the post)."""
+    ids = sorted(set(post_ids))
+    if not ids:
+        return {}
+    rows = session.execute(_ORGANIC_NUMBERS, {"ids": ids, "positive": t.positive_compound,
+                                              "negative": t.negative_compound})
+    return {post_id: (int(v or 0), int(w or 0), rules.Tones(int(p or 0), int(n or 0),
+                                                            int(u or 0)))
+            for post_id, v, w, p, n, u in rows}

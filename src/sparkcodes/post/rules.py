@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -117,18 +118,45 @@ def check_delete(live_ads: list[LiveAd]) -> None:
 
 CheckStatus = Literal["passed", "failed", "not_enough_data"]
 Verdict = Literal["ready", "not_ready", "not_enough_data"]
+Tone = Literal["positive", "negative", "neutral"]
 Number = int | float | None
 
 
 @dataclass(frozen=True)
+class Tones:
+    """How many of a post's scored comments are positive, negative and neutral."""
+
+    positive: int = 0
+    negative: int = 0
+    neutral: int = 0
+
+
+def tone_of(score: float, t: Thresholds) -> Tone:
+    """A comment's tone from its VADER compound score: at or above the positive cut-off is
+    positive (first, should the cut-offs ever overlap), at or below the negative one negative,
+    in between neutral. post.repository.tones_sql is this rule in SQL."""
+    if score >= t.positive_compound:
+        return "positive"
+    if score <= t.negative_compound:
+        return "negative"
+    return "neutral"
+
+
+def tones(scores: Iterable[float], t: Thresholds) -> Tones:
+    """The tones of these scores, counted."""
+    counted = Counter(tone_of(score, t) for score in scores)
+    return Tones(counted["positive"], counted["negative"], counted["neutral"])
+
+
+@dataclass(frozen=True)
 class OrganicNumbers:
-    """What the review reads: organic views and 15-second views, and the comments' VADER compound
-    scores (comments without a score are left out by the caller)."""
+    """What the review reads: organic views and 15-second views, and the tones of the comments
+    with a VADER compound score (comments without one are left out)."""
 
     published_at: datetime
     views: int
     watched_15s: int
-    comment_scores: Sequence[float] = ()
+    tones: Tones = Tones()
 
 
 @dataclass(frozen=True)
@@ -184,14 +212,13 @@ def completion_line(views: int, watched_15s: int, t: Thresholds) -> CheckLine:
                      f"{t.min_completion_15s_percent:g} % is asked for.")
 
 
-def sentiment_line(scores: Sequence[float], t: Thresholds) -> CheckLine:
-    positive = sum(1 for s in scores if s >= t.positive_compound)
-    negative = sum(1 for s in scores if s <= t.negative_compound)
+def sentiment_line(counted: Tones, t: Thresholds) -> CheckLine:
+    positive, negative = counted.positive, counted.negative
     toned = positive + negative
     percent = _percent(positive, toned) if toned else None
     numbers: dict[str, Number] = {
-        "comments_scored": len(scores), "positive": positive, "negative": negative,
-        "neutral": len(scores) - toned, "positive_percent": percent,
+        "comments_scored": toned + counted.neutral, "positive": positive, "negative": negative,
+        "neutral": counted.neutral, "positive_percent": percent,
         "min_positive_percent": t.min_positive_percent,
         "min_toned_comments": t.min_toned_comments}
     if toned < t.min_toned_comments or percent is None:
@@ -212,7 +239,7 @@ def review(numbers: OrganicNumbers, *, now: datetime, thresholds: Thresholds) ->
     not ready; otherwise a line without enough data leaves the question open."""
     lines = (age_line(numbers.published_at, now, thresholds),
              completion_line(numbers.views, numbers.watched_15s, thresholds),
-             sentiment_line(numbers.comment_scores, thresholds))
+             sentiment_line(numbers.tones, thresholds))
     statuses = {line.status for line in lines}
     verdict: Verdict = ("not_ready" if "failed" in statuses
                         else "not_enough_data" if "not_enough_data" in statuses else "ready")

@@ -198,8 +198,19 @@ def history(session: Session, *, post: Post, limit: int, offset: int) -> Sequenc
 def pre_promotion_review(session: Session, *, settings: Settings, post: Post) -> rules.Review:
     """R30: the post's organic age, completion at 15 s and comment sentiment against the
     thresholds in settings, as a checklist."""
-    views, watched_15s = repository.organic_views(session, post.id)
-    numbers = rules.OrganicNumbers(published_at=post.published_at, views=views,
-                                    watched_15s=watched_15s,
-                                    comment_scores=repository.comment_scores(session, post.id))
-    return rules.review(numbers, now=utc_now(), thresholds=settings.review)
+    return pre_promotion_reviews(session, settings=settings, posts=[post])[post.id]
+
+
+def pre_promotion_reviews(session: Session, *, settings: Settings,
+                          posts: Sequence[Post]) -> dict[str, rules.Review]:
+    """R30 for several posts (a batch of previewed codes) in one statement, by post id."""
+    t, now = settings.review, utc_now()
+    numbers = repository.organic_numbers(session, [p.id for p in posts], t)
+    reviews: dict[str, rules.Review] = {}
+    for post in posts:
+        views, watched_15s, tones = numbers.get(post.id, (0, 0, rules.Tones()))
+        reviews[post.id] = rules.review(
+            rules.OrganicNumbers(published_at=post.published_at, views=views,
+                                 watched_15s=watched_15s, tones=tones),
+            now=now, thresholds=t)
+    return reviews

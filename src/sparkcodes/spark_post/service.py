@@ -121,11 +121,13 @@ class Preview:
 
 
 def preview(session: Session, *, settings: Settings, guard: Guard, account: AdAccount,
-            text: str, originals: Originals | None = None) -> Preview:
+            text: str, originals: Originals | None = None, review: bool = True) -> Preview:
     """R13: what binding would attach, and every problem in plain words; changes nothing.
 
     For a duet or stitch, the original-post codes given (``originals``, as a bind would get them)
-    are checked as the bind would check them (R3): a missing one is a problem here already."""
+    are checked as the bind would check them (R3): a missing one is a problem here already.
+    ``review=False`` leaves the post's review (R30) to ``add_reviews``, which makes it for a
+    whole batch of previews at once."""
     r = resolve(session, settings=settings, guard=guard, text=text)
     now = utc_now()
     problems = _problems(r, settings=settings, account=account, now=now)
@@ -149,8 +151,17 @@ def preview(session: Session, *, settings: Settings, guard: Guard, account: AdAc
         resolved=r, problems=problems, warnings=code_rules.sound_warnings(r.post.sound),
         bound_here=r.authorization.ad_account_id == account.id,
         needs_original=needs_original, original_post=original_post, original=original,
-        review=post_service.pre_promotion_review(session, settings=settings, post=r.post),
+        review=(post_service.pre_promotion_review(session, settings=settings, post=r.post)
+                if review else None),
     )
+
+
+def add_reviews(session: Session, *, settings: Settings, previews: Sequence[Preview]) -> None:
+    """R30: the review of every previewed post, made in one statement for the whole batch."""
+    reviews = post_service.pre_promotion_reviews(
+        session, settings=settings, posts=[p.resolved.post for p in previews])
+    for p in previews:
+        p.review = reviews[p.resolved.post.id]
 
 
 def _original_problems(r: Resolved, original: Resolved | None, *, settings: Settings,

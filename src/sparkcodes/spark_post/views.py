@@ -144,7 +144,8 @@ def preview(ad_account_id: str, web: WebForm, access: AdAccountOperateThrough,
                 continue
             try:
                 p = service.preview(web.session, settings=web.settings, guard=guard,
-                                    account=account, text=text, originals=originals)
+                                    account=account, text=text, originals=originals,
+                                    review=False)
             except errors.AppError as exc:
                 cards.append({"line": number, "text": text, "error": exc.message,
                               "code": exc.code})
@@ -158,6 +159,9 @@ def preview(ad_account_id: str, web: WebForm, access: AdAccountOperateThrough,
                           "problems": [page_message(pr) for pr in p.problems]})
         if account.source == NATIVE:
             _point_at_originals_in_the_batch(cards)
+            service.add_reviews(web.session, settings=web.settings,
+                                previews=[c["p"] for c in cards
+                                          if isinstance(c.get("p"), service.Preview)])
     ctx = {"account": account, "codes_text": codes, "codes_error": problem,
            "originals_text": original_post_codes, "originals_error": originals_error,
            "previews": cards,
