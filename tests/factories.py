@@ -58,9 +58,12 @@ def business(client, headers, name: str = "Acme") -> dict[str, Any]:  # type: ig
     return _ok(client.post("/v1/businesses", headers=headers, json={"name": name}), 201)
 
 
-def ad_account(client, headers, business_id: str, name: str | None = None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def ad_account(client, headers, business_id: str, name: str | None = None,  # type: ignore[no-untyped-def]
+               **fields) -> dict[str, Any]:
+    """An ad account; ``fields`` are the rest of POST /v1/businesses/{id}/ad-accounts (region,
+    timezone, currency)."""
     return _ok(client.post(f"/v1/businesses/{business_id}/ad-accounts", headers=headers,
-                           json={"name": name or f"Account {next(_seq)}"}), 201)
+                           json={"name": name or f"Account {next(_seq)}", **fields}), 201)
 
 
 def bind(client, headers, ad_account_id: str, codes: list[str], **extra):  # type: ignore[no-untyped-def]

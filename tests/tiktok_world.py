@@ -113,12 +113,12 @@ def delete_code(client, headers: dict[str, str], authorization_id: str) -> None:
 class Brand:
     """A user with a business and an ad account, seen as a TikTok client sees them."""
 
-    def __init__(self, client, *, name: str = "Acme") -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client, *, name: str = "Acme", currency: str = "USD") -> None:  # type: ignore[no-untyped-def]
         self.email = f"brand-{next(f._seq)}@example.com"
         self.headers = f.user(client, email=self.email)
         self.token = token_of(self.headers)
         self.business = f.business(client, self.headers, name)
-        self.account = f.ad_account(client, self.headers, self.business["id"])
+        self.account = f.ad_account(client, self.headers, self.business["id"], currency=currency)
         self.advertiser_id = advertiser_id_of(client, self.headers, self.account["id"])
 
     def another_account(self, client) -> tuple[dict[str, Any], str]:  # type: ignore[no-untyped-def]

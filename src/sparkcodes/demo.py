@@ -145,7 +145,7 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
     us = ad_account_service.create(session, user=brand, business=business, name="Glow US",
                                    region="US", timezone="America/New_York")
     eu = ad_account_service.create(session, user=brand, business=business, name="Glow EU",
-                                   region="DE", timezone="Europe/Berlin")
+                                   region="DE", timezone="Europe/Berlin", currency="EUR")
 
     creators: Creators = {}
     for handle, name, region, email in CREATORS:

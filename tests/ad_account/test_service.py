@@ -80,7 +80,8 @@ def test_an_ad_account_is_created_with_a_clean_name_and_region(
             AuditEvent.target_id == account_id)).all()
         assert (event.action, event.actor_id, event.business_id) == (
             "ad_account.created", brand.user_ids["admin"], brand.business_id)
-        assert event.details == {"after": {"name": stored_name, "region": stored_region}}
+        assert event.details == {"after": {"name": stored_name, "region": stored_region,
+                                           "currency": "USD"}}
 
 
 @pytest.mark.parametrize(("name", "region", "code", "message"), [

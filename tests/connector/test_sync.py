@@ -46,9 +46,10 @@ MIRRORED = (AdAccount, Creator, Post, Authorization, SparkPost)
 class OnTikTok:
     """On the stand-in: a brand whose advertiser has bound ``n`` creators' codes."""
 
-    def __init__(self, standin: StandIn, n: int = 2, days: int = 30) -> None:
+    def __init__(self, standin: StandIn, n: int = 2, days: int = 30,
+                 currency: str = "USD") -> None:
         c = standin.client
-        self.brand = Brand(c, name="Glow on TikTok")
+        self.brand = Brand(c, name="Glow on TikTok", currency=currency)
         self.creators = [TikTokCreator(c) for _ in range(n)]
         self.posts = [cr.post(caption=f"Routine #{i} #ad") for i, cr in enumerate(self.creators)]
         self.codes = [cr.code(p, days) for cr, p in zip(self.creators, self.posts, strict=True)]

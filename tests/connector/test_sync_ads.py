@@ -42,8 +42,9 @@ class WithAds(OnTikTok):
     """On the stand-in: the brand runs one campaign, one ad group (CPM 10.00: 0.01 an impression)
     and one Spark ad per bound post."""
 
-    def __init__(self, standin: StandIn, n: int = 2, days: int = 30) -> None:
-        super().__init__(standin, n=n, days=days)
+    def __init__(self, standin: StandIn, n: int = 2, days: int = 30,
+                 currency: str = "USD") -> None:
+        super().__init__(standin, n=n, days=days, currency=currency)
         c, h, account = standin.client, self.brand.headers, self.brand.account["id"]
         self.c, self.h = c, h
         self.campaign = f.campaign(c, h, account, name="Spring launch")
@@ -165,6 +166,28 @@ def test_ads_and_spend_are_mirrored_for_the_ads_list_reports_and_the_tracker(cli
     assert (run.counts["ads"], run.counts["ad_groups"], run.counts["campaigns"]) == (2, 1, 1)
     shown = f._ok(client.get(f"{admin.base}/{made['id']}", headers=admin.headers))
     assert "2 Spark posts, 2 ads" in shown["syncs"][0]["words"]
+
+
+def test_the_advertisers_currency_is_mirrored_onto_its_ad_account(client, standin):  # type: ignore[no-untyped-def]
+    aligned(client, standin)
+    world = WithAds(standin, n=1, currency="EUR")
+    world.spend(0, impressions=20)
+    # The stand-in's advertiser/info answers the account's own currency.
+    info = f._ok(standin.client.get(
+        "/open_api/v1.3/advertiser/info/", headers={"Access-Token": world.brand.token},
+        params={"advertiser_ids": f'["{world.brand.advertiser_id}"]'}))
+    assert [a["currency"] for a in info["data"]["list"]] == ["EUR"]
+    admin, made = linked(client, standin, world)
+    assert do_sync(client, made, world) == DONE
+    with db_of(client).session() as session:
+        account = session.get(AdAccount, mirrored_account(client))
+        assert account is not None and account.currency == "EUR"
+    # Its reports carry it with the mirrored spend.
+    today = now_of(client, admin, world).date()
+    out = f._ok(f.report(client, admin.headers, "ad_account", mirrored_account(client),
+                         start_date=today.isoformat(), end_date=today.isoformat(),
+                         granularity="total"))
+    assert (out["currency"], Decimal(str(out["total"]["spend"]))) == ("EUR", Decimal("0.20"))
 
 
 def test_a_second_sync_changes_nothing_and_follows_pauses_and_deletions(client, standin):  # type: ignore[no-untyped-def]

@@ -110,8 +110,9 @@ def test_ad_account_report_charts_paid_against_organic(client):  # type: ignore[
     assert re.search(r'<canvas id="engagement-canvas" data-chart="engagement-data" role="img" '
                      r'aria-label="Engagement per day from [^"]+: 3 paid engagements from Spark '
                      r'Ads and 3 organic\."', r.text)
-    assert "Views 4 5" in text and "Spend 0.04 —" in text  # the totals table, plain labels
-    assert "Maya spring ad Delivering 0.04 4 3" in text  # the per-ad row
+    # The totals table in plain labels, amounts in the account's currency.
+    assert "Views 4 5" in text and "Spend 0.04 USD —" in text
+    assert "Maya spring ad Delivering 0.04 USD 4 3" in text  # the per-ad row
 
 
 def test_creator_report_and_each_posts_report(client):  # type: ignore[no-untyped-def]

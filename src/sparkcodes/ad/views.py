@@ -4,12 +4,14 @@ not deliver, the reason in words and what to do about it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
+from starlette.datastructures import QueryParams
 
 from sparkcodes import errors
 from sparkcodes.ad import rules, service
@@ -31,6 +33,8 @@ from sparkcodes.fallback import service as fallback_service
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import NATIVE, Ad, AdAccount, AdGroup, Authorization, Business, Campaign
+from sparkcodes.report import rules as report_rules
+from sparkcodes.report import service as report_service
 from sparkcodes.spark_post import presenters as spark_presenters
 from sparkcodes.web.kit import Web, WebForm, WebPage, fmt_ago, form_amount, too_long
 
@@ -89,6 +93,102 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
             "pending": pending.get(code.id) if code is not None else None,
         })
     return rows
+
+
+# --- numbers: the date range, the columns and the figures of a page --------------------------
+
+_RANGE_WORDS = {
+    "start_date is after end_date.": ("from", "The first day is after the last day."),
+    "end_date is too early.": ("to", "The last day is too early; pick a later one."),
+    f"A report spans at most {report_service.MAX_DAYS} days.": (
+        "from", f"Pick at most {report_service.MAX_DAYS} days."),
+}
+
+
+class NumbersView:
+    """What a campaign, ad group or ad page's numbers show, from its query string: a preset
+    (``range``) or a first and last day (``from``, ``to``) in the account's time zone, and the
+    ticked columns (``col``; none: all) — so a link reproduces the view. Bad dates are kept
+    with the message shown next to them."""
+
+    def __init__(self, web: Web, account: AdAccount) -> None:
+        # A form's answer (a POST) shows the default view.
+        params = web.request.query_params if web.request.method == "GET" else QueryParams()
+        self.preset = (params.get("range") or "").strip()
+        self.from_text = (params.get("from") or "").strip()[:10]
+        self.to_text = (params.get("to") or "").strip()[:10]
+        self.columns = report_rules.chosen_columns(params.getlist("col"))
+        self.chosen = len(self.columns) < len(report_rules.COLUMNS)
+        self.errors: dict[str, str] = {}
+        self.today = report_service.account_today(account)
+        self.start: date | None = None
+        self.end: date | None = None
+        if self.preset == "custom" or (not self.preset and (self.from_text or self.to_text)):
+            self.preset = "custom"
+            self.start = self._day("from", self.from_text, "first")
+            self.end = self._day("to", self.to_text, "last")
+        else:
+            if self.preset not in report_rules.PRESETS:
+                self.preset = report_rules.DEFAULT_PRESET
+            self.start, self.end = report_rules.preset_range(self.preset, self.today)
+
+    def _day(self, name: str, text: str, which: str) -> date | None:
+        if len(text) == 10:  # YYYY-MM-DD, as a date input sends it
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
+        self.errors[name] = f"Enter the {which} day as a date such as 2026-03-01."
+        return None
+
+    def load(self, web: Web, account: AdAccount, level: report_service.NumbersLevel,
+             obj_id: str) -> report_service.Numbers | None:
+        """The figures, or None with the refusal next to the day it is about."""
+        if self.errors or self.start is None or self.end is None:
+            return None
+        try:
+            return report_service.numbers(web.session, account=account, level=level,
+                                          obj_id=obj_id, start=self.start, end=self.end)
+        except errors.InvalidInput as exc:
+            field, words = _RANGE_WORDS.get(exc.message, ("from", exc.message))
+            self.errors[field] = words
+            return None
+
+    def query(self, **change: str) -> str:
+        """This view's query string, with ``change`` applied (range=... drops the custom days)."""
+        pairs: list[tuple[str, str]] = []
+        preset = change.get("range", self.preset)
+        pairs.append(("range", preset))
+        if preset == "custom":
+            pairs += [("from", self.from_text), ("to", self.to_text)]
+        if self.chosen:
+            pairs += [("col", c) for c in self.columns]
+        return urlencode(pairs)
+
+    @property
+    def status(self) -> int:
+        return 422 if self.errors else 200
+
+
+def _numbers(web: Web, account: AdAccount, level: report_service.NumbersLevel, obj_id: str,
+             status: int) -> tuple[dict[str, Any], int]:
+    """The template's numbers, and the page's status: 422 when the days cannot be read."""
+    view = NumbersView(web, account)
+    ctx = {"nv": view, "numbers": view.load(web, account, level, obj_id),
+           "presets": report_rules.PRESETS, "columns": report_rules.COLUMNS}
+    return ctx, status if status != 200 else view.status
+
+
+def _children(objs: list[AdGroup] | list[Ad],
+              numbers: report_service.Numbers | None, path: str) -> list[dict[str, Any]]:
+    """The rows of a numbers table: every live child and each deleted one that counted
+    something in the range (not linked: it has no page), with its figures."""
+    if numbers is None:
+        return []
+    return [{"name": o.name, "href": None if o.deleted_at else path + o.id,
+             "deleted": o.deleted_at is not None,
+             "figures": numbers.of(o.id)}
+            for o in objs if o.deleted_at is None or o.id in numbers.by_key]
 
 
 # --- campaigns --------------------------------------------------------------------------------
@@ -171,13 +271,16 @@ def campaign_status(campaign_id: str, web: WebForm, held: CampaignOperate,
 def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *,
                    values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
                    status_error: str | None = None, status: int = 200) -> Response:
-    groups = [ad_group_out(web.session, g)
-              for g in service.ad_groups_of(web.session, campaign=campaign)]
+    every = service.ad_groups_of(web.session, campaign=campaign, include_deleted=True)
+    groups = [ad_group_out(web.session, g) for g in every if g.deleted_at is None]
+    figures, status = _numbers(web, account, "campaign", campaign.id, status)
     return web.render("ad/campaign.html", {
         "account": account, "business": _business(web, account),
         "campaign": campaign_out(web.session, campaign), "groups": groups,
+        "numbers_rows": _children(every, figures["numbers"], "/ad-groups/"),
         "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
-        "errors": errs or {}, "status_error": status_error, "tab": "campaigns"}, status=status)
+        "errors": errs or {}, "status_error": status_error, "tab": "campaigns", **figures},
+        status=status)
 
 
 @router.get("/campaigns/{campaign_id}")
@@ -252,9 +355,12 @@ def ad_group_status(ad_group_id: str, web: WebForm, held: AdGroupOperate,
 def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
                 values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
                 status_error: str | None = None, status: int = 200) -> Response:
-    ads = service.ads_of(web.session, group=group)
+    every = service.ads_of(web.session, group=group, include_deleted=True)
+    ads = [a for a in every if a.deleted_at is None]
     campaign = service.campaign_of(web.session, group)
+    figures, status = _numbers(web, account, "ad_group", group.id, status)
     return web.render("ad/ad_group.html", {
+        "numbers_rows": _children(every, figures["numbers"], "/ads/"), **figures,
         "account": account, "business": _business(web, account), "campaign": campaign,
         "group": ad_group_out(web.session, group), "rows": ad_rows(web, ads, account),
         "sparks": spark_presenters.spark_posts(web.session, account), "ctas": rules.CALLS_TO_ACTION,
@@ -306,7 +412,11 @@ def create_ad(ad_group_id: str, web: WebForm, held: AdGroupOperate,
 def _ad_page(web: Web, ad: Ad, account: AdAccount, *, error: str | None = None,
              status: int = 200) -> Response:
     row = ad_rows(web, [ad], account)[0]
+    figures, status = _numbers(web, account, "ad", ad.id, status)
+    days = figures["numbers"].days if figures["numbers"] is not None else []
     return web.render("ad/ad.html", {
+        **figures, "numbers_rows": [{"name": f"{d:%a}, {d:%b} {d.day}", "href": None,
+                                     "deleted": False, "figures": f} for d, f in days],
         "account": account, "business": _business(web, account), "row": row,
         "group": service.ad_group_of(web.session, ad),
         "campaign": service.campaign_of(web.session, ad),

@@ -28,7 +28,8 @@ def create_ad_account(business_id: str, access: BusinessAdmin, body: AdAccountIn
     """Create an ad account. Admins only."""
     business = access.business
     account = service.create(session, user=user, business=business, name=body.name,
-                                        region=body.region, timezone=body.timezone)
+                                        region=body.region, timezone=body.timezone,
+                                        currency=body.currency)
     return AdAccountOut.model_validate(account)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from zoneinfo import available_timezones
 
 from sparkcodes import errors
+
+_CURRENCY = re.compile(r"[A-Za-z]{3}", flags=re.ASCII)
+DEFAULT_CURRENCY = "USD"
 
 
 @cache
@@ -19,3 +23,13 @@ def check_timezone(name: str) -> str:
         raise errors.InvalidInput(f"Unknown time zone {name!r}; use an IANA name such as "
                                   "Europe/Berlin.", code="invalid_timezone")
     return name
+
+
+def normalize_currency(currency: str) -> str:
+    """An ISO 4217 code such as USD or EUR, upper-cased; InvalidInput (invalid_currency) for
+    anything but three letters."""
+    value = currency.strip()
+    if not _CURRENCY.fullmatch(value):
+        raise errors.InvalidInput("currency is a three-letter code such as USD or EUR.",
+                                  code="invalid_currency")
+    return value.upper()

@@ -13,6 +13,8 @@ class AdAccountIn(BaseModel):
     name: SingleLine = Field(max_length=limits.AD_ACCOUNT_NAME)
     region: str | None = Field(None, max_length=limits.REGION)
     timezone: str = Field("UTC", max_length=limits.TIMEZONE)
+    currency: str = Field("USD", max_length=limits.CURRENCY,
+                          description="ISO 4217 code every amount of the account is in")
 
 
 class AdAccountOut(BaseModel):
@@ -24,6 +26,7 @@ class AdAccountOut(BaseModel):
     name: str
     region: str | None
     timezone: str
+    currency: str
     created_at: datetime
 
 

@@ -16,21 +16,24 @@ from sparkcodes.models import NATIVE, AdAccount, Business, Creator, LinkedIdenti
 
 
 def create(session: Session, *, user: User, business: Business, name: str,
-           region: str | None = None, timezone: str = "UTC") -> AdAccount:
-    """A new ad account of the business; InvalidInput for an empty name, an unknown region or
-    time zone."""
+           region: str | None = None, timezone: str = "UTC",
+           currency: str = rules.DEFAULT_CURRENCY) -> AdAccount:
+    """A new ad account of the business, its amounts in ``currency``; InvalidInput for an empty
+    name, an unknown region or time zone, or a currency that is not three letters."""
     rules.check_timezone(timezone)
+    currency = rules.normalize_currency(currency)
     name = refuse_control(name.strip(), name="ad account name")
     if not name:
         raise errors.InvalidInput("Give the ad account a name.", code="invalid_name")
     account = AdAccount(
         business_id=business.id, name=name,
         region=creator_rules.normalize_region(region) if region else None, timezone=timezone,
+        currency=currency,
     )
     repository.add(session, account)
     audit.record(session, actor_id=user.id, action="ad_account.created", target_type="ad_account",
                  target_id=account.id, business_id=business.id,
-                 after={"name": name, "region": account.region})
+                 after={"name": name, "region": account.region, "currency": currency})
     return account
 
 

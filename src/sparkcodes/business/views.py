@@ -58,25 +58,29 @@ def business_page(business_id: str, web: WebPage, access: BusinessRead) -> Respo
 
 
 _AD_ACCOUNT_LIMITS = {"name": limits.AD_ACCOUNT_NAME, "region": limits.REGION,
-                      "timezone": limits.TIMEZONE}
-_AD_ACCOUNT_FIELD = {"invalid_region": "region", "invalid_timezone": "timezone"}
+                      "timezone": limits.TIMEZONE, "currency": limits.CURRENCY}
+_AD_ACCOUNT_FIELD = {"invalid_region": "region", "invalid_timezone": "timezone",
+                     "invalid_currency": "currency"}
 # The service names the bad value for API clients; the form shows it in the field already.
 _AD_ACCOUNT_WORDS = {"invalid_timezone": "Unknown time zone; use a name such as Europe/Berlin "
-                                         "or UTC."}
+                                         "or UTC.",
+                     "invalid_currency": "Enter the currency as three letters, such as USD or "
+                                         "EUR."}
 
 
 @router.post("/businesses/{business_id}/ad-accounts")
 def create_ad_account(business_id: str, web: WebForm, access: BusinessAdmin,
                       name: str = Form(""), region: str = Form(""),
-                      timezone: str = Form("UTC")) -> Response:
+                      timezone: str = Form("UTC"), currency: str = Form("USD")) -> Response:
     business, role = access.business, access.role
-    values = {"name": name, "region": region, "timezone": timezone}
+    values = {"name": name, "region": region, "timezone": timezone, "currency": currency}
     errs = too_long(values, _AD_ACCOUNT_LIMITS)
     if errs:
         return _detail(web, business, role, values=values, errs=errs, status=422)
     account, error = web.attempt(ad_account_service.create, web.session, user=web.me,
                                  business=business, name=name, region=region.strip() or None,
-                                 timezone=timezone.strip() or "UTC")
+                                 timezone=timezone.strip() or "UTC",
+                                 currency=currency.strip() or "USD")
     if error is not None:
         field = _AD_ACCOUNT_FIELD.get(error.code, "name")
         message = _AD_ACCOUNT_WORDS.get(error.code, error.message)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sparkcodes import errors
+from sparkcodes.ad_account.rules import normalize_currency
 from sparkcodes.kit import limits
 
 MAX_URL = limits.CONNECTOR_URL
@@ -395,6 +396,14 @@ def zone_or(name: object, fallback: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         return fallback
     return text
+
+
+def currency_or(code: object, fallback: str) -> str:
+    """TikTok's advertiser currency (ISO 4217, upper-cased) when it is three letters."""
+    try:
+        return normalize_currency(code) if isinstance(code, str) else fallback
+    except errors.InvalidInput:
+        return fallback
 
 
 def report_days(now: datetime, timezone: str) -> tuple[date, date]:

@@ -344,13 +344,14 @@ BUDGET_MODES = ("BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL", "BUDGET_MODE_INFINITE")
 def apply_advertiser(session: Session, *, settings: Settings, held: Held,
                      info: dict[str, Any] | None, now: datetime) -> None:
     """advertiser/info's answer: the mirrored ad account's time zone (the days its spend is
-    counted in); the ads stage starts at page 1."""
+    counted in) and currency (what its amounts are in); the ads stage starts at page 1."""
     account = repository.account(session, held.ad_account_id)
     timezone = account.timezone if account is not None else "UTC"
     if account is not None and info is not None:
         timezone = rules.zone_or(info.get("timezone") or info.get("display_timezone"),
                                  account.timezone)
-        _set(account, timezone=timezone)
+        _set(account, timezone=timezone,
+             currency=rules.currency_or(info.get("currency"), account.currency))
     held.cursor = {**held.cursor, "ads_page": 1, "ads": [], "groups": [], "campaigns": [],
                    "tz": timezone}
     _checkpoint(session, settings, held, now, error=None, error_code=None)

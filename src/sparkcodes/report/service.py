@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal, TypedDict
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
@@ -66,6 +67,8 @@ class ReportOut(BaseModel):
     start_date: date
     end_date: date
     granularity: str
+    currency: str | None = Field(None, description="ISO 4217 code of spend and cpm: the ad "
+                                 "account's currency (a post report has no spend: null)")
     rows: list[ReportRow]
     total: dict[str, Any]
     paid: dict[str, Any] | None = None
@@ -103,26 +106,28 @@ _LIFECYCLE: dict[str, type[Ad] | type[AdGroup] | type[Campaign]] = {
 
 
 def _filters(session: Session, user: User, level: str,
-             obj_id: str) -> list[ColumnElement[bool]]:
-    """The rollup filter for the object, once the user is known to be allowed to read it."""
+             obj_id: str) -> tuple[list[ColumnElement[bool]], str | None]:
+    """The rollup filter for the object, once the user is known to be allowed to read it, and
+    the currency of its ad account (None for a post)."""
     if level == "post":
         post_service.get_owned(session, user=user, post_id=obj_id)
-        return [EngagementDaily.post_id == obj_id]
+        return [EngagementDaily.post_id == obj_id], None
     if level == "ad_account":
-        ad_account_service.access(session, user=user, ad_account_id=obj_id, action="read")
-        return [EngagementDaily.ad_account_id == obj_id]
+        account, _, _ = ad_account_service.access(session, user=user, ad_account_id=obj_id,
+                                                  action="read")
+        return [EngagementDaily.ad_account_id == obj_id], account.currency
     obj = ad_repository.get(session, _LIFECYCLE[level], obj_id)
     noun = level.replace("_", " ")
     if obj is None:
         raise errors.NotFound(f"No such {noun}.")
     try:
-        ad_account_service.access(session, user=user, ad_account_id=obj.ad_account_id,
-                                  action="read")
+        account, _, _ = ad_account_service.access(session, user=user,
+                                                  ad_account_id=obj.ad_account_id, action="read")
     except errors.NotFound:
         raise errors.NotFound(f"No such {noun}.") from None
     column = {"ad": EngagementDaily.ad_key, "ad_group": EngagementDaily.ad_group_id,
               "campaign": EngagementDaily.campaign_id}[level]
-    return [column == obj_id]
+    return [column == obj_id], account.currency
 
 
 def report(session: Session, *, user: User, level: str, obj_id: str, start: date | None,
@@ -131,10 +136,10 @@ def report(session: Session, *, user: User, level: str, obj_id: str, start: date
     accounts; split paid/organic for a post (its creator only). Raises InvalidInput for a bad
     range, NotFound for an object the user may not read."""
     start, end = date_range(start, end)
-    filters = _filters(session, user, level, obj_id)
+    filters, currency = _filters(session, user, level, obj_id)
     by_day = granularity == "day"
     out = ReportOut(level=level, id=obj_id, start_date=start, end_date=end,
-                    granularity=granularity, rows=[], total={})
+                    granularity=granularity, currency=currency, rows=[], total={})
     if level == "post":
         rows = engagement_repository.sums(session, filters=filters, start=start, end=end,
                                           by_day=by_day, group_by_source=True)
@@ -448,4 +453,66 @@ def integrated_objects(session: Session, *, group: str,
             out[key] = ReportObject(account=account, campaign=campaigns.get(obj.campaign_id),
                                     ad_group=groups.get(obj.ad_group_id), ad=obj,
                                     post=posts.get(obj.post_id))
+    return out
+
+
+# --- the numbers on campaign, ad group and ad pages ----------------------------------------------
+
+NumbersLevel = Literal["campaign", "ad_group", "ad"]
+_CHILD: dict[str, str] = {"campaign": "ad_group", "ad_group": "ad"}
+_PAGE = 500  # rows per query while reading every child's sums
+
+
+@dataclass
+class Numbers:
+    """Spend and paid engagement of a campaign, ad group or ad over its account's days: per child
+    (ad group, ad) by id or, for an ad, per day (every day, zeros included); and in total."""
+
+    start: date
+    end: date
+    currency: str
+    total: dict[str, Any]
+    by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    days: list[tuple[date, dict[str, Any]]] = field(default_factory=list)
+
+    def of(self, key: str) -> dict[str, Any]:
+        """A child's figures; zeros (and no CPM) for a child with no rows in the range."""
+        return self.by_key.get(key) or rules.figures({})
+
+
+def account_today(account: AdAccount) -> date:
+    """Today in the ad account's time zone, the zone its rollup days are counted in."""
+    return utc_now().astimezone(ZoneInfo(account.timezone)).date()
+
+
+def numbers(session: Session, *, account: AdAccount, level: NumbersLevel, obj_id: str,
+            start: date, end: date) -> Numbers:
+    """The figures of one object the caller may read, summed in SQL per child (or per day) and
+    in total, deleted children included. Raises InvalidInput (invalid_date_range) for a range
+    that is backwards or longer than MAX_DAYS."""
+    start, end = date_range(start, end)
+    ids = [obj_id]
+    scope = _Scope(ad_account_ids=[account.id], start=start, end=end,
+                   ad_ids=ids if level == "ad" else None,
+                   ad_group_ids=ids if level == "ad_group" else None,
+                   campaign_ids=ids if level == "campaign" else None, deleted=None)
+    out = Numbers(start, end, account.currency,
+                  rules.figures(report_repository.total_sums(session, **scope)))
+    group = _CHILD.get(level)
+    offset = 0
+    while True:
+        rows, count = report_repository.grouped_sums(
+            session, group=group, by_day=group is None, limit=_PAGE, offset=offset, **scope)
+        for row in rows:
+            if group is None:
+                out.days.append((row["day"], rules.figures(row)))
+            else:
+                out.by_key[row["key"]] = rules.figures(row)
+        offset += len(rows)
+        if not rows or offset >= count:
+            break
+    if group is None:
+        counted = dict(out.days)
+        out.days = [(day, counted.get(day) or rules.figures({}))
+                    for day in (start + timedelta(days=i) for i in range((end - start).days + 1))]
     return out

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 from sparkcodes import errors
+from sparkcodes.ad_account.rules import normalize_currency
+
+__all__ = ["STATUSES", "check_creator_choice", "check_status", "clean_email",
+           "normalize_currency", "region_supported"]
 
 STATUSES = ("prospect", "active", "paused")
-_CURRENCY = re.compile(r"[A-Za-z]{3}", flags=re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -16,15 +19,6 @@ def check_status(status: str) -> str:
         raise errors.InvalidInput(f"status must be one of {', '.join(STATUSES)}.",
                                   code="invalid_roster_status")
     return status
-
-
-def normalize_currency(currency: str) -> str:
-    """An ISO 4217 code such as USD or EUR, upper-cased."""
-    value = currency.strip()
-    if not _CURRENCY.fullmatch(value):
-        raise errors.InvalidInput("currency is a three-letter code such as USD or EUR.",
-                                  code="invalid_currency")
-    return value.upper()
 
 
 def clean_email(email: str | None) -> str | None:

@@ -100,6 +100,14 @@ def fmt_money(value: Decimal | int | float | None) -> str:
     return f"{Decimal(value):,.2f}"
 
 
+def fmt_amount(value: Decimal | int | float | None, currency: str) -> str:
+    """An amount with its ISO currency code, as every page shows spend: "1,240.50 USD"; "—" when
+    there is none (a CPM without impressions)."""
+    if value is None:
+        return "—"
+    return f"{fmt_money(value)} {currency}"
+
+
 def fmt_num(value: int | None) -> str:
     return "0" if value is None else f"{value:,}"
 
@@ -144,7 +152,7 @@ def humanize(value: str) -> str:
 
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.filters.update(when=fmt_when, day=fmt_day, ago=fmt_ago, money=fmt_money,
-                             num=fmt_num, humanize=humanize)
+                             amount=fmt_amount, num=fmt_num, humanize=humanize)
 templates.env.globals.update(CODE_STATUS_LABEL=CODE_STATUS_LABEL, hint=hint_display,
                              limits=limits)
 

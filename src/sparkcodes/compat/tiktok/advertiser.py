@@ -13,10 +13,6 @@ from sparkcodes.models import User
 
 router = routing.router()
 
-# sparkcodes ad accounts keep amounts without a currency of their own; the surface calls it USD.
-CURRENCY = "USD"
-
-
 @router.get("/advertiser/info/", summary="Get advertisers' details")
 def advertiser_info(caller: CallerDep) -> JSONResponse:
     """Up to 100 advertisers (`advertiser_ids`, a JSON array of ids) the token may read."""
@@ -31,7 +27,7 @@ def advertiser_info(caller: CallerDep) -> JSONResponse:
             "status": "STATUS_ENABLE",
             "role": "ROLE_ADVERTISER",
             "country": account.region,
-            "currency": CURRENCY,
+            "currency": account.currency,
             "timezone": account.timezone,
             "display_timezone": account.timezone,
             "create_time": int(account.created_at.timestamp()),  # Unix seconds, as TikTok

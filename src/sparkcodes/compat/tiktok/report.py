@@ -12,7 +12,6 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from sparkcodes.compat.tiktok import codes, containers, routing, shapes
-from sparkcodes.compat.tiktok.advertiser import CURRENCY
 from sparkcodes.compat.tiktok.auth import Caller, CallerDep
 from sparkcodes.compat.tiktok.envelope import TikTokError, ok
 from sparkcodes.compat.tiktok.params import Params, bad
@@ -70,7 +69,7 @@ def _item_id(o: ReportObject) -> str | None:
 ATTRIBUTES: dict[str, tuple[str, Callable[[ReportObject], Any]]] = {
     "advertiser_id": ("ad_account", lambda o: str(o.account.tiktok_id)),
     "advertiser_name": ("ad_account", lambda o: o.account.name),
-    "currency": ("ad_account", lambda o: CURRENCY),
+    "currency": ("ad_account", lambda o: o.account.currency),
     "timezone": ("ad_account", lambda o: o.account.timezone),
     "campaign_id": ("campaign", lambda o: str(o.campaign.tiktok_id) if o.campaign else None),
     "campaign_name": ("campaign", lambda o: o.campaign.name if o.campaign else None),
