@@ -9,7 +9,7 @@ import re
 from fastapi.testclient import TestClient
 
 from tests import factories as f
-from tests.integration.test_pages import HX, _running_ad, _text, _world
+from tests.integration.test_pages import HX, _running_ad, _text
 from tests.integration.test_pages_access import HTML, page_login
 
 
@@ -24,7 +24,7 @@ def _ids(client: TestClient, w: dict) -> tuple[str, str, str]:  # type: ignore[t
 
 
 def test_pause_resume_and_delete_a_campaign(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     campaign_id, group_id, ad_id = _ids(client, w)
     token = page_login(client, "brand@example.com")
     page = client.get(f"/campaigns/{campaign_id}", headers=HTML)
@@ -54,7 +54,7 @@ def test_pause_resume_and_delete_a_campaign(client):  # type: ignore[no-untyped-
 
 
 def test_pause_resume_and_delete_an_ad_group(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     campaign_id, group_id, ad_id = _ids(client, w)
     token = page_login(client, "brand@example.com")
     r = _post(client, f"/ad-groups/{group_id}/status", token, operation="DISABLE")
@@ -71,7 +71,7 @@ def test_pause_resume_and_delete_an_ad_group(client):  # type: ignore[no-untyped
 
 
 def test_a_tampered_operation_is_refused_in_words(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     campaign_id, group_id, _ = _ids(client, w)
     token = page_login(client, "brand@example.com")
     for url in (f"/campaigns/{campaign_id}/status", f"/ad-groups/{group_id}/status"):
@@ -81,7 +81,7 @@ def test_a_tampered_operation_is_refused_in_words(client):  # type: ignore[no-un
 
 
 def test_an_analyst_sees_but_cannot_switch(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     campaign_id, group_id, _ = _ids(client, w)
     f.user(client, email="analyst@example.com")
     f._ok(client.put(f"/v1/businesses/{w['business']['id']}/members", headers=w["brand_h"],
@@ -95,7 +95,7 @@ def test_an_analyst_sees_but_cannot_switch(client):  # type: ignore[no-untyped-d
 
 
 def test_edit_a_post_and_the_locks_it_meets(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     token = page_login(client, "creator@example.com")
     fresh = f.post(client, w["creator_h"], w["creator"]["id"], caption="Draft caption")
     base = {"sound": "original", "visibility": "public", "cover_url": ""}
@@ -130,7 +130,7 @@ def test_edit_a_post_and_the_locks_it_meets(client):  # type: ignore[no-untyped-
 
 
 def test_a_live_ad_holds_the_post(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     _running_ad(client, w)
     token = page_login(client, "creator@example.com")
     post_id = w["post"]["id"]
@@ -145,7 +145,7 @@ def test_a_live_ad_holds_the_post(client):  # type: ignore[no-untyped-def]
 
 
 def test_delete_a_post(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     token = page_login(client, "creator@example.com")
     r = _post(client, f"/posts/{w['post']['id']}/delete", token)
     assert r.status_code == 303 and r.headers["location"] == f"/posts/{w['post']['id']}"
@@ -157,7 +157,7 @@ def test_delete_a_post(client):  # type: ignore[no-untyped-def]
 
 
 def test_a_fresh_string_for_an_unused_code(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     token = page_login(client, "creator@example.com")
     code_id, old = w["code"]["id"], w["code"]["code"]
     page = client.get(f"/posts/{w['post']['id']}", headers=HTML).text
@@ -179,7 +179,7 @@ def test_a_fresh_string_for_an_unused_code(client):  # type: ignore[no-untyped-d
 
 
 def test_a_linked_code_keeps_its_string(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     f.bind(client, w["brand_h"], w["account"]["id"], [w["code"]["code"]])
     token = page_login(client, "creator@example.com")
     code_id = w["code"]["id"]
@@ -195,7 +195,7 @@ def test_a_linked_code_keeps_its_string(client):  # type: ignore[no-untyped-def]
 def test_money_fields_refuse_what_is_not_money(client):  # type: ignore[no-untyped-def]
     """Budgets, bids, fees and rates share one parser: 'NaN' and friends are refused in words,
     never a server error."""
-    w = _world(client)
+    w = f.page_world(client)
     token = page_login(client, "brand@example.com")
     account = w["account"]["id"]
     for budget in ("NaN", "Infinity", "0", "12.345", "lots"):

@@ -21,7 +21,8 @@ from sparkcodes.creator.schemas import CreatorIn
 from sparkcodes.kit import limits
 from sparkcodes.post.schemas import PostIn, PostPatch
 from sparkcodes.roster.schemas import RosterIn
-from tests.integration.test_pages import _running_ad, _world
+from tests import factories as f
+from tests.integration.test_pages import _running_ad
 from tests.integration.test_pages_access import HTML, page_login
 
 Case = Callable[[TestClient, dict[str, Any]], tuple[str, dict[str, str], str, str]]
@@ -124,7 +125,7 @@ CASES: dict[str, tuple[str, Case]] = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_an_over_limit_value_is_refused_next_to_its_field(client, case) -> None:  # type: ignore[no-untyped-def]
     who, build = CASES[case]
-    w = _world(client)
+    w = f.page_world(client)
     path, form, field, words = build(client, w)
     token = page_login(client, f"{who}@example.com")
     r = client.post(path, headers=HTML, data={"csrf_token": token, **form},
@@ -168,7 +169,7 @@ def test_signed_out_forms_refuse_long_input_next_to_the_field(client, path, form
 
 def test_forms_state_their_limits(client) -> None:  # type: ignore[no-untyped-def]
     """The limit a field enforces is the one its form states: maxlength and a hint."""
-    w = _world(client)
+    w = f.page_world(client)
     page_login(client, "creator@example.com")
     html = client.get(f"/creators/{w['creator']['id']}", headers=HTML).text
     for field, n in (("caption", limits.CAPTION), ("cover_url", limits.COVER_URL),
