@@ -77,6 +77,20 @@ def log_in(page, email: str, next_path: str = "/") -> None:  # type: ignore[no-u
     page.wait_for_url(re.compile(re.escape(next_path) + r"$"))
 
 
+def log_in_demo(browser, site: str, email: str):  # type: ignore[no-untyped-def]
+    """A new page, logged in as one of the demo's users (every demo password is the same)."""
+    from sparkcodes import demo
+
+    page = new_page(browser, site)
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(demo.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Log out").or_(
+        page.get_by_role("button", name="Log out"))).to_be_visible()
+    return page
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium")
 

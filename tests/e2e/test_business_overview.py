@@ -5,44 +5,13 @@ its actions; the read-only analyst sees what they may not do disabled, with the 
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
-
 from sparkcodes import demo
-from sparkcodes.models import AdAccount, AdGroup, Business, Campaign
-from tests.e2e.browsing import DESKTOP, PHONE, expect, new_page, shoot
-
-
-@pytest.fixture
-def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    """The demo, loaded into the live server's database, and the ids the pages need."""
-    monkeypatch.chdir(tmp_path)  # the demo saves its codes under ./var
-    result, outcome = demo.install(app.state.db, app.state.settings)
-    assert result.created and outcome is not None
-    with app.state.db.unit_of_work() as s:
-        business = s.scalars(select(Business).where(Business.name == "Glow Skincare")).one()
-        us = s.scalars(select(AdAccount).where(AdAccount.name == "Glow US")).one()
-        campaign = s.scalars(select(Campaign).where(Campaign.ad_account_id == us.id)
-                             .order_by(Campaign.created_at)).first()
-        group = s.scalars(select(AdGroup).where(AdGroup.campaign_id == campaign.id)).first()
-        return {"site": site, "business": business.id, "business_name": business.name,
-                "group": group.id, "group_name": group.name}
-
-
-def _log_in(browser, site: str, email: str):  # type: ignore[no-untyped-def]
-    page = new_page(browser, site)
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(demo.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Log out").or_(
-        page.get_by_role("button", name="Log out"))).to_be_visible()
-    return page
+from tests.e2e.browsing import DESKTOP, PHONE, expect, log_in_demo, shoot
 
 
 def test_the_brand_lands_on_the_overview_and_asks_to_extend_from_it(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], demo.BRAND_EMAIL)
+    page = log_in_demo(browser, w["site"], demo.BRAND_EMAIL)
     page.goto("/businesses")
     page.get_by_role("link", name=w["business_name"]).first.click()
     page.wait_for_url(f"**/businesses/{w['business']}/overview")
@@ -68,7 +37,7 @@ def test_the_brand_lands_on_the_overview_and_asks_to_extend_from_it(browser, wor
 
 def test_fallback_policies_are_set_from_the_page(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], demo.BRAND_EMAIL)
+    page = log_in_demo(browser, w["site"], demo.BRAND_EMAIL)
     page.goto(f"/businesses/{w['business']}/overview")
     page.get_by_role("navigation", name="Business").get_by_role("link", name="Fallback").click()
     card = page.locator(f"#group-{w['group']}")
@@ -90,7 +59,7 @@ def test_fallback_policies_are_set_from_the_page(browser, world):  # type: ignor
 
 def test_the_tracker_fits_the_screen_and_rows_carry_their_actions(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], demo.BRAND_EMAIL)
+    page = log_in_demo(browser, w["site"], demo.BRAND_EMAIL)
     page.goto(f"/businesses/{w['business']}/tracker")
     scroll = page.locator(".table-scroll")
     clipped = scroll.evaluate("e => e.scrollWidth - e.clientWidth")
@@ -123,7 +92,7 @@ def test_the_tracker_fits_the_screen_and_rows_carry_their_actions(browser, world
 
 def test_the_analyst_sees_what_they_may_not_do_disabled_with_the_reason(browser, world):  # type: ignore[no-untyped-def]
     w = world
-    page = _log_in(browser, w["site"], demo.ANALYST_EMAIL)
+    page = log_in_demo(browser, w["site"], demo.ANALYST_EMAIL)
     page.goto(f"/businesses/{w['business']}/tracker")
     row = page.locator(".tracker-table tbody tr").first
     ask = row.get_by_role("button", name="Ask to extend")

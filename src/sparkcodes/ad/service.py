@@ -352,20 +352,21 @@ def live_ads_of_views(session: Session, views: list[AdView]) -> list[LiveAd]:
 
 
 def held(session: Session, *, user: User, model: type[Lifecycle], obj_id: str,
-         action: str, through_tiktok: bool = False) -> tuple[Lifecycle, AdAccount]:
-    """A campaign, ad group or ad with its ad account, if the user's role there allows
-    ``action``; NotFound (naming the object) when it does not exist or the user is no member."""
+         action: str, through_tiktok: bool = False) -> tuple[Lifecycle, AdAccount, str]:
+    """A campaign, ad group or ad with its ad account and the user's role there, if that role
+    allows ``action``; NotFound (naming the object) when it does not exist or the user is no
+    member."""
     noun = _NOUN[model]
     obj = repository.get(session, model, obj_id)
     if obj is None:
         raise errors.NotFound(f"No such {noun}.")
     try:
-        account, _, _ = ad_account_service.access(session, user=user,
-                                                  ad_account_id=obj.ad_account_id, action=action,
-                                                  through_tiktok=through_tiktok)
+        account, _, role = ad_account_service.access(session, user=user,
+                                                     ad_account_id=obj.ad_account_id,
+                                                     action=action, through_tiktok=through_tiktok)
     except errors.NotFound:
         raise errors.NotFound(f"No such {noun}.") from None
-    return obj, account
+    return obj, account, role
 
 
 def set_ad_status(session: Session, *, settings: Settings, user: User, account: AdAccount,

@@ -163,12 +163,13 @@ def campaign_status(campaign_id: str, web: WebForm, held: CampaignOperate,
     return _switch(web, campaign, account, operation, here=f"/campaigns/{campaign.id}",
                    after_delete=f"/ad-accounts/{account.id}/campaigns",
                    refused=lambda message, status: _campaign_page(
-                       web, campaign, account, status_error=message, status=status))
+                       web, campaign, account, role=held.role, status_error=message,
+                       status=status))
 
 
 # --- ad groups --------------------------------------------------------------------------------
 
-def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *,
+def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *, role: str,
                    values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
                    status_error: str | None = None, status: int = 200) -> Response:
     groups = [ad_group_out(web.session, g)
@@ -177,14 +178,15 @@ def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *,
         "account": account, "business": _business(web, account),
         "campaign": campaign_out(web.session, campaign), "groups": groups,
         "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
-        "errors": errs or {}, "status_error": status_error, "tab": "campaigns"}, status=status)
+        "errors": errs or {}, "status_error": status_error, "tab": "campaigns", "role": role,
+        "can_operate": business_rules.allows(role, "operate")}, status=status)
 
 
 @router.get("/campaigns/{campaign_id}")
 def campaign_page(campaign_id: str, web: WebPage, held: CampaignRead) -> Response:
     """A campaign's ad groups with their delivery, and a form to make one."""
     campaign, account = held.obj, held.account
-    return _campaign_page(web, campaign, account)
+    return _campaign_page(web, campaign, account, role=held.role)
 
 
 def _instant(value: str) -> datetime | None:
@@ -222,7 +224,8 @@ def create_ad_group(campaign_id: str, web: WebForm, held: CampaignOperate,
         if field not in errs and parsed.get(field) is None:
             errs[field] = f"Enter {label}."
     if errs:
-        return _campaign_page(web, campaign, account, values=values, errs=errs, status=422)
+        return _campaign_page(web, campaign, account, role=held.role, values=values, errs=errs,
+                              status=422)
     group, error = web.attempt(
         service.create_ad_group, web.session, user=web.me, account=account, campaign=campaign,
         name=name, budget_micros=to_micros(parsed["budget"]) or 0,
@@ -230,7 +233,7 @@ def create_ad_group(campaign_id: str, web: WebForm, held: CampaignOperate,
         schedule_end_at=parsed["schedule_end"])
     if error is not None:
         field = "schedule_end" if error.code == "invalid_schedule" else "budget"
-        return _campaign_page(web, campaign, account, values=values,
+        return _campaign_page(web, campaign, account, role=held.role, values=values,
                               errs={field: error.message}, status=error.status)
     assert group is not None
     return web.redirect(f"/ad-groups/{group.id}")
@@ -244,12 +247,13 @@ def ad_group_status(ad_group_id: str, web: WebForm, held: AdGroupOperate,
     return _switch(web, group, account, operation, here=f"/ad-groups/{group.id}",
                    after_delete=f"/campaigns/{group.campaign_id}",
                    refused=lambda message, status: _group_page(
-                       web, group, account, status_error=message, status=status))
+                       web, group, account, role=held.role, status_error=message,
+                       status=status))
 
 
 # --- ads --------------------------------------------------------------------------------------
 
-def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
+def _group_page(web: Web, group: AdGroup, account: AdAccount, *, role: str,
                 values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
                 status_error: str | None = None, status: int = 200) -> Response:
     ads = service.ads_of(web.session, group=group)
@@ -260,7 +264,8 @@ def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
         "sparks": spark_presenters.spark_posts(web.session, account), "ctas": rules.CALLS_TO_ACTION,
         "values": values or {}, "errors": errs or {}, "status_error": status_error,
         "tab": "campaigns", "periods": web.settings.codes.allowed_periods,
-        "default_period": web.settings.codes.default_period,
+        "default_period": web.settings.codes.default_period, "role": role,
+        "can_operate": business_rules.allows(role, "operate"),
         "fallback": fallback_service.get_policy(web.session, settings=web.settings,
                                                 group=group).policy}, status=status)
 
@@ -269,7 +274,7 @@ def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
 def ad_group_page(ad_group_id: str, web: WebPage, held: AdGroupRead) -> Response:
     """An ad group's Spark Ads with their delivery, and a form to make one."""
     group, account = held.obj, held.account
-    return _group_page(web, group, account)
+    return _group_page(web, group, account, role=held.role)
 
 
 _AD_FIELD = {"invalid_call_to_action": "call_to_action", "invalid_landing_page_url":
@@ -288,22 +293,24 @@ def create_ad(ad_group_id: str, web: WebForm, held: AdGroupOperate,
               "landing_page_url": landing_page_url, "ads_only": ads_only}
     errs = too_long(values, {"name": limits.AD_NAME, "landing_page_url": limits.LANDING_URL})
     if errs:
-        return _group_page(web, group, account, values=values, errs=errs, status=422)
+        return _group_page(web, group, account, role=held.role, values=values, errs=errs,
+                           status=422)
     if not spark_post_id:
-        return _group_page(web, group, account, values=values, status=422,
+        return _group_page(web, group, account, role=held.role, values=values, status=422,
                            errs={"spark_post_id": "Choose the Spark Ad post to run."})
     ad, error = web.attempt(service.create_ad, web.session, settings=web.settings, user=web.me,
                             account=account, group=group, spark_post_id=spark_post_id,
                             name=name, call_to_action=call_to_action,
                             landing_page_url=landing_page_url, ads_only=ads_only == "on")
     if error is not None:
-        return _group_page(web, group, account, values=values, status=error.status,
-                           errs={_AD_FIELD.get(error.code, "spark_post_id"): error.message})
+        field = _AD_FIELD.get(error.code, "spark_post_id")
+        return _group_page(web, group, account, role=held.role, values=values,
+                           status=error.status, errs={field: error.message})
     assert ad is not None
     return web.redirect(f"/ads/{ad.id}")
 
 
-def _ad_page(web: Web, ad: Ad, account: AdAccount, *, error: str | None = None,
+def _ad_page(web: Web, ad: Ad, account: AdAccount, *, role: str, error: str | None = None,
              status: int = 200) -> Response:
     row = ad_rows(web, [ad], account)[0]
     return web.render("ad/ad.html", {
@@ -313,14 +320,15 @@ def _ad_page(web: Web, ad: Ad, account: AdAccount, *, error: str | None = None,
         "spark": spark_presenters.load_out(web.session, row["view"].spark_post, utc_now()),
         "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period, "status_error": error,
-        "tab": "campaigns"}, status=status)
+        "tab": "campaigns", "role": role, "can_operate": business_rules.allows(role, "operate")},
+        status=status)
 
 
 @router.get("/ads/{ad_id}")
 def ad_page(ad_id: str, web: WebPage, held: AdRead) -> Response:
     """One Spark Ad: does it deliver, and if not, why — and the button to ask for an extension."""
     ad, account = held.obj, held.account
-    return _ad_page(web, ad, account)
+    return _ad_page(web, ad, account, role=held.role)
 
 
 @router.post("/ads/{ad_id}/status")
@@ -335,9 +343,10 @@ def ad_status(ad_id: str, web: WebForm, held: AdOperateThrough,
                                   account=account, ad=ad, operation=operation,
                                   actions=ad_actions(web.request))
         except errors.AppError as exc:
-            return _ad_page(web, ad, account, error=exc.message, status=exc.status)
+            return _ad_page(web, ad, account, role=held.role, error=exc.message,
+                            status=exc.status)
         return web.redirect(f"/ads/{ad.id}")
     return _switch(web, ad, account, operation, here=f"/ads/{ad.id}",
                    after_delete=f"/ad-groups/{ad.ad_group_id}",
-                   refused=lambda message, status: _ad_page(web, ad, account, error=message,
-                                                            status=status))
+                   refused=lambda message, status: _ad_page(web, ad, account, role=held.role,
+                                                            error=message, status=status))
