@@ -21,7 +21,7 @@ from sparkcodes.ad.auth import (
     CampaignOperate,
     CampaignRead,
 )
-from sparkcodes.ad.presenters import ad_group_out, ad_out, campaign_out
+from sparkcodes.ad.presenters import ad_group_out, ad_out, campaign_out, container_note
 from sparkcodes.ad.schemas import to_micros
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
@@ -47,15 +47,16 @@ def _business(web: Web, account: AdAccount) -> Business:
     return ad_account_service.business_of(web.session, account=account)
 
 
-def delivery_sentence(view: service.AdView, code: Authorization | None) -> str:
-    """'Delivering.' or 'Not delivering: the creator's authorization expired 2 days ago — ask to
-    extend.', with times on the service clock."""
+def delivery_note(view: service.AdView, code: Authorization | None) -> str:
+    """What follows the page's delivery badge, which already says whether the ad delivers: why
+    it does not ('The creator's authorization expired 2 days ago — ask to extend.'), the warning
+    that it soon stops, or nothing; times on the service clock."""
     now = utc_now()
     if view.delivery.delivering:
         if code is not None and timedelta(0) < code.expires_at - now <= ENDS_SOON:
-            return (f"Delivering. The creator's authorization ends {fmt_ago(code.expires_at)} — "
-                    "ask to extend now so the ad does not stop.")
-        return "Delivering."
+            return (f"The creator's authorization ends {fmt_ago(code.expires_at)} — ask to "
+                    "extend now so the ad does not stop.")
+        return ""
     parts = []
     for reason in view.delivery.reasons:
         if reason is rules.Reason.AUTHORIZATION_EXPIRED and code is not None:
@@ -63,7 +64,17 @@ def delivery_sentence(view: service.AdView, code: Authorization | None) -> str:
                          "ask to extend")
         else:
             parts.append(rules.REASON_TEXT[reason])
-    return "Not delivering: " + "; ".join(parts) + "."
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
+def delivery_sentence(view: service.AdView, code: Authorization | None) -> str:
+    """'Delivering.' or 'Not delivering: the creator's authorization expired 2 days ago — ask to
+    extend.': the note in a sentence that stands without a badge."""
+    note = delivery_note(view, code)
+    if view.delivery.delivering:
+        return "Delivering." + (f" {note}" if note else "")
+    return "Not delivering: " + note[:1].lower() + note[1:]
 
 
 def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]:
@@ -82,7 +93,7 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
                 and timedelta(0) < code.expires_at - now <= ENDS_SOON)
         rows.append({
             "ad": v.ad, "view": v, "out": ad_out(v, creator), "creator": creator, "code": code,
-            "text": delivery_sentence(v, code),
+            "text": delivery_sentence(v, code), "note": delivery_note(v, code),
             # A brand may ask at any time (R24); the form unfolds when the code ends soon.
             "can_ask": code is not None and code.deleted_at is None,
             "ask_open": expired or soon,
@@ -102,6 +113,7 @@ def _campaigns(web: Web, account: AdAccount, role: str, *,
         "account": account, "business": _business(web, account), "campaigns": campaigns,
         "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
         "errors": errs or {}, "tab": "campaigns", "role": role,
+        "container_note": container_note,
         "can_operate": business_rules.allows(role, "operate")}, status=status)
 
 
@@ -179,6 +191,7 @@ def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *, role: st
         "campaign": campaign_out(web.session, campaign), "groups": groups,
         "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
         "errors": errs or {}, "status_error": status_error, "tab": "campaigns", "role": role,
+        "container_note": container_note,
         "can_operate": business_rules.allows(role, "operate")}, status=status)
 
 
@@ -265,7 +278,7 @@ def _group_page(web: Web, group: AdGroup, account: AdAccount, *, role: str,
         "values": values or {}, "errors": errs or {}, "status_error": status_error,
         "tab": "campaigns", "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period, "role": role,
-        "can_operate": business_rules.allows(role, "operate"),
+        "container_note": container_note, "can_operate": business_rules.allows(role, "operate"),
         "fallback": fallback_service.get_policy(web.session, settings=web.settings,
                                                 group=group).policy}, status=status)
 
