@@ -96,6 +96,11 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
             "text": delivery_sentence(v, code), "note": delivery_note(v, code),
             # A brand may ask at any time (R24); the form unfolds when the code ends soon.
             "can_ask": code is not None and code.deleted_at is None,
+            # An edited post stops its ads for good (R11): the next step is a new ad of it.
+            "remake": (f"/ad-groups/{v.ad.ad_group_id}?spark_post_id={v.ad.spark_post_id}"
+                       "#create-ad-title"
+                       if rules.Reason.POST_EDITED in v.delivery.reasons
+                       and v.ad.spark_post_id else None),
             "ask_open": expired or soon,
             "pending": pending.get(code.id) if code is not None else None,
         })
@@ -103,6 +108,22 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
 
 
 # --- campaigns --------------------------------------------------------------------------------
+
+def _to_run(web: Web, account: AdAccount) -> dict[str, Any] | None:
+    """The Spark post that "Run it in an ad" brought here (``?spark_post_id=``), with the open
+    ad groups it can be run in; None without one, or for one not in this account."""
+    spark_post_id = web.request.query_params.get("spark_post_id", "")[:limits.POST_ID]
+    if not spark_post_id:
+        return None
+    sp = next((s for s in spark_presenters.spark_posts(web.session, account)
+               if s.id == spark_post_id), None)
+    if sp is None:
+        return None
+    groups = [(c, g) for c in service.campaigns_of(web.session, account=account)
+              if c.deleted_at is None
+              for g in service.ad_groups_of(web.session, campaign=c) if g.deleted_at is None]
+    return {"spark": sp, "groups": groups}
+
 
 def _campaigns(web: Web, account: AdAccount, role: str, *,
                values: dict[str, str] | None = None,
@@ -113,7 +134,7 @@ def _campaigns(web: Web, account: AdAccount, role: str, *,
         "account": account, "business": _business(web, account), "campaigns": campaigns,
         "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
         "errors": errs or {}, "tab": "campaigns", "role": role,
-        "container_note": container_note,
+        "container_note": container_note, "to_run": _to_run(web, account),
         "can_operate": business_rules.allows(role, "operate")}, status=status)
 
 
@@ -287,7 +308,9 @@ def _group_page(web: Web, group: AdGroup, account: AdAccount, *, role: str,
 def ad_group_page(ad_group_id: str, web: WebPage, held: AdGroupRead) -> Response:
     """An ad group's Spark Ads with their delivery, and a form to make one."""
     group, account = held.obj, held.account
-    return _group_page(web, group, account, role=held.role)
+    chosen = web.request.query_params.get("spark_post_id", "")[:limits.POST_ID]
+    return _group_page(web, group, account, role=held.role,
+                       values={"spark_post_id": chosen} if chosen else None)
 
 
 _AD_FIELD = {"invalid_call_to_action": "call_to_action", "invalid_landing_page_url":
