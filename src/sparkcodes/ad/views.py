@@ -4,7 +4,7 @@ not deliver, the reason in words and what to do about it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.business import rules as business_rules
 from sparkcodes.deps import ad_actions
+from sparkcodes.engagement import service as engagement_service
 from sparkcodes.fallback import service as fallback_service
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
@@ -77,8 +78,25 @@ def delivery_sentence(view: service.AdView, code: Authorization | None) -> str:
     return "Not delivering: " + note[:1].lower() + note[1:]
 
 
+QUIET = timedelta(days=1)  # a delivering ad older than this with no impression since is quiet
+
+
+def quiet_note(ad: Ad, last_day: date | None, now: datetime) -> str:
+    """In sandbox mode, what a delivering ad with no recent traffic adds to its note: the
+    sandbox has no audience of its own, so after the clock moves on nothing is counted until
+    the simulator runs. Empty for a new ad or one with traffic within the last day."""
+    if now - ad.created_at < QUIET or (last_day is not None
+                                       and last_day >= (now - QUIET).date()):
+        return ""
+    since = f"since {last_day:%Y-%m-%d}" if last_day is not None else "yet"
+    return (f"No impression counted {since}: in sandbox mode only `sparkcodes simulate` "
+            "sends traffic, so run it after moving the clock.")
+
+
 def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]:
     views = service.deliveries(web.session, ads, utc_now())
+    last_days = (engagement_service.last_paid_days(web.session, [v.ad.id for v in views])
+                 if web.settings.sandbox and views else {})
     pending = spark_presenters.pending_renewals(web.session, account) if views else {}
     now = utc_now()
     creators = service.creators_of(web.session, views)
@@ -93,7 +111,10 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
                 and timedelta(0) < code.expires_at - now <= ENDS_SOON)
         rows.append({
             "ad": v.ad, "view": v, "out": ad_out(v, creator), "creator": creator, "code": code,
-            "text": delivery_sentence(v, code), "note": delivery_note(v, code),
+            "text": delivery_sentence(v, code),
+            "note": " ".join(filter(None, (delivery_note(v, code), quiet_note(
+                v.ad, last_days.get(v.ad.id), now) if web.settings.sandbox
+                and v.delivery.delivering else ""))),
             # A brand may ask at any time (R24); the form unfolds when the code ends soon.
             "can_ask": code is not None and code.deleted_at is None,
             # An edited post stops its ads for good (R11): the next step is a new ad of it.
