@@ -153,7 +153,11 @@ def test_code_journey_from_creator_to_delivering_ad_expiry_and_renewal(browser, 
     expect(request).to_contain_text("Approved")
     expect(creator.locator(".code-card")).to_contain_text("In use")
     brand.reload()
-    expect(brand.locator("#delivery-text")).to_have_text("Delivering: people see the ad now.")
+    # Live again, after weeks on the sandbox clock with no traffic: the page says where it
+    # comes from.
+    expect(brand.locator("#delivery-title")).to_contain_text("Live")
+    expect(brand.locator("#delivery-text")).to_contain_text(
+        "only `sparkcodes simulate` sends traffic")
     brand.goto("/notifications")
     note = brand.locator(".note-card").filter(has_text="extended the code")
     expect(note).to_be_visible()
