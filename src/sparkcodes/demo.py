@@ -73,6 +73,9 @@ CREATORS = [
 
 
 HISTORY_DAYS = 7
+# Paid impressions per ad per day: now that the posts are live all of today, this much spends
+# the flash sale's lifetime budget but leaves the daily budgets, so always-on ads deliver.
+PAID_PER_DAY = 70
 # How long ago a demo post went up, unless it says: older than any of its codes.
 POST_AGE = timedelta(days=45)
 # An audience that watches to 15 s, comments and loves it: such a post passes the review (R30).
@@ -203,7 +206,7 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
         assert not failed, failed
 
     # The pre-promotion review (R30) passes the routine, and fails the serum review on its
-    # completion at 15 s, the gym post on its mixed comments and the newest posts on their age.
+    # completion at 15 s and the newest posts on their age.
     routine = post("maya.makes", "My 5-step morning skincare routine ☀️ #glowup",
                    (184_300, 21_400, 1_312, 2_210), audience=LOVED)
     serum = post("maya.makes", "Honest review: the vitamin C serum after 30 days",
@@ -350,8 +353,8 @@ def install(db: Database, settings: Settings, *,
         result = load(session, settings=settings)
     if not result.created:
         return result, None
-    events = sim.plan(db, days=HISTORY_DAYS, seed=7, paid_per_day=110, organic_per_day=90,
-                      audiences=result.audiences)
+    events = sim.plan(db, days=HISTORY_DAYS, seed=7, paid_per_day=PAID_PER_DAY,
+                      organic_per_day=90, audiences=result.audiences)
     done = 0
 
     def advance(n: int) -> None:

