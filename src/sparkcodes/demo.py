@@ -73,6 +73,13 @@ CREATORS = [
 
 
 HISTORY_DAYS = 7
+# Paid impressions per ad per day: now that the posts are live all of today, this much spends
+# the flash sale's lifetime budget but leaves the daily budgets, so always-on ads deliver.
+PAID_PER_DAY = 70
+# How long ago a demo post went up, unless it says: older than any of its codes.
+POST_AGE = timedelta(days=45)
+# An audience that watches to 15 s, comments and loves it: such a post passes the review (R30).
+LOVED = sim.Audience(watched_15s=0.68, comments=0.03, warm=True)
 
 # handle -> (owner, creator account, ads enabled)
 Creators = dict[str, tuple[User, Creator, bool]]
@@ -82,7 +89,8 @@ M = TypeVar("M", bound=Base)
 class NewPost(Protocol):
     def __call__(self, handle: str, caption: str, stats: tuple[int, int, int, int], *,
                  kind: str = ..., sound: str = ..., visibility: str = ...,
-                 original_post_id: str | None = ...) -> Post: ...
+                 original_post_id: str | None = ..., age: timedelta = ...,
+                 audience: sim.Audience | None = ...) -> Post: ...
 
 
 class NewCode(Protocol):
@@ -108,6 +116,8 @@ class DemoResult:
     rehearsal: tuple[str, str, str] | None = None
     # What happens after the simulated traffic, so that ads stop for every reason.
     stops: dict[str, str] = field(default_factory=dict)
+    # How each post's organic viewers behave in the simulated traffic, by post id.
+    audiences: dict[str, sim.Audience] = field(default_factory=dict)
 
 
 def _user(session: Session, email: str, name: str) -> User:
@@ -148,6 +158,7 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
                                    region="DE", timezone="Europe/Berlin", currency="EUR")
 
     creators: Creators = {}
+    audiences: dict[str, sim.Audience] = {}
     for handle, name, region, email in CREATORS:
         owner = _user(session, email, name)
         creator = creator_service.create(session, owner=owner, handle=handle, display_name=name,
@@ -158,12 +169,16 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
 
     def post(handle: str, caption: str, stats: tuple[int, int, int, int], *, kind: str = "video",
              sound: str = "original", visibility: str = "public",
-             original_post_id: str | None = None) -> Post:
+             original_post_id: str | None = None, age: timedelta = POST_AGE,
+             audience: sim.Audience | None = None) -> Post:
         owner, creator, _ = creators[handle]
         p = post_service.create(session, user=owner, creator=creator, caption=caption,
                                 kind=kind, sound=sound, visibility=visibility,
                                 original_post_id=original_post_id)
         p.views, p.likes, p.comments, p.shares = stats
+        p.published_at = now - age
+        if audience is not None:
+            audiences[p.id] = audience
         return p
 
     def code(handle: str, p: Post, days: int = 30,
@@ -190,21 +205,26 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
         failed = [r.error for r in results if r.error]
         assert not failed, failed
 
+    # The pre-promotion review (R30) passes the routine, and fails the serum review on its
+    # completion at 15 s and the newest posts on their age.
     routine = post("maya.makes", "My 5-step morning skincare routine ☀️ #glowup",
-                   (184_300, 21_400, 1_312, 2_210))
+                   (184_300, 21_400, 1_312, 2_210), audience=LOVED)
     serum = post("maya.makes", "Honest review: the vitamin C serum after 30 days",
-                 (52_900, 4_100, 388, 190), sound="licensed")
+                 (52_900, 4_100, 388, 190), sound="licensed",
+                 audience=sim.Audience(comments=LOVED.comments, warm=True))
     duet = post("leo_lifts", "Reacting to Maya's routine 😂", (31_800, 2_640, 290, 120),
                 kind="duet", original_post_id=routine.id)
     gym = post("leo_lifts", "Post-workout skin care for guys who sweat a lot",
-               (23_700, 2_950, 201, 77))
+               (23_700, 2_950, 201, 77),
+               audience=sim.Audience(watched_15s=LOVED.watched_15s, comments=LOVED.comments))
     bento = post("aiko.eats", "Glow-from-within bento 🍱", (61_200, 5_480, 415, 260),
                  visibility="private")
     post("aiko.eats", "Behind the scenes today", (8_900, 1_020, 64, 12), kind="story")
     stitch = post("aiko.eats", "Stitching Leo: the real post-gym routine",
                   (15_600, 1_730, 122, 41), kind="stitch", original_post_id=gym.id)
-    post("pedro.plays", "Skincare speedrun any%", (1_200, 140, 3, 0))
-    post("polar.pete", "Sunscreen at -40°", (900, 75, 9, 1))
+    post("pedro.plays", "Skincare speedrun any%", (1_200, 140, 3, 0), age=timedelta(hours=20),
+         audience=LOVED)
+    post("polar.pete", "Sunscreen at -40°", (900, 75, 9, 1), age=timedelta(hours=6))
 
     routine_us = code("maya.makes", routine, 30, age_days=12)        # in use, 18 days left
     bind(us, routine_us)
@@ -256,7 +276,7 @@ def load(session: Session, *, settings: Settings, codes_file: Path = CODES_FILE,
     originals_file.chmod(0o600)
     return DemoResult(created=True, logins=logins, free_codes=free, original_codes=originals,
                       stops=stops, advertisers=_advertisers(session, brand),
-                      rehearsal=rehearsal)
+                      rehearsal=rehearsal, audiences=audiences)
 
 
 def _tiktok_rehearsal(session: Session, *, settings: Settings, brand: User, business: Business,
@@ -333,7 +353,8 @@ def install(db: Database, settings: Settings, *,
         result = load(session, settings=settings)
     if not result.created:
         return result, None
-    events = sim.plan(db, days=HISTORY_DAYS, seed=7, paid_per_day=110, organic_per_day=90)
+    events = sim.plan(db, days=HISTORY_DAYS, seed=7, paid_per_day=PAID_PER_DAY,
+                      organic_per_day=90, audiences=result.audiences)
     done = 0
 
     def advance(n: int) -> None:
@@ -435,7 +456,8 @@ def _campaigns(session: Session, *, settings: Settings, brand: User, us: AdAccou
 
     night = post("maya.makes", "Night routine for dry winter skin 🌙", (27_400, 2_310, 140, 96))
     leg = post("leo_lifts", "Leg day, then skin day", (12_900, 1_020, 77, 30))
-    matcha = post("aiko.eats", "Matcha morning ritual 🍵", (33_100, 3_870, 260, 144))
+    matcha = post("aiko.eats", "Matcha morning ritual 🍵", (33_100, 3_870, 260, 144),
+                  audience=LOVED)
     p_owner, pedro, _ = creators["pedro.plays"]
     speedrun = post("pedro.plays", "Skincare speedrun any% (WR attempt)", (9_800, 880, 61, 17))
     night_us = code("maya.makes", night, 60, age_days=HISTORY_DAYS + 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -37,6 +37,22 @@ COMMENTS = (
 )
 
 
+# The warm ones: what a post whose audience loves it hears.
+WARM_COMMENTS = tuple(c for c in COMMENTS if c not in (
+    "Not sure about this one", "Looks fake honestly", "Ok but the price though",
+    "Terrible, broke me out", "Where did you get it?"))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """How a post's organic viewers behave: the share of impressions watched to 15 s, the share
+    that leave a comment, and whether the comments are mostly warm (else mixed, as COMMENTS)."""
+
+    watched_15s: float = FUNNEL["view_15s"][0]
+    comments: float = FUNNEL["comment"][0]
+    warm: bool = False
+
+
 @dataclass
 class Outcome:
     sent: int = 0
@@ -46,9 +62,14 @@ class Outcome:
 
 
 def _events_for(rng: random.Random, *, key: str, post_id: str, ad_id: str | None,
-                impressions: int, day_start: datetime,
-                now: datetime) -> Iterator[engagement.EventIn]:
+                impressions: int, day_start: datetime, now: datetime,
+                audience: Audience = Audience()) -> Iterator[engagement.EventIn]:
     organic = ad_id is None
+    rates = {kind: organic_rate if organic else paid_rate
+             for kind, (organic_rate, paid_rate) in FUNNEL.items()}
+    if organic:
+        rates.update(view_15s=audience.watched_15s, comment=audience.comments)
+    said = WARM_COMMENTS if audience.warm else COMMENTS
     span = min(timedelta(days=1), now - day_start)
     if span <= timedelta(0):
         return
@@ -56,24 +77,26 @@ def _events_for(rng: random.Random, *, key: str, post_id: str, ad_id: str | None
         at = day_start + span * rng.random()
         yield engagement.EventIn(f"sim-{key}-{day_start:%Y%m%d}-{n}-i", post_id, "impression",
                                  at, ad_id)
-        for kind, (organic_rate, paid_rate) in FUNNEL.items():
-            if rng.random() < (organic_rate if organic else paid_rate):
+        for kind, rate in rates.items():
+            if rng.random() < rate:
                 # Picked by position, not drawn: the other events stay what they were.
-                text = COMMENTS[(n + day_start.day) % len(COMMENTS)] if kind == "comment" else None
+                text = said[(n + day_start.day) % len(said)] if kind == "comment" else None
                 yield engagement.EventIn(f"sim-{key}-{day_start:%Y%m%d}-{n}-{kind}", post_id,
                                          kind, at + timedelta(seconds=rng.randint(1, 40)), ad_id,
                                          comment_text=text)
 
 
-def plan(db: Database, *, days: int, seed: int, paid_per_day: int,
-         organic_per_day: int) -> list[engagement.EventIn]:
-    """Every event of the simulation, in time order."""
+def plan(db: Database, *, days: int, seed: int, paid_per_day: int, organic_per_day: int,
+         audiences: Mapping[str, Audience] | None = None) -> list[engagement.EventIn]:
+    """Every event of the simulation, in time order; ``audiences`` by post id (else the usual
+    one). A post has organic traffic only from its publication on."""
     now = utc_now()
     with db.unit_of_work(write=False) as session:
         posts, ads = ad_repository.live_posts_and_ads(session)
         sources: list[tuple[str, str, str | None, int]] = [
             (f"p{p.id[:8]}", p.id, None, organic_per_day) for p in posts]
         sources += [(f"a{a.id[:8]}", a.post_id, a.id, paid_per_day) for a in ads]
+        published = {p.id: p.published_at for p in posts}
     events: list[engagement.EventIn] = []
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     for back in range(days, -1, -1):
@@ -81,8 +104,12 @@ def plan(db: Database, *, days: int, seed: int, paid_per_day: int,
         for key, post_id, ad_id, per_day in sources:
             rng = random.Random(f"{seed}-{key}-{day_start:%Y%m%d}")
             count = max(0, int(rng.gauss(per_day, per_day * 0.25)))
+            start = max(day_start, published.get(post_id, day_start))
+            if start >= day_start + timedelta(days=1):
+                continue
             events.extend(_events_for(rng, key=key, post_id=post_id, ad_id=ad_id,
-                                      impressions=count, day_start=day_start, now=now))
+                                      impressions=count, day_start=start, now=now,
+                                      audience=(audiences or {}).get(post_id, Audience())))
     events.sort(key=lambda e: e.occurred_at or now)
     return events
 

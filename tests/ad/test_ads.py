@@ -58,7 +58,7 @@ def test_campaign_ad_group_and_ad_are_created_and_the_ad_delivers(client):
     r = client.post(f"/v1/ad-groups/{group['id']}/ads", headers=w.brand_h, json={
         "spark_post_id": sp_id, "call_to_action": "SHOP_NOW", "landing_page_url": LANDING})
     ad = f._ok(r, 201)
-    assert ad["name"] == "Spark Ad Morning routine #ad"
+    assert ad["name"] == f"@{w.creator['handle']} — Morning routine #ad"
     assert ad["caption"] == w.post["caption"] == ad["post"]["caption"]
     assert (ad["identity_type"], ad["identity_id"]) == ("AUTH_CODE", w.creator["id"])
     assert ad["tiktok_item_id"] == w.post["id"] and ad["spark_post_id"] == sp_id

@@ -32,6 +32,7 @@ from sparkcodes.ad.rules import (
     check_identity_capacity,
     check_landing_url,
     check_schedule,
+    default_ad_name,
     delivery_status,
     describe,
     spend_per_impression,
@@ -619,3 +620,19 @@ def test_batch_size_refused(size: int, code: str, message: str) -> None:
 def test_post_edited_counts_from_the_first_later_revision(revised_after_at, edited) -> None:  # type: ignore[no-untyped-def]
     d_in = replace(inp(), post_revision=AD.post_revision + 1, revised_after_at=revised_after_at)
     assert (Reason.POST_EDITED in delivery_status(d_in, NOW).reasons) is edited
+
+
+@pytest.mark.parametrize(("handle", "caption", "taken", "expected"), [
+    ("maya", "Short one", set(), "@maya — Short one"),
+    ("maya", "My 5-step morning skincare routine for dry winter skin", set(),
+     "@maya — My 5-step morning skincare routine for…"),
+    ("maya", "My 5-step morning skincare routine for dry winter skin",
+     {"@maya — My 5-step morning skincare routine for…"},
+     "@maya — My 5-step morning skincare routine for… (2)"),
+    ("leo", "Same", {"@leo — Same", "@leo — Same (2)"}, "@leo — Same (3)"),
+    ("leo", "", set(), "@leo — Spark Ad"),
+    ("leo", "  spaced\n  out  ", set(), "@leo — spaced out"),
+    ("aiko", "x" * 60, set(), "@aiko — " + "x" * 40 + "…"),
+])
+def test_default_ad_names_differ(handle, caption, taken, expected):  # type: ignore[no-untyped-def]
+    assert default_ad_name(handle, caption, taken) == expected

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from sparkcodes.cli import imports
 from sparkcodes.kit import crypto
+from sparkcodes.roster import service as roster_service
 from sparkcodes.spark_post import service as spark_post_service
 from tests import factories as f
 
@@ -279,7 +281,7 @@ def test_roster_rows_go_through_the_roster_service(cli, client, brand: Brand,  #
     assert "roster_entry_exists" in lines[2] and "is on the roster already" in lines[2]
     assert "creator_not_found" in lines[3]
     assert "validation_error: status:" in lines[4]
-    assert "2 added, 3 failed." in result.output
+    assert "2 added, 0 already added, 3 failed" in result.output
     roster = ok(client.get(f"/v1/businesses/{brand.business['id']}/roster", headers=brand.h))
     by_handle = {e["creator"]["handle"]: e for e in roster["items"]}
     assert by_handle[brand.creator["handle"]]["status"] == "active"
@@ -287,8 +289,49 @@ def test_roster_rows_go_through_the_roster_service(cli, client, brand: Brand,  #
     assert by_handle[other["handle"]]["status"] == "prospect"
     good = write_csv(tmp_path / "more.csv", ["Handle"], [[f.creator(client, f.user(client))[
         "handle"]]])
-    assert "1 added, 0 failed." in cli("roster", str(good), "-b", brand.business["id"],
-                                       "--as", brand.email).output
+    assert "1 added, 0 already added, 0 failed" in cli(
+        "roster", str(good), "-b", brand.business["id"], "--as", brand.email).output
     bad = write_csv(tmp_path / "bad.csv", ["creator"], [["x"]])
     assert "has no 'handle' column" in cli("roster", str(bad), "-b", brand.business["id"],
                                            "--as", brand.email, code=2).output
+
+
+def test_a_roster_import_records_each_row_and_resumes_after_an_interruption(  # type: ignore[no-untyped-def]
+        cli, client, brand: Brand, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    handles = [f.creator(client, f.user(client))["handle"] for _ in range(3)]
+    source = write_csv(tmp_path / "roster.csv", ["handle"],
+                       [[handles[0]], ["nobody_here_at_all"], [handles[1]], [handles[2]]])
+    results = tmp_path / "roster.results.csv"
+    real = roster_service.add
+    calls = []
+
+    def stop_at_the_third(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(roster_service, "add", stop_at_the_third)
+    who = ["-b", brand.business["id"], "--as", brand.email]
+    result = cli("roster", str(source), *who, code=130)
+    assert "Interrupted at row 3" in result.output
+    recorded = results_of(results)
+    assert [(r["row"], r["handle"], r["status"], r["error_code"]) for r in recorded] == [
+        ("1", handles[0], "added", ""), ("2", "nobody_here_at_all", "failed",
+                                         "creator_not_found")]
+    assert recorded[0]["roster_entry_id"]
+    assert "No creator account by that name" in recorded[1]["message"]
+    monkeypatch.setattr(roster_service, "add", real)
+    result = cli("roster", str(source), *who, code=1)
+    lines = row_lines(result.output)
+    assert "already added (skipped)" in lines[0]
+    assert "creator_not_found" in lines[1]  # a failed row is tried again
+    assert "added" in lines[2] and "added" in lines[3]
+    assert "2 added, 1 already added, 1 failed" in result.output
+    assert [(r["row"], r["status"]) for r in results_of(results)] == [
+        ("1", "added"), ("2", "failed"), ("3", "added"), ("4", "added")]
+    # A codes results file is not taken for a roster's.
+    codes_results = write_csv(tmp_path / "codes.results.csv", list(imports.RESULT_COLUMNS), [])
+    assert "is not a results file of `sparkcodes import roster`" in " ".join(cli(
+        "roster", str(source), *who, "--results", str(codes_results), code=2).output.split())
+

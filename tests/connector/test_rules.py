@@ -125,6 +125,21 @@ def test_states_in_words(state, fragment):  # type: ignore[no-untyped-def]
     assert fragment in words
 
 
+@pytest.mark.parametrize(("state", "note"), [
+    ("healthy", "Checked 2026-12-20 09:00 UTC — 2 advertisers reachable."),
+    ("token_revoked", "TikTok no longer accepts this connection's access token. Reconnect to "
+                      "link it again."),
+    ("advertiser_gone", "TikTok no longer lets this token reach Glow US (701). Grant it again "
+                        "in TikTok, or remove the connection."),
+    ("unreachable", "TikTok did not answer at the last check (2026-12-20 09:00 UTC); sparkcodes "
+                    "keeps trying. Check now to try again."),
+])
+def test_after_its_badge_a_state_is_not_named_twice(state, note):  # type: ignore[no-untyped-def]
+    words = rules.state_words(state, checked_at=NOW, summary="2 advertisers reachable",
+                              throttled_until=LATER, gone=["Glow US (701)"])
+    assert rules.state_note(state, words) == note
+
+
 @pytest.mark.parametrize(("given", "expected"), [
     (["701", " 702 ", "701", ""], ["701", "702"]),
     (["7012345678901234567"], ["7012345678901234567"]),

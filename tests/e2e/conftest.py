@@ -35,3 +35,26 @@ def _clean_console():  # type: ignore[no-untyped-def]
     _PROBLEMS.clear()
     yield
     assert not _PROBLEMS, f"browser console errors: {_PROBLEMS}"
+
+
+@pytest.fixture
+def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The demo `make run` serves, loaded into the live server's database, and the ids the
+    pages need."""
+    from sqlalchemy import select
+
+    from sparkcodes import demo
+    from sparkcodes.models import AdAccount, AdGroup, Business, Campaign
+
+    monkeypatch.chdir(tmp_path)  # the demo saves its codes under ./var
+    result, outcome = demo.install(app.state.db, app.state.settings)
+    assert result.created and outcome is not None
+    with app.state.db.unit_of_work() as s:
+        business = s.scalars(select(Business).where(Business.name == "Glow Skincare")).one()
+        us = s.scalars(select(AdAccount).where(AdAccount.name == "Glow US")).one()
+        campaign = s.scalars(select(Campaign).where(Campaign.ad_account_id == us.id)
+                             .order_by(Campaign.created_at)).first()
+        group = s.scalars(select(AdGroup).where(AdGroup.campaign_id == campaign.id)).first()
+        return {"site": site, "business": business.id, "business_name": business.name,
+                "account": us.id, "campaign": campaign.id, "group": group.id,
+                "group_name": group.name}

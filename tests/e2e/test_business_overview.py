@@ -5,28 +5,8 @@ its actions; the read-only analyst sees what they may not do disabled, with the 
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
-
 from sparkcodes import demo
-from sparkcodes.models import AdAccount, AdGroup, Business, Campaign
 from tests.e2e.browsing import DESKTOP, PHONE, expect, logged_in_page, shoot
-
-
-@pytest.fixture
-def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    """The demo, loaded into the live server's database, and the ids the pages need."""
-    monkeypatch.chdir(tmp_path)  # the demo saves its codes under ./var
-    result, outcome = demo.install(app.state.db, app.state.settings)
-    assert result.created and outcome is not None
-    with app.state.db.unit_of_work() as s:
-        business = s.scalars(select(Business).where(Business.name == "Glow Skincare")).one()
-        us = s.scalars(select(AdAccount).where(AdAccount.name == "Glow US")).one()
-        campaign = s.scalars(select(Campaign).where(Campaign.ad_account_id == us.id)
-                             .order_by(Campaign.created_at)).first()
-        group = s.scalars(select(AdGroup).where(AdGroup.campaign_id == campaign.id)).first()
-        return {"site": site, "business": business.id, "business_name": business.name,
-                "group": group.id, "group_name": group.name}
 
 
 def test_the_brand_lands_on_the_overview_and_asks_to_extend_from_it(browser, world):  # type: ignore[no-untyped-def]

@@ -74,7 +74,7 @@ def test_brand_pages_over_the_demo(browser, world):  # type: ignore[no-untyped-d
         (f"{us}/campaigns", "campaigns", "Holiday Glow"),
         (f"/campaigns/{w['campaign']}", "campaign", "Always-on creators"),
         (f"/ad-groups/{w['group']}", "ad-group", "Maya — morning routine"),
-        (f"/ads/{w['stopped_ad']}", "ad-stopped", "Not delivering"),
+        (f"/ads/{w['stopped_ad']}", "ad-stopped", "Stopped"),
         (f"{us}/requests", "requests", "vitamin C serum"),
         (f"{us}/reports", "reports", "Organic"),
         ("/notifications", "notifications", "Alerts"),

@@ -117,7 +117,7 @@ def test_ends_soon_asks_for_an_extension_before_the_ad_stops(app, client):  # ty
     spark = _text(client.get(f"/ad-accounts/{w['account']['id']}", headers=HTML).text)
     assert "2 days left" in spark and "Ask the creator to extend" in spark
     page = _text(client.get(f"/ads/{ad['id']}", headers=HTML).text)
-    assert ("Delivering. The creator's authorization ends in 2 days — ask to extend now so the "
+    assert ("Live The creator's authorization ends in 2 days — ask to extend now so the "
             "ad does not stop.") in page
     r = client.post(f"/ad-accounts/{w['account']['id']}/renewal-requests",
                     headers={**HX, "x-csrf-token": token},
@@ -132,7 +132,7 @@ def test_ends_soon_asks_for_an_extension_before_the_ad_stops(app, client):  # ty
     # Pausing stops it, and says so; the unbind of a Spark post with a live ad is refused.
     r = client.post(f"/ads/{ad['id']}/status", headers=HTML,
                     data={"operation": "DISABLE", "csrf_token": token})
-    assert "Not delivering: it is paused" in _text(r.text)
+    assert "Stopped It is paused" in _text(r.text)
 
 
 def test_unbind_is_refused_while_an_ad_runs(client):  # type: ignore[no-untyped-def]

@@ -171,6 +171,16 @@ def test_empty_reports_say_what_to_do_next(client):  # type: ignore[no-untyped-d
     assert "No engagement yet" in _text(r.text) and "No posts yet" in _text(r.text)
 
 
+def test_an_empty_report_while_ads_deliver_does_not_ask_for_a_spark_ad(client):  # type: ignore[no-untyped-def]
+    cast = Cast(client)  # its ad delivers; nothing was counted (as after a sandbox clock jump)
+    page_login(client, "brand@example.com")
+    text = _text(client.get(f"/ad-accounts/{cast.account['id']}/reports", headers=HTML).text)
+    assert "Start a Spark Ad" not in text
+    assert "Nothing counted in these days yet" in text
+    assert "1 Spark Ad delivers now, but no view or engagement was counted between" in text
+    assert "sparkcodes simulate" in text  # the tests run in sandbox mode
+
+
 def test_bad_periods_are_refused_next_to_the_field(client):  # type: ignore[no-untyped-def]
     c = Cast(client)
     page_login(client, "brand@example.com")

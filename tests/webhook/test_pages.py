@@ -156,7 +156,7 @@ def test_endpoint_settings_test_rotate_and_delete(client):  # type: ignore[no-un
     r = _post(client, page_url, token, url="https://erp.example/v2", description="ERP v2")
     assert r.status_code == 303
     text = _text(client.get(page_url, headers=HTML).text)
-    assert "Disabled since" in text and "Disabled by an admin." in text
+    assert "Disabled Since" in text and "Disabled by an admin." in text
     r = _post(client, f"{page_url}/test", token)
     assert r.status_code == 409
     assert "This endpoint is disabled" in _field_error(r.text, "test")
@@ -223,7 +223,7 @@ def test_delivery_log_words_and_pages(client, app):  # type: ignore[no-untyped-d
     assert r.status_code == 200
     text = _text(r.text)
     assert "27 deliveries, newest first" in text and "Page 1 of 2" in text
-    assert "Disabled since" in text and "failed for 3 days" in text
+    assert "Disabled Since" in text and "failed for 3 days" in text
     assert "HTTP 204: accepted by your endpoint" in text and "Delivered" in text
     retry_at = (now + timedelta(seconds=schedule[1])).strftime("%Y-%m-%d %H:%M UTC")
     assert f"Retrying next try at {retry_at}" in text and "HTTP 500: receiver broke" in text

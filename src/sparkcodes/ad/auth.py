@@ -26,34 +26,35 @@ class Held(Generic[T]):
     obj: T
     account: AdAccount
     user: User
+    role: str
 
 
 def _campaign(action: str) -> Callable[..., Held[Campaign]]:
     def dependency(campaign_id: str, user: CallerDep, session: SessionDep) -> Held[Campaign]:
-        obj, account = service.held(session, user=user, model=Campaign, obj_id=campaign_id,
+        obj, account, role = service.held(session, user=user, model=Campaign, obj_id=campaign_id,
                                     action=action)
         assert isinstance(obj, Campaign)
-        return Held(obj, account, user)
+        return Held(obj, account, user, role)
 
     return dependency
 
 
 def _ad_group(action: str) -> Callable[..., Held[AdGroup]]:
     def dependency(ad_group_id: str, user: CallerDep, session: SessionDep) -> Held[AdGroup]:
-        obj, account = service.held(session, user=user, model=AdGroup, obj_id=ad_group_id,
+        obj, account, role = service.held(session, user=user, model=AdGroup, obj_id=ad_group_id,
                                     action=action)
         assert isinstance(obj, AdGroup)
-        return Held(obj, account, user)
+        return Held(obj, account, user, role)
 
     return dependency
 
 
 def _ad(action: str, through_tiktok: bool = False) -> Callable[..., Held[Ad]]:
     def dependency(ad_id: str, user: CallerDep, session: SessionDep) -> Held[Ad]:
-        obj, account = service.held(session, user=user, model=Ad, obj_id=ad_id, action=action,
+        obj, account, role = service.held(session, user=user, model=Ad, obj_id=ad_id, action=action,
                                     through_tiktok=through_tiktok)
         assert isinstance(obj, Ad)
-        return Held(obj, account, user)
+        return Held(obj, account, user, role)
 
     return dependency
 

@@ -40,6 +40,20 @@ def container(views: list[service.AdView]) -> ContainerDeliveryOut:
                                 reasons=counts, text=text)
 
 
+def container_note(d: ContainerDeliveryOut) -> str:
+    """What follows a campaign's or ad group's delivery badge on a page: how many ads run, or
+    the main reason none does (the badge already says "Not delivering" or "No ads yet")."""
+    if not d.total_ads:
+        return ""
+    if d.live_ads:
+        return d.text
+    top = max(d.reasons, key=lambda reason: d.reasons[reason]) if d.reasons else None
+    if top is None:
+        return ""
+    text = rules.REASON_TEXT[rules.Reason(top)]
+    return text[:1].upper() + text[1:] + "."
+
+
 def ad_out(view: service.AdView, creator: Creator) -> AdOut:
     ad, post = view.ad, view.post
     return AdOut(

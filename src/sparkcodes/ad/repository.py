@@ -161,6 +161,11 @@ def ads_on_authorizations(session: Session, authorization_ids: list[str]) -> lis
     ))
 
 
+def names_in_group(session: Session, ad_group_id: str) -> set[str]:
+    """The names of the ad group's ads, deleted ones too."""
+    return set(session.scalars(select(Ad.name).where(Ad.ad_group_id == ad_group_id)))
+
+
 def count_on_identity(session: Session, *, ad_account_id: str, creator_id: str) -> int:
     return session.scalar(
         select(func.count()).select_from(Ad).where(

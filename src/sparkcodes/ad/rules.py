@@ -242,3 +242,23 @@ def check_identity_capacity(ads_on_identity: int, limit: int) -> None:
 CAPTION_LOCKED = errors.InvalidInput(
     "A Spark Ad shows the creator's own caption; it cannot be set or changed on the ad.",
     code="caption_not_editable")
+
+
+DEFAULT_NAME_CAPTION = 40  # characters of the caption in an ad's default name
+
+
+def default_ad_name(handle: str, caption: str, taken: set[str]) -> str:
+    """An ad's name when none is given: the creator and the start of the caption, cut at a word
+    ('@maya — My 5-step morning skincare…'), numbered when an ad of the group already has it
+    ('… (2)'), so two ads never share a name by default."""
+    words = " ".join(caption.split())
+    if len(words) > DEFAULT_NAME_CAPTION:
+        cut = words[:DEFAULT_NAME_CAPTION].rsplit(" ", 1)[0] or words[:DEFAULT_NAME_CAPTION]
+        words = cut.rstrip(" ,.;:—-") + "…"
+    base = f"@{handle} — {words or 'Spark Ad'}"
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base} ({n})"
+    return name
+

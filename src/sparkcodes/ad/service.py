@@ -115,10 +115,15 @@ def create_ad(session: Session, *, settings: Settings, user: User, account: AdAc
                                      creator_id=post.creator_id),
         settings.codes.ads_per_identity)
     name = refuse_control(name.strip(), name="ad name")
+    if not name:
+        creator = creator_repository.by_id(session, post.creator_id)
+        assert creator is not None  # posts.creator_id is a foreign key
+        name = rules.default_ad_name(creator.handle, post.caption,
+                                     repository.names_in_group(session, group.id))
     ad = Ad(ad_group_id=group.id, campaign_id=group.campaign_id, ad_account_id=account.id,
             spark_post_id=spark.id, post_id=post.id, post_revision=post.revision,
             identity_type=spark.identity_type, creator_id=post.creator_id,
-            name=name or f"Spark Ad {post.caption[:40]}", call_to_action=call_to_action,
+            name=name, call_to_action=call_to_action,
             landing_page_url=url, ads_only=ads_only, created_by_id=user.id)
     repository.add(session, ad)
     if post.visibility != "public" and not ads_only:
@@ -352,20 +357,21 @@ def live_ads_of_views(session: Session, views: list[AdView]) -> list[LiveAd]:
 
 
 def held(session: Session, *, user: User, model: type[Lifecycle], obj_id: str,
-         action: str, through_tiktok: bool = False) -> tuple[Lifecycle, AdAccount]:
-    """A campaign, ad group or ad with its ad account, if the user's role there allows
-    ``action``; NotFound (naming the object) when it does not exist or the user is no member."""
+         action: str, through_tiktok: bool = False) -> tuple[Lifecycle, AdAccount, str]:
+    """A campaign, ad group or ad with its ad account and the user's role there, if that role
+    allows ``action``; NotFound (naming the object) when it does not exist or the user is no
+    member."""
     noun = _NOUN[model]
     obj = repository.get(session, model, obj_id)
     if obj is None:
         raise errors.NotFound(f"No such {noun}.")
     try:
-        account, _, _ = ad_account_service.access(session, user=user,
-                                                  ad_account_id=obj.ad_account_id, action=action,
-                                                  through_tiktok=through_tiktok)
+        account, _, role = ad_account_service.access(session, user=user,
+                                                     ad_account_id=obj.ad_account_id,
+                                                     action=action, through_tiktok=through_tiktok)
     except errors.NotFound:
         raise errors.NotFound(f"No such {noun}.") from None
-    return obj, account
+    return obj, account, role
 
 
 def set_ad_status(session: Session, *, settings: Settings, user: User, account: AdAccount,

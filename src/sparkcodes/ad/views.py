@@ -23,12 +23,13 @@ from sparkcodes.ad.auth import (
     CampaignOperate,
     CampaignRead,
 )
-from sparkcodes.ad.presenters import ad_group_out, ad_out, campaign_out
+from sparkcodes.ad.presenters import ad_group_out, ad_out, campaign_out, container_note
 from sparkcodes.ad.schemas import to_micros
 from sparkcodes.ad_account import service as ad_account_service
 from sparkcodes.ad_account.auth import AdAccountOperate, AdAccountRead
 from sparkcodes.business import rules as business_rules
 from sparkcodes.deps import ad_actions
+from sparkcodes.engagement import service as engagement_service
 from sparkcodes.fallback import service as fallback_service
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
@@ -51,15 +52,16 @@ def _business(web: Web, account: AdAccount) -> Business:
     return ad_account_service.business_of(web.session, account=account)
 
 
-def delivery_sentence(view: service.AdView, code: Authorization | None) -> str:
-    """'Delivering.' or 'Not delivering: the creator's authorization expired 2 days ago — ask to
-    extend.', with times on the service clock."""
+def delivery_note(view: service.AdView, code: Authorization | None) -> str:
+    """What follows the page's delivery badge, which already says whether the ad delivers: why
+    it does not ('The creator's authorization expired 2 days ago — ask to extend.'), the warning
+    that it soon stops, or nothing; times on the service clock."""
     now = utc_now()
     if view.delivery.delivering:
         if code is not None and timedelta(0) < code.expires_at - now <= ENDS_SOON:
-            return (f"Delivering. The creator's authorization ends {fmt_ago(code.expires_at)} — "
-                    "ask to extend now so the ad does not stop.")
-        return "Delivering."
+            return (f"The creator's authorization ends {fmt_ago(code.expires_at)} — ask to "
+                    "extend now so the ad does not stop.")
+        return ""
     parts = []
     for reason in view.delivery.reasons:
         if reason is rules.Reason.AUTHORIZATION_EXPIRED and code is not None:
@@ -67,11 +69,38 @@ def delivery_sentence(view: service.AdView, code: Authorization | None) -> str:
                          "ask to extend")
         else:
             parts.append(rules.REASON_TEXT[reason])
-    return "Not delivering: " + "; ".join(parts) + "."
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
+def delivery_sentence(view: service.AdView, code: Authorization | None) -> str:
+    """'Delivering.' or 'Not delivering: the creator's authorization expired 2 days ago — ask to
+    extend.': the note in a sentence that stands without a badge."""
+    note = delivery_note(view, code)
+    if view.delivery.delivering:
+        return "Delivering." + (f" {note}" if note else "")
+    return "Not delivering: " + note[:1].lower() + note[1:]
+
+
+QUIET = timedelta(days=1)  # a delivering ad older than this with no impression since is quiet
+
+
+def quiet_note(ad: Ad, last_day: date | None, now: datetime) -> str:
+    """In sandbox mode, what a delivering ad with no recent traffic adds to its note: the
+    sandbox has no audience of its own, so after the clock moves on nothing is counted until
+    the simulator runs. Empty for a new ad or one with traffic within the last day."""
+    if now - ad.created_at < QUIET or (last_day is not None
+                                       and last_day >= (now - QUIET).date()):
+        return ""
+    since = f"since {last_day:%Y-%m-%d}" if last_day is not None else "yet"
+    return (f"No impression counted {since}: in sandbox mode only `sparkcodes simulate` "
+            "sends traffic, so run it after moving the clock.")
 
 
 def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]:
     views = service.deliveries(web.session, ads, utc_now())
+    last_days = (engagement_service.last_paid_days(web.session, [v.ad.id for v in views])
+                 if web.settings.sandbox and views else {})
     pending = spark_presenters.pending_renewals(web.session, account) if views else {}
     now = utc_now()
     creators = service.creators_of(web.session, views)
@@ -87,8 +116,16 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
         rows.append({
             "ad": v.ad, "view": v, "out": ad_out(v, creator), "creator": creator, "code": code,
             "text": delivery_sentence(v, code),
+            "note": " ".join(filter(None, (delivery_note(v, code), quiet_note(
+                v.ad, last_days.get(v.ad.id), now) if web.settings.sandbox
+                and v.delivery.delivering else ""))),
             # A brand may ask at any time (R24); the form unfolds when the code ends soon.
             "can_ask": code is not None and code.deleted_at is None,
+            # An edited post stops its ads for good (R11): the next step is a new ad of it.
+            "remake": (f"/ad-groups/{v.ad.ad_group_id}?spark_post_id={v.ad.spark_post_id}"
+                       "#create-ad-title"
+                       if rules.Reason.POST_EDITED in v.delivery.reasons
+                       and v.ad.spark_post_id else None),
             "ask_open": expired or soon,
             "pending": pending.get(code.id) if code is not None else None,
         })
@@ -193,6 +230,22 @@ def _children(objs: list[AdGroup] | list[Ad],
 
 # --- campaigns --------------------------------------------------------------------------------
 
+def _to_run(web: Web, account: AdAccount) -> dict[str, Any] | None:
+    """The Spark post that "Run it in an ad" brought here (``?spark_post_id=``), with the open
+    ad groups it can be run in; None without one, or for one not in this account."""
+    spark_post_id = web.request.query_params.get("spark_post_id", "")[:limits.POST_ID]
+    if not spark_post_id:
+        return None
+    sp = next((s for s in spark_presenters.spark_posts(web.session, account)
+               if s.id == spark_post_id), None)
+    if sp is None:
+        return None
+    groups = [(c, g) for c in service.campaigns_of(web.session, account=account)
+              if c.deleted_at is None
+              for g in service.ad_groups_of(web.session, campaign=c) if g.deleted_at is None]
+    return {"spark": sp, "groups": groups}
+
+
 def _campaigns(web: Web, account: AdAccount, role: str, *,
                values: dict[str, str] | None = None,
                errs: dict[str, str] | None = None, status: int = 200) -> Response:
@@ -202,6 +255,7 @@ def _campaigns(web: Web, account: AdAccount, role: str, *,
         "account": account, "business": _business(web, account), "campaigns": campaigns,
         "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
         "errors": errs or {}, "tab": "campaigns", "role": role,
+        "container_note": container_note, "to_run": _to_run(web, account),
         "can_operate": business_rules.allows(role, "operate")}, status=status)
 
 
@@ -263,12 +317,13 @@ def campaign_status(campaign_id: str, web: WebForm, held: CampaignOperate,
     return _switch(web, campaign, account, operation, here=f"/campaigns/{campaign.id}",
                    after_delete=f"/ad-accounts/{account.id}/campaigns",
                    refused=lambda message, status: _campaign_page(
-                       web, campaign, account, status_error=message, status=status))
+                       web, campaign, account, role=held.role, status_error=message,
+                       status=status))
 
 
 # --- ad groups --------------------------------------------------------------------------------
 
-def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *,
+def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *, role: str,
                    values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
                    status_error: str | None = None, status: int = 200) -> Response:
     every = service.ad_groups_of(web.session, campaign=campaign, include_deleted=True)
@@ -279,15 +334,16 @@ def _campaign_page(web: Web, campaign: Campaign, account: AdAccount, *,
         "campaign": campaign_out(web.session, campaign), "groups": groups,
         "numbers_rows": _children(every, figures["numbers"], "/ad-groups/"),
         "objectives": OBJECTIVE_LABELS, "budget_modes": BUDGET_MODES, "values": values or {},
-        "errors": errs or {}, "status_error": status_error, "tab": "campaigns", **figures},
-        status=status)
+        "errors": errs or {}, "status_error": status_error, "tab": "campaigns", "role": role,
+        "container_note": container_note,
+        "can_operate": business_rules.allows(role, "operate"), **figures}, status=status)
 
 
 @router.get("/campaigns/{campaign_id}")
 def campaign_page(campaign_id: str, web: WebPage, held: CampaignRead) -> Response:
     """A campaign's ad groups with their delivery, and a form to make one."""
     campaign, account = held.obj, held.account
-    return _campaign_page(web, campaign, account)
+    return _campaign_page(web, campaign, account, role=held.role)
 
 
 def _instant(value: str) -> datetime | None:
@@ -325,7 +381,8 @@ def create_ad_group(campaign_id: str, web: WebForm, held: CampaignOperate,
         if field not in errs and parsed.get(field) is None:
             errs[field] = f"Enter {label}."
     if errs:
-        return _campaign_page(web, campaign, account, values=values, errs=errs, status=422)
+        return _campaign_page(web, campaign, account, role=held.role, values=values, errs=errs,
+                              status=422)
     group, error = web.attempt(
         service.create_ad_group, web.session, user=web.me, account=account, campaign=campaign,
         name=name, budget_micros=to_micros(parsed["budget"]) or 0,
@@ -333,7 +390,7 @@ def create_ad_group(campaign_id: str, web: WebForm, held: CampaignOperate,
         schedule_end_at=parsed["schedule_end"])
     if error is not None:
         field = "schedule_end" if error.code == "invalid_schedule" else "budget"
-        return _campaign_page(web, campaign, account, values=values,
+        return _campaign_page(web, campaign, account, role=held.role, values=values,
                               errs={field: error.message}, status=error.status)
     assert group is not None
     return web.redirect(f"/ad-groups/{group.id}")
@@ -347,12 +404,13 @@ def ad_group_status(ad_group_id: str, web: WebForm, held: AdGroupOperate,
     return _switch(web, group, account, operation, here=f"/ad-groups/{group.id}",
                    after_delete=f"/campaigns/{group.campaign_id}",
                    refused=lambda message, status: _group_page(
-                       web, group, account, status_error=message, status=status))
+                       web, group, account, role=held.role, status_error=message,
+                       status=status))
 
 
 # --- ads --------------------------------------------------------------------------------------
 
-def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
+def _group_page(web: Web, group: AdGroup, account: AdAccount, *, role: str,
                 values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
                 status_error: str | None = None, status: int = 200) -> Response:
     every = service.ads_of(web.session, group=group, include_deleted=True)
@@ -366,7 +424,8 @@ def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
         "sparks": spark_presenters.spark_posts(web.session, account), "ctas": rules.CALLS_TO_ACTION,
         "values": values or {}, "errors": errs or {}, "status_error": status_error,
         "tab": "campaigns", "periods": web.settings.codes.allowed_periods,
-        "default_period": web.settings.codes.default_period,
+        "default_period": web.settings.codes.default_period, "role": role,
+        "container_note": container_note, "can_operate": business_rules.allows(role, "operate"),
         "fallback": fallback_service.get_policy(web.session, settings=web.settings,
                                                 group=group).policy}, status=status)
 
@@ -375,7 +434,9 @@ def _group_page(web: Web, group: AdGroup, account: AdAccount, *,
 def ad_group_page(ad_group_id: str, web: WebPage, held: AdGroupRead) -> Response:
     """An ad group's Spark Ads with their delivery, and a form to make one."""
     group, account = held.obj, held.account
-    return _group_page(web, group, account)
+    chosen = web.request.query_params.get("spark_post_id", "")[:limits.POST_ID]
+    return _group_page(web, group, account, role=held.role,
+                       values={"spark_post_id": chosen} if chosen else None)
 
 
 _AD_FIELD = {"invalid_call_to_action": "call_to_action", "invalid_landing_page_url":
@@ -394,22 +455,24 @@ def create_ad(ad_group_id: str, web: WebForm, held: AdGroupOperate,
               "landing_page_url": landing_page_url, "ads_only": ads_only}
     errs = too_long(values, {"name": limits.AD_NAME, "landing_page_url": limits.LANDING_URL})
     if errs:
-        return _group_page(web, group, account, values=values, errs=errs, status=422)
+        return _group_page(web, group, account, role=held.role, values=values, errs=errs,
+                           status=422)
     if not spark_post_id:
-        return _group_page(web, group, account, values=values, status=422,
+        return _group_page(web, group, account, role=held.role, values=values, status=422,
                            errs={"spark_post_id": "Choose the Spark Ad post to run."})
     ad, error = web.attempt(service.create_ad, web.session, settings=web.settings, user=web.me,
                             account=account, group=group, spark_post_id=spark_post_id,
                             name=name, call_to_action=call_to_action,
                             landing_page_url=landing_page_url, ads_only=ads_only == "on")
     if error is not None:
-        return _group_page(web, group, account, values=values, status=error.status,
-                           errs={_AD_FIELD.get(error.code, "spark_post_id"): error.message})
+        field = _AD_FIELD.get(error.code, "spark_post_id")
+        return _group_page(web, group, account, role=held.role, values=values,
+                           status=error.status, errs={field: error.message})
     assert ad is not None
     return web.redirect(f"/ads/{ad.id}")
 
 
-def _ad_page(web: Web, ad: Ad, account: AdAccount, *, error: str | None = None,
+def _ad_page(web: Web, ad: Ad, account: AdAccount, *, role: str, error: str | None = None,
              status: int = 200) -> Response:
     row = ad_rows(web, [ad], account)[0]
     figures, status = _numbers(web, account, "ad", ad.id, status)
@@ -423,14 +486,15 @@ def _ad_page(web: Web, ad: Ad, account: AdAccount, *, error: str | None = None,
         "spark": spark_presenters.load_out(web.session, row["view"].spark_post, utc_now()),
         "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period, "status_error": error,
-        "tab": "campaigns"}, status=status)
+        "tab": "campaigns", "role": role, "can_operate": business_rules.allows(role, "operate")},
+        status=status)
 
 
 @router.get("/ads/{ad_id}")
 def ad_page(ad_id: str, web: WebPage, held: AdRead) -> Response:
     """One Spark Ad: does it deliver, and if not, why — and the button to ask for an extension."""
     ad, account = held.obj, held.account
-    return _ad_page(web, ad, account)
+    return _ad_page(web, ad, account, role=held.role)
 
 
 @router.post("/ads/{ad_id}/status")
@@ -445,9 +509,10 @@ def ad_status(ad_id: str, web: WebForm, held: AdOperateThrough,
                                   account=account, ad=ad, operation=operation,
                                   actions=ad_actions(web.request))
         except errors.AppError as exc:
-            return _ad_page(web, ad, account, error=exc.message, status=exc.status)
+            return _ad_page(web, ad, account, role=held.role, error=exc.message,
+                            status=exc.status)
         return web.redirect(f"/ads/{ad.id}")
     return _switch(web, ad, account, operation, here=f"/ads/{ad.id}",
                    after_delete=f"/ad-groups/{ad.ad_group_id}",
-                   refused=lambda message, status: _ad_page(web, ad, account, error=message,
-                                                            status=status))
+                   refused=lambda message, status: _ad_page(web, ad, account, role=held.role,
+                                                            error=message, status=status))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from sparkcodes.cli import audit, codes, connector, db, exports, imports, keys, mail, users
-from sparkcodes.cli.common import console
+from sparkcodes.cli.common import console, reflow_help
 
 if TYPE_CHECKING:  # the commands import these when they run, to keep the CLI quick to start
     from sparkcodes.config import Settings
@@ -195,3 +195,7 @@ def demo() -> None:
         f"application/json' -d '{{\"email\": \"{demo_data.BRAND_EMAIL}\", \"password\": "
         f"\"{demo_data.PASSWORD}\"}}'", soft_wrap=True
     )
+
+
+# Last, once every command is registered: docstrings' line breaks do not survive into --help.
+reflow_help(app)

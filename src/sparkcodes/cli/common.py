@@ -19,6 +19,38 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def reflow(text: str) -> str:
+    """Help text as paragraphs that wrap to the terminal: a docstring's single line breaks
+    become spaces, blank lines still part paragraphs (Typer keeps the breaks in its help)."""
+    import inspect
+    import re
+
+    paragraphs = re.split(r"\n\s*\n", inspect.cleandoc(text))
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+def reflow_help(app: typer.Typer) -> None:
+    """Reflow the help of every command and group under ``app`` (see ``reflow``)."""
+    if isinstance(app.info.help, str):
+        app.info.help = reflow(app.info.help)
+    for command in app.registered_commands:
+        if isinstance(command.help, str):
+            command.help = reflow(command.help)
+        elif command.callback is not None and command.callback.__doc__:
+            command.help = reflow(command.callback.__doc__)
+    for group in app.registered_groups:
+        if isinstance(group.help, str):
+            group.help = reflow(group.help)
+        if group.typer_instance is not None:
+            reflow_help(group.typer_instance)
+    if app.registered_callback is not None:
+        callback = app.registered_callback
+        if isinstance(callback.help, str):
+            callback.help = reflow(callback.help)
+        elif callback.callback is not None and callback.callback.__doc__:
+            callback.help = reflow(callback.callback.__doc__)
+
+
 def database() -> tuple[Database, Settings]:
     """The database and settings every command works on. In sandbox mode the process first
     adopts the sandbox clock stored in the database, as the server and the worker do, so a

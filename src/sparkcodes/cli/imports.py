@@ -46,7 +46,8 @@ ORIGINAL_COLUMN = "original_post_code"
 ROSTER_COLUMNS = ("handle",)
 RESULT_COLUMNS = ("row", "ad_account", "code_hint", "status", "error_code", "message",
                   "spark_post_id")
-BOUND, FAILED = "bound", "failed"
+ROSTER_RESULT_COLUMNS = ("row", "handle", "status", "error_code", "message", "roster_entry_id")
+BOUND, ADDED, FAILED = "bound", "added", "failed"
 INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C
 
 As = Annotated[str, typer.Option("--as", help="E-mail of the user the rows are written as "
@@ -153,9 +154,10 @@ def _bind_row(session: Session, *, settings: Settings, limiter: Limiter, user_id
     return Outcome(BOUND, spark_post_id=result.spark_post.id)
 
 
-def _results_so_far(path: Path) -> dict[int, dict[str, str]]:
+def _results_so_far(path: Path, columns: tuple[str, ...] = RESULT_COLUMNS,
+                    command: str = "codes") -> dict[int, dict[str, str]]:
     """The latest recorded result of each row of an earlier run (empty for a new file); exits 2
-    when the file is not a results file."""
+    when the file is not a results file of `sparkcodes import <command>`."""
     if not path.exists():
         return {}
     try:
@@ -163,9 +165,9 @@ def _results_so_far(path: Path) -> dict[int, dict[str, str]]:
             reader = csv.DictReader(fh)
             if reader.fieldnames is None:
                 return {}
-            if tuple(reader.fieldnames) != RESULT_COLUMNS:
-                fail(f"{path} is not a results file of `sparkcodes import codes` (its header "
-                     f"is not {','.join(RESULT_COLUMNS)}); give another --results path.", 2)
+            if tuple(reader.fieldnames) != columns:
+                fail(f"{path} is not a results file of `sparkcodes import {command}` (its "
+                     f"header is not {','.join(columns)}); give another --results path.", 2)
             done: dict[int, dict[str, str]] = {}
             for record in reader:
                 # A run killed mid-write can leave a last line short: that row is redone.
@@ -178,7 +180,8 @@ def _results_so_far(path: Path) -> dict[int, dict[str, str]]:
 
 
 @contextmanager
-def _results_writer(path: Path) -> Iterator[Callable[[dict[str, str]], None]]:
+def _results_writer(path: Path, columns: tuple[str, ...] = RESULT_COLUMNS
+                    ) -> Iterator[Callable[[dict[str, str]], None]]:
     """Appends one result line at a time, flushed to disk before the next row starts, so an
     interrupted run leaves every finished row recorded."""
     fresh = not path.exists() or path.stat().st_size == 0
@@ -188,7 +191,7 @@ def _results_writer(path: Path) -> Iterator[Callable[[dict[str, str]], None]]:
     except OSError as exc:
         fail(f"Cannot write {path}: {exc}", 2)
     with fh:
-        writer = csv.DictWriter(fh, fieldnames=RESULT_COLUMNS, lineterminator="\r\n")
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\r\n")
         if fresh:
             writer.writeheader()
         elif torn:  # a run killed mid-line: end that line so the next starts on its own
@@ -202,12 +205,13 @@ def _results_writer(path: Path) -> Iterator[Callable[[dict[str, str]], None]]:
         yield write
 
 
-def _compact(path: Path) -> None:
+def _compact(path: Path, columns: tuple[str, ...] = RESULT_COLUMNS,
+             command: str = "codes") -> None:
     """After a complete run: one line per row, in row order (reruns appended later lines)."""
-    done = _results_so_far(path)
+    done = _results_so_far(path, columns, command)
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=RESULT_COLUMNS, lineterminator="\r\n")
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(done[row] for row in sorted(done))
     os.replace(temporary, path)
@@ -307,41 +311,71 @@ def import_roster(
                                               "rate, currency and notes", dir_okay=False)],
     business: BusinessOpt,
     as_: As,
+    results: Annotated[Path | None, typer.Option(
+        "--results", dir_okay=False,
+        help="Results CSV (default: FILE.results.csv next to the file)")] = None,
     quiet: Quiet = False,
 ) -> None:
     """Put the creators of a CSV on the business's roster, one row at a time, as the API does.
 
-    Exit 0 when every row was added, 1 when some were refused (roster_entry_exists for a
-    creator already on it), 2 when the file or the options are wrong."""
+    Each row is its own transaction and its result line is written before the next row starts:
+    rerun the same command after an interruption and rows already added are skipped. Exit 0
+    when every row was added, 1 when some were refused (roster_entry_exists for a creator
+    already on it), 2 when the file or the options are wrong."""
     rows = _read(file, ROSTER_COLUMNS, ("status", "rate", "currency", "notes"))
+    results = results or file.with_name(f"{file.stem}.results.csv")
+    done = _results_so_far(results, ROSTER_RESULT_COLUMNS, "roster")
     db, _ = database()
     with db.unit_of_work(write=False) as session:
         user, found = _acting(session, as_, business)
         user_id, business_id = user.id, found.id
-    added = failed = 0
-    with bulk_progress(quiet=quiet) as progress:
-        task = progress.add_task("adding to the roster", total=len(rows))
-        for number, row in enumerate(rows, start=1):
-            label = "@" + row["handle"].removeprefix("@") if row["handle"] else "(no handle)"
-            try:
-                body = _roster_in(row)
-                with db.unit_of_work() as session:
-                    user_, business_ = session.get(User, user_id), session.get(Business,
-                                                                               business_id)
-                    assert user_ is not None and business_ is not None
-                    entry = roster_service.add(
-                        session, user=user_, business=business_, creator_id=None,
-                        handle=body.handle, status=body.status,
-                        rate_micros=to_micros(body.rate), currency=body.currency,
-                        notes=body.notes)
-                    entry_id = entry.id
-            except errors.AppError as exc:
-                failed += 1
-                _line(number, label, _refused(exc))
-            else:
-                added += 1
-                _line(number, label, f"[green]added[/] {entry_id}")
-            progress.advance(task)
-    console.print(f"{added} added, {failed} failed.", highlight=False)
+    added = skipped = failed = 0
+    number = 0
+    try:
+        with (_results_writer(results, ROSTER_RESULT_COLUMNS) as write,
+              bulk_progress(quiet=quiet) as progress):
+            task = progress.add_task("adding to the roster", total=len(rows))
+            for number, row in enumerate(rows, start=1):
+                handle = row["handle"].removeprefix("@")
+                label = "@" + handle if handle else "(no handle)"
+                before = done.get(number)
+                if (before is not None and before["status"] == ADDED
+                        and before["handle"] == safe_cell(handle)):
+                    skipped += 1
+                    _line(number, label, "already added (skipped)")
+                    progress.advance(task)
+                    continue
+                record = {"row": str(number), "handle": handle, "status": ADDED,
+                          "error_code": "", "message": "", "roster_entry_id": ""}
+                try:
+                    body = _roster_in(row)
+                    with db.unit_of_work() as session:
+                        user_ = session.get(User, user_id)
+                        business_ = session.get(Business, business_id)
+                        assert user_ is not None and business_ is not None
+                        entry = roster_service.add(
+                            session, user=user_, business=business_, creator_id=None,
+                            handle=body.handle, status=body.status,
+                            rate_micros=to_micros(body.rate), currency=body.currency,
+                            notes=body.notes)
+                        record["roster_entry_id"] = entry.id
+                except errors.AppError as exc:
+                    record.update(status=FAILED, error_code=exc.code, message=exc.message)
+                write(record)
+                if record["status"] == ADDED:
+                    added += 1
+                    _line(number, label, f"[green]added[/] {record['roster_entry_id']}")
+                else:
+                    failed += 1
+                    _line(number, label, _refused(errors.AppError(record["message"],
+                                                                  code=record["error_code"])))
+                progress.advance(task)
+    except KeyboardInterrupt:
+        err_console.print(f"Interrupted at row {number}: the rows before it are recorded in "
+                          f"{results}; run the same command again to resume.")
+        raise typer.Exit(INTERRUPTED) from None
+    _compact(results, ROSTER_RESULT_COLUMNS, "roster")
+    console.print(f"{added} added, {skipped} already added, {failed} failed; results in "
+                  f"{results}", highlight=False)
     if failed:
         raise typer.Exit(1)

@@ -19,6 +19,7 @@ from sparkcodes.code_request.service import CodeRequestView
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import AdAccount, Business
+from sparkcodes.post import service as post_service
 from sparkcodes.renewal import service as renewal_service
 from sparkcodes.roster import service as roster_service
 from sparkcodes.web.kit import Web, WebForm, WebPage, back, form_amount, too_long
@@ -57,6 +58,7 @@ def _pending_first(items: list[Any], is_pending: Any) -> list[Any]:
 
 
 SUGGESTED = 200  # roster posts offered in the post field
+REVIEWED = 6  # of them, the newest shown as cards with their pre-promotion review (R30)
 
 
 def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
@@ -67,6 +69,11 @@ def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
                                                    limit=LISTED, offset=0)
     codes = service.list_for_ad_account(web.session, account=account, status=None,
                                         limit=LISTED, offset=0)
+    suggestions = roster_service.suggested_posts(web.session, business=business,
+                                                 limit=SUGGESTED)
+    reviewed = [(post, creator, post_service.pre_promotion_review(
+                    web.session, settings=web.settings, post=post))
+                for post, creator in suggestions[:REVIEWED]]
     return web.render("code_request/requests.html", {
         "account": account, "business": business, "role": role, "tab": "requests",
         "can_operate": business_rules.allows(role, "operate"),
@@ -77,8 +84,7 @@ def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
         "default_expiry": rules.DEFAULT_EXPIRES_IN_DAYS,
         "max_expiry": rules.MAX_EXPIRES_IN_DAYS, "max_fee": MAX_FEE,
         "public_caption": rules.public_caption, "card_errors": card_errors or {},
-        "suggestions": roster_service.suggested_posts(web.session, business=business,
-                                                       limit=SUGGESTED),
+        "suggestions": suggestions, "reviewed": reviewed,
         "values": values or {}, "errors": errs or {}}, status=status)
 
 
@@ -86,7 +92,9 @@ def _requests(web: Web, account: AdAccount, business: Business, role: str, *,
 def requests_page(ad_account_id: str, web: WebPage, access: AdAccountRead) -> Response:
     """The ad account's renewal and code requests, pending first, and a form to ask for a code."""
     account, business, role = access.account, access.business, access.role
-    return _requests(web, account, business, role)
+    post_id = web.request.query_params.get("post_id", "")[:limits.POST_LINK]
+    return _requests(web, account, business, role,
+                     values={"post_id": post_id} if post_id else None)
 
 
 @router.post("/ad-accounts/{ad_account_id}/code-requests")

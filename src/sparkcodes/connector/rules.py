@@ -271,6 +271,21 @@ def authorize_expiry(now: datetime, minutes: int) -> datetime:
     return now + timedelta(minutes=minutes)
 
 
+# The words' first clause where it names the state the page's badge already shows.
+_BADGE_LEADS = {"healthy": "Healthy: ", "token_revoked": "Token revoked: ",
+                "advertiser_gone": "Advertiser gone: "}
+
+
+def state_note(state: str, words: str) -> str:
+    """``state_words`` as they follow the state's badge on a page: without a lead that repeats
+    the badge ('Healthy: checked …' becomes 'Checked …')."""
+    lead = _BADGE_LEADS.get(state)
+    if lead is None or not words.startswith(lead):
+        return words
+    rest = words[len(lead):]
+    return rest[:1].upper() + rest[1:]
+
+
 def state_words(state: str, *, checked_at: datetime | None, summary: str | None,
                 throttled_until: datetime | None, gone: list[str]) -> str:
     """The state as the page and the API say it."""

@@ -43,7 +43,7 @@ def _page(web: Web, business: Business, role: str, *, values: dict[str, str] | N
     return web.render("connector/connections.html", {
         "business": business, "role": role, "connections": views, "badges": BADGES,
         "labels": LABELS, "can_admin": business_rules.allows(role, "admin"),
-        "sync_words": service.sync_words,
+        "sync_words": service.sync_words, "state_note": rules.state_note,
         "callback_url": service.callback_url(web.settings),
         "default_base_url": web.settings.connector.default_base_url,
         "values": values or {}, "errors": errs or {}, "notice": notice}, status=status)

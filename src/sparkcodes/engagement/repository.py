@@ -125,6 +125,20 @@ def spend_by_ad_day(session: Session, ad_ids: Iterable[str],
     return out
 
 
+def last_paid_days(session: Session, ad_ids: Iterable[str]) -> dict[str, date]:
+    """The last day each ad had a paid impression counted (ads without one are left out)."""
+    ids = sorted(set(ad_ids))
+    out: dict[str, date] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(EngagementDaily.ad_key, func.max(EngagementDaily.day))
+            .where(EngagementDaily.ad_key.in_(ids[start:start + CHUNK]),
+                   EngagementDaily.impressions > 0)
+            .group_by(EngagementDaily.ad_key)).all()
+        out.update({r[0]: r[1] for r in rows if r[1] is not None})
+    return out
+
+
 # --- reports: paid vs organic ------------------------------------------------------------------
 
 def _summed() -> list[Label[Any]]:

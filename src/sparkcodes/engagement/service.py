@@ -246,3 +246,9 @@ def _delivery(session: Session, batch: _Batch, ad: Ad, at: datetime,
         spent_campaign=_spent(session, batch, "campaign_id", ad.campaign_id, campaign_day),
     )
     return view.delivery
+
+
+def last_paid_days(session: Session, ad_ids: list[str]) -> dict[str, date]:
+    """The last day each ad had a paid impression counted; ads that never had one are absent."""
+    return repository.last_paid_days(session, ad_ids)
+

@@ -42,9 +42,9 @@ def ask(ad_account_id: str, web: WebForm, access: AdAccountOperate,
     return web.redirect(back(web, f"/ad-accounts/{account.id}"))
 
 
-def _answered(web: Web, view: service.RenewalView, *, error: str | None,
-              status: int) -> Response:
-    """The request's card, and (out of band) the code's card on the post page."""
+def _answered(web: Web, view: service.RenewalView, *, error: str | None, status: int,
+              code_card: bool = False) -> Response:
+    """The request's card, and (out of band) the code's card when the page shows it."""
     if not web.htmx:
         if error is None:
             return web.redirect(back(web, f"/creators/{view.creator.id}"))
@@ -56,18 +56,20 @@ def _answered(web: Web, view: service.RenewalView, *, error: str | None,
     return web.render("renewal/_answered.html", {
         "r": view, "error": error, "c": code, "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period, "code_errors": {},
-        "code_notices": {}}, status=status)
+        "code_notices": {}, "code_card": code_card}, status=status)
 
 
 @router.post("/renewal-requests/{renewal_request_id}/approve")
-def approve(renewal_request_id: str, web: WebForm) -> Response:
-    """R24, R8: extend the same code by the requested days."""
+def approve(renewal_request_id: str, web: WebForm,
+            code_card: str = Form("", max_length=1)) -> Response:
+    """R24, R8: extend the same code by the requested days; ``code_card`` when the page shows
+    the code's card, to refresh it."""
     view = service.get_for_creator(web.session, user=web.me, request_id=renewal_request_id)
     _, error = web.attempt(service.approve, web.session, settings=web.settings, user=web.me,
                            view=view)
     web.session.refresh(view.request)
     return _answered(web, view, error=error.message if error else None,
-                     status=error.status if error else 200)
+                     status=error.status if error else 200, code_card=code_card == "1")
 
 
 @router.post("/renewal-requests/{renewal_request_id}/decline")

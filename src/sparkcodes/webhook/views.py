@@ -42,13 +42,13 @@ _FIELD_OF_ERROR = {"invalid_webhook_url": "url", "unknown_event_type": "event_ty
 # --- words for states -------------------------------------------------------------------------
 
 def endpoint_state(e: WebhookEndpoint) -> dict[str, str]:
-    """The endpoint's badge and the sentence that explains it."""
+    """The endpoint's badge and the sentence after it, which never repeats the badge."""
     status = rules.endpoint_status(deleted_at=e.deleted_at, disabled_at=e.disabled_at,
                                    failing_since=e.failing_since)
     if status == "disabled":
         why = e.disabled_reason or "No reason was recorded."
         return {"badge": "bad", "label": "Disabled",
-                "text": f"Disabled since {fmt_when(e.disabled_at)}. {why} Nothing is sent until "
+                "text": f"Since {fmt_when(e.disabled_at)}. {why} Nothing is sent until "
                         "an admin enables it again."}
     if status == "failing":
         days = rules.DISABLE_AFTER.days
@@ -57,8 +57,8 @@ def endpoint_state(e: WebhookEndpoint) -> dict[str, str]:
                         f"retried. If every delivery keeps failing for {days} days the endpoint "
                         "is disabled."}
     if status == "deleted":
-        return {"badge": "muted", "label": "Deleted", "text": "Deleted."}
-    return {"badge": "ok", "label": "Enabled", "text": "Enabled: events are sent as they happen."}
+        return {"badge": "muted", "label": "Deleted", "text": ""}
+    return {"badge": "ok", "label": "Enabled", "text": "Events are sent as they happen."}
 
 
 def previous_secret_text(e: WebhookEndpoint) -> str | None:
