@@ -4,13 +4,13 @@ since says so, and where its traffic comes from, instead of a bare "Delivering".
 from __future__ import annotations
 
 from tests import factories as f
-from tests.integration.test_pages import _running_ad, _world
+from tests.integration.test_pages import _running_ad
 from tests.integration.test_pages_access import HTML, page_login
 from tests.integration.test_pages_access import page_text as _text
 
 
 def test_a_delivering_ad_with_no_traffic_since_the_jump_says_so(client):  # type: ignore[no-untyped-def]
-    w = _world(client)
+    w = f.page_world(client)
     ad = _running_ad(client, w)
     page_login(client, "brand@example.com")
     fresh = _text(client.get(f"/ads/{ad['id']}", headers=HTML).text)

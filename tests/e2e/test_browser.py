@@ -100,7 +100,7 @@ def test_code_journey_from_creator_to_delivering_ad_expiry_and_renewal(browser, 
     brand.get_by_label("Daily budget").fill("50")
     brand.get_by_label("CPM bid").fill("5")
     brand.get_by_role("button", name="Create ad group").click()
-    expect(brand.get_by_text("No ads yet")).to_be_visible()
+    expect(brand.get_by_text("No ads yet", exact=True)).to_be_visible()
     brand.get_by_label("Ad name").fill("Maya morning routine")
     brand.get_by_label("Landing page").fill("https://glow.example/serum?utm_source=tiktok")
     brand.get_by_role("button", name="Create Spark Ad").click()

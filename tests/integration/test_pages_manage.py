@@ -36,7 +36,7 @@ def test_pause_resume_and_delete_a_campaign(client):  # type: ignore[no-untyped-
     page = client.get(f"/campaigns/{campaign_id}", headers=HTML)
     assert "Switch: Paused" in _text(page.text) and "Resume campaign" in page.text
     ad = client.get(f"/ads/{ad_id}", headers=HTML)
-    assert "Not delivering" in _text(ad.text) and "campaign" in _text(ad.text).lower()
+    assert "Delivery: Stopped It is paused (ad, ad group or campaign)." in _text(ad.text)
 
     r = _post(client, f"/campaigns/{campaign_id}/status", token, operation="ENABLE")
     assert r.status_code == 303
