@@ -94,7 +94,7 @@ def _send(session: Session, *, settings: Settings, link: CreatorLink, subject: s
     token (the caller keeps only its hash)."""
     nonce = crypto.new_url_secret()
     token = crypto.link_token(settings.secret_key, nonce)
-    url = f"{mail_service.SITE}{PATH}{mail_service.token_placeholder(nonce)}"
+    url = f"{mail_service.SITE}{PATH}{mail_service.token_slot(nonce)}"
     body = "\n".join([*lines, "", url,
                       "", f"The link works once and expires on {link.expires_at:%d %b %Y}. No "
                       "sparkcodes account is needed.", "",
@@ -279,15 +279,17 @@ def answer_with_code(session: Session, *, settings: Settings, actions: AdActions
                                   code="code_mistyped")
     _claim(session, view)
     link_id, account = view.link.id, view.account
-    results = actions.bind_codes(session, settings=settings, user=None, account=account,
-                                 codes=[code],
-                                 original_codes=[original_code] if original_code else [])
-    result = results[0]
-    if result.error is not None:
+    try:
+        result = actions.bind_codes(session, settings=settings, user=None, account=account,
+                                    codes=[code],
+                                    original_codes=[original_code] if original_code else [])[0]
+        refusal = result.error
+    except errors.AppError as exc:  # the connection cannot call TikTok
+        refusal = exc
+    if refusal is not None:
         repository.release(session, link_id=link_id,
-                           refusal=getattr(result.error, "code", "refused"))
-        session.commit()
-        raise result.error
+                           refusal=getattr(refusal, "code", "refused"))
+        raise refusal
     fresh = get(session, link_id=link_id)
     assert fresh is not None
     if not repository.mark_answered(session, link_id=link_id, now=utc_now(),
@@ -333,16 +335,18 @@ def answer_done(session: Session, *, settings: Settings, actions: AdActions,
                                   code="invalid_link_kind")
     _claim(session, view)
     link_id, spark_post_id, before = view.link.id, view.link.spark_post_id, view.link.end_before
-    synced = actions.resync(session, settings=settings, account=view.account)
+    try:
+        synced = actions.resync(session, settings=settings, account=view.account)
+    except errors.AppError as exc:  # the connection cannot call TikTok
+        repository.release(session, link_id=link_id, refusal=exc.code)
+        raise
     after = repository.window_end(session, spark_post_id)
     if not rules.end_moved(before, after):
         if not synced:
             repository.release(session, link_id=link_id, refusal="tiktok_check_deferred")
-            session.commit()
             raise errors.Unavailable("TikTok could not be asked just now. Press Done again in "
                                      "a minute.", retry_after=60, code="tiktok_check_deferred")
         repository.release(session, link_id=link_id, refusal="end_not_moved")
-        session.commit()
         when = f"{after:%d %b %Y %H:%M} UTC" if after else "the same day"
         raise errors.Conflict(f"TikTok still shows this code ending on {when}. Extend it in the "
                               "app (the steps above), then press Done again.",

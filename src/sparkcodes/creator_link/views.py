@@ -76,7 +76,7 @@ def answer(web: WebFormOptional, token: str = Path(max_length=rules.MAX_TOKEN_CH
             done = service.answer_done(web.session, settings=web.settings, actions=actions,
                                        view=view)
     except errors.AppError as exc:
-        web.session.rollback()
+        # The service freed the link and kept why it refused; the request commits that.
         fresh = service.get(web.session, link_id=view.link.id) or view
         return _page(web, fresh, error=exc, status=exc.status,
                      ask_original=exc.code == "original_post_code_required"

@@ -30,12 +30,12 @@ RELEASE_BATCH = 500
 # Written in place of the site's address in links of a message body; the sender puts
 # settings.public_url there, so rows stay valid when the site moves.
 SITE = "{{site}}"
-# Written in place of an e-mailed link's token: the sender derives the token from the nonce
-# under the secret key (kit.crypto.link_token), so the outbox never holds a working link.
+# Where an e-mailed link's token goes ({{token:<nonce>}}): the sender derives the token from
+# the nonce under the secret key (kit.crypto.link_token), so the outbox never holds a link.
 _TOKEN = re.compile(r"\{\{token:([A-Za-z0-9_-]{16,64})\}\}")
 
 
-def token_placeholder(nonce: str) -> str:
+def token_slot(nonce: str) -> str:
     return "{{token:" + nonce + "}}"
 
 
