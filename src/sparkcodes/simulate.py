@@ -24,7 +24,7 @@ FUNNEL = {
     "view_2s": (0.62, 0.55), "view_6s": (0.38, 0.30), "view_15s": (0.21, 0.14),
     "completion": (0.13, 0.08), "like": (0.075, 0.035), "comment": (0.006, 0.003),
     "share": (0.008, 0.004), "follow": (0.004, 0.003), "profile_visit": (0.015, 0.012),
-    "music_click": (0.003, 0.002),
+    "music_click": (0.003, 0.002), "click": (0.0, 0.009),
 }
 
 
@@ -78,7 +78,9 @@ def _events_for(rng: random.Random, *, key: str, post_id: str, ad_id: str | None
         yield engagement.EventIn(f"sim-{key}-{day_start:%Y%m%d}-{n}-i", post_id, "impression",
                                  at, ad_id)
         for kind, rate in rates.items():
-            if rng.random() < rate:
+            # A kind that never happens here (a click on organic views) draws nothing, so the
+            # organic events stay what they were before clicks were simulated.
+            if rate > 0 and rng.random() < rate:
                 # Picked by position, not drawn: the other events stay what they were.
                 text = said[(n + day_start.day) % len(said)] if kind == "comment" else None
                 yield engagement.EventIn(f"sim-{key}-{day_start:%Y%m%d}-{n}-{kind}", post_id,

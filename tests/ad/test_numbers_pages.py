@@ -1,8 +1,8 @@
-"""Issue 13, item 6: campaign, ad group and ad pages show spend, impressions, CPM and paid
-likes, comments, shares and follows for a date range in the ad account's time zone, with the
-currency on every amount, a table of the children (or days) with totals, and a column chooser
-remembered in the link. The JSON report carries the same figures and the currency. Runs on SQLite,
-and on PostgreSQL when configured."""
+"""Issue 13, item 6: campaign, ad group and ad pages show spend, impressions, clicks, CTR, CPC,
+CPM and paid likes, comments, shares and follows for a date range in the ad account's time zone,
+with the currency on every amount, a table of the children (or days) with totals, and a column
+chooser remembered in the link. The JSON report carries the same figures and the currency. Runs on
+SQLite, and on PostgreSQL when configured."""
 
 from __future__ import annotations
 
@@ -49,8 +49,9 @@ class Numbers:
         self._send(client, [ev(post, "impression", ad_id=ad) for _ in range(4)]
                    + [ev(post, "like", ad_id=ad), ev(post, "like"), ev(post, "impression")])
         f.advance(client, self.brand_h, "P2D")
-        # Today: 8 paid impressions, 2 comments, a share, a follow.
+        # Today: 8 paid impressions, 3 clicks, 2 comments, a share, a follow.
         self._send(client, [ev(post, "impression", ad_id=ad) for _ in range(8)]
+                   + [ev(post, "click", ad_id=ad) for _ in range(3)]
                    + [ev(post, "comment", ad_id=ad) for _ in range(2)]
                    + [ev(post, "share", ad_id=ad), ev(post, "follow", ad_id=ad)])
         now = datetime.fromisoformat(
@@ -80,12 +81,15 @@ def test_campaign_page_sums_each_ad_group_with_the_currency(client):  # type: ig
     r = client.get(f"/campaigns/{w.campaign['id']}?range=7d", headers=HTML)
     assert r.status_code == 200, r.text[:300]
     rows = _table(r.text)
-    assert rows["head"] == ["Ad group", "Spend", "Impressions", "CPM", "Paid likes",
-                            "Paid comments", "Paid shares", "Paid follows"]
-    # 12 paid impressions at 0.01: 0.12 EUR, CPM 10.00 EUR; organic engagement left out.
-    assert rows["Busy group"] == ["Busy group", "0.12 EUR", "12", "10.00 EUR", "1", "2", "1", "1"]
-    assert rows["Quiet group"] == ["Quiet group", "0.00 EUR", "0", "—", "0", "0", "0", "0"]
-    assert rows["Total"] == ["Total", "0.12 EUR", "12", "10.00 EUR", "1", "2", "1", "1"]
+    assert rows["head"] == ["Ad group", "Spend", "Impressions", "Clicks", "CTR", "CPC", "CPM",
+                            "Paid likes", "Paid comments", "Paid shares", "Paid follows"]
+    # 12 paid impressions at 0.01: 0.12 EUR, CPM 10.00 EUR; 3 clicks: CTR 25 %, CPC 0.04 EUR;
+    # organic engagement left out.
+    busy = ["0.12 EUR", "12", "3", "25.00 %", "0.04 EUR", "10.00 EUR", "1", "2", "1", "1"]
+    assert rows["Busy group"] == ["Busy group", *busy]
+    assert rows["Quiet group"] == ["Quiet group", "0.00 EUR", "0", "0", "—", "—", "—",
+                                   "0", "0", "0", "0"]
+    assert rows["Total"] == ["Total", *busy]
     text = page_text(r.text)
     assert f"days in {ZONE} · amounts in EUR" in text
     # Each ad group links to its page over the same days.
@@ -98,12 +102,14 @@ def test_presets_count_days_in_the_accounts_time_zone(client):  # type: ignore[n
     w = Numbers(client)
     page_login(client, "numbers.brand@example.com")
     rows = _table(client.get(f"/ad-groups/{w.group['id']}?range=today", headers=HTML).text)
-    assert rows["Nora spring ad"][1:3] == ["0.08 EUR", "8"]
+    assert rows["Nora spring ad"][1:6] == ["0.08 EUR", "8", "3", "37.50 %", "0.03 EUR"]
     rows = _table(client.get(f"/ad-groups/{w.group['id']}?range=yesterday", headers=HTML).text)
-    assert rows["Total"][1:4] == ["0.00 EUR", "0", "—"]  # no impressions: no CPM
+    # No impressions: no CTR and no CPM; no clicks: no CPC.
+    assert rows["Total"][1:7] == ["0.00 EUR", "0", "0", "—", "—", "—"]
     day = w.today - timedelta(days=2)
     r = client.get(f"/ad-groups/{w.group['id']}?range=custom&from={day}&to={day}", headers=HTML)
-    assert _table(r.text)["Total"][1:5] == ["0.04 EUR", "4", "10.00 EUR", "1"]
+    assert _table(r.text)["Total"][1:8] == ["0.04 EUR", "4", "0", "0.00 %", "—", "10.00 EUR",
+                                           "1"]
     # The preset is the account's today, not UTC's (they differ for most of a UTC day here).
     if w.today != w.utc_today:
         utc = client.get(f"/ad-groups/{w.group['id']}?range=custom&from={w.utc_today}"
@@ -123,8 +129,9 @@ def test_ad_page_lists_every_day_with_a_total(client):  # type: ignore[no-untype
         return f"{d:%a}, {d:%b} {d.day}"
     assert rows[label(w.today)][1:3] == ["0.08 EUR", "8"]
     assert rows[label(w.today - timedelta(days=2))][1:3] == ["0.04 EUR", "4"]
-    assert rows[label(w.today - timedelta(days=1))][1:4] == ["0.00 EUR", "0", "—"]
-    assert rows["Total"] == ["Total", "0.12 EUR", "12", "10.00 EUR", "1", "2", "1", "1"]
+    assert rows[label(w.today - timedelta(days=1))][1:5] == ["0.00 EUR", "0", "0", "—"]
+    assert rows["Total"] == ["Total", "0.12 EUR", "12", "3", "25.00 %", "0.04 EUR", "10.00 EUR",
+                             "1", "2", "1", "1"]
 
 
 def test_chosen_columns_stay_in_the_links(client):  # type: ignore[no-untyped-def]
@@ -141,8 +148,11 @@ def test_chosen_columns_stay_in_the_links(client):  # type: ignore[no-untyped-de
     assert re.search(r'name="col" value="spend" checked', r.text)
     assert not re.search(r'name="col" value="impressions" checked', r.text)
     # Nothing ticked (or only unknown names): every column.
-    rows = _table(client.get(f"/campaigns/{w.campaign['id']}?col=clicks", headers=HTML).text)
-    assert len(rows["head"]) == 8
+    rows = _table(client.get(f"/campaigns/{w.campaign['id']}?col=reach", headers=HTML).text)
+    assert len(rows["head"]) == 11
+    rows = _table(client.get(f"/campaigns/{w.campaign['id']}?col=ctr&col=clicks",
+                             headers=HTML).text)
+    assert rows["Total"] == ["Total", "3", "25.00 %"]
 
 
 def test_bad_dates_are_refused_next_to_the_field(client):  # type: ignore[no-untyped-def]
@@ -186,5 +196,7 @@ def test_json_report_carries_the_currency(client):  # type: ignore[no-untyped-de
         assert out["currency"] == "EUR"
         assert (out["total"]["spend"], out["total"]["impressions"], out["total"]["cpm"]) == (
             0.12, 12, 10.0)
+        assert (out["total"]["clicks"], out["total"]["ctr"], out["total"]["cpc"]) == (
+            3, 0.25, 0.04)
     out = _ok(f.report(client, w.creator_h, "post", w.post["id"]))
     assert out["currency"] is None

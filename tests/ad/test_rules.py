@@ -494,7 +494,8 @@ def test_spend_per_impression(bid_micros: int, spend: int) -> None:
 # --- report.rules.metrics ------------------------------------------------------------------------
 
 ZERO = {**{name: 0 for name in COUNTERS}, "engaged_view_15s": 0, "spend": 0.0, "cpm": 0.0,
-        "completion_rate": 0.0, "engagement_rate": 0.0, "profile_visits_rate": 0.0}
+        "cpc": 0.0, "ctr": 0.0, "completion_rate": 0.0, "engagement_rate": 0.0,
+        "profile_visits_rate": 0.0}
 
 
 @pytest.mark.parametrize("row", [{}, {name: None for name in (*METRICS, "spend_micros")}],
@@ -506,7 +507,7 @@ def test_metrics_of_nothing_are_zero(row: dict) -> None:  # type: ignore[type-ar
 def test_metrics_rates_and_cpm() -> None:
     row = {"impressions": 3, "video_views_p100": 1, "likes": 2, "comments": 1, "shares": 1,
            "follows": 1, "profile_visits": 1, "clicks_on_music_disc": 0, "video_watched_2s": 3,
-           "video_watched_6s": 2, "video_watched_15s": 1, "spend_micros": 30_000}
+           "video_watched_6s": 2, "video_watched_15s": 1, "spend_micros": 30_000, "clicks": 0}
     out = metrics(row)
     assert out["impressions"] == 3 and out["likes"] == 2
     assert out["video_watched_2s"] == 3 and out["engaged_view_15s"] == 1

@@ -53,14 +53,16 @@ class WithAds(OnTikTok):
                          f.spark_post_id(c, h, account, code["code"]), name=f"Spring ad {i}")
                     for i, code in enumerate(self.codes)]
 
-    def spend(self, index: int, impressions: int, likes: int = 0,
+    def spend(self, index: int, impressions: int, likes: int = 0, clicks: int = 0,
               at: datetime | None = None) -> None:
         """Paid engagement on the stand-in: each impression costs 0.01."""
         ad, post = self.ads[index], self.posts[index]
         when = {"occurred_at": at.isoformat()} if at else {}
         batch = ([f.event(post["id"], "impression", ad_id=ad["id"], **when)
                   for _ in range(impressions)]
-                 + [f.event(post["id"], "like", ad_id=ad["id"], **when) for _ in range(likes)])
+                 + [f.event(post["id"], "like", ad_id=ad["id"], **when) for _ in range(likes)]
+                 + [f.event(post["id"], "click", ad_id=ad["id"], **when)
+                    for _ in range(clicks)])
         body = f._ok(f.events(self.c, self.h, batch))
         assert body["accepted"] == len(batch), body
 
@@ -118,7 +120,7 @@ def now_of(client: TestClient, admin: Admin, world: WithAds) -> datetime:
 def test_ads_and_spend_are_mirrored_for_the_ads_list_reports_and_the_tracker(client, standin):  # type: ignore[no-untyped-def]
     aligned(client, standin)
     world = WithAds(standin, n=2)
-    world.spend(0, impressions=30, likes=3)
+    world.spend(0, impressions=30, likes=3, clicks=6)
     world.spend(1, impressions=10)
     admin, made = linked(client, standin, world)
     assert do_sync(client, made, world) == DONE
@@ -138,13 +140,14 @@ def test_ads_and_spend_are_mirrored_for_the_ads_list_reports_and_the_tracker(cli
     ads = ads_of(client, admin)
     assert set(ads) == {"Spring ad 0", "Spring ad 1"}
     assert {a["delivery"]["status"] for a in ads.values()} == {"DELIVERING"}
-    # Reports over /v1 read the mirrored spend (0.01 an impression) and likes.
+    # Reports over /v1 read the mirrored spend (0.01 an impression), likes and clicks.
     today = now_of(client, admin, world).date()
     report = f._ok(f.report(client, admin.headers, "ad", ads["Spring ad 0"]["id"],
                             start_date=(today - timedelta(days=1)).isoformat(),
                             end_date=today.isoformat(), granularity="total"))["total"]
     assert (report["impressions"], Decimal(str(report["spend"])), report["likes"]) == (
         30, Decimal("0.30"), 3)
+    assert (report["clicks"], report["ctr"], report["cpc"]) == (6, 0.2, 0.05)
     account = f._ok(f.report(client, admin.headers, "ad_account", mirrored_account(client),
                              start_date=today.isoformat(), end_date=today.isoformat(),
                              granularity="total"))["total"]

@@ -75,8 +75,12 @@ def test_ad_group_numbers_change_range_and_hide_a_column(browser, world):  # typ
     expect(total.locator("td").first).to_have_text(re.compile(r"^[\d,]+\.\d\d EUR$"))
     week_spend = total.locator("td").first.inner_text()
     assert week_spend != "0.00 EUR", "the demo's week of traffic should have cost something"
-    assert _headers(page) == ["Ad", "Spend", "Impressions", "CPM", "Paid likes",
-                              "Paid comments", "Paid shares", "Paid follows"]
+    assert _headers(page) == ["Ad", "Spend", "Impressions", "Clicks", "CTR", "CPC", "CPM",
+                              "Paid likes", "Paid comments", "Paid shares", "Paid follows"]
+    # The demo's ads are clicked: a CTR in percent and a CPC in the account's currency.
+    footer = table.locator("tfoot td").all_inner_texts()
+    assert re.fullmatch(r"\d+\.\d\d %", footer[3]) and footer[3] != "0.00 %", footer
+    assert re.fullmatch(r"[\d,]+\.\d\d EUR", footer[4]), footer
     # Numbers line up on the right.
     align = table.locator("tbody td.num").first.evaluate("e => getComputedStyle(e).textAlign")
     assert align == "right"

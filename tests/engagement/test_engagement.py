@@ -665,3 +665,26 @@ def test_concurrent_batches_cannot_spend_past_the_daily_budget(client, live_url)
         assert (accepted, total["impressions"], total["spend"]) == (10, 10, 0.10)
         assert w.get_ad()["delivery"]["reasons"] == ["BUDGET_EXHAUSTED"]
         f.advance(client, w.brand_h, "P1D")
+
+
+# --- clicks on the ad's call to action -----------------------------------------------------------
+
+def test_clicks_are_paid_only_and_give_ctr_and_cpc(client):
+    """A click is on an ad's call to action: counted for the ad (clicks, CTR, CPC, engagements)
+    and never on the post's public counters; an organic click is refused with its reason, alone
+    in its batch."""
+    w = f.Running(client)
+    day = now_of(client, w.brand_h).date()
+    out = ingest(client, w.creator_h, paid(w, "impression", 8) + paid(w, "click", 2)
+                 + organic(w, "click") + organic(w, "impression"))
+    assert statuses(out) == ["accepted"] * 10 + ["refused", "accepted"]
+    refusal(out, 10, "click_needs_ad",
+            "A click is on an ad's call to action: send it with the ad_id of the ad that was "
+            "clicked.")
+    total = report(client, w.brand_h, "ad", w.ad["id"], day, day)["total"]
+    assert (total["clicks"], total["ctr"], total["cpc"], total["spend"]) == (2, 0.25, 0.04, 0.08)
+    assert total["engagement_rate"] == 0.25
+    post = report(client, w.creator_h, "post", w.post["id"], day, day)
+    assert (post["paid"]["clicks"], post["organic"]["clicks"], post["total"]["clicks"]) == (
+        2, 0, 2)
+    assert post_stats(client, w) == {"views": 9, "likes": 0, "comments": 0, "shares": 0}

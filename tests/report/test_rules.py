@@ -1,4 +1,4 @@
-"""The numbers pages' pure parts: CTR, CPM, the figures of a summed row, the date range presets
+"""The numbers pages' pure parts: CTR, CPC, CPM, the figures of a summed row, the date range presets
 and the column chooser."""
 
 from __future__ import annotations
@@ -27,6 +27,23 @@ def test_ctr_is_clicks_per_impression(clicks: int, impressions: int,
     assert rules.ctr(clicks, impressions) == expected
 
 
+@pytest.mark.parametrize(("spend_micros", "clicks", "expected"), [
+    (0, 0, None),                                # no clicks: no CPC, shown as "—"
+    (12_400_000, 0, None),
+    (0, 10, Decimal("0.00")),
+    (12_400_000, 1, Decimal("12.40")),
+    (12_400_000, 8, Decimal("1.55")),
+    (1_000_000, 3, Decimal("0.33")),             # 1.00 / 3
+    (2_000_000, 3, Decimal("0.67")),             # half up to the cent
+    (5_000, 1, Decimal("0.01")),                 # 0.005 → 0.01
+    (4_999, 1, Decimal("0.00")),
+    (1_000_000, -1, None),
+])
+def test_cpc_is_spend_per_click(spend_micros: int, clicks: int,
+                                expected: Decimal | None) -> None:
+    assert rules.cpc(spend_micros, clicks) == expected
+
+
 @pytest.mark.parametrize(("spend_micros", "impressions", "expected"), [
     (0, 0, None),                                # no impressions: no CPM, shown as "—"
     (12_400_000, 0, None),
@@ -44,15 +61,19 @@ def test_cpm_is_spend_per_thousand_impressions(spend_micros: int, impressions: i
 
 
 @pytest.mark.parametrize(("row", "expected"), [
-    ({}, {"spend": Decimal("0.00"), "impressions": 0, "cpm": None, "likes": 0, "comments": 0,
-          "shares": 0, "follows": 0}),
-    ({"impressions": 2_000, "spend_micros": 24_805_000, "likes": 7, "comments": 2, "shares": 1,
-      "follows": 3, "profile_visits": 9, "day": TODAY},
-     {"spend": Decimal("24.81"), "impressions": 2_000, "cpm": Decimal("12.40"), "likes": 7,
-      "comments": 2, "shares": 1, "follows": 3}),
-    ({"impressions": None, "spend_micros": None, "likes": None},
-     {"spend": Decimal("0.00"), "impressions": 0, "cpm": None, "likes": 0, "comments": 0,
-      "shares": 0, "follows": 0}),
+    ({}, {"spend": Decimal("0.00"), "impressions": 0, "clicks": 0, "ctr": None, "cpc": None,
+          "cpm": None, "likes": 0, "comments": 0, "shares": 0, "follows": 0}),
+    ({"impressions": 2_000, "spend_micros": 24_805_000, "clicks": 25, "likes": 7, "comments": 2,
+      "shares": 1, "follows": 3, "profile_visits": 9, "day": TODAY},
+     {"spend": Decimal("24.81"), "impressions": 2_000, "clicks": 25, "ctr": 0.0125,
+      "cpc": Decimal("0.99"), "cpm": Decimal("12.40"), "likes": 7, "comments": 2, "shares": 1,
+      "follows": 3}),
+    ({"impressions": 10, "spend_micros": 100_000, "clicks": 0},       # clicks none: CTR 0
+     {"spend": Decimal("0.10"), "impressions": 10, "clicks": 0, "ctr": 0.0, "cpc": None,
+      "cpm": Decimal("10.00"), "likes": 0, "comments": 0, "shares": 0, "follows": 0}),
+    ({"impressions": None, "spend_micros": None, "likes": None, "clicks": None},
+     {"spend": Decimal("0.00"), "impressions": 0, "clicks": 0, "ctr": None, "cpc": None,
+      "cpm": None, "likes": 0, "comments": 0, "shares": 0, "follows": 0}),
 ])
 def test_figures_are_the_columns_of_a_summed_row(row: dict[str, object],
                                                  expected: dict[str, object]) -> None:
@@ -86,8 +107,26 @@ def test_presets_cross_month_and_year_ends() -> None:
     (["spend"], ["spend"]),
     (["follows", "spend", "cpm"], ["spend", "cpm", "follows"]),  # in the table's order
     (["spend", "spend"], ["spend"]),
-    (["clicks", "nonsense"], list(rules.COLUMNS)),               # unknown names are ignored
+    (["clicks", "ctr"], ["clicks", "ctr"]),
+    (["ctr", "nonsense"], ["ctr"]),
+    (["reach", "nonsense"], list(rules.COLUMNS)),                # unknown names are ignored
     (["likes", "nonsense"], ["likes"]),
 ])
 def test_chosen_columns(ticked: list[str], expected: list[str]) -> None:
     assert rules.chosen_columns(ticked) == expected
+
+
+@pytest.mark.parametrize(("row", "clicks", "ctr", "cpc", "engagements"), [
+    ({}, 0, 0.0, 0.0, 0),
+    ({"impressions": 400, "clicks": 6, "spend_micros": 4_000_000}, 6, 0.015, 0.67, 6),
+    ({"impressions": 3, "clicks": 1, "likes": 1, "spend_micros": 30_000}, 1, 0.3333, 0.03, 2),
+    ({"impressions": 0, "clicks": 2, "spend_micros": 0}, 2, 0.0, 0.0, 2),
+])
+def test_report_metrics_carry_clicks_ctr_and_cpc(row: dict[str, int], clicks: int, ctr: float,
+                                                 cpc: float, engagements: int) -> None:
+    """/v1's and TikTok's report metrics: CTR a fraction to 4 places (TikTok's surface writes
+    it in percent), CPC in money to the cent, 0 when undefined, as CPM; clicks are engagements,
+    as TikTok counts them."""
+    out = rules.metrics(row)
+    assert (out["clicks"], out["ctr"], out["cpc"]) == (clicks, ctr, cpc)
+    assert sum(out[name] for name in rules.ENGAGEMENTS) == engagements

@@ -336,11 +336,10 @@ IDS_PER_CALL = 100
 REPORT_PAGE_SIZE = 1000
 SPARK_IDENTITIES = ("AUTH_CODE", "TT_USER")
 # What the mirror's EngagementDaily keeps of report/integrated/get's metrics: TikTok's name ->
-# the column. TikTok's ``clicks`` (destination clicks) has no column in sparkcodes' paid
-# engagement model: it is not asked for.
+# the column.
 REPORT_METRICS = {
-    "impressions": "impressions", "likes": "likes", "comments": "comments", "shares": "shares",
-    "follows": "follows", "profile_visits": "profile_visits",
+    "impressions": "impressions", "clicks": "clicks", "likes": "likes", "comments": "comments",
+    "shares": "shares", "follows": "follows", "profile_visits": "profile_visits",
     "clicks_on_music_disc": "clicks_on_music_disc", "video_watched_2s": "video_watched_2s",
     "video_watched_6s": "video_watched_6s", "engaged_view_15s": "video_watched_15s",
     "video_views_p100": "video_views_p100",

@@ -20,7 +20,11 @@ EVENT_TYPES: dict[str, tuple[str, str | None]] = {
     "follow": ("follows", None),
     "profile_visit": ("profile_visits", None),
     "music_click": ("clicks_on_music_disc", None),
+    "click": ("clicks", None),
 }
+# Event types only an ad produces: a click is on the ad's call to action, which organic views of
+# the post do not have.
+PAID_ONLY = frozenset({"click"})
 
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -48,6 +52,14 @@ def check_batch(size: int, limit: int) -> None:
     if size > limit:
         raise errors.InvalidInput(f"At most {limit} events per request; {size} were sent.",
                                   code="batch_too_large")
+
+
+def check_source(event_type: str, ad_id: str | None) -> None:
+    """An organic event (no ad) of a type only an ad produces is refused."""
+    if ad_id is None and event_type in PAID_ONLY:
+        raise errors.InvalidInput(
+            f"A {event_type} is on an ad's call to action: send it with the ad_id of the ad "
+            "that was clicked.", code="click_needs_ad")
 
 
 def comment_text(event_type: str, text: str | None) -> str | None:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sparkcodes.values import Message
 
 EventType = Literal["impression", "view_2s", "view_6s", "view_15s", "completion", "like",
-                    "comment", "share", "follow", "profile_visit", "music_click"]
+                    "comment", "share", "follow", "profile_visit", "music_click", "click"]
 
 
 class EventIn(BaseModel):

@@ -140,6 +140,7 @@ def _plan(session: Session, settings: Settings, user: User | None, event: EventI
     """Check one event (who may send it, its instant, its ad's delivery then); raises if refused."""
     if event.type not in rules.EVENT_TYPES:
         raise errors.InvalidInput(f"Unknown event type {event.type!r}.", code="invalid_event_type")
+    rules.check_source(event.type, event.ad_id)
     text = rules.comment_text(event.type, event.comment_text)
     at = rules.check_time(event.occurred_at or now, now,
                           timedelta(seconds=settings.engagement.max_future_skew_seconds))

@@ -19,7 +19,7 @@ from sparkcodes.models.base import Base, created_at_column, id_column
 METRICS = (
     "impressions", "video_watched_2s", "video_watched_6s", "video_watched_15s",
     "video_views_p100", "likes", "comments", "shares", "follows", "profile_visits",
-    "clicks_on_music_disc",
+    "clicks_on_music_disc", "clicks",
 )
 
 
@@ -78,4 +78,6 @@ class EngagementDaily(Base):
     follows: Mapped[int] = mapped_column(BigInteger, default=0)
     profile_visits: Mapped[int] = mapped_column(BigInteger, default=0)
     clicks_on_music_disc: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Clicks on the ad's call to action (TikTok's destination ``clicks``); paid only.
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     spend_micros: Mapped[int] = mapped_column(BigInteger, default=0)

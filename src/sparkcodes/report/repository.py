@@ -56,6 +56,8 @@ def order_expression(metric: str) -> ColumnElement[Any] | None:
         "spend": lambda: _sum("spend_micros"),
         "engagements": _engagements,
         "cpm": lambda: _ratio(_sum("spend_micros"), _sum("impressions")),
+        "cpc": lambda: _ratio(_sum("spend_micros"), _sum("clicks")),
+        "ctr": lambda: _ratio(_sum("clicks"), _sum("impressions")),
         "completion_rate": lambda: _ratio(_sum("video_views_p100"), _sum("impressions")),
         "engagement_rate": lambda: _ratio(_engagements(), _sum("impressions")),
         "profile_visits_rate": lambda: _ratio(_sum("profile_visits"), _sum("impressions")),

@@ -6,9 +6,11 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-COUNTERS = ("impressions", "likes", "comments", "shares", "follows", "profile_visits",
+COUNTERS = ("impressions", "clicks", "likes", "comments", "shares", "follows", "profile_visits",
             "clicks_on_music_disc", "video_watched_2s", "video_watched_6s", "video_views_p100")
-ENGAGEMENTS = ("likes", "comments", "shares", "follows", "profile_visits", "clicks_on_music_disc")
+# What TikTok's ``engagements`` counts: clicks and the social actions.
+ENGAGEMENTS = ("clicks", "likes", "comments", "shares", "follows", "profile_visits",
+               "clicks_on_music_disc")
 
 
 def _ratio(numerator: int, denominator: int) -> float:
@@ -24,6 +26,8 @@ def metrics(row: dict[str, Any]) -> dict[str, Any]:
     out["engaged_view_15s"] = int(row.get("video_watched_15s") or 0)
     out["spend"] = float((Decimal(spend_micros) / 1_000_000).quantize(Decimal("0.01")))
     out["cpm"] = round(spend_micros / impressions / 1000, 2) if impressions else 0.0
+    out["cpc"] = round(spend_micros / counts["clicks"] / 1_000_000, 2) if counts["clicks"] else 0.0
+    out["ctr"] = _ratio(counts["clicks"], impressions)
     out["completion_rate"] = _ratio(counts["video_views_p100"], impressions)
     out["engagement_rate"] = _ratio(sum(counts[n] for n in ENGAGEMENTS), impressions)
     out["profile_visits_rate"] = _ratio(counts["profile_visits"], impressions)
@@ -37,9 +41,9 @@ PRESETS = {"today": "Today", "yesterday": "Yesterday", "7d": "Last 7 days",
            "30d": "Last 30 days"}
 DEFAULT_PRESET = "7d"
 # The metric columns those pages can show, in order, with their headers; every one by default.
-# (Destination clicks and CTR are not among them: the rollups do not record clicks.)
-COLUMNS = {"spend": "Spend", "impressions": "Impressions", "cpm": "CPM", "likes": "Paid likes",
-           "comments": "Paid comments", "shares": "Paid shares", "follows": "Paid follows"}
+COLUMNS = {"spend": "Spend", "impressions": "Impressions", "clicks": "Clicks", "ctr": "CTR",
+           "cpc": "CPC", "cpm": "CPM", "likes": "Paid likes", "comments": "Paid comments",
+           "shares": "Paid shares", "follows": "Paid follows"}
 
 
 def ctr(clicks: int, impressions: int) -> float | None:
@@ -47,6 +51,14 @@ def ctr(clicks: int, impressions: int) -> float | None:
     if impressions <= 0:
         return None
     return clicks / impressions
+
+
+def cpc(spend_micros: int, clicks: int) -> Decimal | None:
+    """Cost per click, spend / clicks, to the cent (half up); None without clicks."""
+    if clicks <= 0:
+        return None
+    return (Decimal(spend_micros) / 1_000_000 / clicks).quantize(Decimal("0.01"),
+                                                                  rounding=ROUND_HALF_UP)
 
 
 def cpm(spend_micros: int, impressions: int) -> Decimal | None:
@@ -74,13 +86,16 @@ def chosen_columns(ticked: list[str]) -> list[str]:
 
 def figures(row: dict[str, Any]) -> dict[str, Any]:
     """The COLUMNS of one summed rollup row (spend_micros and counters): spend as a Decimal in
-    the account's currency, CPM as a Decimal or None without impressions."""
+    the account's currency; CPC and CPM as Decimals, CTR as a fraction, each None when what it
+    divides by is zero."""
     impressions = int(row.get("impressions") or 0)
+    clicks = int(row.get("clicks") or 0)
     spend_micros = int(row.get("spend_micros") or 0)
     out: dict[str, Any] = {
         "spend": (Decimal(spend_micros) / 1_000_000).quantize(Decimal("0.01"),
                                                               rounding=ROUND_HALF_UP),
-        "impressions": impressions, "cpm": cpm(spend_micros, impressions)}
+        "impressions": impressions, "clicks": clicks, "ctr": ctr(clicks, impressions),
+        "cpc": cpc(spend_micros, clicks), "cpm": cpm(spend_micros, impressions)}
     for name in ("likes", "comments", "shares", "follows"):
         out[name] = int(row.get(name) or 0)
     return out

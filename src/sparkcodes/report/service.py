@@ -36,6 +36,7 @@ PERIODS = (7, 30, 90)  # the report pages' "last N days" choices
 # TikTok's metric names in plain words, in the order the pages list them.
 LABELS: dict[str, str] = {
     "impressions": "Views",
+    "clicks": "Clicks",
     "likes": "Likes",
     "comments": "Comments",
     "shares": "Shares",
@@ -48,11 +49,13 @@ LABELS: dict[str, str] = {
     "video_views_p100": "Watched to the end",
     "spend": "Spend",
     "cpm": "Cost per 1,000 views",
+    "cpc": "Cost per click",
+    "ctr": "Click-through rate",
     "engagement_rate": "Engagement rate",
     "completion_rate": "Completion rate",
     "profile_visits_rate": "Profile visit rate",
 }
-RATES = ("engagement_rate", "completion_rate", "profile_visits_rate")
+RATES = ("ctr", "engagement_rate", "completion_rate", "profile_visits_rate")
 
 
 class ReportRow(BaseModel):
@@ -173,7 +176,7 @@ def report(session: Session, *, user: User, level: str, obj_id: str, start: date
 # --- paid vs organic over time -----------------------------------------------------------------
 
 def engagement(metrics: dict[str, Any]) -> int:
-    """Likes, comments, shares, follows, profile visits and sound clicks together."""
+    """Clicks, likes, comments, shares, follows, profile visits and sound clicks together."""
     return sum(int(metrics.get(name) or 0) for name in rules.ENGAGEMENTS)
 
 
@@ -337,8 +340,8 @@ def post_split(session: Session, *, user: User, post_id: str, start: date | None
 
 INTEGRATED_LEVELS = ("ad", "ad_group", "campaign", "ad_account")
 # What an integrated report can be ordered by: every name of rules.metrics and "engagements".
-ORDERABLE = (*rules.COUNTERS, "engaged_view_15s", "spend", "cpm", "completion_rate",
-             "engagement_rate", "profile_visits_rate", "engagements")
+ORDERABLE = (*rules.COUNTERS, "engaged_view_15s", "spend", "cpm", "cpc", "ctr",
+             "completion_rate", "engagement_rate", "profile_visits_rate", "engagements")
 
 
 @dataclass

@@ -108,6 +108,14 @@ def fmt_amount(value: Decimal | int | float | None, currency: str) -> str:
     return f"{fmt_money(value)} {currency}"
 
 
+def fmt_rate(value: float | None) -> str:
+    """A rate as a percentage to two places, as Ads Manager shows CTR: 0.01234 is "1.23 %";
+    "—" when there is none (a CTR without impressions)."""
+    if value is None:
+        return "—"
+    return f"{value * 100:,.2f} %"
+
+
 def fmt_num(value: int | None) -> str:
     return "0" if value is None else f"{value:,}"
 
@@ -152,7 +160,7 @@ def humanize(value: str) -> str:
 
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.filters.update(when=fmt_when, day=fmt_day, ago=fmt_ago, money=fmt_money,
-                             amount=fmt_amount, num=fmt_num, humanize=humanize)
+                             amount=fmt_amount, num=fmt_num, rate=fmt_rate, humanize=humanize)
 templates.env.globals.update(CODE_STATUS_LABEL=CODE_STATUS_LABEL, hint=hint_display,
                              limits=limits)
 

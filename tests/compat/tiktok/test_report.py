@@ -22,10 +22,10 @@ from tests import tiktok_world as tw
 
 PATH = tw.PREFIX + "/report/integrated/get/"
 TZ = "Asia/Tokyo"  # UTC+9, no daylight saving: 20:00Z and 02:00Z next day are one local day
-COUNTS = ("impressions", "likes", "comments", "shares", "follows", "profile_visits",
+COUNTS = ("impressions", "clicks", "likes", "comments", "shares", "follows", "profile_visits",
           "clicks_on_music_disc", "video_watched_2s", "video_watched_6s", "video_views_p100",
           "engaged_view_15s")
-COMPUTED = (*COUNTS, "paid_engaged_view_15s", "engagements", "spend", "cpm",
+COMPUTED = (*COUNTS, "paid_engaged_view_15s", "engagements", "spend", "cpm", "cpc", "ctr",
             "profile_visits_rate", "engagement_rate")
 LEVELS = [("AUCTION_AD", "ad_id", "ad"), ("AUCTION_ADGROUP", "adgroup_id", "ad_group"),
           ("AUCTION_CAMPAIGN", "campaign_id", "campaign"),
@@ -94,10 +94,11 @@ class World:
         }
         self.post_of = {"a1": self.posts[0], "a2": self.posts[1], "a3": self.posts[2],
                         "b1": self.posts[3]}
-        self.send({"a1": {"impression": 5, "like": 2, "comment": 1, "view_2s": 1},
+        self.send({"a1": {"impression": 5, "like": 2, "comment": 1, "view_2s": 1, "click": 2},
                    "a2": {"impression": 3, "share": 1, "follow": 1},
                    "a3": {"impression": 2, "profile_visit": 1, "music_click": 1},
-                   "b1": {"impression": 4, "completion": 1, "view_6s": 1, "view_15s": 1}})
+                   "b1": {"impression": 4, "completion": 1, "view_6s": 1, "view_15s": 1,
+                          "click": 1}})
         f.advance(client, self.h, "PT6H")  # the next UTC day, the same Tokyo day
         self.send({"a1": {"impression": 1}})
         f.advance(client, self.h, "P1D")
@@ -217,11 +218,13 @@ def expected(v1: dict[str, Any]) -> dict[str, str]:
     in percent."""
     out = {name: str(v1[name]) for name in COUNTS}
     out["paid_engaged_view_15s"] = out["engaged_view_15s"]
-    out["engagements"] = str(sum(v1[n] for n in ("likes", "comments", "shares", "follows",
-                                                 "profile_visits", "clicks_on_music_disc")))
+    out["engagements"] = str(sum(v1[n] for n in ("clicks", "likes", "comments", "shares",
+                                                 "follows", "profile_visits",
+                                                 "clicks_on_music_disc")))
     out["spend"] = f"{Decimal(str(v1['spend'])):.2f}"
     out["cpm"] = f"{Decimal(str(v1['cpm'])):.2f}"
-    for name in ("profile_visits_rate", "engagement_rate"):
+    out["cpc"] = f"{Decimal(str(v1['cpc'])):.2f}"
+    for name in ("ctr", "profile_visits_rate", "engagement_rate"):
         out[name] = f"{Decimal(str(v1[name])) * 100:.2f}"
     return out
 
@@ -288,8 +291,10 @@ def test_the_numbers_themselves(client, w):
     m = rows[(a1, day1)]
     assert (m["impressions"], m["likes"], m["comments"], m["video_watched_2s"]) == (
         "6", "2", "1", "1")
+    # Engagements: 2 likes, 1 comment and 2 clicks; CTR 2 of 6, CPC 0.06 / 2.
     assert (m["spend"], m["cpm"], m["engagements"], m["engagement_rate"]) == (
-        "0.06", "10.00", "3", "50.00")
+        "0.06", "10.00", "5", "83.33")
+    assert (m["clicks"], m["ctr"], m["cpc"]) == ("2", "33.33", "0.03")
     assert rows[(a1, day2)]["impressions"] == "2" and rows[(a1, day2)]["likes"] == "1"
     m = rows[(a3, day1)]  # deleted since: still reports
     assert (m["profile_visits"], m["profile_visits_rate"], m["clicks_on_music_disc"]) == (
@@ -302,6 +307,7 @@ def test_the_numbers_themselves(client, w):
                                           enable_total_metrics=True))
     assert totals["total_metrics"]["impressions"] == "18"
     assert totals["total_metrics"]["likes"] == "3"
+    assert totals["total_metrics"]["clicks"] == "3"
     assert totals["total_metrics"]["spend"] == "0.18"
 
 
@@ -368,7 +374,7 @@ def test_the_sdk_pages_through_the_rows_with_totals(client, api, w):
     assert sorted(seen, key=json.dumps) == sorted(everything["list"], key=json.dumps)
     assert everything["total_metrics"] == {
         "spend": "0.18", "impressions": "18", "likes": "3",
-        "engagement_rate": f"{Decimal(8) / 18 * 100:.2f}"}
+        "engagement_rate": f"{Decimal(11) / 18 * 100:.2f}"}  # 8 social + 3 clicks
     # The default page is 10 rows; totals only when asked for.
     got = sdk_report(api, w.token, **{**kw, "enable_total_metrics": False})
     assert got["page_info"]["page_size"] == 10 and "total_metrics" not in got
@@ -436,15 +442,32 @@ def test_attribute_metrics(client, w):
             **base(w, dimensions=["stat_time_day"], metrics=["campaign_name"]))
 
 
+def test_clicks_ctr_and_cpc_are_computed(client, w):
+    """Destination clicks are recorded (click events of an ad): clicks, CTR in percent and CPC
+    in money, per ad and in the total, as TikTok writes them."""
+    got = data(client, w.token, **base(w, metrics=["spend", "impressions", "clicks", "ctr",
+                                                   "cpc"], enable_total_metrics=True))
+    rows = by_dimension(got["list"], "ad_id")
+    a1 = rows[w.tid(w.ads["a1"])]
+    # a1: 8 impressions over the two days, 2 clicks.
+    assert (a1["impressions"], a1["clicks"], a1["ctr"]) == ("8", "2", "25.00")
+    assert a1["cpc"] == f"{Decimal(a1['spend']) / 2:.2f}"
+    a2 = rows[w.tid(w.ads["a2"])]
+    assert (a2["clicks"], a2["ctr"], a2["cpc"]) == ("0", "0.00", "0.00")
+    total = got["total_metrics"]
+    assert total["clicks"] == "3"
+    assert total["ctr"] == f"{Decimal(3) / Decimal(total['impressions']) * 100:.2f}"
+
+
 def test_metrics_sparkcodes_does_not_record_are_null(client, w):
-    """TikTok names with nothing behind them in sparkcodes (no clicks, reach, conversions) are
+    """TikTok names with nothing behind them in sparkcodes (no reach, conversions) are
     answered null, not refused: clients ask for fixed lists (the Singer tap for 70 names)."""
-    got = data(client, w.token, **base(w, metrics=["spend", "reach", "clicks", "ctr", "cpc",
-                                                   "conversion", "frequency", "budget"],
+    got = data(client, w.token, **base(w, metrics=["spend", "reach", "conversion", "frequency",
+                                                   "budget"],
                                        enable_total_metrics=True))
     for row in got["list"]:
         assert {k: v for k, v in row["metrics"].items() if k != "spend"} == dict.fromkeys(
-            ["reach", "clicks", "ctr", "cpc", "conversion", "frequency", "budget"])
+            ["reach", "conversion", "frequency", "budget"])
     assert got["total_metrics"]["reach"] is None and got["total_metrics"]["spend"] == "0.18"
     # The default metrics.
     got = data(client, w.token, **{k: v for k, v in base(w).items() if k != "metrics"})

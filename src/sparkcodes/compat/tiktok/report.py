@@ -40,6 +40,9 @@ COMPUTED: dict[str, tuple[str, str]] = {
     "spend": ("spend", MONEY),
     "impressions": ("impressions", COUNT),
     "cpm": ("cpm", MONEY),
+    "clicks": ("clicks", COUNT),
+    "ctr": ("ctr", PERCENT),
+    "cpc": ("cpc", MONEY),
     "likes": ("likes", COUNT),
     "comments": ("comments", COUNT),
     "shares": ("shares", COUNT),
@@ -82,11 +85,11 @@ ATTRIBUTES: dict[str, tuple[str, Callable[[ReportObject], Any]]] = {
     "tiktok_item_id": ("ad", _item_id),
 }
 
-# TikTok metric names sparkcodes does not record (no clicks, reach, conversions, partial plays,
+# TikTok metric names sparkcodes does not record (no reach, conversions, partial plays,
 # app or bidding attributes): accepted and answered null, so clients that always ask for a fixed
 # list (the Singer tap asks for 70) still work. A name TikTok does not have is refused.
 NOT_RECORDED = frozenset((
-    "clicks", "ctr", "cpc", "reach", "cost_per_1000_reached", "frequency",
+    "reach", "cost_per_1000_reached", "frequency",
     "gross_impressions", "billed_cost", "cash_spend", "voucher_spend", "conversion",
     "cost_per_conversion", "conversion_rate", "conversion_rate_v2", "real_time_conversion",
     "real_time_cost_per_conversion", "real_time_conversion_rate",
