@@ -49,12 +49,17 @@ def test_date_ranges() -> None:
     assert service.last_days(1, D) == (D, D)
     assert service.date_range(D, D + timedelta(days=365)) == (D, D + timedelta(days=365))
     assert service.date_range(None, D) == (D - timedelta(days=6), D)
-    for start, end, message in ((D, D - timedelta(days=1), "start_date is after end_date."),
-                                (D, D + timedelta(days=366), "A report spans at most 366 days."),
-                                (None, date.min, "end_date is too early.")):
+    for start, end, message, reason, field in (
+            (D, D - timedelta(days=1), "start_date is after end_date.", "start_after_end",
+             "start_date"),
+            (D, D + timedelta(days=366), "A report spans at most 366 days.", "span_too_long",
+             "start_date"),
+            (None, date.min, "end_date is too early.", "end_too_early", "end_date")):
         with pytest.raises(errors.InvalidInput) as caught:
             service.date_range(start, end)
         assert (caught.value.message, caught.value.code) == (message, "invalid_date_range")
+        # Pages place their words by the reason, never by the message.
+        assert caught.value.details == {"reason": reason, "field": field}
 
 
 def test_every_metric_has_a_plain_label() -> None:

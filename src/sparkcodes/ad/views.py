@@ -134,11 +134,11 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
 
 # --- numbers: the date range, the columns and the figures of a page --------------------------
 
+# The report service's refusal of a range (its details' reason) -> the field and the words.
 _RANGE_WORDS = {
-    "start_date is after end_date.": ("from", "The first day is after the last day."),
-    "end_date is too early.": ("to", "The last day is too early; pick a later one."),
-    f"A report spans at most {report_service.MAX_DAYS} days.": (
-        "from", f"Pick at most {report_service.MAX_DAYS} days."),
+    report_service.START_AFTER_END: ("from", "The first day is after the last day."),
+    report_service.END_TOO_EARLY: ("to", "The last day is too early; pick a later one."),
+    report_service.SPAN_TOO_LONG: ("from", f"Pick at most {report_service.MAX_DAYS} days."),
 }
 
 
@@ -187,7 +187,7 @@ class NumbersView:
             return report_service.numbers(web.session, account=account, level=level,
                                           obj_id=obj_id, start=self.start, end=self.end)
         except errors.InvalidInput as exc:
-            field, words = _RANGE_WORDS.get(exc.message, ("from", exc.message))
+            field, words = _RANGE_WORDS.get(str(exc.details.get("reason")), ("from", exc.message))
             self.errors[field] = words
             return None
 

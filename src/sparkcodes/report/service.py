@@ -80,19 +80,30 @@ class ReportOut(BaseModel):
 
 # --- the days a report covers ------------------------------------------------------------------
 
+# Why a range is refused, in the refusal's details (``reason``, and ``field``: the date to
+# change), so a page puts its own words next to the right field without reading the message.
+END_TOO_EARLY, START_AFTER_END, SPAN_TOO_LONG = "end_too_early", "start_after_end", "span_too_long"
+
+
+def _bad_range(message: str, reason: str, field: str) -> errors.InvalidInput:
+    return errors.InvalidInput(message, code="invalid_date_range",
+                               details={"reason": reason, "field": field})
+
+
 def date_range(start: date | None, end: date | None) -> tuple[date, date]:
     """The report's first and last day (defaults: the seven days up to today, UTC); raises
-    InvalidInput (invalid_date_range) for a range that is backwards or longer than MAX_DAYS."""
+    InvalidInput (invalid_date_range, with a reason among END_TOO_EARLY, START_AFTER_END and
+    SPAN_TOO_LONG) for a range that is backwards or longer than MAX_DAYS."""
     end = end or utc_now().date()
     try:
         start = start or end - timedelta(days=6)
     except OverflowError:
-        raise errors.InvalidInput("end_date is too early.", code="invalid_date_range") from None
+        raise _bad_range("end_date is too early.", END_TOO_EARLY, "end_date") from None
     if start > end:
-        raise errors.InvalidInput("start_date is after end_date.", code="invalid_date_range")
+        raise _bad_range("start_date is after end_date.", START_AFTER_END, "start_date")
     if (end - start).days + 1 > MAX_DAYS:
-        raise errors.InvalidInput(f"A report spans at most {MAX_DAYS} days.",
-                                  code="invalid_date_range")
+        raise _bad_range(f"A report spans at most {MAX_DAYS} days.", SPAN_TOO_LONG,
+                         "start_date")
     return start, end
 
 

@@ -23,10 +23,11 @@ router = APIRouter(tags=["pages"])
 DEFAULT_DAYS = 30
 
 
+# The service's refusal of a range (its details' reason) -> the field and the words.
 _PAGE_WORDS = {
-    "start_date is after end_date.": ("start", "The first day is after the last day."),
-    "end_date is too early.": ("end", "The last day is too early; pick a later one."),
-    f"A report spans at most {service.MAX_DAYS} days.": (
+    service.START_AFTER_END: ("start", "The first day is after the last day."),
+    service.END_TOO_EARLY: ("end", "The last day is too early; pick a later one."),
+    service.SPAN_TOO_LONG: (
         "start", f"A report spans at most {service.MAX_DAYS} days; pick a later first day."),
 }
 
@@ -66,7 +67,8 @@ class Period:
     def refused(self, error: errors.AppError) -> None:
         """The service's refusal next to the date it is about, in the form's words (the service
         speaks of the API's start_date and end_date)."""
-        field, words = _PAGE_WORDS.get(error.message, ("start", error.message))
+        field, words = _PAGE_WORDS.get(str(error.details.get("reason")),
+                                   ("start", error.message))
         self.errors[field] = words
 
     @property
