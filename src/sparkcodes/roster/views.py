@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -195,40 +196,72 @@ def add_to_roster(business_id: str, web: WebForm, access: BusinessOperate,
     return web.redirect(f"/businesses/{business.id}/roster")
 
 
+class _CardForm:
+    """A form on one roster entry's card: the entry, its business, the caller's role and what
+    was typed, kept under the card's field names (``<prefix>-<entry id>-<field>``), so that a
+    refusal shows the roster again with the card open and the words next to the field."""
+
+    def __init__(self, web: Web, entry_id: str, prefix: str, typed: dict[str, str]) -> None:
+        self.web = web
+        self.entry, self.business = service.get(web.session, user=web.me, entry_id=entry_id,
+                                                action="operate")
+        _, self.role = business_service.access(web.session, user=web.me,
+                                               business_id=self.business.id, action="operate")
+        self.key = f"{prefix}-{self.entry.id}-"
+        self.values = {self.key + name: value for name, value in typed.items()}
+
+    def refused(self, errs: dict[str, str], status: int = 422) -> Response:
+        """The roster again, with ``errs`` (by field name, without the card's prefix)."""
+        return _page(self.web, self.business, self.role, values=self.values,
+                     errs={self.key + name: words for name, words in errs.items()},
+                     open_entry=self.entry.id, status=status)
+
+    def too_long(self, limits_by_field: dict[str, int]) -> Response | None:
+        """The roster with every over-long field's message, or None when all fit."""
+        errs = too_long(self.values, {self.key + name: n for name, n in limits_by_field.items()})
+        if not errs:
+            return None
+        return _page(self.web, self.business, self.role, values=self.values, errs=errs,
+                     open_entry=self.entry.id, status=422)
+
+    def amount(self, typed: str, *, field: str) -> tuple[Decimal | None, Response | None]:
+        """The typed amount of ``field`` (None when empty), or the roster with why it cannot
+        be one."""
+        try:
+            return form_amount(typed, what=field, high=MAX_RATE), None
+        except errors.AppError as exc:
+            return None, self.refused({field: exc.message}, exc.status)
+
+    def done(self) -> Response:
+        return self.web.redirect(f"/businesses/{self.business.id}/roster#entry-{self.entry.id}")
+
+
 @router.post("/roster/{entry_id}")
 def edit_entry(entry_id: str, web: WebForm, status: str = Form("", max_length=10),
                rate: str = Form(""), currency: str = Form(""),
                notes: str = Form(""), email: str = Form("")) -> Response:
     """Change an entry's status, rate (empty clears it), currency, notes or e-mail."""
-    entry, business = service.get(web.session, user=web.me, entry_id=entry_id,
-                                  action="operate")
-    _, role = business_service.access(web.session, user=web.me, business_id=business.id,
-                                      action="operate")
-    key = f"edit-{entry.id}-"
-    values = {key + "status": status, key + "rate": rate, key + "currency": currency,
-              key + "notes": notes, key + "email": email}
-    errs = too_long(values, {key + name: n for name, n in _ENTRY_LIMITS.items()})
-    if errs:
-        return _page(web, business, role, values=values, errs=errs, open_entry=entry.id,
-                     status=422)
-    try:
-        amount = form_amount(rate, what="rate", high=MAX_RATE)
-    except errors.AppError as exc:
-        return _page(web, business, role, values=values, errs={key + "rate": exc.message},
-                     open_entry=entry.id, status=exc.status)
+    form = _CardForm(web, entry_id, "edit", {"status": status, "rate": rate,
+                                             "currency": currency, "notes": notes,
+                                             "email": email})
+    refusal = form.too_long(_ENTRY_LIMITS)
+    if refusal is not None:
+        return refusal
+    amount, refusal = form.amount(rate, field="rate")
+    if refusal is not None:
+        return refusal
     changes: dict[str, Any] = {"status": status, "rate_micros": to_micros(amount),
                                "notes": notes, "email": email}
     if currency.strip():
         changes["currency"] = currency
-    _, error = web.attempt(service.update, web.session, user=web.me, business=business,
-                           entry=entry, changes=changes)
+    _, error = web.attempt(service.update, web.session, user=web.me, business=form.business,
+                           entry=form.entry, changes=changes)
     if error is not None:
-        web.session.refresh(entry)
+        web.session.refresh(form.entry)
         field = {"invalid_roster_status": "status", "invalid_currency": "currency",
                  "invalid_email": "email"}.get(error.code, "notes")
-        return _page(web, business, role, values=values, errs={key + field: error.message},
-                     open_entry=entry.id, status=error.status)
-    return web.redirect(back(web, f"/businesses/{business.id}/roster"))
+        return form.refused({field: error.message}, error.status)
+    return web.redirect(back(web, f"/businesses/{form.business.id}/roster"))
 
 
 @router.post("/roster/{entry_id}/delete")
@@ -247,36 +280,26 @@ def email_code_request(entry_id: str, web: WebForm, ad_account_id: str = Form(""
                        post_url: str = Form(""), days: str = Form("", max_length=4),
                        fee: str = Form(""), message: str = Form("")) -> Response:
     """E-mail a creator who is not on sparkcodes a link to paste a code for a post."""
-    entry, business = service.get(web.session, user=web.me, entry_id=entry_id,
-                                  action="operate")
-    _, role = business_service.access(web.session, user=web.me, business_id=business.id,
-                                      action="operate")
-    key = f"mail-{entry.id}-"
-    values = {key + "account": ad_account_id, key + "post_url": post_url, key + "days": days,
-              key + "fee": fee, key + "message": message}
-    errs = too_long(values, {key + "post_url": 300, key + "message": limits.TERMS})
-    if errs:
-        return _page(web, business, role, values=values, errs=errs, open_entry=entry.id,
-                     status=422)
-    try:
-        amount = form_amount(fee, what="fee", high=MAX_RATE)
-    except errors.AppError as exc:
-        return _page(web, business, role, values=values, errs={key + "fee": exc.message},
-                     open_entry=entry.id, status=exc.status)
+    form = _CardForm(web, entry_id, "mail", {"account": ad_account_id, "post_url": post_url,
+                                             "days": days, "fee": fee, "message": message})
+    refusal = form.too_long({"post_url": 300, "message": limits.TERMS})
+    if refusal is not None:
+        return refusal
+    amount, refusal = form.amount(fee, field="fee")
+    if refusal is not None:
+        return refusal
     account = web.session.get(AdAccount, ad_account_id) if ad_account_id else None
-    if account is None or account.business_id != business.id:
-        return _page(web, business, role, values=values, open_entry=entry.id, status=422,
-                     errs={key + "account": "Choose the TikTok ad account the code is for."})
+    if account is None or account.business_id != form.business.id:
+        return form.refused({"account": "Choose the TikTok ad account the code is for."})
     _, error = web.attempt(link_service.ask_for_code, web.session, settings=web.settings,
-                           user=web.me, business=business, entry=entry, account=account,
-                           post_url=post_url, days=int(days) if days.isdigit() else 0,
-                           fee_micros=to_micros(amount), currency=entry.currency,
+                           user=web.me, business=form.business, entry=form.entry,
+                           account=account, post_url=post_url,
+                           days=int(days) if days.isdigit() else 0,
+                           fee_micros=to_micros(amount), currency=form.entry.currency,
                            message=message)
     if error is not None:
-        return _page(web, business, role, values=values, open_entry=entry.id,
-                     status=error.status,
-                     errs={key + _MAIL_FIELD.get(error.code, "form"): error.message})
-    return web.redirect(f"/businesses/{business.id}/roster#entry-{entry.id}")
+        return form.refused({_MAIL_FIELD.get(error.code, "form"): error.message}, error.status)
+    return form.done()
 
 
 @router.post("/roster/{entry_id}/email-extend")
@@ -285,26 +308,20 @@ def email_renewal_request(entry_id: str, web: WebForm,
                           days: str = Form("", max_length=4),
                           message: str = Form("")) -> Response:
     """E-mail a creator who is not on sparkcodes a link to extend a code and press Done."""
-    entry, business = service.get(web.session, user=web.me, entry_id=entry_id,
-                                  action="operate")
-    _, role = business_service.access(web.session, user=web.me, business_id=business.id,
-                                      action="operate")
-    key = f"extend-{entry.id}-"
-    values = {key + "spark_post": spark_post_id, key + "days": days, key + "message": message}
-    errs = too_long(values, {key + "message": limits.TERMS})
-    if errs:
-        return _page(web, business, role, values=values, errs=errs, open_entry=entry.id,
-                     status=422)
+    form = _CardForm(web, entry_id, "extend", {"spark_post": spark_post_id, "days": days,
+                                               "message": message})
+    refusal = form.too_long({"message": limits.TERMS})
+    if refusal is not None:
+        return refusal
     _, error = web.attempt(link_service.ask_to_extend, web.session, settings=web.settings,
-                           user=web.me, business=business, entry=entry,
+                           user=web.me, business=form.business, entry=form.entry,
                            spark_post_id=spark_post_id,
                            days=int(days) if days.isdigit() else 0, message=message)
     if error is not None:
         field = "spark_post" if error.code in ("not_found", "spark_post_not_theirs") else \
             _MAIL_FIELD.get(error.code, "form")
-        return _page(web, business, role, values=values, open_entry=entry.id,
-                     status=error.status, errs={key + field: error.message})
-    return web.redirect(f"/businesses/{business.id}/roster#entry-{entry.id}")
+        return form.refused({field: error.message}, error.status)
+    return form.done()
 
 
 @router.post("/creator-links/{link_id}/withdraw")
