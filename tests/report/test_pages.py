@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from sparkcodes.report.rules import ENGAGEMENTS
+from sparkcodes.report.rules import SOCIAL
 from tests import factories as f
 from tests.integration.test_pages_access import HTML, page_login
 from tests.integration.test_pages_access import page_text as _text
@@ -27,7 +27,7 @@ def _series(html: str, key: str) -> dict[str, Any]:
 
 
 def _engagement(metrics: dict[str, Any]) -> int:
-    return sum(metrics[name] for name in ENGAGEMENTS)
+    return sum(metrics[name] for name in SOCIAL)
 
 
 def _ok(response) -> Any:  # type: ignore[no-untyped-def]
@@ -66,10 +66,12 @@ class Cast:
                  + [ev(self.other["id"], "like"), ev(self.other["id"], "impression")])
         assert _ok(f.events(client, self.creator_h, batch))["accepted"] == len(batch)
         f.advance(client, self.brand_h, "P1D")
-        batch = ([ev(post, "impression", ad_id=ad), ev(post, "share", ad_id=ad)]
+        # A click on the ad: counted apart from the social engagement paid is compared by.
+        batch = ([ev(post, "impression", ad_id=ad), ev(post, "share", ad_id=ad),
+                  ev(post, "click", ad_id=ad)]
                  + [ev(post, "share"), ev(post, "follow")])
-        assert _ok(f.events(client, self.brand_h, batch[:2]))["accepted"] == 2
-        assert _ok(f.events(client, self.creator_h, batch[2:]))["accepted"] == 2
+        assert _ok(f.events(client, self.brand_h, batch[:3]))["accepted"] == 3
+        assert _ok(f.events(client, self.creator_h, batch[3:]))["accepted"] == 2
 
 
 def _scripts_are_external_or_data(html: str) -> None:
@@ -107,6 +109,12 @@ def test_ad_account_report_charts_paid_against_organic(client):  # type: ignore[
 
     text = _text(r.text)
     assert "Show the numbers" in text and "Paid (Spark Ads): 3 · Organic: 3" in text
+    # The click is a row of its own; organic views have no ad to click.
+    assert api["clicks"] == 1
+    assert ('<tr><th scope="row">Clicks</th><td class="num">1</td><td class="num">—</td></tr>'
+            in r.text)
+    assert re.search(r'<th scope="row">Click-through rate</th><td class="num">25\.0%\s*</td>'
+                     r'<td class="num">—\s*</td>', r.text)
     assert re.search(r'<canvas id="engagement-canvas" data-chart="engagement-data" role="img" '
                      r'aria-label="Engagement per day from [^"]+: 3 paid engagements from Spark '
                      r'Ads and 3 organic\."', r.text)

@@ -8,9 +8,11 @@ from typing import Any
 
 COUNTERS = ("impressions", "clicks", "likes", "comments", "shares", "follows", "profile_visits",
             "clicks_on_music_disc", "video_watched_2s", "video_watched_6s", "video_views_p100")
-# What TikTok's ``engagements`` counts: clicks and the social actions.
-ENGAGEMENTS = ("clicks", "likes", "comments", "shares", "follows", "profile_visits",
-               "clicks_on_music_disc")
+# The social actions on a post, paid or organic: what the pages compare paid with organic by.
+SOCIAL = ("likes", "comments", "shares", "follows", "profile_visits", "clicks_on_music_disc")
+# What TikTok's ``engagements`` (and engagement_rate) counts: clicks on the ad's call to action
+# too, which organic views cannot have.
+ENGAGEMENTS = ("clicks", *SOCIAL)
 
 
 def _ratio(numerator: int, denominator: int) -> float:

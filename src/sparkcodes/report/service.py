@@ -187,8 +187,9 @@ def report(session: Session, *, user: User, level: str, obj_id: str, start: date
 # --- paid vs organic over time -----------------------------------------------------------------
 
 def engagement(metrics: dict[str, Any]) -> int:
-    """Clicks, likes, comments, shares, follows, profile visits and sound clicks together."""
-    return sum(int(metrics.get(name) or 0) for name in rules.ENGAGEMENTS)
+    """Likes, comments, shares, follows, profile visits and sound clicks together: the social
+    engagement the pages compare paid with organic by (an organic view has no ad to click)."""
+    return sum(int(metrics.get(name) or 0) for name in rules.SOCIAL)
 
 
 def fill_days(by_day: dict[date, dict[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
@@ -376,7 +377,7 @@ class IntegratedReport:
 def integrated_metrics(row: dict[str, Any]) -> dict[str, Any]:
     """rules.metrics of a summed row, plus ``engagements`` (what engagement_rate counts)."""
     out = rules.metrics(row)
-    out["engagements"] = engagement(out)
+    out["engagements"] = sum(out[name] for name in rules.ENGAGEMENTS)
     return out
 
 
