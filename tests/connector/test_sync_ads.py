@@ -262,7 +262,7 @@ def test_a_mirrored_code_ending_alerts_with_the_stopped_ads_and_spend_at_risk(cl
     alert = _expired(client, admin)
     assert alert["data"]["live_ads"] == 1 and alert["data"]["spend_at_risk"] == "0.25"
     assert [a["ad_name"] for a in alert["data"]["ads"]] == ["Spring ad 0"]
-    assert "1 ad in" in alert["body"] and "stopped (spend at risk 0.25/day)" in alert["body"]
+    assert "1 ad in" in alert["body"] and "stopped (spend at risk 0.25 USD/day)" in alert["body"]
     # The next sync sees the ad stopped for the code, as TikTok does.
     assert do_sync(client, made, world) == DONE
     [ad] = ads_of(client, admin).values()

@@ -104,7 +104,8 @@ def test_every_spark_post_across_the_ad_accounts(client, brand: Brand) -> None: 
     assert one["post"] == {"id": brand.post1["id"], "kind": "video",
                            "caption": "Morning glow routine"}
     assert one["ad_account"] == {"id": brand.a["id"], "name": "Glow US", "timezone": "UTC",
-                                 "source": "native", "business_id": brand.business["id"]}
+                                 "source": "native", "business_id": brand.business["id"],
+                                 "currency": "USD"}
     assert one["identity_type"] == "AUTH_CODE"
     assert one["authorization_id"] == brand.code1["id"]
     assert one["code_hint"] == brand.code1["code_hint"]
@@ -345,6 +346,7 @@ def test_csv_has_a_header_and_the_same_rows_as_json(client, brand: Brand) -> Non
     assert first["ad_account_name"] == "Glow US" and first["status"] == "AUTHORIZED"
     assert (first["days_left"], first["hours_left"], first["live_ads"]) == ("7", "168", "1")
     assert first["spend_at_risk"] == "0.00" and first["contract_end"] == ""
+    assert first["currency"] == "USD"
     assert ts(first["window_end"]) == ts(items[0]["window_end"])
     # Same filters and order; every row, not a page.
     rows = tracker_csv(client, brand.h, biz, ad_account_id=brand.b["id"], sort="-expiry")
@@ -460,7 +462,7 @@ def test_total_stops_counting_past_the_bound(client, brand: Brand, monkeypatch) 
     assert (last["total"], last["total_exact"]) == (4, True)
     assert brand.get(status="UNBOUND", limit=1) | {"items": [], "as_of": None} == {
         "items": [], "total": 0, "total_exact": True, "limit": 1, "offset": 0, "as_of": None,
-        "spend_at_risk": "0.00"}
+        "spend_at_risk": "0.00", "spend_at_risk_by_currency": {}}
     # A status filter counts among a bounded number of rows read: "at least" past them.
     assert brand.get(status="AUTHORIZED")["total"] == 4
     monkeypatch.setattr(tracker_service, "STATUS_EXAMINE", 1)
@@ -468,4 +470,4 @@ def test_total_stops_counting_past_the_bound(client, brand: Brand, monkeypatch) 
     assert some["total_exact"] is False and 1 <= some["total"] < 4
     assert brand.get(status="AUTHORIZED", limit=4) | {"items": [], "as_of": None} == {
         "items": [], "total": 4, "total_exact": True, "limit": 4, "offset": 0, "as_of": None,
-        "spend_at_risk": "0.00"}
+        "spend_at_risk": "0.00", "spend_at_risk_by_currency": {"USD": "0.00"}}

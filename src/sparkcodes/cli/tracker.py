@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -60,7 +61,8 @@ def _cells(i: TrackerItemOut) -> list[str | Text]:
         f"@{i.creator.handle}", " ".join(i.post.caption.split()) or i.post.id,
         i.ad_account.name, Text(word, style=style),
         f"{i.window_end:%Y-%m-%d}" if i.window_end else "—", _left(i),
-        f"{i.live_ads}/{i.total_ads}", f"{i.spend_at_risk:,.2f}", _contract(i),
+        f"{i.live_ads}/{i.total_ads}", f"{i.spend_at_risk:,.2f} {i.ad_account.currency}",
+        _contract(i),
     ]
 
 
@@ -148,12 +150,16 @@ def tracker(
     if not items:
         console.print(f"{name}: no Spark posts match.")
         return
-    at_risk = sum(i.spend_at_risk for i in items)
+    at_risk: dict[str, Decimal] = {}  # per currency: amounts in two are never added
+    for i in items:
+        currency = i.ad_account.currency
+        at_risk[currency] = at_risk.get(currency, Decimal(0)) + i.spend_at_risk
     flagged = sum(1 for i in items if i.flags)
     more = "" if result.total_exact else "+"
     shown = f"{len(items)} of {result.total:,}{more}" if result.total > len(items) \
         else f"{len(items)}"
     console.print(_table(items, f"{name}: {shown} Spark post(s)", console.width))
-    console.print(f"Spend at risk {at_risk:,.2f} a day · {flagged} flagged against a contract")
+    amounts = " + ".join(f"{v:,.2f} {c}" for c, v in at_risk.items() if v) or "0.00"
+    console.print(f"Spend at risk {amounts} a day · {flagged} flagged against a contract")
     if flagged:
         console.print(_LEGEND, style="dim")

@@ -25,6 +25,11 @@ def _money(micros: int) -> str:
     return f"{micros / 1_000_000:,.2f}"
 
 
+def _with_currency(amount: str, account: dict[str, Any] | None) -> str:
+    """An amount of one ad account as its alert says it: "0.25 USD"."""
+    return f"{amount} {account['currency']}" if account else amount
+
+
 def _ads_context(session: Session, ads: list[Ad], now: datetime) -> dict[str, Any]:
     """The ads concerned with their delivery and yesterday's spend (the spend at risk)."""
     views = ad_service.deliveries(session, ads, now)
@@ -48,7 +53,8 @@ def _code_data(session: Session, a: Authorization) -> dict[str, Any]:
             "window_end": a.expires_at,
             "post": {"id": post.id, "caption": post.caption[:120]} if post else None,
             "creator": {"id": creator.id, "handle": creator.handle} if creator else None,
-            "ad_account": {"id": account.id, "name": account.name} if account else None}
+            "ad_account": {"id": account.id, "name": account.name,
+                           "currency": account.currency} if account else None}
 
 
 def code_reminder(session: Session, *, authorization: Authorization, kind: str,
@@ -66,7 +72,8 @@ def code_reminder(session: Session, *, authorization: Authorization, kind: str,
              "code_hint": data["code_hint"],
              "account": (data["ad_account"] or {}).get("name", "?"),
              "window_end": authorization.expires_at, "now": now, "live_ads": len(live),
-             "spend_at_risk": context["spend_at_risk"], "late_by": late_by}
+             "spend_at_risk": _with_currency(context["spend_at_risk"], data["ad_account"]),
+             "late_by": late_by}
     told = rules.code_reminder(**words, reader=rules.BRAND)
     to_creator = rules.code_reminder(**words, reader=rules.CREATOR)
     data.update(context, kind=kind, live_ads=len(live), late_by=told.late_by)

@@ -16,7 +16,7 @@ from sparkcodes.tracker.schemas import TrackerItemOut, item_out
 COLUMNS = (
     "creator_handle", "post_id", "caption", "ad_account_id", "ad_account_name", "identity_type",
     "code_hint", "status", "window_end", "days_left", "hours_left", "live_ads", "total_ads",
-    "spend_at_risk", "contract_end", "flags", "spark_post_id",
+    "spend_at_risk", "currency", "contract_end", "flags", "spark_post_id",
 )
 
 def filename(now: datetime) -> str:
@@ -32,6 +32,7 @@ def row(item: TrackerItemOut) -> dict[str, str]:
         "code_hint": item.code_hint, "status": item.status, "window_end": item.window_end,
         "days_left": item.days_left, "hours_left": item.hours_left, "live_ads": item.live_ads,
         "total_ads": item.total_ads, "spend_at_risk": f"{item.spend_at_risk:.2f}",
+        "currency": item.ad_account.currency,
         "contract_end": item.contract.ends_at if item.contract else None,
         "flags": ";".join(item.flags), "spark_post_id": item.spark_post_id,
     }

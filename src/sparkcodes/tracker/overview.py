@@ -39,12 +39,6 @@ class Overview:
     renewals: list[RenewalView]
 
     @property
-    def spend_at_risk_micros(self) -> int:
-        """Yesterday's spend of the ads live on the codes ending this week: what stops each day
-        if none of them is extended."""
-        return sum(i.spend_at_risk_micros for i in self.ending)
-
-    @property
     def open_requests(self) -> int:
         return len(self.code_requests) + len(self.renewals)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ class TrackerAdAccount(BaseModel):
     timezone: str
     source: str = Field(description="native, or tiktok: mirrored from a linked TikTok advertiser")
     business_id: str
+    currency: str = Field(description="ISO 4217 code of the account's amounts (spend_at_risk)")
 
 
 class TrackerContract(BaseModel):
@@ -52,7 +54,7 @@ class TrackerItemOut(BaseModel):
     total_ads: int
     spend_at_risk: Decimal = Field(
         description="Yesterday's spend (ad account time zone) of the ads live on it now: what "
-                    "stops each day if the code lapses")
+                    "stops each day if the code lapses; in ad_account.currency")
     contract: TrackerContract | None
     flags: list[str] = Field(description="code_shorter_than_contract, running_past_contract")
     bound_at: datetime
@@ -69,12 +71,25 @@ class TrackerOut(BaseModel):
     limit: int
     offset: int
     as_of: datetime
-    spend_at_risk: Decimal = Field(description="Sum over the items of this page")
+    spend_at_risk: Decimal = Field(description="Sum over the items of this page, whatever their "
+                                               "currency: read spend_at_risk_by_currency when "
+                                               "the page spans accounts in several")
+    spend_at_risk_by_currency: dict[str, Decimal] = Field(
+        description="The page's spend at risk per currency (ISO 4217), largest first")
 
 
 def money(micros: int) -> Decimal:
     """Micros as an amount with two decimals (0 reads 0.00)."""
     return from_micros(micros) or Decimal("0.00")
+
+
+def per_currency(amounts: Iterable[tuple[str, int]]) -> dict[str, Decimal]:
+    """(currency, micros) pairs summed per currency, largest first (then by code); amounts in
+    different currencies are never added together."""
+    sums: dict[str, int] = {}
+    for currency, micros in amounts:
+        sums[currency] = sums.get(currency, 0) + micros
+    return {c: money(m) for c, m in sorted(sums.items(), key=lambda cm: (-cm[1], cm[0]))}
 
 
 def item_out(i: Item) -> TrackerItemOut:
@@ -84,7 +99,7 @@ def item_out(i: Item) -> TrackerItemOut:
         post=TrackerPost(id=i.post.id, kind=i.post.kind, caption=i.post.caption),
         ad_account=TrackerAdAccount(id=i.account.id, name=i.account.name,
                                     source=i.account.source, business_id=i.account.business_id,
-                                    timezone=i.account.timezone),
+                                    timezone=i.account.timezone, currency=i.account.currency),
         identity_type=i.spark_post.identity_type, authorization_id=i.spark_post.authorization_id,
         code_hint=hint_display(i.code.code_hint) if i.code else None,
         status=i.status, stop_reasons=i.stop_reasons, window_end=i.window_end,
@@ -100,4 +115,6 @@ def tracker_out(result: Result, *, limit: int, offset: int) -> TrackerOut:
     return TrackerOut(items=[item_out(i) for i in result.items], total=result.total,
                       total_exact=result.total_exact, limit=limit,
                       offset=offset, as_of=result.now,
-                      spend_at_risk=money(result.spend_at_risk_micros))
+                      spend_at_risk=money(result.spend_at_risk_micros),
+                      spend_at_risk_by_currency=per_currency(
+                          (i.account.currency, i.spend_at_risk_micros) for i in result.items))

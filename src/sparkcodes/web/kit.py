@@ -108,6 +108,13 @@ def fmt_amount(value: Decimal | int | float | None, currency: str) -> str:
     return f"{fmt_money(value)} {currency}"
 
 
+def fmt_amounts(by_currency: Mapping[str, Decimal]) -> str:
+    """Amounts in several currencies, never added together: "0.89 USD · 0.88 EUR" (zeros left
+    out; "0.00" when every one is zero or there is none)."""
+    shown = [fmt_amount(v, c) for c, v in by_currency.items() if v]
+    return " · ".join(shown) or "0.00"
+
+
 def fmt_rate(value: float | None) -> str:
     """A rate as a percentage to two places, as Ads Manager shows CTR: 0.01234 is "1.23 %";
     "—" when there is none (a CTR without impressions)."""
@@ -160,7 +167,8 @@ def humanize(value: str) -> str:
 
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.filters.update(when=fmt_when, day=fmt_day, ago=fmt_ago, money=fmt_money,
-                             amount=fmt_amount, num=fmt_num, rate=fmt_rate, humanize=humanize)
+                             amount=fmt_amount, amounts=fmt_amounts, num=fmt_num, rate=fmt_rate,
+                             humanize=humanize)
 templates.env.globals.update(CODE_STATUS_LABEL=CODE_STATUS_LABEL, hint=hint_display,
                              limits=limits)
 
