@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors, ports
 from sparkcodes.config import Settings
 from sparkcodes.db import Database
-from sparkcodes.models import ApiToken, User
+from sparkcodes.models import User
 from sparkcodes.sandbox import service as sandbox_service
 from sparkcodes.user import service as user_service
 
@@ -116,17 +116,18 @@ def current_user(request: Request, session: SessionDep, settings: SettingsDep) -
     return user
 
 
-def _touch(request: Request, session: Session, settings: Settings, token: ApiToken) -> None:
+def _touch(request: Request, session: Session, settings: Settings,
+           token: user_service.SignedIn) -> None:
     """Record a page session's use (its idle expiry), at most once a minute. A reading request
     does it in a short transaction of its own: its own session may not write (on SQLite, a
     reader that starts writing can be refused outright)."""
-    if not user_service.due_for_touch(token, settings=settings):
+    if not user_service.due_for_touch(token):
         return
     if _writes(request):
-        user_service.touch(session, settings=settings, token_id=token.id)
+        user_service.touch(session, settings=settings, token_id=token.token_id)
         return
     with request.app.state.db.unit_of_work() as own:
-        user_service.touch(own, settings=settings, token_id=token.id)
+        user_service.touch(own, settings=settings, token_id=token.token_id)
 
 
 UserDep = Annotated[User, Depends(current_user)]
