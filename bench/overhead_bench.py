@@ -12,6 +12,9 @@ before and after, the whole server process tree) and requests per second for:
 - the same with /metrics turned off (SPARKCODES_METRICS__ENABLED=false): the ratio of the two is
   what counting a request costs;
 - sparkcodes ``GET /v1/me`` (a bearer token checked against the database: one indexed read);
+- with ``--ref REF``: ``GET /health`` and ``GET /v1/me`` also on a server running that git ref
+  (exported, as bind_bench --ref does), counted in /metrics the same way: before and after a
+  change, measured in turn in one run;
 
 each ``--rounds`` times in turn, so the ratios come from the same machine state. The goal of
 issue 14 is ``GET /health`` at or below 0.2 ms of server CPU. Results go to
@@ -39,6 +42,7 @@ from bind_bench import (  # noqa: E402
     machine_info,
     migrate,
     run_loadgen,
+    source_env,
     tree_cpu,
 )
 
@@ -125,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--max-seconds", type=float, default=30)
+    p.add_argument("--ref", help="also measure GET /health and GET /v1/me on this git ref")
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
 
@@ -146,6 +151,14 @@ def main(argv: list[str] | None = None) -> int:
         unmetered = Server(db.url, 1, tmp, {**env, "SPARKCODES_EMBEDDED_WORKER": "false",
                                             "SPARKCODES_METRICS__ENABLED": "false"})
         servers.append(unmetered)
+        ref = None
+        if args.ref:
+            ref_env, source = source_env(args.ref, tmp)
+            (tmp / "ref-metrics").mkdir()
+            ref = Server(db.url, 1, tmp, {**ref_env, "SPARKCODES_EMBEDDED_WORKER": "false",
+                                          "PROMETHEUS_MULTIPROC_DIR": str(tmp / "ref-metrics")})
+            servers.append(ref)
+            print(f"--ref: {source}", flush=True)
         minimal.wait_ready()
         sparkcodes.wait_ready()
         unmetered.wait_ready()
@@ -155,6 +168,12 @@ def main(argv: list[str] | None = None) -> int:
                  ("sparkcodes GET /health", sparkcodes, "/health", {}),
                  ("GET /health, no metrics", unmetered, "/health", {}),
                  ("sparkcodes GET /v1/me", sparkcodes, "/v1/me", auth)]
+        if ref is not None:
+            ref.wait_ready()
+            # Each server has its own secret key: a token of its own.
+            ref_auth = {"authorization": f"Bearer {_token(ref.base)}"}
+            cases += [(f"{args.ref} GET /health", ref, "/health", {}),
+                      (f"{args.ref} GET /v1/me", ref, "/v1/me", ref_auth)]
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name, *_ in cases}
         for r in range(args.rounds):
             for name, server, path, headers in cases:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from sparkcodes.config import Settings
 
@@ -42,12 +45,40 @@ def make_engine(settings: Settings) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=10,
-        pool_pre_ping=True,
     )
+    _ping_idle_connections(engine)
+    return engine
+
+
+# A connection given back less than this long ago is taken as alive; one idle longer is pinged
+# before use, so one left dead by a database restart is replaced instead of failing a request.
+# pool_pre_ping would ping every checkout: a round trip per request on a busy, healthy pool.
+PING_AFTER_IDLE_SECONDS = 5.0
+_CHECKED_IN_AT = "checked_in_at"
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: DBAPIConnection | None,
+                    record: ConnectionPoolEntry) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry,
+                     _proxy: PoolProxiedConnection) -> None:
+        checked_in_at = record.info.get(_CHECKED_IN_AT)
+        if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
+            return  # a new connection, or one in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool throws this connection away and checks out another (a new one if need be).
+            raise DisconnectionError("the connection was found dead when taken from the pool") \
+                from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:

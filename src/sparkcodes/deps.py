@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sparkcodes import errors, ports
 from sparkcodes.config import Settings
 from sparkcodes.db import Database
-from sparkcodes.models import ApiToken, User
+from sparkcodes.models import User
 from sparkcodes.sandbox import service as sandbox_service
 from sparkcodes.user import service as user_service
 
@@ -57,21 +57,37 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed after the endpoint returns, rolled back on error.
 
     Creating the session does no I/O, so only the sandbox clock sync and the commit (or rollback)
-    go to a worker thread; the endpoint's own statements run in the endpoint's thread.
+    go to a worker thread; the endpoint's own statements run in the endpoint's thread. Ending a
+    session that waits on nothing (see _ends_at_once) needs no thread either.
     """
     db: Database = request.app.state.db
-    session = db.session(write=_writes(request))
+    write = _writes(request)
+    session = db.session(write=write)
     try:
         if request.app.state.settings.sandbox:
             await anyio.to_thread.run_sync(sandbox_service.sync_clock, session)
         yield session
     except BaseException:
-        await _in_thread(lambda: _end(session, commit=False))
+        if _ends_at_once(session, db, write=write):
+            _end(session, commit=False)
+        else:
+            await _in_thread(lambda: _end(session, commit=False))
         raise
     # A route that turns its own refusal into a response (the TikTok surface answers refusals
     # with HTTP 200) marks the request, so that what it wrote before refusing is undone.
     commit = not getattr(request.state, ROLLBACK_ONLY, False)
-    await _in_thread(lambda: _end(session, commit=commit))
+    if _ends_at_once(session, db, write=write):
+        _end(session, commit=commit)
+    else:
+        await _in_thread(lambda: _end(session, commit=commit))
+
+
+def _ends_at_once(session: Session, db: Database, *, write: bool) -> bool:
+    """Whether ending ``session`` can neither wait nor write: it never began a transaction, or it
+    is an SQLite reader (ending a read transaction releases its snapshot and touches no disk).
+    A PostgreSQL commit is a round trip and a writer's may wait for the disk: those go to a
+    thread, never hold the event loop."""
+    return not session.in_transaction() or (db.is_sqlite and not write)
 
 
 def _end(session: Session, *, commit: bool) -> None:
@@ -116,17 +132,18 @@ def current_user(request: Request, session: SessionDep, settings: SettingsDep) -
     return user
 
 
-def _touch(request: Request, session: Session, settings: Settings, token: ApiToken) -> None:
+def _touch(request: Request, session: Session, settings: Settings,
+           token: user_service.SignedIn) -> None:
     """Record a page session's use (its idle expiry), at most once a minute. A reading request
     does it in a short transaction of its own: its own session may not write (on SQLite, a
     reader that starts writing can be refused outright)."""
-    if not user_service.due_for_touch(token, settings=settings):
+    if not user_service.due_for_touch(token):
         return
     if _writes(request):
-        user_service.touch(session, settings=settings, token_id=token.id)
+        user_service.touch(session, settings=settings, token_id=token.token_id)
         return
     with request.app.state.db.unit_of_work() as own:
-        user_service.touch(own, settings=settings, token_id=token.id)
+        user_service.touch(own, settings=settings, token_id=token.token_id)
 
 
 UserDep = Annotated[User, Depends(current_user)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -124,20 +125,37 @@ def start_session(session: Session, *, settings: Settings, user: User) -> tuple[
                        lifetime=lifetimes(settings).session, kind=rules.SESSION)
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """The token a request signed in with: its id, its lifecycle and the idle limit applied."""
+
+    token_id: str
+    state: rules.TokenState
+    idle: timedelta | None
+
+
 def authenticate_token(session: Session, *, settings: Settings, token: str) -> User:
     """The user behind a bearer token (the /v1 API and pages); raises Unauthorized for unknown,
     revoked, expired or idle ones, and for tokens issued to a developer app."""
     return sign_in(session, settings=settings, token=token)[0]
 
 
-def sign_in(session: Session, *, settings: Settings, token: str) -> tuple[User, ApiToken]:
-    """authenticate_token, with the token's row (to record a session's use)."""
-    user, api_token = authenticate(session, settings=settings, token=token)
-    if api_token.app_grant_id is not None:
+def sign_in(session: Session, *, settings: Settings, token: str) -> tuple[User, SignedIn]:
+    """authenticate_token, with what the token's row says (to record a session's use)."""
+    row = repository.sign_in_row(session, crypto.hash_api_token(settings.secret_key, token))
+    if row is None:
+        raise _unknown()
+    user: User = row[0]
+    _, token_id, kind, created_at, expires_at, revoked_at, last_used_at, app_grant_id = row
+    state = rules.TokenState(kind=kind, created_at=created_at, expires_at=expires_at,
+                             revoked_at=revoked_at, last_used_at=last_used_at)
+    idle = lifetimes(settings).session_idle
+    _check(state, now=utc_now(), idle=idle)
+    if app_grant_id is not None:
         raise errors.Unauthorized(
             "That token was issued to a developer app: it works only on the TikTok-compatible "
             "API under /open_api/v1.3, not on /v1 or the pages.")
-    return user, api_token
+    return user, SignedIn(token_id=token_id, state=state, idle=idle)
 
 
 def authenticate(session: Session, *, settings: Settings, token: str) -> tuple[User, ApiToken]:
@@ -146,10 +164,18 @@ def authenticate(session: Session, *, settings: Settings, token: str) -> tuple[U
     found = repository.user_by_token_hash(session, crypto.hash_api_token(settings.secret_key,
                                                                          token))
     if found is None:
-        raise errors.Unauthorized("That token is not valid; log in again.")
+        raise _unknown()
     user, api_token = found
-    idle = lifetimes(settings).session_idle
-    status = rules.status(state_of(api_token), now=utc_now(), idle=idle)
+    _check(state_of(api_token), now=utc_now(), idle=lifetimes(settings).session_idle)
+    return user, api_token
+
+
+def _unknown() -> errors.Unauthorized:
+    return errors.Unauthorized("That token is not valid; log in again.")
+
+
+def _check(state: rules.TokenState, *, now: datetime, idle: timedelta | None) -> None:
+    status = rules.status(state, now=now, idle=idle)
     if status is rules.TokenStatus.REVOKED:
         raise errors.Unauthorized("That token was revoked; log in again.")
     if status is rules.TokenStatus.EXPIRED:
@@ -159,7 +185,6 @@ def authenticate(session: Session, *, settings: Settings, token: str) -> tuple[U
         words = throttle_rules.duration_words(int(idle.total_seconds()))
         raise errors.Unauthorized(f"Your session ended after {words} without use; log in "
                                   "again.")
-    return user, api_token
 
 
 def state_of(token: ApiToken) -> rules.TokenState:
@@ -173,10 +198,9 @@ def status_of(token: ApiToken, *, settings: Settings) -> rules.TokenStatus:
     return rules.status(state_of(token), now=utc_now(), idle=lifetimes(settings).session_idle)
 
 
-def due_for_touch(token: ApiToken, *, settings: Settings) -> bool:
+def due_for_touch(signed_in: SignedIn) -> bool:
     """Whether a session's last use is stale enough to write (see rules.needs_touch)."""
-    return rules.needs_touch(state_of(token), now=utc_now(),
-                             idle=lifetimes(settings).session_idle)
+    return rules.needs_touch(signed_in.state, now=utc_now(), idle=signed_in.idle)
 
 
 def touch(session: Session, *, settings: Settings, token_id: str) -> None:
