@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -63,15 +64,17 @@ def record_many(session: Session, reminders: list[tuple[str, str, datetime]], *,
     first is not among them (exactly once)."""
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
               else sqlite.insert)
+    table = cast(Table, Reminder.__table__)
     new: set[tuple[str, str]] = set()
     for i in range(0, len(reminders), _CHUNK):
         rows = [{"id": new_id(), "authorization_id": a, "kind": k, "window_end": end,
                  "created_at": now, "sent_at": None, "skipped_at": now if skipped else None}
                 for a, k, end in reminders[i:i + _CHUNK]]
-        stmt = (insert(Reminder).values(rows)
+        # Compiled once, the rows sent as parameters (as worker.repository.enqueue_many).
+        stmt = (insert(table)
                 .on_conflict_do_nothing(index_elements=["authorization_id", "kind", "window_end"])
-                .returning(Reminder.authorization_id, Reminder.kind))
-        new |= {(r[0], r[1]) for r in session.execute(stmt).all()}
+                .returning(table.c.authorization_id, table.c.kind))
+        new |= {(r[0], r[1]) for r in session.execute(stmt, rows).all()}
     return new
 
 
