@@ -17,6 +17,7 @@ from sparkcodes.ad import repository as ad_repository
 from sparkcodes.config import Settings
 from sparkcodes.db import Database
 from sparkcodes.engagement import service as engagement
+from sparkcodes.engagement.rules import PAID_ONLY
 from sparkcodes.kit.clock import utc_now
 
 # Share of impressions that go on to each event, organic and paid.
@@ -69,6 +70,10 @@ def _events_for(rng: random.Random, *, key: str, post_id: str, ad_id: str | None
              for kind, (organic_rate, paid_rate) in FUNNEL.items()}
     if organic:
         rates.update(view_15s=audience.watched_15s, comment=audience.comments)
+        # Organic views have no call to action to click: no draw at all, so the organic events
+        # stay what they were before clicks were simulated.
+        for kind in PAID_ONLY:
+            del rates[kind]
     said = WARM_COMMENTS if audience.warm else COMMENTS
     span = min(timedelta(days=1), now - day_start)
     if span <= timedelta(0):
@@ -78,9 +83,7 @@ def _events_for(rng: random.Random, *, key: str, post_id: str, ad_id: str | None
         yield engagement.EventIn(f"sim-{key}-{day_start:%Y%m%d}-{n}-i", post_id, "impression",
                                  at, ad_id)
         for kind, rate in rates.items():
-            # A kind that never happens here (a click on organic views) draws nothing, so the
-            # organic events stay what they were before clicks were simulated.
-            if rate > 0 and rng.random() < rate:
+            if rng.random() < rate:
                 # Picked by position, not drawn: the other events stay what they were.
                 text = said[(n + day_start.day) % len(said)] if kind == "comment" else None
                 yield engagement.EventIn(f"sim-{key}-{day_start:%Y%m%d}-{n}-{kind}", post_id,

@@ -63,13 +63,15 @@ def code_counts(session: Session, *, business_id: str, creator_ids: Iterable[str
 
 def public_posts_of_roster(session: Session, business_id: str, *,
                            limit: int) -> list[tuple[Post, Creator]]:
-    """The public, available posts of the creators on the business's roster, newest first: the
-    posts a brand may ask a code for (anyone can see them on the creator's profile)."""
+    """The public, available posts of the creators on the business's roster, newest first (of
+    posts published at the same instant, the most viewed first, so the list never changes from
+    one reading to the next): the posts a brand may ask a code for (anyone can see them on the
+    creator's profile)."""
     stmt = (select(Post, Creator)
             .join(Creator, Creator.id == Post.creator_id)
             .join(RosterEntry, RosterEntry.creator_id == Creator.id)
             .where(RosterEntry.business_id == business_id, Post.visibility == "public",
                    Post.deleted_at.is_(None), Post.taken_down_at.is_(None))
-            .order_by(Post.published_at.desc(), Post.id)
+            .order_by(Post.published_at.desc(), Post.views.desc(), Post.id)
             .limit(limit))
     return [(post, creator) for post, creator in session.execute(stmt).all()]
