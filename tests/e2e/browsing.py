@@ -49,16 +49,21 @@ def _console_problem(text: str) -> None:
         _PROBLEMS.append(text)
 
 
+SHOT_TIMEOUT = 60_000  # ms
+
+
 def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     """Desktop and phone screenshots; the page passes axe-core's WCAG 2.1 A/AA checks, and at
     phone width nothing may scroll sideways."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
+    # A full-page screenshot of a long page can take well over the 10 s default on a busy
+    # 2-core machine: a slow screenshot is not a broken page.
+    page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True, timeout=SHOT_TIMEOUT)
     problems = accessibility_problems(page)
     assert not problems, f"{name}: accessibility problems:\n" + "\n".join(problems)
     page.set_viewport_size(PHONE)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    page.screenshot(path=str(SHOTS / f"{name}-phone.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}-phone.png"), full_page=True, timeout=SHOT_TIMEOUT)
     page.set_viewport_size(DESKTOP)
     assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow}px at 390px wide"
 
