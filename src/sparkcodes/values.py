@@ -7,8 +7,10 @@ high one (tracker, notification) can share a word without importing each other.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from pydantic import BaseModel
 
@@ -59,6 +61,23 @@ class LiveAd:
 def days_left(expires_at: datetime, now: datetime) -> int:
     """Whole days until the end, rounded up; 0 once ended."""
     return max(0, math.ceil((expires_at - now).total_seconds() / 86400))
+
+
+def money_text(value: Decimal | int | float) -> str:
+    """An amount as pages, alerts and the CLI write it: thousands separated, two decimals."""
+    return f"{Decimal(value):,.2f}"
+
+
+def with_currency(amount: str, currency: str) -> str:
+    """An amount already written out, followed by its ISO 4217 code: "1,240.50 USD"."""
+    return f"{amount} {currency}"
+
+
+def amounts_text(by_currency: Mapping[str, Decimal]) -> str:
+    """Amounts in several currencies, never added together: "0.89 USD · 0.88 EUR" (zeros left
+    out; "0.00" when every one is zero or there is none)."""
+    shown = [with_currency(money_text(v), c) for c, v in by_currency.items() if v]
+    return " · ".join(shown) or "0.00"
 
 
 def hint_display(hint: str) -> str:

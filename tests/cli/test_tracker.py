@@ -125,3 +125,13 @@ def test_csv_export(cli, shop: Shop, tmp_path: Path) -> None:  # type: ignore[no
     stdout = cli("--business", "Glow Labs", "--creator", shop.leo["handle"], "--csv", "-").output
     (only,) = list(csv.DictReader(io.StringIO(stdout)))
     assert only["spark_post_id"] == shop.sp2
+
+
+def test_spend_at_risk_is_totalled_per_currency(cli, client) -> None:  # type: ignore[no-untyped-def]
+    from tests.tracker.test_currencies import _world
+
+    _world(client)  # 0.09 USD and 0.04 EUR at risk, in two ad accounts of one business
+    out = cli("--business", "Glow Skincare").output
+    assert "0.09 USD" in out and "0.04 EUR" in out
+    assert "Spend at risk 0.09 USD · 0.04 EUR a day · 0 flagged" in out
+    assert "0.13" not in out  # dollars and euros are never added

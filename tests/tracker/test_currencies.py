@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
-from sparkcodes.tracker.schemas import per_currency
+from sparkcodes.tracker.rules import per_currency
+from sparkcodes.values import amounts_text
 from tests import factories as f
 from tests.integration.test_pages_access import HTML, page_login
 from tests.integration.test_pages_access import page_text as _text
@@ -17,16 +18,27 @@ from tests.integration.test_pages_access import page_text as _text
 
 @pytest.mark.parametrize(("pairs", "expected"), [
     ([], {}),
-    ([("USD", 890_000)], {"USD": Decimal("0.89")}),
+    ([("USD", 890_000)], {"USD": 890_000}),
     ([("USD", 500_000), ("EUR", 880_000), ("USD", 390_000)],
-     {"USD": Decimal("0.89"), "EUR": Decimal("0.88")}),          # largest first
+     {"USD": 890_000, "EUR": 880_000}),                          # largest first
     ([("EUR", 100_000), ("CHF", 100_000)],
-     {"CHF": Decimal("0.10"), "EUR": Decimal("0.10")}),          # ties by code
-    ([("JPY", 0), ("USD", 10_000)], {"USD": Decimal("0.01"), "JPY": Decimal("0.00")}),
+     {"CHF": 100_000, "EUR": 100_000}),                          # ties by code
+    ([("JPY", 0), ("USD", 10_000)], {"USD": 10_000, "JPY": 0}),
 ])
-def test_per_currency(pairs: list[tuple[str, int]], expected: dict[str, Decimal]) -> None:
+def test_per_currency(pairs: list[tuple[str, int]], expected: dict[str, int]) -> None:
     got = per_currency(pairs)
     assert got == expected and list(got) == list(expected)
+
+
+@pytest.mark.parametrize(("by_currency", "expected"), [
+    ({}, "0.00"),
+    ({"USD": Decimal("0.00")}, "0.00"),
+    ({"USD": Decimal("1240.5")}, "1,240.50 USD"),
+    ({"USD": Decimal("0.89"), "JPY": Decimal("0"), "EUR": Decimal("0.88")},
+     "0.89 USD · 0.88 EUR"),                                     # zeros left out, order kept
+])
+def test_amounts_text(by_currency: dict[str, Decimal], expected: str) -> None:
+    assert amounts_text(by_currency) == expected
 
 
 def _world(client: TestClient) -> dict:  # type: ignore[type-arg]

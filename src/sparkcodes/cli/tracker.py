@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +15,8 @@ from sparkcodes import errors
 from sparkcodes.cli.common import console, database, fail, run_app_error
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.tracker import export, rules, service
-from sparkcodes.tracker.schemas import TrackerItemOut, item_out
+from sparkcodes.tracker.schemas import TrackerItemOut, at_risk_by_currency, item_out
+from sparkcodes.values import amounts_text, money_text, with_currency
 
 # Statuses are long (AUTHORIZATION_EXPIRED): the table shows a word, the CSV the full value.
 _SHORT = {
@@ -61,7 +61,8 @@ def _cells(i: TrackerItemOut) -> list[str | Text]:
         f"@{i.creator.handle}", " ".join(i.post.caption.split()) or i.post.id,
         i.ad_account.name, Text(word, style=style),
         f"{i.window_end:%Y-%m-%d}" if i.window_end else "—", _left(i),
-        f"{i.live_ads}/{i.total_ads}", f"{i.spend_at_risk:,.2f} {i.ad_account.currency}",
+        f"{i.live_ads}/{i.total_ads}",
+        with_currency(money_text(i.spend_at_risk), i.ad_account.currency),
         _contract(i),
     ]
 
@@ -135,6 +136,7 @@ def tracker(
             result = service.track(session, business=found[0], q=q, now=utc_now(),
                                    limit=None if csv_file else limit)
             items = [item_out(i) for i in result.items]
+            at_risk = at_risk_by_currency(result.items)  # per currency: never added together
             name = found[0].name
     except errors.AppError as exc:
         run_app_error(exc)
@@ -150,16 +152,12 @@ def tracker(
     if not items:
         console.print(f"{name}: no Spark posts match.")
         return
-    at_risk: dict[str, Decimal] = {}  # per currency: amounts in two are never added
-    for i in items:
-        currency = i.ad_account.currency
-        at_risk[currency] = at_risk.get(currency, Decimal(0)) + i.spend_at_risk
     flagged = sum(1 for i in items if i.flags)
     more = "" if result.total_exact else "+"
     shown = f"{len(items)} of {result.total:,}{more}" if result.total > len(items) \
         else f"{len(items)}"
     console.print(_table(items, f"{name}: {shown} Spark post(s)", console.width))
-    amounts = " + ".join(f"{v:,.2f} {c}" for c, v in at_risk.items() if v) or "0.00"
+    amounts = amounts_text(at_risk)
     console.print(f"Spend at risk {amounts} a day · {flagged} flagged against a contract")
     if flagged:
         console.print(_LEGEND, style="dim")

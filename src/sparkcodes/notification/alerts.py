@@ -19,6 +19,7 @@ from sparkcodes.kit.text import counted
 from sparkcodes.models import Ad, AdAccount, Authorization, Post
 from sparkcodes.notification import repository, rules, service
 from sparkcodes.post import repository as post_repository
+from sparkcodes.values import with_currency
 
 
 def _money(micros: int) -> str:
@@ -27,7 +28,7 @@ def _money(micros: int) -> str:
 
 def _with_currency(amount: str, account: dict[str, Any] | None) -> str:
     """An amount of one ad account as its alert says it: "0.25 USD"."""
-    return f"{amount} {account['currency']}" if account else amount
+    return with_currency(amount, account["currency"]) if account else amount
 
 
 def _ads_context(session: Session, ads: list[Ad], now: datetime) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -168,3 +168,12 @@ def best_rank(f: SortFields, spend_at_most: int, *, sort: str,
     ranks = [rank(replace(f, spend_at_risk_micros=spend), sort=sort, descending=descending)
              for spend in (0, spend_at_most)]
     return min(ranks)
+
+
+def per_currency(amounts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """(currency, micros) pairs summed per currency, largest first (then by code); amounts in
+    different currencies are never added together."""
+    sums: dict[str, int] = {}
+    for currency, micros in amounts:
+        sums[currency] = sums.get(currency, 0) + micros
+    return dict(sorted(sums.items(), key=lambda cm: (-cm[1], cm[0])))

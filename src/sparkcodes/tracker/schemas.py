@@ -7,6 +7,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from sparkcodes.ad.schemas import from_micros
+from sparkcodes.tracker import rules
 from sparkcodes.tracker.service import Item, Result
 from sparkcodes.values import hint_display
 
@@ -83,13 +84,11 @@ def money(micros: int) -> Decimal:
     return from_micros(micros) or Decimal("0.00")
 
 
-def per_currency(amounts: Iterable[tuple[str, int]]) -> dict[str, Decimal]:
-    """(currency, micros) pairs summed per currency, largest first (then by code); amounts in
-    different currencies are never added together."""
-    sums: dict[str, int] = {}
-    for currency, micros in amounts:
-        sums[currency] = sums.get(currency, 0) + micros
-    return {c: money(m) for c, m in sorted(sums.items(), key=lambda cm: (-cm[1], cm[0]))}
+def at_risk_by_currency(items: Iterable[Item]) -> dict[str, Decimal]:
+    """The spend at risk of these rows per currency of their ad accounts, largest first
+    (rules.per_currency)."""
+    return {c: money(m) for c, m in rules.per_currency(
+        (i.account.currency, i.spend_at_risk_micros) for i in items).items()}
 
 
 def item_out(i: Item) -> TrackerItemOut:
@@ -116,5 +115,4 @@ def tracker_out(result: Result, *, limit: int, offset: int) -> TrackerOut:
                       total_exact=result.total_exact, limit=limit,
                       offset=offset, as_of=result.now,
                       spend_at_risk=money(result.spend_at_risk_micros),
-                      spend_at_risk_by_currency=per_currency(
-                          (i.account.currency, i.spend_at_risk_micros) for i in result.items))
+                      spend_at_risk_by_currency=at_risk_by_currency(result.items))

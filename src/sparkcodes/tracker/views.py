@@ -16,7 +16,7 @@ from sparkcodes.business.auth import BusinessRead
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.spark_post import presenters as spark_presenters
 from sparkcodes.tracker import export, overview, rules, service
-from sparkcodes.tracker.schemas import item_out, per_currency
+from sparkcodes.tracker.schemas import at_risk_by_currency, item_out
 from sparkcodes.web.kit import Web, WebPage
 
 router = APIRouter(tags=["pages"])
@@ -90,8 +90,7 @@ def overview_page(business_id: str, web: WebPage, access: BusinessRead) -> Respo
         "business": business, "role": role, "accounts": accounts, "o": view,
         "ending": [item_out(i) for i in view.ending[:overview.SHOWN]],
         "stopped": [item_out(i) for i in view.stopped],
-        "spend_at_risk": per_currency((i.account.currency, i.spend_at_risk_micros)
-                                      for i in view.ending),
+        "spend_at_risk": at_risk_by_currency(view.ending),
         "pending": view.pending_by_code(), "status_label": STATUS_LABEL,
         "can_operate": business_rules.allows(role, "operate"),
         "periods": web.settings.codes.allowed_periods,
@@ -144,9 +143,7 @@ def tracker_page(business_id: str, web: WebPage, access: BusinessRead) -> Respon
         "status_label": STATUS_LABEL, "flag_label": FLAG_LABEL,
         "items": [item_out(i) for i in result.items] if result else [],
         "as_of": result.now if result else utc_now(),
-        "page_spend": {c: v for c, v in per_currency(
-            (i.account.currency, i.spend_at_risk_micros) for i in result.items).items() if v}
-        if result else None,
+        "page_spend": at_risk_by_currency(result.items) if result else None,
         "total": total, "total_exact": exact, "number": number, "pages": pages, "first": first,
         "last": min(total, number * PER_PAGE),
         "prev_url": f"{base}?{_params(raw, page=number - 1)}" if number > 1 else None,

@@ -40,7 +40,7 @@ from sparkcodes.kit.clock import utc_now
 from sparkcodes.models import User
 from sparkcodes.notification import service as notification_service
 from sparkcodes.user import service as user_service
-from sparkcodes.values import hint_display
+from sparkcodes.values import amounts_text, hint_display, money_text, with_currency
 
 WEB_DIR = Path(__file__).parent
 ANON_COOKIE = "sc_anon"
@@ -97,7 +97,7 @@ def fmt_ago(value: datetime | None, now: datetime | None = None) -> str:
 def fmt_money(value: Decimal | int | float | None) -> str:
     if value is None:
         return "—"
-    return f"{Decimal(value):,.2f}"
+    return money_text(value)
 
 
 def fmt_amount(value: Decimal | int | float | None, currency: str) -> str:
@@ -105,14 +105,7 @@ def fmt_amount(value: Decimal | int | float | None, currency: str) -> str:
     there is none (a CPM without impressions)."""
     if value is None:
         return "—"
-    return f"{fmt_money(value)} {currency}"
-
-
-def fmt_amounts(by_currency: Mapping[str, Decimal]) -> str:
-    """Amounts in several currencies, never added together: "0.89 USD · 0.88 EUR" (zeros left
-    out; "0.00" when every one is zero or there is none)."""
-    shown = [fmt_amount(v, c) for c, v in by_currency.items() if v]
-    return " · ".join(shown) or "0.00"
+    return with_currency(money_text(value), currency)
 
 
 def fmt_rate(value: float | None) -> str:
@@ -167,7 +160,7 @@ def humanize(value: str) -> str:
 
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.filters.update(when=fmt_when, day=fmt_day, ago=fmt_ago, money=fmt_money,
-                             amount=fmt_amount, amounts=fmt_amounts, num=fmt_num, rate=fmt_rate,
+                             amount=fmt_amount, amounts=amounts_text, num=fmt_num, rate=fmt_rate,
                              humanize=humanize)
 templates.env.globals.update(CODE_STATUS_LABEL=CODE_STATUS_LABEL, hint=hint_display,
                              limits=limits)
