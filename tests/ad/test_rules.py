@@ -533,6 +533,7 @@ def test_metrics_with_engagement_but_zero_impressions_do_not_divide() -> None:
     (5_001, 1, 0.01, 5.0),
     (10_000, 1, 0.01, 10.0),
     (999_999_999, 7, 1000.0, 142857.14),
+    (15_000, 1000, 0.02, 0.02),  # an exact half cent per thousand rounds up, as on the pages
 ])
 def test_metrics_spend_rounding(spend_micros: int, impressions: int, spend: float,
                                 cpm: float) -> None:

@@ -121,6 +121,8 @@ def test_chosen_columns(ticked: list[str], expected: list[str]) -> None:
     ({"impressions": 400, "clicks": 6, "spend_micros": 4_000_000}, 6, 0.015, 0.67, 6),
     ({"impressions": 3, "clicks": 1, "likes": 1, "spend_micros": 30_000}, 1, 0.3333, 0.03, 2),
     ({"impressions": 0, "clicks": 2, "spend_micros": 0}, 2, 0.0, 0.0, 2),
+    # An exact half cent rounds up, as on the pages (rules.cpc); a float division gave 0.01.
+    ({"impressions": 100, "clicks": 2, "spend_micros": 30_000}, 2, 0.02, 0.02, 2),
 ])
 def test_report_metrics_carry_clicks_ctr_and_cpc(row: dict[str, int], clicks: int, ctr: float,
                                                  cpc: float, engagements: int) -> None:
@@ -129,4 +131,5 @@ def test_report_metrics_carry_clicks_ctr_and_cpc(row: dict[str, int], clicks: in
     as TikTok counts them."""
     out = rules.metrics(row)
     assert (out["clicks"], out["ctr"], out["cpc"]) == (clicks, ctr, cpc)
+    assert out["cpc"] == float(rules.cpc(int(row.get("spend_micros", 0)), clicks) or 0)
     assert sum(out[name] for name in rules.ENGAGEMENTS) == engagements

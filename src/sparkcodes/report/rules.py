@@ -27,8 +27,10 @@ def metrics(row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(counts)
     out["engaged_view_15s"] = int(row.get("video_watched_15s") or 0)
     out["spend"] = float((Decimal(spend_micros) / 1_000_000).quantize(Decimal("0.01")))
-    out["cpm"] = round(spend_micros / impressions / 1000, 2) if impressions else 0.0
-    out["cpc"] = round(spend_micros / counts["clicks"] / 1_000_000, 2) if counts["clicks"] else 0.0
+    # The same rules as the numbers on the pages (to the cent, half up), as floats; 0 when
+    # undefined, as TikTok answers.
+    out["cpm"] = float(cpm(spend_micros, impressions) or 0)
+    out["cpc"] = float(cpc(spend_micros, counts["clicks"]) or 0)
     out["ctr"] = _ratio(counts["clicks"], impressions)
     out["completion_rate"] = _ratio(counts["video_views_p100"], impressions)
     out["engagement_rate"] = _ratio(sum(counts[n] for n in ENGAGEMENTS), impressions)
