@@ -208,6 +208,7 @@ class _CardForm:
         _, self.role = business_service.access(web.session, user=web.me,
                                                business_id=self.business.id, action="operate")
         self.key = f"{prefix}-{self.entry.id}-"
+        self.typed = typed
         self.values = {self.key + name: value for name, value in typed.items()}
 
     def refused(self, errs: dict[str, str], status: int = 422) -> Response:
@@ -218,11 +219,8 @@ class _CardForm:
 
     def too_long(self, limits_by_field: dict[str, int]) -> Response | None:
         """The roster with every over-long field's message, or None when all fit."""
-        errs = too_long(self.values, {self.key + name: n for name, n in limits_by_field.items()})
-        if not errs:
-            return None
-        return _page(self.web, self.business, self.role, values=self.values, errs=errs,
-                     open_entry=self.entry.id, status=422)
+        errs = too_long(self.typed, limits_by_field)
+        return self.refused(errs) if errs else None
 
     def amount(self, typed: str, *, field: str) -> tuple[Decimal | None, Response | None]:
         """The typed amount of ``field`` (None when empty), or the roster with why it cannot
