@@ -306,4 +306,6 @@ def test_the_nul_scan_of_a_big_body_does_not_stall_other_requests(server) -> Non
     sender.join(timeout=120)
     assert sender.answer.split(b" ", 2)[1] == b"422", sender.answer[:200]
     assert b'"invalid_characters"' in sender.answer
-    assert max(latencies) < 0.5, sorted(latencies)[-5:]
+    # Scanned in the event loop, this body would hold every request for the whole scan (about
+    # 5 s here); a busy 2-core machine alone delays an answer by up to half a second.
+    assert max(latencies) < 1.0, sorted(latencies)[-5:]
