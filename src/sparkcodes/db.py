@@ -1,11 +1,12 @@
-"""Engines for SQLite (WAL, foreign keys, busy timeout) and PostgreSQL, and a session per unit
-of work."""
+"""Engines for SQLite (WAL, foreign keys, busy timeout, writers served in arrival order) and
+PostgreSQL, and a session per unit of work."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,50 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from sparkcodes.config import Settings
+from sparkcodes.kit.fairlock import FairLock
+
+# How long a writer waits for its turn, as SQLite's own busy timeout: then "database is locked".
+SQLITE_WRITER_WAIT_SECONDS = 30.0
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, FairLock] = weakref.WeakKeyDictionary()
+
+
+def writer_queue(engine: Engine) -> FairLock | None:
+    """The queue of an SQLite engine's writers (None on PostgreSQL, whose writers do not
+    exclude each other)."""
+    return _WRITERS.get(engine)
+
+
+class _SQLiteConnection(sqlite3.Connection):
+    """A connection that gives its engine's writer turn back once its transaction has ended: after
+    COMMIT or ROLLBACK has run, never before, so the next writer's BEGIN IMMEDIATE finds the
+    database free instead of falling into the busy handler."""
+
+    writer_turn: FairLock | None = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._give_turn_back()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._give_turn_back()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._give_turn_back()
+
+    def _give_turn_back(self) -> None:
+        turn, self.writer_turn = self.writer_turn, None
+        if turn is not None:
+            turn.release()
 
 
 def create_private_file(path: Path) -> None:
@@ -39,11 +84,13 @@ def make_engine(settings: Settings) -> Engine:
             create_private_file(Path(url.database))
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": 30,
+                          "factory": _SQLiteConnection},
             pool_size=settings.db_pool_size,
             max_overflow=10,
         )
-        _configure_sqlite(engine)
+        _WRITERS[engine] = FairLock()
+        _configure_sqlite(engine, _WRITERS[engine])
         return engine
     engine = create_engine(
         url,
@@ -81,7 +128,11 @@ def _ping_idle_connections(engine: Engine) -> None:
                 from exc
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, writers: FairLock) -> None:
+    """``writers``: the engine's writer turns. SQLite admits one writer at a time; the others
+    queue here in arrival order (kit/fairlock.py). Writers in other processes (the worker) still
+    meet in SQLite's busy handler."""
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Take over transaction control so writers can start with BEGIN IMMEDIATE.
@@ -97,10 +148,19 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         # A writer takes the write lock up front: a deferred transaction that reads and then
         # writes can fail at once with "database is locked" instead of waiting its turn.
-        if conn.get_execution_options().get("sqlite_writer"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        if not conn.get_execution_options().get("sqlite_writer"):
             conn.exec_driver_sql("BEGIN")
+            return
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, _SQLiteConnection)
+        if not writers.acquire(SQLITE_WRITER_WAIT_SECONDS):
+            raise sqlite3.OperationalError("database is locked")
+        raw.writer_turn = writers  # given back when the transaction ends
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            raw._give_turn_back()
+            raise
 
 
 class Database:
