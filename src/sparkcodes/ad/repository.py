@@ -9,7 +9,7 @@ from typing import TypedDict, TypeVar
 from sqlalchemy import Select, func, select, union, update
 from sqlalchemy.orm import Session
 
-from sparkcodes.kit.sql import rowcount
+from sparkcodes.kit.sql import among, rowcount
 from sparkcodes.models import (
     Ad,
     AdAccount,
@@ -183,7 +183,8 @@ def _by_ids(session: Session, model: type[Row], ids: Iterable[str | None]) -> di
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
+    rows = session.scalars(select(model).where(among(session, model.id, wanted)))
+    return {row.id: row for row in rows}
 
 
 class Related(TypedDict):
@@ -216,7 +217,7 @@ def load_related(session: Session, ads: list[Ad]) -> Related:
     if posts:
         revision_rows = session.execute(select(PostRevision.post_id, PostRevision.number,
                                                PostRevision.created_at)
-                                        .where(PostRevision.post_id.in_(list(posts)))).all()
+                                        .where(among(session, PostRevision.post_id, posts))).all()
         revisions = {(r[0], r[1]): r[2] for r in revision_rows}
     pairs = {(a.ad_account_id, a.creator_id) for a in ads if a.identity_type == "TT_USER"}
     links: set[tuple[str, str]] = set()
@@ -224,7 +225,7 @@ def load_related(session: Session, ads: list[Ad]) -> Related:
         link_rows = session.execute(
             select(LinkedIdentity.ad_account_id, LinkedIdentity.creator_id).where(
                 LinkedIdentity.unlinked_at.is_(None),
-                LinkedIdentity.creator_id.in_({c for _, c in pairs}))
+                among(session, LinkedIdentity.creator_id, {c for _, c in pairs}))
         ).all()
         links = {(r[0], r[1]) for r in link_rows}
     return {"groups": groups, "campaigns": campaigns, "sparks": sparks, "posts": posts,
@@ -240,12 +241,13 @@ def spend_by(session: Session, column: str, ids: set[str],
     col = getattr(EngagementDaily, column)
     if days is None:
         rows = session.execute(
-            select(col, func.sum(EngagementDaily.spend_micros)).where(col.in_(ids)).group_by(col)
+            select(col, func.sum(EngagementDaily.spend_micros)).where(among(session, col, ids))
+            .group_by(col)
         ).all()
         return {(r[0], None): int(r[1] or 0) for r in rows}
     rows = session.execute(
         select(col, EngagementDaily.day, func.sum(EngagementDaily.spend_micros))
-        .where(col.in_(ids), EngagementDaily.day.in_(days))
+        .where(among(session, col, ids), among(session, EngagementDaily.day, days))
         .group_by(col, EngagementDaily.day)
     ).all()
     return {(r[0], r[1]): int(r[2] or 0) for r in rows}

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, literal, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    SQLColumnExpression,
+    Table,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sparkcodes.kit.types import UTCDateTime
+from sparkcodes.kit.sql import among
 from sparkcodes.models import Ad, AuditEvent, FallbackPolicy, SparkPost, new_id
 
 APPLIED_ACTION = "ad.fallback_applied"
@@ -23,7 +33,7 @@ def of_groups(session: Session, ad_group_ids: set[str]) -> dict[str, FallbackPol
     if not ad_group_ids:
         return {}
     rows = session.scalars(select(FallbackPolicy)
-                           .where(FallbackPolicy.ad_group_id.in_(ad_group_ids)))
+                           .where(among(session, FallbackPolicy.ad_group_id, ad_group_ids)))
     return {p.ad_group_id: p for p in rows}
 
 
@@ -63,13 +73,27 @@ def candidates(session: Session, *, now: datetime, horizon: datetime) -> list[Ad
 
 
 def mark_queued(session: Session, queued: dict[str, datetime]) -> None:
-    """Mark each ad's fallback queued for its window end: later passes no longer read it."""
-    ids = list(queued)
-    for i in range(0, len(ids), 400):
-        chunk = {ad_id: literal(queued[ad_id], UTCDateTime()) for ad_id in ids[i:i + 400]}
-        session.execute(update(Ad).where(Ad.id.in_(list(chunk)))
-                        .values(fallback_end=case(chunk, value=Ad.id))
-                        .execution_options(synchronize_session=False))
+    """Mark each ad's fallback queued for its window end: later passes no longer read it.
+
+    One statement compiled once whatever the number of ads: on PostgreSQL an UPDATE from the
+    ids and ends as two arrays (unnest), elsewhere an UPDATE run once per ad (executemany). A
+    CASE built into the statement cost two bound parameters per ad to compile and, on
+    PostgreSQL, to parse again in the driver on every pass."""
+    if not queued:
+        return
+    table = cast(Table, Ad.__table__)
+    end_type = table.c.fallback_end.type
+    if session.get_bind().dialect.name == "postgresql":
+        marks = func.unnest(bindparam("ad_ids", list(queued), type_=ARRAY(table.c.id.type)),
+                            bindparam("queued_ends", list(queued.values()),
+                                      type_=ARRAY(end_type))
+                            ).table_valued("ad_id", "queued_end").render_derived("marks")
+        session.execute(update(table).where(table.c.id == marks.c.ad_id)
+                        .values(fallback_end=marks.c.queued_end))
+        return
+    stmt = (update(table).where(table.c.id == bindparam("ad_id"))
+            .values(fallback_end=bindparam("queued_end", type_=end_type)))
+    session.execute(stmt, [{"ad_id": ad_id, "queued_end": end} for ad_id, end in queued.items()])
 
 
 def codes_of_ads(session: Session, ad_ids: list[str]) -> dict[str, set[str]]:
