@@ -17,11 +17,10 @@ from tests.e2e.browsing import DESKTOP, PHONE, SHOTS, expect, new_page, shoot
 
 
 @pytest.fixture
-def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def world(app, site, demo_installed):  # type: ignore[no-untyped-def]
     """The demo (a week of traffic) in the live server's database: the EU account (EUR) and its
     busiest ad group and ad."""
-    monkeypatch.chdir(tmp_path)  # the demo saves its codes under ./var
-    result, outcome = demo.install(app.state.db, app.state.settings)
+    result, outcome = demo_installed
     assert result.created and outcome is not None
     with app.state.db.unit_of_work() as s:
         eu = s.scalars(select(AdAccount).where(AdAccount.name == "Glow EU")).one()

@@ -25,11 +25,9 @@ from tests.e2e.browsing import expect, logged_in_page, shoot
 
 
 @pytest.fixture
-def world(app, site, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def world(app, site, demo_installed):  # type: ignore[no-untyped-def]
     """The demo, loaded into the live server's database, and the ids its pages need."""
-    # The demo saves its codes under ./var: here, not over those of the developer's `make run`.
-    monkeypatch.chdir(tmp_path)
-    result, outcome = demo.install(app.state.db, app.state.settings)
+    result, outcome = demo_installed
     assert result.created and outcome is not None and outcome.accepted > 0
     with app.state.db.unit_of_work() as s:
         # The demo's rehearsal "TikTok" advertiser has a business of its own.
