@@ -35,6 +35,7 @@ from sparkcodes.models import (
     User,
 )
 from sparkcodes.user import repository as user_repository
+from sparkcodes.user import service as user_service
 
 SECRET_BYTES = 20  # 40 hex characters, as TikTok's app secrets
 AUTH_CODE_BYTES = 20
@@ -344,7 +345,7 @@ def revoke_by_app(session: Session, *, settings: Settings, app: DeveloperApp,
 
 # --- app tokens on the TikTok surface -----------------------------------------------------------
 
-def advertiser_scope(session: Session, *, token: ApiToken) -> frozenset[str] | None:
+def advertiser_scope(session: Session, *, token: user_service.SignedIn) -> frozenset[str] | None:
     """The ad account ids a token may act on: None for a user's own API token (its user's
     memberships decide), the granted ad accounts for a token issued to a developer app.
     Raises Unauthorized when the grant was revoked or the app deleted."""
@@ -361,7 +362,7 @@ def advertiser_scope(session: Session, *, token: ApiToken) -> frozenset[str] | N
     return frozenset(repository.granted_ad_account_ids(session, grant.id))
 
 
-def granted_advertisers(session: Session, *, token: ApiToken) -> list[AdAccount]:
+def granted_advertisers(session: Session, *, token: user_service.SignedIn) -> list[AdAccount]:
     """The granted ad accounts the token's user may still act on, by name."""
     if token.app_grant_id is None:
         return []

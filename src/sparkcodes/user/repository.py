@@ -34,15 +34,16 @@ def user_by_token_hash(session: Session, token_hash: str) -> tuple[User, ApiToke
 # made again per request. The token comes as the columns its checks read, not as an ORM object.
 _SIGN_IN = (
     select(User, ApiToken.id, ApiToken.kind, ApiToken.created_at, ApiToken.expires_at,
-           ApiToken.revoked_at, ApiToken.last_used_at, ApiToken.app_grant_id)
+           ApiToken.revoked_at, ApiToken.last_used_at, ApiToken.app_grant_id,
+           ApiToken.developer_app_id)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
 
 
 def sign_in_row(session: Session, token_hash: str) -> Row | None:
-    """The user and its token's id, kind, created_at, expires_at, revoked_at, last_used_at and
-    app_grant_id, for the token with this hash."""
+    """The user and its token's id, kind, created_at, expires_at, revoked_at, last_used_at,
+    app_grant_id and developer_app_id, for the token with this hash."""
     return session.execute(_SIGN_IN, {"token_hash": token_hash}).first()
 
 

@@ -132,6 +132,9 @@ class SignedIn:
     token_id: str
     state: rules.TokenState
     idle: timedelta | None
+    user_id: str
+    app_grant_id: str | None = None  # a developer app's token: its grant
+    developer_app_id: str | None = None  # and the app it was issued to
 
 
 def authenticate_token(session: Session, *, settings: Settings, token: str) -> User:
@@ -142,32 +145,30 @@ def authenticate_token(session: Session, *, settings: Settings, token: str) -> U
 
 def sign_in(session: Session, *, settings: Settings, token: str) -> tuple[User, SignedIn]:
     """authenticate_token, with what the token's row says (to record a session's use)."""
+    user, signed_in = authenticate(session, settings=settings, token=token)
+    if signed_in.app_grant_id is not None:
+        raise errors.Unauthorized(
+            "That token was issued to a developer app: it works only on the TikTok-compatible "
+            "API under /open_api/v1.3, not on /v1 or the pages.")
+    return user, signed_in
+
+
+def authenticate(session: Session, *, settings: Settings, token: str) -> tuple[User, SignedIn]:
+    """The user behind a raw token, of any kind (developer apps' included: the TikTok surface
+    decides what those reach), and what its row says; Unauthorized for unknown, revoked,
+    expired or idle ones."""
     row = repository.sign_in_row(session, crypto.hash_api_token(settings.secret_key, token))
     if row is None:
         raise _unknown()
     user: User = row[0]
-    _, token_id, kind, created_at, expires_at, revoked_at, last_used_at, app_grant_id = row
+    (_, token_id, kind, created_at, expires_at, revoked_at, last_used_at, app_grant_id,
+     developer_app_id) = row
     state = rules.TokenState(kind=kind, created_at=created_at, expires_at=expires_at,
                              revoked_at=revoked_at, last_used_at=last_used_at)
     idle = lifetimes(settings).session_idle
     _check(state, now=utc_now(), idle=idle)
-    if app_grant_id is not None:
-        raise errors.Unauthorized(
-            "That token was issued to a developer app: it works only on the TikTok-compatible "
-            "API under /open_api/v1.3, not on /v1 or the pages.")
-    return user, SignedIn(token_id=token_id, state=state, idle=idle)
-
-
-def authenticate(session: Session, *, settings: Settings, token: str) -> tuple[User, ApiToken]:
-    """The user and the token row behind a raw token; Unauthorized for unknown, revoked or
-    expired ones."""
-    found = repository.user_by_token_hash(session, crypto.hash_api_token(settings.secret_key,
-                                                                         token))
-    if found is None:
-        raise _unknown()
-    user, api_token = found
-    _check(state_of(api_token), now=utc_now(), idle=lifetimes(settings).session_idle)
-    return user, api_token
+    return user, SignedIn(token_id=token_id, state=state, idle=idle, user_id=user.id,
+                          app_grant_id=app_grant_id, developer_app_id=developer_app_id)
 
 
 def _unknown() -> errors.Unauthorized:

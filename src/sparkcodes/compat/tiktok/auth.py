@@ -18,7 +18,7 @@ from sparkcodes.compat.tiktok.throttle import Throttle
 from sparkcodes.config import Settings
 from sparkcodes.deps import SessionDep, SettingsDep
 from sparkcodes.developer_app import service as developer_app_service
-from sparkcodes.models import AdAccount, ApiToken, User
+from sparkcodes.models import AdAccount, User
 from sparkcodes.user import service as user_service
 
 
@@ -38,7 +38,7 @@ class Caller:
     session: Session
     settings: Settings
     user: User
-    token: ApiToken
+    token: user_service.SignedIn
     scope: frozenset[str] | None
     params: Params
 
@@ -76,8 +76,8 @@ class Caller:
         return account
 
 
-def authenticate(request: Request, session: Session, settings: Settings) -> tuple[User, ApiToken,
-                                                                                 frozenset | None]:
+def authenticate(request: Request, session: Session,
+                 settings: Settings) -> tuple[User, user_service.SignedIn, frozenset | None]:
     raw = raw_token(request)
     try:
         user, token = user_service.authenticate(session, settings=settings, token=raw)
@@ -88,9 +88,9 @@ def authenticate(request: Request, session: Session, settings: Settings) -> tupl
     return user, token, scope
 
 
-def app_key(token: ApiToken) -> str:
+def app_key(token: user_service.SignedIn) -> str:
     """The throttle's "app": the developer app a token was issued to, else the token's user."""
-    app_id = getattr(token, "developer_app_id", None)
+    app_id = token.developer_app_id
     return f"app:{app_id}" if app_id else f"user:{token.user_id}"
 
 
