@@ -197,6 +197,40 @@ def test_contracts_record_refuse_flag_and_delete(client):  # type: ignore[no-unt
     assert "the code ends before the contract" not in words
 
 
+def test_a_contract_card_shows_a_few_flags_and_links_the_rest(client, monkeypatch):  # type: ignore[no-untyped-def]
+    from sparkcodes.roster import views as roster_views
+
+    monkeypatch.setattr(roster_views, "FLAGS_SHOWN", 1)
+    monkeypatch.setattr(roster_views, "PICKER_SIZE", 1)
+    w = f.page_world(client)
+    second = f.code(client, w["creator_h"], f.post(client, w["creator_h"], w["creator"]["id"],
+                                                   caption="Evening routine")["id"], days=60)
+    f.bind(client, w["brand_h"], w["account"]["id"], [w["code"]["code"], second["code"]])
+    other_h = f.user(client, email="other@example.com")
+    leo = f.creator(client, other_h, handle="leo.cooks")
+    leo_code = f.code(client, other_h, f.post(client, other_h, leo["id"])["id"])
+    f.bind(client, w["brand_h"], w["account"]["id"], [leo_code["code"]])
+    token = page_login(client, "brand@example.com")
+    biz = w["business"]["id"]
+    r = client.post(f"/businesses/{biz}/contracts", headers=HTML, follow_redirects=False,
+                    data={"creator_id": w["creator"]["id"], "starts_on": _day(-1),
+                          "ends_on": _day(120), "csrf_token": token})
+    assert r.status_code == 303
+    page = client.get(f"/businesses/{biz}/roster", headers=HTML).text
+    # Both of Maya's codes end before the contract: one is shown, the other is in the tracker.
+    flags = re.search(r'<ul class="problems small".*?</ul>', page, re.S).group(0)
+    assert _text(flags).count("the code ends before the contract does") == 1
+    assert "Morning routine" in flags and "Evening routine" not in flags
+    assert (f'<a href="/businesses/{biz}/tracker?creator_id={w["creator"]["id"]}">1 more '
+            f"flagged Spark post of @maya.makes in the tracker</a>") in flags
+    # The pickers offer the first creators and posts the business runs, within their size.
+    picker = re.search(r'<select id="creator_id".*?</select>', page, re.S)
+    assert picker is not None and _text(picker.group(0)).count("@") == 1
+    assert "@leo.cooks" in picker.group(0)  # by handle; Maya is not on the roster either
+    known = re.search(r'<datalist id="known-posts">.*?</datalist>', page, re.S).group(0)
+    assert known.count("<option") == 1 and "Morning routine" in known  # the soonest end
+
+
 def test_an_analyst_reads_the_roster_but_cannot_change_it(client):  # type: ignore[no-untyped-def]
     w = f.page_world(client)
     biz = w["business"]["id"]

@@ -32,6 +32,9 @@ router = APIRouter(tags=["pages"])
 
 PAGE_SIZE = 50
 CONTRACTS_SHOWN = 500
+# Creators and posts offered in the forms' pickers; any other is typed (handle, post id).
+PICKER_SIZE = 500
+FLAGS_SHOWN = 5  # flagged Spark posts shown on a contract's card; the tracker lists the rest
 MAX_RATE = 100_000_000
 # What the roster's entry form takes; the handle is checked as typed ("@maya.makes ").
 _ENTRY_LIMITS = {"handle": limits.HANDLE_INPUT, "currency": limits.CURRENCY,
@@ -73,21 +76,25 @@ def _offset(value: str) -> int:
     return int(value) if value.isdigit() and len(value) <= 9 else 0
 
 
-def _known_creators(web: Web, business: Business) -> tuple[dict[str, Any], dict[str, Any],
-                                                            dict[str, list[Any]]]:
-    """What the business already runs (from the tracker, on the same rules): creators by id,
-    posts by id, and each contract's flagged Spark posts."""
-    result = tracker_service.track(web.session, business=business, q=tracker_service.query(),
-                                   now=utc_now())
-    creators: dict[str, Any] = {}
-    posts: dict[str, Any] = {}
+def _tracked(web: Web, business: Business, *, entry_creators: set[str],
+             contract_creators: set[str], now: datetime
+             ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """What the tracker says, on its own rules, of the Spark posts of the creators on this page
+    of the roster and of the contracts shown (not of every creator the business runs): by
+    creator, the codes held on a linked TikTok ad account, which can be asked to extend by
+    e-mail; and each contract's flagged Spark posts."""
+    theirs: dict[str, list[Any]] = {}
     flagged: dict[str, list[Any]] = {}
-    for item in result.items:
-        creators.setdefault(item.creator.id, item.creator)
-        posts.setdefault(item.post.id, item)
+    wanted = entry_creators | contract_creators
+    if not wanted:
+        return theirs, flagged
+    q = tracker_service.Query(creator_ids=frozenset(wanted))
+    for item in tracker_service.stream(web.session, business=business, q=q, now=now):
         if item.contract is not None and item.flags:
             flagged.setdefault(item.contract.id, []).append(item)
-    return creators, posts, flagged
+        if item.account.source != NATIVE and item.code is not None and item.bound:
+            theirs.setdefault(item.creator.id, []).append(item)
+    return theirs, flagged
 
 
 def _page(web: Web, business: Business, role: str, *, status_filter: str = "", offset: int = 0,
@@ -104,7 +111,16 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
     by_creator: dict[str, list[Any]] = {}
     for c in contracts:
         by_creator.setdefault(c.creator.id, []).append(c)
-    ran, posts, flagged = _known_creators(web, business)
+    ran = {c.id: c for c in tracker_service.creators_run(web.session, business=business,
+                                                         limit=PICKER_SIZE)}
+    tiktok_accounts = link_service.tiktok_accounts(web.session, business=business)
+    # Codes held on a linked TikTok account can be asked to extend by e-mail: with none linked,
+    # the entries' creators need no reading.
+    their_posts, flagged = _tracked(
+        web, business, now=now, contract_creators={c.creator.id for c in contracts},
+        entry_creators={r.creator.id for r in rows} if tiktok_accounts else set())
+    known_posts = tracker_service.posts_run(web.session, business=business, now=now,
+                                            limit=PICKER_SIZE)
     on_roster = {c.id: c for c in service.creators_on_roster(web.session, business=business,
                                                              limit=500)}
     pickable = sorted((c for cid, c in ran.items() if cid not in on_roster),
@@ -122,12 +138,10 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
     for view in link_service.of_business(web.session, business=business):
         if view.link.roster_entry_id:
             links.setdefault(view.link.roster_entry_id, []).append(view)
-    their_posts: dict[str, list[Any]] = {}
-    for item in posts.values():
-        if item.account.source != NATIVE and item.code is not None and item.bound:
-            their_posts.setdefault(item.creator.id, []).append(item)
-    # A flagged code can be asked to extend right here (R24, at any time).
-    flagged_accounts = {i.account.id: i.account for items in flagged.values() for i in items}
+    # A flagged code can be asked to extend right here (R24, at any time): on the cards' shown
+    # flags.
+    flagged_accounts = {i.account.id: i.account for items in flagged.values()
+                        for i in items[:FLAGS_SHOWN]}
     pending = {code_id: view for account in flagged_accounts.values()
                for code_id, view in spark_presenters.pending_renewals(web.session,
                                                                       account).items()}
@@ -138,8 +152,9 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
         "prev_url": link(max(0, offset - PAGE_SIZE)) if offset > 0 else None,
         "next_url": link(offset + PAGE_SIZE) if offset + PAGE_SIZE < total else None,
         "contracts": contracts, "contract_total": contract_total, "by_creator": by_creator,
-        "flagged": flagged, "flag_text": FLAG_TEXT, "contract_badge": CONTRACT_BADGE,
-        "pickable": pickable, "parties": parties, "known_posts": list(posts.values()),
+        "flagged": flagged, "flags_shown": FLAGS_SHOWN, "flag_text": FLAG_TEXT,
+        "contract_badge": CONTRACT_BADGE,
+        "pickable": pickable, "parties": parties, "known_posts": known_posts,
         "values": values or {}, "errors": errs or {}, "open_entry": open_entry,
         "max_rate": MAX_RATE, "pending": pending, "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period,
@@ -147,7 +162,7 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
         "link_days": web.settings.connector.link_days,
         "mail_open": open_entry if any(k.startswith(("mail-", "extend-"))
                                        for k in (errs or {})) else None,
-        "tiktok_accounts": link_service.tiktok_accounts(web.session, business=business),
+        "tiktok_accounts": tiktok_accounts,
     }, status=status)
 
 

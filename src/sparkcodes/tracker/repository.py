@@ -186,6 +186,7 @@ class Filters:
     business_id: str
     ad_account_id: str | None = None
     creator_id: str | None = None
+    creator_ids: frozenset[str] | None = None  # posts by any of these creators
     post_id: str | None = None
     include_unbound: bool = False
     statuses: frozenset[str] | None = None
@@ -214,7 +215,8 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
         stmt = stmt.where(SparkPost.business_id == f.business_id)
     else:  # the service checked the account is the business's: its index alone is the cheap one
         stmt = stmt.where(SparkPost.ad_account_id == f.ad_account_id)
-    if joined or f.statuses is not None or f.creator_id is not None:
+    by_creator = f.creator_id is not None or f.creator_ids is not None
+    if joined or f.statuses is not None or by_creator:
         stmt = stmt.join(Post, Post.id == SparkPost.post_id)
     if joined or f.statuses is not None:
         stmt = stmt.join(Creator, Creator.id == Post.creator_id)
@@ -231,6 +233,8 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
             stmt = stmt.where(SparkPost.window_end_at <= at)
     if f.creator_id is not None:
         stmt = stmt.where(Post.creator_id == f.creator_id)
+    if f.creator_ids is not None:
+        stmt = stmt.where(Post.creator_id.in_(sorted(f.creator_ids)))
     if f.post_id is not None:
         stmt = stmt.where(SparkPost.post_id == f.post_id)
     if not f.include_unbound:
@@ -384,6 +388,20 @@ def candidates(session: Session, c: SpendCandidates) -> list[Candidate]:
     stmt = _matching([SparkPost.id, SparkPost.window_end_at, SparkPost.creator_handle_key, upper],
                      c.filters, c.now, joined=False, among=c.ids.subquery())
     return [Candidate(*row) for row in session.execute(stmt)]
+
+
+def creators_run(session: Session, business_id: str, *, limit: int) -> list[Creator]:
+    """The creators of the business's bound Spark posts, by handle, at most ``limit``: the
+    handles are read in order from the index of (business, creator handle) and it stops at the
+    ``limit``-th one, so the cost follows what is shown, not what the business holds."""
+    bound = and_(SparkPost.business_id == business_id, SparkPost.unbound_at.is_(None))
+    handles = (select(SparkPost.creator_handle_key).where(bound).distinct()
+               .order_by(SparkPost.creator_handle_key).limit(limit))
+    # Mirrors of one TikTok account share a handle: keep the creators whose posts run here.
+    ids = (select(Post.creator_id).join(SparkPost, SparkPost.post_id == Post.id)
+           .where(bound, SparkPost.creator_handle_key.in_(handles)))
+    return list(session.scalars(select(Creator).where(Creator.id.in_(ids))
+                                .order_by(Creator.handle_key, Creator.id).limit(limit)))
 
 
 def timezones(session: Session, business_id: str) -> list[str]:

@@ -39,6 +39,7 @@ class Query:
     within: timedelta | None = None
     ad_account_id: str | None = None
     creator_id: str | None = None
+    creator_ids: frozenset[str] | None = None  # posts by any of these creators (for pages)
     creator_handle: str | None = None
     post_id: str | None = None
     include_unbound: bool = False
@@ -233,7 +234,8 @@ def _filters(session: Session, business: Business, q: Query) -> repository.Filte
             return None
         creator_id = found.id
     return repository.Filters(business_id=business.id, ad_account_id=q.ad_account_id,
-                              creator_id=creator_id, post_id=q.post_id,
+                              creator_id=creator_id, creator_ids=q.creator_ids,
+                              post_id=q.post_id,
                               include_unbound=q.include_unbound, statuses=q.statuses,
                               within=q.within)
 
@@ -356,6 +358,27 @@ def _attach_ads(session: Session, items: list[Item], now: datetime) -> None:
         item.flags = rules.flags(bound=item.bound, window_end=item.window_end,
                                  contract_end=item.contract.ends_at if item.contract else None,
                                  live_ads=item.live_ads, now=now)
+
+
+def creators_run(session: Session, *, business: Business, limit: int) -> list[Creator]:
+    """The creators whose posts the business runs (bound Spark posts), by handle, at most
+    ``limit``: for pickers, at a cost that follows ``limit``, not the business's size."""
+    return repository.creators_run(session, business.id, limit=limit)
+
+
+def posts_run(session: Session, *, business: Business, now: datetime,
+              limit: int) -> list[tuple[Post, Creator]]:
+    """The posts of the business's first ``limit`` bound Spark posts in the tracker's default
+    order (the soonest window end first), each post once, with its creator: for pickers."""
+    keys = repository.keys(session, repository.Filters(business_id=business.id), now,
+                           sort="expiry", descending=False, offset=0, limit=limit)
+    rows = repository.rows_by_ids(session, [k.id for k in keys])
+    out: dict[str, tuple[Post, Creator]] = {}
+    for key in keys:
+        if key.id in rows:  # absent only if deleted since the keys were read
+            _, post, creator, *_ = rows[key.id]
+            out.setdefault(post.id, (post, creator))
+    return list(out.values())
 
 
 def businesses_matching(session: Session, *, name_or_id: str) -> list[Business]:

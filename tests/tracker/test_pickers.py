@@ -1,0 +1,91 @@
+"""What the roster's forms and flags read through the tracker, at a cost that follows what a page
+shows: the creators and posts the business runs (bounded, in order) and the Spark posts of a set
+of creators."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sparkcodes.models import Business
+from sparkcodes.tracker import service as tracker_service
+from tests import factories as f
+from tests.tracker.test_tracker import Brand, bind_code
+
+
+def _business(session, brand: Brand) -> Business:  # type: ignore[no-untyped-def]
+    business = session.get(Business, brand.business["id"])
+    assert business is not None
+    return business
+
+
+def test_creators_run_by_handle_bound_only_within_the_limit(app, client) -> None:  # type: ignore[no-untyped-def]
+    brand = Brand(client)
+    # Another business runs a third creator's post: not this business's.
+    zoe_h = f.user(client)
+    zoe = f.creator(client, zoe_h, handle=f"aaa_zoe_{next(f._seq)}")
+    zoe_code = f.code(client, zoe_h, f.post(client, zoe_h, zoe["id"])["id"], days=30)
+    other_h = f.user(client)
+    other = f.business(client, other_h, name="Other brand")
+    bind_code(client, other_h, f.ad_account(client, other_h, other["id"])["id"], zoe_code["code"])
+    session = app.state.db.session(write=False)
+    try:
+        business = _business(session, brand)
+        ran = tracker_service.creators_run(session, business=business, limit=10)
+        assert [c.id for c in ran] == [brand.leo["id"], brand.maya["id"]]  # by handle
+        one = tracker_service.creators_run(session, business=business, limit=1)
+        assert [c.id for c in one] == [brand.leo["id"]]
+    finally:
+        session.close()
+    # A creator whose only Spark post was unbound is no longer one the business runs.
+    f._ok(client.delete(f"/v1/ad-accounts/{brand.b['id']}/spark-posts/{brand.sp3}",
+                        headers=brand.h))
+    session = app.state.db.session(write=False)
+    try:
+        ran = tracker_service.creators_run(session, business=_business(session, brand), limit=10)
+        assert [c.id for c in ran] == [brand.maya["id"]]
+    finally:
+        session.close()
+
+
+def test_posts_run_soonest_end_first_each_post_once(app, client) -> None:  # type: ignore[no-untyped-def]
+    brand = Brand(client)  # post1 ends in 7 days; post2 in 30 (account A) and 60 (B); post3 365
+    session = app.state.db.session(write=False)
+    try:
+        business = _business(session, brand)
+        now = datetime.now(UTC)
+
+        def posts(limit: int) -> list[str]:
+            return [p.id for p, _ in tracker_service.posts_run(session, business=business,
+                                                               now=now, limit=limit)]
+
+        everything = [brand.post1["id"], brand.post2["id"], brand.post3["id"]]
+        assert posts(10) == everything
+        assert posts(2) == everything[:2]
+        assert posts(3) == everything[:2]  # post2's two Spark posts are one post
+        pairs = tracker_service.posts_run(session, business=business, now=now, limit=1)
+        assert [(p.caption, c.id) for p, c in pairs] == [("Morning glow routine",
+                                                          brand.maya["id"])]
+    finally:
+        session.close()
+
+
+def test_a_query_of_several_creators_reads_only_their_spark_posts(app, client) -> None:  # type: ignore[no-untyped-def]
+    brand = Brand(client)
+    session = app.state.db.session(write=False)
+    try:
+        business = _business(session, brand)
+        now = datetime.now(UTC)
+
+        def ids(*creators: str) -> list[str]:
+            q = tracker_service.Query(creator_ids=frozenset(creators))
+            return [i.spark_post.id for i in tracker_service.stream(session, business=business,
+                                                                    q=q, now=now)]
+
+        assert ids(brand.leo["id"]) == [brand.sp3]
+        assert ids(brand.maya["id"]) == [brand.sp1, brand.sp2a, brand.sp2b]
+        assert ids(brand.maya["id"], brand.leo["id"]) == [brand.sp1, brand.sp2a, brand.sp2b,
+                                                          brand.sp3]
+        assert ids("0" * 32) == []
+        assert ids() == []
+    finally:
+        session.close()
