@@ -1,4 +1,5 @@
-"""The roster page with many Spark posts in one business (issue 14: the roster reads the tracker).
+"""The roster and overview pages with many Spark posts in one business (issue 14: pages that
+read the tracker).
 
     python bench/roster_bench.py [--db sqlite|postgres] [--posts 20000] [--accounts 100]
                                  [--entries 50] [--contracts 100] [--repeats 10] [--url URL]
@@ -65,7 +66,11 @@ def _people(url: str, entries: int, contracts: int) -> str:
         db.dispose()
 
 
+PAGES = ("roster", "overview")
+
+
 def measure(url: str, business_id: str, repeats: int) -> dict[str, Any]:
+    """Per page: median wall and CPU ms over ``repeats`` renders, after one to warm up."""
     from fastapi.testclient import TestClient
 
     from sparkcodes.app import create_app
@@ -73,7 +78,7 @@ def measure(url: str, business_id: str, repeats: int) -> dict[str, Any]:
 
     app = create_app(Settings(database_url=url, secret_key="bench-secret", env="test",
                               embedded_worker=False))
-    wall, cpu = [], []
+    out: dict[str, Any] = {}
     with TestClient(app) as client:
         token = re.search(r'name="csrf_token" value="([^"]+)"',
                           client.get("/login", headers=HTML).text)
@@ -82,17 +87,23 @@ def measure(url: str, business_id: str, repeats: int) -> dict[str, Any]:
                                          "csrf_token": token.group(1)},
                         headers=HTML, follow_redirects=False)
         assert r.status_code == 303, r.text
-        for _ in range(repeats + 1):
-            c0, t0 = time.process_time(), time.perf_counter()
-            page = client.get(f"/businesses/{business_id}/roster", headers=HTML)
-            wall.append((time.perf_counter() - t0) * 1000)
-            cpu.append((time.process_time() - c0) * 1000)
-            assert page.status_code == 200, page.text[:500]
-    wall, cpu = wall[1:], cpu[1:]  # the first page warms the templates and the pool
-    flags = page.text.count('class="roster-card contract-flagged"')
-    return {"pages": repeats, "wall_p50_ms": round(statistics.median(wall), 1),
-            "wall_max_ms": round(max(wall), 1), "cpu_p50_ms": round(statistics.median(cpu), 1),
-            "flagged_contracts": flags, "bytes": len(page.content)}
+        for name in PAGES:
+            wall, cpu = [], []
+            for _ in range(repeats + 1):
+                c0, t0 = time.process_time(), time.perf_counter()
+                page = client.get(f"/businesses/{business_id}/{name}", headers=HTML)
+                wall.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
+                assert page.status_code == 200, page.text[:500]
+            wall, cpu = wall[1:], cpu[1:]  # the first page warms the templates and the pool
+            out[name] = {"pages": repeats, "wall_p50_ms": round(statistics.median(wall), 1),
+                         "wall_max_ms": round(max(wall), 1),
+                         "cpu_p50_ms": round(statistics.median(cpu), 1),
+                         "bytes": len(page.content)}
+            if name == "roster":
+                out[name]["flagged_contracts"] = page.text.count(
+                    'class="roster-card contract-flagged"')
+    return out
 
 
 def main() -> None:

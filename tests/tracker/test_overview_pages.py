@@ -32,8 +32,8 @@ def _world(client: TestClient) -> dict:  # type: ignore[type-arg]
     f.set_status(client, brand_h, "ad", ad["id"], "DISABLE")  # a code in use cannot be deleted
     gone = client.delete(f"/v1/authorizations/{codes['Gym bag']['id']}", headers=creator_h)
     assert gone.status_code == 200, gone.text
-    return {"creator_h": creator_h, "brand_h": brand_h, "business": business,
-            "account": account, "codes": codes}
+    return {"creator_h": creator_h, "creator": creator, "brand_h": brand_h,
+            "business": business, "account": account, "codes": codes}
 
 
 def _section(html: str, title_id: str) -> str:
@@ -117,3 +117,28 @@ def test_analyst_reads_the_overview_but_cannot_ask(client):  # type: ignore[no-u
     assert "<form" not in ending  # no form to fill only to be refused
     assert re.search(r'<button type="button" class="outline small" disabled[^>]*title="Your role '
                      r'can read only; operators and admins ask creators to extend\."', ending)
+
+
+def test_overview_lists_the_open_requests_of_every_ad_account_and_no_other(client):  # type: ignore[no-untyped-def]
+    w = _world(client)
+    biz = w["business"]["id"]
+    # A second ad account of the business asks too; so does another business, for its own code.
+    eu = f.ad_account(client, w["brand_h"], biz, "Glow EU")
+    post = f.post(client, w["creator_h"], w["creator"]["id"], caption="Evening routine")
+    code = f.code(client, w["creator_h"], post["id"], days=7)
+    f.spark_post_id(client, w["brand_h"], eu["id"], code["code"])
+    other_h = f.user(client)
+    other = f.ad_account(client, other_h, f.business(client, other_h, "Other")["id"], "Other")
+    other_code = f.code(client, w["creator_h"], post["id"], days=7)
+    f.spark_post_id(client, other_h, other["id"], other_code["code"])
+    for headers, account, asked in ((w["brand_h"], w["account"]["id"],
+                                     w["codes"]["Night routine"]["id"]),
+                                    (w["brand_h"], eu["id"], code["id"]),
+                                    (other_h, other["id"], other_code["id"])):
+        f._ok(client.post(f"/v1/ad-accounts/{account}/renewal-requests", headers=headers,
+                          json={"authorization_id": asked, "days": 30}), 201)
+    page_login(client, "brand@example.com")
+    page = client.get(f"/businesses/{biz}/overview", headers=HTML).text
+    assert "2 open requests" in _text(_section(page, "glance-title"))
+    requests = _section(page, "requests-title")
+    assert requests.count("by 30 days") == 2 and "Other" not in _text(requests)

@@ -4,7 +4,7 @@ of creators."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sparkcodes.models import Business
 from sparkcodes.tracker import service as tracker_service
@@ -87,5 +87,36 @@ def test_a_query_of_several_creators_reads_only_their_spark_posts(app, client) -
                                                           brand.sp3]
         assert ids("0" * 32) == []
         assert ids() == []
+    finally:
+        session.close()
+
+
+def test_spending_builds_only_what_spends_and_agrees_with_every_row(app, client) -> None:  # type: ignore[no-untyped-def]
+    from tests.tracker.test_tracker import now_of, run_ad
+
+    brand = Brand(client)  # ad1 runs on sp1 (a 7-day code)
+    ad3 = run_ad(client, brand.h, brand.b["id"], brand.sp3)
+    batch = ([f.event(brand.post1["id"], ad_id=brand.ad1["id"]) for _ in range(30)]
+             + [f.event(brand.post3["id"], ad_id=ad3["id"]) for _ in range(70)])
+    assert f._ok(f.events(client, brand.h, batch))["accepted"] == 100
+    f.advance(client, brand.h, "P1D")
+    f._ok(f.set_status(client, brand.h, "ad", ad3["id"], "DISABLE"))  # spent, no longer live
+    now = now_of(client, brand.h)
+    session = app.state.db.session(write=False)
+    try:
+        business = _business(session, brand)
+
+        def spending(**q: object) -> list[tuple[str, int]]:
+            query = tracker_service.Query(**q)  # type: ignore[arg-type]
+            return [(i.spark_post.id, i.spend_at_risk_micros) for i in
+                    tracker_service.spending(session, business=business, q=query, now=now)]
+
+        every = tracker_service.track(session, business=business, q=tracker_service.Query(),
+                                      now=now).items
+        assert spending() == [(i.spark_post.id, i.spend_at_risk_micros) for i in every
+                              if i.spend_at_risk_micros > 0] == [(brand.sp1, 300_000)]
+        assert spending(within=timedelta(days=7)) == [(brand.sp1, 300_000)]
+        assert spending(within=timedelta(hours=1)) == []
+        assert spending(ad_account_id=brand.b["id"]) == []  # sp3 spent, but its ad is paused
     finally:
         session.close()

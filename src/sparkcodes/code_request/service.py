@@ -261,6 +261,14 @@ def list_for_ad_account(session: Session, *, account: AdAccount, status: str | N
     return _views(session, rows)
 
 
+def list_for_ad_accounts(session: Session, *, accounts: list[AdAccount], status: str | None,
+                         limit: int, offset: int) -> list[CodeRequestView]:
+    """Requests any of these ad accounts sent, newest first, in one statement."""
+    rows = flow.of_ad_accounts(session, FLOW, accounts=accounts, status=status, now=utc_now(),
+                               limit=limit, offset=offset)
+    return _views(session, rows)
+
+
 # --- expiry -------------------------------------------------------------------------------------
 
 def expire_sweep(session: Session, *, now: datetime) -> int:

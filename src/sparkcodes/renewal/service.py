@@ -212,6 +212,14 @@ def list_for_ad_account(session: Session, *, account: AdAccount, status: str | N
         session, FLOW, account=account, status=status, now=now, limit=limit, offset=offset)]
 
 
+def list_for_ad_accounts(session: Session, *, accounts: list[AdAccount], status: str | None,
+                         limit: int, offset: int) -> list[RenewalView]:
+    """Requests any of these ad accounts sent, newest first, in one statement."""
+    now = utc_now()
+    return [RenewalView(*row, now=now) for row in flow.of_ad_accounts(
+        session, FLOW, accounts=accounts, status=status, now=now, limit=limit, offset=offset)]
+
+
 # --- expiry -------------------------------------------------------------------------------------
 
 def expire_sweep(session: Session, *, now: datetime) -> int:

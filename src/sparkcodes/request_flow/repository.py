@@ -3,7 +3,7 @@ it once and only while it is open, paging, and what the expiry sweep reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar, TypeVarTuple
@@ -11,7 +11,7 @@ from typing import Generic, Protocol, TypeVar, TypeVarTuple
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from sparkcodes.kit.sql import rowcount
+from sparkcodes.kit.sql import among, rowcount
 from sparkcodes.models import Post
 from sparkcodes.request_flow.rules import Step
 
@@ -114,6 +114,15 @@ def of_ad_account(session: Session, t: Table[M, *Ts], ad_account_id: str, *,
     """Requests this ad account sent, newest first."""
     return _page(session, t, t.listing().where(t.ad_account_id == ad_account_id), step,
                  now, limit, offset)
+
+
+def of_ad_accounts(session: Session, t: Table[M, *Ts], ad_account_ids: Sequence[str], *,
+                   step: Step | None, now: datetime, limit: int,
+                   offset: int) -> list[tuple[*Ts]]:
+    """Requests any of these ad accounts sent, newest first: one statement for all the accounts
+    of a business, however many it has."""
+    return _page(session, t, t.listing().where(among(session, t.ad_account_id, ad_account_ids)),
+                 step, now, limit, offset)
 
 
 def notice_where(*, agreed_at: SQLColumnExpression[datetime | None],

@@ -124,6 +124,15 @@ def of_ad_account(session: Session, flow: Flow[M, *Ts], *, account: AdAccount,
                                     now=now, limit=limit, offset=offset)
 
 
+def of_ad_accounts(session: Session, flow: Flow[M, *Ts], *, accounts: list[AdAccount],
+                   status: str | None, now: datetime, limit: int,
+                   offset: int) -> list[tuple[*Ts]]:
+    """Requests any of these ad accounts sent (a business's), newest first."""
+    return repository.of_ad_accounts(session, flow.table, [a.id for a in accounts],
+                                     step=_step(flow, status), now=now, limit=limit,
+                                     offset=offset)
+
+
 def _step(flow: Flow[M, *Ts], status: str | None) -> rules.Step | None:
     wanted = flow.ladder.parse(status)
     return flow.ladder.step(wanted) if wanted is not None else None

@@ -24,15 +24,19 @@ from sparkcodes.tracker.service import Item
 WEEK = timedelta(days=7)
 SHOWN = 10  # rows per list; the tracker has the rest
 STOPPED = tuple(r.value for r in StopReason)
-# The open requests of one ad account read at most this many (a brand with more has a backlog the
-# requests page pages through).
-REQUESTS_PER_ACCOUNT = 100
+# The open requests read, newest first, across the business's ad accounts (a brand with more has
+# a backlog the requests pages page through).
+REQUESTS_SHOWN = 500
 
 
 @dataclass
 class Overview:
     now: datetime
-    ending: list[Item]  # every bound Spark post whose window ends within the week, soonest first
+    ending: list[Item]  # the bound Spark posts whose window ends within the week, soonest first,
+    # at most SHOWN
+    ending_total: int  # how many end within the week (at least that many if not ending_exact)
+    ending_exact: bool
+    at_risk: list[Item]  # those ending within the week whose ads spent yesterday and still run
     stopped: list[Item]  # the most recently ended first, at most SHOWN
     stopped_total: int
     code_requests: list[CodeRequestView]
@@ -49,17 +53,21 @@ class Overview:
 def overview(session: Session, *, business: Business, accounts: list[AdAccount],
              now: datetime) -> Overview:
     """The business at ``now``: ending this week, stopped, spend at risk and open requests."""
-    ending = service.track(session, business=business, now=now,
-                           q=service.Query(within=WEEK, sort="expiry"))
+    week = service.Query(within=WEEK, sort="expiry")
+    ending = service.track(session, business=business, now=now, q=week, limit=SHOWN)
+    # Spend at risk is yesterday's spend of live ads: only Spark posts whose ads spent yesterday
+    # can have any, so those alone are built, not every code that ends this week.
+    at_risk = service.spending(session, business=business, q=week, now=now)
     stopped = service.track(session, business=business, now=now, limit=SHOWN,
                             q=service.Query(statuses=frozenset(STOPPED), sort="expiry",
                                             descending=True))
-    code_requests = [v for a in accounts for v in code_request_service.list_for_ad_account(
-        session, account=a, status="pending", limit=REQUESTS_PER_ACCOUNT, offset=0)]
-    renewals = [v for a in accounts for v in renewal_service.list_for_ad_account(
-        session, account=a, status="pending", limit=REQUESTS_PER_ACCOUNT, offset=0)]
+    code_requests = code_request_service.list_for_ad_accounts(
+        session, accounts=accounts, status="pending", limit=REQUESTS_SHOWN, offset=0)
+    renewals = renewal_service.list_for_ad_accounts(
+        session, accounts=accounts, status="pending", limit=REQUESTS_SHOWN, offset=0)
     code_requests.sort(key=lambda v: v.request.expires_at)
     renewals.sort(key=lambda v: v.expires_at)
-    return Overview(now=now, ending=ending.items, stopped=stopped.items,
+    return Overview(now=now, ending=ending.items, ending_total=ending.total,
+                    ending_exact=ending.total_exact, at_risk=at_risk, stopped=stopped.items,
                     stopped_total=stopped.total, code_requests=code_requests,
                     renewals=renewals)

@@ -213,6 +213,18 @@ def stream(session: Session, *, business: Business, q: Query, now: datetime) -> 
         yield from chunk
 
 
+def spending(session: Session, *, business: Business, q: Query, now: datetime) -> list[Item]:
+    """The Spark posts matching ``q`` whose spend at risk is above zero, largest first: only
+    those with an ad that spent yesterday can have any, so only those are built (a total of
+    spend at risk costs what spends, not what the business holds)."""
+    f = _filters(session, business, q)
+    if f is None:
+        return []
+    _, spent = _spending(session, business, f, now)
+    return sorted((i for i in spent.values() if i.spend_at_risk_micros > 0),
+                  key=lambda i: (-i.spend_at_risk_micros, i.spark_post.id))
+
+
 SPEND_SORTS = ("spend_at_risk", "days_left")
 
 

@@ -88,9 +88,9 @@ def overview_page(business_id: str, web: WebPage, access: BusinessRead) -> Respo
     view = overview.overview(web.session, business=business, accounts=accounts, now=utc_now())
     return web.render("tracker/overview.html", {
         "business": business, "role": role, "accounts": accounts, "o": view,
-        "ending": [item_out(i) for i in view.ending[:overview.SHOWN]],
+        "ending": [item_out(i) for i in view.ending],
         "stopped": [item_out(i) for i in view.stopped],
-        "spend_at_risk": at_risk_by_currency(view.ending),
+        "spend_at_risk": at_risk_by_currency(view.at_risk),
         "pending": view.pending_by_code(), "status_label": STATUS_LABEL,
         "can_operate": business_rules.allows(role, "operate"),
         "periods": web.settings.codes.allowed_periods,
