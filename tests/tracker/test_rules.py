@@ -219,3 +219,70 @@ def test_best_rank_is_never_after_the_rank_of_any_spend_up_to_the_bound(
                          handle="Maya", ident="x")
     best = rules.best_rank(f, spend + upper_extra, sort=name, descending=descending)
     assert not rules.rank(f, sort=name, descending=descending) < best
+
+
+# --- cursors ---------------------------------------------------------------------------------
+
+def _raw(*payload: object) -> str:
+    import base64
+    import json
+    return base64.urlsafe_b64encode(json.dumps(list(payload)).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("cursor", [
+    rules.Cursor("expiry", 0, (NOW, "a" * 32)),
+    rules.Cursor("-expiry", 0, (NOW + 3 * D, "b" * 32)),
+    rules.Cursor("expiry", 1, ("maya.makes", "c" * 32)),
+    rules.Cursor("creator", 0, ("maya.makes", datetime(1970, 1, 1, tzinfo=UTC), "d" * 32)),
+    rules.Cursor("-creator", 0, ("leo", NOW, "e" * 32)),
+    rules.Cursor("spend_at_risk", rules.OFFSET_SEGMENT, (50,)),
+    rules.Cursor("-days_left", rules.OFFSET_SEGMENT, (0,)),
+])
+def test_a_cursor_reads_back_as_it_was_made(cursor: rules.Cursor) -> None:
+    text = rules.cursor_text(cursor)
+    assert "=" not in text and "/" not in text and "+" not in text  # safe in a query string
+    assert rules.parse_cursor(text, sort=cursor.sort) == cursor
+    assert cursor.offset == (cursor.values[0] if cursor.segment == rules.OFFSET_SEGMENT
+                             else None)
+
+
+@given(st.sampled_from(["expiry", "-expiry"]), st.datetimes(timezones=st.just(UTC)),
+       st.text(min_size=1, max_size=40))
+def test_any_expiry_cursor_reads_back(sort: str, end: datetime, ident: str) -> None:
+    cursor = rules.Cursor(sort, 0, (end, ident))
+    assert rules.parse_cursor(rules.cursor_text(cursor), sort=sort) == cursor
+
+
+_NOT_A_CURSOR = "after is not a cursor this tracker gave (pass the `next` of the previous page " \
+                "as it was)."
+
+
+@pytest.mark.parametrize("text", [
+    "", "garbage", "!!!!", _raw(1, "expiry"),  # not base64 JSON of the four parts
+    _raw(2, "expiry", 0, [{"t": NOW.isoformat()}, "x"]),  # another version
+    _raw(1, "expiry", 0, [{"t": "2026-03-10T12:00:00"}, "x"]),  # an instant with no offset
+    _raw(1, "expiry", 0, [{"t": "yesterday"}, "x"]),
+    _raw(1, "expiry", 0, ["x", {"t": NOW.isoformat()}]),  # values in the wrong order
+    _raw(1, "expiry", 0, [{"t": NOW.isoformat()}]),  # too few
+    _raw(1, "expiry", 2, ["x", "y"]),  # no such segment
+    _raw(1, "expiry", True, [{"t": NOW.isoformat()}, "x"]),
+    _raw(1, "expiry", -1, [-5]),  # a negative offset
+    _raw(1, "expiry", -1, [True]),
+    _raw(1, "expiry", -1, [5, 6]),
+    _raw(1, "expiry", 0, [{"t": NOW.isoformat(), "u": 1}, "x"]),
+    _raw(1, "expiry", 0, []),
+    _raw(1, "expiry", 0, [None, "x"]),
+])
+def test_what_is_not_a_cursor_is_refused(text: str) -> None:
+    with pytest.raises(errors.InvalidInput) as caught:
+        rules.parse_cursor(text, sort="expiry")
+    assert caught.value.code == "invalid_cursor" and caught.value.message == _NOT_A_CURSOR
+
+
+def test_a_cursor_of_another_sort_says_which() -> None:
+    text = rules.cursor_text(rules.Cursor("-creator", 0, ("leo", NOW, "x")))
+    with pytest.raises(errors.InvalidInput) as caught:
+        rules.parse_cursor(text, sort="creator")
+    assert caught.value.code == "invalid_cursor"
+    assert caught.value.message == ("This cursor pages the tracker sorted by -creator; ask with "
+                                    "sort=-creator or start again without after.")

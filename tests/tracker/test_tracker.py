@@ -457,12 +457,13 @@ def test_total_stops_counting_past_the_bound(client, brand: Brand, monkeypatch) 
     monkeypatch.setattr(tracker_service, "TOTAL_BOUND", 2)
     first = brand.get(limit=1)
     assert (first["total"], first["total_exact"], len(first["items"])) == (2, False, 1)
+    assert first["next"] is not None  # counting stopped: more may follow
     assert (brand.get(limit=2)["total"], brand.get(limit=2)["total_exact"]) == (2, False)
     last = brand.get(limit=2, offset=2)  # the page's end is the bound: 4 rows, counted exactly
     assert (last["total"], last["total_exact"]) == (4, True)
     assert brand.get(status="UNBOUND", limit=1) | {"items": [], "as_of": None} == {
         "items": [], "total": 0, "total_exact": True, "limit": 1, "offset": 0, "as_of": None,
-        "spend_at_risk": "0.00", "spend_at_risk_by_currency": {}}
+        "spend_at_risk": "0.00", "spend_at_risk_by_currency": {}, "next": None}
     # A status filter counts among a bounded number of rows read: "at least" past them.
     assert brand.get(status="AUTHORIZED")["total"] == 4
     monkeypatch.setattr(tracker_service, "STATUS_EXAMINE", 1)
@@ -470,4 +471,70 @@ def test_total_stops_counting_past_the_bound(client, brand: Brand, monkeypatch) 
     assert some["total_exact"] is False and 1 <= some["total"] < 4
     assert brand.get(status="AUTHORIZED", limit=4) | {"items": [], "as_of": None} == {
         "items": [], "total": 4, "total_exact": True, "limit": 4, "offset": 0, "as_of": None,
-        "spend_at_risk": "0.00", "spend_at_risk_by_currency": {"USD": "0.00"}}
+        "spend_at_risk": "0.00", "spend_at_risk_by_currency": {"USD": "0.00"}, "next": None}
+
+
+# --- keyset paging ---------------------------------------------------------------------------
+
+def _walk(brand: Brand, limit: int, **params: str) -> list[str]:
+    """Every row, a page at a time, each page asked with the previous page's `next`."""
+    out, after = [], None
+    for _ in range(50):
+        page = brand.get(limit=limit, **params, **({"after": after} if after else {}))
+        assert len(page["items"]) <= limit
+        out += [i["spark_post_id"] for i in page["items"]]
+        after = page["next"]
+        if after is None:
+            return out
+    raise AssertionError("the pages never ended")
+
+
+@pytest.mark.parametrize("sort", ["expiry", "-expiry", "creator", "-creator", "spend_at_risk",
+                                  "-spend_at_risk", "days_left", "-days_left"])
+def test_next_pages_walk_the_same_rows_as_one_page(client, brand: Brand, sort: str) -> None:  # type: ignore[no-untyped-def]
+    # Own posts (no window: the second segment of the expiry order) and an unbound row.
+    own = f.creator(client, brand.h, handle=f"glow_official_{next(f._seq)}")
+    f._ok(client.post(f"/v1/ad-accounts/{brand.a['id']}/identities", headers=brand.h,
+                      json={"creator_id": own["id"]}), 201)
+    for caption in ("Launch", "Restock"):
+        post = f.post(client, brand.h, own["id"], caption=caption)
+        f._ok(client.post(f"/v1/ad-accounts/{brand.a['id']}/spark-posts/own", headers=brand.h,
+                          json={"post_id": post["id"]}), 201)
+    f._ok(client.delete(f"/v1/ad-accounts/{brand.b['id']}/spark-posts/{brand.sp3}",
+                        headers=brand.h))
+    for extra in ({}, {"include_unbound": "true"}):
+        whole = brand.ids(sort=sort, limit=500, **extra)
+        assert len(whole) == 5 + len(extra)
+        assert brand.get(sort=sort, limit=500, **extra)["next"] is None
+        for limit in (1, 2, 3):
+            assert _walk(brand, limit, sort=sort, **extra) == whole, (limit, extra)
+
+
+def test_a_keyset_page_is_the_rows_after_the_cursor_whatever_was_added_before_it(
+        client, brand: Brand) -> None:  # type: ignore[no-untyped-def]
+    first = brand.get(limit=2)
+    assert [i["spark_post_id"] for i in first["items"]] == [brand.sp1, brand.sp2a]
+    # A code that ends before the first page's last row is bound between two pages: an offset
+    # would show sp2a again; the cursor goes on after it.
+    sooner = f.code(client, brand.maya_h, brand.post1["id"], days=7)
+    bind_code(client, brand.h, brand.b["id"], sooner["code"])
+    assert brand.ids(limit=2, after=first["next"]) == [brand.sp2b, brand.sp3]
+    assert brand.ids(limit=2, offset=2) == [brand.sp2a, brand.sp2b]
+
+
+def test_after_is_refused_when_it_is_not_a_cursor_or_comes_with_an_offset(
+        client, brand: Brand) -> None:  # type: ignore[no-untyped-def]
+    url = f"/v1/businesses/{brand.business['id']}/tracker"
+    cursor = brand.get(limit=1)["next"]
+    r = client.get(url, headers=brand.h, params={"after": cursor, "offset": 1})
+    assert_error(r, 422, "invalid_cursor")
+    assert r.json()["error"]["message"] == "Page by offset or by after, not both."
+    r = client.get(url, headers=brand.h, params={"after": "not-a-cursor"})
+    assert_error(r, 422, "invalid_cursor")
+    assert r.json()["error"]["message"].startswith("after is not a cursor this tracker gave")
+    r = client.get(url, headers=brand.h, params={"after": cursor, "sort": "creator"})
+    assert_error(r, 422, "invalid_cursor")
+    assert r.json()["error"]["message"] == ("This cursor pages the tracker sorted by expiry; "
+                                            "ask with sort=expiry or start again without after.")
+    r = client.get(url, headers=brand.h, params={"after": "x" * 501})
+    assert r.status_code == 422

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from sparkcodes import errors
 from sparkcodes.business.auth import BusinessRead
 from sparkcodes.deps import SessionDep
 from sparkcodes.kit.clock import utc_now
@@ -42,15 +43,25 @@ FiltersDep = Annotated[service.Query, Depends(_filters)]
 
 @router.get("/businesses/{business_id}/tracker", response_model=TrackerOut)
 def tracker(business_id: str, access: BusinessRead, session: SessionDep, q: FiltersDep,
-            page: Annotated[Page, Depends(Page.dep)]) -> TrackerOut:
+            page: Annotated[Page, Depends(Page.dep)],
+            after: Annotated[str | None, Query(
+                max_length=500, description="The `next` of the previous page: the page after it "
+                "(in place of offset; with the expiry and creator sorts a page then costs the "
+                "same however deep it is)")] = None) -> TrackerOut:
     """Every Spark post the business holds across its ad accounts (R22): creator, post, ad
     account, code, status, window end and time left, live ads, spend at risk, the governing
     contract and its flags (R26). Filter, sort and page; `total` counts the matches, up to 10,000
     or the page's end, among 2,000 rows with a status filter (`total_exact` false: at least that
-    many)."""
+    many). Page by `offset`, or by passing each page's `next` as `after`."""
     business = access.business
+    cursor = None
+    if after is not None:
+        if page.offset:
+            raise errors.InvalidInput("Page by offset or by after, not both.",
+                                      code="invalid_cursor")
+        cursor = service.parse_after(q, after)
     result = service.track(session, business=business, q=q, now=utc_now(), limit=page.limit,
-                           offset=page.offset)
+                           offset=page.offset, after=cursor)
     return tracker_out(result, limit=page.limit, offset=page.offset)
 
 

@@ -314,6 +314,37 @@ def keys(session: Session, f: Filters, now: datetime, *, sort: str, descending: 
     return out
 
 
+def keys_after(session: Session, f: Filters, now: datetime, *, sort: str, descending: bool,
+               segment: int, values: tuple[Any, ...] | None, limit: int
+               ) -> tuple[list[Key], bool]:
+    """Up to ``limit`` rows in order after the row whose order values in ``segment`` are
+    ``values`` (None: from the start), by keyset: a page costs its rows wherever it is, not
+    what lies before it. Returns the rows and whether any row follows them."""
+    out: list[Key] = []
+    for index, (stmt, order) in enumerate(_segments(f, now, sort=sort, descending=descending,
+                                                    exclude=None)):
+        if values is not None and index < segment:
+            continue
+        page = stmt.where(_after(order, values)) if values is not None and index == segment \
+            else stmt
+        rows = session.execute(_ordered(page, order).limit(limit + 1 - len(out))).all()
+        out += [Key(r[0], r[1], r[2]) for r in rows]
+        if len(out) > limit:
+            return out[:limit], True
+    return out, False
+
+
+def position(key: Key, *, sort: str) -> tuple[int, tuple[Any, ...]]:
+    """The segment of ``_segments`` a row is read in and its values of that segment's order,
+    for the sorts read in SQL alone (rules.KEYSET_SORTS)."""
+    if sort == "creator":
+        return 0, (key.handle, key.window_end or EPOCH, key.id)
+    if sort == "expiry":
+        return (0, (key.window_end, key.id)) if key.window_end is not None \
+            else (1, (key.handle, key.id))
+    raise ValueError(f"{sort} pages by offset")
+
+
 def chunks(session: Session, f: Filters, now: datetime, *, sort: str, descending: bool,
            exclude: Select[Any] | None = None, size: int = CHUNK) -> Iterator[list[Key]]:
     """Every matching row in order, ``size`` at a time, each chunk one keyset query (no

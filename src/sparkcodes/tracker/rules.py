@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sparkcodes import errors
 from sparkcodes.spark_post.rules import AUTHORIZED, StopReason
@@ -71,6 +74,85 @@ def parse_sort(text: str) -> tuple[str, bool]:
             f"sort is one of {', '.join(SORTS)} (prefix '-' to reverse); {text!r} is not.",
             code="invalid_sort")
     return name, SORTS[name] != flip
+
+
+# --- cursors (keyset paging) -------------------------------------------------------------------
+
+CURSOR_VERSION = 1
+KEYSET_SORTS = frozenset({"expiry", "creator"})  # ordered in SQL alone; the others merge spend
+OFFSET_SEGMENT = -1  # a cursor of the spend sorts holds an offset, not a row
+# The order values of a row, by sort and segment of the order (tracker.repository._segments):
+# expiry reads the rows with a window end by (end, id), then those without by (handle, id); the
+# creator sort reads (handle, end or the epoch, id).
+KEYSET_SHAPES: dict[tuple[str, int], tuple[type, ...]] = {
+    ("expiry", 0): (datetime, str), ("expiry", 1): (str, str),
+    ("creator", 0): (str, datetime, str),
+}
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: after a row (its segment of the order and its order values),
+    or, for the sorts that merge spend into the order, at an offset (segment OFFSET_SEGMENT,
+    values (offset,))."""
+
+    sort: str  # the sort it was made for, '-' included
+    segment: int
+    values: tuple[str | int | datetime, ...]
+
+    @property
+    def offset(self) -> int | None:
+        value = self.values[0] if self.segment == OFFSET_SEGMENT else None
+        return value if isinstance(value, int) else None
+
+
+def cursor_text(cursor: Cursor) -> str:
+    """The cursor as an opaque URL-safe string (a client passes it back as ``after``)."""
+    values = [{"t": v.isoformat()} if isinstance(v, datetime) else v for v in cursor.values]
+    raw = json.dumps([CURSOR_VERSION, cursor.sort, cursor.segment, values],
+                     separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def parse_cursor(text: str, *, sort: str) -> Cursor:
+    """A cursor from ``cursor_text``, for the page's ``sort`` ('-' included); InvalidInput
+    invalid_cursor if it is not one, or was made for another sort."""
+    bad = errors.InvalidInput("after is not a cursor this tracker gave (pass the `next` of the "
+                              "previous page as it was).", code="invalid_cursor")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        version, made_for, segment, values = json.loads(raw)
+        parsed = tuple(_cursor_value(v) for v in values)
+    except (ValueError, TypeError, binascii.Error):
+        raise bad from None
+    if (version != CURSOR_VERSION or not isinstance(made_for, str) or type(segment) is not int
+            or not isinstance(values, list) or not parsed):
+        raise bad
+    if made_for != sort:
+        raise errors.InvalidInput(f"This cursor pages the tracker sorted by {made_for}; ask with "
+                                  f"sort={made_for} or start again without after.",
+                                  code="invalid_cursor")
+    cursor = Cursor(made_for, segment, parsed)
+    if segment == OFFSET_SEGMENT:
+        if cursor.offset is None or cursor.offset < 0 or len(parsed) != 1:
+            raise bad
+        return cursor
+    shape = KEYSET_SHAPES.get((made_for.removeprefix("-"), segment))
+    if shape is None or len(shape) != len(parsed) or not all(
+            isinstance(v, kind) for v, kind in zip(parsed, shape, strict=True)):
+        raise bad
+    return cursor
+
+
+def _cursor_value(value: Any) -> str | int | datetime:  # noqa: ANN401 (decoded JSON)
+    if isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], str):
+        when = datetime.fromisoformat(value["t"])
+        if when.tzinfo is None:
+            raise ValueError("a cursor's instants carry their offset")
+        return when
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"not a cursor value: {value!r}")
 
 
 def time_left(window_end: datetime | None, now: datetime) -> tuple[int | None, int | None]:

@@ -77,6 +77,8 @@ class TrackerOut(BaseModel):
                                                "the page spans accounts in several")
     spend_at_risk_by_currency: dict[str, Decimal] = Field(
         description="The page's spend at risk per currency (ISO 4217), largest first")
+    next: str | None = Field(description="Pass as `after` (with the same filters and sort) for "
+                                         "the next page; null on the last page")
 
 
 def money(micros: int) -> Decimal:
@@ -115,4 +117,5 @@ def tracker_out(result: Result, *, limit: int, offset: int) -> TrackerOut:
                       total_exact=result.total_exact, limit=limit,
                       offset=offset, as_of=result.now,
                       spend_at_risk=money(result.spend_at_risk_micros),
-                      spend_at_risk_by_currency=at_risk_by_currency(result.items))
+                      spend_at_risk_by_currency=at_risk_by_currency(result.items),
+                      next=rules.cursor_text(result.next) if result.next is not None else None)

@@ -102,6 +102,7 @@ class Result:
     total: int
     now: datetime
     total_exact: bool = True  # False: at least ``total`` match (counting stopped there)
+    next: rules.Cursor | None = None  # where the page after this one starts; None: the last
 
     @property
     def spend_at_risk_micros(self) -> int:
@@ -117,8 +118,11 @@ PRUNE_BATCH = 64  # spending rows whose exact spend at risk is computed at a tim
 
 
 def track(session: Session, *, business: Business, q: Query, now: datetime,
-          limit: int | None = None, offset: int = 0) -> Result:
+          limit: int | None = None, offset: int = 0,
+          after: rules.Cursor | None = None) -> Result:
     """The business's Spark posts matching ``q`` in its order; ``limit`` None means all.
+    ``after`` (a cursor of a previous page, in place of ``offset``) continues after its row by
+    keyset for the sorts read in SQL alone, and at its offset for the spend sorts.
 
     An ad account of another business is NotFound, like everywhere else."""
     f = _filters(session, business, q)
@@ -127,12 +131,28 @@ def track(session: Session, *, business: Business, q: Query, now: datetime,
     if limit is None:
         items = [i for chunk in _chunks(session, business, f, q, now) for i in chunk]
         return Result(items, len(items), now)
+    if after is not None and after.offset is not None:
+        offset, after = after.offset, None
+    if after is not None and q.sort not in rules.KEYSET_SORTS:
+        raise errors.InvalidInput("after is not a cursor this tracker gave (pass the `next` of "
+                                  "the previous page as it was).", code="invalid_cursor")
     total, exact = _total(session, f, now, at_least=offset + limit)
     if q.sort not in SPEND_SORTS:
-        keys = repository.keys(session, f, now, sort=q.sort, descending=q.descending,
-                               offset=offset, limit=limit)
+        if after is not None:
+            keys, more = repository.keys_after(session, f, now, sort=q.sort,
+                                               descending=q.descending, segment=after.segment,
+                                               values=after.values, limit=limit)
+        else:
+            keys = repository.keys(session, f, now, sort=q.sort, descending=q.descending,
+                                   offset=offset, limit=limit)
+            more = len(keys) == limit and (not exact or offset + limit < total)
         items = _items(session, business, keys, now)
-        return Result(items, _at_least(total, items, offset), now, exact)
+        total = _at_least(total, items, offset)
+        following = None
+        if more and keys:
+            segment, values = repository.position(keys[-1], sort=q.sort)
+            following = rules.Cursor(_sort_text(q), segment, values)
+        return Result(items, total, now, exact, following)
     candidates = repository.spend_candidates(f, now, _yesterdays(session, business, now))
     # The first offset + limit rows of the whole order are among the spending rows and the first
     # offset + limit of the others (whose spend at risk is zero, already in order in SQL).
@@ -144,7 +164,21 @@ def track(session: Session, *, business: Business, q: Query, now: datetime,
     page = rules.order([*spent, *others], fields, sort=q.sort,
                        descending=q.descending)[offset:offset + limit]
     items = _items(session, business, page, now, known=spent)
-    return Result(items, _at_least(total, items, offset), now, exact)
+    total = _at_least(total, items, offset)
+    more = len(items) == limit and (not exact or offset + limit < total)
+    following = (rules.Cursor(_sort_text(q), rules.OFFSET_SEGMENT, (offset + limit,))
+                 if more else None)
+    return Result(items, total, now, exact, following)
+
+
+def parse_after(q: Query, text: str) -> rules.Cursor:
+    """The ``after`` of a request: a cursor made for this query's sort, or InvalidInput."""
+    return rules.parse_cursor(text, sort=_sort_text(q))
+
+
+def _sort_text(q: Query) -> str:
+    """The sort as a client writes it: the name, '-' first when against its natural way."""
+    return ("-" if q.descending != rules.SORTS[q.sort] else "") + q.sort
 
 
 def _at_least(total: int, items: list[Item], offset: int) -> int:
