@@ -363,12 +363,15 @@ def chunks(session: Session, f: Filters, now: datetime, *, sort: str, descending
 
 
 def _after(order: Order, values: tuple[Any, ...]) -> ColumnElement[bool]:
-    """Rows strictly after ``values`` in ``order`` (the order's columns are never NULL here)."""
+    """Rows strictly after ``values`` in ``order`` (the order's columns are never NULL here).
+    The leading bound on the first column is implied by the terms; it is what lets the index
+    start at the cursor instead of reading every row before it."""
     terms = []
     for i, (col, desc) in enumerate(order):
         same = [order[j][0] == values[j] for j in range(i)]
         terms.append(and_(*same, col < values[i] if desc else col > values[i]))
-    return or_(*terms)
+    first, desc = order[0]
+    return and_(first <= values[0] if desc else first >= values[0], or_(*terms))
 
 
 @dataclass(frozen=True)
