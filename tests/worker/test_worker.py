@@ -83,6 +83,26 @@ def test_dedupe_key_makes_one_job(db):
     assert len(_jobs(db)) == 1
 
 
+def test_enqueue_many_writes_each_job_once_with_its_payload(db, app):
+    payloads = [{"n": i, "who": "zoë ✓", "nested": {"ids": [i, i + 1]}} for i in range(7)]
+    with db.unit_of_work() as s:
+        assert service.enqueue_many(s, "test.count", [(p, f"many:{p['n']}") for p in payloads],
+                                    max_attempts=3, chunk=3) == 7
+        # Keys already queued, and a key twice in one batch, make no second job.
+        again = [(p, f"many:{p['n']}") for p in payloads[:2]] + [({"n": 7}, "many:7")] * 2
+        assert service.enqueue_many(s, "test.count", again, max_attempts=3) == 1
+        assert service.enqueue_many(s, "test.count", [], max_attempts=3) == 0
+    jobs = {j.dedupe_key: j for j in _jobs(db)}
+    assert set(jobs) == {f"many:{n}" for n in range(8)}
+    assert [jobs[f"many:{n}"].payload for n in range(7)] == payloads
+    assert {(j.name, j.max_attempts, j.attempts, j.finished_at) for j in jobs.values()} == {
+        ("test.count", 3, 0, None)}
+    assert len({j.id for j in jobs.values()}) == 8
+    RAN.clear()
+    Runner(db, app.state.settings, worker_id="w-many").tick()
+    assert sorted(RAN) == list(range(8)) and set(RAN.values()) == {1}
+
+
 def test_two_workers_run_every_job_exactly_once(db, app):
     with db.unit_of_work() as s:
         for n in range(60):
