@@ -142,3 +142,25 @@ def test_overview_lists_the_open_requests_of_every_ad_account_and_no_other(clien
     assert "2 open requests" in _text(_section(page, "glance-title"))
     requests = _section(page, "requests-title")
     assert requests.count("by 30 days") == 2 and "Other" not in _text(requests)
+
+
+def test_overview_counts_say_at_least_once_counting_stops(client, monkeypatch):  # type: ignore[no-untyped-def]
+    from sparkcodes.tracker import overview
+    from sparkcodes.tracker import service as tracker_service
+
+    w = _world(client)
+    post = f.post(client, w["creator_h"], w["creator"]["id"], caption="Lunch routine")
+    code = f.code(client, w["creator_h"], post["id"], days=7)
+    f.spark_post_id(client, w["brand_h"], w["account"]["id"], code["code"])
+    page_login(client, "brand@example.com")
+    url = f"/businesses/{w['business']['id']}/overview"
+    glance = _text(_section(client.get(url, headers=HTML).text, "glance-title"))
+    assert "2 codes end this week" in glance and "1 Spark post stopped" in glance
+    # Counting stops past a bound (10,000 rows; 2,000 read for a status): "at least".
+    monkeypatch.setattr(overview, "SHOWN", 1)
+    monkeypatch.setattr(tracker_service, "TOTAL_BOUND", 0)
+    monkeypatch.setattr(tracker_service, "STATUS_EXAMINE", 0)
+    page = client.get(url, headers=HTML).text
+    glance = _text(_section(page, "glance-title"))
+    assert "1+ codes end this week" in glance and "1+ Spark posts stopped" in glance
+    assert "All 1+ in the tracker" in _text(_section(page, "ending-title"))

@@ -38,7 +38,8 @@ class Overview:
     ending_exact: bool
     at_risk: list[Item]  # those ending within the week whose ads spent yesterday and still run
     stopped: list[Item]  # the most recently ended first, at most SHOWN
-    stopped_total: int
+    stopped_total: int  # at least that many if not stopped_exact (counting is bounded)
+    stopped_exact: bool
     code_requests: list[CodeRequestView]
     renewals: list[RenewalView]
 
@@ -69,5 +70,6 @@ def overview(session: Session, *, business: Business, accounts: list[AdAccount],
     renewals.sort(key=lambda v: v.expires_at)
     return Overview(now=now, ending=ending.items, ending_total=ending.total,
                     ending_exact=ending.total_exact, at_risk=at_risk, stopped=stopped.items,
-                    stopped_total=stopped.total, code_requests=code_requests,
+                    stopped_total=stopped.total, stopped_exact=stopped.total_exact,
+                    code_requests=code_requests,
                     renewals=renewals)
