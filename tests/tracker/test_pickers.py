@@ -55,16 +55,16 @@ def test_posts_run_soonest_end_first_each_post_once(app, client) -> None:  # typ
         now = datetime.now(UTC)
 
         def posts(limit: int) -> list[str]:
-            return [p.id for p, _ in tracker_service.posts_run(session, business=business,
-                                                               now=now, limit=limit)]
+            return [p.post_id for p in tracker_service.posts_run(session, business=business,
+                                                                 now=now, limit=limit)]
 
         everything = [brand.post1["id"], brand.post2["id"], brand.post3["id"]]
         assert posts(10) == everything
         assert posts(2) == everything[:2]
         assert posts(3) == everything[:2]  # post2's two Spark posts are one post
         pairs = tracker_service.posts_run(session, business=business, now=now, limit=1)
-        assert [(p.caption, c.id) for p, c in pairs] == [("Morning glow routine",
-                                                          brand.maya["id"])]
+        assert [(p.caption, p.handle) for p in pairs] == [("Morning glow routine",
+                                                           brand.maya["handle"])]
     finally:
         session.close()
 
@@ -118,5 +118,73 @@ def test_spending_builds_only_what_spends_and_agrees_with_every_row(app, client)
         assert spending(within=timedelta(days=7)) == [(brand.sp1, 300_000)]
         assert spending(within=timedelta(hours=1)) == []
         assert spending(ad_account_id=brand.b["id"]) == []  # sp3 spent, but its ad is paused
+    finally:
+        session.close()
+
+
+def _flags_by_building_every_row(session, business, creators, now):  # type: ignore[no-untyped-def]
+    """What the flags are when every Spark post of these creators is built as an item."""
+    q = tracker_service.Query(creator_ids=frozenset(creators))
+    out: dict[str, list[str]] = {}
+    for item in tracker_service.stream(session, business=business, q=q, now=now):
+        if item.contract is not None and item.flags:
+            out.setdefault(item.contract.id, []).append(item.spark_post.id)
+    return out
+
+
+def test_contract_flags_agree_with_every_row_built(app, client) -> None:  # type: ignore[no-untyped-def]
+    from tests.tracker.test_tracker import contract, now_of, run_ad
+
+    brand = Brand(client)
+    biz = brand.business["id"]
+    now = now_of(client, brand.h)
+
+    def window(start_days: float, end_days: float) -> dict[str, str]:
+        return {"starts_at": (now + timedelta(days=start_days)).isoformat(),
+                "ends_at": (now + timedelta(days=end_days)).isoformat()}
+
+    # Maya: a creator-wide contract longer than her three codes (7, 30, 60 days): all flagged,
+    # and a longer one for one post that was deleted (it governs nothing).
+    maya = contract(client, brand.h, biz, creator_id=brand.maya["id"], **window(-1, 90))
+    gone = contract(client, brand.h, biz, creator_id=brand.maya["id"],
+                    post_id=brand.post2["id"], **window(-1, 500))
+    f._ok(client.delete(f"/v1/contracts/{gone['id']}", headers=brand.h))
+    # Leo: a contract for his post that ended yesterday; flagged only while an ad is live on it.
+    leo = contract(client, brand.h, biz, creator_id=brand.leo["id"], post_id=brand.post3["id"],
+                   **window(-30, -1))
+    ad = run_ad(client, brand.h, brand.b["id"], brand.sp3)
+    f.advance(client, brand.h, "PT3H")  # past the new ad's review: it delivers
+    now = now_of(client, brand.h)
+    creators = {brand.maya["id"], brand.leo["id"]}
+    session = app.state.db.session(write=False)
+    try:
+        business = _business(session, brand)
+        every = _flags_by_building_every_row(session, business, creators, now)
+        assert every == {maya["id"]: [brand.sp1, brand.sp2a, brand.sp2b],
+                         leo["id"]: [brand.sp3]}
+        for shown in (1, 2, 10):
+            got = tracker_service.contract_flags(session, business=business, now=now,
+                                                 creator_ids=creators, shown=shown)
+            assert {cid: ([i.spark_post.id for i in found.items], found.count)
+                    for cid, found in got.items()} == {
+                cid: (ids[:shown], len(ids)) for cid, ids in every.items()}
+            assert all(i.flags for found in got.values() for i in found.items)
+        only_leo = tracker_service.contract_flags(session, business=business, now=now,
+                                                  creator_ids={brand.leo["id"]}, shown=5)
+        assert set(only_leo) == {leo["id"]}
+    finally:
+        session.close()
+    # The ad paused, Leo's ended contract flags nothing; neither way builds it as flagged.
+    f._ok(f.set_status(client, brand.h, "ad", ad["id"], "DISABLE"))
+    now = now_of(client, brand.h)
+    session = app.state.db.session(write=False)
+    try:
+        business = _business(session, brand)
+        every = _flags_by_building_every_row(session, business, creators, now)
+        got = tracker_service.contract_flags(session, business=business, now=now,
+                                             creator_ids=creators, shown=5)
+        assert set(every) == set(got) == {maya["id"]}
+        assert tracker_service.contract_flags(session, business=business, now=now,
+                                              creator_ids=set(), shown=5) == {}
     finally:
         session.close()

@@ -76,25 +76,18 @@ def _offset(value: str) -> int:
     return int(value) if value.isdigit() and len(value) <= 9 else 0
 
 
-def _tracked(web: Web, business: Business, *, entry_creators: set[str],
-             contract_creators: set[str], now: datetime
-             ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
-    """What the tracker says, on its own rules, of the Spark posts of the creators on this page
-    of the roster and of the contracts shown (not of every creator the business runs): by
-    creator, the codes held on a linked TikTok ad account, which can be asked to extend by
-    e-mail; and each contract's flagged Spark posts."""
+def _held_on_tiktok(web: Web, business: Business, creator_ids: set[str],
+                    now: datetime) -> dict[str, list[Any]]:
+    """By creator, the codes of these creators (those on this page of the roster) held on a
+    linked TikTok ad account, which can be asked to extend by e-mail, as the tracker shows them."""
     theirs: dict[str, list[Any]] = {}
-    flagged: dict[str, list[Any]] = {}
-    wanted = entry_creators | contract_creators
-    if not wanted:
-        return theirs, flagged
-    q = tracker_service.Query(creator_ids=frozenset(wanted))
+    if not creator_ids:
+        return theirs
+    q = tracker_service.Query(creator_ids=frozenset(creator_ids))
     for item in tracker_service.stream(web.session, business=business, q=q, now=now):
-        if item.contract is not None and item.flags:
-            flagged.setdefault(item.contract.id, []).append(item)
         if item.account.source != NATIVE and item.code is not None and item.bound:
             theirs.setdefault(item.creator.id, []).append(item)
-    return theirs, flagged
+    return theirs
 
 
 def _page(web: Web, business: Business, role: str, *, status_filter: str = "", offset: int = 0,
@@ -116,9 +109,12 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
     tiktok_accounts = link_service.tiktok_accounts(web.session, business=business)
     # Codes held on a linked TikTok account can be asked to extend by e-mail: with none linked,
     # the entries' creators need no reading.
-    their_posts, flagged = _tracked(
-        web, business, now=now, contract_creators={c.creator.id for c in contracts},
-        entry_creators={r.creator.id for r in rows} if tiktok_accounts else set())
+    their_posts = _held_on_tiktok(web, business, {r.creator.id for r in rows}
+                                  if tiktok_accounts else set(), now)
+    flags = tracker_service.contract_flags(web.session, business=business, now=now,
+                                           creator_ids={c.creator.id for c in contracts},
+                                           shown=FLAGS_SHOWN)
+    flagged = {contract_id: found.items for contract_id, found in flags.items()}
     known_posts = tracker_service.posts_run(web.session, business=business, now=now,
                                             limit=PICKER_SIZE)
     on_roster = {c.id: c for c in service.creators_on_roster(web.session, business=business,
@@ -140,11 +136,8 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
             links.setdefault(view.link.roster_entry_id, []).append(view)
     # A flagged code can be asked to extend right here (R24, at any time): on the cards' shown
     # flags.
-    flagged_accounts = {i.account.id: i.account for items in flagged.values()
-                        for i in items[:FLAGS_SHOWN]}
-    pending = {code_id: view for account in flagged_accounts.values()
-               for code_id, view in spark_presenters.pending_renewals(web.session,
-                                                                      account).items()}
+    flagged_accounts = {i.account.id: i.account for items in flagged.values() for i in items}
+    pending = spark_presenters.pending_renewals_of(web.session, list(flagged_accounts.values()))
     return web.render("roster/page.html", {
         "business": business, "role": role, "can_operate": business_rules.allows(role, "operate"),
         "entries": entries, "total": total, "offset": offset, "page_size": PAGE_SIZE,
@@ -152,7 +145,8 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
         "prev_url": link(max(0, offset - PAGE_SIZE)) if offset > 0 else None,
         "next_url": link(offset + PAGE_SIZE) if offset + PAGE_SIZE < total else None,
         "contracts": contracts, "contract_total": contract_total, "by_creator": by_creator,
-        "flagged": flagged, "flags_shown": FLAGS_SHOWN, "flag_text": FLAG_TEXT,
+        "flagged": flagged, "flag_counts": {cid: found.count for cid, found in flags.items()},
+        "flag_text": FLAG_TEXT,
         "contract_badge": CONTRACT_BADGE,
         "pickable": pickable, "parties": parties, "known_posts": known_posts,
         "values": values or {}, "errors": errs or {}, "open_entry": open_entry,

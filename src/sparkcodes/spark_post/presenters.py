@@ -187,6 +187,15 @@ def bind_out(session: Session, results: list[service.BindResult], now: datetime)
     return BindOut(bound=bound, failed=len(items) - bound, results=items)
 
 
+def pending_renewals_of(session: Session, accounts: list[AdAccount]) -> dict[str, Any]:
+    """Pending renewal requests of these ad accounts, by code, in one statement."""
+    if not accounts:
+        return {}
+    views = renewal_service.list_for_ad_accounts(session, accounts=accounts, status="pending",
+                                                 limit=5_000, offset=0)
+    return {v.authorization.id: v for v in views}
+
+
 def pending_renewals(session: Session, account: AdAccount) -> dict[str, Any]:
     """Pending renewal requests of this ad account, by code."""
     views = renewal_service.list_for_ad_account(session, account=account, status="pending",

@@ -424,6 +424,57 @@ def candidates(session: Session, c: SpendCandidates) -> list[Candidate]:
     return [Candidate(*row) for row in session.execute(stmt)]
 
 
+@dataclass(frozen=True)
+class FlagRow:
+    """What the contract flags read of a Spark post before its ads' delivery: its post and
+    creator (which contract governs it), its window end, and whether it has any ad at all."""
+
+    id: str
+    post_id: str
+    creator_id: str
+    window_end: datetime | None
+    handle: str
+    has_ads: bool
+
+
+def flag_rows(session: Session, business_id: str, creator_ids: Sequence[str]) -> list[FlagRow]:
+    """The business's bound Spark posts of these creators, as plain rows in the tracker's default
+    order (window end, then the rows without one by handle)."""
+    rows: list[FlagRow] = []
+    wanted = sorted(set(creator_ids))
+    has_ads = select(Ad.id).where(Ad.spark_post_id == SparkPost.id).exists()
+    for start in range(0, len(wanted), CHUNK):
+        rows += [FlagRow(r[0], r[1], r[2], r[3], r[4] or "", r[5]) for r in session.execute(
+            select(SparkPost.id, SparkPost.post_id, Post.creator_id, SparkPost.window_end_at,
+                   SparkPost.creator_handle_key, has_ads)
+            .join(Post, Post.id == SparkPost.post_id)
+            .where(SparkPost.business_id == business_id, SparkPost.unbound_at.is_(None),
+                   Post.creator_id.in_(wanted[start:start + CHUNK])))]
+    return sorted(rows, key=lambda r: (r.window_end is None, r.window_end or EPOCH,
+                                       r.handle if r.window_end is None else "", r.id))
+
+
+@dataclass(frozen=True)
+class PostRun:
+    """A post the business runs, as a picker offers it."""
+
+    post_id: str
+    handle: str
+    caption: str
+
+
+def posts_of(session: Session, spark_post_ids: Sequence[str]) -> dict[str, PostRun]:
+    """The post of each of these Spark posts, with its creator's handle, by Spark post id."""
+    out: dict[str, PostRun] = {}
+    for start in range(0, len(spark_post_ids), CHUNK):
+        out.update({r[0]: PostRun(r[1], r[2], r[3]) for r in session.execute(
+            select(SparkPost.id, Post.id, Creator.handle, Post.caption)
+            .join(Post, Post.id == SparkPost.post_id)
+            .join(Creator, Creator.id == Post.creator_id)
+            .where(SparkPost.id.in_(spark_post_ids[start:start + CHUNK])))})
+    return out
+
+
 def creators_run(session: Session, business_id: str, *, limit: int) -> list[Creator]:
     """The creators of the business's bound Spark posts, by handle, at most ``limit``: the
     handles are read in order from the index of (business, creator handle) and it stops at the

@@ -406,6 +406,59 @@ def _attach_ads(session: Session, items: list[Item], now: datetime) -> None:
                                  live_ads=item.live_ads, now=now)
 
 
+@dataclass
+class ContractFlags:
+    """A contract's flagged Spark posts: the first ones in the tracker's default order, built as
+    items, and how many there are in all."""
+
+    items: list[Item]
+    count: int
+
+
+def contract_flags(session: Session, *, business: Business, creator_ids: set[str],
+                   now: datetime, shown: int) -> dict[str, ContractFlags]:
+    """R26 for the contracts of these creators: by contract id, its flagged Spark posts (the
+    first ``shown`` as items) and their number, for the contracts that have any.
+
+    Whether a code ends before its contract needs only the window end, a column: it is decided
+    on plain rows. Whether an ad still runs after the contract needs the ads' delivery, a rule
+    with the clock in it: only the rows whose contract has ended and that have an ad at all are
+    built to decide it. So the cost follows the contracts' Spark posts as rows, and items are
+    built for what is shown and what only delivery can decide."""
+    rows = repository.flag_rows(session, business.id, sorted(creator_ids))
+    terms = contract_service.terms(session, business_id=business.id,
+                                   post_ids=[r.post_id for r in rows],
+                                   creator_ids=sorted(creator_ids))
+    flagged: dict[str, list[repository.FlagRow]] = {}
+    undecided: dict[str, tuple[repository.FlagRow, str]] = {}
+    for row in rows:
+        term = contract_rules.governing(terms, creator_id=row.creator_id, post_id=row.post_id)
+        if term is None:
+            continue
+        if rules.flags(bound=True, window_end=row.window_end, contract_end=term.ends_at,
+                       live_ads=0, now=now):
+            flagged.setdefault(term.id, []).append(row)
+        elif row.has_ads and rules.flags(bound=True, window_end=None, contract_end=term.ends_at,
+                                         live_ads=1, now=now):
+            undecided[row.id] = (row, term.id)
+    built = {i.spark_post.id: i for i in _items(
+        session, business, [repository.Key(r.id, r.window_end, r.handle)
+                            for r, _ in undecided.values()], now)}
+    for row_id, (row, term_id) in undecided.items():
+        item = built.get(row_id)  # absent only if it went since the rows were read
+        if item is not None and item.flags:
+            flagged.setdefault(term_id, []).append(row)
+    order = {r.id: n for n, r in enumerate(rows)}
+    for found in flagged.values():
+        found.sort(key=lambda r: order[r.id])
+    wanted = [r for found in flagged.values() for r in found[:shown] if r.id not in built]
+    built |= {i.spark_post.id: i for i in _items(
+        session, business, [repository.Key(r.id, r.window_end, r.handle) for r in wanted], now)}
+    return {term_id: ContractFlags([built[r.id] for r in found[:shown] if r.id in built],
+                                   len(found))
+            for term_id, found in flagged.items()}
+
+
 def creators_run(session: Session, *, business: Business, limit: int) -> list[Creator]:
     """The creators whose posts the business runs (bound Spark posts), by handle, at most
     ``limit``: for pickers, at a cost that follows ``limit``, not the business's size."""
@@ -413,17 +466,17 @@ def creators_run(session: Session, *, business: Business, limit: int) -> list[Cr
 
 
 def posts_run(session: Session, *, business: Business, now: datetime,
-              limit: int) -> list[tuple[Post, Creator]]:
+              limit: int) -> list[repository.PostRun]:
     """The posts of the business's first ``limit`` bound Spark posts in the tracker's default
-    order (the soonest window end first), each post once, with its creator: for pickers."""
+    order (the soonest window end first), each post once, with its creator's handle: for
+    pickers."""
     keys = repository.keys(session, repository.Filters(business_id=business.id), now,
                            sort="expiry", descending=False, offset=0, limit=limit)
-    rows = repository.rows_by_ids(session, [k.id for k in keys])
-    out: dict[str, tuple[Post, Creator]] = {}
+    rows = repository.posts_of(session, [k.id for k in keys])
+    out: dict[str, repository.PostRun] = {}
     for key in keys:
-        if key.id in rows:  # absent only if deleted since the keys were read
-            _, post, creator, *_ = rows[key.id]
-            out.setdefault(post.id, (post, creator))
+        if key.id in rows:  # absent only if it went since the keys were read
+            out.setdefault(rows[key.id].post_id, rows[key.id])
     return list(out.values())
 
 
