@@ -538,3 +538,37 @@ def test_after_is_refused_when_it_is_not_a_cursor_or_comes_with_an_offset(
                                             "ask with sort=expiry or start again without after.")
     r = client.get(url, headers=brand.h, params={"after": "x" * 501})
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize("sort", ["expiry", "-expiry", "creator", "-creator", "days_left",
+                                  "-spend_at_risk"])
+def test_a_status_filter_picks_from_rows_read_in_batches(client, brand: Brand, monkeypatch,
+                                                         sort: str) -> None:  # type: ignore[no-untyped-def]
+    """A status filter reads the other filters' rows in order a batch at a time and keeps those
+    with the status: whatever the batch, the pages are the rows of the whole order that have it."""
+    from sparkcodes.tracker import repository
+
+    own = f.creator(client, brand.h, handle=f"glow_official_{next(f._seq)}")
+    f._ok(client.post(f"/v1/ad-accounts/{brand.a['id']}/identities", headers=brand.h,
+                      json={"creator_id": own["id"]}), 201)
+    for caption in ("Launch", "Restock"):  # no window: AUTHORIZED in the untimed segment
+        post = f.post(client, brand.h, own["id"], caption=caption)
+        f._ok(client.post(f"/v1/ad-accounts/{brand.a['id']}/spark-posts/own", headers=brand.h,
+                          json={"post_id": post["id"]}), 201)
+    f._ok(client.delete(f"/v1/ad-accounts/{brand.b['id']}/spark-posts/{brand.sp2b}",
+                        headers=brand.h))
+    f.advance(client, brand.h, "P7DT1H")  # sp1's 7-day code has ended
+    every = brand.get(sort=sort, include_unbound="true", limit=500)["items"]
+    assert {i["status"] for i in every} == {"AUTHORIZED", "AUTHORIZATION_EXPIRED", "UNBOUND"}
+    for wanted in (["AUTHORIZED"], ["AUTHORIZATION_EXPIRED"], ["UNBOUND"],
+                   ["AUTHORIZED", "UNBOUND"], ["AUTHORIZATION_EXPIRED", "AUTHORIZED"],
+                   ["POST_UNAVAILABLE"]):
+        expected = [i["spark_post_id"] for i in every if i["status"] in wanted]
+        status = ",".join(wanted)
+        for batch in (1, 2, 3, 500):
+            monkeypatch.setattr(repository, "STATUS_BATCH", batch)
+            assert brand.ids(sort=sort, status=status, limit=500) == expected, (wanted, batch)
+            paged = [i for offset in range(0, len(expected) + 2, 2)
+                     for i in brand.ids(sort=sort, status=status, limit=2, offset=offset)]
+            assert paged == expected, (wanted, batch)
+            assert _walk(brand, 2, sort=sort, status=status) == expected, (wanted, batch)
