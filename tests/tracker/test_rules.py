@@ -286,3 +286,15 @@ def test_a_cursor_of_another_sort_says_which() -> None:
     assert caught.value.code == "invalid_cursor"
     assert caught.value.message == ("This cursor pages the tracker sorted by -creator; ask with "
                                     "sort=-creator or start again without after.")
+
+
+@pytest.mark.parametrize(("name", "descending", "text"), [
+    ("expiry", False, "expiry"), ("expiry", True, "-expiry"),
+    ("creator", False, "creator"), ("creator", True, "-creator"),
+    ("days_left", False, "days_left"), ("days_left", True, "-days_left"),
+    ("spend_at_risk", True, "spend_at_risk"), ("spend_at_risk", False, "-spend_at_risk"),
+])
+def test_a_sort_is_written_back_as_a_client_writes_it(name: str, descending: bool,
+                                                      text: str) -> None:
+    assert rules.sort_text(name, descending) == text
+    assert rules.parse_sort(text) == (name, descending)

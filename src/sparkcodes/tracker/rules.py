@@ -114,11 +114,21 @@ def cursor_text(cursor: Cursor) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def not_a_cursor() -> errors.InvalidInput:
+    """The refusal of an ``after`` that is not a cursor this tracker gave for the query."""
+    return errors.InvalidInput("after is not a cursor this tracker gave (pass the `next` of the "
+                               "previous page as it was).", code="invalid_cursor")
+
+
+def sort_text(name: str, descending: bool) -> str:
+    """A sort as a client writes it: the name, '-' first when against its natural way."""
+    return ("-" if descending != SORTS[name] else "") + name
+
+
 def parse_cursor(text: str, *, sort: str) -> Cursor:
     """A cursor from ``cursor_text``, for the page's ``sort`` ('-' included); InvalidInput
     invalid_cursor if it is not one, or was made for another sort."""
-    bad = errors.InvalidInput("after is not a cursor this tracker gave (pass the `next` of the "
-                              "previous page as it was).", code="invalid_cursor")
+    bad = not_a_cursor()
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         version, made_for, segment, values = json.loads(raw)

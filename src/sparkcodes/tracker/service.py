@@ -134,8 +134,7 @@ def track(session: Session, *, business: Business, q: Query, now: datetime,
     if after is not None and after.offset is not None:
         offset, after = after.offset, None
     if after is not None and q.sort not in rules.KEYSET_SORTS:
-        raise errors.InvalidInput("after is not a cursor this tracker gave (pass the `next` of "
-                                  "the previous page as it was).", code="invalid_cursor")
+        raise rules.not_a_cursor()
     total, exact = _total(session, f, now, at_least=offset + limit)
     if q.sort not in SPEND_SORTS:
         if after is not None:
@@ -151,7 +150,7 @@ def track(session: Session, *, business: Business, q: Query, now: datetime,
         following = None
         if more and keys:
             segment, values = repository.position(keys[-1], sort=q.sort)
-            following = rules.Cursor(_sort_text(q), segment, values)
+            following = rules.Cursor(rules.sort_text(q.sort, q.descending), segment, values)
         return Result(items, total, now, exact, following)
     candidates = repository.spend_candidates(f, now, _yesterdays(session, business, now))
     # The first offset + limit rows of the whole order are among the spending rows and the first
@@ -166,19 +165,14 @@ def track(session: Session, *, business: Business, q: Query, now: datetime,
     items = _items(session, business, page, now, known=spent)
     total = _at_least(total, items, offset)
     more = len(items) == limit and (not exact or offset + limit < total)
-    following = (rules.Cursor(_sort_text(q), rules.OFFSET_SEGMENT, (offset + limit,))
-                 if more else None)
+    following = (rules.Cursor(rules.sort_text(q.sort, q.descending), rules.OFFSET_SEGMENT,
+                              (offset + limit,)) if more else None)
     return Result(items, total, now, exact, following)
 
 
 def parse_after(q: Query, text: str) -> rules.Cursor:
     """The ``after`` of a request: a cursor made for this query's sort, or InvalidInput."""
-    return rules.parse_cursor(text, sort=_sort_text(q))
-
-
-def _sort_text(q: Query) -> str:
-    """The sort as a client writes it: the name, '-' first when against its natural way."""
-    return ("-" if q.descending != rules.SORTS[q.sort] else "") + q.sort
+    return rules.parse_cursor(text, sort=rules.sort_text(q.sort, q.descending))
 
 
 def _at_least(total: int, items: list[Item], offset: int) -> int:
