@@ -238,6 +238,20 @@ def test_tiktok_times_are_read_as_utc(text, want):  # type: ignore[no-untyped-de
     assert rules.parse_time(text) == want
 
 
+SYNCED = datetime(2026, 3, 1, 10, 0, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("2026-03-01 09:00:00", datetime(2026, 3, 1, 9, tzinfo=UTC)),
+    ("2026-03-01 10:00:30", SYNCED),
+    # TikTok's clock a second ahead of ours: what it says happened has happened.
+    ("2026-03-01 10:00:31", SYNCED), ("2026-03-02T00:00:00Z", SYNCED),
+    ("", SYNCED), (None, SYNCED), ("soon", SYNCED),
+])
+def test_what_tiktok_says_happened_is_never_after_now(text, want):  # type: ignore[no-untyped-def]
+    assert rules.happened_at(text, SYNCED) == want
+
+
 @pytest.mark.parametrize(("auth_code", "hint"), [
     ("SPARK-ABCD-…", "ABCD"), ("spark-wxyz-efgh", "WXYZ"), ("#Xy1+abc/def=", "XY1A"),
     ("", ""), (None, ""),

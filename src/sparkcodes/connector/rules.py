@@ -370,6 +370,13 @@ def parse_time(text: object) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def happened_at(text: object, now: datetime) -> datetime:
+    """When TikTok says something already happened (create_time, modify_time): that instant,
+    ``now`` when absent or unreadable, and never after ``now``. TikTok's clock may run ahead of
+    ours; a deletion it reports has happened, so it must read as past here."""
+    return min(parse_time(text) or now, now)
+
+
 def micros_of(value: object) -> int:
     """TikTok's money ("12.34", a number, or null) in micros; 0 when absent or unreadable."""
     if value is None or isinstance(value, bool):

@@ -391,7 +391,7 @@ def spark_ads(session: Session, *, held: Held, ads: list[dict[str, Any]]) -> Wan
 def _switches(found: Campaign | AdGroup | Ad | None, obj: dict[str, Any],
               now: datetime) -> dict[str, Any]:
     """disabled_at / deleted_at as TikTok says: the first instant the mirror saw it so."""
-    modified = rules.parse_time(obj.get("modify_time")) or now
+    modified = rules.happened_at(obj.get("modify_time"), now)
     paused, deleted = rules.is_paused(obj), rules.is_deleted(obj)
     return {"disabled_at": ((found.disabled_at if found else None) or modified) if paused
             else None,
@@ -416,7 +416,7 @@ def _campaign(session: Session, held: Held, obj: dict[str, Any], now: datetime) 
         **_switches(found, obj, now)}
     if found is None:
         repository.add_mirrored(session, Campaign(
-            created_by_id=None, created_at=rules.parse_time(obj.get("create_time")) or now,
+            created_by_id=None, created_at=rules.happened_at(obj.get("create_time"), now),
             source=TIKTOK, external_id=external_id, connection_id=held.connection_id, **values))
         _count(held, "created")
     elif _set(found, **values):
@@ -433,7 +433,7 @@ def _ad_group(session: Session, held: Held, obj: dict[str, Any], now: datetime) 
         return
     found = repository.mirrored(session, AdGroup, connection_id=held.connection_id,
                                 external_ids=[external_id]).get(external_id)
-    created_at = rules.parse_time(obj.get("create_time")) or now
+    created_at = rules.happened_at(obj.get("create_time"), now)
     daily = obj.get("budget_mode", "BUDGET_MODE_DAY") == "BUDGET_MODE_DAY"
     end = rules.parse_time(obj.get("schedule_end_time"))
     values: dict[str, Any] = {
@@ -479,7 +479,7 @@ def _ad(session: Session, held: Held, obj: dict[str, Any], now: datetime) -> str
         **_switches(found, obj, now)}
     if found is None:
         repository.add_mirrored(session, Ad(
-            created_by_id=None, created_at=rules.parse_time(obj.get("create_time")) or now,
+            created_by_id=None, created_at=rules.happened_at(obj.get("create_time"), now),
             source=TIKTOK, external_id=external_id, connection_id=held.connection_id,
             **values))
         _count(held, "created")
