@@ -5,8 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ARRAY, ColumnElement, CursorResult, Result, any_, bindparam, inspect
+from sqlalchemy import (
+    ARRAY,
+    ClauseElement,
+    ColumnElement,
+    CursorResult,
+    Result,
+    TextClause,
+    any_,
+    bindparam,
+    inspect,
+    text,
+)
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
+from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.types import TypeEngine
 
 _O = TypeVar("_O")
 _V = TypeVar("_V")
@@ -19,6 +34,29 @@ def rowcount(result: Result[Any]) -> int:
     ``CursorResult``, the class that carries ``rowcount``.
     """
     return cast("CursorResult[Any]", result).rowcount
+
+
+def compiled_once(statement: ClauseElement, dialect: str,
+                  parameters: dict[str, TypeEngine[Any]]) -> TextClause:
+    """``statement`` as the SQL it compiles to on ``dialect``, for statements SQLAlchemy cannot
+    cache: a multi-row VALUES has no cache key, so it is compiled again on every execution
+    (a third of a code preview's CPU went to compiling the limiter's two upserts). The text is
+    compiled once; executing it binds ``parameters`` (name: type, so their values are converted
+    as the statement's own would be) and the literals the statement holds, and compiles nothing
+    more. ``dialect`` is 'postgresql' or 'sqlite'."""
+    # The drivers' own dialects may write casts after parameters (":k0::VARCHAR"), which text()
+    # would not read as parameters: compile for the plain dialects, then let the driver's
+    # dialect cast the typed parameters as it does for any statement.
+    named = (PGDialect(paramstyle="named") if dialect == "postgresql"
+             else SQLiteDialect(paramstyle="named"))
+    compiled: Compiled = statement.compile(dialect=named)
+    literals = {name: value for name, value in compiled.params.items() if name not in parameters}
+    missing = set(parameters) - set(compiled.params)
+    if missing:
+        raise ValueError(f"the statement has no parameter {sorted(missing)}")
+    return text(compiled.string).bindparams(
+        *(bindparam(name, type_=type_) for name, type_ in parameters.items()),
+        *(bindparam(name, value) for name, value in literals.items()))
 
 
 def among(session: Session, column: ColumnElement[_V] | QueryableAttribute[_V],

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    TextClause,
     bindparam,
     case,
     delete,
@@ -29,10 +30,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.sql.dml import Insert, ReturningInsert, ReturningUpdate
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter
 
 from sparkcodes.kit.clock import real_now
+from sparkcodes.kit.sql import compiled_once
 from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.models import RateLimitCounter
 
@@ -67,22 +69,25 @@ def _insert(dialect: str) -> postgresql.Insert | sqlite.Insert:
     return postgresql.insert(T) if dialect == "postgresql" else sqlite.insert(T)
 
 
-def _hit_many_statement(dialect: str, n: int) -> ReturningInsert[str, int]:
-    """One hit in each of ``n`` windows (keys k0.., window ends r0.. if a new one starts)."""
+def _hit_many_statement(dialect: str, n: int) -> TextClause:
+    """One hit in each of ``n`` windows (keys k0.., window ends r0.. if a new one starts),
+    compiled once (a multi-row VALUES is a statement SQLAlchemy does not cache)."""
     now = _when("b_now", None)
     insert = _insert(dialect)
     insert = insert.values([
         {"key": bindparam(f"k{i}", type_=String()), "hits": 1,
          "resets_at": _when(f"r{i}", None)} for i in range(n)])
     ended = T.c.resets_at <= now
-    return insert.on_conflict_do_update(
+    return compiled_once(insert.on_conflict_do_update(
         index_elements=[T.c.key],
         set_={"hits": case((ended, 1), else_=T.c.hits + 1),
               "resets_at": case((ended, insert.excluded.resets_at), else_=T.c.resets_at)},
-    ).returning(T.c.key, T.c.hits)
+    ).returning(T.c.key, T.c.hits), dialect, {
+        "b_now": UTCDateTime(), **{f"k{i}": String() for i in range(n)},
+        **{f"r{i}": UTCDateTime() for i in range(n)}})
 
 
-def _give_back_many_statement(dialect: str, n: int) -> Insert:
+def _give_back_many_statement(dialect: str, n: int) -> TextClause:
     """One hit given back in each of ``n`` windows still running (never below zero). An upsert,
     not an UPDATE, so it locks rows in the order given, as the hit does: two statements locking
     the same keys in one order cannot deadlock. A window that is gone is written as an ended
@@ -93,10 +98,10 @@ def _give_back_many_statement(dialect: str, n: int) -> Insert:
         {"key": bindparam(f"k{i}", type_=String()), "hits": 0, "resets_at": now}
         for i in range(n)])
     floor = func.max if dialect == "sqlite" else func.greatest
-    return insert.on_conflict_do_update(
+    return compiled_once(insert.on_conflict_do_update(
         index_elements=[T.c.key],
         set_={"hits": case((T.c.resets_at > now, floor(T.c.hits - 1, 0)), else_=T.c.hits)},
-    )
+    ), dialect, {"b_now": UTCDateTime(), **{f"k{i}": String() for i in range(n)}})
 
 
 class SqlStorage(Storage):
@@ -111,8 +116,8 @@ class SqlStorage(Storage):
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._held = threading.local()
         self._incr, self._decr = _statements(engine.dialect.name)
-        self._hit_many: dict[int, ReturningInsert[str, int]] = {}
-        self._give_back_many: dict[int, Insert] = {}
+        self._hit_many: dict[int, TextClause] = {}
+        self._give_back_many: dict[int, TextClause] = {}
         try:
             T.create(engine, checkfirst=True)
         except SQLAlchemyError:
