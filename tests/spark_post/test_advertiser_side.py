@@ -336,6 +336,24 @@ def test_r15_region_not_supported_when_binding(client, backend):
     bound_item(f.bind(client, w.brand_h, w.account["id"], [w.code["code"]]))
 
 
+def test_r15_a_batch_that_spends_the_limit_midway_binds_what_came_before(client, app):  # type: ignore[no-untyped-def]
+    """The request is refused whole (429) only when its first look-up is; a batch that reaches
+    the limit on the way gets each later code's refusal in its own result."""
+    w = f.World(client)
+    r = f.bind(client, w.brand_h, w.account["id"], [unknown_code() for _ in range(19)])
+    assert {i["error"]["code"] for i in r.json()["results"]} == {"code_not_found"}
+    r = f.bind(client, w.brand_h, w.account["id"],
+               [w.code["code"]] + [unknown_code() for _ in range(12)])
+    bound_item(r)
+    results = r.json()["results"]
+    assert [i["error"]["code"] for i in results[1:12]] == ["code_not_found"] * 11
+    assert results[12]["error"]["code"] == "rate_limited"
+    assert "from this ad account (30 in 10 minutes)" in results[12]["error"]["message"]
+    # The 30 are spent: the next request is refused before anything, its first code included.
+    assert_error(f.bind(client, w.brand_h, w.account["id"], [unknown_code()]), 429,
+                 "rate_limited", "from this ad account")
+
+
 def test_r15_many_unknown_codes_are_rate_limited(client, app):
     limit = app.state.settings.codes.failed_lookups_limit
     assert limit == "30/10 minutes"

@@ -59,6 +59,7 @@ class Guard:
 
     limiter: Limiter
     tiers: tuple[Tier, ...]
+    granted: int = 0  # look-ups this request was allowed to make
 
     def check(self) -> None:
         """RateLimited (429) if a tier is spent; Unavailable (503) if its store is down."""
@@ -67,7 +68,9 @@ class Guard:
 
     def reserve(self) -> Reservation:
         """Count one look-up as failed before it is made (atomic; see throttle.service)."""
-        return self.limiter.reserve(self.tiers)
+        reservation = self.limiter.reserve(self.tiers)
+        self.granted += 1
+        return reservation
 
 
 def guard_for(limiter: Limiter, *, user: User, account: AdAccount, ip: str | None) -> Guard:
@@ -245,8 +248,8 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
             f"At most {limit} codes can be bound in one request; {len(codes)} were sent.",
             code=refusal.value,
         )
-    guard.check()
     if account.source != NATIVE:
+        guard.check()
         return _bind_remote(session, settings=settings, user=user, account=account,
                             codes=codes, original_codes=list(original_codes or []),
                             actions=actions)
@@ -259,6 +262,13 @@ def bind_many(session: Session, *, settings: Settings, guard: Guard, user: User,
                       text=text, originals=originals, result=result)
         except errors.Unavailable:
             raise  # the limiter's store is down: the whole request is refused (503)
+        except errors.RateLimited as exc:
+            if not guard.granted:
+                # The request's first look-up was refused: a tier was spent before it came, so
+                # the whole request is refused (429). The reservation is that check, exact and
+                # in the same round trip, so none is sent ahead of it.
+                raise
+            result.error = exc
         except errors.AppError as exc:
             result.error = exc
         metrics.count_bind(result.error.code if result.error is not None else None)
@@ -344,13 +354,12 @@ def _bind_one(session: Session, *, settings: Settings, guard: Guard, user: User,
     result.warnings = code_rules.sound_warnings(r.post.sound)
     result.resolved, result.original = r, original
 
+    # The common case first, a plain post with no live Spark post here: its insert is the test
+    # (it does nothing when one is live, bound before or by a concurrent request).
+    if original is None and _bind_new(session, r, account=account, user=user, now=now,
+                                      settings=settings, result=result):
+        return
     existing = repository.active_for_post(session, account.id, r.post.id)
-    if existing is None and original is None:
-        if _bind_new(session, r, account=account, user=user, now=now, settings=settings,
-                     result=result):
-            return
-        # A concurrent request of this ad account bound the same post first.
-        existing = repository.active_for_post(session, account.id, r.post.id)
     # Several writes that can each be refused: a savepoint undoes the earlier ones.
     with session.begin_nested():
         _bind_existing_or_original(session, r, original, existing, account=account, user=user,
