@@ -53,13 +53,23 @@ def test_a_row_undone_by_a_savepoint_or_a_rollback_is_never_linked(app: FastAPI)
             service.record(session, actor_id=None, action="thing.undone", target_type="thing",
                            target_id="t")
             raise RuntimeError("refused")
+        with pytest.raises(RuntimeError), session.begin_nested():
+            service.record(session, actor_id=None, action="thing.written_then_undone",
+                           target_type="thing", target_id="t")
+            session.flush()  # in the database, then undone with the savepoint
+            raise RuntimeError("refused")
+        with session.begin_nested():
+            released = service.record(session, actor_id=None, action="thing.released",
+                                      target_type="thing", target_id="t",
+                                      after={"n": 1.5, "at": "x"}).id
+            session.flush()
     with pytest.raises(RuntimeError), app.state.db.unit_of_work() as session:
         service.record(session, actor_id=None, action="thing.rolled_back", target_type="thing",
                        target_id="t")
         raise RuntimeError("refused")
-    assert [link.event_id for link in links(app)] == [kept]
+    assert [link.event_id for link in links(app)] == [kept, released]
     later = append(app)
-    assert [link.event_id for link in links(app)] == [kept, *later]
+    assert [link.event_id for link in links(app)] == [kept, released, *later]
     assert verify(app).intact
 
 

@@ -49,13 +49,6 @@ _LINKS = cast(Table, AuditLink.__table__)
 _HEAD = cast(Table, AuditChainHead.__table__)
 
 
-def event_rows(session: Session, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The audit rows as the database holds them (not the session's objects): the values the
-    chain hashes are the values a verifier will read back. Rows a savepoint undid are absent."""
-    rows = session.execute(select(*_event_columns()).where(_EVENTS.c.id.in_(event_ids)))
-    return {row.id: dict(row._mapping) for row in rows}
-
-
 def _event_columns() -> list[Any]:
     return [_EVENTS.c[name] for name in chain.FIELDS]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, event
+from sqlalchemy import Row, event, inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
 from sparkcodes.audit import repository, rules
@@ -71,7 +71,7 @@ def record(
         request_id=current_request_id(),
     )
     repository.add(session, row)
-    session.info.setdefault(_PENDING, []).append(row.id)
+    session.info.setdefault(_PENDING, []).append(row)
     return row
 
 
@@ -125,12 +125,16 @@ def _forget_on_rollback(session: Session, previous: SessionTransaction) -> None:
         session.info.pop(_PENDING, None)
 
 
-def link(session: Session, event_ids: list[str], key: chain.ChainKey) -> int:
-    """Chain the audit rows still present of ``event_ids`` after the current last link, under
-    the head's lock (see above). Returns how many were linked."""
+def link(session: Session, events: list[AuditEvent], key: chain.ChainKey) -> int:
+    """Chain the audit rows of ``events`` still in the transaction after the current last
+    link, under the head's lock (see above). Returns how many were linked.
+
+    The rows are not read back: a savepoint rolled back expunges the rows it added (they are no
+    longer persistent), and the values of the others are those written, stored as they read back
+    (``record``), so the chain hashes what a verifier will read."""
     session.flush()
-    rows = repository.event_rows(session, event_ids)
-    ordered = [rows[i] for i in dict.fromkeys(event_ids) if i in rows]
+    kept = {e.id: e for e in events if inspect(e).persistent}
+    ordered = [{name: getattr(e, name) for name in chain.FIELDS} for e in kept.values()]
     if not ordered:
         return 0
     last_seq, prev = repository.advance_head(session, len(ordered))
