@@ -94,6 +94,18 @@ def test_flags(window_end: datetime | None, contract_end: datetime | None, live:
                        live_ads=live, now=NOW) == expected
 
 
+@pytest.mark.parametrize("window_end, contract_end, live", [
+    (w, c, live) for w in (None, NOW - 2 * H, NOW + 5 * D, NOW + 10 * D, NOW + 20 * D)
+    for c in (NOW - D, NOW - H, NOW, NOW + 10 * D) for live in (0, 1, 3)])
+def test_the_named_rules_are_the_flags(window_end: datetime | None, contract_end: datetime,
+                                       live: int) -> None:
+    """The roster decides flags on plain rows with the two rules ``flags`` is made of."""
+    expected = rules.flags(bound=True, window_end=window_end, contract_end=contract_end,
+                           live_ads=live, now=NOW)
+    assert rules.code_ends_first(window_end, contract_end) is (SHORT in expected)
+    assert (live > 0 and rules.contract_ended(contract_end, NOW)) is (PAST in expected)
+
+
 def test_an_unbound_spark_post_is_never_flagged() -> None:
     assert rules.flags(bound=False, window_end=NOW + D, contract_end=NOW + 10 * D, live_ads=0,
                        now=NOW) == []

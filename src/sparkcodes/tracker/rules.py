@@ -186,11 +186,21 @@ def flags(*, bound: bool, window_end: datetime | None, contract_end: datetime | 
     out: list[str] = []
     if not bound or contract_end is None:
         return out
-    if window_end is not None and window_end < contract_end:
+    if code_ends_first(window_end, contract_end):
         out.append(CODE_SHORTER_THAN_CONTRACT)
-    if live_ads > 0 and now > contract_end:
+    if live_ads > 0 and contract_ended(contract_end, now):
         out.append(RUNNING_PAST_CONTRACT)
     return out
+
+
+def code_ends_first(window_end: datetime | None, contract_end: datetime) -> bool:
+    """R26's first flag: the code's window ends before the contract does."""
+    return window_end is not None and window_end < contract_end
+
+
+def contract_ended(contract_end: datetime, now: datetime) -> bool:
+    """Whether a live ad on the contract's posts now runs past it (R26's second flag)."""
+    return now > contract_end
 
 
 @dataclass(frozen=True)

@@ -429,12 +429,10 @@ def contract_flags(session: Session, *, business: Business, creator_ids: set[str
         term = contract_rules.governing(terms, creator_id=row.creator_id, post_id=row.post_id)
         if term is None:
             continue
-        if rules.flags(bound=True, window_end=row.window_end, contract_end=term.ends_at,
-                       live_ads=0, now=now):
+        if rules.code_ends_first(row.window_end, term.ends_at):
             flagged.setdefault(term.id, []).append(row)
-        elif row.has_ads and rules.flags(bound=True, window_end=None, contract_end=term.ends_at,
-                                         live_ads=1, now=now):
-            undecided[row.id] = (row, term.id)
+        elif row.has_ads and rules.contract_ended(term.ends_at, now):
+            undecided[row.id] = (row, term.id)  # flagged if one of its ads is live
     built = {i.spark_post.id: i for i in _items(
         session, business, [repository.Key(r.id, r.window_end, r.handle)
                             for r, _ in undecided.values()], now)}
