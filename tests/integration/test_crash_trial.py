@@ -375,6 +375,17 @@ def _settle(url: Callable[[], str], headers: dict[str, str], db: Engine, deploym
     return owed
 
 
+def _unfinished(db: Engine) -> list[str]:
+    """The jobs still owed when the settling budget ran out, with when each may run and why it
+    last failed: what tells a budget spent under load (a retry waiting out its backoff) from a
+    promise no job holds any more."""
+    return [f"{r.name} attempts={r.attempts}/{r.max_attempts} run_at={r.run_at} "
+            f"locked_until={r.locked_until} last_error={(r.last_error or '')[:200]!r}"
+            for r in _rows(db, "SELECT name, attempts, max_attempts, run_at, locked_until, "
+                               "last_error FROM jobs WHERE finished_at IS NULL AND dead_at IS NULL "
+                               "ORDER BY run_at LIMIT 20")]
+
+
 def _rows(db: Engine, sql: str) -> list[Any]:
     with db.connect() as conn:
         return list(conn.execute(text(sql)))
@@ -444,7 +455,7 @@ def test_killed_processes_break_no_promise(database: str, receiver: Receiver,
 
         deployment.settled()
         owed = _settle(lambda: deployment.url, cast.brand_h, db, deployment)
-        assert not any(owed.values()), (owed, why)
+        assert not any(owed.values()), (owed, _unfinished(db), why)
         _check(db, ledger, cast, receiver, why)
         verify = subprocess.run([str(processes.BIN), "audit", "verify"], env=env,
                                 capture_output=True, text=True, timeout=300)
