@@ -565,8 +565,11 @@ def test_a_status_filter_picks_from_rows_read_in_batches(client, brand: Brand, m
                    ["POST_UNAVAILABLE"]):
         expected = [i["spark_post_id"] for i in every if i["status"] in wanted]
         status = ",".join(wanted)
-        for batch in (1, 2, 3, 500):
+        for batch, slack, growth in ((1, 10, 4), (2, 10, 4), (3, 10, 4), (500, 10, 4),
+                                     (500, 0, 2)):
             monkeypatch.setattr(repository, "STATUS_BATCH", batch)
+            monkeypatch.setattr(repository, "STATUS_SLACK", slack)
+            monkeypatch.setattr(repository, "GROWTH", growth)
             assert brand.ids(sort=sort, status=status, limit=500) == expected, (wanted, batch)
             paged = [i for offset in range(0, len(expected) + 2, 2)
                      for i in brand.ids(sort=sort, status=status, limit=2, offset=offset)]
