@@ -380,10 +380,11 @@ def _picked(session: Session, f: Filters, now: datetime, *, sort: str, descendin
     order values), skipping the first ``skip`` of them, at most ``want``.
 
     The rows matching the other filters are read in their index order by keyset, in batches
-    that start at the rows wanted and grow to STATUS_BATCH, and the status is evaluated on each batch's rows looked up by their keys. One
-    statement that filtered by the status CASE over six joined tables left the plan to the
-    database's guess of how rare the status is, and PostgreSQL guessed "rare" for every status:
-    it joined every row of the business and sorted them (1.5 s a page at 1,000,000 rows)."""
+    that start at the rows wanted and grow to STATUS_BATCH, and the status is evaluated on each
+    batch's rows looked up by their keys. One statement that filtered by the status CASE over
+    six joined tables left the plan to the database's guess of how rare the status is, and
+    PostgreSQL guessed "rare" for every status: it joined every row of the business and sorted
+    them (1.5 s a page at 1,000,000 rows)."""
     assert f.statuses is not None
     plain = replace(f, statuses=None)
     out: list[Key] = []
