@@ -292,3 +292,34 @@ def test_approve_and_cancel_race_exactly_one_wins(client, live_url, w):
         assert final["status"] == ("approved" if approve.status_code == 200 else "cancelled")
     assert ts(get_code(client, w.creator_h, w.code["id"])["expires_at"]) == \
         end + timedelta(days=7 * approvals)
+
+
+def test_the_pending_requests_of_the_codes_a_page_shows(client, app, w):  # type: ignore[no-untyped-def]
+    """renewal.service.pending_for_codes: one statement for the codes of a page, pending only,
+    sent by the ad accounts given."""
+    from sparkcodes.models import AdAccount
+    from sparkcodes.renewal import service
+
+    def bound(account_id: str) -> dict:  # type: ignore[type-arg]
+        post = f.post(client, w.creator_h, w.creator["id"])
+        made = f.code(client, w.creator_h, post["id"])
+        f.spark_post_id(client, w.brand_h, account_id, made["code"])
+        return made
+
+    withdrawn, elsewhere = bound(w.account["id"]), bound(w.account2["id"])
+    asked = ask(client, w.brand_h, w.account["id"], w.code["id"]).json()
+    gone = ask(client, w.brand_h, w.account["id"], withdrawn["id"]).json()
+    assert answer(client, w.brand_h, gone["id"], "cancel").status_code == 200
+    other = ask(client, w.brand_h, w.account2["id"], elsewhere["id"]).json()
+
+    def pending(account_ids: list[str], code_ids: list[str]) -> set[str]:
+        with app.state.db.unit_of_work(write=False) as session:
+            accounts = [session.get(AdAccount, a) for a in account_ids]
+            return {v.request.id for v in service.pending_for_codes(
+                session, accounts=accounts, authorization_ids=code_ids)}
+
+    every = [w.code["id"], withdrawn["id"], elsewhere["id"]]
+    assert pending([w.account["id"]], every) == {asked["id"]}
+    assert pending([w.account["id"], w.account2["id"]], every) == {asked["id"], other["id"]}
+    assert pending([w.account["id"]], [elsewhere["id"], withdrawn["id"]]) == set()
+    assert pending([w.account["id"]], []) == set() and pending([], every) == set()

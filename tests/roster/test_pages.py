@@ -182,6 +182,13 @@ def test_contracts_record_refuse_flag_and_delete(client):  # type: ignore[no-unt
     flag = re.search(r'<ul class="problems small".*?</ul>', page, re.S).group(0)
     assert f'id="ask-{w["code"]["id"]}"' in flag and "<summary>Ask to extend</summary>" in flag
     assert f'action="/ad-accounts/{w["account"]["id"]}/renewal-requests"' in flag
+    r = client.post(f"/ad-accounts/{w['account']['id']}/renewal-requests", headers=HTML,
+                    data={"csrf_token": token, "authorization_id": w["code"]["id"],
+                          "days": "60"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(f"/businesses/{biz}/roster", headers=HTML).text
+    flag = re.search(r'<ul class="problems small".*?</ul>', page, re.S).group(0)
+    assert "Extension requested" in _text(flag) and "by 60 days" in _text(flag)
     contracts = f._ok(client.get(url.replace("/businesses", "/v1/businesses"),
                                  headers=w["brand_h"]))["items"]
     assert {c["starts_at"][:10] for c in contracts} == {_day(-1), _day(10)}

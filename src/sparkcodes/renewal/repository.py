@@ -3,11 +3,13 @@ only while they are open (unanswered and younger than RENEWAL_TTL)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
+from sparkcodes.kit.sql import among
 from sparkcodes.models import (
     AdAccount,
     Authorization,
@@ -60,6 +62,11 @@ def pending_for_code(session: Session, authorization_id: str,
     """The open request for this code, if any; an expired one does not block a new one."""
     return session.scalar(select(RenewalRequest).where(
         RenewalRequest.authorization_id == authorization_id, *flow.open_at(TABLE, now)).limit(1))
+
+
+def of_codes(session: Session, authorization_ids: Sequence[str]) -> ColumnElement[bool]:
+    """The requests about these codes (a condition on the listing)."""
+    return among(session, RenewalRequest.authorization_id, authorization_ids)
 
 
 def approve(session: Session, *, request_id: str, user_id: str, now: datetime) -> bool:

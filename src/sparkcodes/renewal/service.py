@@ -220,6 +220,19 @@ def list_for_ad_accounts(session: Session, *, accounts: list[AdAccount], status:
         session, FLOW, accounts=accounts, status=status, now=now, limit=limit, offset=offset)]
 
 
+def pending_for_codes(session: Session, *, accounts: list[AdAccount],
+                      authorization_ids: list[str]) -> list[RenewalView]:
+    """The pending requests these ad accounts sent about these codes, in one statement: what a
+    page of codes shows beside each. A code has one pending request at most."""
+    if not accounts or not authorization_ids:
+        return []
+    now = utc_now()
+    return [RenewalView(*row, now=now) for row in flow.of_ad_accounts(
+        session, FLOW, accounts=accounts, status="pending", now=now,
+        limit=len(authorization_ids), offset=0,
+        where=[repository.of_codes(session, authorization_ids)])]
+
+
 # --- expiry -------------------------------------------------------------------------------------
 
 def expire_sweep(session: Session, *, now: datetime) -> int:

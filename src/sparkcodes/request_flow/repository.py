@@ -117,12 +117,13 @@ def of_ad_account(session: Session, t: Table[M, *Ts], ad_account_id: str, *,
 
 
 def of_ad_accounts(session: Session, t: Table[M, *Ts], ad_account_ids: Sequence[str], *,
-                   step: Step | None, now: datetime, limit: int,
-                   offset: int) -> list[tuple[*Ts]]:
-    """Requests any of these ad accounts sent, newest first: one statement for all the accounts
-    of a business, however many it has."""
-    return _page(session, t, t.listing().where(among(session, t.ad_account_id, ad_account_ids)),
-                 step, now, limit, offset)
+                   step: Step | None, now: datetime, limit: int, offset: int,
+                   where: Sequence[ColumnElement[bool]] = ()) -> list[tuple[*Ts]]:
+    """Requests any of these ad accounts sent (and meeting ``where``, conditions on the kind's
+    listing), newest first: one statement for all the accounts of a business, however many it
+    has."""
+    return _page(session, t, t.listing().where(among(session, t.ad_account_id, ad_account_ids),
+                                               *where), step, now, limit, offset)
 
 
 def notice_where(*, agreed_at: SQLColumnExpression[datetime | None],

@@ -4,11 +4,12 @@ of request describes itself in a ``Flow`` and keeps its own use cases, audit row
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, TypeVarTuple
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from sparkcodes import errors
@@ -125,12 +126,13 @@ def of_ad_account(session: Session, flow: Flow[M, *Ts], *, account: AdAccount,
 
 
 def of_ad_accounts(session: Session, flow: Flow[M, *Ts], *, accounts: list[AdAccount],
-                   status: str | None, now: datetime, limit: int,
-                   offset: int) -> list[tuple[*Ts]]:
-    """Requests any of these ad accounts sent (a business's), newest first."""
+                   status: str | None, now: datetime, limit: int, offset: int,
+                   where: Sequence[ColumnElement[bool]] = ()) -> list[tuple[*Ts]]:
+    """Requests any of these ad accounts sent (a business's), newest first; ``where`` narrows
+    them (see repository.of_ad_accounts)."""
     return repository.of_ad_accounts(session, flow.table, [a.id for a in accounts],
                                      step=_step(flow, status), now=now, limit=limit,
-                                     offset=offset)
+                                     offset=offset, where=where)
 
 
 def _step(flow: Flow[M, *Ts], status: str | None) -> rules.Step | None:

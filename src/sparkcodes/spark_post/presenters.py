@@ -187,12 +187,12 @@ def bind_out(session: Session, results: list[service.BindResult], now: datetime)
     return BindOut(bound=bound, failed=len(items) - bound, results=items)
 
 
-def pending_renewals_of(session: Session, accounts: list[AdAccount]) -> dict[str, Any]:
-    """Pending renewal requests of these ad accounts, by code, in one statement."""
-    if not accounts:
-        return {}
-    views = renewal_service.list_for_ad_accounts(session, accounts=accounts, status="pending",
-                                                 limit=5_000, offset=0)
+def pending_renewals_of(session: Session, accounts: list[AdAccount],
+                        codes: list[str]) -> dict[str, Any]:
+    """Pending renewal requests these ad accounts sent about these codes (those a page shows),
+    by code, in one statement."""
+    views = renewal_service.pending_for_codes(session, accounts=accounts,
+                                              authorization_ids=codes)
     return {v.authorization.id: v for v in views}
 
 

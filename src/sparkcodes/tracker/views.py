@@ -134,7 +134,9 @@ def tracker_page(business_id: str, web: WebPage, access: BusinessRead) -> Respon
     base = f"/businesses/{business.id}/tracker"
     shown = raw["col"] or [key for key, _ in COLUMNS]
     accounts_shown = {i.account.id: i.account for i in result.items} if result else {}
-    pending = spark_presenters.pending_renewals_of(web.session, list(accounts_shown.values()))
+    codes_shown = sorted({i.code.id for i in result.items if i.code}) if result else []
+    pending = spark_presenters.pending_renewals_of(web.session, list(accounts_shown.values()),
+                                                   codes_shown)
     return web.render("tracker/page.html", {
         "business": business, "role": role, "raw": raw, "errors": errs, "accounts": accounts,
         "within_choices": within, "sort_choices": SORTS, "statuses": rules.STATUSES,
