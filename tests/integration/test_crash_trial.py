@@ -386,6 +386,21 @@ def _unfinished(db: Engine) -> list[str]:
                                "ORDER BY run_at LIMIT 20")]
 
 
+def _undelivered(db: Engine) -> list[str]:
+    """Each webhook delivery not delivered, with its attempts and the state of the job that holds
+    it (finished, dead or waiting): a delivery given up on (failed_at) is told from one whose job
+    ended while it was still owed."""
+    return [", ".join(f"{k}={v!r}" for k, v in r._mapping.items())
+            for r in _rows(db, "SELECT d.attempts, d.interrupted_attempts, d.last_status, "
+                               "d.last_error, d.attempt_started_at, d.failed_at, "
+                               "j.attempts AS job_attempts, j.run_at AS job_run_at, "
+                               "j.locked_by, j.locked_until, j.finished_at AS job_finished_at, "
+                               "j.dead_at AS job_dead_at, j.last_error AS job_last_error "
+                               "FROM webhook_deliveries d LEFT JOIN jobs j "
+                               "ON j.dedupe_key = 'webhook.deliver:' || d.id "
+                               "WHERE d.delivered_at IS NULL LIMIT 20")]
+
+
 def _rows(db: Engine, sql: str) -> list[Any]:
     with db.connect() as conn:
         return list(conn.execute(text(sql)))
@@ -455,7 +470,7 @@ def test_killed_processes_break_no_promise(database: str, receiver: Receiver,
 
         deployment.settled()
         owed = _settle(lambda: deployment.url, cast.brand_h, db, deployment)
-        assert not any(owed.values()), (owed, _unfinished(db), why)
+        assert not any(owed.values()), (owed, _unfinished(db), _undelivered(db), why)
         _check(db, ledger, cast, receiver, why)
         verify = subprocess.run([str(processes.BIN), "audit", "verify"], env=env,
                                 capture_output=True, text=True, timeout=300)
