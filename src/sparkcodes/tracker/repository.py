@@ -181,6 +181,19 @@ def status_sql(c: StateColumns, now: datetime) -> ColumnElement[str]:
 RUNNING_WINDOW = frozenset({AUTHORIZED, StopReason.POST_UNAVAILABLE.value,
                             StopReason.ACCOUNT_AD_SETTINGS_OFF.value,
                             StopReason.IDENTITY_UNLINKED.value})
+RUNNING, ENDED = "running", "ended"
+
+
+def _window_implied(statuses: frozenset[str] | None) -> str | None:
+    """What a status filter implies of the window end, which an index can read as a range:
+    RUNNING (a window still running, or none), ENDED (a window that ended), or None."""
+    if statuses is None:
+        return None
+    if statuses <= RUNNING_WINDOW:
+        return RUNNING
+    if statuses == {StopReason.AUTHORIZATION_EXPIRED.value}:
+        return ENDED
+    return None
 
 
 @dataclass(frozen=True)
@@ -237,9 +250,10 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
     if f.statuses is not None:
         stmt = _state_joins(stmt).where(status_sql(TRACKER_COLUMNS, now).in_(sorted(f.statuses)))
         at = literal(now, UTCDateTime())
-        if f.statuses <= RUNNING_WINDOW:  # implied by the CASE; lets the index skip ended rows
+        implied = _window_implied(f.statuses)  # by the CASE; lets the index skip other rows
+        if implied == RUNNING:
             stmt = stmt.where(or_(SparkPost.window_end_at > at, SparkPost.window_end_at.is_(None)))
-        elif f.statuses == {StopReason.AUTHORIZATION_EXPIRED.value}:
+        elif implied == ENDED:
             stmt = stmt.where(SparkPost.window_end_at <= at)
     if f.creator_id is not None:
         stmt = stmt.where(Post.creator_id == f.creator_id)
@@ -306,10 +320,11 @@ def _segments(f: Filters, now: datetime, *, sort: str, descending: bool,
     timed = base.where(end.is_not(None))
     untimed = base.where(end.is_(None))
     at = literal(now, UTCDateTime())
-    if implied is not None and implied <= RUNNING_WINDOW:  # as in _matching, as index ranges
+    window = _window_implied(implied)  # as in _matching, as each segment's index range
+    if window == RUNNING:
         base = base.where(or_(end > at, end.is_(None)))
         timed = timed.where(end > at)
-    elif implied is not None and implied == {StopReason.AUTHORIZATION_EXPIRED.value}:
+    elif window == ENDED:
         base = base.where(end <= at)
         timed = timed.where(end <= at)
         untimed = untimed.where(false())
