@@ -460,12 +460,6 @@ def creators_of(session: Session, views: list[AdView]) -> dict[str, Creator]:
 
 
 def codes_of(session: Session, views: list[AdView]) -> dict[str, Authorization]:
-    """The codes these ads' Spark posts run on now, by id."""
-    out: dict[str, Authorization] = {}
-    for v in views:
-        code_id = v.spark_post.authorization_id
-        if code_id and code_id not in out:
-            code = authorization_repository.by_id(session, code_id)
-            if code is not None:
-                out[code_id] = code
-    return out
+    """The codes these ads' Spark posts run on now, by id, in one statement."""
+    return authorization_repository.by_ids(
+        session, {v.spark_post.authorization_id for v in views if v.spark_post.authorization_id})

@@ -101,10 +101,10 @@ def ad_rows(web: Web, ads: list[Ad], account: AdAccount) -> list[dict[str, Any]]
     views = service.deliveries(web.session, ads, utc_now())
     last_days = (engagement_service.last_paid_days(web.session, [v.ad.id for v in views])
                  if web.settings.sandbox and views else {})
-    pending = spark_presenters.pending_renewals(web.session, account) if views else {}
     now = utc_now()
     creators = service.creators_of(web.session, views)
     codes = service.codes_of(web.session, views)
+    pending = spark_presenters.pending_renewals(web.session, account, codes)
     rows = []
     for v in views:
         creator = creators[v.post.creator_id]

@@ -20,6 +20,13 @@ def by_id(session: Session, authorization_id: str) -> Authorization | None:
     return session.get(Authorization, authorization_id)
 
 
+def by_ids(session: Session, ids: set[str]) -> dict[str, Authorization]:
+    if not ids:
+        return {}
+    return {a.id: a for a in session.scalars(select(Authorization)
+                                             .where(Authorization.id.in_(sorted(ids))))}
+
+
 def by_code_hash(session: Session, code_hash: str) -> Authorization | None:
     return session.scalar(select(Authorization).where(Authorization.code_hash == code_hash))
 

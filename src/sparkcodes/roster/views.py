@@ -136,10 +136,8 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
             links.setdefault(view.link.roster_entry_id, []).append(view)
     # A flagged code can be asked to extend right here (R24, at any time): on the cards' shown
     # flags.
-    flagged_accounts = {i.account.id: i.account for items in flagged.values() for i in items}
-    flagged_codes = sorted({i.code.id for items in flagged.values() for i in items if i.code})
-    pending = spark_presenters.pending_renewals_of(web.session, list(flagged_accounts.values()),
-                                                   flagged_codes)
+    pending = spark_presenters.pending_renewals_of(
+        web.session, (i for items in flagged.values() for i in items))
     return web.render("roster/page.html", {
         "business": business, "role": role, "can_operate": business_rules.allows(role, "operate"),
         "entries": entries, "total": total, "offset": offset, "page_size": PAGE_SIZE,

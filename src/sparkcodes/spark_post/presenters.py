@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -187,17 +187,30 @@ def bind_out(session: Session, results: list[service.BindResult], now: datetime)
     return BindOut(bound=bound, failed=len(items) - bound, results=items)
 
 
-def pending_renewals_of(session: Session, accounts: list[AdAccount],
-                        codes: list[str]) -> dict[str, Any]:
-    """Pending renewal requests these ad accounts sent about these codes (those a page shows),
+class Shown(Protocol):
+    """A row a page shows: a Spark post's ad account and its code (None for an own post)."""
+
+    @property
+    def account(self) -> AdAccount: ...
+
+    @property
+    def code(self) -> Authorization | None: ...
+
+
+def pending_renewals_of(session: Session, shown: Iterable[Shown]) -> dict[str, Any]:
+    """Pending renewal requests the shown rows' ad accounts sent about the shown rows' codes,
     by code, in one statement."""
+    rows = list(shown)
+    accounts = list({r.account.id: r.account for r in rows}.values())
+    codes = sorted({r.code.id for r in rows if r.code is not None})
     views = renewal_service.pending_for_codes(session, accounts=accounts,
                                               authorization_ids=codes)
     return {v.authorization.id: v for v in views}
 
 
-def pending_renewals(session: Session, account: AdAccount) -> dict[str, Any]:
-    """Pending renewal requests of this ad account, by code."""
-    views = renewal_service.list_for_ad_account(session, account=account, status="pending",
-                                                limit=500, offset=0)
+def pending_renewals(session: Session, account: AdAccount,
+                     codes: Iterable[str | None]) -> dict[str, Any]:
+    """Pending renewal requests this ad account sent about these codes (a page's), by code."""
+    views = renewal_service.pending_for_codes(session, accounts=[account],
+                                              authorization_ids=sorted(set(filter(None, codes))))
     return {v.authorization.id: v for v in views}

@@ -77,8 +77,11 @@ def ends_soon(sp: SparkPostOut) -> bool:
 
 
 def list_context(web: Web, account: AdAccount) -> dict[str, Any]:
-    return {"account": account, "sparks": spark_posts(web.session, account),
-            "pending": pending_renewals(web.session, account), "ends_soon": ends_soon,
+    sparks = spark_posts(web.session, account)
+    return {"account": account, "sparks": sparks,
+            "pending": pending_renewals(web.session, account,
+                                        (sp.authorization_id for sp in sparks)),
+            "ends_soon": ends_soon,
             "periods": web.settings.codes.allowed_periods,
             "default_period": web.settings.codes.default_period}
 

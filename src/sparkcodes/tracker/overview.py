@@ -47,9 +47,6 @@ class Overview:
     def open_requests(self) -> int:
         return len(self.code_requests) + len(self.renewals)
 
-    def pending_by_code(self) -> dict[str, RenewalView]:
-        return {v.authorization.id: v for v in self.renewals}
-
 
 def overview(session: Session, *, business: Business, accounts: list[AdAccount],
              now: datetime) -> Overview:

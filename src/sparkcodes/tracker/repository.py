@@ -230,12 +230,12 @@ def _state_joins(stmt: Select[Any]) -> Select[Any]:
 
 
 def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
-              joined: bool = True, among: Subquery | None = None) -> Select[Any]:
+              joined: bool = True, ids: Subquery | None = None) -> Select[Any]:
     """The matching rows; ``joined`` False joins posts and creators only if a filter needs them
-    (for counting); ``among``: only the rows whose ids it holds, read from it first."""
+    (for counting); ``ids``: only the rows whose ids it holds, read from it first."""
     stmt = select(*columns)
-    if among is not None:
-        stmt = stmt.select_from(among).join(SparkPost, SparkPost.id == among.c.id)
+    if ids is not None:
+        stmt = stmt.select_from(ids).join(SparkPost, SparkPost.id == ids.c.id)
     else:
         stmt = stmt.select_from(SparkPost)
     if f.ad_account_id is None:
@@ -517,7 +517,7 @@ def candidates(session: Session, c: SpendCandidates) -> list[Candidate]:
              .correlate(SparkPost).scalar_subquery())
     # Read from the few spending ads first, not from every Spark post of the business.
     stmt = _matching([SparkPost.id, SparkPost.window_end_at, SparkPost.creator_handle_key, upper],
-                     c.filters, c.now, joined=False, among=c.ids.subquery())
+                     c.filters, c.now, joined=False, ids=c.ids.subquery())
     return [Candidate(*row) for row in session.execute(stmt)]
 
 

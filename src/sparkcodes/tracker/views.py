@@ -91,7 +91,9 @@ def overview_page(business_id: str, web: WebPage, access: BusinessRead) -> Respo
         "ending": [item_out(i) for i in view.ending],
         "stopped": [item_out(i) for i in view.stopped],
         "spend_at_risk": at_risk_by_currency(view.at_risk),
-        "pending": view.pending_by_code(), "status_label": STATUS_LABEL,
+        "pending": spark_presenters.pending_renewals_of(web.session,
+                                                        [*view.ending, *view.stopped]),
+        "status_label": STATUS_LABEL,
         "can_operate": business_rules.allows(role, "operate"),
         "periods": web.settings.codes.allowed_periods,
         "default_period": web.settings.codes.default_period,
@@ -133,10 +135,8 @@ def tracker_page(business_id: str, web: WebPage, access: BusinessRead) -> Respon
     first = (number - 1) * PER_PAGE + 1
     base = f"/businesses/{business.id}/tracker"
     shown = raw["col"] or [key for key, _ in COLUMNS]
-    accounts_shown = {i.account.id: i.account for i in result.items} if result else {}
-    codes_shown = sorted({i.code.id for i in result.items if i.code}) if result else []
-    pending = spark_presenters.pending_renewals_of(web.session, list(accounts_shown.values()),
-                                                   codes_shown)
+    pending = spark_presenters.pending_renewals_of(web.session,
+                                                   result.items if result else [])
     return web.render("tracker/page.html", {
         "business": business, "role": role, "raw": raw, "errors": errs, "accounts": accounts,
         "within_choices": within, "sort_choices": SORTS, "statuses": rules.STATUSES,
