@@ -24,10 +24,13 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from sparkcodes.kit import clock
-from sparkcodes.models import WebhookDelivery
+from sparkcodes.models import Job, WebhookDelivery
 from sparkcodes.sandbox import service as sandbox
 from sparkcodes.webhook import repository as webhook_repository
+from sparkcodes.webhook import rules
 from sparkcodes.webhook import service as webhook_service
+from sparkcodes.worker import repository as job_repository
+from sparkcodes.worker.runner import Runner
 from tests import factories as f
 from tests.integration.test_pages_access import HTML, page_login
 
@@ -192,16 +195,23 @@ def test_two_workers_starting_the_same_attempt_count_it_once(client, app):
     if db.engine.dialect.name == "postgresql":
         barrier = threading.Barrier(2)
 
-        def prepare(_: int) -> int | None:
+        def prepare(_: int) -> webhook_service.Attempt | webhook_service.Later | None:
             with db.unit_of_work() as s:
                 s.query(WebhookDelivery).filter(WebhookDelivery.id == delivery_id).all()
                 barrier.wait(timeout=10)
-                attempt = webhook_service.prepare(s, settings=app.state.settings,
-                                                  delivery_id=delivery_id, now=clock.utc_now())
-            return attempt.number if attempt else None
+                return webhook_service.prepare(s, settings=app.state.settings,
+                                               delivery_id=delivery_id, now=clock.utc_now())
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            numbers = list(pool.map(prepare, range(2)))
+            outcomes = list(pool.map(prepare, range(2)))
+        # The loser makes no attempt, but its job comes back (that worker may have lost its
+        # lease, and then its retry would change nothing).
+        (later,) = [o for o in outcomes if isinstance(o, webhook_service.Later)]
+        assert later == webhook_service.Later(
+            rules.check_back_after(app.state.settings.webhooks.timeout_seconds),
+            "another worker started attempt 1 meanwhile")
+        numbers = [o.number if isinstance(o, webhook_service.Attempt) else None
+                   for o in outcomes]
     else:
         with db.unit_of_work() as s:
             first = webhook_service.prepare(s, settings=app.state.settings,
@@ -214,3 +224,113 @@ def test_two_workers_starting_the_same_attempt_count_it_once(client, app):
     assert sorted(numbers, key=str) == [1, None]
     delivery = _delivery(app)
     assert delivery.attempts == 1 and delivery.interrupted_attempts == 0
+
+
+def _job(app, delivery_id: str) -> Job:  # type: ignore[no-untyped-def]
+    with app.state.db.unit_of_work(write=False) as s:
+        (job,) = s.query(Job).filter(Job.dedupe_key == f"webhook.deliver:{delivery_id}").all()
+        return job
+
+
+def test_a_lease_taken_over_mid_attempt_leaves_the_delivery_a_job(client, app, monkeypatch):
+    """Worker a's lease runs out while it delivers (a stall, a clock jump); worker b takes the
+    job over and starts attempt 1, a starts attempt 2 (1 looks cut off), both fail. a's retry
+    changes nothing (b holds the job) and b's attempt 1 is no longer the latest: if b finished
+    the job there, the delivery would stay open with no job left to send it. b's job comes back
+    instead, then waits the schedule after attempt 2, and delivers."""
+    admin = f.user(client)
+    biz = f.business(client, admin)
+    r = client.post(f"/v1/businesses/{biz['id']}/webhook-endpoints", headers=admin,
+                    json={"url": "http://127.0.0.1:9/hook"})
+    assert r.status_code == 201, r.text
+    assert client.post(f"/v1/webhook-endpoints/{r.json()['id']}/test",
+                       headers=admin).status_code == 202
+    delivery_id = _delivery(app).id
+    db, settings = app.state.db, app.state.settings
+
+    def claim(worker: str) -> Job:
+        with db.unit_of_work() as s:
+            now = clock.utc_now()
+            (job,) = job_repository.claim(s, worker_id=worker, now=now,
+                                          lease_until=now + timedelta(minutes=5), limit=1)
+            return job
+
+    def advance(delta: timedelta) -> None:
+        with db.unit_of_work() as s:
+            sandbox.move(s, actor_id=None, advance=delta, set_to=None)
+
+    job_a = claim("a")
+    advance(timedelta(minutes=6))  # a's lease runs out before it starts
+    job_b = claim("b")
+    b_posting, a_done = threading.Event(), threading.Event()
+    answers: dict[int, tuple[int | None, str | None]] = {}
+
+    def post(attempt: webhook_service.Attempt, **_: Any) -> tuple[int | None, str | None]:
+        if attempt.number == 1:  # b's, in flight while a starts its own
+            b_posting.set()
+            assert a_done.wait(30)
+        return answers.get(attempt.number, (500, "HTTP 500"))
+
+    monkeypatch.setattr(webhook_service, "post", post)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        b = pool.submit(Runner(db, settings, worker_id="b").run_one, job_b)
+        assert b_posting.wait(30)
+        Runner(db, settings, worker_id="a").run_one(job_a)
+        a_done.set()
+        b.result(timeout=30)
+
+    delivery, job = _delivery(app), _job(app, delivery_id)
+    assert delivery.attempts == 2 and delivery.interrupted_attempts == 1
+    assert delivery.delivered_at is None and delivery.failed_at is None
+    assert delivery.last_error == "HTTP 500" and delivery.attempt_started_at is None
+    assert job.finished_at is None and job.dead_at is None and job.locked_by is None
+    check_back = rules.check_back_after(settings.webhooks.timeout_seconds)
+    assert job.run_at > clock.utc_now() + check_back - timedelta(seconds=5)
+    assert "attempt 1 ended (HTTP 500) after another worker started a later one" in (
+        job.last_error or "")
+
+    # Back after the check-back: attempt 2 failed, so attempt 3 waits the schedule's 300 s from
+    # attempt 2's start, and the job comes back then.
+    advance(check_back + timedelta(seconds=1))
+    answers[3] = (204, None)
+    Runner(db, settings, worker_id="c").tick()
+    delivery, job = _delivery(app), _job(app, delivery_id)
+    assert delivery.attempts == 2 and job.finished_at is None
+    assert "attempt 3 is due on the retry schedule in" in (job.last_error or "")
+    schedule_wait = timedelta(seconds=settings.webhooks.retry_schedule_seconds[1])
+    due = delivery.last_attempt_at + schedule_wait
+    assert timedelta(0) <= job.run_at - due < timedelta(seconds=1)
+    advance(job.run_at - clock.utc_now() + timedelta(seconds=1))
+    Runner(db, settings, worker_id="c").tick()
+    delivery, job = _delivery(app), _job(app, delivery_id)
+    assert delivery.attempts == 3 and delivery.delivered_at is not None
+    assert job.finished_at is not None and job.dead_at is None
+
+
+def test_on_its_last_run_the_job_gives_the_delivery_up_and_says_why(client, app, monkeypatch):
+    """A job the worker would bury (its runs spent by kills and come-backs) leaves its delivery
+    failed, with the reason in the log, not pending with no job to send it."""
+    admin = f.user(client)
+    biz = f.business(client, admin)
+    r = client.post(f"/v1/businesses/{biz['id']}/webhook-endpoints", headers=admin,
+                    json={"url": "http://127.0.0.1:9/hook"})
+    assert r.status_code == 201, r.text
+    endpoint = r.json()
+    assert client.post(f"/v1/webhook-endpoints/{endpoint['id']}/test",
+                       headers=admin).status_code == 202
+    delivery_id = _delivery(app).id
+    db = app.state.db
+    with db.unit_of_work() as s:
+        s.query(Job).filter(Job.dedupe_key == f"webhook.deliver:{delivery_id}").update(
+            {Job.max_attempts: 1})
+    monkeypatch.setattr(webhook_service, "post", lambda attempt, **_: (503, "HTTP 503"))
+    Runner(db, app.state.settings, worker_id="w").tick()
+
+    delivery, job = _delivery(app), _job(app, delivery_id)
+    assert delivery.attempts == 1 and delivery.delivered_at is None
+    assert delivery.failed_at is not None
+    assert delivery.last_error == ("Given up after 1 run of its delivery job (the last: attempt 1 "
+                                   "failed (HTTP 503); next attempt in 0:00:05).")
+    assert job.finished_at is not None and job.dead_at is None
+    (entry,) = _log(client, admin, endpoint["id"])
+    assert entry["status"] == "failed" and entry["last_error"].startswith("Given up after 1 run ")

@@ -170,3 +170,35 @@ def test_start_attempt(attempts: int, previous_started_at: datetime | None, numb
                        interrupted: bool, note: str | None) -> None:
     assert rules.start_attempt(attempts=attempts, previous_started_at=previous_started_at) == (
         rules.AttemptStart(number, interrupted, note))
+
+
+SCHEDULE = [5, 300, 1800]
+S = timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("attempts", "started", "last", "now", "expected"),
+    [
+        pytest.param(0, None, None, T0, None, id="the first attempt is due at once"),
+        pytest.param(1, None, T0, T0, 5 * S, id="after attempt 1 failed: 5 s from its start"),
+        pytest.param(1, None, T0, T0 + 2 * S, 3 * S, id="part of the wait gone"),
+        pytest.param(1, None, T0, T0 + 5 * S, None, id="due exactly at the end of the wait"),
+        pytest.param(1, None, T0, T0 + 6 * S, None, id="past due"),
+        pytest.param(2, None, T0, T0 + 299 * S, S, id="the second wait"),
+        pytest.param(3, None, T0, T0 + 60 * S, 1740 * S, id="the last wait of the schedule"),
+        pytest.param(4, None, T0, T0, None, id="past the schedule: due (its failure gives up)"),
+        pytest.param(2, STARTED, T0, T0, None, id="attempt 2 cut off mid-request: at once"),
+        pytest.param(2, None, None, T0, None, id="no start recorded: at once"),
+    ],
+)
+def test_wait_before_attempt(attempts: int, started: datetime | None, last: datetime | None,
+                             now: datetime, expected: timedelta | None) -> None:
+    assert rules.wait_before_attempt(attempts=attempts, attempt_started_at=started,
+                                     last_attempt_at=last, schedule=SCHEDULE,
+                                     now=now) == expected
+
+
+@pytest.mark.parametrize(("timeout", "expected"), [(10.0, 40), (0.5, 30.5), (120.0, 150)])
+def test_a_job_checks_back_once_the_other_attempt_had_its_timeout(timeout: float,
+                                                                  expected: float) -> None:
+    assert rules.check_back_after(timeout) == timedelta(seconds=expected)

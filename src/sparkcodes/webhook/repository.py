@@ -106,6 +106,11 @@ def complete_attempt(session: Session, *, delivery_id: str, number: int, now: da
     return row is not None
 
 
+def is_settled(session: Session, delivery_id: str) -> bool:
+    """Delivered or given up on (a delivery that does not exist is settled too)."""
+    return session.scalar(select(WebhookDelivery.id).where(*_open_delivery(delivery_id))) is None
+
+
 def fail_delivery(session: Session, *, delivery_id: str, now: datetime,
                   error: str | None = None) -> bool:
     """Give up on an open delivery; False if it was already settled."""

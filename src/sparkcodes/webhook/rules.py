@@ -231,6 +231,37 @@ def start_attempt(*, attempts: int, previous_started_at: datetime | None) -> Att
                         " got no answer: the worker stopped mid-request.")
 
 
+# How long past another worker's attempt's timeout its job looks again: by then that attempt has
+# its outcome recorded, or its worker died mid-request.
+IN_FLIGHT_GRACE = timedelta(seconds=30)
+
+
+def check_back_after(timeout_seconds: float) -> timedelta:
+    """When a job whose delivery another worker is attempting (a lease taken over) looks again.
+
+    The job does not end there: the other worker may have lost its lease, and then its retry
+    after a failure, or its finish, changes nothing. The delivery keeps a job until settled."""
+    return timedelta(seconds=timeout_seconds) + IN_FLIGHT_GRACE
+
+
+def wait_before_attempt(*, attempts: int, attempt_started_at: datetime | None,
+                        last_attempt_at: datetime | None, schedule: Sequence[int],
+                        now: datetime) -> timedelta | None:
+    """How long until the next attempt is due on the retry schedule, or None: due now.
+
+    The first attempt is due at once, and so is the one after an attempt cut off mid-request
+    (still marked started). After a failed attempt the schedule's wait runs from when that
+    attempt started; a job can come back sooner when another worker made the attempt (its own
+    retry was dropped with its lease). Past the schedule's end the attempt is due: only an
+    attempt's failure gives a delivery up."""
+    if attempts < 1 or attempt_started_at is not None or last_attempt_at is None:
+        return None
+    wait = next_attempt_after(attempts, schedule)
+    if wait is None or last_attempt_at + wait <= now:
+        return None
+    return last_attempt_at + wait - now
+
+
 def next_attempt_after(attempts: int, schedule: Sequence[int]) -> timedelta | None:
     """After the ``attempts``-th failed attempt, wait ``schedule[attempts-1]`` seconds; None once
     the schedule is exhausted (the delivery has failed for good)."""

@@ -12,6 +12,7 @@ import base64
 import ipaddress
 import json
 import logging
+import math
 import secrets
 import socket
 from dataclasses import dataclass
@@ -263,11 +264,20 @@ class Attempt:
     number: int = 1  # this attempt's number, counted before the POST goes out
 
 
+@dataclass(frozen=True)
+class Later:
+    """No attempt now, but the delivery is still open: its job comes back after ``wait``."""
+
+    wait: timedelta
+    why: str
+
+
 def prepare(session: Session, *, settings: Settings, delivery_id: str,
-            now: datetime) -> Attempt | None:
+            now: datetime) -> Attempt | Later | None:
     """The attempt to make, counted in the delivery log before its POST goes out (so an attempt
-    whose worker is killed mid-request is counted too), or None: the delivery is settled
-    already, another worker started an attempt meanwhile, or its endpoint is deleted or disabled
+    whose worker is killed mid-request is counted too); Later while the delivery is open but no
+    attempt is due (the retry schedule's wait, or another worker started one meanwhile); None
+    when nothing is left to do: the delivery is settled, or its endpoint is deleted or disabled
     (then the delivery is marked failed)."""
     bundle = repository.delivery_bundle(session, delivery_id)
     if bundle is None:
@@ -281,11 +291,18 @@ def prepare(session: Session, *, settings: Settings, delivery_id: str,
                else f"Endpoint disabled: {endpoint.disabled_reason or 'no reason given'}")
         repository.fail_delivery(session, delivery_id=delivery.id, now=now, error=why)
         return None
+    wait = rules.wait_before_attempt(attempts=delivery.attempts,
+                                     attempt_started_at=delivery.attempt_started_at,
+                                     last_attempt_at=delivery.last_attempt_at,
+                                     schedule=settings.webhooks.retry_schedule_seconds, now=now)
+    if wait is not None:
+        return Later(wait, f"attempt {delivery.attempts + 1} is due on the retry schedule in "
+                           f"{timedelta(seconds=math.ceil(wait.total_seconds()))}")
     start = rules.start_attempt(attempts=delivery.attempts,
                                 previous_started_at=delivery.attempt_started_at)
     if not repository.start_attempt(session, delivery_id=delivery.id, number=start.number,
                                     interrupted=start.interrupted, note=start.note, now=now):
-        return None
+        return _in_flight(settings, f"another worker started attempt {start.number} meanwhile")
     body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False)
     box = sealer(settings)
     signing = rules.signing_secrets(secret=open_secret(box, endpoint.secret),
@@ -367,26 +384,41 @@ def _send_pinned(url: httpx.URL, addresses: list[rules.IPAddress], *, headers: d
 
 
 def record_outcome(session: Session, *, attempt: Attempt, status: int | None, error: str | None,
-                   settings: Settings, now: datetime) -> timedelta | None:
-    """Record the outcome of the attempt (counted when it started); returns the wait before the
-    next one, or None when the delivery is settled (delivered, or failed for good after the
-    whole schedule) or a later attempt has started meanwhile."""
+                   settings: Settings, now: datetime) -> Later | None:
+    """Record the outcome of the attempt (counted when it started); returns when the job comes
+    back while the delivery is open (the retry schedule's wait after a failure, or a look once a
+    later attempt another worker started has had its time), None once it is settled (delivered,
+    or failed for good after the whole schedule)."""
     delivered = rules.is_success(status)
     number = attempt.number
     if not repository.complete_attempt(session, delivery_id=attempt.delivery_id, number=number,
                                        now=now, status=status,
                                        error=None if delivered else error, delivered=delivered):
-        return None
+        if repository.is_settled(session, attempt.delivery_id):
+            return None
+        return _in_flight(settings, f"attempt {number} ended ({error or status}) after another "
+                                    "worker started a later one")
     if delivered:
         repository.mark_healthy(session, endpoint_id=attempt.endpoint_id)
         return None
     repository.mark_failing(session, endpoint_id=attempt.endpoint_id, now=now)
     wait = rules.next_attempt_after(number, settings.webhooks.retry_schedule_seconds)
     if wait is not None:
-        return wait
+        return Later(wait, f"attempt {number} failed ({error}); next attempt in {wait}")
     repository.fail_delivery(session, delivery_id=attempt.delivery_id, now=now)
     _disable_if_failing(session, endpoint_id=attempt.endpoint_id, now=now)
     return None
+
+
+def give_up(session: Session, *, delivery_id: str, now: datetime, why: str) -> bool:
+    """Mark an open delivery failed, saying why; False if it was settled already."""
+    return repository.fail_delivery(session, delivery_id=delivery_id, now=now,
+                                    error=why[:rules.MAX_ERROR])
+
+
+def _in_flight(settings: Settings, why: str) -> Later:
+    """Another worker's attempt is in flight: look again once it has had its whole timeout."""
+    return Later(rules.check_back_after(settings.webhooks.timeout_seconds), why)
 
 
 def _disable_if_failing(session: Session, *, endpoint_id: str, now: datetime) -> None:

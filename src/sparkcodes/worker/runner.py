@@ -76,7 +76,11 @@ class Runner:
                 raise LookupError(f"no handler for job {job.name!r}")
             fn(JobContext(self.db, self.settings, job), job.payload)
         except Exception as exc:  # a failing job must not stop the worker
-            log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.name, job.attempts, exc)
+            if isinstance(exc, service.Retry):  # the handler's own schedule, not a fault
+                log.info("job %s (%s) comes back in %s: %s", job.id, job.name, exc.after, exc)
+            else:
+                log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.name,
+                            job.attempts, exc)
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             with self.db.unit_of_work() as session:
                 now = utc_now()
