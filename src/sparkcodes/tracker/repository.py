@@ -43,6 +43,9 @@ STATUS_BATCH = 500  # rows read in order at a time when a status filter picks am
 # its own size (50 AUTHORIZED rows need ~55, not 500); each next batch is GROWTH times larger,
 # up to STATUS_BATCH, so a rare status reaches full batches after two round trips.
 STATUS_SLACK, GROWTH = 10, 4
+# Keys a status count looks up in one statement: the 2,000 rows a count examines in one round trip
+# (four statements of 500 cost 1.3x the time and 2x the CPU on PostgreSQL).
+COUNT_BATCH = 2_000
 
 OriginalAuth = shared_alias(Authorization)
 
@@ -282,25 +285,34 @@ def count_status_among(session: Session, f: Filters, now: datetime, *,
                        examine: int) -> tuple[int, bool]:
     """How many of the first ``examine`` Spark posts matching the filters other than status
     have the status asked: a status is a CASE over six joined rows, so a count examines a
-    bounded number of rows, each looked up by its key. Returns the count and whether every row
-    was examined."""
+    bounded number of rows, each looked up by its key, COUNT_BATCH to a statement. Returns the
+    count and whether every row was examined."""
     assert f.statuses is not None
     others = _matching([SparkPost.id], replace(f, statuses=None), now, joined=False)
     ids = list(session.scalars(others.limit(examine + 1)))
-    counted = sum(len(_with_status(session, ids[start:min(start + STATUS_BATCH, examine)],
-                                   f.statuses, now))
-                  for start in range(0, min(len(ids), examine), STATUS_BATCH))
+    examined = ids[:examine]
+    counted = sum(session.execute(_status_among([func.count()], session,
+                                                examined[start:start + COUNT_BATCH],
+                                                f.statuses, now)).scalar_one()
+                  for start in range(0, len(examined), COUNT_BATCH))
     return counted, len(ids) <= examine
 
 
 def _with_status(session: Session, ids: Sequence[str], statuses: frozenset[str],
                  now: datetime) -> set[str]:
     """Those of these Spark posts whose status at ``now`` is one of ``statuses``."""
-    return set(session.scalars(
-        _state_joins(select(SparkPost.id).join(Post, Post.id == SparkPost.post_id)
-                     .join(Creator, Creator.id == Post.creator_id))
-        .where(among(session, SparkPost.id, ids),
-               status_sql(TRACKER_COLUMNS, now).in_(sorted(statuses)))))
+    return set(session.scalars(_status_among([SparkPost.id], session, ids, statuses, now)))
+
+
+def _status_among(columns: Sequence[Any], session: Session, ids: Sequence[str],
+                  statuses: frozenset[str], now: datetime) -> Select[Any]:
+    """``columns`` of those of these Spark posts whose status at ``now`` is one of
+    ``statuses``, each looked up by its key."""
+    return (_state_joins(select(*columns).select_from(SparkPost)
+                         .join(Post, Post.id == SparkPost.post_id)
+                         .join(Creator, Creator.id == Post.creator_id))
+            .where(among(session, SparkPost.id, ids),
+                   status_sql(TRACKER_COLUMNS, now).in_(sorted(statuses))))
 
 
 Order = list[tuple[Any, bool]]  # (expression, descending)
