@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -146,6 +146,16 @@ def test_a_renewal_done_is_answered_only_once_tiktok_shows_the_new_end(client, s
     item = next(i for i in tracker(client, admin)
                 if i["creator"]["handle"] == creator.creator["handle"])
     assert entry["creator"]["id"] == item["creator"]["id"]
+    # The roster card offers the codes of this creator held on TikTok, to ask by e-mail.
+    page = admin.browser.get(f"/businesses/{admin.business['id']}/roster", headers=HTML).text
+    offered = re.search(rf'<select id="extend-{entry["id"]}-spark_post".*?</select>', page, re.S)
+    assert offered is not None, "no code to ask to extend on the roster card"
+    options = re.findall(r'<option value="([0-9a-f]+)"', offered.group(0))
+    held = [i["spark_post_id"] for i in tracker(client, admin)
+            if i["creator"]["id"] == item["creator"]["id"] and i["authorization_id"]]
+    assert options == held and item["spark_post_id"] in options
+    end = datetime.fromisoformat(item["window_end"].replace("Z", "+00:00"))
+    assert f" in {item['ad_account']['name']}, ends {end:%b %-d, %Y}</option>" in offered.group(0)
     r = client.post(f"/v1/roster/{entry['id']}/creator-links", headers=admin.headers,
                     json={"kind": "renewal", "spark_post_id": item["spark_post_id"],
                           "days": 30, "message": "The campaign runs through July."})

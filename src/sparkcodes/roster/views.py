@@ -20,7 +20,7 @@ from sparkcodes.contract.presenters import contract_out
 from sparkcodes.creator_link import service as link_service
 from sparkcodes.kit import limits
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.models import NATIVE, AdAccount, Business
+from sparkcodes.models import AdAccount, Business
 from sparkcodes.roster import rules, service
 from sparkcodes.roster.presenters import entry_out
 from sparkcodes.spark_post import presenters as spark_presenters
@@ -34,6 +34,7 @@ PAGE_SIZE = 50
 CONTRACTS_SHOWN = 500
 # Creators and posts offered in the forms' pickers; any other is typed (handle, post id).
 PICKER_SIZE = 500
+HELD_SHOWN = 500  # codes on linked TikTok accounts offered to extend by e-mail, on one page
 FLAGS_SHOWN = 5  # flagged Spark posts shown on a contract's card; the tracker lists the rest
 MAX_RATE = 100_000_000
 # What the roster's entry form takes; the handle is checked as typed ("@maya.makes ").
@@ -76,20 +77,6 @@ def _offset(value: str) -> int:
     return int(value) if value.isdigit() and len(value) <= 9 else 0
 
 
-def _held_on_tiktok(web: Web, business: Business, creator_ids: set[str],
-                    now: datetime) -> dict[str, list[Any]]:
-    """By creator, the codes of these creators (those on this page of the roster) held on a
-    linked TikTok ad account, which can be asked to extend by e-mail, as the tracker shows them."""
-    theirs: dict[str, list[Any]] = {}
-    if not creator_ids:
-        return theirs
-    q = tracker_service.Query(creator_ids=frozenset(creator_ids))
-    for item in tracker_service.stream(web.session, business=business, q=q, now=now):
-        if item.account.source != NATIVE and item.code is not None and item.bound:
-            theirs.setdefault(item.creator.id, []).append(item)
-    return theirs
-
-
 def _page(web: Web, business: Business, role: str, *, status_filter: str = "", offset: int = 0,
           values: dict[str, str] | None = None, errs: dict[str, str] | None = None,
           open_entry: str | None = None, status: int = 200) -> Response:
@@ -109,8 +96,9 @@ def _page(web: Web, business: Business, role: str, *, status_filter: str = "", o
     tiktok_accounts = link_service.tiktok_accounts(web.session, business=business)
     # Codes held on a linked TikTok account can be asked to extend by e-mail: with none linked,
     # the entries' creators need no reading.
-    their_posts = _held_on_tiktok(web, business, {r.creator.id for r in rows}
-                                  if tiktok_accounts else set(), now)
+    their_posts = tracker_service.held_on_tiktok(
+        web.session, business=business, limit=HELD_SHOWN,
+        creator_ids={r.creator.id for r in rows} if tiktok_accounts else set())
     flags = tracker_service.contract_flags(web.session, business=business, now=now,
                                            creator_ids={c.creator.id for c in contracts},
                                            shown=FLAGS_SHOWN)

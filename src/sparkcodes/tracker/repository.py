@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sparkcodes.kit.sql import among, shared_alias
 from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.models import (
+    NATIVE,
     Ad,
     AdAccount,
     Authorization,
@@ -582,6 +583,20 @@ def posts_of(session: Session, spark_post_ids: Sequence[str]) -> dict[str, PostR
             .join(Creator, Creator.id == Post.creator_id)
             .where(SparkPost.id.in_(spark_post_ids[start:start + CHUNK])))})
     return out
+
+
+def held_on_linked_accounts(session: Session, business_id: str, creator_ids: Sequence[str], *,
+                            limit: int) -> list[tuple[SparkPost, Post, AdAccount]]:
+    """The bound Spark posts holding a code of these creators on the business's linked TikTok ad
+    accounts, the soonest window end first, at most ``limit``."""
+    return [(sp, post, account) for sp, post, account in session.execute(
+        select(SparkPost, Post, AdAccount)
+        .join(Post, Post.id == SparkPost.post_id)
+        .join(AdAccount, AdAccount.id == SparkPost.ad_account_id)
+        .where(SparkPost.business_id == business_id, SparkPost.unbound_at.is_(None),
+               SparkPost.authorization_id.is_not(None), AdAccount.source != NATIVE,
+               Post.creator_id.in_(sorted(creator_ids)))
+        .order_by(SparkPost.window_end_at, SparkPost.id).limit(limit))]
 
 
 def creators_run(session: Session, business_id: str, *, limit: int) -> list[Creator]:

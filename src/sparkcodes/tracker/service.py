@@ -451,6 +451,33 @@ def contract_flags(session: Session, *, business: Business, creator_ids: set[str
             for term_id, found in flagged.items()}
 
 
+@dataclass(frozen=True)
+class Held:
+    """A Spark post holding a creator's code on a linked TikTok ad account."""
+
+    spark_post: SparkPost
+    post: Post
+    account: AdAccount
+
+    @property
+    def window_end(self) -> datetime | None:
+        return self.spark_post.window_end_at
+
+
+def held_on_tiktok(session: Session, *, business: Business, creator_ids: set[str],
+                   limit: int) -> dict[str, list[Held]]:
+    """By creator, the codes of these creators held on the business's linked TikTok ad accounts
+    (which can be asked to extend by e-mail), the soonest end first, at most ``limit`` in all:
+    read as rows, not built as tracker items (no ads or spend are needed)."""
+    out: dict[str, list[Held]] = {}
+    if not creator_ids:
+        return out
+    for sp, post, account in repository.held_on_linked_accounts(
+            session, business.id, sorted(creator_ids), limit=limit):
+        out.setdefault(post.creator_id, []).append(Held(sp, post, account))
+    return out
+
+
 def creators_run(session: Session, *, business: Business, limit: int) -> list[Creator]:
     """The creators whose posts the business runs (bound Spark posts), by handle, at most
     ``limit``: for pickers, at a cost that follows ``limit``, not the business's size."""
