@@ -45,6 +45,49 @@ def test_rows_of_one_transaction_are_linked_in_the_order_recorded(app: FastAPI) 
     assert verify(app).intact
 
 
+@pytest.mark.parametrize("at_once", [1, 2, 64])
+def test_a_transaction_of_many_rows_is_linked_in_one_or_two_statements(
+        app: FastAPI, monkeypatch: pytest.MonkeyPatch, at_once: int) -> None:
+    """On PostgreSQL the links and the head's new hash are one statement for up to
+    APPEND_AT_ONCE links, two past it (SQLite always takes two): both chain the same way."""
+    from sparkcodes.audit import repository
+
+    monkeypatch.setattr(repository, "APPEND_AT_ONCE", at_once)
+    first = append(app, 1)
+    with app.state.db.unit_of_work() as session:
+        ids = [service.record(session, actor_id=None, action=f"thing.step{i}",
+                              target_type="thing", target_id="t", business_id=f"b{i % 2}").id
+               for i in range(5)]
+    chained = links(app)
+    assert [link.event_id for link in chained] == [*first, *ids]
+    assert [link.business_id for link in chained[1:]] == ["b0", "b1", "b0", "b1", "b0"]
+    result = verify(app)
+    assert result.intact and result.head_seq == 6 and result.head_hash == chained[-1].hash
+
+
+@pytest.mark.parametrize("count", [1, 3, 70])
+def test_links_are_refused_when_the_head_moved_meanwhile(app: FastAPI, count: int) -> None:
+    """The head's seq guard: links made for a head another appender has moved are refused
+    whole, on the one-statement path and the two-statement one."""
+    from sparkcodes.audit import repository
+
+    first = append(app, 1)
+    with app.state.db.unit_of_work() as session:
+        rows = [service.record(session, actor_id=None, action="thing.late", target_type="thing",
+                               target_id="t") for _ in range(count)]
+        session.flush()
+        seq, prev = repository.advance_head(session, 0)
+        stale = [{"seq": seq + 1 + i, "event_id": row.id, "prev_hash": prev,
+                  "hash": f"{i:064x}", "key_id": "k", "business_id": None}
+                 for i, row in enumerate(rows)]
+        with pytest.raises(RuntimeError, match="the audit chain head moved while this "
+                                               "transaction held it"):
+            repository.append_links(session, stale, seq=seq + 1, hash_="0" * 64)
+        session.rollback()
+    assert [link.event_id for link in links(app)] == first
+    assert verify(app).intact
+
+
 def test_a_row_undone_by_a_savepoint_or_a_rollback_is_never_linked(app: FastAPI) -> None:
     with app.state.db.unit_of_work() as session:
         kept = service.record(session, actor_id=None, action="thing.kept", target_type="thing",

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Row, Table, select, text
+from sqlalchemy import Row, Table, TextClause, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sparkcodes.kit import chain
+from sparkcodes.kit.sql import compiled_once
 from sparkcodes.models import AuditAlert, AuditChainHead, AuditEvent, AuditLink
 
 
@@ -72,16 +74,45 @@ def advance_head(session: Session, count: int) -> tuple[int, str]:
     return int(row.seq), str(row.hash)
 
 
-def set_head_hash(session: Session, *, seq: int, hash_: str) -> None:
-    """Name the new last link; the seq guard proves this transaction still holds the head."""
-    result = cast(CursorResult[Any], session.execute(
-        _HEAD.update().where(_HEAD.c.id == HEAD_ID, _HEAD.c.seq == seq).values(hash=hash_)))
-    if result.rowcount != 1:
+def append_links(session: Session, links: list[dict[str, Any]], *, seq: int, hash_: str) -> None:
+    """Insert the links and name the new last one (``seq``, ``hash_``) in the head; the seq
+    guard proves this transaction still holds the head. On PostgreSQL one statement, the insert
+    a CTE of the head's UPDATE (one round trip fewer in every audited write); on SQLite, which
+    has no writing CTEs, two."""
+    if session.get_bind().dialect.name == "postgresql" and len(links) <= APPEND_AT_ONCE:
+        values = {"head_seq": seq, "head_hash": hash_}
+        for i, link in enumerate(links):
+            values.update({f"{name}_{i}": link[name] for name in _LINK_COLUMNS})
+        named = session.execute(_append_statement(len(links)), values).first()
+    else:
+        session.execute(_LINKS.insert(), links)
+        named = session.execute(_HEAD.update().where(_HEAD.c.id == HEAD_ID, _HEAD.c.seq == seq)
+                                .values(hash=hash_).returning(_HEAD.c.id)).first()
+    if named is None:
         raise RuntimeError("the audit chain head moved while this transaction held it")
 
 
-def add_links(session: Session, links: list[dict[str, Any]]) -> None:
-    session.execute(_LINKS.insert(), links)
+APPEND_AT_ONCE = 64  # links one PostgreSQL statement inserts; more (bulk imports) take two
+_LINK_COLUMNS = ("seq", "event_id", "prev_hash", "hash", "key_id", "business_id")
+
+
+@lru_cache(maxsize=APPEND_AT_ONCE)
+def _append_statement(count: int) -> TextClause:
+    """``WITH links AS (INSERT INTO audit_links VALUES …) UPDATE audit_chain SET hash … WHERE
+    seq = :head_seq RETURNING id`` for ``count`` links, compiled once (a multi-row VALUES is
+    not cached by SQLAlchemy). PostgreSQL runs a writing CTE whether or not it is read."""
+    types = {name: _LINKS.c[name].type for name in _LINK_COLUMNS}
+    rows = [{name: bindparam(f"{name}_{i}", type_=types[name]) for name in _LINK_COLUMNS}
+            for i in range(count)]
+    links = postgresql.insert(_LINKS).values(rows).returning(_LINKS.c.seq).cte("new_links")
+    stmt = (_HEAD.update()
+            .where(_HEAD.c.id == HEAD_ID,
+                   _HEAD.c.seq == bindparam("head_seq", type_=_HEAD.c.seq.type))
+            .values(hash=bindparam("head_hash", type_=_HEAD.c.hash.type))
+            .returning(_HEAD.c.id).add_cte(links))
+    return compiled_once(stmt, "postgresql", {
+        "head_seq": _HEAD.c.seq.type, "head_hash": _HEAD.c.hash.type,
+        **{f"{name}_{i}": types[name] for i in range(count) for name in _LINK_COLUMNS}})
 
 
 def head(session: Session) -> AuditChainHead | None:

@@ -145,8 +145,7 @@ def link(session: Session, events: list[AuditEvent], key: chain.ChainKey) -> int
         links.append({"seq": first + offset, "event_id": row["id"], "prev_hash": prev,
                       "hash": digest, "key_id": key.key_id, "business_id": row["business_id"]})
         prev = digest
-    repository.add_links(session, links)
-    repository.set_head_hash(session, seq=last_seq, hash_=prev)
+    repository.append_links(session, links, seq=last_seq, hash_=prev)
     return len(ordered)
 
 
