@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.models import AdAccount, Business, BusinessMember, Creator, LinkedIdentity
@@ -15,16 +15,22 @@ def by_id(session: Session, ad_account_id: str) -> AdAccount | None:
     return session.get(AdAccount, ad_account_id)
 
 
+# R18's check of every bind, built once.
+_TAKE_PLACE = (
+    update(AdAccount)
+    .where(AdAccount.id == bindparam("ad_account_id"),
+           AdAccount.active_spark_posts < bindparam("limit", type_=Integer()))
+    .values(active_spark_posts=AdAccount.active_spark_posts + 1)
+    .returning(AdAccount.active_spark_posts)
+    .execution_options(synchronize_session=False)
+)
+
+
 def take_place(session: Session, ad_account_id: str, *, limit: int) -> int | None:
     """R18: count one more live Spark post in the ad account if it has room (the WHERE clause
     is authorization.rules.has_room): the new count, or None when it is full. The row stays
     locked until commit, so racing binds cannot both take the last place."""
-    return session.scalar(
-        update(AdAccount)
-        .where(AdAccount.id == ad_account_id, AdAccount.active_spark_posts < limit)
-        .values(active_spark_posts=AdAccount.active_spark_posts + 1)
-        .returning(AdAccount.active_spark_posts)
-        .execution_options(synchronize_session=False))
+    return session.scalar(_TAKE_PLACE, {"ad_account_id": ad_account_id, "limit": limit})
 
 
 def free_places(session: Session, ad_account_id: str, n: int = 1) -> None:
@@ -47,20 +53,31 @@ def places_taken(session: Session, ad_account_id: str) -> int:
                           .where(AdAccount.id == ad_account_id)) or 0
 
 
+def _with_membership(where: ColumnElement[bool]) -> Select[AdAccount, Business, str]:
+    return (select(AdAccount, Business, BusinessMember.role)
+            .outerjoin(Business, Business.id == AdAccount.business_id)
+            .outerjoin(BusinessMember,
+                       and_(BusinessMember.business_id == AdAccount.business_id,
+                            BusinessMember.user_id == bindparam("user_id")))
+            .where(where))
+
+
+# Every request on an ad account's routes checks access with one of these: built once.
+_BY_ID = _with_membership(AdAccount.id == bindparam("ad_account_id"))
+_BY_TIKTOK_ID = _with_membership(AdAccount.tiktok_id == bindparam("tiktok_id"))
+
+
 def with_membership(session: Session, ad_account_id: str | None, user_id: str, *,
                     tiktok_id: int | None = None
                     ) -> tuple[AdAccount, Business | None, str | None] | None:
     """The ad account (by id, or by TikTok id), its business and the user's role there (None if
     not a member), at once."""
-    where = (AdAccount.id == ad_account_id) if tiktok_id is None else (
-        AdAccount.tiktok_id == tiktok_id)
-    row = session.execute(
-        select(AdAccount, Business, BusinessMember.role)
-        .outerjoin(Business, Business.id == AdAccount.business_id)
-        .outerjoin(BusinessMember, and_(BusinessMember.business_id == AdAccount.business_id,
-                                        BusinessMember.user_id == user_id))
-        .where(where)
-    ).first()
+    if tiktok_id is None:
+        row = session.execute(_BY_ID, {"ad_account_id": ad_account_id,
+                                       "user_id": user_id}).first()
+    else:
+        row = session.execute(_BY_TIKTOK_ID, {"tiktok_id": tiktok_id,
+                                              "user_id": user_id}).first()
     return (row[0], row[1], row[2]) if row else None
 
 

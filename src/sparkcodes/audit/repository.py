@@ -55,6 +55,12 @@ def _event_columns() -> list[Any]:
     return [_EVENTS.c[name] for name in chain.FIELDS]
 
 
+# Every audited write advances the head: built once.
+_ADVANCE = (_HEAD.update().where(_HEAD.c.id == HEAD_ID)
+            .values(seq=_HEAD.c.seq + bindparam("count", type_=_HEAD.c.seq.type))
+            .returning(_HEAD.c.seq, _HEAD.c.hash))
+
+
 def advance_head(session: Session, count: int) -> tuple[int, str]:
     """Take the chain head's lock and reserve ``count`` positions: (last seq, hash before them).
 
@@ -62,15 +68,13 @@ def advance_head(session: Session, count: int) -> tuple[int, str]:
     for the row and then sees the first one's committed head; on SQLite it takes the database's
     write lock (a deferred transaction whose snapshot is stale fails instead of forking).
     """
-    stmt = (_HEAD.update().where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq + count)
-            .returning(_HEAD.c.seq, _HEAD.c.hash))
-    row = session.execute(stmt).first()
+    row = session.execute(_ADVANCE, {"count": count}).first()
     if row is None:  # a database emptied by hand (the test harness): start the chain again
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(insert(_HEAD).values(id=HEAD_ID, seq=0, hash=chain.GENESIS)
                         .on_conflict_do_nothing(index_elements=["id"]))
-        row = session.execute(stmt).one()
+        row = session.execute(_ADVANCE, {"count": count}).one()
     return int(row.seq), str(row.hash)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sparkcodes.kit.sql import rowcount, shared_alias
@@ -34,17 +34,22 @@ def by_code_hash(session: Session, code_hash: str) -> Authorization | None:
 OriginalPost = shared_alias(Post)
 
 
+# The code look-up of every preview and bind, and the bind's claim: built once, so neither the
+# statement nor its cache key is made again per request.
+_WITH_POST = (
+    select(Authorization, Post, Creator, OriginalPost)
+    .outerjoin(Post, Post.id == Authorization.post_id)
+    .outerjoin(Creator, Creator.id == Post.creator_id)
+    .outerjoin(OriginalPost, OriginalPost.id == Post.original_post_id)
+    .where(Authorization.code_hash == bindparam("code_hash"))
+)
+
+
 def with_post_by_code_hash(session: Session, code_hash: str
                            ) -> tuple[Authorization, Post | None, Creator | None,
                                       Post | None] | None:
     """The code, its post, the post's creator and the original post of a duet or stitch."""
-    row = session.execute(
-        select(Authorization, Post, Creator, OriginalPost)
-        .outerjoin(Post, Post.id == Authorization.post_id)
-        .outerjoin(Creator, Creator.id == Post.creator_id)
-        .outerjoin(OriginalPost, OriginalPost.id == Post.original_post_id)
-        .where(Authorization.code_hash == code_hash)
-    ).first()
+    row = session.execute(_WITH_POST, {"code_hash": code_hash}).first()
     return (row[0], row[1], row[2], row[3]) if row else None
 
 
@@ -70,29 +75,36 @@ def users(session: Session, ad_account_ids: set[str]) -> dict[str, tuple[AdAccou
     return {account.id: (account, business) for account, business in rows}
 
 
+_NOW = bindparam("b_now", type_=Authorization.expires_at.type)
+_BIND = (
+    update(Authorization)
+    .where(
+        Authorization.id == bindparam("b_authorization_id"),
+        Authorization.code_hash == bindparam("b_code_hash"),
+        Authorization.deleted_at.is_(None),
+        Authorization.expires_at > _NOW,
+        or_(Authorization.ad_account_id.is_(None),
+            Authorization.ad_account_id == bindparam("b_ad_account_id")),
+    )
+    .values(
+        ad_account_id=bindparam("b_ad_account_id"),
+        bound_at=func.coalesce(Authorization.bound_at, _NOW),
+        bound_by_id=func.coalesce(Authorization.bound_by_id,
+                                  bindparam("b_user_id", type_=Authorization.bound_by_id.type)),
+    )
+    .returning(Authorization)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+
+
 def bind(session: Session, *, authorization_id: str, code_hash: str, ad_account_id: str,
          user_id: str, now: datetime) -> Authorization | None:
     """Bind to this ad account if the code is live and free (or already its own), and still the
     string that was pasted (a regenerate in between kills it). One winner: the bound row (the
     session's object, refreshed from RETURNING), or None when refused."""
-    return session.scalar(
-        update(Authorization)
-        .where(
-            Authorization.id == authorization_id,
-            Authorization.code_hash == code_hash,
-            Authorization.deleted_at.is_(None),
-            Authorization.expires_at > now,
-            or_(Authorization.ad_account_id.is_(None),
-                Authorization.ad_account_id == ad_account_id),
-        )
-        .values(
-            ad_account_id=ad_account_id,
-            bound_at=func.coalesce(Authorization.bound_at, now),
-            bound_by_id=func.coalesce(Authorization.bound_by_id, user_id),
-        )
-        .returning(Authorization)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
+    return session.scalar(_BIND, {"b_authorization_id": authorization_id,
+                                  "b_code_hash": code_hash, "b_ad_account_id": ad_account_id,
+                                  "b_user_id": user_id, "b_now": now})
 
 
 def extend(session: Session, *, authorization_id: str, old_expiry: datetime,
