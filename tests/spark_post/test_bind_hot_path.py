@@ -94,7 +94,8 @@ def test_insert_active_and_claim_return_the_rows_they_wrote(client, app):
         assert code is not None and code.ad_account_id is None
         values = dict(ad_account_id=w.account["id"], post_id=w.post["id"],
                       identity_type="AUTH_CODE", authorization_id=code.id,
-                      bound_by_id=code.created_by_id, bound_at=utc_now())
+                      original_authorization_id=None, bound_by_id=code.created_by_id,
+                      bound_at=utc_now())
         first = spark_post_repository.insert_active(session, **values)
         assert first is not None and first.id and first.unbound_at is None
         assert spark_post_repository.insert_active(session, **values) is None

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -15,16 +17,33 @@ def add(session: Session, spark_post: SparkPost) -> None:
     session.flush()
 
 
-def insert_active(session: Session, **values: object) -> SparkPost | None:
+_ACTIVE = ("ad_account_id", "post_id", "identity_type", "authorization_id",
+           "original_authorization_id", "bound_by_id", "bound_at")
+
+
+@lru_cache(maxsize=2)
+def _insert_active(dialect: str) -> Any:
+    """The bind's insert, built once per dialect (values as parameters named b_<column>)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(SparkPost)
+            .values({name: bindparam(f"b_{name}", type_=SparkPost.__table__.c[name].type)
+                     for name in _ACTIVE})
+            .on_conflict_do_nothing(index_elements=[SparkPost.ad_account_id, SparkPost.post_id],
+                                    index_where=SparkPost.unbound_at.is_(None))
+            .returning(SparkPost))
+
+
+def insert_active(session: Session, *, ad_account_id: str, post_id: str, identity_type: str,
+                  authorization_id: str | None, original_authorization_id: str | None,
+                  bound_by_id: str, bound_at: datetime) -> SparkPost | None:
     """Insert a live Spark post unless the post already has one in this ad account
     (``uq_spark_posts_active``): the new row, or None. No savepoint needed, as nothing fails."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return session.scalar(
-        dialect.insert(SparkPost).values(**values)
-        .on_conflict_do_nothing(index_elements=[SparkPost.ad_account_id, SparkPost.post_id],
-                                index_where=SparkPost.unbound_at.is_(None))
-        .returning(SparkPost)
-    )
+    values = {"ad_account_id": ad_account_id, "post_id": post_id, "identity_type": identity_type,
+              "authorization_id": authorization_id,
+              "original_authorization_id": original_authorization_id,
+              "bound_by_id": bound_by_id, "bound_at": bound_at}
+    return session.scalar(_insert_active(session.get_bind().dialect.name),
+                          {f"b_{name}": value for name, value in values.items()})
 
 
 def discard(session: Session, spark_post: SparkPost) -> None:
