@@ -178,11 +178,9 @@ def test_attempts_killed_mid_request_are_counted_in_the_delivery_log(client, app
     assert f"{KILLS + 1} <span class=\"muted\">({KILLS} cut off mid-request)</span>" in page.text
 
 
-def test_two_workers_starting_the_same_attempt_count_it_once(client, app):
-    """Starting an attempt is a conditional write on the count read: of two workers preparing
-    the same delivery at once (a lease taken over), one makes the attempt. On PostgreSQL both
-    read before either writes; SQLite serialises writers, so there the second worker's stale
-    read is replayed against the repository's guard."""
+def _test_delivery(client, app) -> tuple[dict[str, str], dict[str, Any], str]:  # type: ignore[no-untyped-def]
+    """A business's endpoint (nothing listens at its address) and the delivery of its test
+    message, queued: (the admin's headers, the endpoint, the delivery's id)."""
     admin = f.user(client)
     biz = f.business(client, admin)
     r = client.post(f"/v1/businesses/{biz['id']}/webhook-endpoints", headers=admin,
@@ -190,15 +188,30 @@ def test_two_workers_starting_the_same_attempt_count_it_once(client, app):
     assert r.status_code == 201, r.text
     assert client.post(f"/v1/webhook-endpoints/{r.json()['id']}/test",
                        headers=admin).status_code == 202
-    delivery_id = _delivery(app).id
+    return admin, r.json(), _delivery(app).id
+
+
+def test_two_workers_starting_the_same_attempt_count_it_once(client, app, monkeypatch):
+    """Starting an attempt is a conditional write on the count read: of two workers preparing
+    the same delivery at once (a lease taken over), one makes the attempt. On PostgreSQL both
+    read the delivery before either writes (each waits for the other after its read); SQLite
+    serialises writers, so there the second worker's stale read is replayed against the
+    repository's guard."""
+    admin, _, delivery_id = _test_delivery(client, app)
     db = app.state.db
     if db.engine.dialect.name == "postgresql":
         barrier = threading.Barrier(2)
+        read = webhook_repository.delivery_bundle
+
+        def read_then_wait(session, delivery_id):  # type: ignore[no-untyped-def]
+            bundle = read(session, delivery_id)
+            barrier.wait(timeout=10)
+            return bundle
+
+        monkeypatch.setattr(webhook_repository, "delivery_bundle", read_then_wait)
 
         def prepare(_: int) -> webhook_service.Attempt | webhook_service.Later | None:
             with db.unit_of_work() as s:
-                s.query(WebhookDelivery).filter(WebhookDelivery.id == delivery_id).all()
-                barrier.wait(timeout=10)
                 return webhook_service.prepare(s, settings=app.state.settings,
                                                delivery_id=delivery_id, now=clock.utc_now())
 
@@ -238,14 +251,7 @@ def test_a_lease_taken_over_mid_attempt_leaves_the_delivery_a_job(client, app, m
     changes nothing (b holds the job) and b's attempt 1 is no longer the latest: if b finished
     the job there, the delivery would stay open with no job left to send it. b's job comes back
     instead, then waits the schedule after attempt 2, and delivers."""
-    admin = f.user(client)
-    biz = f.business(client, admin)
-    r = client.post(f"/v1/businesses/{biz['id']}/webhook-endpoints", headers=admin,
-                    json={"url": "http://127.0.0.1:9/hook"})
-    assert r.status_code == 201, r.text
-    assert client.post(f"/v1/webhook-endpoints/{r.json()['id']}/test",
-                       headers=admin).status_code == 202
-    delivery_id = _delivery(app).id
+    admin, _, delivery_id = _test_delivery(client, app)
     db, settings = app.state.db, app.state.settings
 
     def claim(worker: str) -> Job:
@@ -310,15 +316,7 @@ def test_a_lease_taken_over_mid_attempt_leaves_the_delivery_a_job(client, app, m
 def test_on_its_last_run_the_job_gives_the_delivery_up_and_says_why(client, app, monkeypatch):
     """A job the worker would bury (its runs spent by kills and come-backs) leaves its delivery
     failed, with the reason in the log, not pending with no job to send it."""
-    admin = f.user(client)
-    biz = f.business(client, admin)
-    r = client.post(f"/v1/businesses/{biz['id']}/webhook-endpoints", headers=admin,
-                    json={"url": "http://127.0.0.1:9/hook"})
-    assert r.status_code == 201, r.text
-    endpoint = r.json()
-    assert client.post(f"/v1/webhook-endpoints/{endpoint['id']}/test",
-                       headers=admin).status_code == 202
-    delivery_id = _delivery(app).id
+    admin, endpoint, delivery_id = _test_delivery(client, app)
     db = app.state.db
     with db.unit_of_work() as s:
         s.query(Job).filter(Job.dedupe_key == f"webhook.deliver:{delivery_id}").update(
