@@ -78,3 +78,11 @@ def test_retry_carries_its_wait_and_reason():
     assert exc.after == timedelta(seconds=5) and str(exc) == "later"
     assert "0:00:05" in str(service.Retry(timedelta(seconds=5)))
     assert isinstance(exc, Exception)
+
+
+@pytest.mark.parametrize(("attempts", "max_attempts", "last"), [
+    (1, 3, False), (2, 3, False), (3, 3, True), (4, 3, True), (1, 1, True),
+])
+def test_the_last_run_is_the_one_a_failure_buries(attempts: int, max_attempts: int,
+                                                  last: bool) -> None:
+    assert service.is_last_run(Job(attempts=attempts, max_attempts=max_attempts)) is last

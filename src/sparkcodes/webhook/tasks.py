@@ -5,7 +5,7 @@ from typing import Any
 from sparkcodes.kit import metrics
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.webhook import rules, service
-from sparkcodes.worker.service import JobContext, Retry, handler
+from sparkcodes.worker.service import JobContext, Retry, handler, is_last_run
 
 
 @handler("webhook.deliver")
@@ -40,7 +40,7 @@ def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
 def _come_back(ctx: JobContext, delivery_id: str, later: service.Later) -> None:
     """Run the job again after ``later.wait``; on its last run (the worker would bury it) give
     the delivery up instead, so that it reads failed, with why, and not pending with no job."""
-    if ctx.job.attempts < ctx.job.max_attempts:
+    if not is_last_run(ctx.job):
         raise Retry(later.wait, f"delivery {delivery_id}: {later.why}")
     runs = ctx.job.attempts
     with ctx.db.unit_of_work() as session:

@@ -86,7 +86,7 @@ class Runner:
                 now = utc_now()
                 wait = (exc.after if isinstance(exc, service.Retry)  # the handler's own schedule
                         else service.backoff(job.attempts))
-                run_at = None if job.attempts >= job.max_attempts else now + wait
+                run_at = None if service.is_last_run(job) else now + wait
                 repository.retry_or_bury(session, job_id=job.id, worker_id=self.worker_id,
                                          error=error, run_at=run_at, now=now)
             metrics.count_job(job.name, "retried" if run_at is not None else "failed")

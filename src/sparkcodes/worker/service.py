@@ -72,6 +72,13 @@ def backoff(attempts: int, *, base: float = 10.0, cap: float = 6 * 3600.0,
     return timedelta(seconds=(rng or random).uniform(base, max(base, ceiling)))
 
 
+def is_last_run(job: Job) -> bool:
+    """Whether this run of the job is its last: a failure now buries it (``dead_at``) instead of
+    scheduling another run. A handler that must not end unsettled acts on it (see
+    webhook.tasks)."""
+    return job.attempts >= job.max_attempts
+
+
 @dataclass(frozen=True)
 class Schedule:
     """A periodic job declared as data: enqueued once per period, whichever worker sees it first
