@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, String, literal, select, text
 
@@ -128,3 +130,37 @@ def test_the_kept_handle_follows_binds_renames_and_moved_posts(client, engine): 
         conn.execute(text("UPDATE posts SET creator_id = :c WHERE id = :p"),
                      {"c": other["id"], "p": w.post["id"]})
     assert _handle_key(engine, spark_post_id) == "zoe.makes"
+
+
+@given(states())
+@settings(max_examples=500, deadline=None)
+def test_the_window_a_status_implies_holds_for_every_state(case: tuple[
+        spark_rules.SparkPostState, bool]) -> None:
+    """tracker.rules.window_implied lets a status filter read only an index range of window ends:
+    every bound Spark post with one of the RUNNING_WINDOW statuses has a running window (or
+    none), and every AUTHORIZATION_EXPIRED one a window that ended. An own post (TT_USER) holds
+    no code."""
+    state, _ = case
+    assume(state.identity_type == "AUTH_CODE" or (state.code is None
+                                                  and state.original_code is None))
+    status, end = spark_rules.status_at(state, NOW), spark_rules.window_end(state)
+    implied = tracker_rules.window_implied(frozenset({status}))
+    if implied == tracker_rules.RUNNING:
+        assert end is None or end > NOW, (state, status, end)
+    elif implied == tracker_rules.ENDED:
+        assert end is not None and end <= NOW, (state, status, end)
+
+
+@pytest.mark.parametrize(("statuses", "implied"), [
+    (None, None),
+    (frozenset({"AUTHORIZED"}), tracker_rules.RUNNING),
+    (frozenset({"AUTHORIZED", "POST_UNAVAILABLE", "ACCOUNT_AD_SETTINGS_OFF",
+                "IDENTITY_UNLINKED"}), tracker_rules.RUNNING),
+    (frozenset({"AUTHORIZATION_EXPIRED"}), tracker_rules.ENDED),
+    (frozenset({"AUTHORIZATION_EXPIRED", "AUTHORIZED"}), None),
+    (frozenset({"AUTHORIZATION_DELETED"}), None),
+    (frozenset({"UNBOUND"}), None),
+    (frozenset({"AUTHORIZED", "UNBOUND"}), None),
+])
+def test_window_implied(statuses: frozenset[str] | None, implied: str | None) -> None:
+    assert tracker_rules.window_implied(statuses) == implied

@@ -179,27 +179,6 @@ def status_sql(c: StateColumns, now: datetime) -> ColumnElement[str]:
     return case(*whens, else_=AUTHORIZED)
 
 
-# Statuses that a Spark post with a code can only have while its window runs (a code that ended
-# reads AUTHORIZATION_EXPIRED or AUTHORIZATION_DELETED first); own posts (TT_USER) hold no code,
-# so no window.
-RUNNING_WINDOW = frozenset({AUTHORIZED, StopReason.POST_UNAVAILABLE.value,
-                            StopReason.ACCOUNT_AD_SETTINGS_OFF.value,
-                            StopReason.IDENTITY_UNLINKED.value})
-RUNNING, ENDED = "running", "ended"
-
-
-def _window_implied(statuses: frozenset[str] | None) -> str | None:
-    """What a status filter implies of the window end, which an index can read as a range:
-    RUNNING (a window still running, or none), ENDED (a window that ended), or None."""
-    if statuses is None:
-        return None
-    if statuses <= RUNNING_WINDOW:
-        return RUNNING
-    if statuses == {StopReason.AUTHORIZATION_EXPIRED.value}:
-        return ENDED
-    return None
-
-
 @dataclass(frozen=True)
 class Filters:
     """Which Spark posts of one business the tracker shows (already checked by the service:
@@ -254,10 +233,10 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
     if f.statuses is not None:
         stmt = _state_joins(stmt).where(status_sql(TRACKER_COLUMNS, now).in_(sorted(f.statuses)))
         at = literal(now, UTCDateTime())
-        implied = _window_implied(f.statuses)  # by the CASE; lets the index skip other rows
-        if implied == RUNNING:
+        implied = rules.window_implied(f.statuses)  # by the CASE; lets the index skip other rows
+        if implied == rules.RUNNING:
             stmt = stmt.where(or_(SparkPost.window_end_at > at, SparkPost.window_end_at.is_(None)))
-        elif implied == ENDED:
+        elif implied == rules.ENDED:
             stmt = stmt.where(SparkPost.window_end_at <= at)
     if f.creator_id is not None:
         stmt = stmt.where(Post.creator_id == f.creator_id)
@@ -333,11 +312,11 @@ def _segments(f: Filters, now: datetime, *, sort: str, descending: bool,
     timed = base.where(end.is_not(None))
     untimed = base.where(end.is_(None))
     at = literal(now, UTCDateTime())
-    window = _window_implied(implied)  # as in _matching, as each segment's index range
-    if window == RUNNING:
+    window = rules.window_implied(implied)  # as in _matching, as each segment's index range
+    if window == rules.RUNNING:
         base = base.where(or_(end > at, end.is_(None)))
         timed = timed.where(end > at)
-    elif window == ENDED:
+    elif window == rules.ENDED:
         base = base.where(end <= at)
         timed = timed.where(end <= at)
         untimed = untimed.where(false())

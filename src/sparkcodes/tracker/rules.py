@@ -18,6 +18,28 @@ from sparkcodes.spark_post.rules import AUTHORIZED, StopReason
 UNBOUND = "UNBOUND"
 STATUSES = (AUTHORIZED, *(r.value for r in StopReason), UNBOUND)
 
+# Statuses that a Spark post with a code can only have while its window runs (a code that ended
+# reads AUTHORIZATION_EXPIRED or AUTHORIZATION_DELETED first); own posts (TT_USER) hold no code,
+# so no window.
+RUNNING_WINDOW = frozenset({AUTHORIZED, StopReason.POST_UNAVAILABLE.value,
+                            StopReason.ACCOUNT_AD_SETTINGS_OFF.value,
+                            StopReason.IDENTITY_UNLINKED.value})
+RUNNING, ENDED = "running", "ended"
+
+
+def window_implied(statuses: frozenset[str] | None) -> str | None:
+    """What a status filter implies of the window end, which an index can read as a range:
+    RUNNING (a window still running, or none), ENDED (a window that ended), or None. Follows
+    from spark_post.rules.status_at (tested against it on generated states)."""
+    if statuses is None:
+        return None
+    if statuses <= RUNNING_WINDOW:
+        return RUNNING
+    if statuses == {StopReason.AUTHORIZATION_EXPIRED.value}:
+        return ENDED
+    return None
+
+
 CODE_SHORTER_THAN_CONTRACT = "code_shorter_than_contract"
 RUNNING_PAST_CONTRACT = "running_past_contract"
 
