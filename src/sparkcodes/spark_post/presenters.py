@@ -201,16 +201,18 @@ def pending_renewals_of(session: Session, shown: Iterable[Shown]) -> dict[str, A
     """Pending renewal requests the shown rows' ad accounts sent about the shown rows' codes,
     by code, in one statement."""
     rows = list(shown)
-    accounts = list({r.account.id: r.account for r in rows}.values())
-    codes = sorted({r.code.id for r in rows if r.code is not None})
-    views = renewal_service.pending_for_codes(session, accounts=accounts,
-                                              authorization_ids=codes)
-    return {v.authorization.id: v for v in views}
+    return _pending(session, list({r.account.id: r.account for r in rows}.values()),
+                    (r.code.id for r in rows if r.code is not None))
 
 
 def pending_renewals(session: Session, account: AdAccount,
                      codes: Iterable[str | None]) -> dict[str, Any]:
     """Pending renewal requests this ad account sent about these codes (a page's), by code."""
-    views = renewal_service.pending_for_codes(session, accounts=[account],
+    return _pending(session, [account], codes)
+
+
+def _pending(session: Session, accounts: list[AdAccount],
+             codes: Iterable[str | None]) -> dict[str, Any]:
+    views = renewal_service.pending_for_codes(session, accounts=accounts,
                                               authorization_ids=sorted(set(filter(None, codes))))
     return {v.authorization.id: v for v in views}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -564,7 +564,8 @@ def posts_of(session: Session, spark_post_ids: Sequence[str]) -> dict[str, PostR
     return out
 
 
-def held_on_linked_accounts(session: Session, business_id: str, creator_ids: Sequence[str], *,
+def held_on_linked_accounts(session: Session, business_id: str,
+                            creator_ids: Collection[str], *,
                             limit: int) -> list[tuple[SparkPost, Post, AdAccount]]:
     """The bound Spark posts holding a code of these creators on the business's linked TikTok ad
     accounts, the soonest window end first, at most ``limit``."""

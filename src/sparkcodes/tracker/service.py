@@ -473,7 +473,7 @@ def held_on_tiktok(session: Session, *, business: Business, creator_ids: set[str
     if not creator_ids:
         return out
     for sp, post, account in repository.held_on_linked_accounts(
-            session, business.id, sorted(creator_ids), limit=limit):
+            session, business.id, creator_ids, limit=limit):
         out.setdefault(post.creator_id, []).append(Held(sp, post, account))
     return out
 
