@@ -55,10 +55,18 @@ def _event_columns() -> list[Any]:
     return [_EVENTS.c[name] for name in chain.FIELDS]
 
 
-# Every audited write advances the head: built once.
+# Every audited write advances the head, then names its new last link: built once.
 _ADVANCE = (_HEAD.update().where(_HEAD.c.id == HEAD_ID)
             .values(seq=_HEAD.c.seq + bindparam("count", type_=_HEAD.c.seq.type))
             .returning(_HEAD.c.seq, _HEAD.c.hash))
+# The seq guard: only the transaction that moved the head to head_seq names its hash.
+_NAME_LAST = (_HEAD.update()
+              .where(_HEAD.c.id == HEAD_ID,
+                     _HEAD.c.seq == bindparam("head_seq", type_=_HEAD.c.seq.type))
+              .values(hash=bindparam("head_hash", type_=_HEAD.c.hash.type))
+              .returning(_HEAD.c.id))
+APPEND_AT_ONCE = 64  # links one PostgreSQL statement inserts; more (bulk imports) take two
+_LINK_COLUMNS = ("seq", "event_id", "prev_hash", "hash", "key_id", "business_id")
 
 
 def advance_head(session: Session, count: int) -> tuple[int, str]:
@@ -90,14 +98,9 @@ def append_links(session: Session, links: list[dict[str, Any]], *, seq: int, has
         named = session.execute(_append_statement(len(links)), values).first()
     else:
         session.execute(_LINKS.insert(), links)
-        named = session.execute(_HEAD.update().where(_HEAD.c.id == HEAD_ID, _HEAD.c.seq == seq)
-                                .values(hash=hash_).returning(_HEAD.c.id)).first()
+        named = session.execute(_NAME_LAST, {"head_seq": seq, "head_hash": hash_}).first()
     if named is None:
         raise RuntimeError("the audit chain head moved while this transaction held it")
-
-
-APPEND_AT_ONCE = 64  # links one PostgreSQL statement inserts; more (bulk imports) take two
-_LINK_COLUMNS = ("seq", "event_id", "prev_hash", "hash", "key_id", "business_id")
 
 
 @lru_cache(maxsize=APPEND_AT_ONCE)
@@ -109,12 +112,7 @@ def _append_statement(count: int) -> TextClause:
     rows = [{name: bindparam(f"{name}_{i}", type_=types[name]) for name in _LINK_COLUMNS}
             for i in range(count)]
     links = postgresql.insert(_LINKS).values(rows).returning(_LINKS.c.seq).cte("new_links")
-    stmt = (_HEAD.update()
-            .where(_HEAD.c.id == HEAD_ID,
-                   _HEAD.c.seq == bindparam("head_seq", type_=_HEAD.c.seq.type))
-            .values(hash=bindparam("head_hash", type_=_HEAD.c.hash.type))
-            .returning(_HEAD.c.id).add_cte(links))
-    return compiled_once(stmt, "postgresql", {
+    return compiled_once(_NAME_LAST.add_cte(links), "postgresql", {
         "head_seq": _HEAD.c.seq.type, "head_hash": _HEAD.c.hash.type,
         **{f"{name}_{i}": types[name] for i in range(count) for name in _LINK_COLUMNS}})
 
