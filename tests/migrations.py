@@ -29,6 +29,13 @@ from tests.conftest import PG_ENV, _pg_admin_url
 KINDS = ["sqlite", "postgres"]
 
 
+def without_parents(conn: Connection) -> None:
+    """Let this transaction seed rows without their parents: on PostgreSQL, foreign keys are
+    not checked until it ends (SQLite's migration connections do not check them)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+
+
 def fresh_database(kind: str, tmp_path: Path) -> tuple[str, Callable[[], None] | None]:
     """An empty database's URL and what drops it (None for a SQLite file under ``tmp_path``).
     Skips the test on PostgreSQL when none is configured."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect, text
 
-from tests.migrations import KINDS, migrating
+from tests.migrations import KINDS, migrating, without_parents
 
 END, LATER = "2026-01-10 12:00:00.000000", "2026-02-10 12:00:00.000000"
 AT = "2026-01-01 00:00:00.000000"
@@ -19,8 +19,7 @@ def test_migration_0017_upgrades_backfills_and_downgrades(kind, tmp_path):  # ty
         engine = db.engine
         db.upgrade("0016")
         with engine.begin() as conn:
-            if kind == "postgres":  # rows without their parents: foreign keys off for the seed
-                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            without_parents(conn)
             for id_, end in (("told", END), ("extended", LATER), ("untold", END)):
                 conn.execute(text(
                     "INSERT INTO authorizations (id, post_id, code_hint, days, starts_at, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect, text
 
-from tests.migrations import KINDS, Migrated, migrating
+from tests.migrations import KINDS, Migrated, migrating, without_parents
 
 FULL, PARTIAL = "ix_spark_posts_original_authorization_id", "ix_spark_posts_original_authorization"
 
@@ -27,8 +27,7 @@ def test_migration_0025_indexes_only_spark_posts_with_an_original(kind, tmp_path
     with migrating(kind, tmp_path) as db:
         db.upgrade("0024")
         with db.engine.begin() as conn:
-            if kind == "postgres":  # rows without their parents: no foreign key checks here
-                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            without_parents(conn)
             conn.execute(text(
                 "INSERT INTO spark_posts (id, ad_account_id, post_id, identity_type, bound_at, "
                 "source, authorization_id, original_authorization_id) VALUES "

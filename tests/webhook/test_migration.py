@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.migrations import KINDS, migrating
+from tests.migrations import KINDS, migrating, without_parents
 
 AT = "2026-01-01 00:00:00.000000"
 ENDED = "2026-01-02 00:00:00.000000"
@@ -27,8 +27,7 @@ def test_migration_0026_gives_each_owed_delivery_a_job_again(kind, tmp_path):  #
         engine = db.engine
         db.upgrade("0025")
         with engine.begin() as conn:
-            if kind == "postgres":  # rows without their parents: foreign keys off for the seed
-                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            without_parents(conn)
             for id_, (delivered, failed, finished, dead) in CASES.items():
                 conn.execute(text(
                     "INSERT INTO webhook_deliveries (id, message_id, endpoint_id, attempts, "
