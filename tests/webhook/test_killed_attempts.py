@@ -314,8 +314,8 @@ def test_a_lease_taken_over_mid_attempt_leaves_the_delivery_a_job(client, app, m
 
 
 def test_on_its_last_run_the_job_gives_the_delivery_up_and_says_why(client, app, monkeypatch):
-    """A job the worker would bury (its runs spent by kills and come-backs) leaves its delivery
-    failed, with the reason in the log, not pending with no job to send it."""
+    """A job the worker buries (its runs spent by kills and come-backs) first gives its delivery
+    up: failed, with the reason in the log, not pending with no job to send it."""
     admin, endpoint, delivery_id = _test_delivery(client, app)
     db = app.state.db
     with db.unit_of_work() as s:
@@ -329,6 +329,8 @@ def test_on_its_last_run_the_job_gives_the_delivery_up_and_says_why(client, app,
     assert delivery.failed_at is not None
     assert delivery.last_error == ("Given up after 1 run of its delivery job (the last: attempt 1 "
                                    "failed (HTTP 503); next attempt in 0:00:05).")
-    assert job.finished_at is not None and job.dead_at is None
+    # The job is buried (its work was not done), the delivery settled as failed before it.
+    assert job.finished_at is None and job.dead_at is not None
+    assert "attempt 1 failed (HTTP 503)" in (job.last_error or "")
     (entry,) = _log(client, admin, endpoint["id"])
     assert entry["status"] == "failed" and entry["last_error"].startswith("Given up after 1 run ")

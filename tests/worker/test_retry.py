@@ -86,3 +86,67 @@ def test_retry_carries_its_wait_and_reason():
 def test_the_last_run_is_the_one_a_failure_buries(attempts: int, max_attempts: int,
                                                   last: bool) -> None:
     assert service.is_last_run(Job(attempts=attempts, max_attempts=max_attempts)) is last
+
+
+GIVEN_UP: list[tuple[str, int, str]] = []
+
+
+@service.handler("test.settles_on_burial")
+def _settles_on_burial(ctx, payload):  # type: ignore[no-untyped-def]
+    if payload.get("retry"):
+        raise service.Retry(timedelta(minutes=1), "receiver said 503")
+    raise ConnectionError("receiver unreachable")
+
+
+@service.gives_up("test.settles_on_burial")
+def _give_up(ctx, payload, why):  # type: ignore[no-untyped-def]
+    with ctx.db.unit_of_work(write=False):  # a give-up opens its own transaction
+        pass
+    GIVEN_UP.append((payload["tag"], ctx.job.attempts, why))
+    if payload.get("give_up_fails"):
+        raise RuntimeError("the database went away")
+
+
+def _buried_job(db, tag: str) -> Job:  # type: ignore[no-untyped-def]
+    with db.unit_of_work(write=False) as s:
+        (job,) = [j for j in s.query(Job).filter(Job.name == "test.settles_on_burial")
+                  if j.payload["tag"] == tag]
+        return job
+
+
+@pytest.mark.parametrize(("retry", "why"), [
+    (True, "receiver said 503"),  # a handler's Retry: its reason, as the handler said it
+    (False, "ConnectionError: receiver unreachable"),  # a fault: its type and message
+])
+def test_a_job_s_give_up_runs_once_on_its_last_run_before_it_is_buried(db, app, retry, why):
+    GIVEN_UP.clear()
+    with db.unit_of_work() as s:
+        service.enqueue(s, "test.settles_on_burial", {"tag": "c", "retry": retry},
+                        max_attempts=3)
+    runner = Runner(db, app.state.settings, worker_id="w")
+    for run in range(1, 4):
+        runner.tick()
+        job = _buried_job(db, "c")
+        assert job.attempts == run
+        if run < 3:  # not on a run that comes back
+            assert GIVEN_UP == [] and job.dead_at is None
+            _advance(db, timedelta(hours=7))
+    assert [("c", 3, why)] == GIVEN_UP
+    assert job.dead_at is not None and job.finished_at is None
+    assert why.split(": ")[-1] in (job.last_error or "")
+    _advance(db, timedelta(hours=7))
+    runner.tick()
+    assert len(GIVEN_UP) == 1
+
+
+def test_a_give_up_that_fails_is_said_and_the_job_is_buried_all_the_same(db, app):
+    GIVEN_UP.clear()
+    with db.unit_of_work() as s:
+        service.enqueue(s, "test.settles_on_burial", {"tag": "d", "give_up_fails": True},
+                        max_attempts=1)
+    Runner(db, app.state.settings, worker_id="w").tick()
+    job = _buried_job(db, "d")
+    assert GIVEN_UP == [("d", 1, "ConnectionError: receiver unreachable")]
+    assert job.dead_at is not None
+    assert job.last_error == ("ConnectionError: receiver unreachable\n"
+                              "Giving up failed too: RuntimeError: the database went away")

@@ -5,7 +5,7 @@ from typing import Any
 from sparkcodes.kit import metrics
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.webhook import rules, service
-from sparkcodes.worker.service import JobContext, Retry, handler, is_last_run
+from sparkcodes.worker.service import JobContext, Retry, gives_up, handler
 
 
 @handler("webhook.deliver")
@@ -22,8 +22,7 @@ def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
         attempt = service.prepare(session, settings=ctx.settings,
                                   delivery_id=payload["delivery_id"], now=utc_now())
     if isinstance(attempt, service.Later):
-        _come_back(ctx, payload["delivery_id"], attempt)
-        return
+        raise Retry(attempt.wait, attempt.why)  # still owed: come back then
     if attempt is None:
         return
     status, error = service.post(
@@ -34,16 +33,15 @@ def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
                                        settings=ctx.settings, now=utc_now())
     metrics.count_webhook_delivery("delivered" if rules.is_success(status) else "failed")
     if later is not None:
-        _come_back(ctx, attempt.delivery_id, later)
+        raise Retry(later.wait, later.why)
 
 
-def _come_back(ctx: JobContext, delivery_id: str, later: service.Later) -> None:
-    """Run the job again after ``later.wait``; on its last run (the worker would bury it) give
-    the delivery up instead, so that it reads failed, with why, and not pending with no job."""
-    if not is_last_run(ctx.job):
-        raise Retry(later.wait, f"delivery {delivery_id}: {later.why}")
+@gives_up("webhook.deliver")
+def give_up(ctx: JobContext, payload: dict[str, Any], why: str) -> None:
+    """The job's runs are spent (kills and come-backs): the delivery reads failed, with why,
+    not pending with no job to send it."""
     runs = ctx.job.attempts
     with ctx.db.unit_of_work() as session:
-        service.give_up(session, delivery_id=delivery_id, now=utc_now(),
+        service.give_up(session, delivery_id=payload["delivery_id"], now=utc_now(),
                         why=f"Given up after {runs} run{'s' if runs != 1 else ''} of its "
-                            f"delivery job (the last: {later.why}).")
+                            f"delivery job (the last: {why}).")

@@ -82,11 +82,15 @@ class Runner:
                 log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.name,
                             job.attempts, exc)
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            last = service.is_last_run(job)
+            if last:
+                error = self._give_up(job, str(exc) if isinstance(exc, service.Retry) else error,
+                                      error)
             with self.db.unit_of_work() as session:
                 now = utc_now()
                 wait = (exc.after if isinstance(exc, service.Retry)  # the handler's own schedule
                         else service.backoff(job.attempts))
-                run_at = None if service.is_last_run(job) else now + wait
+                run_at = None if last else now + wait
                 repository.retry_or_bury(session, job_id=job.id, worker_id=self.worker_id,
                                          error=error, run_at=run_at, now=now)
             metrics.count_job(job.name, "retried" if run_at is not None else "failed")
@@ -94,6 +98,20 @@ class Runner:
         with self.db.unit_of_work() as session:
             repository.finish(session, job_id=job.id, worker_id=self.worker_id, now=utc_now())
         metrics.count_job(job.name, "finished")
+
+    def _give_up(self, job: Job, why: str, error: str) -> str:
+        """Run the job's give-up before it is buried; the error to bury it with. A give-up that
+        fails is logged and said in that error: the job is buried all the same, since running it
+        again would only fail its give-up again."""
+        give_up = service.GIVE_UPS.get(job.name)
+        if give_up is None:
+            return error
+        try:
+            give_up(JobContext(self.db, self.settings, job), job.payload, why)
+        except Exception as exc:
+            log.exception("job %s (%s): giving up failed", job.id, job.name)
+            return f"{error}\nGiving up failed too: {type(exc).__name__}: {exc}"
+        return error
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         log.info("worker %s started", self.worker_id)

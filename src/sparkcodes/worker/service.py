@@ -28,12 +28,26 @@ class JobContext:
 
 Handler = Callable[[JobContext, dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
+# What a job settles when the worker buries it: (context, payload, why its last run failed).
+GiveUp = Callable[[JobContext, dict[str, Any], str], None]
+GIVE_UPS: dict[str, GiveUp] = {}
 
 
 def handler(name: str) -> Callable[[Handler], Handler]:
     """Register a job handler under ``<noun>.<verb>``."""
     def register(fn: Handler) -> Handler:
         HANDLERS[name] = fn
+        return fn
+    return register
+
+
+def gives_up(name: str) -> Callable[[GiveUp], GiveUp]:
+    """Register what a ``name`` job does when the worker buries it (its last run failed):
+    settle what it was to do (a delivery, an e-mail) as failed, saying why, so that it never
+    reads as waiting on a job that will not run again. Called once, before the job is buried;
+    it opens its own transaction, as a handler does."""
+    def register(fn: GiveUp) -> GiveUp:
+        GIVE_UPS[name] = fn
         return fn
     return register
 
@@ -74,8 +88,7 @@ def backoff(attempts: int, *, base: float = 10.0, cap: float = 6 * 3600.0,
 
 def is_last_run(job: Job) -> bool:
     """Whether this run of the job is its last: a failure now buries it (``dead_at``) instead of
-    scheduling another run. A handler that must not end unsettled acts on it (see
-    webhook.tasks)."""
+    scheduling another run, after its give-up (``gives_up``) if it has one."""
     return job.attempts >= job.max_attempts
 
 
