@@ -20,7 +20,9 @@ from typer.testing import CliRunner
 
 from sparkcodes import config
 from sparkcodes.cli import app as cli_app
+from sparkcodes.kit import clock
 from sparkcodes.mail import repository as mail_repository
+from sparkcodes.mail import rules as mail_rules
 from sparkcodes.mail import service as mail_service
 from sparkcodes.mail import tasks as mail_tasks
 from sparkcodes.models import EmailMessage, Job
@@ -145,11 +147,15 @@ def test_smtp_down_is_retried_until_the_server_is_back(client, app, db, backend)
     for job in _email_jobs(db):
         assert job.attempts == 1 and job.dead_at is None and job.finished_at is None
         assert "ConnectionRefused" in job.last_error
-
+    for job in _email_jobs(db):  # the first wait of the mail schedule, not the generic backoff
+        assert timedelta(seconds=55) < job.run_at - clock.utc_now() <= timedelta(minutes=1)
     inbox = Inbox()
     controller = _smtp(port, inbox)
     try:
-        _advance(db, timedelta(seconds=11))  # the first generic backoff step is 10 s
+        _advance(db, timedelta(seconds=30))
+        runner.tick()
+        assert inbox.envelopes == []  # not due yet
+        _advance(db, timedelta(seconds=31))
         runner.tick()
     finally:
         controller.stop()
@@ -299,20 +305,167 @@ def test_the_outbox_shows_held_mail_as_held(client, app, db, monkeypatch):
     Runner(db, app.state.settings, worker_id="no-smtp").tick()
     with db.unit_of_work(write=False) as s:
         summary = mail_service.outbox(s, limit=10)
-    assert summary.counts == {"held": 2, "waiting": 0}
+    assert summary.counts == {"held": 2, "waiting": 0, "failed": 0}
     assert {(m.to_address, m.state) for m in summary.messages} == {
         (a, "held") for a in addresses}
 
-    monkeypatch.setenv("SPARKCODES_DATABASE_URL", app.state.settings.database_url)
-    monkeypatch.setenv("SPARKCODES_SECRET_KEY", app.state.settings.secret_key)
-    monkeypatch.setenv("SPARKCODES_ENV", "test")
-    monkeypatch.setenv("COLUMNS", "160")
-    config.get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli_app, ["mail", "outbox"])
-    finally:
-        config.get_settings.cache_clear()
+    result = _cli(app, monkeypatch, "mail", "outbox")
     assert result.exit_code == 0, result.output
     assert "2 held (SMTP not configured: sent once it is)" in result.output
     assert all(a in result.output for a in addresses)
     assert result.output.count("held") >= 3
+
+
+def _cli(app, monkeypatch, *args: str, mail_host: str | None = None):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SPARKCODES_DATABASE_URL", app.state.settings.database_url)
+    monkeypatch.setenv("SPARKCODES_SECRET_KEY", app.state.settings.secret_key)
+    monkeypatch.setenv("SPARKCODES_ENV", "test")
+    monkeypatch.setenv("COLUMNS", "200")
+    if mail_host:
+        monkeypatch.setenv("SPARKCODES_MAIL__HOST", mail_host)
+    config.get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(cli_app, list(args))
+    finally:
+        config.get_settings.cache_clear()
+
+
+def _give_up_on_smtp(client, app, db, backend):  # type: ignore[no-untyped-def]
+    """Two messages whose one-attempt send jobs failed against a closed port: given up."""
+    business_id, addresses = _business_with_members(client)
+    port = f.free_port()  # nothing listens here
+    settings = backend.settings(mail={"host": "127.0.0.1", "port": port, "timeout_seconds": 2})
+    _emit(db, business_id)
+    with db.unit_of_work() as s:
+        s.query(Job).filter(Job.name == mail_service.SEND_JOB).update({Job.max_attempts: 1})
+    Runner(db, settings, worker_id="w").tick()
+    return port, settings, addresses
+
+
+def test_mail_whose_attempts_are_spent_reads_failed_with_why_not_waiting(client, app, db,
+                                                                          backend, monkeypatch):
+    _, _, addresses = _give_up_on_smtp(client, app, db, backend)
+    for row in _outbox(db):
+        assert row.sent_at is None and row.failed_at is not None and row.attempts == 1
+        assert row.last_error.startswith("Given up after 1 attempt (the last: ")
+        assert "ConnectionRefused" in row.last_error and row.last_error.endswith(").")
+    for job in _email_jobs(db):
+        assert job.dead_at is not None and "ConnectionRefused" in job.last_error
+    with db.unit_of_work(write=False) as s:
+        summary = mail_service.outbox(s, limit=10)
+    assert summary.counts == {"held": 0, "waiting": 0, "failed": 2}
+    assert {(m.to_address, m.state) for m in summary.messages} == {
+        (a, "failed") for a in addresses}
+
+    result = _cli(app, monkeypatch, "mail", "outbox")
+    assert result.exit_code == 0, result.output
+    assert ("0 held (SMTP not configured: sent once it is), 0 waiting, 2 failed (given up: "
+            "`sparkcodes mail retry --all` sends them again)") in result.output
+    assert result.output.count("Given up after 1 attempt") == 2
+
+
+def test_failed_mail_is_sent_again_when_an_operator_asks(client, app, db, backend, monkeypatch):
+    port, settings, addresses = _give_up_on_smtp(client, app, db, backend)
+    first, second = sorted(_outbox(db), key=lambda r: r.to_address)
+
+    result = _cli(app, monkeypatch, "mail", "retry", first.id, mail_host="127.0.0.1")
+    assert result.exit_code == 0, result.output
+    assert "1 message queued to send again" in result.output
+    inbox = Inbox()
+    controller = _smtp(port, inbox)
+    try:
+        Runner(db, settings, worker_id="w").tick()
+        assert [rcpt for _, (rcpt,), _ in inbox.envelopes] == [first.to_address]
+        rows = {r.id: r for r in _outbox(db)}
+        assert rows[first.id].sent_at is not None and rows[first.id].failed_at is None
+        assert rows[first.id].attempts == 2 and rows[first.id].last_error is None
+        assert rows[second.id].failed_at is not None  # not asked for: still failed
+
+        result = _cli(app, monkeypatch, "mail", "retry", "--all", mail_host="127.0.0.1")
+        assert result.exit_code == 0, result.output
+        assert "1 message queued to send again" in result.output
+        Runner(db, settings, worker_id="w").tick()
+    finally:
+        controller.stop()
+    assert sorted(rcpt for _, (rcpt,), _ in inbox.envelopes) == sorted(addresses)
+    assert all(r.sent_at is not None and r.failed_at is None for r in _outbox(db))
+    result = _cli(app, monkeypatch, "mail", "retry", "--all", mail_host="127.0.0.1")
+    assert result.exit_code == 0 and "0 messages queued to send again" in result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((), "error: name the failed messages to send again (ids from `sparkcodes mail outbox`), "
+         "or give --all"),
+    (("--all", "x"), "error: name the failed messages to send again"),
+    (("nosuchmessage",), "0 messages queued to send again"),
+])
+def test_mail_retry_says_what_it_could_not_do(client, app, db, monkeypatch, args, message):
+    result = _cli(app, monkeypatch, "mail", "retry", *args)
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())
+    if args == ("nosuchmessage",):
+        assert "error: not failed (sent, waiting, held or unknown): nosuchmessage" in " ".join(
+            result.output.split())
+
+
+def test_a_retry_without_smtp_says_the_worker_will_hold_them(client, app, db, backend,
+                                                           monkeypatch):
+    _give_up_on_smtp(client, app, db, backend)
+    result = _cli(app, monkeypatch, "mail", "retry", "--all")
+    assert result.exit_code == 0, result.output
+    assert ("2 messages queued to send again — SMTP is not configured, so the worker will hold "
+            "them") in " ".join(result.output.split())
+    Runner(db, app.state.settings, worker_id="no-smtp").tick()
+    assert all(r.held_at is not None and r.failed_at is None for r in _outbox(db))
+
+
+def test_retrying_failed_mail_twice_at_once_queues_each_message_once(client, app, db, backend):
+    _give_up_on_smtp(client, app, db, backend)
+    failed = {r.id for r in _outbox(db)}
+
+    def retry(_: int) -> list[str]:
+        with db.unit_of_work() as s:
+            return mail_tasks.queue_retries(s, None)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        retried = list(pool.map(retry, range(2)))
+    assert sorted(retried[0] + retried[1]) == sorted(failed)
+    queued = [j for j in _email_jobs(db) if j.finished_at is None and j.dead_at is None]
+    assert sorted(j.payload["email_id"] for j in queued) == sorted(failed)
+
+
+def test_a_message_sent_after_all_is_not_given_up(client, app, db):
+    """A give-up that arrives after another worker sent the message changes nothing."""
+    business_id, _ = _business_with_members(client)
+    _emit(db, business_id)
+    row = _outbox(db)[0]
+    now = clock.utc_now()
+    with db.unit_of_work() as s:
+        mail_service.mark_sent(s, email_id=row.id, now=now)
+    with db.unit_of_work() as s:
+        assert mail_service.give_up(s, email_id=row.id, why="late", now=now) is False
+        assert mail_service.give_up(s, email_id="nosuchmessage", why="late", now=now) is False
+    (sent,) = [r for r in _outbox(db) if r.id == row.id]
+    assert sent.failed_at is None and sent.last_error is None
+
+
+def test_mail_is_tried_over_the_whole_schedule_then_given_up(client, app, db, backend):
+    business_id, _ = _business_with_members(client)
+    port = f.free_port()  # nothing listens here, all day
+    settings = backend.settings(mail={"host": "127.0.0.1", "port": port, "timeout_seconds": 2})
+    _emit(db, business_id)
+    runner = Runner(db, settings, worker_id="w")
+    runner.tick()
+    for wait in mail_rules.RETRY_SCHEDULE:
+        assert all(r.failed_at is None for r in _outbox(db))
+        _advance(db, wait - timedelta(seconds=5))
+        runner.tick()
+        assert {r.attempts for r in _outbox(db)} == {mail_rules.RETRY_SCHEDULE.index(wait) + 1}
+        _advance(db, timedelta(seconds=6))
+        runner.tick()
+    rows = _outbox(db)
+    assert {r.attempts for r in rows} == {mail_rules.ATTEMPTS}
+    assert all(r.failed_at is not None and r.last_error.startswith(
+        f"Given up after {mail_rules.ATTEMPTS} attempts (the last: ConnectionRefusedError")
+        for r in rows)
+    assert all(j.dead_at is not None for j in _email_jobs(db))

@@ -27,7 +27,8 @@ def mark_sent(session: Session, *, email_id: str, now: datetime) -> bool:
     # An UPDATE without RETURNING gives a CursorResult; Session.execute is typed as Result.
     result = cast(CursorResult[Any], session.execute(
         update(EmailMessage).where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None))
-        .values(sent_at=now, attempts=EmailMessage.attempts + 1, last_error=None, held_at=None)
+        .values(sent_at=now, attempts=EmailMessage.attempts + 1, last_error=None, held_at=None,
+                failed_at=None)
         .execution_options(synchronize_session=False)))
     return result.rowcount == 1
 
@@ -37,6 +38,41 @@ def record_failure(session: Session, *, email_id: str, error: str) -> None:
         update(EmailMessage).where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None))
         .values(attempts=EmailMessage.attempts + 1, last_error=error[:2000])
         .execution_options(synchronize_session=False))
+
+
+def fail(session: Session, *, email_id: str, now: datetime, why: str) -> bool:
+    """Given up (its send job is buried): failed since now, saying why; False if it was sent or
+    given up already."""
+    result = cast(CursorResult[Any], session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None),
+               EmailMessage.failed_at.is_(None))
+        .values(failed_at=now, last_error=why[:2000])
+        .execution_options(synchronize_session=False)))
+    return result.rowcount == 1
+
+
+def failed(session: Session, *, ids: list[str] | None, limit: int) -> list[tuple[str, datetime]]:
+    """Failed messages (id, failed since), oldest first: those of ``ids``, or any."""
+    query = (select(EmailMessage.id, EmailMessage.failed_at)
+             .where(EmailMessage.failed_at.is_not(None), EmailMessage.sent_at.is_(None)))
+    if ids is not None:
+        query = query.where(EmailMessage.id.in_(ids))
+    rows = session.execute(query.order_by(EmailMessage.failed_at, EmailMessage.id)
+                           .limit(limit)).all()
+    return [(r[0], r[1]) for r in rows if r[1] is not None]
+
+
+def unfail(session: Session, *, email_id: str, failed_at: datetime) -> bool:
+    """Waiting again, if it is still failed since ``failed_at``: True for exactly one caller
+    (two operators retrying at once queue it once). Its last error stays until it is sent."""
+    row = session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None),
+               EmailMessage.failed_at == failed_at)
+        .values(failed_at=None).returning(EmailMessage.id)
+        .execution_options(synchronize_session=False)).first()
+    return row is not None
 
 
 def hold(session: Session, *, email_id: str, reason: str, now: datetime) -> None:
@@ -68,9 +104,12 @@ def release(session: Session, *, email_id: str, held_at: datetime) -> bool:
 
 
 def counts(session: Session) -> dict[str, int]:
-    """Unsent messages: held (no SMTP) and waiting (queued or between retries)."""
+    """Unsent messages: held (no SMTP), waiting (queued or between retries) and failed (given
+    up)."""
+    failed = EmailMessage.failed_at.is_not(None)
     row = session.execute(select(
-        func.count().filter(EmailMessage.held_at.is_not(None)),
-        func.count().filter(EmailMessage.held_at.is_(None)),
+        func.count().filter(EmailMessage.held_at.is_not(None), ~failed),
+        func.count().filter(EmailMessage.held_at.is_(None), ~failed),
+        func.count().filter(failed),
     ).where(EmailMessage.sent_at.is_(None))).one()
-    return {"held": row[0], "waiting": row[1]}
+    return {"held": row[0], "waiting": row[1], "failed": row[2]}

@@ -2,9 +2,10 @@
 
 Without an SMTP host a message is held in the outbox with the reason (never lost, never retried
 in a loop); once a worker runs with an SMTP host, it releases every held message (when it starts,
-then every minute), and each goes out once. A worker killed after the SMTP server accepted a
-message but before it was marked sent sends it again with the same Message-ID (derived from the
-row id), so the repeat is recognisable.
+then every minute), and each goes out once. A message whose attempts are spent (its send job
+buried) reads failed, with why, until an operator sends it again (`sparkcodes mail retry`). A
+worker killed after the SMTP server accepted a message but before it was marked sent sends it
+again with the same Message-ID (derived from the row id), so the repeat is recognisable.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from sqlalchemy.orm import Session
 
 from sparkcodes.config import Mail
 from sparkcodes.kit import crypto
-from sparkcodes.mail import repository
+from sparkcodes.mail import repository, rules
 
 HELD = "Held: SMTP is not configured; sent once it is"
 RELEASE_JOB = "email.release_held"
 SEND_JOB = "email.send"
-SEND_MAX_ATTEMPTS = 8
+SEND_MAX_ATTEMPTS = rules.ATTEMPTS
 RELEASE_BATCH = 500
 # Written in place of the site's address in links of a message body; the sender puts
 # settings.public_url there, so rows stay valid when the site moves.
@@ -80,7 +81,7 @@ def pending(session: Session, *, email_id: str, mail: Mail, now: datetime,
     already sent, or no SMTP host configured (then it is held in the outbox, with the reason,
     until a worker with SMTP releases it)."""
     row = repository.get(session, email_id)
-    if row is None or row.sent_at is not None:
+    if row is None or row.sent_at is not None or row.failed_at is not None:
         return None
     if not mail.host:
         repository.hold(session, email_id=row.id, reason=HELD, now=now)
@@ -111,6 +112,30 @@ def record_failure(session: Session, *, email_id: str, error: str) -> None:
     repository.record_failure(session, email_id=email_id, error=error)
 
 
+def give_up(session: Session, *, email_id: str, why: str, now: datetime) -> bool:
+    """The message's send job is buried: it reads failed, saying after how many attempts and
+    why, and waits for an operator to send it again (``retry_failed``). False if it was sent or
+    given up already."""
+    row = repository.get(session, email_id)
+    if row is None:
+        return False
+    n = row.attempts
+    return repository.fail(session, email_id=email_id, now=now,
+                           why=f"Given up after {n} attempt{'s' if n != 1 else ''} "
+                               f"(the last: {why}).")
+
+
+def retry_failed(session: Session, *, ids: list[str] | None) -> list[tuple[str, str]]:
+    """Make failed messages wait again (those of ``ids``, or every one): (email id, the send
+    job's dedupe key) for each, for the caller to queue in this transaction. Each is a
+    conditional write, so two operators retrying at once queue a message once."""
+    retried = []
+    for email_id, failed_at in repository.failed(session, ids=ids, limit=RELEASE_BATCH):
+        if repository.unfail(session, email_id=email_id, failed_at=failed_at):
+            retried.append((email_id, f"{SEND_JOB}:{email_id}:retry@{failed_at.isoformat()}"))
+    return retried
+
+
 def release_held(session: Session) -> list[tuple[str, str]]:
     """Un-hold every held message (SMTP is configured now): (email id, the send job's dedupe
     key) for each, for the caller to queue in this transaction. Each release is a conditional
@@ -129,23 +154,24 @@ class OutboxMessage:
     subject: str
     created_at: datetime
     attempts: int
-    state: str  # "held" (no SMTP) or "waiting" (queued, or between retries)
+    state: str  # "held" (no SMTP), "waiting" (queued, or between retries) or "failed"
     last_error: str | None
 
 
 @dataclass(frozen=True)
 class Outbox:
-    """The unsent messages, oldest first, and how many are held and waiting in all."""
+    """The unsent messages, oldest first, and how many are held, waiting and failed in all."""
 
     counts: dict[str, int]
     messages: list[OutboxMessage]
 
 
 def outbox(session: Session, *, limit: int, offset: int = 0) -> Outbox:
-    """What is not sent yet, each message held or waiting, with why."""
+    """What is not sent yet, each message held, waiting or failed, with why."""
     rows = repository.unsent(session, limit=limit, offset=offset)
     return Outbox(counts=repository.counts(session), messages=[
         OutboxMessage(id=r.id, to_address=r.to_address, subject=r.subject,
                       created_at=r.created_at, attempts=r.attempts,
-                      state="held" if r.held_at is not None else "waiting",
+                      state=("failed" if r.failed_at is not None else
+                             "held" if r.held_at is not None else "waiting"),
                       last_error=r.last_error) for r in rows])

@@ -6,14 +6,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sparkcodes.kit.clock import utc_now
-from sparkcodes.mail import service
+from sparkcodes.mail import rules, service
 from sparkcodes.worker import service as jobs
-from sparkcodes.worker.service import SCHEDULES, JobContext, Schedule, handler
+from sparkcodes.worker.service import SCHEDULES, JobContext, Retry, Schedule, gives_up, handler
 
 
 @handler(service.SEND_JOB)
 def send(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Send one outbox e-mail over SMTP; a failure is recorded and raised, so the runner retries.
+    """Send one outbox e-mail over SMTP; a failure is recorded, and the job comes back on the
+    retry schedule (mail.rules) until its attempts are spent, when the message is given up.
 
     Without an SMTP host the message is held (with the reason) and the job ends: the release
     below queues it again once a worker runs with SMTP.
@@ -29,12 +30,29 @@ def send(ctx: JobContext, payload: dict[str, Any]) -> None:
     try:
         service.send(outgoing, mail=mail)
     except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
         with ctx.db.unit_of_work() as session:
-            service.record_failure(session, email_id=email_id,
-                                   error=f"{type(exc).__name__}: {exc}")
-        raise
+            service.record_failure(session, email_id=email_id, error=error)
+        raise Retry(rules.wait_after(ctx.job.attempts), error) from exc
     with ctx.db.unit_of_work() as session:
         service.mark_sent(session, email_id=email_id, now=utc_now())
+
+
+@gives_up(service.SEND_JOB)
+def give_up(ctx: JobContext, payload: dict[str, Any], why: str) -> None:
+    """Its attempts are spent: the message reads failed in the outbox, with why, not waiting."""
+    with ctx.db.unit_of_work() as session:
+        service.give_up(session, email_id=payload["email_id"], why=why, now=utc_now())
+
+
+def queue_retries(session: Session, ids: list[str] | None) -> list[str]:
+    """Send failed messages again (those of ``ids``, or every one): each waits again, with a
+    send job of its own attempts, queued in this transaction. The ids queued."""
+    retried = service.retry_failed(session, ids=ids)
+    for email_id, dedupe_key in retried:
+        jobs.enqueue(session, service.SEND_JOB, {"email_id": email_id}, dedupe_key=dedupe_key,
+                     max_attempts=service.SEND_MAX_ATTEMPTS)
+    return [email_id for email_id, _ in retried]
 
 
 def queue_held(session: Session) -> int:

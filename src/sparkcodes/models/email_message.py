@@ -26,3 +26,6 @@ class EmailMessage(Base):
     held_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Given up: its send job was buried (its attempts spent); last_error says why. Sent again
+    # only when an operator asks (`sparkcodes mail retry`).
+    failed_at: Mapped[datetime | None]
