@@ -362,6 +362,7 @@ def test_mail_whose_attempts_are_spent_reads_failed_with_why_not_waiting(client,
     assert ("0 held (SMTP not configured: sent once it is), 0 waiting, 2 failed (given up: "
             "`sparkcodes mail retry --all` sends them again)") in result.output
     assert result.output.count("Given up after 1 attempt") == 2
+    assert all(r.id in result.output for r in _outbox(db))  # what `mail retry` takes
 
 
 def test_failed_mail_is_sent_again_when_an_operator_asks(client, app, db, backend, monkeypatch):

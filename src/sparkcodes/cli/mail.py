@@ -32,10 +32,11 @@ def outbox(limit: int = typer.Option(50, min=1, max=1000, help="Messages to list
     if not box.messages:
         return
     table = Table()
+    table.add_column("id", no_wrap=True)  # what `sparkcodes mail retry` takes
     for column in ("state", "to", "subject", "written (UTC)", "attempts", "why"):
         table.add_column(column)
     for m in box.messages:
-        table.add_row(m.state, m.to_address, m.subject, f"{m.created_at:%Y-%m-%d %H:%M}",
+        table.add_row(m.id, m.state, m.to_address, m.subject, f"{m.created_at:%Y-%m-%d %H:%M}",
                       str(m.attempts), m.last_error or "")
     console.print(table)
 
