@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from sparkcodes.kit.sql import among, shared_alias
+from sparkcodes.kit.sql import shared_alias
 from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.models import (
     NATIVE,
@@ -38,15 +38,14 @@ from sparkcodes.models import (
 from sparkcodes.spark_post.rules import AUTHORIZED, StopReason
 from sparkcodes.tracker import rules
 
+_S = TypeVar("_S", bound=Select[Any])
+
 CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
 STATUS_BATCH = 500  # rows read in order at a time when a status filter picks among them
 # The first batch: the rows still wanted and a few more, so a common status's page reads about
 # its own size (50 AUTHORIZED rows need ~55, not 500); each next batch is GROWTH times larger,
 # up to STATUS_BATCH, so a rare status reaches full batches after two round trips.
 STATUS_SLACK, GROWTH = 10, 4
-# Keys a status count looks up in one statement: the 2,000 rows a count examines in one round trip
-# (four statements of 500 cost 1.3x the time and 2x the CPU on PostgreSQL).
-COUNT_BATCH = 2_000
 
 OriginalAuth = shared_alias(Authorization)
 
@@ -203,19 +202,23 @@ class Key:
     handle: str
 
 
-def _state_joins(stmt: Select[Any]) -> Select[Any]:
+def _state_joins(stmt: _S, rows: Any = SparkPost) -> _S:
     """The codes, the original post and its creator that status_sql reads, joined (outer) to a
-    statement over Spark posts joined to their post and creator."""
-    return (stmt.outerjoin(Code, Code.id == SparkPost.authorization_id)
-            .outerjoin(OriginalCode, OriginalCode.id == SparkPost.original_authorization_id)
+    statement over Spark posts (``rows``: the table, or a subquery of its columns) joined to
+    their post and creator."""
+    return (stmt.outerjoin(Code, Code.id == rows.authorization_id)
+            .outerjoin(OriginalCode, OriginalCode.id == rows.original_authorization_id)
             .outerjoin(OriginalPost, OriginalPost.id == Post.original_post_id)
             .outerjoin(OriginalCreator, OriginalCreator.id == OriginalPost.creator_id))
 
 
 def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
-              joined: bool = True, ids: Subquery | None = None) -> Select[Any]:
+              joined: bool = True, ids: Subquery | None = None,
+              state: bool = False) -> Select[Any]:
     """The matching rows; ``joined`` False joins posts and creators only if a filter needs them
-    (for counting); ``ids``: only the rows whose ids it holds, read from it first."""
+    (for counting); ``ids``: only the rows whose ids it holds, read from it first; ``state``:
+    with what status_sql reads joined, for a caller that selects the status."""
+    joined = joined or state
     stmt = select(*columns)
     if ids is not None:
         stmt = stmt.select_from(ids).join(SparkPost, SparkPost.id == ids.c.id)
@@ -230,8 +233,10 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
         stmt = stmt.join(Post, Post.id == SparkPost.post_id)
     if joined or f.statuses is not None:
         stmt = stmt.join(Creator, Creator.id == Post.creator_id)
+    if state or f.statuses is not None:
+        stmt = _state_joins(stmt)
     if f.statuses is not None:
-        stmt = _state_joins(stmt).where(status_sql(TRACKER_COLUMNS, now).in_(sorted(f.statuses)))
+        stmt = stmt.where(status_sql(TRACKER_COLUMNS, now).in_(sorted(f.statuses)))
         at = literal(now, UTCDateTime())
         implied = rules.window_implied(f.statuses)  # by the CASE; lets the index skip other rows
         if implied == rules.RUNNING:
@@ -265,47 +270,33 @@ def count_status_among(session: Session, f: Filters, now: datetime, *,
                        examine: int) -> tuple[int, bool]:
     """How many of the first ``examine`` Spark posts matching the filters other than status
     have the status asked: a status is a CASE over six joined rows, so a count examines a
-    bounded number of rows, each looked up by its key, COUNT_BATCH to a statement. Returns the
-    count and whether every row was examined."""
+    bounded number of rows. Returns the count and whether every row was examined.
+
+    The rows examined are a subquery the count reads first and joins to its Spark posts by key
+    (sending their ids back as ``= ANY(:ids)`` made PostgreSQL look them up in a bitmap scan
+    that cost more than the count)."""
     assert f.statuses is not None
     others = _matching([SparkPost.id], replace(f, statuses=None), now, joined=False)
-    ids = list(session.scalars(others.limit(examine + 1)))
-    examined = ids[:examine]
-    counted = sum(session.execute(_status_among([func.count()], session,
-                                                examined[start:start + COUNT_BATCH],
-                                                f.statuses, now)).scalar_one()
-                  for start in range(0, len(examined), COUNT_BATCH))
-    return counted, len(ids) <= examine
-
-
-def _with_status(session: Session, ids: Sequence[str], statuses: frozenset[str],
-                 now: datetime) -> set[str]:
-    """Those of these Spark posts whose status at ``now`` is one of ``statuses``."""
-    return set(session.scalars(_status_among([SparkPost.id], session, ids, statuses, now)))
-
-
-def _status_among(columns: Sequence[Any], session: Session, ids: Sequence[str],
-                  statuses: frozenset[str], now: datetime) -> Select[Any]:
-    """``columns`` of those of these Spark posts whose status at ``now`` is one of
-    ``statuses``, each looked up by its key."""
-    return (_state_joins(select(*columns).select_from(SparkPost)
-                         .join(Post, Post.id == SparkPost.post_id)
-                         .join(Creator, Creator.id == Post.creator_id))
-            .where(among(session, SparkPost.id, ids),
-                   status_sql(TRACKER_COLUMNS, now).in_(sorted(statuses))))
+    counted = session.execute(_matching([func.count()], f, now,
+                                        ids=others.limit(examine).subquery())).scalar_one()
+    seen = session.execute(select(func.count())
+                           .select_from(others.limit(examine + 1).subquery())).scalar_one()
+    return counted, seen <= examine
 
 
 Order = list[tuple[Any, bool]]  # (expression, descending)
 
 
 def _segments(f: Filters, now: datetime, *, sort: str, descending: bool,
-              exclude: Select[Any] | None, implied: frozenset[str] | None = None
-              ) -> list[tuple[Select[Any], Order]]:
+              exclude: Select[Any] | None, implied: frozenset[str] | None = None,
+              state: bool = False) -> list[tuple[Select[Any], Order]]:
     """The matching rows as statements read one after the other, each with its order, in
     rules.order's order for rows whose spend at risk is zero: a timed sort puts rows without a
-    window last by handle; otherwise a missing window end counts as the smallest."""
+    window last by handle; otherwise a missing window end counts as the smallest. ``state``:
+    with what status_sql reads joined (see _matching)."""
     handle = SparkPost.creator_handle_key  # the creator's handle_key, kept by the database
-    base = _matching([SparkPost.id, SparkPost.window_end_at, handle], f, now, joined=False)
+    base = _matching([SparkPost.id, SparkPost.window_end_at, handle], f, now, joined=False,
+                     state=state)
     if exclude is not None:
         base = base.where(SparkPost.id.not_in(exclude))
     end, ident = SparkPost.window_end_at, SparkPost.id
@@ -387,36 +378,38 @@ def _picked(session: Session, f: Filters, now: datetime, *, sort: str, descendin
     order values), skipping the first ``skip`` of them, at most ``want``.
 
     The rows matching the other filters are read in their index order by keyset, in batches
-    that start at the rows wanted and grow to STATUS_BATCH, and the status is evaluated on each
-    batch's rows looked up by their keys. One statement that filtered by the status CASE over
-    six joined tables left the plan to the database's guess of how rare the status is, and
-    PostgreSQL guessed "rare" for every status: it joined every row of the business and sorted
-    them (1.5 s a page at 1,000,000 rows)."""
+    that start at the rows wanted and grow to STATUS_BATCH, each row with its status (selected,
+    not filtered on). One statement that filtered by the status CASE over six joined tables left
+    the plan to the database's guess of how rare the status is, and PostgreSQL guessed "rare"
+    for every status: it joined every row of the business and sorted them (1.5 s a page at
+    1,000,000 rows). Selecting it leaves the index order and the LIMIT to drive the plan: each
+    row read looks up its post, creator and codes by key."""
     assert f.statuses is not None
     plain = replace(f, statuses=None)
+    status = status_sql(TRACKER_COLUMNS, now)
     out: list[Key] = []
     for index, (stmt, order) in enumerate(_segments(plain, now, sort=sort, descending=descending,
-                                                    exclude=exclude, implied=f.statuses)):
+                                                    exclude=exclude, implied=f.statuses,
+                                                    state=True)):
         if start is not None and index < start[0]:
             continue
         after = start[1] if start is not None and index == start[0] else None
         batch = min(STATUS_BATCH, skip + want - len(out) + STATUS_SLACK)
         while len(out) < want:
             page = stmt if after is None else stmt.where(_after(order, after))
-            rows = session.execute(_ordered(page, order).add_columns(*(col for col, _ in order))
+            rows = session.execute(_ordered(page, order)
+                                   .add_columns(status, *(col for col, _ in order))
                                    .limit(batch)).all()
-            if rows:
-                chosen = _with_status(session, [r[0] for r in rows], f.statuses, now)
-                for r in rows:
-                    if r[0] not in chosen:
-                        continue
-                    if skip:
-                        skip -= 1
-                    else:
-                        out.append(Key(r[0], r[1], r[2]))
+            for r in rows:
+                if r[3] not in f.statuses:
+                    continue
+                if skip:
+                    skip -= 1
+                else:
+                    out.append(Key(r[0], r[1], r[2]))
             if len(rows) < batch:
                 break
-            after = tuple(rows[-1][3:])
+            after = tuple(rows[-1][4:])
             batch = min(STATUS_BATCH, batch * GROWTH)
         if len(out) >= want:
             break
