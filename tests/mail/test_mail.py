@@ -303,17 +303,22 @@ def test_the_outbox_shows_held_mail_as_held(client, app, db, monkeypatch):
     business_id, addresses = _business_with_members(client)
     _emit(db, business_id)
     Runner(db, app.state.settings, worker_id="no-smtp").tick()
-    with db.unit_of_work(write=False) as s:
-        summary = mail_service.outbox(s, limit=10)
-    assert summary.counts == {"held": 2, "waiting": 0, "failed": 0}
-    assert {(m.to_address, m.state) for m in summary.messages} == {
-        (a, "held") for a in addresses}
+    _assert_outbox(db, {"held": 2, "waiting": 0, "failed": 0}, "held", addresses)
 
     result = _cli(app, monkeypatch, "mail", "outbox")
     assert result.exit_code == 0, result.output
     assert "2 held (SMTP not configured: sent once it is)" in result.output
     assert all(a in result.output for a in addresses)
     assert result.output.count("held") >= 3
+
+
+def _assert_outbox(db, counts: dict[str, int], state: str,  # type: ignore[no-untyped-def]
+                   addresses: list[str]) -> None:
+    """The outbox's counts, and every message to ``addresses`` listed in ``state``."""
+    with db.unit_of_work(write=False) as s:
+        summary = mail_service.outbox(s, limit=10)
+    assert summary.counts == counts
+    assert {(m.to_address, m.state) for m in summary.messages} == {(a, state) for a in addresses}
 
 
 def _cli(app, monkeypatch, *args: str, mail_host: str | None = None):  # type: ignore[no-untyped-def]
@@ -351,11 +356,7 @@ def test_mail_whose_attempts_are_spent_reads_failed_with_why_not_waiting(client,
         assert "ConnectionRefused" in row.last_error and row.last_error.endswith(").")
     for job in _email_jobs(db):
         assert job.dead_at is not None and "ConnectionRefused" in job.last_error
-    with db.unit_of_work(write=False) as s:
-        summary = mail_service.outbox(s, limit=10)
-    assert summary.counts == {"held": 0, "waiting": 0, "failed": 2}
-    assert {(m.to_address, m.state) for m in summary.messages} == {
-        (a, "failed") for a in addresses}
+    _assert_outbox(db, {"held": 0, "waiting": 0, "failed": 2}, "failed", addresses)
 
     result = _cli(app, monkeypatch, "mail", "outbox")
     assert result.exit_code == 0, result.output
