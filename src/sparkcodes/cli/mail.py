@@ -55,11 +55,11 @@ def retry(ids: Annotated[list[str] | None, typer.Argument(
              "or give --all")
     db_, settings = database()
     retried: list[str] = []
-    while True:  # --all: in batches, each its own transaction, until none is left failed
+    while True:  # in batches, each its own transaction, until none asked for is left failed
         with db_.unit_of_work() as session:
             batch = tasks.queue_retries(session, list(ids) if ids else None)
         retried += batch
-        if ids or len(batch) < service.RELEASE_BATCH:
+        if len(batch) < service.RELEASE_BATCH:
             break
     missed = sorted(set(ids or ()) - set(retried))
     console.print(f"{len(retried)} message{'s' if len(retried) != 1 else ''} queued to send "
