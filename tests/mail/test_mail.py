@@ -471,3 +471,16 @@ def test_mail_is_tried_over_the_whole_schedule_then_given_up(client, app, db, ba
         f"Given up after {mail_rules.ATTEMPTS} attempts (the last: ConnectionRefusedError")
         for r in rows)
     assert all(j.dead_at is not None for j in _email_jobs(db))
+
+
+@pytest.mark.parametrize("by_id", [True, False])
+def test_mail_retry_queues_every_message_asked_in_batches(client, app, db, backend, monkeypatch,
+                                                          by_id):
+    _give_up_on_smtp(client, app, db, backend)
+    monkeypatch.setattr(mail_service, "RELEASE_BATCH", 1)
+    ids = sorted(r.id for r in _outbox(db))
+    result = _cli(app, monkeypatch, "mail", "retry", *(ids if by_id else ["--all"]))
+    assert result.exit_code == 0, result.output
+    assert "2 messages queued to send again" in result.output
+    queued = [j for j in _email_jobs(db) if j.finished_at is None and j.dead_at is None]
+    assert sorted(j.payload["email_id"] for j in queued) == ids
