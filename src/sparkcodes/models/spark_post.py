@@ -75,3 +75,15 @@ class SparkPost(Base):
     # tracker's creator sort.
     creator_handle_key: Mapped[str | None] = mapped_column(
         String(24), server_default=FetchedValue(), server_onupdate=FetchedValue())
+    # Kept by the database too (migration 0028): what the tracker's status reads of the codes,
+    # the post, the original post and their creators, so a status filter reads this row alone.
+    # The earlier deletion of the code and the original's code;
+    codes_deleted_at: Mapped[datetime | None] = mapped_column(
+        server_default=FetchedValue(), server_onupdate=FetchedValue())
+    # the earliest deletion or take-down of the post and of the post's original;
+    posts_unavailable_at: Mapped[datetime | None] = mapped_column(
+        server_default=FetchedValue(), server_onupdate=FetchedValue())
+    # the post's creator's ad settings enabled instant, NULL when they are off (or the
+    # original's creator's are).
+    ad_settings_enabled_at: Mapped[datetime | None] = mapped_column(
+        server_default=FetchedValue(), server_onupdate=FetchedValue())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -17,6 +17,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -37,8 +38,6 @@ from sparkcodes.models import (
 )
 from sparkcodes.spark_post.rules import AUTHORIZED, StopReason
 from sparkcodes.tracker import rules
-
-_S = TypeVar("_S", bound=Select[Any])
 
 CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
 STATUS_BATCH = 500  # rows read in order at a time when a status filter picks among them
@@ -94,10 +93,6 @@ def businesses_matching(session: Session, name_or_id: str) -> list[Business]:
 
 # --- the tracker in SQL (docs/tracker.md) ------------------------------------------------------
 
-Code = shared_alias(Authorization, name="code")
-OriginalCode = shared_alias(Authorization, name="original_code")
-OriginalPost = shared_alias(Post, name="original_post")
-OriginalCreator = shared_alias(Creator, name="original_creator")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # rules.order reads a missing window end as 0
 
@@ -105,8 +100,9 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # rules.order reads a missing window e
 @dataclass(frozen=True)
 class StateColumns:
     """The SQL values spark_post.rules.stop_reasons reads, one per field of SparkPostState:
-    ORM columns, or literals (the test that holds the CASE to the pure rule). The code's,
-    original post's and original creator's values are NULL when the outer join finds none."""
+    the Spark post's kept columns (KEPT_COLUMNS), the joined rows' columns (the tests that hold
+    the kept columns to them), or literals (the test that holds the CASE to the pure rule). A
+    value is NULL where there is no such row (no code, no original post)."""
 
     unbound_at: SQLColumnExpression[datetime | None]
     identity_type: SQLColumnExpression[str]
@@ -126,16 +122,21 @@ class StateColumns:
     identity_linked: SQLColumnExpression[bool] | None = None
 
 
-TRACKER_COLUMNS = StateColumns(
-    unbound_at=SparkPost.unbound_at, identity_type=SparkPost.identity_type, code_id=Code.id,
-    code_expires_at=Code.expires_at, code_deleted_at=Code.deleted_at,
-    original_code_expires_at=OriginalCode.expires_at,
-    original_code_deleted_at=OriginalCode.deleted_at,
-    post_deleted_at=Post.deleted_at, post_taken_down_at=Post.taken_down_at,
-    original_post_id=OriginalPost.id, original_post_deleted_at=OriginalPost.deleted_at,
-    original_post_taken_down_at=OriginalPost.taken_down_at,
-    creator_ad_settings_enabled_at=Creator.ad_settings_enabled_at,
-    original_creator_ad_settings_enabled_at=OriginalCreator.ad_settings_enabled_at,
+# status_sql over the Spark post's own columns, kept by the database (migrations 0009, 0028):
+# the same CASE without a join. The code's and the original's ends are one (window_end_at, the
+# earlier), so are their deletions (codes_deleted_at), the post's and its original's deletions
+# and take-downs (posts_unavailable_at), and both creators' ad settings (ad_settings_enabled_at,
+# NULL when either is off); a Spark post without a code has no authorization_id. Held to the
+# CASE over the joined rows in tests/tracker/test_kept_state.py.
+KEPT_COLUMNS = StateColumns(
+    unbound_at=SparkPost.unbound_at, identity_type=SparkPost.identity_type,
+    code_id=SparkPost.authorization_id, code_expires_at=SparkPost.window_end_at,
+    code_deleted_at=SparkPost.codes_deleted_at, original_code_expires_at=null(),
+    original_code_deleted_at=null(), post_deleted_at=SparkPost.posts_unavailable_at,
+    post_taken_down_at=null(), original_post_id=null(), original_post_deleted_at=null(),
+    original_post_taken_down_at=null(),
+    creator_ad_settings_enabled_at=SparkPost.ad_settings_enabled_at,
+    original_creator_ad_settings_enabled_at=null(),
 )
 
 
@@ -202,23 +203,10 @@ class Key:
     handle: str
 
 
-def _state_joins(stmt: _S, rows: Any = SparkPost) -> _S:
-    """The codes, the original post and its creator that status_sql reads, joined (outer) to a
-    statement over Spark posts (``rows``: the table, or a subquery of its columns) joined to
-    their post and creator."""
-    return (stmt.outerjoin(Code, Code.id == rows.authorization_id)
-            .outerjoin(OriginalCode, OriginalCode.id == rows.original_authorization_id)
-            .outerjoin(OriginalPost, OriginalPost.id == Post.original_post_id)
-            .outerjoin(OriginalCreator, OriginalCreator.id == OriginalPost.creator_id))
-
-
 def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
-              joined: bool = True, ids: Subquery | None = None,
-              state: bool = False) -> Select[Any]:
+              joined: bool = True, ids: Subquery | None = None) -> Select[Any]:
     """The matching rows; ``joined`` False joins posts and creators only if a filter needs them
-    (for counting); ``ids``: only the rows whose ids it holds, read from it first; ``state``:
-    with what status_sql reads joined, for a caller that selects the status."""
-    joined = joined or state
+    (for counting); ``ids``: only the rows whose ids it holds, read from it first."""
     stmt = select(*columns)
     if ids is not None:
         stmt = stmt.select_from(ids).join(SparkPost, SparkPost.id == ids.c.id)
@@ -229,14 +217,12 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
     else:  # the service checked the account is the business's: its index alone is the cheap one
         stmt = stmt.where(SparkPost.ad_account_id == f.ad_account_id)
     by_creator = f.creator_id is not None or f.creator_ids is not None
-    if joined or f.statuses is not None or by_creator:
+    if joined or by_creator:
         stmt = stmt.join(Post, Post.id == SparkPost.post_id)
-    if joined or f.statuses is not None:
+    if joined:
         stmt = stmt.join(Creator, Creator.id == Post.creator_id)
-    if state or f.statuses is not None:
-        stmt = _state_joins(stmt)
     if f.statuses is not None:
-        stmt = stmt.where(status_sql(TRACKER_COLUMNS, now).in_(sorted(f.statuses)))
+        stmt = stmt.where(status_sql(KEPT_COLUMNS, now).in_(sorted(f.statuses)))
         at = literal(now, UTCDateTime())
         implied = rules.window_implied(f.statuses)  # by the CASE; lets the index skip other rows
         if implied == rules.RUNNING:
@@ -269,34 +255,33 @@ def count(session: Session, f: Filters, now: datetime, *, up_to: int | None = No
 def count_status_among(session: Session, f: Filters, now: datetime, *,
                        examine: int) -> tuple[int, bool]:
     """How many of the first ``examine`` Spark posts matching the filters other than status
-    have the status asked: a status is a CASE over six joined rows, so a count examines a
-    bounded number of rows. Returns the count and whether every row was examined.
+    have the status asked, in one statement; returns the count and whether every row was
+    examined. A row past ``examine`` (read to know whether there are more) is counted if it
+    matches: a lower bound all the same, since the count is exact only when there is none.
 
-    The rows examined are a subquery the count reads first and joins to its Spark posts by key
-    (sending their ids back as ``= ANY(:ids)`` made PostgreSQL look them up in a bitmap scan
-    that cost more than the count)."""
+    The status is read from each row's kept columns; the bound keeps a count of a rare status
+    from costing every row the business holds."""
     assert f.statuses is not None
-    others = _matching([SparkPost.id], replace(f, statuses=None), now, joined=False)
-    counted = session.execute(_matching([func.count()], f, now,
-                                        ids=others.limit(examine).subquery())).scalar_one()
-    seen = session.execute(select(func.count())
-                           .select_from(others.limit(examine + 1).subquery())).scalar_one()
-    return counted, seen <= examine
+    examined = _matching([status_sql(KEPT_COLUMNS, now).label("status")],
+                         replace(f, statuses=None), now, joined=False
+                         ).limit(examine + 1).subquery()
+    seen, counted = session.execute(
+        select(func.count(), func.count().filter(examined.c.status.in_(sorted(f.statuses))))
+        .select_from(examined)).one()
+    return int(counted), int(seen) <= examine
 
 
 Order = list[tuple[Any, bool]]  # (expression, descending)
 
 
 def _segments(f: Filters, now: datetime, *, sort: str, descending: bool,
-              exclude: Select[Any] | None, implied: frozenset[str] | None = None,
-              state: bool = False) -> list[tuple[Select[Any], Order]]:
+              exclude: Select[Any] | None, implied: frozenset[str] | None = None
+              ) -> list[tuple[Select[Any], Order]]:
     """The matching rows as statements read one after the other, each with its order, in
     rules.order's order for rows whose spend at risk is zero: a timed sort puts rows without a
-    window last by handle; otherwise a missing window end counts as the smallest. ``state``:
-    with what status_sql reads joined (see _matching)."""
+    window last by handle; otherwise a missing window end counts as the smallest."""
     handle = SparkPost.creator_handle_key  # the creator's handle_key, kept by the database
-    base = _matching([SparkPost.id, SparkPost.window_end_at, handle], f, now, joined=False,
-                     state=state)
+    base = _matching([SparkPost.id, SparkPost.window_end_at, handle], f, now, joined=False)
     if exclude is not None:
         base = base.where(SparkPost.id.not_in(exclude))
     end, ident = SparkPost.window_end_at, SparkPost.id
@@ -378,19 +363,18 @@ def _picked(session: Session, f: Filters, now: datetime, *, sort: str, descendin
     order values), skipping the first ``skip`` of them, at most ``want``.
 
     The rows matching the other filters are read in their index order by keyset, in batches
-    that start at the rows wanted and grow to STATUS_BATCH, each row with its status (selected,
-    not filtered on). One statement that filtered by the status CASE over six joined tables left
-    the plan to the database's guess of how rare the status is, and PostgreSQL guessed "rare"
-    for every status: it joined every row of the business and sorted them (1.5 s a page at
-    1,000,000 rows). Selecting it leaves the index order and the LIMIT to drive the plan: each
-    row read looks up its post, creator and codes by key."""
+    that start at the rows wanted and grow to STATUS_BATCH, each row with its status (selected
+    from its kept columns, not filtered on). A statement filtered by the status leaves the plan
+    to the database's guess of how rare the status is, which it cannot know: with the CASE over
+    joined tables PostgreSQL guessed "rare" for every status and joined every row of the
+    business and sorted them (1.5 s a page at 1,000,000 rows). Selected, it leaves the index
+    order and the LIMIT to drive the plan."""
     assert f.statuses is not None
     plain = replace(f, statuses=None)
-    status = status_sql(TRACKER_COLUMNS, now)
+    status = status_sql(KEPT_COLUMNS, now)
     out: list[Key] = []
     for index, (stmt, order) in enumerate(_segments(plain, now, sort=sort, descending=descending,
-                                                    exclude=exclude, implied=f.statuses,
-                                                    state=True)):
+                                                    exclude=exclude, implied=f.statuses)):
         if start is not None and index < start[0]:
             continue
         after = start[1] if start is not None and index == start[0] else None
