@@ -2,6 +2,7 @@
 
     python bench/tracker_bench.py [--db sqlite|postgres] [--posts 100000] [--accounts 1000]
                                   [--live 1000] [--repeats 30] [--http/--no-http] [--csv]
+                                  [--url URL]
 
 Builds a fresh database (a temporary SQLite file, or a dedicated PostgreSQL database that is
 dropped at the end), seeds one business with --posts Spark posts across --accounts ad accounts
@@ -396,12 +397,41 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def kept(url: str) -> dict[str, Any]:
+    """The ids of a database seeded earlier (--url): its largest business and one of its ad
+    accounts, migrated to this tree's head first."""
+    from sparkcodes.migrations import upgrade
+
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            business_id = conn.execute(text(
+                "SELECT business_id FROM spark_posts GROUP BY business_id "
+                "ORDER BY count(*) DESC LIMIT 1")).scalar_one()
+            account_id = conn.execute(text(
+                "SELECT id FROM ad_accounts WHERE business_id = :b ORDER BY name LIMIT 1"),
+                {"b": business_id}).scalar_one()
+            posts = conn.execute(text("SELECT count(*) FROM spark_posts WHERE business_id = :b"),
+                                 {"b": business_id}).scalar_one()
+    finally:
+        engine.dispose()
+    return {"business_id": business_id, "account_id": account_id, "seed_seconds": None,
+            "posts": posts}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    with bench_database(args.db) as url:
-        print(f"[{args.db}] seeding {args.posts:,} Spark posts over {args.accounts} ad accounts…",
-              flush=True)
-        ids = seed(url, args.posts, args.accounts, args.live)
-        print(f"  seeded in {ids['seed_seconds']} s", flush=True)
+    with (contextlib.nullcontext(args.url) if args.url else bench_database(args.db)) as url:
+        if args.url:
+            ids = kept(url)
+            args.posts = ids["posts"]
+            print(f"[{args.db}] {args.posts:,} Spark posts kept at {url.split('@')[-1]}",
+                  flush=True)
+        else:
+            print(f"[{args.db}] seeding {args.posts:,} Spark posts over {args.accounts} ad "
+                  "accounts…", flush=True)
+            ids = seed(url, args.posts, args.accounts, args.live)
+            print(f"  seeded in {ids['seed_seconds']} s", flush=True)
         rows = measure_service(url, ids, args.repeats)
         if args.http:
             rows += measure_http(url, ids, args.repeats, args.csv)
@@ -421,6 +451,9 @@ def main() -> None:
     parser.add_argument("--csv", action=argparse.BooleanOptionalAction, default=False)
     parser.add_argument("--label", default="")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--url", default=None,
+                        help="measure a database seeded earlier (by seed()) instead of seeding "
+                             "one; --posts, --accounts and --live are then what it holds")
     args = parser.parse_args()
     result = run(args)
     result.update(label=args.label, date=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
