@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import socket
+from dataclasses import dataclass
 from typing import Any
 
 _seq = itertools.count(1)
@@ -88,6 +89,28 @@ class World:
         self.business = business(client, self.brand_h)
         self.account = ad_account(client, self.brand_h, self.business["id"])
         self.account2 = ad_account(client, self.brand_h, self.business["id"])
+
+
+@dataclass
+class Duet:
+    """A duet by the World's creator of another creator's post, each with a code."""
+
+    original_h: dict[str, str]
+    original_creator: dict[str, Any]
+    original: dict[str, Any]
+    original_code: dict[str, Any]
+    duet: dict[str, Any]
+    duet_code: dict[str, Any]
+
+
+def duet(client, w: World) -> Duet:  # type: ignore[no-untyped-def]
+    original_h = user(client)
+    original_creator = creator(client, original_h)
+    original = post(client, original_h, original_creator["id"], caption="The original")
+    original_code = code(client, original_h, original["id"])
+    made = post(client, w.creator_h, w.creator["id"], kind="duet", original_post_id=original["id"])
+    return Duet(original_h, original_creator, original, original_code, made,
+                code(client, w.creator_h, made["id"]))
 
 
 def page_world(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]

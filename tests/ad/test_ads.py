@@ -600,13 +600,10 @@ def test_code_expiry_and_extension_stop_and_resume_the_ad(client):
 def test_a_duet_ad_holds_its_original_post_and_code_too(client):
     """R3 with R1, R4, R9, R11: an ad on a duet runs on the original post's code as well."""
     w = f.World(client)
-    orig_h = f.user(client)
-    orig_creator = f.creator(client, orig_h)
-    original = f.post(client, orig_h, orig_creator["id"], caption="The original")
-    orig_code = f.code(client, orig_h, original["id"])
-    duet = f.post(client, w.creator_h, w.creator["id"], kind="duet",
-                  original_post_id=original["id"])
-    duet_code = f.code(client, w.creator_h, duet["id"])
+    d = f.duet(client, w)
+    orig_h, orig_creator, original, orig_code = (d.original_h, d.original_creator, d.original,
+                                                  d.original_code)
+    duet, duet_code = d.duet, d.duet_code
     item = f._ok(f.bind(client, w.brand_h, w.account["id"], [duet_code["code"]],
                         original_post_codes=[orig_code["code"]]))["results"][0]
     assert item["ok"], item

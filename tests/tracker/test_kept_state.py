@@ -59,16 +59,10 @@ def _world(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """A code's Spark post, a duet's (with the original's code) and a brand's own post's, the
     codes, posts and creators each runs on, by role."""
     w = f.World(client)
-    orig_h = f.user(client)
-    orig_creator = f.creator(client, orig_h)
-    original = f.post(client, orig_h, orig_creator["id"], caption="The original")
-    orig_code = f.code(client, orig_h, original["id"])
-    duet = f.post(client, w.creator_h, w.creator["id"], kind="duet",
-                  original_post_id=original["id"])
-    duet_code = f.code(client, w.creator_h, duet["id"])
+    d = f.duet(client, w)
     plain = f.spark_post_id(client, w.brand_h, w.account["id"], w.code["code"])
-    item = f._ok(f.bind(client, w.brand_h, w.account["id"], [duet_code["code"]],
-                        original_post_codes=[orig_code["code"]]))["results"][0]
+    item = f._ok(f.bind(client, w.brand_h, w.account["id"], [d.duet_code["code"]],
+                        original_post_codes=[d.original_code["code"]]))["results"][0]
     assert item["ok"], item
     own = f.creator(client, w.brand_h, handle=f"glow_official_{next(f._seq)}")
     f._ok(client.post(f"/v1/ad-accounts/{w.account['id']}/identities", headers=w.brand_h,
@@ -77,9 +71,9 @@ def _world(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     mine = f._ok(client.post(f"/v1/ad-accounts/{w.account['id']}/spark-posts/own",
                              headers=w.brand_h, json={"post_id": own_post["id"]}), 201)["id"]
     return {
-        "authorizations": [w.code["id"], orig_code["id"], duet_code["id"]],
-        "posts": [w.post["id"], original["id"], duet["id"], own_post["id"]],
-        "creators": [w.creator["id"], orig_creator["id"], own["id"]],
+        "authorizations": [w.code["id"], d.original_code["id"], d.duet_code["id"]],
+        "posts": [w.post["id"], d.original["id"], d.duet["id"], own_post["id"]],
+        "creators": [w.creator["id"], d.original_creator["id"], own["id"]],
         "spark_posts": [plain, item["spark_post"]["id"], mine],
     }
 
