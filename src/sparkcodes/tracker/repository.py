@@ -93,7 +93,6 @@ def businesses_matching(session: Session, name_or_id: str) -> list[Business]:
 
 # --- the tracker in SQL (docs/tracker.md) ------------------------------------------------------
 
-
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # rules.order reads a missing window end as 0
 
 
@@ -223,12 +222,9 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
         stmt = stmt.join(Creator, Creator.id == Post.creator_id)
     if f.statuses is not None:
         stmt = stmt.where(status_sql(KEPT_COLUMNS, now).in_(sorted(f.statuses)))
-        at = literal(now, UTCDateTime())
-        implied = rules.window_implied(f.statuses)  # by the CASE; lets the index skip other rows
-        if implied == rules.RUNNING:
-            stmt = stmt.where(or_(SparkPost.window_end_at > at, SparkPost.window_end_at.is_(None)))
-        elif implied == rules.ENDED:
-            stmt = stmt.where(SparkPost.window_end_at <= at)
+        implied = _window_range(f.statuses, now)  # by the CASE; lets the index skip other rows
+        if implied is not None:
+            stmt = stmt.where(implied)
     if f.creator_id is not None:
         stmt = stmt.where(Post.creator_id == f.creator_id)
     if f.creator_ids is not None:
@@ -241,6 +237,18 @@ def _matching(columns: Sequence[Any], f: Filters, now: datetime, *,
         stmt = stmt.where(SparkPost.window_end_at > literal(now, UTCDateTime()),
                           SparkPost.window_end_at <= literal(now + f.within, UTCDateTime()))
     return stmt
+
+
+def _window_range(statuses: frozenset[str] | None, now: datetime) -> ColumnElement[bool] | None:
+    """The range of window ends a status filter implies (rules.window_implied), as a condition
+    an index reads; None when it implies none."""
+    end, at = SparkPost.window_end_at, literal(now, UTCDateTime())
+    window = rules.window_implied(statuses)
+    if window == rules.RUNNING:
+        return or_(end > at, end.is_(None))
+    if window == rules.ENDED:
+        return end <= at
+    return None
 
 
 def count(session: Session, f: Filters, now: datetime, *, up_to: int | None = None) -> int:
@@ -289,11 +297,12 @@ def _segments(f: Filters, now: datetime, *, sort: str, descending: bool,
     untimed = base.where(end.is_(None))
     at = literal(now, UTCDateTime())
     window = rules.window_implied(implied)  # as in _matching, as each segment's index range
+    ranged = _window_range(implied, now)
+    if ranged is not None:
+        base = base.where(ranged)
     if window == rules.RUNNING:
-        base = base.where(or_(end > at, end.is_(None)))
         timed = timed.where(end > at)
     elif window == rules.ENDED:
-        base = base.where(end <= at)
         timed = timed.where(end <= at)
         untimed = untimed.where(false())
     if sort in ("expiry", "days_left"):
