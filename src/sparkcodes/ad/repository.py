@@ -9,7 +9,7 @@ from typing import TypedDict, TypeVar
 from sqlalchemy import Select, func, select, union, update
 from sqlalchemy.orm import Session
 
-from sparkcodes.kit.sql import among, rowcount
+from sparkcodes.kit.sql import among, by_ids, rowcount
 from sparkcodes.models import (
     Ad,
     AdAccount,
@@ -26,8 +26,6 @@ from sparkcodes.models import (
 
 Lifecycle = Campaign | AdGroup | Ad
 L = TypeVar("L", bound=Lifecycle)
-# The rows load_related reads by id.
-Row = TypeVar("Row", AdGroup, Campaign, SparkPost, Post, Creator, Authorization, AdAccount)
 # Post ids given as a list, or as a subquery that selects them.
 PostIds = Sequence[str] | Select[str]
 
@@ -179,14 +177,6 @@ def count_on_identity(session: Session, *, ad_account_id: str, creator_id: str) 
     ) or 0
 
 
-def _by_ids(session: Session, model: type[Row], ids: Iterable[str | None]) -> dict[str, Row]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    rows = session.scalars(select(model).where(among(session, model.id, wanted)))
-    return {row.id: row for row in rows}
-
-
 class Related(TypedDict):
     """The rows the delivery status of some ads depends on, each kind by id."""
 
@@ -203,16 +193,16 @@ class Related(TypedDict):
 
 def load_related(session: Session, ads: list[Ad]) -> Related:
     """Every row the delivery status of these ads depends on, in a handful of IN queries."""
-    groups = _by_ids(session, AdGroup, (a.ad_group_id for a in ads))
-    campaigns = _by_ids(session, Campaign, (a.campaign_id for a in ads))
-    sparks = _by_ids(session, SparkPost, (a.spark_post_id for a in ads))
-    posts = _by_ids(session, Post, (a.post_id for a in ads))
-    posts.update(_by_ids(session, Post, (p.original_post_id for p in posts.values())))
-    creators = _by_ids(session, Creator, (p.creator_id for p in posts.values()))
-    auths = _by_ids(session, Authorization,
+    groups = by_ids(session, AdGroup, (a.ad_group_id for a in ads))
+    campaigns = by_ids(session, Campaign, (a.campaign_id for a in ads))
+    sparks = by_ids(session, SparkPost, (a.spark_post_id for a in ads))
+    posts = by_ids(session, Post, (a.post_id for a in ads))
+    posts.update(by_ids(session, Post, (p.original_post_id for p in posts.values())))
+    creators = by_ids(session, Creator, (p.creator_id for p in posts.values()))
+    auths = by_ids(session, Authorization,
                     [s.authorization_id for s in sparks.values()]
                     + [s.original_authorization_id for s in sparks.values()])
-    accounts = _by_ids(session, AdAccount, (a.ad_account_id for a in ads))
+    accounts = by_ids(session, AdAccount, (a.ad_account_id for a in ads))
     revisions: dict[tuple[str, int], datetime] = {}
     if posts:
         revision_rows = session.execute(select(PostRevision.post_id, PostRevision.number,

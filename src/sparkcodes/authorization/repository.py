@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from sparkcodes.kit.sql import by_ids as rows_by_ids
 from sparkcodes.kit.sql import rowcount, shared_alias
 from sparkcodes.models import AdAccount, Authorization, Business, Creator, Post
 
@@ -21,10 +22,7 @@ def by_id(session: Session, authorization_id: str) -> Authorization | None:
 
 
 def by_ids(session: Session, ids: set[str]) -> dict[str, Authorization]:
-    if not ids:
-        return {}
-    return {a.id: a for a in session.scalars(select(Authorization)
-                                             .where(Authorization.id.in_(sorted(ids))))}
+    return rows_by_ids(session, Authorization, ids)
 
 
 def by_code_hash(session: Session, code_hash: str) -> Authorization | None:

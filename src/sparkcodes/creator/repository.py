@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sparkcodes.kit import sql
 from sparkcodes.models import CONTACT, NATIVE, TIKTOK, AdAccount, Creator, Post, RosterEntry
 
 
@@ -15,10 +18,8 @@ def by_id(session: Session, creator_id: str) -> Creator | None:
     return session.get(Creator, creator_id)
 
 
-def by_ids(session: Session, ids: set[str]) -> dict[str, Creator]:
-    if not ids:
-        return {}
-    return {c.id: c for c in session.scalars(select(Creator).where(Creator.id.in_(ids)))}
+def by_ids(session: Session, ids: Collection[str]) -> dict[str, Creator]:
+    return sql.by_ids(session, Creator, ids)
 
 
 def by_tiktok_id(session: Session, tiktok_id: int) -> Creator | None:

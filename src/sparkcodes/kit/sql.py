@@ -15,11 +15,13 @@ from sqlalchemy import (
     any_,
     bindparam,
     inspect,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.types import TypeEngine
 
@@ -76,6 +78,35 @@ def among(session: Session, column: ColumnElement[_V] | QueryableAttribute[_V],
     if session.get_bind().dialect.name == "postgresql":
         return element == any_(bindparam(None, wanted, type_=ARRAY(element.type)))
     return element.in_(wanted)
+
+
+_M = TypeVar("_M")
+
+
+def by_ids(session: Session, model: type[_M], ids: Iterable[str | None]) -> dict[str, _M]:
+    """The rows of ``model`` with these ids (None and unknown ids skipped), by id, in at most one
+    statement: rows this session already holds, loaded and not expired, are taken from its
+    identity map, and only the others are read.
+
+    A SELECT of a row the session holds returns that same object without changing it, so the
+    result is what one SELECT of every id would give; it costs only what is missing (the
+    tracker's rows hold the Spark posts, posts, creators, codes and accounts their ads' delivery
+    status then asks for again)."""
+    wanted = {i for i in ids if i}
+    out: dict[str, _M] = {}
+    for ident in wanted:
+        held = session.identity_map.get(identity_key(model, ident))
+        if held is not None and not inspect(held).expired_attributes \
+                and held not in session.deleted:
+            out[ident] = held
+    missing = wanted - out.keys()
+    if missing:
+        mapper = inspect(model)
+        key = mapper.primary_key[0]
+        name = mapper.get_property_by_column(key).key
+        out.update({getattr(row, name): row
+                    for row in session.scalars(select(model).where(among(session, key, missing)))})
+    return out
 
 
 def shared_alias(entity: type[_O], name: str | None = None) -> type[_O]:

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from sparkcodes.config import Review as Thresholds
+from sparkcodes.kit import sql
 from sparkcodes.models import Authorization, EngagementDaily, EngagementEvent, Post, PostRevision
 from sparkcodes.post import rules
 
@@ -28,6 +29,10 @@ def add(session: Session, obj: Post | PostRevision) -> None:
 
 def by_id(session: Session, post_id: str) -> Post | None:
     return session.get(Post, post_id)
+
+
+def by_ids(session: Session, ids: Collection[str]) -> dict[str, Post]:
+    return sql.by_ids(session, Post, ids)
 
 
 def by_tiktok_id(session: Session, tiktok_id: int) -> Post | None:

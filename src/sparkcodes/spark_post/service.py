@@ -551,13 +551,15 @@ def state_of(spark_post: SparkPost, post: Post, creator: Creator, code: Authoriz
 
 def originals_of(session: Session, posts: list[Post]) -> dict[str, tuple[Post, Creator]]:
     """For duets and stitches among ``posts``: their original post and its creator, by post id."""
+    originals = post_repository.by_ids(session, [p.original_post_id for p in posts
+                                                  if p.original_post_id])
+    creators = creator_repository.by_ids(session, [o.creator_id for o in originals.values()])
     out = {}
     for post in posts:
-        if post.original_post_id:
-            original = post_repository.by_id(session, post.original_post_id)
-            creator = creator_repository.by_id(session, original.creator_id) if original else None
-            if original is not None and creator is not None:
-                out[post.id] = (original, creator)
+        original = originals.get(post.original_post_id) if post.original_post_id else None
+        creator = creators.get(original.creator_id) if original is not None else None
+        if original is not None and creator is not None:
+            out[post.id] = (original, creator)
     return out
 
 
