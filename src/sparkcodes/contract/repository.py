@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, and_, func, select, update
 from sqlalchemy.orm import Session
 
+from sparkcodes.kit.sql import among
 from sparkcodes.models import Contract, Creator, Post
 
 CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
@@ -66,7 +67,7 @@ def terms_for(session: Session, business_id: str, *, post_ids: Iterable[str],
     for column, ids in ((Contract.post_id, sorted(set(post_ids))),
                         (Contract.creator_id, sorted(set(creator_ids)))):
         for start in range(0, len(ids), CHUNK):
-            scope: ColumnElement[bool] = column.in_(ids[start:start + CHUNK])
+            scope: ColumnElement[bool] = among(session, column, ids[start:start + CHUNK])
             if column is Contract.creator_id:
                 scope = and_(Contract.post_id.is_(None), scope)
             rows = session.execute(

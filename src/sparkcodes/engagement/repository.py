@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Label, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from sparkcodes.kit.sql import among
 from sparkcodes.models import METRICS, EngagementDaily, EngagementEvent, Post, SparkPost, new_id
 
 
@@ -117,7 +118,7 @@ def spend_by_ad_day(session: Session, ad_ids: Iterable[str],
         rows = session.execute(
             select(EngagementDaily.ad_key, EngagementDaily.day,
                    func.sum(EngagementDaily.spend_micros))
-            .where(EngagementDaily.ad_key.in_(ids[start:start + CHUNK]),
+            .where(among(session, EngagementDaily.ad_key, ids[start:start + CHUNK]),
                    EngagementDaily.day.in_(wanted))
             .group_by(EngagementDaily.ad_key, EngagementDaily.day)
         ).all()

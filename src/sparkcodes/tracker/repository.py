@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from sparkcodes.kit.sql import shared_alias
+from sparkcodes.kit.sql import among, shared_alias
 from sparkcodes.kit.types import UTCDateTime
 from sparkcodes.models import (
     NATIVE,
@@ -456,7 +456,7 @@ class SpendCandidates:
     it excludes exactly the matching ones, and it is read from the few spending ads alone."""
 
     ids: Select[Any]
-    days: frozenset[date]  # yesterday in each time zone of the business
+    spent: Select[str, int]  # (id, what its ads spent yesterday) of those Spark posts
     filters: Filters
     now: datetime
 
@@ -473,30 +473,29 @@ class Candidate:
 
 
 def spend_candidates(f: Filters, now: datetime, days: dict[str, date]) -> SpendCandidates:
-    """Matching Spark posts with an ad that spent on the day before ``now`` in its ad account's
-    time zone (``days``: time zone -> that day): only these can have spend at risk."""
+    """Matching Spark posts with an ad that spent on the day before ``now`` in the time zone of
+    its ad account (``days``: time zone -> that day; an ad runs in its Spark post's account),
+    the day its spend at risk is read for: only these can have any, and what their ads spent
+    that day bounds it."""
     day_of = [and_(AdAccount.timezone == tz, EngagementDaily.day == day)
               for tz, day in days.items()]
-    spent = (select(Ad.spark_post_id.label("id")).distinct()
+    spent = (select(Ad.spark_post_id.label("id"),
+                    func.sum(EngagementDaily.spend_micros).label("spent"))
              .join(EngagementDaily, EngagementDaily.ad_key == Ad.id)
              .join(AdAccount, AdAccount.id == Ad.ad_account_id)
              .where(AdAccount.business_id == f.business_id, EngagementDaily.spend_micros > 0,
-                    or_(*day_of) if day_of else false()))
-    return SpendCandidates(spent, frozenset(days.values()), f, now)
+                    or_(*day_of) if day_of else false())
+             .group_by(Ad.spark_post_id))
+    return SpendCandidates(select(spent.subquery().c.id), spent, f, now)
 
 
 def candidates(session: Session, c: SpendCandidates) -> list[Candidate]:
     """The spending Spark posts with their window end, handle and an upper bound of their spend
-    at risk: what all their ads spent on any of the days (each ad's own day is among them)."""
-    upper = (select(func.coalesce(func.sum(EngagementDaily.spend_micros), 0))
-             .join(Ad, Ad.id == EngagementDaily.ad_key)
-             .where(Ad.spark_post_id == SparkPost.id, EngagementDaily.spend_micros > 0,
-                    EngagementDaily.day.in_(sorted(c.days)))
-             .correlate(SparkPost).scalar_subquery())
-    # Read from the few spending ads first, not from every Spark post of the business.
-    stmt = _matching([SparkPost.id, SparkPost.window_end_at, SparkPost.creator_handle_key, upper],
-                     c.filters, c.now, joined=False, ids=c.ids.subquery())
-    return [Candidate(*row) for row in session.execute(stmt)]
+    at risk, in one statement read from the few spending ads."""
+    spent = c.spent.subquery()
+    stmt = _matching([SparkPost.id, SparkPost.window_end_at, SparkPost.creator_handle_key,
+                      spent.c.spent], c.filters, c.now, joined=False, ids=spent)
+    return [Candidate(row[0], row[1], row[2], int(row[3])) for row in session.execute(stmt)]
 
 
 @dataclass(frozen=True)
@@ -589,6 +588,6 @@ def rows_by_ids(session: Session, ids: Sequence[str]) -> dict[str, Row]:
     """The Spark posts with these ids, with post, creator, account and codes, by id."""
     out: dict[str, Row] = {}
     for start in range(0, len(ids), CHUNK):
-        stmt = _rows().where(SparkPost.id.in_(ids[start:start + CHUNK]))
+        stmt = _rows().where(among(session, SparkPost.id, ids[start:start + CHUNK]))
         out.update({row[0].id: row for row in session.execute(stmt)})
     return out

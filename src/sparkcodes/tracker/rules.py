@@ -8,7 +8,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -289,8 +289,8 @@ def best_rank(f: SortFields, spend_at_most: int, *, sort: str,
     """The earliest rank a row can have when all that is known of its spend at risk is that it
     lies between 0 and ``spend_at_most`` (the rank moves one way as the spend grows, so the
     earliest is at one end)."""
-    ranks = [rank(replace(f, spend_at_risk_micros=spend), sort=sort, descending=descending)
-             for spend in (0, spend_at_most)]
+    ranks = [rank(SortFields(f.window_end, f.days_left, spend, f.handle, f.ident), sort=sort,
+                  descending=descending) for spend in (0, spend_at_most)]
     return min(ranks)
 
 

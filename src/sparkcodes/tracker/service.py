@@ -7,6 +7,7 @@ expensive part) are computed only for the rows shown unless the sort needs them 
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -202,27 +203,35 @@ def _spenders_within(session: Session, business: Business,
     their exact live ads and spend at risk.
 
     A spending row's spend at risk lies between 0 and what its ads spent yesterday (live or
-    not), so its earliest possible rank is known before its ads' delivery is. Rows are built in
-    order of that earliest rank; once ``wanted`` rows known exactly all rank before the next
-    one's earliest, no row left can make the cut."""
+    not), so its earliest possible rank is known before its ads' delivery is. Only rows whose
+    earliest rank beats the ``wanted``-th rank known exactly so far can make the cut: they are
+    built in order of that earliest rank, a batch at a time, and the cut tightens after each
+    batch; the rest are never built."""
     def best(c: repository.Candidate) -> tuple[object, ...]:
         days, _ = rules.time_left(c.window_end, now)
         f = rules.SortFields(window_end=c.window_end, days_left=days, spend_at_risk_micros=0,
                              handle=c.handle, ident=c.id)
         return rules.best_rank(f, c.spent_micros, sort=q.sort, descending=q.descending)
 
-    queue = sorted(repository.candidates(session, candidates), key=best)
+    queue = sorted(((best(c), c) for c in repository.candidates(session, candidates)),
+                   key=lambda bc: bc[0])
     spent: dict[str, Item] = {}
     zero = _fields({}, now)
-    known = [rules.rank(zero(k), sort=q.sort, descending=q.descending) for k in others]
-    for start in range(0, len(queue), PRUNE_BATCH):
-        if len(known) >= wanted and sorted(known)[wanted - 1] < best(queue[start]):
+    known = sorted(rules.rank(zero(k), sort=q.sort, descending=q.descending) for k in others)
+    at = 0
+    while at < len(queue):
+        cut = known[wanted - 1] if len(known) >= wanted else None
+        batch: list[repository.Candidate] = []
+        while at < len(queue) and len(batch) < PRUNE_BATCH and (
+                cut is None or queue[at][0] < cut):
+            batch.append(queue[at][1])
+            at += 1
+        if not batch:
             break
-        batch = queue[start:start + PRUNE_BATCH]
         for item in _items(session, business, [repository.Key(c.id, None, "") for c in batch],
                            now):
             spent[item.spark_post.id] = item
-            known.append(rules.rank(item.sort_fields(), sort=q.sort, descending=q.descending))
+            insort(known, rules.rank(item.sort_fields(), sort=q.sort, descending=q.descending))
     return spent
 
 
