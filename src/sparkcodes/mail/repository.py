@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sparkcodes.models import EmailMessage
 
@@ -52,29 +52,6 @@ def fail(session: Session, *, email_id: str, now: datetime, why: str) -> bool:
     return result.rowcount == 1
 
 
-def failed(session: Session, *, ids: list[str] | None, limit: int) -> list[tuple[str, datetime]]:
-    """Failed messages (id, failed since), oldest first: those of ``ids``, or any."""
-    query = (select(EmailMessage.id, EmailMessage.failed_at)
-             .where(EmailMessage.failed_at.is_not(None), EmailMessage.sent_at.is_(None)))
-    if ids is not None:
-        query = query.where(EmailMessage.id.in_(ids))
-    rows = session.execute(query.order_by(EmailMessage.failed_at, EmailMessage.id)
-                           .limit(limit)).all()
-    return [(r[0], r[1]) for r in rows if r[1] is not None]
-
-
-def unfail(session: Session, *, email_id: str, failed_at: datetime) -> bool:
-    """Waiting again, if it is still failed since ``failed_at``: True for exactly one caller
-    (two operators retrying at once queue it once). Its last error stays until it is sent."""
-    row = session.execute(
-        update(EmailMessage)
-        .where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None),
-               EmailMessage.failed_at == failed_at)
-        .values(failed_at=None).returning(EmailMessage.id)
-        .execution_options(synchronize_session=False)).first()
-    return row is not None
-
-
 def hold(session: Session, *, email_id: str, reason: str, now: datetime) -> None:
     """Not an attempt: the message waits in the outbox, held since now, with the reason."""
     session.execute(
@@ -82,23 +59,38 @@ def hold(session: Session, *, email_id: str, reason: str, now: datetime) -> None
         .values(held_at=now, last_error=reason).execution_options(synchronize_session=False))
 
 
-def held(session: Session, *, limit: int) -> list[tuple[str, datetime]]:
-    """Held messages (id, held since), oldest first."""
-    rows = session.execute(
-        select(EmailMessage.id, EmailMessage.held_at)
-        .where(EmailMessage.held_at.is_not(None), EmailMessage.sent_at.is_(None))
-        .order_by(EmailMessage.held_at, EmailMessage.id).limit(limit)).all()
+# Why an unsent message is not waiting: held (no SMTP) or failed (given up).
+Mark = Literal["held_at", "failed_at"]
+_MARKS: dict[Mark, InstrumentedAttribute[datetime | None]] = {
+    "held_at": EmailMessage.held_at, "failed_at": EmailMessage.failed_at}
+
+
+def marked(session: Session, mark: Mark, *, ids: list[str] | None,
+           limit: int) -> list[tuple[str, datetime]]:
+    """Unsent messages marked ``mark`` (id, marked since), oldest first: those of ``ids``, or
+    any."""
+    column = _MARKS[mark]
+    query = select(EmailMessage.id, column).where(column.is_not(None),
+                                                  EmailMessage.sent_at.is_(None))
+    if ids is not None:
+        query = query.where(EmailMessage.id.in_(ids))
+    rows = session.execute(query.order_by(column, EmailMessage.id).limit(limit)).all()
     return [(r[0], r[1]) for r in rows if r[1] is not None]
 
 
-def release(session: Session, *, email_id: str, held_at: datetime) -> bool:
-    """Un-hold one message if it is still held since ``held_at``: True for exactly one caller
-    (two workers releasing at once queue it once)."""
+def unmark(session: Session, mark: Mark, *, email_id: str, since: datetime,
+           forget_error: bool) -> bool:
+    """Waiting again, if it is still unsent and marked ``mark`` since ``since``: True for
+    exactly one caller (two workers or operators at once queue it once). ``forget_error``
+    clears its last error (a hold's reason); otherwise it stays until the message is sent."""
+    values: dict[str, datetime | None] = {mark: None}
+    if forget_error:
+        values["last_error"] = None
     row = session.execute(
         update(EmailMessage)
         .where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None),
-               EmailMessage.held_at == held_at)
-        .values(held_at=None, last_error=None).returning(EmailMessage.id)
+               _MARKS[mark] == since)
+        .values(values).returning(EmailMessage.id)
         .execution_options(synchronize_session=False)).first()
     return row is not None
 

@@ -125,26 +125,30 @@ def give_up(session: Session, *, email_id: str, why: str, now: datetime) -> bool
                                f"(the last: {why}).")
 
 
+def _requeue(session: Session, mark: repository.Mark, *, ids: list[str] | None,
+             forget_error: bool, key: str) -> list[tuple[str, str]]:
+    """Make the messages marked ``mark`` wait again (those of ``ids``, or any), a batch at a
+    time: (email id, the send job's dedupe key, ``key`` and since when) for each, for the caller
+    to queue in this transaction. Each is a conditional write, so two callers at once get each
+    message once."""
+    requeued = []
+    for email_id, since in repository.marked(session, mark, ids=ids, limit=RELEASE_BATCH):
+        if repository.unmark(session, mark, email_id=email_id, since=since,
+                             forget_error=forget_error):
+            requeued.append((email_id, f"{SEND_JOB}:{email_id}:{key}@{since.isoformat()}"))
+    return requeued
+
+
 def retry_failed(session: Session, *, ids: list[str] | None) -> list[tuple[str, str]]:
-    """Make failed messages wait again (those of ``ids``, or every one): (email id, the send
-    job's dedupe key) for each, for the caller to queue in this transaction. Each is a
-    conditional write, so two operators retrying at once queue a message once."""
-    retried = []
-    for email_id, failed_at in repository.failed(session, ids=ids, limit=RELEASE_BATCH):
-        if repository.unfail(session, email_id=email_id, failed_at=failed_at):
-            retried.append((email_id, f"{SEND_JOB}:{email_id}:retry@{failed_at.isoformat()}"))
-    return retried
+    """Make failed messages wait again (those of ``ids``, or every one), their last error kept
+    until they are sent; two operators retrying at once queue a message once."""
+    return _requeue(session, "failed_at", ids=ids, forget_error=False, key="retry")
 
 
 def release_held(session: Session) -> list[tuple[str, str]]:
-    """Un-hold every held message (SMTP is configured now): (email id, the send job's dedupe
-    key) for each, for the caller to queue in this transaction. Each release is a conditional
-    write, so two workers releasing at once get each message once."""
-    released = []
-    for email_id, held_at in repository.held(session, limit=RELEASE_BATCH):
-        if repository.release(session, email_id=email_id, held_at=held_at):
-            released.append((email_id, f"{SEND_JOB}:{email_id}:held@{held_at.isoformat()}"))
-    return released
+    """Un-hold every held message (SMTP is configured now), forgetting the hold's reason; two
+    workers releasing at once get each message once."""
+    return _requeue(session, "held_at", ids=None, forget_error=True, key="held")
 
 
 @dataclass(frozen=True)

@@ -45,23 +45,24 @@ def give_up(ctx: JobContext, payload: dict[str, Any], why: str) -> None:
         service.give_up(session, email_id=payload["email_id"], why=why, now=utc_now())
 
 
+def _queue_sends(session: Session, requeued: list[tuple[str, str]]) -> list[str]:
+    """A send job, with attempts of its own, for each (email id, dedupe key) made to wait
+    again, queued in this transaction; the ids."""
+    for email_id, dedupe_key in requeued:
+        jobs.enqueue(session, service.SEND_JOB, {"email_id": email_id}, dedupe_key=dedupe_key,
+                     max_attempts=service.SEND_MAX_ATTEMPTS)
+    return [email_id for email_id, _ in requeued]
+
+
 def queue_retries(session: Session, ids: list[str] | None) -> list[str]:
     """Send failed messages again (those of ``ids``, or every one): each waits again, with a
     send job of its own attempts, queued in this transaction. The ids queued."""
-    retried = service.retry_failed(session, ids=ids)
-    for email_id, dedupe_key in retried:
-        jobs.enqueue(session, service.SEND_JOB, {"email_id": email_id}, dedupe_key=dedupe_key,
-                     max_attempts=service.SEND_MAX_ATTEMPTS)
-    return [email_id for email_id, _ in retried]
+    return _queue_sends(session, service.retry_failed(session, ids=ids))
 
 
 def queue_held(session: Session) -> int:
     """Queue one send for each held message, in the transaction that releases it; how many."""
-    released = service.release_held(session)
-    for email_id, dedupe_key in released:
-        jobs.enqueue(session, service.SEND_JOB, {"email_id": email_id}, dedupe_key=dedupe_key,
-                     max_attempts=service.SEND_MAX_ATTEMPTS)
-    return len(released)
+    return len(_queue_sends(session, service.release_held(session)))
 
 
 @handler(service.RELEASE_JOB)
