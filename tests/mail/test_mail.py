@@ -16,6 +16,7 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from sqlalchemy import event as sql_event
 from typer.testing import CliRunner
 
 from sparkcodes import config
@@ -449,6 +450,33 @@ def test_a_message_sent_after_all_is_not_given_up(client, app, db):
         assert mail_service.give_up(s, email_id="nosuchmessage", why="late", now=now) is False
     (sent,) = [r for r in _outbox(db) if r.id == row.id]
     assert sent.failed_at is None and sent.last_error is None
+
+
+def test_giving_up_reads_the_attempts_in_its_one_update_and_keeps_2000_characters(client, app,
+                                                                                  db):
+    business_id, _ = _business_with_members(client)
+    _emit(db, business_id)
+    row = _outbox(db)[0]
+    with db.unit_of_work() as s:
+        for _ in range(3):
+            mail_service.record_failure(s, email_id=row.id, error="SMTPError")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sql_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with db.unit_of_work() as s:
+            assert mail_service.give_up(s, email_id=row.id, why="é" * 3000,
+                                        now=clock.utc_now()) is True
+    finally:
+        sql_event.remove(db.engine, "before_cursor_execute", record)
+    assert [st.split()[0] for st in statements if st.split()[0] in ("SELECT", "UPDATE")] == [
+        "UPDATE"]
+    (failed,) = [r for r in _outbox(db) if r.id == row.id]
+    assert failed.failed_at is not None and len(failed.last_error) == 2000
+    assert failed.last_error.startswith("Given up after 3 attempts (the last: éé")
 
 
 def test_mail_is_tried_over_the_whole_schedule_then_given_up(client, app, db, backend):

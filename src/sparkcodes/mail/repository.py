@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, String, case, func, literal, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from sparkcodes.kit.sql import rowcount
 from sparkcodes.models import EmailMessage
 
 
@@ -40,16 +42,20 @@ def record_failure(session: Session, *, email_id: str, error: str) -> None:
         .execution_options(synchronize_session=False))
 
 
-def fail(session: Session, *, email_id: str, now: datetime, why: str) -> bool:
-    """Given up (its send job is buried): failed since now, saying why; False if it was sent or
-    given up already."""
-    result = cast(CursorResult[Any], session.execute(
+def give_up(session: Session, *, email_id: str, now: datetime, why: str) -> bool:
+    """Given up (its send job is buried): failed since now, its last error saying after how
+    many attempts (read by the same UPDATE) and ``why``; False if it was sent, given up already
+    or unknown."""
+    n = EmailMessage.attempts
+    said = (literal("Given up after ") + sql_cast(n, String) + " attempt"
+            + case((n == 1, ""), else_="s") + " (the last: " + why + ").")
+    result = session.execute(
         update(EmailMessage)
         .where(EmailMessage.id == email_id, EmailMessage.sent_at.is_(None),
                EmailMessage.failed_at.is_(None))
-        .values(failed_at=now, last_error=why[:2000])
-        .execution_options(synchronize_session=False)))
-    return result.rowcount == 1
+        .values(failed_at=now, last_error=func.substr(said, 1, 2000))
+        .execution_options(synchronize_session=False))
+    return rowcount(result) == 1
 
 
 def hold(session: Session, *, email_id: str, reason: str, now: datetime) -> None:

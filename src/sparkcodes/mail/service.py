@@ -116,13 +116,7 @@ def give_up(session: Session, *, email_id: str, why: str, now: datetime) -> bool
     """The message's send job is buried: it reads failed, saying after how many attempts and
     why, and waits for an operator to send it again (``retry_failed``). False if it was sent or
     given up already."""
-    row = repository.get(session, email_id)
-    if row is None:
-        return False
-    n = row.attempts
-    return repository.fail(session, email_id=email_id, now=now,
-                           why=f"Given up after {n} attempt{'s' if n != 1 else ''} "
-                               f"(the last: {why}).")
+    return repository.give_up(session, email_id=email_id, now=now, why=why)
 
 
 def _requeue(session: Session, mark: repository.Mark, *, ids: list[str] | None,
