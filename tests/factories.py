@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import itertools
 import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 _seq = itertools.count(1)
+_T = TypeVar("_T")
 
 
 def free_port() -> int:
@@ -16,6 +19,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def twice_at_once(db, work: Callable[[Any], _T]) -> list[_T]:  # type: ignore[no-untyped-def]
+    """``work(session)`` run by two threads at once, each in a transaction of its own (two
+    operators or workers racing): what each returned."""
+    def run(_: int) -> _T:
+        with db.unit_of_work() as session:
+            return work(session)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(run, range(2)))
 
 
 def _ok(response, status: int = 200):  # type: ignore[no-untyped-def]

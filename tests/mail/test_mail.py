@@ -9,7 +9,6 @@ from __future__ import annotations
 import email
 import ssl
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from email.message import Message
 
@@ -287,12 +286,7 @@ def test_releasing_held_mail_twice_at_once_queues_each_message_once(client, app,
     held = {r.id for r in _outbox(db)}
     assert len(held) == 4
 
-    def release(_: int) -> int:
-        with db.unit_of_work() as s:
-            return mail_tasks.queue_held(s)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        released = list(pool.map(release, range(2)))
+    released = f.twice_at_once(db, mail_tasks.queue_held)
     assert sum(released) == 4
     queued = [j for j in _email_jobs(db) if j.finished_at is None]
     assert sorted(j.payload["email_id"] for j in queued) == sorted(held)
@@ -426,12 +420,7 @@ def test_retrying_failed_mail_twice_at_once_queues_each_message_once(client, app
     _give_up_on_smtp(client, app, db, backend)
     failed = {r.id for r in _outbox(db)}
 
-    def retry(_: int) -> list[str]:
-        with db.unit_of_work() as s:
-            return mail_tasks.queue_retries(s, None)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        retried = list(pool.map(retry, range(2)))
+    retried = f.twice_at_once(db, lambda s: mail_tasks.queue_retries(s, None))
     assert sorted(retried[0] + retried[1]) == sorted(failed)
     queued = [j for j in _email_jobs(db) if j.finished_at is None and j.dead_at is None]
     assert sorted(j.payload["email_id"] for j in queued) == sorted(failed)
