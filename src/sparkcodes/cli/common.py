@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -68,6 +69,21 @@ def database() -> tuple[Database, Settings]:
 def fail(message: str, code: int = 1) -> NoReturn:
     err_console.print(f"[red]error:[/] {message}")
     raise typer.Exit(code)
+
+
+def requeue_in_batches(db: Database, queue: Callable[[Session, list[str] | None], list[str]], *,
+                       ids: list[str] | None, batch: int) -> tuple[list[str], list[str]]:
+    """Run ``queue`` (it requeues what failed, of ``ids`` or any, at most ``batch`` at a time,
+    and returns their ids) in transactions of their own until none asked for is left failed:
+    (the ids requeued, those of ``ids`` that were not failed)."""
+    requeued: list[str] = []
+    while True:
+        with db.unit_of_work() as session:
+            done = queue(session, ids)
+        requeued += done
+        if len(done) < batch:
+            break
+    return requeued, sorted(set(ids or ()) - set(requeued))
 
 
 def run_app_error(exc: errors.AppError) -> NoReturn:

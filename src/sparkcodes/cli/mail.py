@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sparkcodes.cli.common import console, database, fail
+from sparkcodes.cli.common import console, database, fail, requeue_in_batches
 
 app = typer.Typer(help="The e-mail outbox.", no_args_is_help=True)
 
@@ -54,14 +54,8 @@ def retry(ids: Annotated[list[str] | None, typer.Argument(
         fail("name the failed messages to send again (ids from `sparkcodes mail outbox`), "
              "or give --all")
     db_, settings = database()
-    retried: list[str] = []
-    while True:  # in batches, each its own transaction, until none asked for is left failed
-        with db_.unit_of_work() as session:
-            batch = tasks.queue_retries(session, list(ids) if ids else None)
-        retried += batch
-        if len(batch) < service.RELEASE_BATCH:
-            break
-    missed = sorted(set(ids or ()) - set(retried))
+    retried, missed = requeue_in_batches(db_, tasks.queue_retries, ids=list(ids) if ids else None,
+                                         batch=service.RELEASE_BATCH)
     console.print(f"{len(retried)} message{'s' if len(retried) != 1 else ''} queued to send "
                   "again" + ("" if settings.mail.host or not retried else
                              " — SMTP is not configured, so the worker will hold them"))
