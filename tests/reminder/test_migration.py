@@ -62,3 +62,34 @@ def test_migration_0017_upgrades_backfills_and_downgrades(kind, tmp_path):  # ty
         assert "fallback_end" not in db.columns("ads")
         db.upgrade("head")
         assert "fallback_end" in db.columns("ads")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_migration_0029_adds_the_failure_of_a_reminder_and_downgrades(kind, tmp_path):  # type: ignore[no-untyped-def]
+    with migrating(kind, tmp_path) as db:
+        db.upgrade("0028")
+        assert {"failed_at", "last_error"}.isdisjoint(db.columns("reminders"))
+        with db.engine.begin() as conn:
+            without_parents(conn)
+            conn.execute(text(
+                "INSERT INTO reminders (id, authorization_id, kind, window_end, created_at) "
+                "VALUES ('r1', 'a', 'expired', :end, :at)"), {"end": END, "at": AT})
+        db.upgrade("head")  # the schema the models describe
+        with db.engine.begin() as conn:
+            row = conn.execute(text(
+                "SELECT kind, failed_at, last_error FROM reminders WHERE id = 'r1'")).one()
+            assert tuple(row) == ("expired", None, None)  # recorded before: not failed
+            conn.execute(text(
+                "UPDATE reminders SET failed_at = :at, last_error = 'Given up' WHERE id = 'r1'"),
+                {"at": LATER})
+            db.assert_matches_models(conn)
+        indexes = {i["name"] for i in inspect(db.engine).get_indexes("reminders")}
+        assert "ix_reminders_failed" in indexes
+        db.downgrade("0028")
+        assert {"failed_at", "last_error"}.isdisjoint(db.columns("reminders"))
+        assert "ix_reminders_failed" not in {
+            i["name"] for i in inspect(db.engine).get_indexes("reminders")}
+        with db.engine.connect() as conn:  # the reminder itself is kept
+            assert conn.execute(text("SELECT kind FROM reminders")).scalar_one() == "expired"
+        db.upgrade("0029")
+        assert {"failed_at", "last_error"} <= db.columns("reminders")

@@ -80,8 +80,9 @@ def record_many(session: Session, reminders: list[tuple[str, str, datetime]], *,
 
 def mark_sent(session: Session, *, authorization_id: str, kind: str, window_end: datetime,
               now: datetime) -> bool:
-    """Mark a recorded reminder told; False if it was told or skipped already (exactly once)."""
-    return _settle(session, authorization_id, kind, window_end, sent_at=now)
+    """Mark a recorded reminder told (what it failed with before is over); False if it was told
+    or skipped already (exactly once)."""
+    return _settle(session, authorization_id, kind, window_end, sent_at=now, last_error=None)
 
 
 def mark_skipped(session: Session, *, authorization_id: str, kind: str, window_end: datetime,
@@ -91,12 +92,26 @@ def mark_skipped(session: Session, *, authorization_id: str, kind: str, window_e
 
 
 def _settle(session: Session, authorization_id: str, kind: str, window_end: datetime,
-            **values: datetime) -> bool:
+            **values: datetime | None) -> bool:
     result = session.execute(
         update(Reminder).where(Reminder.authorization_id == authorization_id,
                                Reminder.kind == kind, Reminder.window_end == window_end,
                                Reminder.sent_at.is_(None), Reminder.skipped_at.is_(None))
         .values(**values).execution_options(synchronize_session=False))
+    return rowcount(result) == 1
+
+
+def fail(session: Session, *, authorization_id: str, kind: str, window_end: datetime,
+         now: datetime, why: str) -> bool:
+    """Given up (its tell job is buried): failed since now, saying why; False if it was told,
+    skipped or given up already."""
+    result = session.execute(
+        update(Reminder).where(Reminder.authorization_id == authorization_id,
+                               Reminder.kind == kind, Reminder.window_end == window_end,
+                               Reminder.sent_at.is_(None), Reminder.skipped_at.is_(None),
+                               Reminder.failed_at.is_(None))
+        .values(failed_at=now, last_error=why[:2000])
+        .execution_options(synchronize_session=False))
     return rowcount(result) == 1
 
 

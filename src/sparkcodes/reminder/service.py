@@ -11,6 +11,10 @@ A pass records what is due in a few statements and queues one ``reminder.tell`` 
 to send, as the notice and fallback sweeps queue theirs: building an alert (its ads, their
 delivery and spend, its recipients) is the expensive part, and the workers share it. The job
 tells once (``sent_at`` is its conditional write), and tells nothing if the end moved meanwhile.
+
+A reminder whose tell job spends its attempts (a bug, an outage) is given up as the job is
+buried: it reads failed, with why (``failed_at``, ``last_error``), never recorded-but-untold in
+silence, until an operator tells it again.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sparkcodes.reminder import repository, rules
 from sparkcodes.worker import service as jobs
 
 TELL = "reminder.tell"
+TELL_MAX_ATTEMPTS = 5
 
 
 def _due(session: Session, settings: Settings,
@@ -59,7 +64,7 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> int:
     queued = jobs.enqueue_many(session, TELL, [
         ({"authorization_id": auth_id, "kind": kind, "window_end": end.isoformat()},
          f"{TELL}:{auth_id}:{kind}:{end.isoformat()}")
-        for auth_id, kind, end in sends if (auth_id, kind) in new], max_attempts=5)
+        for auth_id, kind, end in sends if (auth_id, kind) in new], max_attempts=TELL_MAX_ATTEMPTS)
     repository.mark_told(session, ended, now=now)
     return queued
 
@@ -80,6 +85,17 @@ def tell(session: Session, *, authorization_id: str, kind: str, window_end: date
     alerts.code_reminder(session, authorization=a, kind=kind, now=now,
                          late_by=rules.late_by(window_end, kind, now))
     return True
+
+
+def give_up(session: Session, *, authorization_id: str, kind: str, window_end: datetime,
+            runs: int, why: str, now: datetime) -> bool:
+    """The reminder's tell job is buried after ``runs`` runs: it reads failed, saying so and why,
+    and waits for an operator to tell it again. False if it was told, skipped
+    or given up already."""
+    return repository.fail(session, authorization_id=authorization_id, kind=kind,
+                           window_end=window_end, now=now,
+                           why=f"Given up after {runs} attempt{'s' if runs != 1 else ''} "
+                               f"(the last: {why}).")
 
 
 def settle_past(session: Session, *, settings: Settings, now: datetime) -> int:

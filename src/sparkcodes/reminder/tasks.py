@@ -5,7 +5,7 @@ from typing import Any
 
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.reminder import service
-from sparkcodes.worker.service import SCHEDULES, JobContext, Schedule, handler
+from sparkcodes.worker.service import SCHEDULES, JobContext, Schedule, gives_up, handler
 
 
 @handler("reminder.sweep")
@@ -23,6 +23,16 @@ def tell(ctx: JobContext, payload: dict[str, Any]) -> None:
         service.tell(session, authorization_id=payload["authorization_id"],
                      kind=payload["kind"], window_end=datetime.fromisoformat(payload["window_end"]),
                      now=utc_now())
+
+
+@gives_up(service.TELL)
+def give_up(ctx: JobContext, payload: dict[str, Any], why: str) -> None:
+    """Its attempts are spent: the reminder reads failed, with why, not recorded-but-untold."""
+    with ctx.db.unit_of_work() as session:
+        service.give_up(session, authorization_id=payload["authorization_id"],
+                        kind=payload["kind"],
+                        window_end=datetime.fromisoformat(payload["window_end"]),
+                        runs=ctx.job.attempts, why=why, now=utc_now())
 
 
 SCHEDULES.append(Schedule("reminder.sweep", timedelta(minutes=1)))
