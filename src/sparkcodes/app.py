@@ -172,10 +172,12 @@ def _metrics_token(settings: Settings, authorization: str | None) -> None:
 
 
 def install_metrics(app: FastAPI, settings: Settings) -> None:
-    """GET /metrics: every process's counters (kit/metrics.py) and the job queue as it is now."""
+    """GET /metrics: every process's counters (kit/metrics.py), the job queue and the reminders
+    given up, as they are now."""
     from prometheus_client.core import GaugeMetricFamily
 
     from sparkcodes.kit.clock import utc_now
+    from sparkcodes.reminder import service as reminder_service
     from sparkcodes.worker import service as worker_service
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
@@ -183,6 +185,7 @@ def install_metrics(app: FastAPI, settings: Settings) -> None:
         _metrics_token(settings, request.headers.get("authorization"))
         with app.state.db.unit_of_work(write=False) as session:
             lines = worker_service.queue(session, now=utc_now())
+            reminders_failed = reminder_service.count_failed(session)
         queued = GaugeMetricFamily("sparkcodes_jobs_queued",
                                    "Jobs not finished and not given up, by job name.",
                                    labels=["job"])
@@ -199,7 +202,11 @@ def install_metrics(app: FastAPI, settings: Settings) -> None:
             "sparkcodes_jobs_oldest_due_seconds_max",
             "How long the oldest due job of any name has been waiting (0: none is due).",
             value=max((line.oldest_due_seconds for line in lines), default=0.0))
-        body = metrics.exposition([queued, due, oldest, oldest_all])
+        failed = GaugeMetricFamily(
+            "sparkcodes_reminders_failed",
+            "Reminders recorded but never told: their tell job was given up "
+            "(`sparkcodes reminders failed` lists them).", value=reminders_failed)
+        body = metrics.exposition([queued, due, oldest, oldest_all, failed])
         return Response(body, media_type=metrics.CONTENT_TYPE)
 
 

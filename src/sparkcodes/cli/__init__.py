@@ -1,5 +1,5 @@
 """The `sparkcodes` command: serve, db upgrade, demo, users, tokens, codes, posts, audit, mail,
-import and export."""
+reminders, import and export."""
 
 from __future__ import annotations
 
@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sparkcodes.cli import audit, codes, connector, db, exports, imports, keys, mail, users
+from sparkcodes.cli import (
+    audit,
+    codes,
+    connector,
+    db,
+    exports,
+    imports,
+    keys,
+    mail,
+    reminders,
+    users,
+)
 from sparkcodes.cli.common import console, reflow_help
 
 if TYPE_CHECKING:  # the commands import these when they run, to keep the CLI quick to start
@@ -27,6 +38,7 @@ app.add_typer(codes.posts_app, name="posts")
 app.add_typer(connector.app, name="connector")
 app.add_typer(audit.app, name="audit")
 app.add_typer(mail.app, name="mail")
+app.add_typer(reminders.app, name="reminders")
 app.add_typer(imports.app, name="import")
 app.add_typer(exports.app, name="export")
 app.command("rotate-keys")(keys.rotate_keys)

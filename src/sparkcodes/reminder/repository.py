@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, Table, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -112,6 +112,36 @@ def fail(session: Session, *, authorization_id: str, kind: str, window_end: date
                                Reminder.failed_at.is_(None))
         .values(failed_at=now, last_error=why[:2000])
         .execution_options(synchronize_session=False))
+    return rowcount(result) == 1
+
+
+def failed(session: Session, *, ids: list[str] | None,
+           limit: int) -> list[tuple[Reminder, str]]:
+    """Failed reminders (given up, not told or skipped since) and their code's hint, oldest
+    failure first: those of ``ids``, or any."""
+    query = (select(Reminder, Authorization.code_hint)
+             .join(Authorization, Authorization.id == Reminder.authorization_id)
+             .where(Reminder.failed_at.is_not(None), Reminder.sent_at.is_(None),
+                    Reminder.skipped_at.is_(None)))
+    if ids is not None:
+        query = query.where(Reminder.id.in_(ids))
+    rows = session.execute(query.order_by(Reminder.failed_at, Reminder.id).limit(limit)).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def count_failed(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.failed_at.is_not(None), Reminder.sent_at.is_(None),
+        Reminder.skipped_at.is_(None))) or 0
+
+
+def unfail(session: Session, *, reminder_id: str, failed_at: datetime) -> bool:
+    """To be told again, if it is still failed since ``failed_at``: True for exactly one caller
+    (two operators retrying at once queue it once). Its last error stays until it is told."""
+    result = session.execute(
+        update(Reminder).where(Reminder.id == reminder_id, Reminder.failed_at == failed_at,
+                               Reminder.sent_at.is_(None), Reminder.skipped_at.is_(None))
+        .values(failed_at=None).execution_options(synchronize_session=False))
     return rowcount(result) == 1
 
 

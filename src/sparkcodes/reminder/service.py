@@ -14,11 +14,12 @@ tells once (``sent_at`` is its conditional write), and tells nothing if the end 
 
 A reminder whose tell job spends its attempts (a bug, an outage) is given up as the job is
 buried: it reads failed, with why (``failed_at``, ``last_error``), never recorded-but-untold in
-silence, until an operator tells it again.
+silence, until an operator tells it again (`sparkcodes reminders retry`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from sparkcodes.worker import service as jobs
 
 TELL = "reminder.tell"
 TELL_MAX_ATTEMPTS = 5
+RETRY_BATCH = 500
 
 
 def _due(session: Session, settings: Settings,
@@ -90,12 +92,57 @@ def tell(session: Session, *, authorization_id: str, kind: str, window_end: date
 def give_up(session: Session, *, authorization_id: str, kind: str, window_end: datetime,
             runs: int, why: str, now: datetime) -> bool:
     """The reminder's tell job is buried after ``runs`` runs: it reads failed, saying so and why,
-    and waits for an operator to tell it again. False if it was told, skipped
+    and waits for an operator to tell it again (``retry_failed``). False if it was told, skipped
     or given up already."""
     return repository.fail(session, authorization_id=authorization_id, kind=kind,
                            window_end=window_end, now=now,
                            why=f"Given up after {runs} attempt{'s' if runs != 1 else ''} "
                                f"(the last: {why}).")
+
+
+@dataclass(frozen=True)
+class FailedReminder:
+    """A reminder recorded but never told: its tell job was given up."""
+
+    id: str
+    authorization_id: str
+    code_hint: str
+    kind: str
+    window_end: datetime
+    failed_at: datetime
+    last_error: str | None
+
+
+def failed(session: Session, *, limit: int) -> tuple[int, list[FailedReminder]]:
+    """How many reminders are failed in all, and the first ``limit``, oldest failure first."""
+    return repository.count_failed(session), [
+        FailedReminder(id=r.id, authorization_id=r.authorization_id, code_hint=hint,
+                       kind=r.kind, window_end=r.window_end, failed_at=r.failed_at,
+                       last_error=r.last_error)
+        for r, hint in repository.failed(session, ids=None, limit=limit)
+        if r.failed_at is not None]
+
+
+def count_failed(session: Session) -> int:
+    """How many reminders are failed (given up, not told since), for /metrics."""
+    return repository.count_failed(session)
+
+
+def retry_failed(session: Session, *,
+                 ids: list[str] | None) -> list[tuple[str, dict[str, str], str]]:
+    """Make failed reminders to be told again (those of ``ids``, or every one), a batch at a
+    time: (reminder id, tell job payload, its dedupe key) for each, for the caller to queue in this
+    transaction. Each is a conditional write, so two operators retrying at once queue a
+    reminder once. The tell still sends nothing if the code was deleted or its end moved."""
+    retried = []
+    for r, _ in repository.failed(session, ids=ids, limit=RETRY_BATCH):
+        assert r.failed_at is not None
+        if repository.unfail(session, reminder_id=r.id, failed_at=r.failed_at):
+            end = r.window_end.isoformat()
+            retried.append((
+                r.id, {"authorization_id": r.authorization_id, "kind": r.kind, "window_end": end},
+                f"{TELL}:{r.authorization_id}:{r.kind}:{end}:retry@{r.failed_at.isoformat()}"))
+    return retried
 
 
 def settle_past(session: Session, *, settings: Settings, now: datetime) -> int:

@@ -3,8 +3,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from sparkcodes.kit.clock import utc_now
 from sparkcodes.reminder import service
+from sparkcodes.worker import service as jobs
 from sparkcodes.worker.service import SCHEDULES, JobContext, Schedule, gives_up, handler
 
 
@@ -33,6 +36,16 @@ def give_up(ctx: JobContext, payload: dict[str, Any], why: str) -> None:
                         kind=payload["kind"],
                         window_end=datetime.fromisoformat(payload["window_end"]),
                         runs=ctx.job.attempts, why=why, now=utc_now())
+
+
+def queue_retries(session: Session, ids: list[str] | None) -> list[str]:
+    """Tell failed reminders again (those of ``ids``, or every one): each gets a tell job of its
+    own attempts, queued in this transaction. The reminder ids queued."""
+    retried = service.retry_failed(session, ids=ids)
+    for _, payload, dedupe_key in retried:
+        jobs.enqueue(session, service.TELL, payload, dedupe_key=dedupe_key,
+                     max_attempts=service.TELL_MAX_ATTEMPTS)
+    return [reminder_id for reminder_id, _, _ in retried]
 
 
 SCHEDULES.append(Schedule("reminder.sweep", timedelta(minutes=1)))
