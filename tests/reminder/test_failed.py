@@ -77,16 +77,19 @@ def _cli(app, monkeypatch, *args: str):  # type: ignore[no-untyped-def]
         config.get_settings.cache_clear()
 
 
-def _fail_72h_reminder(client, app, db, w) -> Reminder:  # type: ignore[no-untyped-def]
-    """The code's T−72 h reminder, recorded, its one-attempt tell job given up."""
-    _until(client, w.creator_h, w.code, 72 - 0.01)
+def _fail_72h_reminder(client, app, db, w, *more) -> Reminder:  # type: ignore[no-untyped-def]
+    """The T−72 h reminder of each code (``w``'s, and those of ``more`` worlds made after it),
+    recorded, its one-attempt tell job given up; ``w``'s. The clock moves once, to the last
+    code's T−72 h: the sandbox clock only moves forward, and the codes end milliseconds apart."""
+    last = (w, *more)[-1]
+    _until(client, last.creator_h, last.code, 72 - 0.01)
     with db.unit_of_work() as s:
         reminder_service.sweep(s, settings=app.state.settings, now=utc_now())
         s.query(Job).filter(Job.name == reminder_service.TELL).update({Job.max_attempts: 1})
     _tick(app)
-    (reminder,) = [r for r in _reminders(db) if r.authorization_id == w.code["id"]]
-    assert reminder.failed_at is not None
-    return reminder
+    failed = {r.authorization_id: r for r in _reminders(db) if r.failed_at is not None}
+    assert set(failed) == {x.code["id"] for x in (w, *more)}
+    return failed[w.code["id"]]
 
 
 def test_a_tell_that_spends_its_attempts_leaves_the_reminder_failed_with_why(client, app, db,
@@ -199,8 +202,7 @@ def test_retrying_failed_reminders_twice_at_once_queues_each_once(client, app, d
     worlds = [f.World(client) for _ in range(2)]
     for w in worlds:
         assert f.bind(client, w.brand_h, w.account["id"], [w.code["code"]]).json()["bound"] == 1
-    for w in worlds:
-        _fail_72h_reminder(client, app, db, w)
+    _fail_72h_reminder(client, app, db, *worlds)
     failed = {r.id for r in _reminders(db)}
     assert len(failed) == 2
 
