@@ -146,6 +146,9 @@ def worker(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     console.print(f"Worker {runner.worker_id} running; Ctrl-C to stop.")
+    import gc
+
+    gc.freeze()  # as the server does (app.py's lifespan): full collections skip startup's heap
     runner.run_forever(stop, poll)
 
 
