@@ -449,6 +449,37 @@ def test_spend_sorts_page_like_the_full_order_when_few_spending_rows_are_built(
     assert [i["spend_at_risk"] for i in top] == ["1.20", "1.20"]  # the paused 3.00 and 2.00 fell
 
 
+def test_a_spend_sort_bounds_a_row_by_the_spend_of_all_its_ads(
+        client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The bound that orders the spending rows before they are built is what all of a row's ads
+    spent: a Spark post with two ads of 40 impressions each outranks one ad of 60, although
+    neither of its ads alone does, and the first page built one row at a time still shows it
+    first."""
+    from sparkcodes.tracker import service as tracker_service
+
+    monkeypatch.setattr(tracker_service, "PRUNE_BATCH", 1)
+    maya_h = f.user(client)
+    maya = f.creator(client, maya_h)
+    h = f.user(client)
+    business = f.business(client, h)
+    account = f.ad_account(client, h, business["id"], name="Two ads")
+    events, sparks = [], []
+    for caption, per_ad in (("Twice", (40, 40)), ("Once", (60,))):
+        post = f.post(client, maya_h, maya["id"], caption=caption)
+        sp = bind_code(client, h, account["id"], f.code(client, maya_h, post["id"])["code"])
+        sparks.append(sp)
+        for impressions in per_ad:
+            ad = run_ad(client, h, account["id"], sp)
+            events += [f.event(post["id"], ad_id=ad["id"]) for _ in range(impressions)]
+    assert f._ok(f.events(client, h, events))["accepted"] == len(events)
+    f.advance(client, h, "P1D")
+    top = tracker(client, h, business["id"], sort="spend_at_risk", limit=1)["items"]
+    assert [(i["spark_post_id"], i["spend_at_risk"]) for i in top] == [(sparks[0], "0.80")]
+    full = [(r["spark_post_id"], r["spend_at_risk"])
+            for r in tracker_csv(client, h, business["id"], sort="spend_at_risk")]
+    assert full == [(sparks[0], "0.80"), (sparks[1], "0.60")]
+
+
 def test_total_stops_counting_past_the_bound(client, brand: Brand, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Counting stops past TOTAL_BOUND (or the page's end): the total then reads "at least"."""
     from sparkcodes.tracker import service as tracker_service
