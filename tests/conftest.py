@@ -80,6 +80,9 @@ class Backend:
     def settings(self, **overrides) -> Settings:  # type: ignore[no-untyped-def]
         values = dict(database_url=self.url, secret_key="test-secret-key", env="test",
                       sandbox=True, db_pool_size=30, embedded_worker=False,
+                      # Each test's client starts the app: frozen in turn, the garbage of
+                      # earlier tests (engines holding connections) would never be collected.
+                      freeze_heap=False,
                       # The webhook receivers under test listen on 127.0.0.1.
                       webhooks={"allow_private_addresses": True},
                       # TikTok's QPS limits are tested on apps built for it; tests elsewhere

@@ -238,10 +238,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # frozen, the collector's full passes no longer walk it. They did every few dozen
         # requests, and that one request then took 200 ms more (a tracker page at 1,000,000
         # Spark posts: p50 20 ms, the slowest of 60 225 ms; frozen, the slowest 48 ms).
-        # Unfrozen at shutdown, so a process that starts and stops apps (tests) frees them.
-        gc.freeze()
+        if settings.freeze_heap:
+            gc.freeze()
         yield
-        gc.unfreeze()
+        if settings.freeze_heap:
+            gc.unfreeze()
         if worker is not None:
             thread, stop = worker
             stop.set()

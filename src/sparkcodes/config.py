@@ -251,6 +251,10 @@ class Settings(BaseSettings):
     sandbox: bool = False
     embedded_worker: bool = Field(
         default=True, description="Run the job worker inside `sparkcodes serve` (one process)")
+    freeze_heap: bool = Field(
+        default=True, description="Freeze what startup built while the server runs, so the "
+        "garbage collector's full passes skip it (a process that starts many apps in turn, "
+        "such as a test run, turns it off: garbage frozen while an app runs is not collected)")
     supported_regions: list[str] = Field(default_factory=lambda: list(DEFAULT_REGIONS))
     codes: CodeLimits = Field(default_factory=CodeLimits)
     auth: Auth = Field(default_factory=Auth)
