@@ -147,10 +147,12 @@ def post_ids_of_creator(creator_id: str) -> Select[str]:
 
 
 def ads_on_authorizations(session: Session, authorization_ids: list[str]) -> list[Ad]:
-    """Undeleted ads whose Spark post runs on one of these codes (as the code or the original's)."""
+    """Undeleted ads whose Spark post runs on one of these codes (as the code or the original's),
+    oldest first (the order a refusal names them in)."""
     if not authorization_ids:
         return []
-    return list(session.scalars(ads_on_authorizations_query(authorization_ids)))
+    return list(session.scalars(ads_on_authorizations_query(authorization_ids)
+                                .order_by(Ad.created_at, Ad.id)))
 
 
 def ads_on_authorizations_query(authorization_ids: Sequence[str]) -> Select[Ad]:
