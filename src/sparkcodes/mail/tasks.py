@@ -48,9 +48,9 @@ def give_up(ctx: JobContext, payload: dict[str, Any], why: str) -> None:
 def _queue_sends(session: Session, requeued: list[tuple[str, str]]) -> list[str]:
     """A send job, with attempts of its own, for each (email id, dedupe key) made to wait
     again, queued in this transaction; the ids."""
-    for email_id, dedupe_key in requeued:
-        jobs.enqueue(session, service.SEND_JOB, {"email_id": email_id}, dedupe_key=dedupe_key,
-                     max_attempts=service.SEND_MAX_ATTEMPTS)
+    jobs.enqueue_many(session, service.SEND_JOB,
+                      [({"email_id": email_id}, dedupe_key) for email_id, dedupe_key in requeued],
+                      max_attempts=service.SEND_MAX_ATTEMPTS)
     return [email_id for email_id, _ in requeued]
 
 

@@ -42,9 +42,9 @@ def queue_retries(session: Session, ids: list[str] | None) -> list[str]:
     """Tell failed reminders again (those of ``ids``, or every one): each gets a tell job of its
     own attempts, queued in this transaction. The reminder ids queued."""
     retried = service.retry_failed(session, ids=ids)
-    for _, payload, dedupe_key in retried:
-        jobs.enqueue(session, service.TELL, payload, dedupe_key=dedupe_key,
-                     max_attempts=service.TELL_MAX_ATTEMPTS)
+    jobs.enqueue_many(session, service.TELL,
+                      [(payload, dedupe_key) for _, payload, dedupe_key in retried],
+                      max_attempts=service.TELL_MAX_ATTEMPTS)
     return [reminder_id for reminder_id, _, _ in retried]
 
 
