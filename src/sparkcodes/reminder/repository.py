@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, Table, func, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, Table, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -101,6 +101,12 @@ def _settle(session: Session, authorization_id: str, kind: str, window_end: date
     return rowcount(result) == 1
 
 
+def _failed() -> ColumnElement[bool]:
+    """Given up and not told or skipped since."""
+    return and_(Reminder.failed_at.is_not(None), Reminder.sent_at.is_(None),
+                Reminder.skipped_at.is_(None))
+
+
 def fail(session: Session, *, authorization_id: str, kind: str, window_end: datetime,
          now: datetime, why: str) -> bool:
     """Given up (its tell job is buried): failed since now, saying why; False if it was told,
@@ -121,8 +127,7 @@ def failed(session: Session, *, ids: list[str] | None,
     failure first: those of ``ids``, or any."""
     query = (select(Reminder, Authorization.code_hint)
              .join(Authorization, Authorization.id == Reminder.authorization_id)
-             .where(Reminder.failed_at.is_not(None), Reminder.sent_at.is_(None),
-                    Reminder.skipped_at.is_(None)))
+             .where(_failed()))
     if ids is not None:
         query = query.where(Reminder.id.in_(ids))
     rows = session.execute(query.order_by(Reminder.failed_at, Reminder.id).limit(limit)).all()
@@ -130,9 +135,7 @@ def failed(session: Session, *, ids: list[str] | None,
 
 
 def count_failed(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Reminder).where(
-        Reminder.failed_at.is_not(None), Reminder.sent_at.is_(None),
-        Reminder.skipped_at.is_(None))) or 0
+    return session.scalar(select(func.count()).select_from(Reminder).where(_failed())) or 0
 
 
 def unfail(session: Session, *, reminder_id: str, failed_at: datetime) -> bool:
@@ -140,7 +143,7 @@ def unfail(session: Session, *, reminder_id: str, failed_at: datetime) -> bool:
     (two operators retrying at once queue it once). Its last error stays until it is told."""
     result = session.execute(
         update(Reminder).where(Reminder.id == reminder_id, Reminder.failed_at == failed_at,
-                               Reminder.sent_at.is_(None), Reminder.skipped_at.is_(None))
+                               _failed())
         .values(failed_at=None).execution_options(synchronize_session=False))
     return rowcount(result) == 1
 
