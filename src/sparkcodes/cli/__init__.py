@@ -146,9 +146,10 @@ def worker(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     console.print(f"Worker {runner.worker_id} running; Ctrl-C to stop.")
-    import gc
+    if settings.freeze_heap:  # as the server does (app.py's lifespan)
+        import gc
 
-    gc.freeze()  # as the server does (app.py's lifespan): full collections skip startup's heap
+        gc.freeze()  # full collections no longer walk what startup built
     runner.run_forever(stop, poll)
 
 
