@@ -13,54 +13,17 @@ Prints p50 / p99 wall ms and mean server CPU ms of each, and their ratio. Only t
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tracker_bench  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@contextlib.contextmanager
-def server(url: str, src: Path) -> Iterator[tuple[subprocess.Popen[bytes], httpx.Client]]:
-    """A uvicorn server importing sparkcodes from ``src``, and a client signed in as the brand."""
-    port = tracker_bench._free_port()
-    env = {**os.environ, "PYTHONPATH": str(src), "SPARKCODES_DATABASE_URL": url,
-           "SPARKCODES_SECRET_KEY": "bench-secret", "SPARKCODES_ENV": "test",
-           "SPARKCODES_EMBEDDED_WORKER": "false"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "sparkcodes.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=tempfile.gettempdir())
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline:
-                with contextlib.suppress(httpx.HTTPError):
-                    if http.get("/health").status_code == 200:
-                        break
-                time.sleep(0.2)
-            token = http.post("/v1/tokens", json={"email": "brand@bench.local",
-                                                  "password": "benchmark!"}).json()["token"]
-            http.headers["Authorization"] = f"Bearer {token}"
-            yield proc, http
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _summary(wall: list[float], cpu: list[float]) -> tuple[float, float, float]:
@@ -84,8 +47,8 @@ def main() -> None:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree),
                         args.ref], check=True, capture_output=True)
         try:
-            with server(args.url, tree / "src") as (ref_proc, ref), \
-                    server(args.url, ROOT / "src") as (new_proc, new):
+            with tracker_bench.server(args.url, tree / "src") as (ref_proc, ref), \
+                    tracker_bench.server(args.url, ROOT / "src") as (new_proc, new):
                 path = f"/v1/businesses/{ids['business_id']}/tracker"
                 print(f"{'case':<28} {args.ref[:10]:>24} {'this tree':>24}   ratio (CPU)")
                 for label, raw in cases:

@@ -323,15 +323,20 @@ def _cpu_ms(pid: int) -> float:
     return ticks * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def measure_http(url: str, ids: dict, repeats: int, csv: bool) -> list[dict]:  # type: ignore[type-arg]
+@contextlib.contextmanager
+def server(url: str, src: Path | None = None
+           ) -> Iterator[tuple[subprocess.Popen[bytes], httpx.Client]]:
+    """A uvicorn server on the seeded database (importing sparkcodes from ``src`` when given,
+    else as this interpreter does), and a client signed in as the seeded brand; stopped after."""
     port = _free_port()
     env = {**os.environ, "SPARKCODES_DATABASE_URL": url, "SPARKCODES_SECRET_KEY": "bench-secret",
            "SPARKCODES_ENV": "test", "SPARKCODES_EMBEDDED_WORKER": "false"}
-    server = subprocess.Popen(
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "sparkcodes.app:create_app",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=ROOT)
-    rows = []
+        env=env, cwd=ROOT if src is None else src.parent)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
             deadline = time.monotonic() + 180  # a loaded machine starts a server slowly
@@ -343,50 +348,55 @@ def measure_http(url: str, ids: dict, repeats: int, csv: bool) -> list[dict]:  #
                     time.sleep(0.2)
             token = http.post("/v1/tokens", json={"email": "brand@bench.local",
                                                   "password": "benchmark!"}).json()["token"]
-            headers = {"Authorization": f"Bearer {token}"}
-            path = f"/v1/businesses/{ids['business_id']}/tracker"
-            for label, raw in CASES:
-                params = {**_params(raw, ids), "limit": PER_PAGE}
-                timings, cpu = [], []
-                for _ in range(repeats):
-                    c0 = _cpu_ms(server.pid)
-                    t = time.perf_counter()
-                    r = http.get(path, params=params, headers=headers)
-                    timings.append((time.perf_counter() - t) * 1000)
-                    cpu.append(_cpu_ms(server.pid) - c0)
-                    assert r.status_code == 200, r.text
-                p50, p99 = _pct(timings)
-                rows.append({"case": label, "via": "http", "total": r.json()["total"],
-                             "p50_ms": p50, "p99_ms": p99,
-                             "server_cpu_ms": round(statistics.mean(cpu), 1)})
-                print(f"  http    {label:<28} p50 {p50:>7} ms  p99 {p99:>7} ms  "
-                      f"server cpu {rows[-1]['server_cpu_ms']} ms/req", flush=True)
-            if csv:
-                rss0 = _rss_kb(server.pid)
-                c0 = _cpu_ms(server.pid)
-                t = time.perf_counter()
-                size, peak, first_byte = 0, rss0, None
-                with http.stream("GET", f"{path}.csv", headers=headers,
-                                 params={"include_unbound": "true"}) as r:
-                    for chunk in r.iter_bytes():
-                        if first_byte is None:
-                            first_byte = (time.perf_counter() - t) * 1000
-                        size += len(chunk)
-                        peak = max(peak, _rss_kb(server.pid))
-                rows.append({"case": "CSV export, every row", "via": "http",
-                             "seconds": round(time.perf_counter() - t, 1),
-                             "first_byte_ms": round(first_byte or 0, 1), "bytes": size,
-                             "server_cpu_s": round((_cpu_ms(server.pid) - c0) / 1000, 1),
-                             "server_rss_before_mb": round(rss0 / 1024),
-                             "server_rss_peak_mb": round(peak / 1024)})
-                print(f"  csv     {rows[-1]}", flush=True)
+            http.headers["Authorization"] = f"Bearer {token}"
+            yield proc, http
     finally:
-        server.terminate()
+        proc.terminate()
         try:
-            server.wait(timeout=60)  # a loaded machine can take its time to stop a server
+            proc.wait(timeout=60)  # a loaded machine can take its time to stop a server
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            proc.kill()
+            proc.wait()
+
+
+def measure_http(url: str, ids: dict, repeats: int, csv: bool) -> list[dict]:  # type: ignore[type-arg]
+    rows = []
+    with server(url) as (proc, http):
+        path = f"/v1/businesses/{ids['business_id']}/tracker"
+        for label, raw in CASES:
+            params = {**_params(raw, ids), "limit": PER_PAGE}
+            timings, cpu = [], []
+            for _ in range(repeats):
+                c0 = _cpu_ms(proc.pid)
+                t = time.perf_counter()
+                r = http.get(path, params=params)
+                timings.append((time.perf_counter() - t) * 1000)
+                cpu.append(_cpu_ms(proc.pid) - c0)
+                assert r.status_code == 200, r.text
+            p50, p99 = _pct(timings)
+            rows.append({"case": label, "via": "http", "total": r.json()["total"],
+                         "p50_ms": p50, "p99_ms": p99,
+                         "server_cpu_ms": round(statistics.mean(cpu), 1)})
+            print(f"  http    {label:<28} p50 {p50:>7} ms  p99 {p99:>7} ms  "
+                  f"server cpu {rows[-1]['server_cpu_ms']} ms/req", flush=True)
+        if csv:
+            rss0 = _rss_kb(proc.pid)
+            c0 = _cpu_ms(proc.pid)
+            t = time.perf_counter()
+            size, peak, first_byte = 0, rss0, None
+            with http.stream("GET", f"{path}.csv", params={"include_unbound": "true"}) as r:
+                for chunk in r.iter_bytes():
+                    if first_byte is None:
+                        first_byte = (time.perf_counter() - t) * 1000
+                    size += len(chunk)
+                    peak = max(peak, _rss_kb(proc.pid))
+            rows.append({"case": "CSV export, every row", "via": "http",
+                         "seconds": round(time.perf_counter() - t, 1),
+                         "first_byte_ms": round(first_byte or 0, 1), "bytes": size,
+                         "server_cpu_s": round((_cpu_ms(proc.pid) - c0) / 1000, 1),
+                         "server_rss_before_mb": round(rss0 / 1024),
+                         "server_rss_peak_mb": round(peak / 1024)})
+            print(f"  csv     {rows[-1]}", flush=True)
     return rows
 
 
